@@ -1,0 +1,284 @@
+"""The command line: argument parsing and dispatch to the core (Typer; heavy imports are lazy).
+
+`kubectl rollback` with no workload in a terminal opens the terminal UI; with a workload it
+plans and performs a rollback; `history` shows revisions; `sim` runs the simulated cluster.
+Nothing here decides anything about rollbacks: the core does.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from . import __version__
+
+PROG = "kubectl rollback"
+SUBCOMMANDS = ("history", "sim", "rollback", "completion")
+
+# kubectl's names for the kinds we handle (singular, plural, short, fully qualified).
+TYPE_ALIASES: dict[str, str] = {}
+for _kind, _plural, _short, _group in (
+    ("Deployment", "deployments", "deploy", "apps"),
+    ("StatefulSet", "statefulsets", "sts", "apps"),
+    ("DaemonSet", "daemonsets", "ds", "apps"),
+    ("Service", "services", "svc", ""),
+):
+    _singular = _kind.lower()
+    for _alias in (_singular, _plural, _short):
+        TYPE_ALIASES[_alias] = _kind
+        if _group:
+            TYPE_ALIASES[f"{_alias}.{_group}"] = _kind
+            TYPE_ALIASES[f"{_alias}.v1.{_group}"] = _kind
+        else:
+            TYPE_ALIASES[f"{_alias}.v1"] = _kind
+
+EXAMPLES_ROLLBACK = """\
+Examples:
+
+  # Open the terminal UI on the current context and namespace
+  kubectl rollback
+
+  # Try everything against the built-in simulated cluster
+  kubectl rollback --demo
+
+  # Roll deploy/web back to its last successful revision (and wait until it is healthy)
+  kubectl rollback deploy/web --yes
+
+  # Show the plan (image changes, template diff, scaling, warnings) and change nothing
+  kubectl rollback deploy/web --dry-run
+
+  # Roll back to a given revision, ReplicaSet, pod-template-hash or image
+  kubectl rollback deployment web --to-revision 3 --yes
+  kubectl rollback deploy/web --to web-6d4b75cb6d --yes
+  kubectl rollback deploy/web --to nginx:1.25.3 --yes
+
+  # The plan as JSON, for scripts
+  kubectl rollback deploy/web --dry-run -o json
+"""
+
+EXAMPLES_HISTORY = """\
+Examples:
+
+  # Revisions of deploy/web with images, age, replicas and evidence of health
+  kubectl rollback history deploy/web -n shop
+
+  # As JSON
+  kubectl rollback history deploy/web -o json
+"""
+
+EXAMPLES_SIM = """\
+Examples:
+
+  # Run the simulated cluster with the demo scenario and point kubectl at it
+  kubectl rollback sim --port 0 --scenario demo --write-kubeconfig /tmp/sim.kubeconfig
+  kubectl --kubeconfig /tmp/sim.kubeconfig -n shop get deploy
+"""
+
+def _unwrapped(text: str) -> str:
+    """Mark each example paragraph with Click's no-rewrap marker so commands stay on their lines."""
+    return "\n\n".join("\b\n" + p if p.lstrip().startswith("#") else p for p in text.split("\n\n"))
+
+
+EXAMPLES_ROLLBACK, EXAMPLES_HISTORY, EXAMPLES_SIM = (
+    _unwrapped(EXAMPLES_ROLLBACK), _unwrapped(EXAMPLES_HISTORY), _unwrapped(EXAMPLES_SIM)
+)
+
+HELP: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
+
+app = typer.Typer(
+    name=PROG,
+    add_completion=True,
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Roll Kubernetes workloads back to their last successful revision, safely.\n\n"
+    + EXAMPLES_ROLLBACK
+    + "\nRun 'kubectl rollback COMMAND --help' for the other commands (history, sim).",
+)
+
+
+class Failure(Exception):
+    """An error already worded for the user, with its exit code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def fail(message: str, exit_code: int = 1) -> NoReturn:
+    raise Failure(message, exit_code)
+
+
+def parse_workload(words: list[str]) -> tuple[str, str]:
+    """`TYPE/NAME` or `TYPE NAME` (kubectl's aliases) -> (Kind, name); exit 2 otherwise."""
+    if len(words) == 1 and "/" in words[0]:
+        type_text, name = words[0].split("/", 1)
+    elif len(words) == 2 and "/" not in words[0]:
+        type_text, name = words
+    elif len(words) == 1:
+        fail(
+            f'you must specify the type of resource: "{words[0]}" (e.g. deploy/{words[0]})', 2
+        )
+    else:
+        fail(f"expected TYPE/NAME or TYPE NAME, got: {' '.join(words)}", 2)
+    kind = TYPE_ALIASES.get(type_text.lower())
+    if kind is None:
+        fail(f'the server doesn\'t have a resource type "{type_text}"', 2)
+    if not name:
+        fail(f"resource name may not be empty: {words[0]}", 2)
+    return kind, name
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"kubectl-rollback {__version__}")
+        raise typer.Exit()
+
+
+Namespace = Annotated[
+    str | None, typer.Option("--namespace", "-n", help="Namespace (default: the context's).")
+]
+Context = Annotated[str | None, typer.Option("--context", help="kubeconfig context to use.")]
+Kubeconfig = Annotated[
+    str | None, typer.Option("--kubeconfig", help="Path to the kubeconfig file (or a KUBECONFIG list).")
+]
+Output = Annotated[
+    str | None, typer.Option("--output", "-o", help="Output format: json or yaml (default: text).")
+]
+
+
+@app.command(
+    "rollback",
+    context_settings=HELP,
+    help="Roll a workload back to its last successful revision, showing exactly what changes.\n\n"
+    + EXAMPLES_ROLLBACK
+    + "\nOther commands:\n\n\b\n  history   show a workload's revisions with evidence of health\n"
+    "  sim       run the simulated Kubernetes cluster\n\n"
+    "Run 'kubectl rollback COMMAND --help' for their options.",
+)
+def rollback_command(
+    workload: Annotated[list[str] | None, typer.Argument(help="TYPE/NAME or TYPE NAME, e.g. deploy/web.")] = None,
+    namespace: Namespace = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    to_revision: Annotated[int | None, typer.Option("--to-revision", help="Revision number to roll back to.")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Target: a revision number, ReplicaSet name, pod-template-hash or image."),
+    ] = None,
+    dry_run: Annotated[
+        str | None,
+        typer.Option("--dry-run", help="client (default when given without a value) or server: print the plan, change nothing."),
+    ] = None,
+    output: Output = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails.")] = True,
+    timeout: Annotated[str, typer.Option("--timeout", help="How long --wait follows the rollout (e.g. 90s, 5m).")] = "10m",
+    require_healthy: Annotated[
+        bool, typer.Option("--require-healthy", help="Refuse when no earlier revision has evidence of success.")
+    ] = False,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Show secret-looking environment values in diffs.")
+    ] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario).")] = False,
+    read_only: Annotated[bool, typer.Option("--read-only", help="Terminal UI: look, never change anything.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    from . import commands
+
+    commands.rollback(
+        workload=workload or [], namespace=namespace, context=context, kubeconfig=kubeconfig,
+        to_revision=to_revision, to=to, dry_run=dry_run, output=output, yes=yes, wait=wait,
+        timeout=timeout, require_healthy=require_healthy, show_secrets=show_secrets, demo=demo,
+        read_only=read_only,
+    )
+
+
+@app.command("history", context_settings=HELP, help="Show a workload's revisions with evidence of health.\n\n" + EXAMPLES_HISTORY)
+def history_command(
+    workload: Annotated[list[str], typer.Argument(help="TYPE/NAME or TYPE NAME, e.g. deploy/web.")],
+    namespace: Namespace = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = None,
+    revision: Annotated[int | None, typer.Option("--revision", help="Show one revision's pod template.")] = None,
+    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Show secret-looking environment values.")] = False,
+) -> None:
+    from . import commands
+
+    commands.history(workload=workload, namespace=namespace, context=context, kubeconfig=kubeconfig,
+                     output=output, revision=revision, show_secrets=show_secrets)
+
+
+@app.command("sim", context_settings=HELP, help="Run the simulated Kubernetes cluster in the foreground.\n\n" + EXAMPLES_SIM)
+def sim_command(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 0,
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario to load: empty or demo.")] = "demo",
+    write_kubeconfig: Annotated[
+        str | None, typer.Option("--write-kubeconfig", help="Write a kubeconfig for the cluster to this path.")
+    ] = None,
+    time_scale: Annotated[float, typer.Option("--time-scale", help="Simulated seconds per real second.")] = 1.0,
+) -> None:
+    from .sim import serve_forever
+
+    serve_forever(port=port, scenario=scenario, kubeconfig_path=write_kubeconfig, time_scale=time_scale)
+
+
+def _dispatch(argv: list[str]) -> None:
+    """Subcommands go to the group; anything else is the default rollback command.
+
+    Calling the rollback command directly (not as `rollback` under the group) keeps its
+    usage line `kubectl rollback [OPTIONS] [WORKLOAD]...`, as users type it. A bare
+    `--dry-run` means `--dry-run=client`, as in kubectl.
+    """
+    args = ["--dry-run=client" if a == "--dry-run" else a for a in argv]
+    group = typer.main.get_command(app)
+    if args and (args[0] in SUBCOMMANDS or args[0] in ("--install-completion", "--show-completion")):
+        group.main(args=args, prog_name=PROG, standalone_mode=False)
+    else:
+        command = group.commands["rollback"]  # type: ignore[attr-defined]
+        command.main(args=args, prog_name=PROG, standalone_mode=False)
+
+
+def run(argv: list[str]) -> int:
+    """Run the command line; returns the exit code (errors end as one line on stderr)."""
+    from .core import errors
+
+    try:
+        _dispatch(argv)
+    except Failure as exc:
+        _error_line(str(exc))
+        return exc.exit_code
+    except errors.RollbackError as exc:
+        _error_line(str(exc))
+        return exc.exit_code
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except _click_errors() as exc:
+        _error_line(exc.format_message())
+        return 2
+    except KeyboardInterrupt:
+        _error_line("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 1
+    return 0
+
+
+def _click_errors() -> Any:
+    """Typer >= 0.26 vendors Click as typer._click; older releases use click itself."""
+    try:
+        from typer._click.exceptions import ClickException  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - older typer
+        from click.exceptions import ClickException
+    return ClickException
+
+
+def _error_line(message: str) -> None:
+    text = " ".join(str(message).split())
+    sys.stderr.write(f"error: {text}\n")

@@ -1,0 +1,1 @@
+"""Pure rollback rules: history, health evidence, target choice, plans and patches (no I/O)."""

@@ -1,0 +1,100 @@
+"""Errors every layer raises, each with a one-line message and the CLI exit code it maps to.
+
+kube/ raises the cluster errors (NotFound ... Invalid) so that the CLI and the
+TUI never import ``kubernetes``; the core raises the target errors. The
+message of every error is one line, fit to print after ``error: ``.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+"""Success, including "skipped rollback" (kubectl exits 0 there too)."""
+EXIT_ERROR = 1
+"""Any error: no such object, no history, paused, forbidden, conflict..."""
+EXIT_USAGE = 2
+"""Bad command line (unknown type, unparsable target)."""
+EXIT_ROLLOUT_FAILED = 4
+"""The rollback was applied but the rollout failed or did not finish in time."""
+
+
+class RollbackError(Exception):
+    """Base of every error a user can cause; ``str(error)`` is one line."""
+
+    exit_code: int = EXIT_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(RollbackError):
+    """The command line itself is wrong (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class NotFound(RollbackError):
+    """The object (or namespace) does not exist (HTTP 404)."""
+
+
+class Forbidden(RollbackError):
+    """RBAC denied the request (HTTP 403)."""
+
+
+class Unauthorized(RollbackError):
+    """The credentials were refused (HTTP 401)."""
+
+
+class Conflict(RollbackError):
+    """The object changed between plan and execution; nothing was applied (HTTP 409/422 on test)."""
+
+    @classmethod
+    def changed_since_plan(cls, display: str, planned: str, actual: str | None) -> Conflict:
+        now = actual if actual else "..."
+        return cls(
+            f"{display} was changed since the plan was made "
+            f"(resourceVersion {planned} -> {now}); nothing was applied; run again"
+        )
+
+
+class Unreachable(RollbackError):
+    """The API server could not be reached (connection refused, DNS, TLS, timeout)."""
+
+
+class ConfigError(RollbackError):
+    """kubeconfig unreadable, unknown context, no current context."""
+
+
+class Invalid(RollbackError):
+    """The API server rejected a request as invalid (HTTP 422)."""
+
+
+class Refused(RollbackError):
+    """The plan refuses to run (e.g. a paused Deployment); the message says why."""
+
+
+class TargetError(RollbackError):
+    """Base of the errors of target choice."""
+
+
+class TargetNotFound(TargetError):
+    """No revision matches the requested target."""
+
+
+class AmbiguousTarget(TargetError):
+    """More than one revision matches the requested target."""
+
+
+class TargetIsCurrent(TargetError):
+    """The requested target is the revision already running."""
+
+
+class NoHistory(TargetError):
+    """There is no revision other than the current one."""
+
+
+class NoHealthyTarget(TargetError):
+    """No revision is eligible under the rules (e.g. a healthy target was required)."""

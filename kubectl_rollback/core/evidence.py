@@ -1,0 +1,291 @@
+"""Health evidence per revision: the rollout condition, pods, our own records and Harness releases.
+
+What the cluster shows, and so what we can claim:
+
+- Only the current (newest) ReplicaSet's progress is visible, in the
+  Deployment's Progressing condition: NewReplicaSetAvailable means the
+  rollout completed (success, source "rollout"); ProgressDeadlineExceeded
+  means it failed (failure, source "rollout"). The condition's message quotes
+  the ReplicaSet name and we only attribute it to that ReplicaSet, and only
+  while it is the current one.
+- Pods (source "pods"): pods of any revision waiting in CrashLoopBackOff,
+  ImagePullBackOff or ErrImagePull are failure evidence; an older revision whose
+  pods are Ready while a newer revision is failing is success evidence (it is
+  still serving).
+- Records this tool writes after following a rollout (source "record"):
+  annotations on the ReplicaSet under ``kubectl-rollback.io/``.
+- Harness release history (source "harness"): a Succeeded release that
+  recorded revision R of this workload is success evidence for R; Failed is
+  failure evidence.
+
+That a revision was once fully available and later superseded is *not*
+observable from the API (the old ReplicaSet looks the same as one that never
+became available), so no evidence is invented for it: such revisions are
+"unknown".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .api_objects import as_dict, as_int, as_list, dig, format_time
+from .harness import HarnessRelease
+from .model import (
+    SOURCE_HARNESS,
+    SOURCE_PODS,
+    SOURCE_RECORD,
+    SOURCE_ROLLOUT,
+    HealthEvidence,
+    Revision,
+    Verdict,
+    WorkloadRef,
+)
+
+JSON = Any
+
+RECORD_PREFIX = "kubectl-rollback.io/"
+"""Prefix of every annotation this tool writes (on ReplicaSets only, never on Deployments)."""
+OUTCOME_ANNOTATION = RECORD_PREFIX + "outcome"
+"""``succeeded`` or ``failed``: how the rollout of this ReplicaSet ended when we followed it."""
+OUTCOME_REASON_ANNOTATION = RECORD_PREFIX + "outcome-reason"
+"""One line saying why (the last rollout status message)."""
+OUTCOME_AT_ANNOTATION = RECORD_PREFIX + "outcome-at"
+"""When the outcome was observed, RFC 3339 UTC."""
+OUTCOME_REPLICASET_ANNOTATION = RECORD_PREFIX + "outcome-replicaset"
+"""The ReplicaSet the record is about.
+
+Plain ``kubectl rollout undo`` copies a ReplicaSet's annotations onto the
+Deployment, and the controller copies Deployment annotations onto every new
+ReplicaSet: without this key a record could travel to a revision it is not
+about. A record whose replicaset key names another ReplicaSet is ignored.
+"""
+OUTCOME_SUCCEEDED = "succeeded"
+OUTCOME_FAILED = "failed"
+
+FAILING_WAIT_REASONS = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull")
+"""Container waiting reasons that mean the revision is broken."""
+
+_RS_IN_MESSAGE = re.compile(r'ReplicaSet "([^"]+)"')
+
+
+def outcome_record_patch(
+    verdict: Verdict, reason: str, now: datetime, *, replicaset: str | None = None
+) -> dict[str, JSON]:
+    """A JSON merge patch for a ReplicaSet recording how its rollout ended.
+
+    The whole body is ``{"metadata": {"annotations": {...}}}``. ``verdict``
+    must be SUCCESS or FAILURE; ``reason`` is kept to one line.
+    """
+    if verdict is Verdict.UNKNOWN:
+        raise ValueError("only a success or a failure can be recorded")
+    annotations = {
+        OUTCOME_ANNOTATION: OUTCOME_SUCCEEDED if verdict is Verdict.SUCCESS else OUTCOME_FAILED,
+        OUTCOME_REASON_ANNOTATION: " ".join(reason.split()),
+        OUTCOME_AT_ANNOTATION: format_time(now),
+    }
+    if replicaset:
+        annotations[OUTCOME_REPLICASET_ANNOTATION] = replicaset
+    return {"metadata": {"annotations": annotations}}
+
+
+def record_evidence(annotations: Mapping[str, str], replicaset: str) -> HealthEvidence | None:
+    """Evidence from our own record annotations on a ReplicaSet, if any."""
+    outcome = annotations.get(OUTCOME_ANNOTATION)
+    about = annotations.get(OUTCOME_REPLICASET_ANNOTATION)
+    if about and about != replicaset:
+        return None
+    reason = annotations.get(OUTCOME_REASON_ANNOTATION, "").strip()
+    at = annotations.get(OUTCOME_AT_ANNOTATION)
+    when = f" at {at}" if at else ""
+    if outcome == OUTCOME_SUCCEEDED:
+        return HealthEvidence(Verdict.SUCCESS, SOURCE_RECORD, f"rollout succeeded{when}" + (f": {reason}" if reason else ""))
+    if outcome == OUTCOME_FAILED:
+        return HealthEvidence(Verdict.FAILURE, SOURCE_RECORD, f"rollout failed{when}" + (f": {reason}" if reason else ""))
+    return None
+
+
+def rollout_evidence(deployment: Mapping[str, JSON]) -> tuple[str | None, HealthEvidence] | None:
+    """Evidence from the Deployment's Progressing condition, with the ReplicaSet it names.
+
+    Returns None when the condition says nothing final (still progressing, paused...).
+    """
+    status = as_dict(deployment.get("status"))
+    condition = next(
+        (as_dict(c) for c in as_list(status.get("conditions")) if as_dict(c).get("type") == "Progressing"),
+        None,
+    )
+    if condition is None:
+        return None
+    reason = condition.get("reason")
+    message = str(condition.get("message") or "")
+    match = _RS_IN_MESSAGE.search(message)
+    named = match.group(1) if match else None
+    replicas = as_int(dig(deployment, "spec", "replicas"), 1)
+    available = as_int(status.get("availableReplicas"))
+    if reason == "NewReplicaSetAvailable":
+        return named, HealthEvidence(
+            Verdict.SUCCESS,
+            SOURCE_ROLLOUT,
+            f"completed: Progressing=NewReplicaSetAvailable, {available}/{replicas} available",
+        )
+    if reason == "ProgressDeadlineExceeded":
+        deadline = as_int(dig(deployment, "spec", "progressDeadlineSeconds"), 600)
+        return named, HealthEvidence(
+            Verdict.FAILURE,
+            SOURCE_ROLLOUT,
+            f"progress deadline exceeded: Progressing=ProgressDeadlineExceeded after {deadline}s, "
+            f"{available}/{replicas} available",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class PodSummary:
+    """What a ReplicaSet's pods show now: how many are active, Ready, and stuck per reason."""
+
+    active: int = 0
+    ready: int = 0
+    waiting: Mapping[str, int] = field(default_factory=dict)
+
+
+def _pod_ready(pod: Mapping[str, JSON]) -> bool:
+    for condition in as_list(dig(pod, "status", "conditions")):
+        condition = as_dict(condition)
+        if condition.get("type") == "Ready":
+            return condition.get("status") == "True"
+    return False
+
+
+def summarise_pods(pods: Sequence[Mapping[str, JSON]]) -> PodSummary:
+    """Count active pods (not terminating, not Succeeded/Failed), Ready ones and failing reasons."""
+    active = ready = 0
+    waiting: dict[str, int] = {}
+    for pod in pods:
+        if dig(pod, "metadata", "deletionTimestamp"):
+            continue
+        if dig(pod, "status", "phase") in ("Succeeded", "Failed"):
+            continue
+        active += 1
+        if _pod_ready(pod):
+            ready += 1
+        reasons: set[str] = set()
+        for key in ("initContainerStatuses", "containerStatuses"):
+            for cs in as_list(dig(pod, "status", key)):
+                wait_reason = dig(cs, "state", "waiting", "reason")
+                if wait_reason in FAILING_WAIT_REASONS:
+                    reasons.add(str(wait_reason))
+        for wait_reason in reasons:
+            waiting[wait_reason] = waiting.get(wait_reason, 0) + 1
+    return PodSummary(active, ready, waiting)
+
+
+def _pods(n: int) -> str:
+    return f"{n} pod" if n == 1 else f"{n} pods"
+
+
+def pod_failure_evidence(summary: PodSummary) -> HealthEvidence | None:
+    """Failure evidence when pods wait in CrashLoopBackOff / ImagePullBackOff / ErrImagePull."""
+    if not summary.waiting:
+        return None
+    parts = [
+        f"{_pods(summary.waiting[reason])} in {reason}"
+        for reason in FAILING_WAIT_REASONS
+        if summary.waiting.get(reason)
+    ]
+    return HealthEvidence(Verdict.FAILURE, SOURCE_PODS, ", ".join(parts))
+
+
+def _harness_evidence(
+    release: HarnessRelease, recorded: int, revision: Revision
+) -> HealthEvidence | None:
+    renumbered = "" if recorded == revision.number else f" (now revision {revision.number})"
+    where = f"Harness release {release.release_name} #{release.number} {release.status}"
+    reason = f"{where}: deployed revision {recorded}{renumbered}, from {release.source}"
+    if release.status == "Succeeded":
+        return HealthEvidence(Verdict.SUCCESS, SOURCE_HARNESS, reason)
+    if release.status == "Failed":
+        return HealthEvidence(Verdict.FAILURE, SOURCE_HARNESS, reason)
+    return None
+
+
+def _revision_for(number: int, revisions: Sequence[Revision]) -> Revision | None:
+    exact = next((r for r in revisions if r.number == number), None)
+    if exact is not None:
+        return exact
+    # A revision rolled back to is renumbered; Harness may still hold its old number.
+    return next((r for r in revisions if number in r.former_numbers), None)
+
+
+def attach_evidence(
+    revisions: Sequence[Revision],
+    *,
+    deployment: Mapping[str, JSON],
+    pods: Mapping[str, PodSummary] | None,
+    releases: Sequence[HarnessRelease] = (),
+    ref: WorkloadRef,
+) -> tuple[Revision, ...]:
+    """``revisions`` with their evidence filled in (order kept).
+
+    ``pods`` maps ReplicaSet name to its PodSummary; None means pods were not
+    looked at (no pod evidence at all, rather than "no pods").
+    """
+    found: dict[str, list[HealthEvidence]] = {r.replicaset: [] for r in revisions}
+    current = next((r for r in revisions if r.current), None)
+
+    rollout = rollout_evidence(deployment)
+    if rollout is not None and current is not None:
+        named, item = rollout
+        if named is None or named == current.replicaset:
+            found[current.replicaset].append(item)
+
+    if pods is not None:
+        for revision in revisions:
+            failure = pod_failure_evidence(pods.get(revision.replicaset, PodSummary()))
+            if failure is not None:
+                found[revision.replicaset].append(failure)
+
+    for revision in revisions:
+        record = record_evidence(revision.annotations, revision.replicaset)
+        if record is not None:
+            found[revision.replicaset].append(record)
+
+    for release in releases:
+        recorded = release.revision_of(ref.kind, ref.namespace, ref.name)
+        if recorded is None:
+            continue
+        target = _revision_for(recorded, revisions)
+        if target is None:
+            continue
+        harness = _harness_evidence(release, recorded, target)
+        if harness is not None:
+            found[target.replicaset].append(harness)
+
+    if pods is not None:
+        failing_live = [
+            r
+            for r in revisions
+            if any(e.live and e.verdict is Verdict.FAILURE for e in found[r.replicaset])
+        ]
+        for revision in revisions:
+            summary = pods.get(revision.replicaset, PodSummary())
+            if summary.ready == 0 or summary.waiting:
+                continue
+            newer = [r for r in failing_live if r.number > revision.number]
+            if not newer:
+                continue
+            failing = max(newer, key=lambda r: r.number)
+            found[revision.replicaset].insert(
+                0,
+                HealthEvidence(
+                    Verdict.SUCCESS,
+                    SOURCE_PODS,
+                    f"still serving {_pods(summary.ready).replace('pod', 'Ready pod')} "
+                    f"while revision {failing.number} is failing",
+                ),
+            )
+
+    return tuple(r.with_evidence(tuple(found[r.replicaset])) for r in revisions)

@@ -1,0 +1,1 @@
+"""The cluster gateway: the only package that imports the kubernetes client."""

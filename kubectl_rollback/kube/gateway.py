@@ -1,0 +1,338 @@
+"""The cluster gateway: kubeconfig, raw JSON requests, retries and watches over the kubernetes client.
+
+This is the only module that imports `kubernetes`. It reads raw JSON (never the generated
+models, which are slow to import and to deserialise), maps every failure to the core's
+error types, retries reads with backoff on 429/5xx/connection errors and never retries a
+write blindly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import urllib3
+from kubernetes.client import ApiClient, Configuration
+from kubernetes.client.exceptions import ApiException
+from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
+
+from ..core import errors
+
+JSON = "application/json"
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+USER_AGENT = "kubectl-rollback"
+
+# Reads are retried on these (the API server is busy or briefly unavailable).
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_READ_ATTEMPTS = 4
+_BACKOFF_SECONDS = 0.2
+
+
+class ServerError(errors.RollbackError):
+    """Any other non-2xx answer (5xx, 429, ...); reads are retried on the transient ones."""
+
+    def __init__(self, message: str, *, status: int, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+
+class WatchExpired(errors.RollbackError):
+    """The watch's resourceVersion is too old (410 Gone): list again and re-watch."""
+
+
+def _default_kubeconfig() -> str:
+    return os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+
+
+def _api_path(group: str, version: str, plural: str, namespace: str | None, name: str | None = None,
+              subresource: str | None = None) -> str:
+    base = f"/apis/{group}/{version}" if group else f"/api/{version}"
+    if namespace is not None:
+        base += f"/namespaces/{quote(namespace, safe='')}"
+    base += f"/{plural}"
+    if name is not None:
+        base += f"/{quote(name, safe='')}"
+    if subresource:
+        base += f"/{subresource}"
+    return base
+
+
+def _status_message(body: bytes | str | None) -> tuple[str, str]:
+    """(reason, message) from a Status body, tolerant of anything else."""
+    if not body:
+        return "", ""
+    try:
+        status = json.loads(body)
+    except (ValueError, TypeError):
+        text = body.decode(errors="replace") if isinstance(body, bytes) else str(body)
+        return "", text.strip().splitlines()[0] if text.strip() else ""
+    if isinstance(status, dict):
+        return str(status.get("reason") or ""), str(status.get("message") or "")
+    return "", ""
+
+
+class KubeGateway:
+    """Talks to one cluster (one kubeconfig context) with raw JSON; implements core.ports.ClusterGateway."""
+
+    def __init__(self, api_client: ApiClient, *, context: str, namespace: str, user: str | None,
+                 server: str) -> None:
+        self._client = api_client
+        self.context = context
+        self.namespace = namespace
+        self.user = user
+        self.server = server
+        self.request_count = 0
+
+    # ---------------------------------------------------------------- set-up
+    @classmethod
+    def connect(cls, kubeconfig: str | None = None, context: str | None = None,
+                namespace: str | None = None) -> KubeGateway:
+        """Load a kubeconfig (a path or a KUBECONFIG-style list) as kubectl does."""
+        paths = kubeconfig or _default_kubeconfig()
+        for path in paths.split(os.pathsep):
+            if kubeconfig and path and not os.path.exists(os.path.expanduser(path)):
+                raise errors.ConfigError(f'stat {path}: no such file or directory')
+        try:
+            merger = KubeConfigMerger(paths)
+            if merger.config is None:
+                raise errors.ConfigError(
+                    f"no configuration has been provided: no kubeconfig at {paths}; "
+                    "set KUBECONFIG or pass --kubeconfig"
+                )
+            contexts = {c["name"]: c for c in (merger.config.value.get("contexts") or []) if c}
+            if context is not None and context not in contexts:
+                raise errors.ConfigError(f'context was not found for specified context: {context}')
+            loader = KubeConfigLoader(config_dict=merger.config, config_base_path=None,
+                                      active_context=context)
+            configuration = type.__call__(Configuration)
+            loader.load_and_set(configuration)
+        except errors.RollbackError:
+            raise
+        except ConfigException as exc:
+            raise errors.ConfigError(f"invalid kubeconfig: {exc}") from None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise errors.ConfigError(f"cannot read kubeconfig {paths}: {exc}") from None
+        configuration.retries = False  # we retry reads ourselves, never writes
+        active = loader.current_context or {}
+        ctx = active.get("context") or {}
+        api_client = ApiClient(configuration)
+        api_client.user_agent = USER_AGENT
+        return cls(
+            api_client,
+            context=str(active.get("name") or ""),
+            namespace=namespace or str(ctx.get("namespace") or "default"),
+            user=str(ctx.get("user")) if ctx.get("user") else None,
+            server=str(configuration.host),
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    # --------------------------------------------------------------- requests
+    def _send(self, method: str, path: str, *, query: dict[str, Any] | None = None,
+              body: Any = None, content_type: str | None = None, timeout: float | None = 30,
+              stream: bool = False) -> Any:
+        headers = {"Accept": JSON}
+        if body is not None:
+            headers["Content-Type"] = content_type or JSON
+        params = [(k, v) for k, v in (query or {}).items() if v is not None]
+        request = self._client.param_serialize(
+            method, path, query_params=params, header_params=headers, body=body,
+            auth_settings=["BearerToken"],
+        )
+        self.request_count += 1
+        try:
+            response = self._client.call_api(*request, _request_timeout=timeout)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise errors.Unreachable(
+                f"Unable to connect to the server: {self.server}: {_short_reason(exc)}"
+            ) from None
+        except ApiException as exc:  # raised by some paths of the client for non-2xx
+            raise self._api_error(exc.status or 0, exc.body, method, path) from None
+        if stream:
+            if not 200 <= response.status <= 299:
+                raise self._api_error(response.status, response.read(), method, path)
+            return response.response
+        data = response.read()
+        if not 200 <= response.status <= 299:
+            raise self._api_error(response.status, data, method, path)
+        return json.loads(data) if data else {}
+
+    def _api_error(self, status: int, body: Any, method: str, path: str) -> errors.RollbackError:
+        reason, message = _status_message(body)
+        message = message or f"the server responded with status {status} to {method} {path}"
+        if status == 401:
+            return errors.Unauthorized(
+                "You must be logged in to the server (Unauthorized)" + (f": {message}" if message and "Unauthorized" not in message else "")
+            )
+        if status == 403:
+            return errors.Forbidden(message)
+        if status == 404:
+            return errors.NotFound(message)
+        if status == 409:
+            return errors.Conflict(message)
+        if status == 422 or status == 400:
+            return errors.Invalid(message)
+        return ServerError(message, status=status, reason=reason)
+
+    def _read(self, path: str, query: dict[str, Any] | None = None) -> Any:
+        delay = _BACKOFF_SECONDS
+        for attempt in range(_READ_ATTEMPTS):
+            try:
+                return self._send("GET", path, query=query)
+            except (errors.Unreachable, ServerError) as exc:
+                retriable = isinstance(exc, errors.Unreachable) or exc.status in _RETRY_STATUSES
+                if not retriable or attempt == _READ_ATTEMPTS - 1:
+                    raise
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    def _list(self, group: str, version: str, plural: str, namespace: str | None,
+              label_selector: str | None = None, field_selector: str | None = None) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        cont: str | None = None
+        while True:
+            out = self._read(
+                _api_path(group, version, plural, namespace),
+                {"labelSelector": label_selector or None, "fieldSelector": field_selector or None,
+                 "limit": 500, "continue": cont},
+            )
+            for item in out.get("items") or []:
+                # Lists omit kind/apiVersion on items; put them back so objects are self-describing.
+                item.setdefault("apiVersion", f"{group}/{version}" if group else version)
+                item.setdefault("kind", out.get("kind", "List").removesuffix("List"))
+                items.append(item)
+            cont = (out.get("metadata") or {}).get("continue")
+            if not cont:
+                return items
+
+    # ---------------------------------------------------------- ClusterGateway
+    def get_deployment(self, namespace: str, name: str) -> dict[str, Any]:
+        try:
+            obj: dict[str, Any] = self._read(_api_path("apps", "v1", "deployments", namespace, name))
+        except errors.NotFound:
+            self._raise_namespace_or(namespace, f'deployments.apps "{name}" not found')
+            raise
+        return obj
+
+    def _raise_namespace_or(self, namespace: str, message: str) -> None:
+        try:
+            self._read(_api_path("", "v1", "namespaces", None, namespace))
+        except errors.NotFound:
+            raise errors.NotFound(f'namespaces "{namespace}" not found') from None
+        except errors.RollbackError:
+            pass
+        raise errors.NotFound(message)
+
+    def list_deployments(self, namespace: str | None) -> list[dict[str, Any]]:
+        return self._list("apps", "v1", "deployments", namespace)
+
+    def list_replicasets(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
+        return self._list("apps", "v1", "replicasets", namespace, label_selector)
+
+    def list_pods(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
+        return self._list("", "v1", "pods", namespace, label_selector)
+
+    def list_configmaps(self, namespace: str) -> list[dict[str, Any]]:
+        return self._list("", "v1", "configmaps", namespace)
+
+    def list_secrets(self, namespace: str, label_selector: str | None = None) -> list[dict[str, Any]]:
+        return self._list("", "v1", "secrets", namespace, label_selector)
+
+    def list_hpas(self, namespace: str) -> list[dict[str, Any]]:
+        try:
+            return self._list("autoscaling", "v2", "horizontalpodautoscalers", namespace)
+        except errors.NotFound:
+            return []  # clusters without autoscaling/v2 (very old) simply have none to report
+
+    def patch_deployment(self, namespace: str, name: str, json_patch: list[dict[str, Any]], *,
+                         dry_run: bool) -> dict[str, Any]:
+        out: dict[str, Any] = self._send(
+            "PATCH", _api_path("apps", "v1", "deployments", namespace, name),
+            query={"dryRun": "All" if dry_run else None, "fieldManager": USER_AGENT},
+            body=json_patch, content_type=JSON_PATCH,
+        )
+        return out
+
+    def patch_replicaset_annotations(self, namespace: str, name: str,
+                                     merge_patch: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = self._send(
+            "PATCH", _api_path("apps", "v1", "replicasets", namespace, name),
+            query={"fieldManager": USER_AGENT}, body=merge_patch, content_type=MERGE_PATCH,
+        )
+        return out
+
+    def create_event(self, namespace: str, event: dict[str, Any]) -> None:
+        self._send("POST", _api_path("", "v1", "events", namespace), body=event)
+
+    def watch_deployment(self, namespace: str, name: str, resource_version: str,
+                         timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Events for one Deployment after `resource_version`, as (type, object)."""
+        response = self._send(
+            "GET", _api_path("apps", "v1", "deployments", namespace),
+            query={"watch": "true", "fieldSelector": f"metadata.name={name}",
+                   "resourceVersion": resource_version, "timeoutSeconds": max(1, int(timeout_seconds)),
+                   "allowWatchBookmarks": "true"},
+            timeout=(10, timeout_seconds + 10), stream=True,
+        )
+        try:
+            buffer = b""
+            for chunk in response.stream(4096, decode_content=True):
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if line.strip():
+                        event = json.loads(line)
+                        if event.get("type") == "ERROR":
+                            status = event.get("object") or {}
+                            if status.get("code") == 410:
+                                raise WatchExpired(str(status.get("message") or "watch expired"))
+                            raise ServerError(str(status.get("message")), status=int(status.get("code") or 500),
+                                                     reason=str(status.get("reason") or ""))
+                        yield str(event.get("type")), event.get("object") or {}
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise errors.Unreachable(f"watch interrupted: {_short_reason(exc)}") from None
+        finally:
+            response.release_conn()
+
+    def whoami(self) -> str | None:
+        """The user as the kubeconfig names it (SelfSubjectReview needs newer clusters)."""
+        return self.user
+
+    def can_i(self, verb: str, group: str, plural: str, namespace: str | None,
+              name: str | None = None) -> tuple[bool, str]:
+        """A SelfSubjectAccessReview: (allowed, reason)."""
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {
+                k: v for k, v in {"verb": verb, "group": group, "resource": plural,
+                                  "namespace": namespace, "name": name}.items() if v is not None
+            }},
+        }
+        out = self._send("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body=review)
+        status = out.get("status") or {}
+        return bool(status.get("allowed")), str(status.get("reason") or status.get("evaluationError") or "")
+
+    def list_namespaces(self) -> list[str]:
+        return [ns["metadata"]["name"] for ns in self._list("", "v1", "namespaces", None)]
+
+
+def _short_reason(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    text = str(reason)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "timed out" in text.lower():
+        return "timed out"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "no such host"
+    return text.splitlines()[0][:200]

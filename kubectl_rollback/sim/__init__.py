@@ -1,0 +1,1 @@
+"""The simulated Kubernetes cluster: a loopback API server and the controllers rollback needs."""
