@@ -140,7 +140,7 @@ class Revision:
 
     @property
     def health_reason(self) -> str:
-        """The reason of the evidence that decided ``health`` (empty when unknown)."""
+        """The reason of the evidence that decided ``health`` ("no evidence" when unknown)."""
         verdict = self.health
         if verdict is Verdict.UNKNOWN:
             return "no evidence"

@@ -1,1 +1,195 @@
-"""The simulated Kubernetes cluster: a loopback API server and the controllers rollback needs."""
+"""The simulated Kubernetes cluster: a loopback API server and the controllers rollback needs.
+
+It is a product feature (`kubectl rollback --demo`, `kubectl-rollback sim`) and the cluster
+every test runs against. The real `kubectl` (1.27 to 1.33) and the `kubernetes` Python
+client work against it unchanged. Standard library only.
+
+    from kubectl_rollback.sim import run_cluster
+
+    with run_cluster("demo", time_scale=0) as sim:
+        subprocess.run(["kubectl", "--kubeconfig", sim.kubeconfig, "get", "deploy", "-A"])
+        sim.cluster.advance(30)   # move the simulated clock; controllers catch up
+
+Pieces: `store` (objects, resourceVersions, watch log), `strategy` (defaulting and
+validation on every write), `controllers/` (Deployment, ReplicaSet, kubelet, ...),
+`server` (the HTTP API), `patch` (JSON / merge / strategic merge / apply patches),
+`tables` (`kubectl get` columns), `scenarios` (named starting states).
+
+Where it differs from a real cluster: JSON only (no protobuf request bodies, so kubectl
+1.32+ `create deployment|service|namespace` cannot work); server-side apply merges the
+applied fields without managed-fields bookkeeping; apply patches must be JSON (the JSON
+subset of YAML); deletion is immediate (no graceful termination or finalizers).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cluster import SimCluster
+from .server import SimServer
+
+TOKEN = "sim-token"
+"""The bearer token written into the kubeconfig (see `SimCluster.required_token`)."""
+
+CONTEXT = "sim"
+
+
+def kubeconfig_text(url: str, token: str = TOKEN, namespace: str = "default") -> str:
+    """A kubeconfig whose current context `sim` points at `url` with a bearer token."""
+    return (
+        "apiVersion: v1\n"
+        "kind: Config\n"
+        "clusters:\n"
+        f"- name: {CONTEXT}\n"
+        "  cluster:\n"
+        f"    server: {url}\n"
+        "users:\n"
+        f"- name: {CONTEXT}\n"
+        "  user:\n"
+        f"    token: {token}\n"
+        "contexts:\n"
+        f"- name: {CONTEXT}\n"
+        "  context:\n"
+        f"    cluster: {CONTEXT}\n"
+        f"    user: {CONTEXT}\n"
+        f"    namespace: {namespace}\n"
+        f"current-context: {CONTEXT}\n"
+        "preferences: {}\n"
+    )
+
+
+def write_kubeconfig(path: str | os.PathLike[str], url: str) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(kubeconfig_text(url))
+    return target
+
+
+def _optional_module(name: str):  # type: ignore[no-untyped-def]
+    """Import a sibling module that another part of the simulated cluster may not have yet."""
+    full = f"{__name__}.{name}"
+    try:
+        if importlib.util.find_spec(full) is None:
+            return None
+    except ModuleNotFoundError:
+        return None
+    return importlib.import_module(full)
+
+
+def build_cluster(scenario: str = "empty", *, time_scale: float = 0.0) -> SimCluster:
+    """A SimCluster with admission and controllers installed and `scenario` loaded."""
+    cluster = SimCluster(time_scale=time_scale)
+    strategy = _optional_module("strategy")
+    if strategy is not None:
+        strategy.install(cluster)
+    controllers = _optional_module("controllers")
+    if controllers is not None and hasattr(controllers, "install"):
+        controllers.install(cluster)
+    scenarios = _optional_module("scenarios")
+    if scenarios is not None and hasattr(scenarios, "load"):
+        scenarios.load(scenario, cluster)
+    elif scenario != "empty":
+        raise ValueError(f"unknown scenario {scenario!r} (available: empty)")
+    return cluster
+
+
+@dataclass
+class RunningCluster:
+    """A simulated cluster served over HTTP: what `run_cluster` yields."""
+
+    cluster: SimCluster
+    server: SimServer
+    kubeconfig: str
+    _tmpdir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def stop(self) -> None:
+        """Stop the HTTP server (open watches end) and the controllers; idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.server.stop()
+        self.cluster.stop()
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+
+
+def start_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int = 0,
+                  kubeconfig_path: str | None = None) -> RunningCluster:
+    """Build, load and serve a cluster; the caller must `stop()` it (see `run_cluster`)."""
+    cluster = build_cluster(scenario, time_scale=time_scale)
+    server = SimServer(cluster, port)
+    tmpdir = None
+    if kubeconfig_path is None:
+        tmpdir = tempfile.TemporaryDirectory(prefix="kubectl-rollback-sim-")
+        kubeconfig_path = os.path.join(tmpdir.name, "kubeconfig")
+    write_kubeconfig(kubeconfig_path, server.url)
+    cluster.start()
+    server.start()
+    return RunningCluster(cluster, server, str(kubeconfig_path), tmpdir)
+
+
+@contextmanager
+def run_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int = 0) -> Iterator[RunningCluster]:
+    """Serve a simulated cluster on 127.0.0.1 for the duration of a `with` block.
+
+    Yields a `RunningCluster` with `.url`, `.port`, `.kubeconfig` (a kubeconfig file in a
+    temporary folder: context `sim`, namespace default, bearer token `sim-token`),
+    `.cluster` (the SimCluster) and `.stop()`. With `time_scale=0` the simulated clock only
+    moves when the caller advances it (`cluster.advance(seconds)`).
+    """
+    running = start_cluster(scenario, time_scale=time_scale, port=port)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def serve_forever(port: int = 0, scenario: str = "demo", kubeconfig_path: str | None = None,
+                  time_scale: float = 1.0) -> None:
+    """Run a simulated cluster in the foreground until Ctrl-C or SIGTERM (the `sim` command)."""
+    running = start_cluster(scenario, time_scale=time_scale, port=port, kubeconfig_path=kubeconfig_path)
+    done = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        done.set()
+
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        print(f"Simulated cluster ({scenario}) serving at {running.url}", flush=True)
+        if port == 0:
+            print(f"Port: {running.port}", flush=True)
+        if kubeconfig_path:
+            print(f"Kubeconfig: {kubeconfig_path} (kubectl --kubeconfig {kubeconfig_path} get deploy -A)",
+                  flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        running.stop()
+        print("Simulated cluster stopped.", file=sys.stderr, flush=True)
+
+
+__all__ = ["RunningCluster", "SimCluster", "SimServer", "TOKEN", "build_cluster", "kubeconfig_text",
+           "run_cluster", "serve_forever", "start_cluster", "write_kubeconfig"]

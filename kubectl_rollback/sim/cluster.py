@@ -38,6 +38,8 @@ class SimCluster:
             lambda verb, group, plural, namespace, name: True
         )
         self.user = "kubernetes-admin"
+        # When set, the API server answers 401 to requests without `Authorization: Bearer <it>`.
+        self.required_token: str | None = None
         self.requests: list[tuple[str, str]] = []  # (method, path?query) as served, for benchmarks
         self.count_requests = False
         self._ctl_lock = threading.RLock()

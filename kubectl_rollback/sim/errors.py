@@ -70,14 +70,16 @@ def gone(message: str) -> ApiError:
     return ApiError(410, "Expired", message)
 
 
-def forbidden(user: str, verb: str, plural: str, group: str, namespace: str | None, name: str = "") -> ApiError:
+def forbidden(user: str, verb: str, plural: str, group: str, namespace: str | None, name: str = "",
+              subresource: str = "") -> ApiError:
     where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
     res = f"{plural}.{group}" if group else plural
     named = f' "{name}"' if name else ""
+    resource = f"{plural}/{subresource}" if subresource else plural
     return ApiError(
         403,
         "Forbidden",
-        f'{res}{named} is forbidden: User "{user}" cannot {verb} resource "{plural}" '
+        f'{res}{named} is forbidden: User "{user}" cannot {verb} resource "{resource}" '
         f'in API group "{group}"{where}',
         {"name": name, "group": group, "kind": plural},
     )

@@ -48,24 +48,24 @@ def parse_label_selector(text: str | None) -> Matcher:
             key = _check_key(m.group(1), text)
             values = {v.strip() for v in m.group(3).split(",") if v.strip()}
             if m.group(2) == "in":
-                reqs.append(lambda l, k=key, vs=values: l.get(k) in vs)
+                reqs.append(lambda lb, k=key, vs=values: lb.get(k) in vs)
             else:
-                reqs.append(lambda l, k=key, vs=values: l.get(k) not in vs)
+                reqs.append(lambda lb, k=key, vs=values: lb.get(k) not in vs)
             continue
         if "!=" in part:
             key, value = (s.strip() for s in part.split("!=", 1))
             _check_key(key, text)
-            reqs.append(lambda l, k=key, v=value: l.get(k) != v)
+            reqs.append(lambda lb, k=key, v=value: lb.get(k) != v)
         elif "==" in part or "=" in part:
             key, value = (s.strip() for s in re.split("==|=", part, maxsplit=1))
             _check_key(key, text)
-            reqs.append(lambda l, k=key, v=value: k in l and l[k] == v)
+            reqs.append(lambda lb, k=key, v=value: k in lb and lb[k] == v)
         elif part.startswith("!"):
             key = _check_key(part[1:].strip(), text)
-            reqs.append(lambda l, k=key: k not in l)
+            reqs.append(lambda lb, k=key: k not in lb)
         else:
             key = _check_key(part, text)
-            reqs.append(lambda l, k=key: k in l)
+            reqs.append(lambda lb, k=key: k in lb)
     return lambda labels: all(r(labels) for r in reqs)
 
 
@@ -112,11 +112,11 @@ def parse_field_selector(text: str | None) -> Callable[[Mapping[str, Any]], bool
     reqs: list[Callable[[Mapping[str, Any]], bool]] = []
     for part in _split_top(text):
         if "!=" in part:
-            path, value = part.split("!=", 1)
-            reqs.append(lambda o, p=path.strip(), v=value.strip(): _field(o, p) != v)
+            path, value = (x.strip() for x in part.split("!=", 1))
+            reqs.append(lambda o, p=path, v=value: _field(o, p) != v)
         elif "=" in part:
-            path, value = re.split("==|=", part, maxsplit=1)
-            reqs.append(lambda o, p=path.strip(), v=value.strip(): _field(o, p) == v)
+            path, value = (x.strip() for x in re.split("==|=", part, maxsplit=1))
+            reqs.append(lambda o, p=path, v=value: _field(o, p) == v)
         else:
             raise bad_request(f'invalid selector: \'{text}\'; can\'t understand \'{part}\'')
     return lambda obj: all(r(obj) for r in reqs)

@@ -65,6 +65,8 @@ class Store:
         self.changed = threading.Condition(self.lock)
         self._rv = 1000
         self._objects: dict[Key, dict[tuple[str, str], Obj]] = {k: {} for k in BY_KEY}
+        # The same objects indexed by namespace, so controllers read one namespace cheaply.
+        self._by_namespace: dict[Key, dict[str, dict[str, Obj]]] = {k: {} for k in BY_KEY}
         self._log: deque[WatchEvent] = deque(maxlen=log_limit)
         self._compacted_rv = self._rv
         self.admission: list[Admission] = []
@@ -111,10 +113,10 @@ class Store:
 
     def all_of(self, rt: ResourceType, namespace: str | None = None) -> Iterable[Obj]:
         """Stored objects of a type without filtering or sorting (controllers' fast path)."""
-        objs = list(self._objects[rt.key].values())
-        if namespace is None:
-            return objs
-        return [o for o in objs if o["metadata"].get("namespace") == namespace]
+        with self.lock:
+            if namespace is None:
+                return list(self._objects[rt.key].values())
+            return list(self._by_namespace[rt.key].get(namespace, {}).values())
 
     # ----------------------------------------------------------------- writes
     def create(self, rt: ResourceType, obj: Obj, *, dry_run: bool = False) -> Obj:
@@ -230,6 +232,11 @@ class Store:
 
     def _remove(self, rt: ResourceType, ns: str, name: str, propagation: str) -> None:
         old = self._objects[rt.key].pop((ns, name))
+        in_namespace = self._by_namespace[rt.key].get(ns)
+        if in_namespace is not None:
+            in_namespace.pop(name, None)
+            if not in_namespace:
+                del self._by_namespace[rt.key][ns]
         gone_obj = clone(old)
         self._rv += 1
         gone_obj["metadata"]["resourceVersion"] = str(self._rv)
@@ -244,9 +251,9 @@ class Store:
         elif propagation != "Orphan":
             for key, objs in self._objects.items():
                 for (ons, oname), dep in list(objs.items()):
-                    if any(r.get("uid") == uid for r in dep["metadata"].get("ownerReferences") or ()):
-                        if (ons, oname) in objs:
-                            self._remove(BY_KEY[key], ons, oname, propagation)
+                    owned = any(r.get("uid") == uid for r in dep["metadata"].get("ownerReferences") or ())
+                    if owned and (ons, oname) in objs:
+                        self._remove(BY_KEY[key], ons, oname, propagation)
         self.changed.notify_all()
 
     def _store(self, rt: ResourceType, obj: Obj, event: str) -> None:
@@ -254,6 +261,7 @@ class Store:
         obj["metadata"]["resourceVersion"] = str(self._rv)
         ns = obj["metadata"].get("namespace", "") if rt.namespaced else ""
         self._objects[rt.key][(ns, obj["metadata"]["name"])] = obj
+        self._by_namespace[rt.key].setdefault(ns, {})[obj["metadata"]["name"]] = obj
         self._log.append(WatchEvent(self._rv, rt.key, event, obj))
         self.writes += 1
         self.changed.notify_all()

@@ -1,0 +1,216 @@
+"""What each command does: connect, call the core, print. No rollback rule lives here."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from .cli import fail, parse_workload
+from .core import errors, service
+from .core.model import WorkloadRef
+from .core.target import TargetChoice, TargetSpec, choose_target, parse_target
+from .report import dump, history_document, history_lines, plan_lines, revision_detail_lines
+
+DEMO_NAMESPACE = "shop"
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+
+def parse_duration(text: str) -> float:
+    """Go-style durations as kubectl takes them (`90s`, `5m`, `1h30m`; a bare number is seconds)."""
+    text = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        fail(f'invalid duration "{text}" for --timeout (use e.g. 90s, 5m, 1h)', 2)
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+@contextlib.contextmanager
+def gateway(kubeconfig: str | None, context: str | None, namespace: str | None,
+            demo: bool) -> Iterator[Any]:
+    """A connected KubeGateway; with `demo`, against a simulated cluster started for this run."""
+    from .kube.gateway import KubeGateway
+
+    if not demo:
+        gw = KubeGateway.connect(kubeconfig, context, namespace)
+        try:
+            yield gw
+        finally:
+            gw.close()
+        return
+    from .sim import run_cluster
+
+    with run_cluster("demo", time_scale=1.0) as sim:
+        gw = KubeGateway.connect(sim.kubeconfig, None, namespace or DEMO_NAMESPACE)
+        try:
+            yield gw
+        finally:
+            gw.close()
+
+
+def _ref(workload: list[str], namespace: str) -> WorkloadRef:
+    kind, name = parse_workload(workload)
+    if kind != "Deployment":
+        fail(f"{kind}s are not supported yet: kubectl rollback handles Deployments", 2)
+    return WorkloadRef(kind, namespace, name)
+
+
+def _target(to_revision: int | None, to: str | None, name: str) -> TargetSpec | None:
+    if to_revision is not None and to is not None:
+        fail("--to-revision and --to are mutually exclusive", 2)
+    if to_revision is not None:
+        if to_revision <= 0:
+            fail(f"--to-revision must be a positive revision number, got {to_revision}", 2)
+        return TargetSpec.revision(to_revision)
+    if to is not None:
+        try:
+            return parse_target(to, deployment=name)
+        except errors.RollbackError as exc:
+            fail(str(exc), 2)
+    return None
+
+
+def _check_output(output: str | None) -> None:
+    if output not in (None, "json", "yaml"):
+        fail(f'unable to match a printer suitable for the output format "{output}", '
+             "allowed formats are: json,yaml", 2)
+
+
+def history(*, workload: list[str], namespace: str | None, context: str | None,
+            kubeconfig: str | None, output: str | None, revision: int | None,
+            show_secrets: bool) -> None:
+    _check_output(output)
+    parse_workload(workload)  # usage errors before any connection
+    with gateway(kubeconfig, context, namespace, False) as gw:
+        ref = _ref(workload, gw.namespace)
+        now = datetime.now(UTC)
+        hist = service.load_deployment(gw, ref.namespace, ref.name, now=now, pods=True)
+        choice: TargetChoice | None
+        try:
+            choice = choose_target(hist)
+        except errors.TargetError:
+            choice = None
+        if revision is not None:
+            rev = hist.revision(revision)
+            if rev is None:
+                raise errors.TargetNotFound(f"unable to find the specified revision {revision} in history")
+            if output:
+                doc = history_document(hist, choice)
+                doc["revisions"] = [r for r in doc["revisions"] if r["revision"] == revision]
+                sys.stdout.write(dump(doc, output))
+            else:
+                _print(revision_detail_lines(hist, rev))
+            return
+        if output:
+            sys.stdout.write(dump(history_document(hist, choice), output))
+        else:
+            _print(history_lines(hist, choice, now))
+
+
+def rollback(*, workload: list[str], namespace: str | None, context: str | None,
+             kubeconfig: str | None, to_revision: int | None, to: str | None,
+             dry_run: str | None, output: str | None, yes: bool, wait: bool, timeout: str,
+             require_healthy: bool, show_secrets: bool, demo: bool, read_only: bool) -> None:
+    _check_output(output)
+    if dry_run not in (None, "none", "client", "server"):
+        fail(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".', 2)
+    mode = None if dry_run == "none" else dry_run
+    if not workload:
+        _open_tui(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
+                  read_only=read_only)
+        return
+    parse_workload(workload)
+    timeout_seconds = parse_duration(timeout)
+    if read_only and mode is None:
+        fail("--read-only: refusing to change anything (use --dry-run to see the plan)", 2)
+    with gateway(kubeconfig, context, namespace, demo) as gw:
+        ref = _ref(workload, gw.namespace)
+        spec = _target(to_revision, to, ref.name)
+        now = datetime.now(UTC)
+        plan = service.prepare(gw, ref.namespace, ref.name, spec, now=now,
+                               require_healthy=require_healthy, show_secrets=show_secrets)
+        human = output is None
+        info = sys.stdout if human else sys.stderr
+        if plan.refusal is not None:
+            raise errors.Refused(plan.refusal)
+        if plan.noop is not None:
+            result = service.execute(gw, plan, dry_run=mode == "server")
+            _emit_result(result, output, info)
+            return
+        if human:
+            _print(plan_lines(plan))
+        if mode == "client":
+            result = service.RollbackResult(plan, applied=False, dry_run=True, noop=False,
+                                            message=f"{ref.display} rolled back (dry run)")
+            _emit_result(result, output, info)
+            return
+        if mode is None and not yes:
+            _confirm(plan)
+        result = service.execute(gw, plan, dry_run=mode == "server")
+        if mode == "server" or not wait:
+            _emit_result(result, output, info)
+            return
+        print(result.message, file=info, flush=True)
+        outcome = service.follow(
+            gw, ref, timeout_seconds=max(1, int(timeout_seconds)),
+            now_fn=lambda: datetime.now(UTC),
+            on_status=lambda s: None if s.failed else print(s.message, file=info, flush=True),
+            expect_replicaset=plan.to_revision.replicaset,
+        )
+        if output:
+            doc = result.to_dict()
+            doc["rollout"] = {
+                "verdict": outcome.verdict.value, "done": outcome.status.done,
+                "failed": outcome.status.failed, "timedOut": outcome.timed_out,
+                "message": outcome.status.message, "recordWritten": outcome.record_written,
+            }
+            sys.stdout.write(dump(doc, output))
+        if outcome.timed_out:
+            fail("timed out waiting for the condition: " + outcome.status.message,
+                 errors.EXIT_ROLLOUT_FAILED)
+        if outcome.status.failed:
+            fail(outcome.status.message, errors.EXIT_ROLLOUT_FAILED)
+
+
+def _emit_result(result: service.RollbackResult, output: str | None, info: Any) -> None:
+    if output:
+        sys.stdout.write(dump(result.to_dict(), output))
+    else:
+        print(result.message, file=info, flush=True)
+
+
+def _confirm(plan: Any) -> None:
+    """Ask on a terminal; refuse (changing nothing) when there is none."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("refusing to roll back without confirmation: not running in a terminal; "
+             "pass --yes to roll back (or --dry-run to only see the plan)", 2)
+    answer = input(
+        f"Roll back {plan.ref.display} to revision {plan.to_revision.number} "
+        f"({plan.to_revision.images})? [y/N] "
+    )
+    if answer.strip().lower() not in ("y", "yes"):
+        fail("rollback cancelled; nothing was changed", 1)
+
+
+def _open_tui(*, namespace: str | None, context: str | None, kubeconfig: str | None,
+              demo: bool, read_only: bool) -> None:
+    try:
+        from .tui import run_app  # type: ignore[attr-defined]
+    except ImportError:
+        fail("the terminal UI is not available in this build; name a workload, e.g. "
+             "kubectl rollback deploy/web --dry-run", 2)
+    if not demo and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("no workload given and not running in a terminal: name a workload, e.g. "
+             "kubectl rollback deploy/web --yes", 2)
+    run_app(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
+            read_only=read_only)
+
+
+def _print(lines: list[str]) -> None:
+    sys.stdout.write("\n".join(lines) + "\n")

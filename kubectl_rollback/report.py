@@ -1,0 +1,185 @@
+"""Plain-text and JSON/YAML renderings of histories, plans and results for the command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from .core.model import DeploymentHistory, Revision, Verdict
+from .core.plan import RollbackPlan
+from .core.target import TargetChoice
+
+SYMBOL = {Verdict.SUCCESS: "✔", Verdict.FAILURE: "✖", Verdict.UNKNOWN: "?"}
+
+
+def age(created: datetime | None, now: datetime) -> str:
+    """kubectl's short age: 45s, 12m, 5h, 3d, 2y."""
+    if created is None:
+        return "<unknown>"
+    seconds = int(max(0.0, (now - created).total_seconds()))
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if days < 730:
+        return f"{days}d"
+    return f"{days // 365}y"
+
+
+def revision_label(revision: Revision) -> str:
+    """`5` or `5 (was 2)` when the revision carries former numbers."""
+    if revision.former_numbers:
+        return f"{revision.number} (was {','.join(str(n) for n in revision.former_numbers)})"
+    return str(revision.number)
+
+
+def table(rows: list[list[str]]) -> list[str]:
+    """Left-aligned columns separated by three spaces, like kubectl's printers."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def history_lines(history: DeploymentHistory, choice: TargetChoice | None, now: datetime) -> list[str]:
+    """The `history` command's table, markers for the current revision and the default target."""
+    target = choice.revision.number if choice else None
+    rows = [["", "REVISION", "REPLICASET", "IMAGES", "AGE", "READY", "HEALTH", "EVIDENCE"]]
+    for rev in history.revisions:
+        mark = "●" if rev.current else ("★" if rev.number == target else "")
+        evidence = "; ".join(e.line for e in rev.evidence) or "no evidence"
+        rows.append([
+            mark, revision_label(rev), rev.replicaset, rev.image_summary, age(rev.created, now),
+            f"{rev.ready}/{rev.desired}", f"{SYMBOL[rev.health]} {rev.health.value}", evidence,
+        ])
+    lines = [f"{history.ref.display} (namespace {history.ref.namespace})", *table(rows)]
+    kept = len(history.revisions)
+    lines.append(
+        f"● current  ★ default rollback target   {kept} revision(s) kept, "
+        f"revisionHistoryLimit {history.revision_history_limit}"
+    )
+    if choice is not None:
+        if choice.kubectl_would_pick is not None:
+            lines.append(
+                f"kubectl rollout undo would pick revision {choice.kubectl_would_pick.number}; "
+                f"kubectl rollback picks revision {choice.revision.number}"
+            )
+        lines.extend(f"warning: {w.message}" for w in choice.warnings)
+    return lines
+
+
+def revision_detail_lines(history: DeploymentHistory, revision: Revision) -> list[str]:
+    """`history --revision N`: kubectl's heading, then the template and evidence."""
+    from .core.rendering import mask_template, to_yaml
+
+    lines = [f"{history.ref.display} with revision #{revision.number}"]
+    if revision.former_numbers:
+        lines.append(f"Formerly revision(s): {', '.join(str(n) for n in revision.former_numbers)}")
+    lines.append(f"ReplicaSet:   {revision.replicaset}")
+    lines.append(f"Change-cause: {revision.change_cause or '<none>'}")
+    lines.append(f"Health:       {SYMBOL[revision.health]} {revision.health.value}")
+    lines.extend(f"  - {e.line}" for e in revision.evidence)
+    lines.append("Pod Template:")
+    lines.extend("  " + line for line in to_yaml(mask_template(dict(revision.template))).splitlines())
+    return lines
+
+
+def plan_lines(plan: RollbackPlan) -> list[str]:
+    """The plan as a person reads it: target and why, images, diff, scaling, warnings."""
+    out: list[str] = []
+    src = plan.from_revision
+    dst = plan.to_revision
+    out.append(f"Rollback plan for {plan.ref.display} (namespace {plan.ref.namespace})")
+    if src is not None:
+        out.append(f"  from  revision {src.number}  {src.replicaset}  {src.images}  [{src.health.value}]")
+    out.append(
+        f"  to    revision {dst.number}  {dst.replicaset}  {dst.images}  [{dst.health.value}]"
+        + (f"  (becomes revision {plan.new_revision_number})" if plan.executable else "")
+    )
+    _section(out, "Why", plan.why)
+    if plan.kubectl_would_pick is not None:
+        k = plan.kubectl_would_pick
+        out.append(f"  kubectl rollout undo would pick revision {k.number} ({k.images}) [{k.health.value}]")
+    _section(out, "Images", [c.line for c in plan.image_changes] or ["no image changes"])
+    if plan.env_changes:
+        _section(out, "Environment", [c.line for c in plan.env_changes])
+    if plan.template_diff.strip():
+        out.append("Pod template diff:")
+        out.extend("  " + line for line in plan.template_diff.rstrip("\n").splitlines())
+    scaling = plan.scaling
+    head = f"Scaling ({scaling.strategy}"
+    if scaling.max_surge is not None:
+        head += f", maxSurge {scaling.max_surge}, maxUnavailable {scaling.max_unavailable}"
+    _section(out, head + ")", scaling.steps)
+    if plan.annotation_changes:
+        _section(out, "Deployment annotations", [
+            f"{c.kind} {c.key}" + (f": {c.before!r} -> {c.after!r}" if c.kind == "changed" else
+                                   f": {c.after!r}" if c.kind == "added" else "")
+            for c in plan.annotation_changes
+        ])
+    if plan.kubectl_would_drop:
+        out.append(
+            "  kept (kubectl rollout undo would drop them): " + ", ".join(plan.kubectl_would_drop)
+        )
+    _section(out, "Warnings", [w.message for w in plan.warnings], bullet="!")
+    _section(out, "Not rolled back", plan.not_rolled_back)
+    return out
+
+
+def _section(out: list[str], title: str, lines: Iterable[str], bullet: str = "-") -> None:
+    items = list(lines)
+    if items:
+        out.append(f"{title}:")
+        out.extend(f"  {bullet} {line}" for line in items)
+
+
+def dump(document: Any, output: str) -> str:
+    """A document as `json` or `yaml` text (yaml only imported when asked for)."""
+    if output == "json":
+        return json.dumps(document, indent=2, sort_keys=False) + "\n"
+    import yaml
+
+    return str(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+
+
+def history_document(history: DeploymentHistory, choice: TargetChoice | None) -> dict[str, Any]:
+    """`history -o json|yaml`: kubectl-rollback.io/v1 RevisionHistory."""
+    from .core.api_objects import format_time
+
+    return {
+        "apiVersion": "kubectl-rollback.io/v1",
+        "kind": "RevisionHistory",
+        "workload": {"kind": history.ref.kind, "namespace": history.ref.namespace,
+                     "name": history.ref.name, "display": history.ref.display},
+        "paused": history.paused,
+        "revisionHistoryLimit": history.revision_history_limit,
+        "currentRevision": history.current.number if history.current else None,
+        "defaultTarget": choice.revision.number if choice else None,
+        "kubectlWouldPick": (
+            choice.kubectl_would_pick.number if choice and choice.kubectl_would_pick else
+            (choice.revision.number if choice else None)
+        ),
+        "warnings": [{"code": w.code, "message": w.message} for w in (choice.warnings if choice else ())],
+        "revisions": [
+            {
+                "revision": r.number,
+                "formerRevisions": list(r.former_numbers),
+                "replicaSet": r.replicaset,
+                "podTemplateHash": r.pod_template_hash,
+                "images": [{"container": i.container, "image": i.image, "init": i.init} for i in r.images],
+                "changeCause": r.change_cause,
+                "created": format_time(r.created) if r.created else None,
+                "replicas": {"desired": r.desired, "ready": r.ready, "available": r.available},
+                "current": r.current,
+                "health": r.health.value,
+                "evidence": [{"verdict": e.verdict.value, "source": e.source, "reason": e.reason}
+                             for e in r.evidence],
+            }
+            for r in history.revisions
+        ],
+    }

@@ -1,0 +1,254 @@
+"""Service functions against an in-memory gateway: reads, execute with its precondition, follow."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from factory import NOW, Scenario, configmap, container, pod_template, secret
+from fake_gateway import FakeGateway
+
+from kubectl_rollback.core.errors import Conflict, Forbidden, Refused
+from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION, OUTCOME_REPLICASET_ANNOTATION
+from kubectl_rollback.core.model import Verdict, WorkloadRef
+from kubectl_rollback.core.service import (
+    EXIT_OK,
+    EXIT_ROLLOUT_FAILED,
+    execute,
+    follow,
+    load_deployment,
+    plan,
+    prepare,
+)
+from kubectl_rollback.core.status import RolloutStatus
+from kubectl_rollback.core.target import TargetSpec
+
+REF = WorkloadRef("Deployment", "default", "web")
+
+
+def healthy() -> Scenario:
+    s = Scenario()
+    s.deploy("nginx:1.24")
+    s.deploy("nginx:1.25")
+    return s
+
+
+def crashing() -> Scenario:
+    s = Scenario()
+    s.deploy("nginx:1.25")
+    s.deploy("nginx:broken", outcome="deadline", waiting="ImagePullBackOff", stuck_pods=3)
+    s.deploy("nginx:crash-1", outcome="stuck", waiting="CrashLoopBackOff")
+    return s
+
+
+def gateway(s: Scenario, **kwargs: Any) -> FakeGateway:
+    return FakeGateway(s.deployment, s.replicasets, s.pods, **kwargs)
+
+
+def clock(step: timedelta = timedelta(seconds=1)) -> Callable[[], datetime]:
+    state = [NOW]
+
+    def now() -> datetime:
+        state[0] += step
+        return state[0]
+
+    return now
+
+
+# ------------------------------------------------------------------ load
+
+
+def test_complete_rollout_needs_no_pod_list() -> None:
+    gw = gateway(healthy())
+    h = load_deployment(gw, "default", "web", now=NOW)
+    assert gw.methods() == ["get_deployment", "list_replicasets", "list_configmaps", "list_secrets", "list_hpas"]
+    assert gw.calls[1][1] == ("default", "app=web")
+    assert gw.calls[3][1] == ("default", "owner=harness")
+    assert h.current is not None and h.current.number == 2
+
+
+def test_stuck_rollout_lists_pods_with_the_selector() -> None:
+    gw = gateway(crashing())
+    h = load_deployment(gw, "default", "web", now=NOW)
+    assert ("list_pods", ("default", "app=web")) in gw.calls
+    assert h.revision(1).health is Verdict.SUCCESS  # type: ignore[union-attr]
+
+
+def test_secret_references_list_all_secrets_and_forbidden_degrades() -> None:
+    s = Scenario()
+    c = container(image="nginx:1.24", envFrom=[{"secretRef": {"name": "web-env"}}])
+    s.deploy(template=pod_template(containers=[c]))
+    s.deploy("nginx:1.25")
+    gw = gateway(s, secrets=[secret("web-env")], configmaps=[configmap("x")])
+    h = load_deployment(gw, "default", "web", now=NOW)
+    assert ("list_secrets", ("default", None)) in gw.calls
+    assert h.secret_names == frozenset({"web-env"})
+    gw = gateway(s, forbidden=frozenset({"list_secrets", "list_configmaps"}))
+    h = load_deployment(gw, "default", "web", now=NOW)
+    assert h.secret_names is None and h.configmap_names is None
+
+
+def test_minimal_reads_when_options_are_off() -> None:
+    gw = gateway(healthy())
+    load_deployment(gw, "default", "web", now=NOW, references=False, harness=False, hpas=False)
+    assert gw.methods() == ["get_deployment", "list_replicasets"]
+
+
+# ------------------------------------------------------------------ execute
+
+
+def test_execute_applies_the_patch_and_records_an_event() -> None:
+    s = crashing()
+    gw = gateway(s)
+    p = prepare(gw, "default", "web", now=NOW)
+    assert p.actor == "alice" and p.to_revision.number == 1
+    result = execute(gw, p, dry_run=False)
+    assert result.applied and not result.noop and result.exit_code == EXIT_OK
+    assert result.message == "deployment.apps/web rolled back"
+    expected = copy.deepcopy(s.rs(1)["spec"]["template"])
+    del expected["metadata"]["labels"]["pod-template-hash"]
+    assert gw.deployment["spec"]["template"] == expected
+    assert gw.deployment["metadata"]["annotations"]["kubernetes.io/change-cause"] == p.change_cause
+    [event] = gw.events
+    assert event["reason"] == "RolledBack" and event["type"] == "Normal"
+    assert event["message"] == p.change_cause
+    assert event["source"] == {"component": "kubectl-rollback"}
+    assert event["involvedObject"]["uid"] == s.uid
+    assert event["involvedObject"]["resourceVersion"] == gw.deployment["metadata"]["resourceVersion"]
+    assert result.event_recorded and result.to_dict()["kind"] == "RollbackResult"
+
+
+def test_dry_run_changes_nothing() -> None:
+    s = crashing()
+    gw = gateway(s)
+    before = copy.deepcopy(gw.deployment)
+    p = plan(load_deployment(gw, "default", "web", now=NOW), actor="bob", now=NOW)
+    result = execute(gw, p, dry_run=True)
+    assert result.message == "deployment.apps/web rolled back (server dry run)"
+    assert gw.deployment == before and gw.events == []
+    assert gw.calls[-1][1][-1] is True  # dry_run passed to the gateway
+
+
+def test_change_after_plan_is_a_conflict_and_nothing_is_applied() -> None:
+    gw = gateway(crashing())
+    p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
+    gw.deployment["metadata"]["resourceVersion"] = "999"  # someone scaled it meanwhile
+    before = copy.deepcopy(gw.deployment)
+    with pytest.raises(Conflict) as err:
+        execute(gw, p, dry_run=False)
+    assert str(err.value) == (
+        f"deployment.apps/web was changed since the plan was made (resourceVersion {p.resource_version} -> 999); "
+        "nothing was applied; run again"
+    )
+    assert gw.deployment == before and gw.events == []
+
+
+def test_noop_sends_nothing() -> None:
+    gw = gateway(healthy())
+    p = plan(load_deployment(gw, "default", "web", now=NOW), TargetSpec.revision(2), actor=None, now=NOW)
+    calls = len(gw.calls)
+    result = execute(gw, p, dry_run=False)
+    assert result.noop and not result.applied and result.exit_code == EXIT_OK
+    assert result.message == "deployment.apps/web skipped rollback (current template already matches revision 2)"
+    assert len(gw.calls) == calls
+
+
+def test_paused_is_refused_before_any_write() -> None:
+    s = healthy()
+    s.deployment["spec"]["paused"] = True
+    gw = gateway(s)
+    p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
+    with pytest.raises(Refused, match="^you cannot rollback a paused deployment; resume it first"):
+        execute(gw, p, dry_run=False)
+    assert "patch_deployment" not in gw.methods()
+
+
+def test_event_failure_does_not_fail_the_rollback() -> None:
+    gw = gateway(crashing(), forbidden=frozenset({"create_event"}))
+    p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
+    result = execute(gw, p, dry_run=False)
+    assert result.applied and not result.event_recorded and result.event_error == "create_event is forbidden"
+
+
+def test_forbidden_patch_propagates() -> None:
+    gw = gateway(crashing(), forbidden=frozenset({"patch_deployment"}))
+    p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
+    with pytest.raises(Forbidden):
+        execute(gw, p, dry_run=False)
+
+
+# ------------------------------------------------------------------ follow
+
+
+def _rolled_back(gw: FakeGateway) -> tuple[Scenario, Any]:
+    p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
+    execute(gw, p, dry_run=False)
+    return Scenario(), p
+
+
+def _status(d: dict[str, Any], *, observed: int | None = None, updated: int, replicas: int, available: int,
+            reason: str = "ReplicaSetUpdated", rs: str = "") -> dict[str, Any]:
+    d = copy.deepcopy(d)
+    d["status"].update(
+        observedGeneration=observed if observed is not None else d["metadata"]["generation"],
+        updatedReplicas=updated, replicas=replicas, availableReplicas=available,
+    )
+    d["status"]["conditions"][1].update(reason=reason, message=f'ReplicaSet "{rs}" is progressing.')
+    d["metadata"]["resourceVersion"] = str(int(d["metadata"]["resourceVersion"]) + 1)
+    return d
+
+
+def test_follow_until_done_and_record_success() -> None:
+    s = crashing()
+    gw = gateway(s)
+    _, p = _rolled_back(gw)
+    target = p.to_revision.replicaset
+    gw.watch_script = [[
+        ("MODIFIED", _status(gw.deployment, updated=3, replicas=4, available=3, rs=target)),
+        ("BOOKMARK", {"metadata": {"resourceVersion": "5000"}}),
+        ("MODIFIED", _status(gw.deployment, updated=3, replicas=3, available=3, reason="NewReplicaSetAvailable", rs=target)),
+    ]]
+    seen: list[RolloutStatus] = []
+    outcome = follow(gw, REF, timeout_seconds=60, now_fn=clock(), on_status=seen.append, expect_replicaset=target)
+    assert [st.message for st in seen] == [
+        "Waiting for deployment spec update to be observed...",
+        'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...',
+        'deployment "web" successfully rolled out',
+    ]
+    assert outcome.verdict is Verdict.SUCCESS and outcome.exit_code == EXIT_OK
+    assert outcome.replicaset == target and outcome.record_written
+    left = p.from_revision.replicaset
+    assert [name for name, _ in gw.rs_patches] == [left, target]
+    (_, failed), (_, succeeded) = gw.rs_patches
+    annotations = succeeded["metadata"]["annotations"]
+    assert annotations[OUTCOME_ANNOTATION] == "succeeded" and annotations[OUTCOME_REPLICASET_ANNOTATION] == target
+    # The revision we left was failing live; its failure is written down before it disappears.
+    left_annotations = failed["metadata"]["annotations"]
+    assert left_annotations[OUTCOME_ANNOTATION] == "failed"
+    assert left_annotations[OUTCOME_REPLICASET_ANNOTATION] == left
+    assert left_annotations["kubectl-rollback.io/outcome-reason"].startswith("rolled back from: ")
+
+
+def test_follow_failure_records_failure_and_exits_4() -> None:
+    s = crashing()
+    gw = gateway(s)
+    _, p = _rolled_back(gw)
+    target = p.to_revision.replicaset
+    failed = _status(gw.deployment, updated=1, replicas=4, available=3, reason="ProgressDeadlineExceeded", rs=target)
+    gw.watch_script = [[("MODIFIED", failed)]]
+    outcome = follow(gw, REF, timeout_seconds=60, now_fn=clock(), on_status=lambda _: None, expect_replicaset=target)
+    assert outcome.verdict is Verdict.FAILURE and outcome.exit_code == EXIT_ROLLOUT_FAILED
+    assert outcome.status.message == 'deployment "web" exceeded its progress deadline'
+    assert gw.rs_patches[0][1]["metadata"]["annotations"][OUTCOME_ANNOTATION] == "failed"
+
+
+def test_follow_timeout_records_nothing() -> None:
+    gw = gateway(crashing())
+    _rolled_back(gw)
+    before = list(gw.rs_patches)  # the failure record of the revision we left
+    outcome = follow(gw, REF, timeout_seconds=5, now_fn=clock(timedelta(seconds=2)), on_status=lambda _: None)
+    assert outcome.timed_out and outcome.verdict is Verdict.UNKNOWN and outcome.exit_code == EXIT_ROLLOUT_FAILED
+    assert gw.rs_patches == before and "watch_deployment" in gw.methods()
