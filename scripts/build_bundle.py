@@ -158,7 +158,7 @@ def pack(folder: Path, archive: Path) -> None:
     followed and stored as what they point to), in a stable order."""
     archive.parent.mkdir(parents=True, exist_ok=True)
     tmp = archive.with_suffix(".tmp")
-    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, \
+    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz, \
             tarfile.open(fileobj=gz, mode="w", dereference=True, format=tarfile.PAX_FORMAT) as tar:
         for root, dirs, files in os.walk(folder, followlinks=True):
             dirs.sort()

@@ -148,3 +148,84 @@ def run(cmd: list[str | Path], *, env: dict[str, str] | None = None, cwd: Path |
 
 def python_bin_dir(venv: Path) -> Path:
     return venv / ("Scripts" if sys.platform == "win32" else "bin")
+
+
+# --------------------------------------------------------------------------- krew, re-enacted
+# What `kubectl krew install` does with a platform's archive, after kubernetes-sigs/krew:
+# internal/download/downloader.go (extractTARGZ: directories and regular files only, no '..',
+# no absolute paths), internal/installation/move.go (file operations: a `from` that exists is
+# moved to `to`, or to its own name when `to` is '.'; otherwise `from` is a glob whose matches
+# go into the directory `to`; `to` must be a clean path) and internal/installation/install.go
+# (the `bin` inside the install directory is linked, relatively, as bin/kubectl-<name>).
+
+
+class KrewError(Exception):
+    """krew would refuse this archive or manifest."""
+
+
+def krew_extract(archive: Path, target: Path) -> None:
+    import tarfile
+
+    with tarfile.open(archive, "r:gz") as tar:
+        for member in tar:
+            if member.name == "pax_global_header":
+                continue
+            if ".." in member.name or member.name.startswith(("/", "\\")):
+                raise KrewError(f"refusing to unpack archive with suspicious entry {member.name!r}")
+            path = target / member.name
+            if member.isdir():
+                path.mkdir(parents=True, exist_ok=True, mode=member.mode or 0o755)
+            elif member.isreg():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                source = tar.extractfile(member)
+                assert source is not None
+                path.write_bytes(source.read())
+                path.chmod(member.mode)
+            else:
+                raise KrewError(f"unable to handle file type {member.type!r} for {member.name!r} in tar")
+
+
+def _is_sub_path(base: Path, path: Path) -> bool:
+    return os.path.abspath(path) == os.path.abspath(base) or os.path.abspath(path).startswith(
+        os.path.abspath(base) + os.sep)
+
+
+def krew_move(staging: Path, target: Path, operations: list[dict[str, str]]) -> None:
+    import glob
+
+    for op in operations:
+        source, to = op["from"], op["to"]
+        if os.path.normpath(to) != to:
+            raise KrewError(f"the provided path is not clean, {to!r} should be {os.path.normpath(to)!r}")
+        direct = Path(os.path.normpath(staging / source))
+        if direct.exists():
+            moves = [(direct, target / (direct.name if to == "." else to))]
+        else:
+            matches = sorted(glob.glob(str(staging / source)))
+            if not matches:
+                raise KrewError(f"no files in the plugin archive matched the glob pattern={source}")
+            moves = [(Path(m), target / to / Path(m).name) for m in matches]
+        for old, new in moves:
+            if not (_is_sub_path(staging, old) and _is_sub_path(target, new)):
+                raise KrewError(f"can't move {old} to {new}: out of bounds")
+            new.parent.mkdir(parents=True, exist_ok=True)
+            if new.is_dir():
+                shutil.rmtree(new)
+            old.rename(new)
+
+
+def krew_install(archive: Path, platform: dict, root: Path, name: str, version: str) -> Path:
+    """Install like krew into KREW_ROOT=`root`; return krew's bin directory (for PATH)."""
+    staging = root / "staging"
+    staging.mkdir(parents=True)
+    krew_extract(archive, staging)
+    install_dir = root / "store" / name / version
+    install_dir.mkdir(parents=True)
+    krew_move(staging, install_dir, platform.get("files") or [{"from": "*", "to": "."}])
+    binary = install_dir / platform["bin"]
+    if not _is_sub_path(install_dir, binary) or not binary.exists():
+        raise KrewError(f"source binary {binary} cannot be found in extracted archive")
+    bin_dir = root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / f"kubectl-{name.replace('-', '_')}").symlink_to(os.path.relpath(binary, bin_dir))
+    return bin_dir

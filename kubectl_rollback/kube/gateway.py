@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import urllib3
+import yaml
 from kubernetes.client import ApiClient, Configuration
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
@@ -117,6 +118,8 @@ class KubeGateway:
             raise
         except ConfigException as exc:
             raise errors.ConfigError(f"invalid kubeconfig: {exc}") from None
+        except yaml.YAMLError as exc:
+            raise errors.ConfigError(f"invalid kubeconfig {paths}: not YAML: {' '.join(str(exc).split())}") from None
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise errors.ConfigError(f"cannot read kubeconfig {paths}: {exc}") from None
         configuration.retries = False  # we retry reads ourselves, never writes

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import contextlib
 import json
 import socket
@@ -142,7 +143,11 @@ class ApiServer:
         self.store = cluster.store
         self.discovery = Discovery(address)
         self.stopping = threading.Event()
+        # Caches keyed by object and checked against its resourceVersion (stored objects are
+        # never mutated in place): JSON text, Table cells, and recent list results.
         self._encoded: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._rows: dict[tuple[str, str, str], tuple[str, list[Any]]] = {}
+        self._lists: dict[tuple[Any, ...], tuple[int, list[Obj], list[tuple[str, str]], str]] = {}
 
     # ---------------------------------------------------------------- entry point
     def handle(self, req: Request) -> Reply:
@@ -307,6 +312,7 @@ class ApiServer:
         text = _encode(obj)
         if len(self._encoded) > 500_000:
             self._encoded.clear()
+            self._rows.clear()
         self._encoded[key] = (rv, text)
         return text
 
@@ -315,7 +321,7 @@ class ApiServer:
             return dumps(tables.table(rt.kind, [obj], self.cluster.clock.now(),
                                       resource_version=obj["metadata"].get("resourceVersion", ""),
                                       include_object=req.query.get("includeObject", "Metadata"),
-                                      api_version=f"meta.k8s.io/{wanted.version}"))
+                                      api_version=f"meta.k8s.io/{wanted.version}", cache=self._rows))
         if wanted.shape == "partial":
             return dumps({"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{wanted.version}",
                           "metadata": obj.get("metadata", {})})
@@ -324,13 +330,13 @@ class ApiServer:
     def _list(self, req: Request, target: Target, wanted: Negotiated) -> Reply:
         rt = target.rt
         q = req.query
-        items, rv = self.store.list(rt, target.namespace, q.get("labelSelector"), q.get("fieldSelector"))
+        items, keys, rv = self._listing(rt, target.namespace, q.get("labelSelector"), q.get("fieldSelector"))
         list_meta: dict[str, Any] = {"resourceVersion": rv}
         token = q.get("continue")
         if token:
             rv, after = _decode_continue(token)
             list_meta["resourceVersion"] = rv
-            items = [o for o in items if _sort_key(o) > after]
+            items = items[bisect.bisect_right(keys, after):]
         limit = int(q.get("limit") or 0)
         if 0 < limit < len(items):
             rest = len(items) - limit
@@ -341,7 +347,7 @@ class ApiServer:
             return Reply(body=dumps(tables.table(
                 rt.kind, items, self.cluster.clock.now(), list_meta=list_meta,
                 include_object=q.get("includeObject", "Metadata"),
-                api_version=f"meta.k8s.io/{wanted.version}")))
+                api_version=f"meta.k8s.io/{wanted.version}", cache=self._rows)))
         if wanted.shape == "partial":
             api_version = f"meta.k8s.io/{wanted.version}"
             return Reply(body=dumps({
@@ -351,6 +357,26 @@ class ApiServer:
         head = _encode({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": list_meta})
         body = head[:-1] + ',"items":[' + ",".join(self._object_bytes(rt, o) for o in items) + "]}"
         return Reply(body=body.encode())
+
+    def _listing(self, rt: ResourceType, namespace: str | None, labels: str | None,
+                 fields: str | None) -> tuple[list[Obj], list[tuple[str, str]], str]:
+        """Matching objects sorted by (namespace, name), their keys, and the list's resourceVersion.
+
+        The result is reused while the store is unchanged, so that paging through a big list
+        (kubectl asks 500 at a time) does not sort and filter everything for every page.
+        """
+        key = (rt.key, namespace, labels, fields)
+        current = self.store.resource_version
+        failing = any(f.times > 0 and f.verb == "list" for f in self.store.failures)
+        hit = self._lists.get(key)
+        if hit is not None and hit[0] == current and not failing:
+            return hit[1], hit[2], hit[3]
+        items, rv = self.store.list(rt, namespace, labels, fields)
+        keys = [_sort_key(o) for o in items]
+        if len(self._lists) > 32:
+            self._lists.clear()
+        self._lists[key] = (current, items, keys, rv)
+        return items, keys, rv
 
     def _create(self, req: Request, target: Target) -> Reply:
         rt = target.rt
@@ -509,7 +535,7 @@ class ApiServer:
                 obj = tables.table(rt.kind, [obj], self.cluster.clock.now(),
                                    resource_version=obj["metadata"].get("resourceVersion", ""),
                                    include_object=q.get("includeObject", "Metadata"),
-                                   api_version=f"meta.k8s.io/{wanted.version}")
+                                   api_version=f"meta.k8s.io/{wanted.version}", cache=self._rows)
             elif wanted.shape == "partial" and kind != "ERROR":
                 obj = {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{wanted.version}",
                        "metadata": obj.get("metadata", {})}

@@ -7,7 +7,8 @@ Ages are measured on the simulated clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import datetime
 from typing import Any
 
@@ -68,11 +69,19 @@ def human_duration(seconds: float) -> str:
     return f"{hours // 24 // 365}y"
 
 
+@functools.lru_cache(maxsize=65536)
+def _parse_time(timestamp: str) -> datetime:
+    try:
+        return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return parse_rfc3339(timestamp)
+
+
 def since(timestamp: str | None, now: datetime) -> str:
     """translateTimestampSince: the age of an RFC 3339 timestamp, `<unknown>` when unset."""
     if not timestamp:
         return "<unknown>"
-    return human_duration((now - parse_rfc3339(timestamp)).total_seconds())
+    return human_duration((now - _parse_time(timestamp)).total_seconds())
 
 
 def _meta(obj: Obj) -> Mapping[str, Any]:
@@ -402,6 +411,28 @@ COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
 DEFAULT_COLUMNS = ([NAME, _col("Created At", "date", description=_AGE_DOC)], _default)
 
 
+# Kinds whose cells, apart from Age, depend only on the object (so rows can be cached).
+_CACHEABLE = frozenset(COLUMNS) - {"Pod", "Event"}
+RowCache = MutableMapping[tuple[str, str, str], tuple[str, list[Any]]]
+
+
+def _cells(kind: str, printer: Printer, obj: Obj, now: datetime, cache: RowCache | None,
+           age_at: int) -> list[Any]:
+    if cache is None or kind not in _CACHEABLE:
+        return printer(obj, now)
+    meta = _meta(obj)
+    key = (kind, meta.get("namespace", ""), meta.get("name", ""))
+    rv = meta.get("resourceVersion", "")
+    hit = cache.get(key)
+    if hit is not None and hit[0] == rv:
+        cells = list(hit[1])
+        cells[age_at] = _age(obj, now)
+        return cells
+    cells = printer(obj, now)
+    cache[key] = (rv, cells)
+    return list(cells)
+
+
 def table(
     kind: str,
     objects: Iterable[Obj],
@@ -411,13 +442,18 @@ def table(
     include_object: str = "Metadata",
     api_version: str = "meta.k8s.io/v1",
     list_meta: Mapping[str, Any] | None = None,
-    with_columns: bool = True,
+    cache: RowCache | None = None,
 ) -> dict[str, Any]:
-    """A Table of `objects` (all of one kind), as the API server answers `as=Table`."""
+    """A Table of `objects` (all of one kind), as the API server answers `as=Table`.
+
+    `cache` (any mutable mapping the caller keeps) remembers the cells of each object per
+    resourceVersion, so only the Age cell is recomputed when the object has not changed.
+    """
     columns, printer = COLUMNS.get(kind, DEFAULT_COLUMNS)
+    age_at = next((i for i, c in enumerate(columns) if c["name"] == "Age"), 0)
     rows = []
     for obj in objects:
-        row: dict[str, Any] = {"cells": printer(obj, now)}
+        row: dict[str, Any] = {"cells": _cells(kind, printer, obj, now, cache, age_at)}
         if kind == "Pod":
             conditions = _pod_conditions(obj)
             if conditions:
@@ -431,8 +467,5 @@ def table(
     metadata = dict(list_meta or {})
     if resource_version:
         metadata["resourceVersion"] = resource_version
-    out: dict[str, Any] = {"kind": "Table", "apiVersion": api_version, "metadata": metadata}
-    if with_columns:
-        out["columnDefinitions"] = columns
-    out["rows"] = rows
-    return out
+    return {"kind": "Table", "apiVersion": api_version, "metadata": metadata,
+            "columnDefinitions": columns, "rows": rows}

@@ -45,11 +45,7 @@ class RawApi:
 
     def request(self, method: str, path: str, body: Any = None, *, content_type: str | None = None,
                 headers: dict[str, str] | None = None) -> Response:
-        data: bytes | None
-        if body is None or isinstance(body, bytes):
-            data = body
-        else:
-            data = json.dumps(body).encode()
+        data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
         all_headers = self._headers(headers)
         if content_type:
             all_headers["Content-Type"] = content_type

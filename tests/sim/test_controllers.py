@@ -11,7 +11,12 @@ from kubectl_rollback.sim.cluster import SimCluster
 from kubectl_rollback.sim.controllers import kubelet
 from kubectl_rollback.sim.controllers.deployment import append_revision_history
 from kubectl_rollback.sim.resources import BY_KIND
-from kubectl_rollback.sim.templates import SAFE_ALPHABET, safe_encode, template_hash, templates_equal
+from kubectl_rollback.sim.templates import (
+    SAFE_ALPHABET,
+    safe_encode,
+    template_hash,
+    templates_equal,
+)
 from kubectl_rollback.sim.world import new_cluster
 
 DEPLOYMENT = BY_KIND["Deployment"]
