@@ -98,3 +98,17 @@ class NoHistory(TargetError):
 
 class NoHealthyTarget(TargetError):
     """No revision is eligible under the rules (e.g. a healthy target was required)."""
+
+
+class NotBlueGreen(RollbackError):
+    """A Service is not part of a blue/green group (or the group is too ambiguous to switch)."""
+
+
+class SwitchFailed(RollbackError):
+    """A traffic switch failed part-way; the message states exactly what state the Services are in."""
+
+
+class ScaleUpTimeout(RollbackError):
+    """The idle side did not become Ready in time after ``--scale-up``; traffic was not switched."""
+
+    exit_code = EXIT_ROLLOUT_FAILED

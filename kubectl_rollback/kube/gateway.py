@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -327,6 +327,97 @@ class KubeGateway:
 
     def list_namespaces(self) -> list[str]:
         return [ns["metadata"]["name"] for ns in self._list("", "v1", "namespaces", None)]
+
+    # ------------------------------------------------- lists and watches (TUI)
+    def list_with_version(self, group: str, version: str, plural: str, namespace: str | None,
+                          label_selector: str | None = None) -> tuple[list[dict[str, Any]], str]:
+        """(items, the list's resourceVersion): the starting point of a `watch`."""
+        items: list[dict[str, Any]] = []
+        cont: str | None = None
+        list_rv = ""
+        while True:
+            out = self._read(
+                _api_path(group, version, plural, namespace),
+                {"labelSelector": label_selector or None, "limit": 500, "continue": cont},
+            )
+            meta = out.get("metadata") or {}
+            list_rv = list_rv or str(meta.get("resourceVersion") or "")
+            for item in out.get("items") or []:
+                item.setdefault("apiVersion", f"{group}/{version}" if group else version)
+                item.setdefault("kind", out.get("kind", "List").removesuffix("List"))
+                items.append(item)
+            cont = meta.get("continue")
+            if not cont:
+                return items, list_rv
+
+    def watch(self, group: str, version: str, plural: str, namespace: str | None, resource_version: str,
+              timeout_seconds: int = 300, label_selector: str | None = None,
+              on_open: Callable[[Callable[[], None]], None] | None = None,
+              ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Events of a resource type after `resource_version` as (type, object), bookmarks included.
+
+        Raises WatchExpired on 410 Gone (list again, then watch from the new version) and
+        Unreachable when the connection drops; ends when the server closes the watch.
+        `on_open` receives a function that ends the watch from another thread (it shuts the
+        socket down, so a blocked read returns at once): how a UI stops watching on exit.
+        """
+        response = self._send(
+            "GET", _api_path(group, version, plural, namespace),
+            query={"watch": "true", "resourceVersion": resource_version or None,
+                   "labelSelector": label_selector or None,
+                   "timeoutSeconds": max(1, int(timeout_seconds)), "allowWatchBookmarks": "true"},
+            timeout=(10, timeout_seconds + 10), stream=True,
+        )
+        stopped: list[bool] = []
+
+        def stop() -> None:
+            stopped.append(True)
+            try:
+                response.shutdown()
+            except (OSError, AttributeError):
+                pass
+
+        if on_open is not None:
+            on_open(stop)
+        try:
+            buffer = b""
+            for chunk in response.stream(4096, decode_content=True):
+                if stopped:
+                    return
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if not line.strip():
+                        continue
+                    event = json.loads(line)
+                    if event.get("type") == "ERROR":
+                        status = event.get("object") or {}
+                        if status.get("code") == 410:
+                            raise WatchExpired(str(status.get("message") or "watch expired"))
+                        raise ServerError(str(status.get("message")), status=int(status.get("code") or 500),
+                                          reason=str(status.get("reason") or ""))
+                    yield str(event.get("type")), event.get("object") or {}
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if stopped:
+                return
+            raise errors.Unreachable(f"watch interrupted: {_short_reason(exc)}") from None
+        finally:
+            response.release_conn()
+
+    @staticmethod
+    def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]:
+        """(context names, current context) of a kubeconfig, as `kubectl config get-contexts` lists them."""
+        paths = kubeconfig or _default_kubeconfig()
+        try:
+            merger = KubeConfigMerger(paths)
+        except (ConfigException, yaml.YAMLError, OSError, ValueError, TypeError) as exc:
+            raise errors.ConfigError(f"cannot read kubeconfig {paths}: {exc}") from None
+        if merger.config is None:
+            return [], None
+        value = merger.config.value
+        names = sorted(str(c["name"]) for c in (value.get("contexts") or []) if c)
+        current = value.get("current-context")
+        return names, str(current) if current else None
 
 
 def _short_reason(exc: BaseException) -> str:

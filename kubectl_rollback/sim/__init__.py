@@ -23,8 +23,6 @@ subset of YAML); deletion is immediate (no graceful termination or finalizers).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import signal
 import sys
@@ -33,6 +31,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from .cluster import SimCluster
@@ -75,31 +74,18 @@ def write_kubeconfig(path: str | os.PathLike[str], url: str) -> Path:
     return target
 
 
-def _optional_module(name: str):  # type: ignore[no-untyped-def]
-    """Import a sibling module that another part of the simulated cluster may not have yet."""
-    full = f"{__name__}.{name}"
-    try:
-        if importlib.util.find_spec(full) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(full)
+def build_cluster(scenario: str = "empty", *, time_scale: float = 0.0,
+                  start: datetime | None = None) -> SimCluster:
+    """A SimCluster with admission and controllers installed and `scenario` loaded.
 
+    `start`: the clock's reading when the cluster is created (default: now); a fixed one
+    makes every timestamp, and so every age shown, reproducible.
+    """
+    from . import scenarios
+    from .world import new_cluster
 
-def build_cluster(scenario: str = "empty", *, time_scale: float = 0.0) -> SimCluster:
-    """A SimCluster with admission and controllers installed and `scenario` loaded."""
-    cluster = SimCluster(time_scale=time_scale)
-    strategy = _optional_module("strategy")
-    if strategy is not None:
-        strategy.install(cluster)
-    controllers = _optional_module("controllers")
-    if controllers is not None and hasattr(controllers, "install"):
-        controllers.install(cluster)
-    scenarios = _optional_module("scenarios")
-    if scenarios is not None and hasattr(scenarios, "load"):
-        scenarios.load(scenario, cluster)
-    elif scenario != "empty":
-        raise ValueError(f"unknown scenario {scenario!r} (available: empty)")
+    cluster = new_cluster(time_scale=time_scale, start=start)
+    scenarios.load(scenario, cluster)
     return cluster
 
 
@@ -133,9 +119,9 @@ class RunningCluster:
 
 
 def start_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int = 0,
-                  kubeconfig_path: str | None = None) -> RunningCluster:
+                  kubeconfig_path: str | None = None, start: datetime | None = None) -> RunningCluster:
     """Build, load and serve a cluster; the caller must `stop()` it (see `run_cluster`)."""
-    cluster = build_cluster(scenario, time_scale=time_scale)
+    cluster = build_cluster(scenario, time_scale=time_scale, start=start)
     server = SimServer(cluster, port)
     tmpdir = None
     if kubeconfig_path is None:
@@ -148,7 +134,8 @@ def start_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int
 
 
 @contextmanager
-def run_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int = 0) -> Iterator[RunningCluster]:
+def run_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int = 0,
+                start: datetime | None = None) -> Iterator[RunningCluster]:
     """Serve a simulated cluster on 127.0.0.1 for the duration of a `with` block.
 
     Yields a `RunningCluster` with `.url`, `.port`, `.kubeconfig` (a kubeconfig file in a
@@ -156,7 +143,7 @@ def run_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int =
     `.cluster` (the SimCluster) and `.stop()`. With `time_scale=0` the simulated clock only
     moves when the caller advances it (`cluster.advance(seconds)`).
     """
-    running = start_cluster(scenario, time_scale=time_scale, port=port)
+    running = start_cluster(scenario, time_scale=time_scale, port=port, start=start)
     try:
         yield running
     finally:
@@ -172,7 +159,8 @@ def serve_forever(port: int = 0, scenario: str = "demo", kubeconfig_path: str | 
     def _stop(signum: int, frame: object) -> None:
         done.set()
 
-    previous = signal.signal(signal.SIGTERM, _stop)
+    # Handle SIGINT explicitly too: a process started in the background inherits it ignored.
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         print(f"Simulated cluster ({scenario}) serving at {running.url}", flush=True)
         if port == 0:
@@ -183,10 +171,9 @@ def serve_forever(port: int = 0, scenario: str = "demo", kubeconfig_path: str | 
         print("Press Ctrl-C to stop.", flush=True)
         while not done.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         running.stop()
         print("Simulated cluster stopped.", file=sys.stderr, flush=True)
 

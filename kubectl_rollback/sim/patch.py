@@ -97,7 +97,7 @@ def _parent(doc: Any, tokens: list[str], path: str, op: str) -> Any:
     return cur
 
 
-def _get(doc: Any, path: str, op: str) -> Any:
+def _get(doc: Any, path: Any, op: str) -> Any:
     tokens = _split_pointer(path)
     if not tokens:
         return doc
@@ -110,7 +110,7 @@ def _get(doc: Any, path: str, op: str) -> Any:
     raise PatchError(f"{op} operation does not apply: doc is missing key: {path}: missing value")
 
 
-def _remove(doc: Any, path: str, op: str = "remove") -> Any:
+def _remove(doc: Any, path: Any, op: str = "remove") -> Any:
     tokens = _split_pointer(path)
     if not tokens:
         raise PatchError(f"{op} operation does not apply: cannot remove the document root")
@@ -125,7 +125,7 @@ def _remove(doc: Any, path: str, op: str = "remove") -> Any:
     raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}": missing value')
 
 
-def _add(doc: Any, path: str, value: Any, *, replace: bool = False) -> Any:
+def _add(doc: Any, path: Any, value: Any, *, replace: bool = False) -> Any:
     op = "replace" if replace else "add"
     tokens = _split_pointer(path)
     if not tokens:
@@ -225,7 +225,7 @@ def _merge_key(field: str, *lists: list[Any]) -> str | None:
     return key
 
 
-def _strip(value: JSON) -> JSON:
+def _strip(value: Any) -> Any:
     """A patch value with its directives removed (for values added as a whole)."""
     if isinstance(value, dict):
         if value.get("$patch") == "delete":
@@ -245,9 +245,9 @@ def _merge_list(field: str, original: list[Any], patch: list[Any]) -> list[Any]:
     if key is None or not all(isinstance(p, dict) for p in patch):
         if field in PRIMITIVE_MERGE_LISTS:
             return list(original) + [p for p in patch if p not in original]
-        return _strip(patch)
+        return list(_strip(patch))
     if any(p.get("$patch") == "replace" for p in patch):
-        return _strip(patch)
+        return list(_strip(patch))
     result = [copy.deepcopy(o) for o in original]
     for item in patch:
         if key not in item:
@@ -281,7 +281,7 @@ def _order(field: str, items: list[Any], order: list[Any]) -> list[Any]:
 def _merge_map(original: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     directive = patch.get("$patch")
     if directive == "replace":
-        return _strip(patch)
+        return dict(_strip(patch))
     if directive == "delete":
         return {}
     if directive not in (None, "merge"):

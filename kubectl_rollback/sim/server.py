@@ -34,7 +34,7 @@ from .discovery import JSON_TYPE, KUBERNETES_VERSION, OPENAPI_V2_PROTOBUF, Disco
 from .errors import ApiError, bad_request, conflict, forbidden, not_found
 from .resources import ResourceType, lookup
 from .selectors import parse_field_selector, parse_label_selector, selector_to_string
-from .store import Obj
+from .store import Obj, WatchEvent
 
 # Kinds whose DELETE answers with the deleted object (ReturnDeletedObject); others with a Status.
 RETURNS_DELETED_OBJECT = frozenset({"Pod", "Service", "Namespace"})
@@ -566,7 +566,7 @@ class ApiServer:
                 with self.store.lock:
                     seen = self.store.resource_version
                     try:
-                        events = self.store.events_after(last, rt.key)
+                        events: list[WatchEvent] = list(self.store.events_after(last, rt.key))
                     except ApiError as exc:
                         yield dumps({"type": "ERROR", "object": exc.status()}) + b"\n"
                         return
@@ -686,7 +686,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -723,7 +723,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         try:
             for line in stream:
-                self.wfile.write(b"%X\r\n%s\r\n" % (len(line), line))
+                self.wfile.write(b"%X\r\n" % len(line) + line + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")
         except OSError:  # the client went away
             self.close_connection = True
@@ -741,7 +741,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], api_factory: Callable[[str], ApiServer]) -> None:
         super().__init__(address, _Handler)
-        self.api = api_factory(f"{self.server_address[0]}:{self.server_address[1]}")
+        self.api = api_factory(f"{address[0]}:{self.server_address[1]}")
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
 

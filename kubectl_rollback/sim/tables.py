@@ -258,7 +258,7 @@ def _service_external_ip(obj: Obj) -> str:
         ips = [i.get("ip") or i.get("hostname") or "" for i in ingress] + list(external)
         return ",".join(ip for ip in ips if ip) or "<pending>"
     if kind == "ExternalName":
-        return spec.get("externalName", "")
+        return str(spec.get("externalName", ""))
     return "<unknown>"
 
 

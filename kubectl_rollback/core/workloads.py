@@ -1,0 +1,192 @@
+"""One-line summaries of workloads for a list: kind, status, revision, images, readiness.
+
+Computed from the workload object alone (no ReplicaSets, no pods), so that a list of
+thousands of Deployments costs one LIST request and a pass over its items.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .api_objects import annotations_of, as_dict, as_int, as_list, dig, name_of
+from .status import rollout_status
+
+JSON = Any
+
+REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
+SUPPORTED_KINDS = frozenset({"Deployment"})
+"""Kinds the rollback core handles today; others are listed but cannot be rolled back."""
+
+
+class WorkloadStatus(enum.Enum):
+    """The state a workload list shows for a workload."""
+
+    HEALTHY = "healthy"
+    PROGRESSING = "progressing"
+    FAILED = "failed"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True)
+class WorkloadSummary:
+    """A workload as one row of a list.
+
+    ``revision`` is the Deployment's revision annotation (None for kinds whose
+    revisions live in ControllerRevisions, which the list does not read).
+    ``message`` is kubectl's rollout status wording for Deployments.
+    ``unsupported`` says why the workload cannot be rolled back yet (None when it can).
+    """
+
+    kind: str
+    name: str
+    namespace: str
+    status: WorkloadStatus
+    revision: int | None
+    images: tuple[str, ...]
+    ready: int
+    desired: int
+    message: str = ""
+    resource_version: str = ""
+    unsupported: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(kind, name): unique within a namespace."""
+        return (self.kind, self.name)
+
+    @property
+    def image_summary(self) -> str:
+        return ", ".join(self.images)
+
+    @property
+    def short_kind(self) -> str:
+        """kubectl's short name: deploy, sts, ds."""
+        return _SHORT_KINDS.get(self.kind, self.kind.lower())
+
+
+_SHORT_KINDS = {"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds"}
+
+
+def _images(obj: Mapping[str, JSON]) -> tuple[str, ...]:
+    containers = as_list(dig(obj, "spec", "template", "spec", "containers"))
+    return tuple(str(as_dict(c).get("image") or "") for c in containers)
+
+
+def _progressing_reason(status: Mapping[str, JSON]) -> str:
+    for condition in as_list(status.get("conditions")):
+        cond = as_dict(condition)
+        if cond.get("type") == "Progressing":
+            return str(cond.get("reason") or "")
+    return ""
+
+
+def summarise_deployment(deployment: Mapping[str, JSON]) -> WorkloadSummary:
+    """The list row of an apps/v1 Deployment.
+
+    Status precedence: paused (spec.paused), then failed (Progressing is
+    ProgressDeadlineExceeded), then progressing (kubectl rollout status would
+    still wait), else healthy.
+    """
+    status = as_dict(deployment.get("status"))
+    desired = as_int(dig(deployment, "spec", "replicas"), 1)
+    rollout = rollout_status(deployment)
+    if dig(deployment, "spec", "paused") is True:
+        state = WorkloadStatus.PAUSED
+    elif rollout.failed or _progressing_reason(status) == "ProgressDeadlineExceeded":
+        state = WorkloadStatus.FAILED
+    elif not rollout.done:
+        state = WorkloadStatus.PROGRESSING
+    else:
+        state = WorkloadStatus.HEALTHY
+    revision_text = annotations_of(deployment).get(REVISION_ANNOTATION)
+    return WorkloadSummary(
+        kind="Deployment",
+        name=name_of(deployment),
+        namespace=str(dig(deployment, "metadata", "namespace") or ""),
+        status=state,
+        revision=int(revision_text) if revision_text and revision_text.isdigit() else None,
+        images=_images(deployment),
+        ready=as_int(status.get("readyReplicas")),
+        desired=desired,
+        message=rollout.message,
+        resource_version=str(dig(deployment, "metadata", "resourceVersion") or ""),
+    )
+
+
+def summarise_statefulset(statefulset: Mapping[str, JSON]) -> WorkloadSummary:
+    """The list row of an apps/v1 StatefulSet (not yet supported for rollback)."""
+    status = as_dict(statefulset.get("status"))
+    desired = as_int(dig(statefulset, "spec", "replicas"), 1)
+    ready = as_int(status.get("readyReplicas"))
+    updated = status.get("updateRevision") == status.get("currentRevision")
+    observed = as_int(status.get("observedGeneration")) >= as_int(dig(statefulset, "metadata", "generation"))
+    done = updated and observed and ready == desired and as_int(status.get("updatedReplicas"), desired) >= desired
+    return WorkloadSummary(
+        kind="StatefulSet",
+        name=name_of(statefulset),
+        namespace=str(dig(statefulset, "metadata", "namespace") or ""),
+        status=WorkloadStatus.HEALTHY if done else WorkloadStatus.PROGRESSING,
+        revision=None,
+        images=_images(statefulset),
+        ready=ready,
+        desired=desired,
+        message=f"{ready}/{desired} ready",
+        resource_version=str(dig(statefulset, "metadata", "resourceVersion") or ""),
+        unsupported="StatefulSets are not supported for rollback yet: kubectl rollback handles Deployments",
+    )
+
+
+def summarise_daemonset(daemonset: Mapping[str, JSON]) -> WorkloadSummary:
+    """The list row of an apps/v1 DaemonSet (not yet supported for rollback)."""
+    status = as_dict(daemonset.get("status"))
+    desired = as_int(status.get("desiredNumberScheduled"))
+    ready = as_int(status.get("numberReady"))
+    observed = as_int(status.get("observedGeneration")) >= as_int(dig(daemonset, "metadata", "generation"))
+    done = observed and ready == desired and as_int(status.get("updatedNumberScheduled"), desired) >= desired
+    return WorkloadSummary(
+        kind="DaemonSet",
+        name=name_of(daemonset),
+        namespace=str(dig(daemonset, "metadata", "namespace") or ""),
+        status=WorkloadStatus.HEALTHY if done else WorkloadStatus.PROGRESSING,
+        revision=None,
+        images=_images(daemonset),
+        ready=ready,
+        desired=desired,
+        message=f"{ready}/{desired} ready",
+        resource_version=str(dig(daemonset, "metadata", "resourceVersion") or ""),
+        unsupported="DaemonSets are not supported for rollback yet: kubectl rollback handles Deployments",
+    )
+
+
+_SUMMARISERS = {
+    "Deployment": summarise_deployment,
+    "StatefulSet": summarise_statefulset,
+    "DaemonSet": summarise_daemonset,
+}
+_KIND_ORDER = {"Deployment": 0, "StatefulSet": 1, "DaemonSet": 2}
+
+
+def summarise(obj: Mapping[str, JSON], kind: str | None = None) -> WorkloadSummary:
+    """The list row of any workload kind this tool lists (``kind`` when the object lacks it)."""
+    which = kind or str(obj.get("kind") or "")
+    summariser = _SUMMARISERS.get(which)
+    if summariser is None:
+        raise ValueError(f"not a workload kind: {which!r}")
+    return summariser(obj)
+
+
+def ordered(summaries: Iterable[WorkloadSummary]) -> list[WorkloadSummary]:
+    """Deployments first, then StatefulSets, DaemonSets; by name within a kind."""
+    return sorted(summaries, key=lambda s: (_KIND_ORDER.get(s.kind, 9), s.name))
+
+
+def matches(summary: WorkloadSummary, text: str) -> bool:
+    """Case-insensitive filter over name, kind, short kind, status and images."""
+    needle = text.strip().lower()
+    if not needle:
+        return True
+    haystack = " ".join((summary.name, summary.kind, summary.short_kind, summary.status.value, *summary.images))
+    return all(part in haystack.lower() for part in needle.split())
