@@ -56,6 +56,10 @@ Examples:
 
   # The plan as JSON, for scripts
   kubectl rollback deploy/web --dry-run -o json
+
+  # Blue/green rapid rollback: route Service traffic back to the side that was live before
+  kubectl rollback svc/web --yes
+  kubectl rollback svc/web --to blue --scale-up --yes
 """
 
 EXAMPLES_HISTORY = """\
@@ -66,6 +70,9 @@ Examples:
 
   # As JSON
   kubectl rollback history deploy/web -o json
+
+  # A blue/green group: where each Service routes, and the switches kubectl-rollback made
+  kubectl rollback history svc/web
 """
 
 EXAMPLES_SIM = """\
@@ -167,7 +174,8 @@ def rollback_command(
     to_revision: Annotated[int | None, typer.Option("--to-revision", help="Revision number to roll back to.")] = None,
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Target: a revision number, ReplicaSet name, pod-template-hash or image."),
+        typer.Option("--to", help="Target: a revision number, ReplicaSet name, pod-template-hash or image; "
+                     "for a Service (blue/green), the colour to route traffic to."),
     ] = None,
     dry_run: Annotated[
         str | None,
@@ -183,6 +191,13 @@ def rollback_command(
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Show secret-looking environment values in diffs.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Blue/green: route traffic to a side with fewer Ready pods than the live one.")
+    ] = False,
+    scale_up: Annotated[
+        bool, typer.Option("--scale-up", help="Blue/green: first scale the target side to the live side's replicas "
+                           "and wait until its pods are Ready, then switch.")
+    ] = False,
     demo: Annotated[bool, typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario).")] = False,
     read_only: Annotated[bool, typer.Option("--read-only", help="Terminal UI: look, never change anything.")] = False,
     version: Annotated[
@@ -195,7 +210,7 @@ def rollback_command(
         workload=workload or [], namespace=namespace, context=context, kubeconfig=kubeconfig,
         to_revision=to_revision, to=to, dry_run=dry_run, output=output, yes=yes, wait=wait,
         timeout=timeout, require_healthy=require_healthy, show_secrets=show_secrets, demo=demo,
-        read_only=read_only,
+        read_only=read_only, force=force, scale_up=scale_up,
     )
 
 

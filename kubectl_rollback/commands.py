@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from .cli import fail, parse_workload
-from .core import errors, service
+from .core import bluegreen_service, errors, service
 from .core.model import WorkloadRef
 from .core.target import TargetChoice, TargetSpec, choose_target, parse_target
-from .report import dump, history_document, history_lines, plan_lines, revision_detail_lines
+from .report import (
+    dump,
+    group_lines,
+    history_document,
+    history_lines,
+    plan_lines,
+    revision_detail_lines,
+    switch_history_document,
+    switch_history_lines,
+    switch_plan_lines,
+)
 
 DEMO_NAMESPACE = "shop"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -56,6 +68,8 @@ def gateway(kubeconfig: str | None, context: str | None, namespace: str | None,
 
 def _ref(workload: list[str], namespace: str) -> WorkloadRef:
     kind, name = parse_workload(workload)
+    if kind == "Service":
+        return WorkloadRef(kind, namespace, name)
     if kind != "Deployment":
         fail(f"{kind}s are not supported yet: kubectl rollback handles Deployments", 2)
     return WorkloadRef(kind, namespace, name)
@@ -90,6 +104,11 @@ def history(*, workload: list[str], namespace: str | None, context: str | None,
     with gateway(kubeconfig, context, namespace, False) as gw:
         ref = _ref(workload, gw.namespace)
         now = datetime.now(UTC)
+        if ref.kind == "Service":
+            if revision is not None:
+                fail("--revision does not apply to a Service: blue/green groups have no revisions", 2)
+            _service_history(gw, ref, output)
+            return
         hist = service.load_deployment(gw, ref.namespace, ref.name, now=now, pods=True)
         choice: TargetChoice | None
         try:
@@ -116,7 +135,8 @@ def history(*, workload: list[str], namespace: str | None, context: str | None,
 def rollback(*, workload: list[str], namespace: str | None, context: str | None,
              kubeconfig: str | None, to_revision: int | None, to: str | None,
              dry_run: str | None, output: str | None, yes: bool, wait: bool, timeout: str,
-             require_healthy: bool, show_secrets: bool, demo: bool, read_only: bool) -> None:
+             require_healthy: bool, show_secrets: bool, demo: bool, read_only: bool,
+             force: bool = False, scale_up: bool = False) -> None:
     _check_output(output)
     if dry_run not in (None, "none", "client", "server"):
         fail(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".', 2)
@@ -129,12 +149,28 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
     timeout_seconds = parse_duration(timeout)
     if read_only and mode is None:
         fail("--read-only: refusing to change anything (use --dry-run to see the plan)", 2)
+    kind, _name = parse_workload(workload)
+    if kind != "Service" and (force or scale_up):
+        fail("--force and --scale-up apply to blue/green Services (e.g. svc/web) only", 2)
+    if kind == "Service":
+        if to_revision is not None:
+            fail("--to-revision does not apply to a Service: name the colour with --to COLOR", 2)
+        if scale_up and not wait:
+            fail("--scale-up waits until the side is Ready before switching; it cannot be used with --no-wait", 2)
     with gateway(kubeconfig, context, namespace, demo) as gw:
         ref = _ref(workload, gw.namespace)
+        if ref.kind == "Service":
+            _rollback_service(gw, ref, to=to, mode=mode, output=output, yes=yes,
+                              timeout_seconds=timeout_seconds, force=force, scale_up=scale_up)
+            return
         spec = _target(to_revision, to, ref.name)
         now = datetime.now(UTC)
-        plan = service.prepare(gw, ref.namespace, ref.name, spec, now=now,
-                               require_healthy=require_healthy, show_secrets=show_secrets)
+        hist = service.load_deployment(gw, ref.namespace, ref.name, now=now)
+        plan = service.plan(hist, spec, actor=gw.whoami(), now=now,
+                            require_healthy=require_healthy, show_secrets=show_secrets)
+        group_warning = bluegreen_service.deployment_warning(gw, hist)
+        if group_warning is not None:
+            plan = dataclasses.replace(plan, warnings=(*plan.warnings, group_warning))
         human = output is None
         info = sys.stdout if human else sys.stderr
         if plan.refusal is not None:
@@ -178,7 +214,61 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
             fail(outcome.status.message, errors.EXIT_ROLLOUT_FAILED)
 
 
-def _emit_result(result: service.RollbackResult, output: str | None, info: Any) -> None:
+def _rollback_service(gw: Any, ref: WorkloadRef, *, to: str | None, mode: str | None,
+                      output: str | None, yes: bool, timeout_seconds: float, force: bool,
+                      scale_up: bool) -> None:
+    """Blue/green rapid rollback: route a group's traffic back, with the same preview/dry-run/execute path."""
+    plan = bluegreen_service.prepare_switch(gw, ref.namespace, ref.name, to, now=datetime.now(UTC),
+                                            force=force, scale_up=scale_up)
+    human = output is None
+    info = sys.stdout if human else sys.stderr
+    if human:
+        _print(switch_plan_lines(plan))
+    if plan.refusal is not None:
+        raise errors.Refused(plan.refusal)
+    if plan.noop is not None:
+        _emit_result(bluegreen_service.switch_traffic(gw, plan, dry_run=mode == "server"), output, info)
+        return
+    if mode == "client":
+        lines = [f"service/{c.service} switched from {c.from_color} to {c.to_color} (dry run)"
+                 for c in plan.changes]
+        result = bluegreen_service.TrafficSwitchResult(plan, applied=False, dry_run=True, noop=False,
+                                                       message="\n".join(lines))
+        _emit_result(result, output, info)
+        return
+    if mode is None and not yes:
+        _confirm_switch(plan)
+    scaled = bluegreen_service.scale_up_and_wait(
+        gw, plan, dry_run=mode == "server", timeout_seconds=timeout_seconds,
+        now_fn=lambda: datetime.now(UTC), sleep_fn=time.sleep,
+        on_status=lambda line: print(line, file=info, flush=True),
+    )
+    result = bluegreen_service.switch_traffic(gw, plan, dry_run=mode == "server",
+                                              recheck=plan.scale_up is not None)
+    if scaled:
+        result = dataclasses.replace(result, scaled=True)
+    _emit_result(result, output, info)
+
+
+def _confirm_switch(plan: Any) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("refusing to switch traffic without confirmation: not running in a terminal; "
+             "pass --yes to switch (or --dry-run to only see the plan)", 2)
+    answer = input(f"Route the traffic of {plan.display} from {plan.from_color} to {plan.to_color}? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        fail("rollback cancelled; nothing was changed", 1)
+
+
+def _service_history(gw: Any, ref: WorkloadRef, output: str | None) -> None:
+    group = bluegreen_service.load_group(gw, ref.namespace, ref.name)
+    records = bluegreen_service.switch_history(group)
+    if output:
+        sys.stdout.write(dump(switch_history_document(group, records), output))
+    else:
+        _print(group_lines(group) + [""] + switch_history_lines(records))
+
+
+def _emit_result(result: Any, output: str | None, info: Any) -> None:
     if output:
         sys.stdout.write(dump(result.to_dict(), output))
     else:

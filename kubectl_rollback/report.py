@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from .core.bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
 from .core.model import DeploymentHistory, Revision, Verdict
 from .core.plan import RollbackPlan
 from .core.target import TargetChoice
@@ -182,4 +183,75 @@ def history_document(history: DeploymentHistory, choice: TargetChoice | None) ->
             }
             for r in history.revisions
         ],
+    }
+
+
+# ---------------------------------------------------------------- blue/green
+
+
+def group_lines(group: BlueGreenGroup) -> list[str]:
+    """A blue/green group: where each Service routes, and each side's workload, images and Ready pods."""
+    style = "Harness" if group.style == "harness" else f"generic ({group.color_key})"
+    out = [f"Blue/green group {group.name} (namespace {group.namespace}, {style})"]
+    rows = [["SERVICE", "ROLE", "SELECTOR", "ROUTES TO"]]
+    for svc in group.services:
+        rows.append([svc.name, svc.role, svc.selector_text, svc.color or "-"])
+    out.extend("  " + line for line in table(rows))
+    rows = [["", "SIDE", "WORKLOAD", "REPLICASET", "IMAGES", "READY", "TRAFFIC"]]
+    for side in group.sides:
+        mark = "●" if side.color == group.live_color else ""
+        if side.problem is not None:
+            traffic = "cannot take traffic: " + side.problem
+        elif side.can_take_traffic:
+            traffic = "can take traffic"
+        else:
+            traffic = "cannot take traffic: no Ready pods"
+        rows.append([mark, side.color, ", ".join(side.workloads) or "<none>", side.replicaset or "-",
+                     side.image_summary, side.state, traffic])
+    out.extend("  " + line for line in table(rows))
+    previous = group.previous_color
+    if group.live is not None:
+        out.append("  ● live" + (f"   previously live (kubectl-rollback record): {previous}" if previous else ""))
+    _section(out, "Problems", group.problems, bullet="!")
+    return out
+
+
+def switch_plan_lines(plan: TrafficSwitchPlan) -> list[str]:
+    """A traffic switch plan as a person reads it: the group, the selector changes, traffic, warnings."""
+    out = [f"Blue/green rollback plan for service/{plan.group.name} (namespace {plan.group.namespace})"]
+    out.append(f"  from  {plan.from_color or '<none>'}   to  {plan.to_color}")
+    _section(out, "Why", plan.why)
+    out.extend(group_lines(plan.group)[1:])
+    if plan.scale_up is not None:
+        _section(out, "Scale up first", [plan.scale_up.line])
+    _section(out, "Selector changes (in this order, each with a resourceVersion precondition)",
+             [c.line for c in plan.changes])
+    traffic = []
+    for change in plan.changes:
+        pods = ", ".join(change.pods_after) if change.pods_after else "no Ready pods yet"
+        traffic.append(f"service/{change.service} -> {change.to_color}: {pods}")
+    _section(out, "Traffic after the switch", traffic)
+    _section(out, "Warnings", [w.message for w in plan.warnings], bullet="!")
+    if plan.refusal:
+        out.append(f"Refused: {plan.refusal}")
+    return out
+
+
+def switch_history_lines(records: Iterable[SwitchRecord]) -> list[str]:
+    """The switches kubectl-rollback recorded on a group's Services, newest first."""
+    items = list(records)
+    if not items:
+        return ["No switches recorded by kubectl-rollback (annotation kubectl-rollback.io/switch-history)."]
+    rows = [["AT", "SERVICE", "FROM", "TO", "BY"]]
+    rows += [[r.at, r.service, r.from_color or "-", r.to_color, r.by or "-"] for r in items]
+    return ["Switches recorded by kubectl-rollback:", *("  " + line for line in table(rows))]
+
+
+def switch_history_document(group: BlueGreenGroup, records: Iterable[SwitchRecord]) -> dict[str, Any]:
+    """`history svc/NAME -o json|yaml`: kubectl-rollback.io/v1 TrafficSwitchHistory."""
+    return {
+        "apiVersion": "kubectl-rollback.io/v1",
+        "kind": "TrafficSwitchHistory",
+        "group": group.to_dict(),
+        "switches": [r.to_dict() for r in records],
     }

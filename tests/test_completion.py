@@ -130,12 +130,15 @@ def test_options_complete_without_a_cluster(monkeypatch: pytest.MonkeyPatch, tmp
 
 # ------------------------------------------------------------ kubectl's plugin completion
 def _completer_on_path(directory: Path) -> Path:
-    """A `kubectl_complete-rollback` running this checkout (the console script does the same)."""
+    """`kubectl-rollback` and `kubectl_complete-rollback` running this checkout, as the console
+    scripts do (kubectl completes a plugin only when it finds the plugin itself too)."""
     directory.mkdir(parents=True, exist_ok=True)
-    script = directory / "kubectl_complete-rollback"
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c '
-                      f'"from kubectl_rollback.completion import main; main()" "$@"\n')
-    script.chmod(0o755)
+    for name, module in (("kubectl-rollback", "kubectl_rollback.__main__"),
+                         ("kubectl_complete-rollback", "kubectl_rollback.completion")):
+        script = directory / name
+        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c '
+                          f'"import sys; from {module} import main; sys.exit(main())" "$@"\n')
+        script.chmod(0o755)
     return directory
 
 

@@ -69,6 +69,7 @@ def test_the_wheel_carries_the_package_and_the_console_script(wheel: Path) -> No
     assert "kubectl_rollback/__main__.py" in names
     assert not [n for n in names if n.startswith("tests/")]
     assert "kubectl-rollback = kubectl_rollback.__main__:main" in entry_points
+    assert "kubectl_complete-rollback = kubectl_rollback.completion:main" in entry_points
 
 
 def test_the_installed_package_is_the_wheel_and_its_dependencies_import(pip_venv: Path, tmp_path: Path) -> None:
@@ -92,6 +93,13 @@ def test_kubectl_runs_the_pip_installed_plugin(pip_venv: Path, kubectl: Path | N
 def test_kubectl_plugin_list_finds_the_pip_installed_plugin(pip_venv: Path, tmp_path: Path) -> None:
     out = _kubectl(newest_kubectl(), python_bin_dir(pip_venv), tmp_path, "plugin", "list")
     assert str(python_bin_dir(pip_venv) / "kubectl-rollback") in out.splitlines()
+
+
+def test_kubectl_completes_the_pip_installed_plugin(pip_venv: Path, tmp_path: Path) -> None:
+    """kubectl (1.26+) runs kubectl_complete-rollback, which pip put beside the plugin."""
+    out = _kubectl(newest_kubectl(), python_bin_dir(pip_venv), tmp_path, "__complete", "rollback", "hi")
+    assert out.splitlines()[0].startswith("history\t")
+    assert out.splitlines()[-1] == ":4"
 
 
 def _tool(name: str) -> Path:

@@ -139,7 +139,7 @@ def validate_platform(platform: dict[str, Any]) -> list[str]:
         if exprs is not None and len(exprs) == 0:
             errors.append("`matchExpressions` specified but empty")
     if platform.get("bin") and files:
-        first = Path(platform["bin"]).parts[0 if not platform["bin"].startswith("./") else 1]
+        first = Path(platform["bin"]).parts[0]  # pathlib drops a leading "./"
         installed = _installed_names(files)
         if "*" not in installed and first not in installed:
             errors.append(f"`bin` {platform['bin']} is not among the installed files {sorted(installed)}")

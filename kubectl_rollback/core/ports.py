@@ -71,6 +71,35 @@ class ClusterGateway(Protocol):
         """
         ...
 
+    # Blue/green (bluegreen_service): Services, all Deployments, scaling.
+
+    def get_service(self, namespace: str, name: str) -> dict[str, JSON]:
+        """GET v1 Service (NotFound names the namespace when that is what is missing)."""
+        ...
+
+    def list_services(self, namespace: str) -> list[dict[str, JSON]]:
+        """LIST v1 Services of the namespace."""
+        ...
+
+    def list_deployments(self, namespace: str) -> list[dict[str, JSON]]:
+        """LIST apps/v1 Deployments of the namespace."""
+        ...
+
+    def patch_service(
+        self, namespace: str, name: str, json_patch: list[dict[str, JSON]], *, dry_run: bool
+    ) -> dict[str, JSON]:
+        """PATCH a Service with application/json-patch+json (``dryRun=All`` when dry_run).
+
+        A failed ``test`` op (HTTP 422) or 409 should raise Conflict or Invalid.
+        """
+        ...
+
+    def scale_deployment(
+        self, namespace: str, name: str, replicas: int, resource_version: str, *, dry_run: bool
+    ) -> dict[str, JSON]:
+        """Set a Deployment's spec.replicas: a JSON patch testing metadata.resourceVersion first."""
+        ...
+
     def whoami(self) -> str | None:
         """The user name for change-cause and Events, when the credentials tell (else None)."""
         ...

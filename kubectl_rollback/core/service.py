@@ -16,11 +16,11 @@ All I/O goes through a ClusterGateway passed in; time comes in as ``now`` /
 Reads for a rollback (``load_deployment``): GET the Deployment; one LIST of
 ReplicaSets scoped by its selector; one LIST of pods with the same selector
 unless the rollout is complete and no old ReplicaSet has pods (pods would add
-no evidence then); one LIST of ConfigMaps (Harness legacy history and
-missing-reference checks); one LIST of Secrets: all of them when some revision
-references Secrets (missing-reference check and Harness history kept in a
-Secret), else only ``owner=harness`` ones (declarative Harness releases); one
-LIST of HPAs. Each optional read can be turned off, and a 403 on one of them
+no evidence then); one LIST of ConfigMaps when some revision references one
+(missing-reference check) or the workload carries a ``harness.io/`` label or
+annotation (Harness legacy history); one LIST of Secrets: all of them when some
+revision references Secrets, else only ``owner=harness`` ones for a
+Harness-marked workload (declarative Harness releases); one LIST of HPAs. Each optional read can be turned off, and a 403 on one of them
 degrades to "not checked" instead of failing.
 """
 
@@ -84,6 +84,7 @@ __all__ = [
 EVENT_COMPONENT = "kubectl-rollback"
 EVENT_REASON = "RolledBack"
 HARNESS_SECRET_SELECTOR = "owner=harness"
+HARNESS_PREFIX = "harness.io/"
 
 
 def rollout_complete(deployment: Mapping[str, JSON]) -> bool:
@@ -114,6 +115,13 @@ def _optional(read: Callable[[], list[dict[str, JSON]]]) -> list[dict[str, JSON]
         return None
 
 
+def _harness_marked(deployment: Mapping[str, JSON]) -> bool:
+    """Harness labels the workloads it deploys (harness.io/release-name and friends)."""
+    meta = as_dict(deployment.get("metadata"))
+    keys = [*as_dict(meta.get("labels")), *as_dict(meta.get("annotations"))]
+    return any(key.startswith(HARNESS_PREFIX) for key in keys)
+
+
 def load_deployment(
     gw: ClusterGateway,
     namespace: str,
@@ -136,18 +144,22 @@ def load_deployment(
     want_pods = _pods_needed(deployment, owned) if pods is None else pods
     pod_list = _optional(lambda: gw.list_pods(namespace, selector)) if want_pods else None
 
-    configmaps: list[dict[str, JSON]] | None = None
-    secrets: list[dict[str, JSON]] | None = None
-    if references or harness:
+    # Lists that cannot change the plan are not requested: ConfigMaps and Secrets only when
+    # some revision references them (missing-reference check) or the workload carries
+    # Harness's marks (its release history lives in a ConfigMap or Secrets). An empty list
+    # then means "nothing relevant exists", None "not allowed to look".
+    cm_refs = any(template_references(dig(rs, "spec", "template"))[0] for rs in owned)
+    secret_refs = any(template_references(dig(rs, "spec", "template"))[1] for rs in owned)
+    harness_marked = harness and _harness_marked(deployment)
+    configmaps: list[dict[str, JSON]] | None = []
+    secrets: list[dict[str, JSON]] | None = []
+    if (references and cm_refs) or harness_marked:
         configmaps = _optional(lambda: gw.list_configmaps(namespace))
-        wants_secrets = any(template_references(dig(rs, "spec", "template"))[1] for rs in owned)
-        if references and wants_secrets:
-            secrets = _optional(lambda: gw.list_secrets(namespace, None))
-        elif harness:
-            harness_secrets = _optional(lambda: gw.list_secrets(namespace, HARNESS_SECRET_SELECTOR))
-            # Only the Harness ones were listed: good for history, useless as a
-            # name list. No revision references a Secret, so nothing is missing.
-            secrets = harness_secrets
+    if references and secret_refs:
+        secrets = _optional(lambda: gw.list_secrets(namespace, None))
+    elif harness_marked:
+        # Only the Harness ones: good for history; no revision references a Secret.
+        secrets = _optional(lambda: gw.list_secrets(namespace, HARNESS_SECRET_SELECTOR))
     hpa_list = (_optional(lambda: gw.list_hpas(namespace)) or []) if hpas else []
     return build_deployment_history(
         deployment,

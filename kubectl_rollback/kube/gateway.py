@@ -1,28 +1,25 @@
-"""The cluster gateway: kubeconfig, raw JSON requests, retries and watches over the kubernetes client.
+"""The cluster gateway: kubeconfig, raw JSON requests, retries and watches.
 
-This is the only module that imports `kubernetes`. It reads raw JSON (never the generated
-models, which are slow to import and to deserialise), maps every failure to the core's
-error types, retries reads with backoff on 429/5xx/connection errors and never retries a
-write blindly.
+The only package that imports `kubernetes`, and only when it must: kubeconfigs with static
+credentials (tokens, client certificates) are resolved by `kubeconfig.py` and served by a
+direct keep-alive transport, so a command does not pay for importing the client; exec
+credential plugins, auth-provider and proxies go through the kubernetes client's loader and
+ApiClient (`transport.ClientTransport`). Either way it reads raw JSON (never the generated
+models), maps every failure to the core's error types, retries reads with backoff on
+429/5xx/connection errors and never retries a write blindly.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote
-
-import urllib3
-import yaml
-from kubernetes.client import ApiClient, Configuration
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
-from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
+from urllib.parse import quote, urlencode
 
 from ..core import errors
+from . import kubeconfig as kubeconfig_files
+from .transport import ClientTransport, DirectTransport, StreamResponse, Transport
 
 JSON = "application/json"
 JSON_PATCH = "application/json-patch+json"
@@ -46,10 +43,6 @@ class ServerError(errors.RollbackError):
 
 class WatchExpired(errors.RollbackError):
     """The watch's resourceVersion is too old (410 Gone): list again and re-watch."""
-
-
-def _default_kubeconfig() -> str:
-    return os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
 
 
 def _api_path(group: str, version: str, plural: str, namespace: str | None, name: str | None = None,
@@ -82,13 +75,12 @@ def _status_message(body: bytes | str | None) -> tuple[str, str]:
 class KubeGateway:
     """Talks to one cluster (one kubeconfig context) with raw JSON; implements core.ports.ClusterGateway."""
 
-    def __init__(self, api_client: ApiClient, *, context: str, namespace: str, user: str | None,
-                 server: str) -> None:
-        self._client = api_client
+    def __init__(self, transport: Transport, *, context: str, namespace: str, user: str | None) -> None:
+        self._transport = transport
         self.context = context
         self.namespace = namespace
         self.user = user
-        self.server = server
+        self.server = transport.server
         self.request_count = 0
 
     # ---------------------------------------------------------------- set-up
@@ -96,77 +88,66 @@ class KubeGateway:
     def connect(cls, kubeconfig: str | None = None, context: str | None = None,
                 namespace: str | None = None) -> KubeGateway:
         """Load a kubeconfig (a path or a KUBECONFIG-style list) as kubectl does."""
-        paths = kubeconfig or _default_kubeconfig()
-        for path in paths.split(os.pathsep):
-            if kubeconfig and path and not os.path.exists(os.path.expanduser(path)):
-                raise errors.ConfigError(f'stat {path}: no such file or directory')
+        access = kubeconfig_files.resolve(kubeconfig, context)
+        if access is not None:
+            return cls(DirectTransport(access, USER_AGENT), context=access.context,
+                       namespace=namespace or access.namespace or "default", user=access.user)
+        return cls._connect_with_client(kubeconfig, context, namespace)
+
+    @classmethod
+    def _connect_with_client(cls, kubeconfig: str | None, context: str | None,
+                             namespace: str | None) -> KubeGateway:
+        """The kubernetes client's loader: exec credential plugins, auth-provider, proxy-url."""
+        from kubernetes.client import ApiClient, Configuration
+        from kubernetes.config.config_exception import ConfigException
+        from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
+
+        paths = ":".join(kubeconfig_files.default_paths(kubeconfig)[0])
         try:
             merger = KubeConfigMerger(paths)
-            if merger.config is None:
-                raise errors.ConfigError(
-                    f"no configuration has been provided: no kubeconfig at {paths}; "
-                    "set KUBECONFIG or pass --kubeconfig"
-                )
-            contexts = {c["name"]: c for c in (merger.config.value.get("contexts") or []) if c}
-            if context is not None and context not in contexts:
-                raise errors.ConfigError(f'context was not found for specified context: {context}')
             loader = KubeConfigLoader(config_dict=merger.config, config_base_path=None,
                                       active_context=context)
             configuration = type.__call__(Configuration)
             loader.load_and_set(configuration)
-        except errors.RollbackError:
-            raise
         except ConfigException as exc:
             raise errors.ConfigError(f"invalid kubeconfig: {exc}") from None
-        except yaml.YAMLError as exc:
-            raise errors.ConfigError(f"invalid kubeconfig {paths}: not YAML: {' '.join(str(exc).split())}") from None
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise errors.ConfigError(f"cannot read kubeconfig {paths}: {exc}") from None
+            raise errors.ConfigError(f"cannot use kubeconfig {paths}: {exc}") from None
         configuration.retries = False  # we retry reads ourselves, never writes
         active = loader.current_context or {}
         ctx = active.get("context") or {}
         api_client = ApiClient(configuration)
         api_client.user_agent = USER_AGENT
         return cls(
-            api_client,
+            ClientTransport(api_client, str(configuration.host)),
             context=str(active.get("name") or ""),
             namespace=namespace or str(ctx.get("namespace") or "default"),
             user=str(ctx.get("user")) if ctx.get("user") else None,
-            server=str(configuration.host),
         )
 
     def close(self) -> None:
-        self._client.close()
+        self._transport.close()
 
     # --------------------------------------------------------------- requests
     def _send(self, method: str, path: str, *, query: dict[str, Any] | None = None,
-              body: Any = None, content_type: str | None = None, timeout: float | None = 30,
-              stream: bool = False) -> Any:
+              body: Any = None, content_type: str | None = None, timeout: float | None = 30) -> Any:
         headers = {"Accept": JSON}
+        data = None
         if body is not None:
             headers["Content-Type"] = content_type or JSON
-        params = [(k, v) for k, v in (query or {}).items() if v is not None]
-        request = self._client.param_serialize(
-            method, path, query_params=params, header_params=headers, body=body,
-            auth_settings=["BearerToken"],
-        )
+            data = json.dumps(body).encode()
         self.request_count += 1
-        try:
-            response = self._client.call_api(*request, _request_timeout=timeout)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise errors.Unreachable(
-                f"Unable to connect to the server: {self.server}: {_short_reason(exc)}"
-            ) from None
-        except ApiException as exc:  # raised by some paths of the client for non-2xx
-            raise self._api_error(exc.status or 0, exc.body, method, path) from None
-        if stream:
-            if not 200 <= response.status <= 299:
-                raise self._api_error(response.status, response.read(), method, path)
-            return response.response
-        data = response.read()
+        status, raw = self._transport.request(method, _with_query(path, query), headers, data, timeout)
+        if not 200 <= status <= 299:
+            raise self._api_error(status, raw, method, path)
+        return json.loads(raw) if raw else {}
+
+    def _open_stream(self, path: str, query: dict[str, Any], timeout: float) -> StreamResponse:
+        self.request_count += 1
+        response = self._transport.stream(_with_query(path, query), {"Accept": JSON}, timeout)
         if not 200 <= response.status <= 299:
-            raise self._api_error(response.status, data, method, path)
-        return json.loads(data) if data else {}
+            raise self._api_error(response.status, response.read_all(), "GET", path)
+        return response
 
     def _api_error(self, status: int, body: Any, method: str, path: str) -> errors.RollbackError:
         reason, message = _status_message(body)
@@ -273,38 +254,41 @@ class KubeGateway:
         )
         return out
 
+    # ------------------------------------------------------ blue/green (Services)
+    def get_service(self, namespace: str, name: str) -> dict[str, Any]:
+        try:
+            obj: dict[str, Any] = self._read(_api_path("", "v1", "services", namespace, name))
+        except errors.NotFound:
+            self._raise_namespace_or(namespace, f'services "{name}" not found')
+            raise
+        return obj
+
+    def list_services(self, namespace: str) -> list[dict[str, Any]]:
+        return self._list("", "v1", "services", namespace)
+
+    def patch_service(self, namespace: str, name: str, json_patch: list[dict[str, Any]], *,
+                      dry_run: bool) -> dict[str, Any]:
+        out: dict[str, Any] = self._send(
+            "PATCH", _api_path("", "v1", "services", namespace, name),
+            query={"dryRun": "All" if dry_run else None, "fieldManager": USER_AGENT},
+            body=json_patch, content_type=JSON_PATCH,
+        )
+        return out
+
+    def scale_deployment(self, namespace: str, name: str, replicas: int, resource_version: str, *,
+                         dry_run: bool) -> dict[str, Any]:
+        patch = [{"op": "test", "path": "/metadata/resourceVersion", "value": resource_version},
+                 {"op": "replace", "path": "/spec/replicas", "value": replicas}]
+        return self.patch_deployment(namespace, name, patch, dry_run=dry_run)
+
     def create_event(self, namespace: str, event: dict[str, Any]) -> None:
         self._send("POST", _api_path("", "v1", "events", namespace), body=event)
 
     def watch_deployment(self, namespace: str, name: str, resource_version: str,
                          timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
         """Events for one Deployment after `resource_version`, as (type, object)."""
-        response = self._send(
-            "GET", _api_path("apps", "v1", "deployments", namespace),
-            query={"watch": "true", "fieldSelector": f"metadata.name={name}",
-                   "resourceVersion": resource_version, "timeoutSeconds": max(1, int(timeout_seconds)),
-                   "allowWatchBookmarks": "true"},
-            timeout=(10, timeout_seconds + 10), stream=True,
-        )
-        try:
-            buffer = b""
-            for chunk in response.stream(4096, decode_content=True):
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    if line.strip():
-                        event = json.loads(line)
-                        if event.get("type") == "ERROR":
-                            status = event.get("object") or {}
-                            if status.get("code") == 410:
-                                raise WatchExpired(str(status.get("message") or "watch expired"))
-                            raise ServerError(str(status.get("message")), status=int(status.get("code") or 500),
-                                                     reason=str(status.get("reason") or ""))
-                        yield str(event.get("type")), event.get("object") or {}
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise errors.Unreachable(f"watch interrupted: {_short_reason(exc)}") from None
-        finally:
-            response.release_conn()
+        return self.watch("apps", "v1", "deployments", namespace, resource_version,
+                          timeout_seconds, field_selector=f"metadata.name={name}")
 
     def whoami(self) -> str | None:
         """The user as the kubeconfig names it (SelfSubjectReview needs newer clusters)."""
@@ -353,6 +337,7 @@ class KubeGateway:
     def watch(self, group: str, version: str, plural: str, namespace: str | None, resource_version: str,
               timeout_seconds: int = 300, label_selector: str | None = None,
               on_open: Callable[[Callable[[], None]], None] | None = None,
+              field_selector: str | None = None,
               ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Events of a resource type after `resource_version` as (type, object), bookmarks included.
 
@@ -361,72 +346,49 @@ class KubeGateway:
         `on_open` receives a function that ends the watch from another thread (it shuts the
         socket down, so a blocked read returns at once): how a UI stops watching on exit.
         """
-        response = self._send(
-            "GET", _api_path(group, version, plural, namespace),
-            query={"watch": "true", "resourceVersion": resource_version or None,
-                   "labelSelector": label_selector or None,
-                   "timeoutSeconds": max(1, int(timeout_seconds)), "allowWatchBookmarks": "true"},
-            timeout=(10, timeout_seconds + 10), stream=True,
+        response = self._open_stream(
+            _api_path(group, version, plural, namespace),
+            {"watch": "true", "resourceVersion": resource_version or None,
+             "labelSelector": label_selector or None, "fieldSelector": field_selector or None,
+             "timeoutSeconds": max(1, int(timeout_seconds)), "allowWatchBookmarks": "true"},
+            timeout_seconds + 10,
         )
         stopped: list[bool] = []
 
         def stop() -> None:
             stopped.append(True)
-            try:
-                response.shutdown()
-            except (OSError, AttributeError):
-                pass
+            response.close()
 
         if on_open is not None:
             on_open(stop)
         try:
-            buffer = b""
-            for chunk in response.stream(4096, decode_content=True):
+            for line in response.lines():
                 if stopped:
                     return
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    if not line.strip():
-                        continue
-                    event = json.loads(line)
-                    if event.get("type") == "ERROR":
-                        status = event.get("object") or {}
-                        if status.get("code") == 410:
-                            raise WatchExpired(str(status.get("message") or "watch expired"))
-                        raise ServerError(str(status.get("message")), status=int(status.get("code") or 500),
-                                          reason=str(status.get("reason") or ""))
-                    yield str(event.get("type")), event.get("object") or {}
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                if event.get("type") == "ERROR":
+                    status = event.get("object") or {}
+                    if status.get("code") == 410:
+                        raise WatchExpired(str(status.get("message") or "watch expired"))
+                    raise ServerError(str(status.get("message")), status=int(status.get("code") or 500),
+                                      reason=str(status.get("reason") or ""))
+                yield str(event.get("type")), event.get("object") or {}
+        except (OSError, ValueError) as exc:
             if stopped:
                 return
-            raise errors.Unreachable(f"watch interrupted: {_short_reason(exc)}") from None
+            raise errors.Unreachable(f"watch interrupted: {' '.join(str(exc).split())[:200]}") from None
         finally:
-            response.release_conn()
+            response.close()
 
     @staticmethod
     def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]:
         """(context names, current context) of a kubeconfig, as `kubectl config get-contexts` lists them."""
-        paths = kubeconfig or _default_kubeconfig()
-        try:
-            merger = KubeConfigMerger(paths)
-        except (ConfigException, yaml.YAMLError, OSError, ValueError, TypeError) as exc:
-            raise errors.ConfigError(f"cannot read kubeconfig {paths}: {exc}") from None
-        if merger.config is None:
-            return [], None
-        value = merger.config.value
-        names = sorted(str(c["name"]) for c in (value.get("contexts") or []) if c)
-        current = value.get("current-context")
-        return names, str(current) if current else None
+        names, current = kubeconfig_files.list_contexts(kubeconfig)
+        return sorted(names), current
 
 
-def _short_reason(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None) or exc
-    text = str(reason)
-    if "Connection refused" in text:
-        return "connection refused"
-    if "timed out" in text.lower():
-        return "timed out"
-    if "Name or service not known" in text or "nodename nor servname" in text:
-        return "no such host"
-    return text.splitlines()[0][:200]
+def _with_query(path: str, query: dict[str, Any] | None) -> str:
+    params = [(k, str(v)) for k, v in (query or {}).items() if v is not None]
+    return f"{path}?{urlencode(params)}" if params else path

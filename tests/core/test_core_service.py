@@ -64,10 +64,20 @@ def clock(step: timedelta = timedelta(seconds=1)) -> Callable[[], datetime]:
 def test_complete_rollout_needs_no_pod_list() -> None:
     gw = gateway(healthy())
     h = load_deployment(gw, "default", "web", now=NOW)
-    assert gw.methods() == ["get_deployment", "list_replicasets", "list_configmaps", "list_secrets", "list_hpas"]
+    # Nothing references a ConfigMap or Secret and Harness did not deploy it: no such lists.
+    assert gw.methods() == ["get_deployment", "list_replicasets", "list_hpas"]
     assert gw.calls[1][1] == ("default", "app=web")
-    assert gw.calls[3][1] == ("default", "owner=harness")
     assert h.current is not None and h.current.number == 2
+    assert h.configmap_names == frozenset() and h.secret_names == frozenset()
+
+
+def test_harness_marked_workload_reads_the_release_history() -> None:
+    s = healthy()
+    s.deployment["metadata"].setdefault("labels", {})["harness.io/release-name"] = "web"
+    gw = gateway(s)
+    load_deployment(gw, "default", "web", now=NOW)
+    assert gw.methods() == ["get_deployment", "list_replicasets", "list_configmaps", "list_secrets", "list_hpas"]
+    assert gw.calls[3][1] == ("default", "owner=harness")
 
 
 def test_stuck_rollout_lists_pods_with_the_selector() -> None:
@@ -88,7 +98,9 @@ def test_secret_references_list_all_secrets_and_forbidden_degrades() -> None:
     assert h.secret_names == frozenset({"web-env"})
     gw = gateway(s, forbidden=frozenset({"list_secrets", "list_configmaps"}))
     h = load_deployment(gw, "default", "web", now=NOW)
-    assert h.secret_names is None and h.configmap_names is None
+    # Secrets: referenced but not allowed to look ("not checked"); ConfigMaps: none referenced.
+    assert h.secret_names is None and h.configmap_names == frozenset()
+    assert "list_configmaps" not in gw.methods()
 
 
 def test_minimal_reads_when_options_are_off() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import demo, empty
+from . import bluegreen, demo, empty
 
 if TYPE_CHECKING:
     from ..cluster import SimCluster
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 _SCENARIOS: dict[str, Callable[[SimCluster], None]] = {
     "empty": empty.build,
     "demo": demo.build,
+    "bluegreen": bluegreen.build,
 }
 
 
@@ -29,7 +30,7 @@ def names() -> list[str]:
 
 def description(name: str) -> str:
     """The one-line description of a scenario (its module's docstring)."""
-    module = {"empty": empty, "demo": demo}[name]
+    module = {"empty": empty, "demo": demo, "bluegreen": bluegreen}[name]
     return (module.__doc__ or "").strip().splitlines()[0]
 
 

@@ -18,6 +18,11 @@ Deployments (all labelled app=<name>):
 Also StatefulSet `db` (3 ControllerRevisions), DaemonSet `node-agent` (2), Services `web`,
 `checkout`, `payments`, ConfigMap `shop-config` (used via envFrom).
 
+Blue/green (Harness style, see scenarios/bluegreen.py): Services `storefront` (primary) and
+`storefront-stage`, Deployments `storefront-blue` (2.3.0, healthy) and `storefront-green`
+(`crash-2.4.0`); the last release swapped primary and stage, so `storefront` routes to the
+crashing green pods until `kubectl rollback svc/storefront` routes it back to blue.
+
 The history spans about nine simulated days. The build first turns the clock back by that span,
 so the scenario ends at the moment the cluster was created: ages look real to kubectl.
 """
@@ -28,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..resources import BY_KIND
 from ..store import clone
+from . import bluegreen
 
 if TYPE_CHECKING:
     from ..cluster import SimCluster
@@ -55,10 +61,12 @@ def _container(name: str, image: str, port: int, **extra: Any) -> dict[str, Any]
 
 
 def _deployment(name: str, container: dict[str, Any], *, replicas: int = 3,
-                cause: str | None = None, **spec: Any) -> dict[str, Any]:
+                cause: str | None = None, extra_labels: dict[str, str] | None = None,
+                **spec: Any) -> dict[str, Any]:
     labels = {"app": name}
     meta: dict[str, Any] = {"name": name, "namespace": NAMESPACE,
-                            "labels": {**labels, "app.kubernetes.io/part-of": "shop"}}
+                            "labels": {**labels, "app.kubernetes.io/part-of": "shop",
+                                       **(extra_labels or {})}}
     if cause:
         meta["annotations"] = {CHANGE_CAUSE: cause}
     return {
@@ -147,6 +155,8 @@ def _steps(story: _Story) -> list[tuple[float, Any]]:
     return [
         (ROLLOUT_SECONDS, lambda: _foundation(story)),
         (20 * HOUR, lambda: _workloads(story)),
+        (0.0, lambda: bluegreen.harness_pair(story.cluster, NAMESPACE, "storefront",
+                                             f"{REGISTRY}/storefront:2.3.0")),
         (ROLLOUT_SECONDS, lambda: story.set_image("Deployment", "web", "nginx:1.25.4",
                                                   "upgrade nginx to 1.25.4 (CVE fixes)")),
         (6 * HOUR, lambda: story.set_image("Deployment", "catalog", f"{REGISTRY}/catalog:1.1.0")),
@@ -170,6 +180,9 @@ def _steps(story: _Story) -> list[tuple[float, Any]]:
         (15 * 60.0, lambda: _checkout_broken(story)),
         (5 * HOUR, lambda: _checkout_failed(story)),
         (18 * HOUR, lambda: _payments_paused(story)),
+        (10.0, lambda: bluegreen.harness_deploy_green(story.cluster, NAMESPACE, "storefront",
+                                                      f"{REGISTRY}/storefront:crash-2.4.0")),
+        (0.0, lambda: bluegreen.harness_swap(story.cluster, NAMESPACE, "storefront")),
         (20 * 60.0, lambda: _checkout_crash(story)),
     ]
 
@@ -194,7 +207,9 @@ def _foundation(story: _Story) -> None:
 def _workloads(story: _Story) -> None:
     story.create(_deployment("web", _container("nginx", "nginx:1.25.3", 80),
                              cause="initial release: nginx 1.25.3"))
-    story.create(_deployment("checkout", _container("checkout", f"{REGISTRY}/checkout:1.8.1", 8080)))
+    # Harness labels the workloads it deploys; its release history is the ConfigMap below.
+    story.create(_deployment("checkout", _container("checkout", f"{REGISTRY}/checkout:1.8.1", 8080),
+                             extra_labels={"harness.io/release-name": "checkout"}))
     story.create({
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "harness-release-checkout", "namespace": NAMESPACE,

@@ -1,0 +1,290 @@
+"""HTTP transports to the API server: a direct keep-alive one, and one over the kubernetes client.
+
+`DirectTransport` (standard library http.client + ssl) serves kubeconfigs with static
+credentials without importing `kubernetes`; `ClientTransport` wraps the kubernetes client's
+ApiClient for everything else (exec credential plugins, auth-provider, proxies), so those
+work exactly as the client implements them. Both return raw bytes: no generated models.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.client
+import os
+import socket
+import ssl
+import tempfile
+import threading
+from collections.abc import Iterator
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from ..core import errors
+from .kubeconfig import ClusterAccess
+
+
+class StreamResponse(Protocol):
+    """A streaming response (watch): its status, its lines as they arrive, and a way to stop."""
+
+    status: int
+
+    def read_all(self) -> bytes: ...
+
+    def lines(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class Transport(Protocol):
+    server: str
+
+    def request(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
+                timeout: float | None) -> tuple[int, bytes]: ...
+
+    def stream(self, url_path: str, headers: dict[str, str], timeout: float | None) -> StreamResponse: ...
+
+    def close(self) -> None: ...
+
+
+def unreachable(server: str, exc: BaseException) -> errors.Unreachable:
+    """kubectl's wording for a server it cannot talk to, with the reason in a few words."""
+    text = str(getattr(exc, "reason", None) or exc)
+    if isinstance(exc, ConnectionRefusedError) or "Connection refused" in text:
+        reason = "connection refused"
+    elif isinstance(exc, TimeoutError | socket.timeout) or "timed out" in text.lower():
+        reason = "timed out"
+    elif isinstance(exc, socket.gaierror) or "Name or service not known" in text:
+        reason = "no such host"
+    elif isinstance(exc, ssl.SSLCertVerificationError):
+        reason = f"tls: failed to verify certificate: {exc.verify_message}"
+    else:
+        reason = text.splitlines()[0][:200] if text else type(exc).__name__
+    return errors.Unreachable(f"Unable to connect to the server: {server}: {reason}")
+
+
+class _DirectStream:
+    def __init__(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
+        self._conn = conn
+        self._response = response
+        self.status = response.status
+
+    def read_all(self) -> bytes:
+        try:
+            return self._response.read()
+        finally:
+            self.close()
+
+    def lines(self) -> Iterator[bytes]:
+        buffer = b""
+        while True:
+            chunk = self._response.read1(65536)
+            if not chunk:
+                if buffer.strip():
+                    yield buffer
+                return
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                yield line
+
+    def close(self) -> None:
+        # Shutting the socket down wakes a reader blocked in another thread.
+        with contextlib.suppress(OSError, AttributeError):
+            if self._conn.sock is not None:
+                self._conn.sock.shutdown(socket.SHUT_RDWR)
+        self._conn.close()
+
+
+class DirectTransport:
+    """Keep-alive HTTP(S) to one API server with static credentials (thread-safe)."""
+
+    def __init__(self, access: ClusterAccess, user_agent: str) -> None:
+        self.server = access.server
+        parts = urlsplit(access.server)
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname or "localhost"
+        self._port = parts.port or (443 if self._https else 80)
+        self._prefix = parts.path.rstrip("/")
+        self._headers = {"User-Agent": user_agent}
+        if access.token:
+            self._headers["Authorization"] = f"Bearer {access.token}"
+        elif access.username is not None:
+            basic = base64.b64encode(f"{access.username}:{access.password or ''}".encode()).decode()
+            self._headers["Authorization"] = f"Basic {basic}"
+        self._ssl = self._ssl_context(access) if self._https else None
+        self._server_hostname = access.tls_server_name
+        self._local = threading.local()
+        self._temp_files: list[str] = []
+
+    def _ssl_context(self, access: ClusterAccess) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(cafile=access.ca_file,
+                                         cadata=access.ca_data.decode() if access.ca_data else None)
+        if access.insecure:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        cert = access.cert_file or self._temp(access.cert_data)
+        key = access.key_file or self._temp(access.key_data)
+        if cert:
+            try:
+                ctx.load_cert_chain(cert, key)
+            except (OSError, ssl.SSLError) as exc:
+                raise errors.ConfigError(f"cannot load the client certificate of the kubeconfig: {exc}") from None
+        return ctx
+
+    def _temp(self, data: bytes | None) -> str | None:
+        # ssl can only load client certificates from files; keep them private and short-lived.
+        if not data:
+            return None
+        fd, path = tempfile.mkstemp(prefix="kubectl-rollback-", suffix=".pem")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        self._temp_files.append(path)
+        return path
+
+    def _connect(self, timeout: float | None) -> http.client.HTTPConnection:
+        if self._https:
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                self._host, self._port, timeout=timeout, context=self._ssl)
+            if self._server_hostname:
+                conn._server_hostname = self._server_hostname  # type: ignore[attr-defined]
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+        try:
+            conn.connect()
+            if conn.sock is not None:
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, ssl.SSLError) as exc:
+            conn.close()
+            raise unreachable(self.server, exc) from None
+        return conn
+
+    def request(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
+                timeout: float | None) -> tuple[int, bytes]:
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        for attempt in (0, 1):
+            fresh = conn is None
+            if conn is None:
+                conn = self._connect(timeout)
+            conn.timeout = timeout
+            if conn.sock is not None:
+                conn.sock.settimeout(timeout)
+            try:
+                conn.request(method, self._prefix + url_path, body=body, headers={**self._headers, **headers})
+                response = conn.getresponse()
+                data = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                conn.close()
+                conn = None
+                self._local.conn = None
+                # A kept-alive connection the server closed meanwhile: the request never
+                # reached it, so sending it again on a new connection is safe, once.
+                if fresh or attempt == 1:
+                    raise unreachable(self.server, exc) from None
+                continue
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                self._local.conn = None
+                raise unreachable(self.server, exc) from None
+            self._local.conn = conn
+            return response.status, data
+        raise AssertionError("unreachable")
+
+    def stream(self, url_path: str, headers: dict[str, str], timeout: float | None) -> StreamResponse:
+        conn = self._connect(timeout)
+        try:
+            conn.request("GET", self._prefix + url_path, headers={**self._headers, **headers})
+            response = conn.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise unreachable(self.server, exc) from None
+        return _DirectStream(conn, response)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+        for path in self._temp_files:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        self._temp_files.clear()
+
+
+class _ClientStream:
+    def __init__(self, response: Any) -> None:
+        self._response = response
+        self.status = int(response.status)
+
+    def read_all(self) -> bytes:
+        try:
+            return bytes(self._response.read())
+        finally:
+            self.close()
+
+    def lines(self) -> Iterator[bytes]:
+        buffer = b""
+        for chunk in self._response.stream(65536, decode_content=True):
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                yield line
+        if buffer.strip():
+            yield buffer
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            self._response.shutdown()
+        with contextlib.suppress(OSError, AttributeError):
+            self._response.release_conn()
+
+
+class ClientTransport:
+    """Requests through the kubernetes client's ApiClient (exec plugins, auth-provider, proxies)."""
+
+    def __init__(self, api_client: Any, server: str) -> None:
+        self._client = api_client
+        self.server = server
+
+    def _call(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
+              timeout: Any) -> Any:
+        import urllib3
+
+        path, _, query = url_path.partition("?")
+        from urllib.parse import parse_qsl
+
+        request = self._client.param_serialize(
+            method, path, query_params=parse_qsl(query), header_params=dict(headers),
+            body=None, auth_settings=["BearerToken"],
+        )
+        method_, url, all_headers = request[0], request[1], request[2]
+        try:
+            # param_serialize gave the URL and the credentials (refreshed by exec plugins);
+            # the body is already JSON bytes of ours, sent as is.
+            return self._client.rest_client.pool_manager.request(
+                method_, url, body=body, headers=all_headers, timeout=timeout,
+                preload_content=False, retries=False,
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise unreachable(self.server, exc) from None
+
+    def request(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
+                timeout: float | None) -> tuple[int, bytes]:
+        import urllib3
+
+        response = self._call(method, url_path, headers, body, timeout)
+        try:
+            return int(response.status), bytes(response.read())
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise unreachable(self.server, exc) from None
+        finally:
+            response.release_conn()
+
+    def stream(self, url_path: str, headers: dict[str, str], timeout: float | None) -> StreamResponse:
+        import urllib3
+
+        response = self._call("GET", url_path, headers, None,
+                              urllib3.Timeout(connect=10, read=timeout) if timeout else None)
+        return _ClientStream(response)
+
+    def close(self) -> None:
+        self._client.close()

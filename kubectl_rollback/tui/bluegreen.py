@@ -1,0 +1,74 @@
+"""The blue/green panel's data: the adapter between the core's group detection and the UI.
+
+``load_bluegreen_rows`` is the one place the TUI asks for blue/green groups. It
+reads Services, Deployments and ReplicaSets of the namespace and hands them to
+``kubectl_rollback.core.bluegreen.detect_groups``; when that module is not in
+this build, it reports no groups. The rows carry only display text: every
+decision (which side is live, whether a side can take traffic) is the core's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from typing import Any
+
+from ..core import errors
+
+
+@dataclass(frozen=True)
+class BlueGreenRow:
+    """One group as the panel shows it."""
+
+    name: str
+    services: str
+    live: str
+    live_state: str
+    live_ok: bool
+    idle: str
+    idle_state: str
+    idle_ok: bool
+    problems: tuple[str, ...] = ()
+
+
+def _core_module() -> Any | None:
+    name = "kubectl_rollback.core.bluegreen"
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def load_bluegreen_rows(gw: Any, namespace: str) -> tuple[list[BlueGreenRow], str | None]:
+    """(rows, note): the groups of ``namespace``; the note says why there are none when it is not obvious."""
+    module = _core_module()
+    if module is None or not hasattr(module, "detect_groups") or not hasattr(gw, "list_services"):
+        return [], "blue/green detection is not available in this build"
+    try:
+        services = gw.list_services(namespace)
+        if not services:
+            return [], None
+        deployments = gw.list_deployments(namespace)
+        replicasets = gw.list_with_version("apps", "v1", "replicasets", namespace)[0]
+    except errors.Forbidden as exc:
+        return [], f"Services not readable: {exc}"
+    groups = module.detect_groups(namespace, services, deployments, replicasets)
+    rows = []
+    for group in groups:
+        live = group.live
+        idle = group.idle[0] if group.idle else None
+        rows.append(BlueGreenRow(
+            name=group.name,
+            services=group.service_names,
+            live=group.live_color or "none",
+            live_state=live.state if live is not None else "-",
+            live_ok=bool(live is not None and live.can_take_traffic),
+            idle=idle.color if idle is not None else "none",
+            idle_state=idle.state if idle is not None else "-",
+            idle_ok=bool(idle is not None and idle.can_take_traffic),
+            problems=tuple(group.problems),
+        ))
+    return rows, None

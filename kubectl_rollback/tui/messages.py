@@ -1,0 +1,163 @@
+"""Typed messages the thread workers post to the UI (attributes down, messages up)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from ..core.model import DeploymentHistory
+from ..core.plan import RollbackPlan
+from ..core.service import RollbackResult, RolloutOutcome
+from ..core.status import RolloutStatus
+from .bluegreen import BlueGreenRow
+from .cluster import Event, Gateway, WorkloadListing
+
+
+@dataclass
+class Connected(Message):
+    """A gateway to a context is ready."""
+
+    gateway: Gateway
+    generation: int
+
+
+@dataclass
+class ConnectionFailed(Message):
+    """Connecting to a context failed (kubeconfig, unreachable...)."""
+
+    error: str
+    generation: int
+
+
+@dataclass
+class WorkloadsLoaded(Message):
+    """The workloads of a namespace were listed."""
+
+    listing: WorkloadListing
+    generation: int
+
+
+@dataclass
+class WorkloadsFailed(Message):
+    """Listing the workloads of a namespace failed."""
+
+    namespace: str
+    error: str
+    generation: int
+
+
+@dataclass
+class ResourceEvents(Message):
+    """Watch events of Deployments or ReplicaSets of the namespace."""
+
+    plural: str
+    events: list[Event]
+    generation: int
+
+
+@dataclass
+class WatchTrouble(Message):
+    """The live watch is down (``error``) or back up (None)."""
+
+    error: str | None
+    generation: int
+
+
+@dataclass
+class PermissionChecked(Message):
+    """The SelfSubjectAccessReview for patching Deployments in a namespace."""
+
+    namespace: str
+    allowed: bool
+    reason: str
+    generation: int
+
+
+@dataclass
+class HistoryLoaded(Message):
+    """A Deployment's history and the default plan (or why there is none)."""
+
+    namespace: str
+    name: str
+    history: DeploymentHistory
+    default_plan: RollbackPlan | None
+    plan_error: str | None
+    actor: str | None
+    generation: int
+
+
+@dataclass
+class HistoryFailed(Message):
+    """A Deployment's history could not be loaded."""
+
+    namespace: str
+    name: str
+    error: str
+    generation: int
+
+
+@dataclass
+class BlueGreenLoaded(Message):
+    """The blue/green groups of a namespace (empty: none detected)."""
+
+    namespace: str
+    rows: list[BlueGreenRow]
+    note: str | None
+    generation: int
+
+
+@dataclass
+class RollbackApplied(Message):
+    """The rollback patch was applied."""
+
+    result: RollbackResult
+
+
+@dataclass
+class RollbackFailed(Message):
+    """The rollback patch failed; nothing was applied."""
+
+    plan: RollbackPlan
+    error: str
+
+
+@dataclass
+class RolloutProgress(Message):
+    """A new rollout status line (kubectl's wording)."""
+
+    status: RolloutStatus
+
+
+@dataclass
+class RolloutEnded(Message):
+    """Following the rollout ended: an outcome, the user stopped watching, or an error."""
+
+    outcome: RolloutOutcome | None
+    cancelled: bool = False
+    error: str | None = None
+
+
+@dataclass
+class NamespacesListed(Message):
+    """Namespaces to choose from."""
+
+    namespaces: list[str]
+
+
+@dataclass
+class ContextsListed(Message):
+    """Kubeconfig contexts to choose from."""
+
+    contexts: list[str]
+    current: str | None
+
+
+@dataclass
+class Problem(Message):
+    """An error to show to the user (a notification), from any worker."""
+
+    error: str
+    title: str = "Error"
+    extra: Any = None

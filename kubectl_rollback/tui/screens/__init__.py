@@ -1,0 +1,1 @@
+"""Screens: the main screen, dialogs (confirm, pick) and help."""

@@ -1,0 +1,91 @@
+"""The confirmation dialog: restates the plan and needs a deliberate key (default No)."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from ...core.plan import RollbackPlan
+
+
+def plan_summary(plan: RollbackPlan) -> Group:
+    """What will change and what will not, in a few lines."""
+    src = plan.from_revision
+    dst = plan.to_revision
+    lines: list[Text] = [
+        Text.assemble(("Roll back ", "bold"), (plan.ref.display, "bold"), f" in namespace {plan.ref.namespace}"),
+        Text(f"  from revision {src.number if src else '?'}  {src.images if src else ''}"),
+        Text(f"  to   revision {dst.number}  {dst.images}   ({dst.health.value}; becomes revision "
+             f"{plan.new_revision_number})"),
+        Text(""),
+        Text("What changes", style="bold"),
+    ]
+    lines += [Text(f"  • {c.line}") for c in plan.image_changes] or [Text("  • no image changes")]
+    lines += [Text(f"  • env {c.line}") for c in plan.env_changes]
+    lines += [Text(f"  • pod template: {len(plan.template_diff.splitlines())} diff lines (see the preview)")
+              ] if plan.template_diff.strip() else []
+    lines += [Text(f"  • annotation {c.kind}: {c.key}") for c in plan.annotation_changes]
+    lines += [Text(f"  • then {step}", style="dim") for step in plan.scaling.steps[:3]]
+    lines += [Text(""), Text("What does not change", style="bold")]
+    lines += [Text(f"  • {line}", style="dim") for line in plan.not_rolled_back]
+    if plan.warnings:
+        lines += [Text(""), Text("Warnings", style="bold yellow")]
+        lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
+    return Group(*lines)
+
+
+class ConfirmRollback(ModalScreen[bool]):
+    """Yes only by ``y`` or by typing the workload's name; Enter on the default button is No."""
+
+    BINDINGS = [
+        Binding("y", "confirm", "Roll back", id="confirm-yes"),
+        Binding("n,escape", "cancel", "Cancel", id="confirm-no"),
+    ]
+
+    def __init__(self, plan: RollbackPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog"):
+            yield Static(Text("Confirm rollback", style="bold"), id="confirm-title")
+            with VerticalScroll(id="confirm-body"):
+                yield Static(plan_summary(self.plan), id="confirm-plan")
+            yield Static(Text.assemble(
+                "Press ", ("y", "bold"), " to roll back, or type ", (self.plan.ref.name, "bold"),
+                " and Enter.  ", ("n", "bold"), " / ", ("esc", "bold"), " cancels."), id="confirm-help")
+            yield Input(placeholder=f"type {self.plan.ref.name} to confirm", id="confirm-name")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("No, keep it", id="no", variant="primary")
+                yield Button("Roll back", id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+    @on(Input.Submitted, "#confirm-name")
+    def _typed(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.plan.ref.name:
+            self.dismiss(True)
+        else:
+            event.input.value = ""
+            self.notify(f"type {self.plan.ref.name} exactly to confirm", severity="warning")

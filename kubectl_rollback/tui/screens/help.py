@@ -1,0 +1,50 @@
+"""The help screen: every key of the app and the main screen, and why an action is unavailable."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HelpRow = tuple[str, str, str | None]
+"""(keys, description, why it is unavailable now or None)."""
+
+EXTRA_KEYS: tuple[HelpRow, ...] = (
+    ("↑ ↓ / mouse", "move in a list; click selects", None),
+    ("enter", "workloads: look at the revisions of the workload", None),
+    ("tab / shift+tab", "move between the workloads, the revisions and the preview", None),
+    ("ctrl+p", "command palette: every action by name", None),
+    ("in the confirmation", "y rolls back; typing the workload name + enter rolls back; n / esc cancels", None),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the keys; dimmed ones are unavailable, with the reason."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help-close")]
+
+    def __init__(self, rows: list[HelpRow]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, expand=True, show_header=True, pad_edge=False)
+        table.add_column("KEY", style="bold", no_wrap=True)
+        table.add_column("ACTION")
+        for keys, description, unavailable in [*self.rows, *EXTRA_KEYS]:
+            if unavailable:
+                table.add_row(Text(keys, style="dim"), Text(f"{description} — unavailable: {unavailable}", style="dim"))
+            else:
+                table.add_row(keys, description)
+        with Vertical(id="help-dialog"):
+            yield Static("Keys", classes="pane-title")
+            with VerticalScroll():
+                yield Static(table, id="help-table")
+            yield Static(Text("esc closes", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,116 @@
+"""The preview of a rollback, from the core's RollbackPlan: why, images, diff, scaling, warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...core.model import Revision
+from ...core.plan import RollbackPlan
+from .revisions import HEALTH_STYLE
+
+LABEL_WIDTH = 10
+
+
+def diff_text(diff: str) -> Text:
+    """A unified diff with added lines green, removed red, hunk headers cyan."""
+    out = Text()
+    for line in diff.rstrip("\n").splitlines():
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        else:
+            style = "dim"
+        out.append(line + "\n", style=style)
+    out.rstrip()
+    return out
+
+
+def _section(label: str, lines: Iterable[str | Text], style: str = "") -> Text:
+    out = Text()
+    for index, line in enumerate(lines):
+        head = label if index == 0 else ""
+        out.append(f"{head:<{LABEL_WIDTH}}", style="bold")
+        out.append(line if isinstance(line, Text) else Text(line, style=style))
+        out.append("\n")
+    out.rstrip()
+    return out
+
+
+def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: str | None) -> list[RenderableType]:
+    """The preview, top to bottom. ``unavailable``: why the roll-back key is disabled (None: it is not)."""
+    parts: list[RenderableType] = []
+    src = plan.from_revision
+    dst = plan.to_revision
+    title = Text(f"Preview: {plan.ref.name} ", style="bold")
+    title.append(f"{src.number if src else '?'} → {dst.number}")
+    if plan.executable:
+        title.append(f"  (becomes revision {plan.new_revision_number})", style="dim")
+    parts.append(title)
+    if plan.refusal is not None:
+        parts.append(_section("refused", [Text(f"✖ {plan.refusal}", style="bold red")]))
+    if plan.noop is not None:
+        parts.append(_section("nothing", [Text(plan.noop, style="yellow")]))
+    parts.append(_section("why", plan.why))
+    if target is not None and target.evidence:
+        parts.append(_section("evidence", [
+            Text.assemble((HEALTH_STYLE[e.verdict][0] + " ", HEALTH_STYLE[e.verdict][1]), f"{e.source}: {e.reason}")
+            for e in target.evidence
+        ]))
+    if plan.kubectl_would_pick is not None:
+        k = plan.kubectl_would_pick
+        symbol, colour = HEALTH_STYLE[k.health]
+        parts.append(_section("kubectl", [Text.assemble(
+            f"kubectl rollout undo would pick revision {k.number} ({k.images}) ", (f"{symbol} {k.health.value}", colour))]))
+    if plan.noop is None:
+        parts.append(_section("images", [c.line for c in plan.image_changes] or ["no image changes"]))
+        if plan.env_changes:
+            parts.append(_section("env", [c.line for c in plan.env_changes]))
+        if plan.template_diff.strip():
+            parts.append(Text("diff", style="bold"))
+            parts.append(diff_text(plan.template_diff))
+        scaling = plan.scaling
+        head = scaling.strategy + (
+            f", maxSurge {scaling.max_surge}, maxUnavailable {scaling.max_unavailable}"
+            if scaling.max_surge is not None else "")
+        parts.append(_section("then", [head, *scaling.steps]))
+        if plan.annotation_changes:
+            parts.append(_section("annot.", [
+                f"{c.kind} {c.key}" + (f": {c.after}" if c.after is not None else "") for c in plan.annotation_changes
+            ]))
+        if plan.kubectl_would_drop:
+            parts.append(_section("kept", ["kubectl rollout undo would drop: " + ", ".join(plan.kubectl_would_drop)]))
+    if plan.warnings:
+        parts.append(_section("warnings", [Text(f"⚠ {w.message}", style="yellow") for w in plan.warnings]))
+    if plan.not_rolled_back:
+        parts.append(Text("not rolled back", style="bold"))
+        parts.append(_section("", plan.not_rolled_back, "dim"))
+    if unavailable:
+        parts.append(Text(f"roll back unavailable: {unavailable}", style="bold yellow"))
+    elif plan.executable:
+        parts.append(Text("press r to roll back (you will be asked to confirm)", style="dim"))
+    return parts
+
+
+class PreviewPanel(VerticalScroll):
+    """Scrollable preview of the plan for the highlighted revision."""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("", id="preview-body")
+
+    def show_plan(self, plan: RollbackPlan, target: Revision | None, unavailable: str | None) -> None:
+        self.query_one("#preview-body", Static).update(Group(*plan_renderables(plan, target, unavailable)))
+        self.scroll_home(animate=False)
+
+    def show_text(self, text: str | Text, style: str = "") -> None:
+        self.query_one("#preview-body", Static).update(text if isinstance(text, Text) else Text(text, style=style))
+        self.scroll_home(animate=False)

@@ -1,0 +1,127 @@
+"""The revisions table of one Deployment: markers, ReplicaSets, images, age, readiness, health and evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from ...core.model import DeploymentHistory, Revision, Verdict
+from ...core.plan import RollbackPlan
+from ...report import age, revision_label
+
+HEALTH_STYLE = {Verdict.SUCCESS: ("✔", "green"), Verdict.FAILURE: ("✖", "red"), Verdict.UNKNOWN: ("?", "yellow")}
+COLUMNS = (("rev", "REV"), ("rs", "REPLICASET"), ("images", "IMAGES"), ("cause", "CHANGE-CAUSE"),
+           ("age", "AGE"), ("ready", "READY"), ("health", "HEALTH"))
+
+
+def health_text(revision: Revision, width: int = 60) -> Text:
+    """``✖ failure: 1 pod in CrashLoopBackOff`` (the evidence that decided, shortened)."""
+    symbol, colour = HEALTH_STYLE[revision.health]
+    reason = revision.health_reason
+    if len(reason) > width:
+        reason = reason[: width - 1] + "…"
+    return Text.assemble((f"{symbol} {revision.health.value}", colour), f": {reason}")
+
+
+class RevisionTable(Vertical):
+    """Title line, the table of revisions, and a legend with what kubectl would pick."""
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to a revision."""
+
+        number: int
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.history: DeploymentHistory | None = None
+        self.target: int | None = None
+        self._numbers: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Revisions", classes="pane-title", id="revisions-title")
+        table: DataTable[object] = DataTable(id="revisions-table", cursor_type="row")
+        yield table
+        yield Static("", id="revisions-legend")
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.table.add_column(label, key=key)
+
+    @property
+    def table(self) -> DataTable[object]:
+        return self.query_one("#revisions-table", DataTable)
+
+    @property
+    def highlighted(self) -> int | None:
+        row = self.table.cursor_row
+        return self._numbers[row] if 0 <= row < len(self._numbers) else None
+
+    def show_message(self, title: str, message: str) -> None:
+        self.history = None
+        self._numbers = []
+        self.table.clear()
+        self.query_one("#revisions-title", Static).update(title)
+        self.query_one("#revisions-legend", Static).update(message)
+
+    def show(self, history: DeploymentHistory, default_plan: RollbackPlan | None, now: Callable[[], datetime],
+             *, select: int | None = None) -> None:
+        """Fill the table; the cursor goes to ``select``, else the default target, else the current revision."""
+        same = self.history is not None and self.history.ref == history.ref
+        previous = self.highlighted if same else None
+        self.history = history
+        self.target = default_plan.to_revision.number if default_plan and default_plan.noop is None else None
+        moment = now()
+        table = self.table
+        table.clear()
+        self._numbers = []
+        for rev in history.revisions:
+            mark = "●" if rev.current else ("★" if rev.number == self.target else " ")
+            table.add_row(
+                Text.assemble((mark, "bold cyan" if rev.current else "bold yellow"), " ", revision_label(rev)),
+                rev.replicaset,
+                rev.image_summary,
+                (rev.change_cause or "<none>")[:48],
+                age(rev.created, moment),
+                f"{rev.ready}/{rev.desired}",
+                health_text(rev),
+                key=str(rev.number),
+            )
+            self._numbers.append(rev.number)
+        counts = history.counts
+        strategy = history.strategy
+        rollout = strategy.type if strategy.type != "RollingUpdate" else (
+            f"RollingUpdate {strategy.max_surge_raw or '25%'}/{strategy.max_unavailable_raw or '25%'}")
+        current = history.current.number if history.current else "?"
+        paused = "   ⏸ paused" if history.paused else ""
+        self.query_one("#revisions-title", Static).update(
+            f"{history.ref.display}   rev {current}   {counts.ready}/{history.replicas} ready   {rollout}{paused}")
+        legend = Text(f"● current  ★ default target   history {len(history.revisions)} of "
+                      f"{history.revision_history_limit} kept")
+        if default_plan is not None and default_plan.kubectl_would_pick is not None:
+            legend.append(f"\nkubectl rollout undo would pick {default_plan.kubectl_would_pick.number}",
+                          style="yellow")
+            legend.append(f"; kubectl rollback picks {default_plan.to_revision.number}")
+        self.query_one("#revisions-legend", Static).update(legend)
+        wanted = select if select is not None else previous if previous is not None else (
+            self.target if self.target is not None else (history.current.number if history.current else None))
+        if wanted in self._numbers:
+            table.move_cursor(row=self._numbers.index(wanted), animate=False)
+        number = self.highlighted
+        if number is not None:
+            self.post_message(self.Highlighted(number))
+
+    @on(DataTable.RowHighlighted, "#revisions-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        number = self.highlighted
+        if number is not None:
+            self.post_message(self.Highlighted(number))

@@ -1,0 +1,147 @@
+"""The live view of a rollout after a rollback: ReplicaSets scaling, pods Ready, progress, kubectl's status line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import ProgressBar, Static
+
+from ...core.api_objects import as_int, dig
+from ...core.plan import RollbackPlan
+from ...core.service import RolloutOutcome
+from ...core.status import RolloutStatus
+
+BAR_WIDTH = 20
+
+
+@dataclass
+class ReplicaSetRow:
+    """One ReplicaSet of the Deployment as the rollout moves pods between them."""
+
+    name: str
+    revision: str
+    desired: int
+    replicas: int
+    ready: int
+    available: int
+
+
+def bar(value: int, total: int, width: int = BAR_WIDTH) -> str:
+    if total <= 0:
+        return "░" * width
+    filled = round(width * min(value, total) / total)
+    return "█" * filled + "░" * (width - filled)
+
+
+def replicaset_row(obj: Mapping[str, Any]) -> ReplicaSetRow:
+    status = obj.get("status") or {}
+    return ReplicaSetRow(
+        name=str(dig(obj, "metadata", "name") or ""),
+        revision=str(dig(obj, "metadata", "annotations", "deployment.kubernetes.io/revision") or "?"),
+        desired=as_int(dig(obj, "spec", "replicas")),
+        replicas=as_int(status.get("replicas")),
+        ready=as_int(status.get("readyReplicas")),
+        available=as_int(status.get("availableReplicas")),
+    )
+
+
+class RolloutView(Vertical):
+    """Shown instead of the preview while a rollback rolls out, until done, failed or stopped."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.plan: RollbackPlan | None = None
+        self.replicasets: dict[str, ReplicaSetRow] = {}
+        self.status: RolloutStatus | None = None
+        self.finished: str | None = None
+        """None while following; else "done", "failed", "timeout", "stopped" or "error"."""
+        self.target_replicas = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="rollout-title", classes="pane-title")
+        yield ProgressBar(total=1, show_eta=False, id="rollout-progress")
+        yield Static("", id="rollout-status")
+        yield Static("", id="rollout-replicasets")
+        yield Static("", id="rollout-outcome")
+
+    def start(self, plan: RollbackPlan, replicas: int, replicasets: list[ReplicaSetRow]) -> None:
+        self.plan = plan
+        self.finished = None
+        self.status = None
+        self.target_replicas = max(replicas, 1)
+        self.replicasets = {r.name: r for r in replicasets}
+        src = plan.from_revision
+        self.query_one("#rollout-title", Static).update(Text.assemble(
+            ("Rolling back ", "bold"), (plan.ref.display, "bold"),
+            f"  revision {src.number if src else '?'} → {plan.to_revision.number} "
+            f"(becomes {plan.new_revision_number})  {plan.to_revision.images}"))
+        self.query_one("#rollout-progress", ProgressBar).update(total=self.target_replicas, progress=0)
+        self.query_one("#rollout-status", Static).update(Text("Waiting for the rollout to start...", style="dim"))
+        self.query_one("#rollout-outcome", Static).update(Text("esc stop watching (the rollout goes on; nothing is undone)",
+                                                                 style="dim"))
+        self._render_replicasets()
+
+    def update_replicaset(self, obj: Mapping[str, Any]) -> None:
+        row = replicaset_row(obj)
+        self.replicasets[row.name] = row
+        self._render_replicasets()
+
+    def remove_replicaset(self, name: str) -> None:
+        self.replicasets.pop(name, None)
+        self._render_replicasets()
+
+    def update_status(self, status: RolloutStatus) -> None:
+        self.status = status
+        style = "red" if status.failed else ("green" if status.done else "")
+        prefix = "error: " if status.failed else ""
+        self.query_one("#rollout-status", Static).update(Text(prefix + status.message, style=style))
+
+    def _render_replicasets(self) -> None:
+        table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
+        for column in ("REV", "REPLICASET", "REPLICAS", "", "PODS READY"):
+            table.add_column(column)
+        target = self.plan.to_revision.replicaset if self.plan else None
+        rows = sorted(self.replicasets.values(), key=lambda r: (r.name != target, r.name))
+        for row in rows:
+            if row.desired == 0 and row.replicas == 0 and row.name != target:
+                continue
+            style = "bold" if row.name == target else ""
+            table.add_row(
+                Text(row.revision, style=style), Text(row.name, style=style),
+                f"{row.replicas}/{row.desired}", Text(bar(row.ready, max(row.desired, row.replicas)), style="green"),
+                f"{row.ready}/{row.desired}",
+            )
+        self.query_one("#rollout-replicasets", Static).update(table)
+        target_row = self.replicasets.get(target or "")
+        if target_row is not None and self.finished is None:
+            self.query_one("#rollout-progress", ProgressBar).update(
+                total=self.target_replicas, progress=min(target_row.available, self.target_replicas))
+
+    def finish(self, outcome: RolloutOutcome | None, *, cancelled: bool = False, error: str | None = None) -> None:
+        progress = self.query_one("#rollout-progress", ProgressBar)
+        outcome_line = self.query_one("#rollout-outcome", Static)
+        if cancelled:
+            self.finished = "stopped"
+            outcome_line.update(Text("⏹ stopped watching: the rollout goes on in the cluster; nothing was undone."
+                                     "   esc back to the preview", style="yellow"))
+        elif error is not None:
+            self.finished = "error"
+            outcome_line.update(Text(f"✖ lost track of the rollout: {error}   esc back", style="red"))
+        elif outcome is not None:
+            self.update_status(outcome.status)
+            if outcome.timed_out:
+                self.finished = "timeout"
+                outcome_line.update(Text("✖ timed out waiting for the rollout   esc back", style="red"))
+            elif outcome.status.done:
+                self.finished = "done"
+                progress.update(total=self.target_replicas, progress=self.target_replicas)
+                outcome_line.update(Text("✔ rolled back and rolled out   esc back to the history", style="green"))
+            else:
+                self.finished = "failed"
+                outcome_line.update(Text("✖ the rollout failed (ProgressDeadlineExceeded)   esc back", style="red"))
