@@ -7,15 +7,22 @@ Nothing here decides anything about rollbacks: the core does.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any, NoReturn
 
 import typer
 
 from . import __version__
+from .completion import (
+    COMPLETE_VAR,
+    COMPLETION_PROG,
+    namespace_autocompletion,
+    workload_autocompletion,
+)
 
 PROG = "kubectl rollback"
-SUBCOMMANDS = ("history", "sim", "rollback", "completion")
+SUBCOMMANDS = ("history", "sim", "rollback")
 
 # kubectl's names for the kinds we handle (singular, plural, short, fully qualified).
 TYPE_ALIASES: dict[str, str] = {}
@@ -146,7 +153,9 @@ def _version_callback(value: bool) -> None:
 
 
 Namespace = Annotated[
-    str | None, typer.Option("--namespace", "-n", help="Namespace (default: the context's).")
+    str | None,
+    typer.Option("--namespace", "-n", help="Namespace (default: the context's).",
+                 autocompletion=namespace_autocompletion),
 ]
 Context = Annotated[str | None, typer.Option("--context", help="kubeconfig context to use.")]
 Kubeconfig = Annotated[
@@ -167,7 +176,10 @@ Output = Annotated[
     "Run 'kubectl rollback COMMAND --help' for their options.",
 )
 def rollback_command(
-    workload: Annotated[list[str] | None, typer.Argument(help="TYPE/NAME or TYPE NAME, e.g. deploy/web.")] = None,
+    workload: Annotated[
+        list[str] | None,
+        typer.Argument(help="TYPE/NAME or TYPE NAME, e.g. deploy/web.", autocompletion=workload_autocompletion),
+    ] = None,
     namespace: Namespace = None,
     context: Context = None,
     kubeconfig: Kubeconfig = None,
@@ -216,7 +228,10 @@ def rollback_command(
 
 @app.command("history", context_settings=HELP, help="Show a workload's revisions with evidence of health.\n\n" + EXAMPLES_HISTORY)
 def history_command(
-    workload: Annotated[list[str], typer.Argument(help="TYPE/NAME or TYPE NAME, e.g. deploy/web.")],
+    workload: Annotated[
+        list[str],
+        typer.Argument(help="TYPE/NAME or TYPE NAME, e.g. deploy/web.", autocompletion=workload_autocompletion),
+    ],
     namespace: Namespace = None,
     context: Context = None,
     kubeconfig: Kubeconfig = None,
@@ -233,7 +248,7 @@ def history_command(
 @app.command("sim", context_settings=HELP, help="Run the simulated Kubernetes cluster in the foreground.\n\n" + EXAMPLES_SIM)
 def sim_command(
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 0,
-    scenario: Annotated[str, typer.Option("--scenario", help="Scenario to load: empty or demo.")] = "demo",
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario to load: empty, demo or bluegreen.")] = "demo",
     write_kubeconfig: Annotated[
         str | None, typer.Option("--write-kubeconfig", help="Write a kubeconfig for the cluster to this path.")
     ] = None,
@@ -253,7 +268,15 @@ def _dispatch(argv: list[str]) -> None:
     """
     args = ["--dry-run=client" if a == "--dry-run" else a for a in argv]
     group = typer.main.get_command(app)
-    if args and (args[0] in SUBCOMMANDS or args[0] in ("--install-completion", "--show-completion")):
+    if os.environ.get(COMPLETE_VAR):  # a script from --show-completion asks for completions
+        from .completion import run_shell_completion
+
+        raise typer.Exit(run_shell_completion(os.environ[COMPLETE_VAR]))
+    if args and args[0] in ("--install-completion", "--show-completion"):
+        # Completion scripts are for the `kubectl-rollback` command: `kubectl rollback` is
+        # completed by kubectl itself, through `kubectl_complete-rollback`.
+        group.main(args=args, prog_name=COMPLETION_PROG, complete_var=COMPLETE_VAR, standalone_mode=False)
+    elif args and args[0] in SUBCOMMANDS:
         group.main(args=args, prog_name=PROG, standalone_mode=False)
     else:
         command = group.commands["rollback"]  # type: ignore[attr-defined]

@@ -7,7 +7,8 @@
    runtime dependencies and PyInstaller), so only what the project declares is bundled.
 2. PyInstaller builds the `kubectl-rollback` entry point as a one-folder bundle (the binary
    `kubectl-rollback` beside `_internal/`), with every kubectl_rollback module (the CLI
-   imports lazily), Textual's CSS and data files and its lazily loaded widgets.
+   imports lazily) and data file (the TUI's .tcss), Textual's CSS and data files and its
+   lazily loaded widgets.
 3. LICENSE is added and the folder packed as DIST/kubectl-rollback-<os>-<arch>.tar.gz holding
    only directories and regular files (krew's extractor refuses symlinks and paths with '..').
 4. The archive's sha256 and release uri are written into the manifest's platform entry for
@@ -134,7 +135,7 @@ def pyinstaller(python: Path, work: Path) -> Path:
     _run([
         python, "-m", "PyInstaller", "--noconfirm", "--clean", "--onedir", "--name", NAME,
         "--distpath", out / "dist", "--workpath", out / "build", "--specpath", out,
-        "--collect-submodules", "kubectl_rollback",
+        "--collect-submodules", "kubectl_rollback", "--collect-data", "kubectl_rollback",
         "--collect-submodules", "textual", "--collect-data", "textual", "--copy-metadata", "textual",
         "--collect-submodules", "rich",
         "--log-level", "WARN", entry,

@@ -126,3 +126,12 @@ def test_the_bundle_carries_every_module_the_cli_imports_lazily(krew_root: Path,
     env = clean_env(tmp_path, []) | {"KUBECTL_ROLLBACK_BUNDLE_SELFTEST": "1"}
     out = run([krew_root / "bin" / "kubectl-rollback"], env=env, cwd=tmp_path).stdout
     assert out.startswith("bundle self-test ok")
+
+
+def test_the_bundle_carries_the_packages_data_files(krew_root: Path) -> None:
+    """Non-Python files of kubectl_rollback (the TUI's stylesheets) are read at run time."""
+    package = REPO / "kubectl_rollback"
+    wanted = {p.relative_to(package).as_posix() for p in package.rglob("*")
+              if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
+    bundled = krew_root / "store" / "rollback" / f"v{__version__}" / "_internal" / "kubectl_rollback"
+    assert {w for w in wanted if not (bundled / w).is_file()} == set()

@@ -1,1 +1,52 @@
-"""The Textual terminal UI."""
+"""The Textual terminal UI of kubectl rollback (Textual is imported only when the UI starts).
+
+``run_app`` is what ``kubectl rollback`` (no workload, in a terminal), ``kubectl
+rollback deploy/NAME`` (in a terminal, without --yes/--dry-run/-o) and
+``kubectl rollback --demo`` call.
+
+Test hook: with ``--demo``, when the environment variable
+``KUBECTL_ROLLBACK_DEMO_KUBECONFIG`` names a file, the kubeconfig of the
+in-process simulated cluster is written there, so that a test (or a curious
+user) can point the real kubectl at the demo cluster while the UI runs. It
+only ever describes the loopback simulated cluster, which ends with the process.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..core.target import TargetSpec
+
+DEMO_NAMESPACE = "shop"
+DEMO_KUBECONFIG_ENV = "KUBECTL_ROLLBACK_DEMO_KUBECONFIG"
+
+
+def run_app(*, namespace: str | None = None, context: str | None = None, kubeconfig: str | None = None,
+            demo: bool = False, read_only: bool = False, workload: str | None = None,
+            target: TargetSpec | None = None) -> None:
+    """Run the terminal UI until the user quits."""
+    from .app import RollbackApp
+    from .cluster import Connector
+
+    if not demo:
+        RollbackApp(connector=Connector(kubeconfig), namespace=namespace, context=context,
+                    read_only=read_only, workload=workload, target=target).run()
+        return
+    from ..sim import run_cluster
+
+    with run_cluster("demo", time_scale=1.0) as sim:
+        _share_demo_kubeconfig(sim.kubeconfig)
+        app = RollbackApp(connector=Connector(sim.kubeconfig), namespace=namespace or DEMO_NAMESPACE,
+                          read_only=read_only, now_fn=sim.cluster.clock.now, workload=workload, target=target)
+        app.run()
+
+
+def _share_demo_kubeconfig(path: str) -> None:
+    wanted: Any = os.environ.get(DEMO_KUBECONFIG_ENV)
+    if wanted:
+        target = Path(wanted)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(Path(path).read_text())

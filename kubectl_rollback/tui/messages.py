@@ -43,7 +43,7 @@ class WorkloadsLoaded(Message):
 class WorkloadsFailed(Message):
     """Listing the workloads of a namespace failed."""
 
-    namespace: str
+    ns: str
     error: str
     generation: int
 
@@ -69,7 +69,7 @@ class WatchTrouble(Message):
 class PermissionChecked(Message):
     """The SelfSubjectAccessReview for patching Deployments in a namespace."""
 
-    namespace: str
+    ns: str
     allowed: bool
     reason: str
     generation: int
@@ -79,7 +79,7 @@ class PermissionChecked(Message):
 class HistoryLoaded(Message):
     """A Deployment's history and the default plan (or why there is none)."""
 
-    namespace: str
+    ns: str
     name: str
     history: DeploymentHistory
     default_plan: RollbackPlan | None
@@ -92,7 +92,7 @@ class HistoryLoaded(Message):
 class HistoryFailed(Message):
     """A Deployment's history could not be loaded."""
 
-    namespace: str
+    ns: str
     name: str
     error: str
     generation: int
@@ -102,7 +102,7 @@ class HistoryFailed(Message):
 class BlueGreenLoaded(Message):
     """The blue/green groups of a namespace (empty: none detected)."""
 
-    namespace: str
+    ns: str
     rows: list[BlueGreenRow]
     note: str | None
     generation: int

@@ -1,0 +1,96 @@
+"""The Textual application: configuration, global keys, the command palette and the first screen."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
+
+from textual.app import App
+from textual.binding import Binding
+
+from ..core.target import TargetSpec
+from .cluster import Connector
+from .palette import RollbackCommands
+from .screens.help import HelpRow, HelpScreen
+from .screens.main import MainScreen
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RollbackApp(App[None]):
+    """``kubectl rollback`` in a terminal.
+
+    ``now_fn`` is the clock for ages and the header (the simulated cluster's
+    clock in tests and --demo); ``live`` False turns the watches off (the
+    manual refresh key still works); ``workload``/``target`` open the app on
+    a Deployment with that target highlighted (default: the core's default).
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "kubectl rollback"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {RollbackCommands}
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave (a rollout in progress goes on)"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key"),
+        Binding("ctrl+p", "command_palette", "Palette", id="palette", show=False),
+    ]
+
+    def __init__(self, *, connector: Connector | None = None, namespace: str | None = None,
+                 context: str | None = None, read_only: bool = False,
+                 now_fn: Callable[[], datetime] | None = None, workload: str | None = None,
+                 target: TargetSpec | None = None, live: bool = True, display_tz: tzinfo | None = None) -> None:
+        super().__init__()
+        self.connector = connector or Connector()
+        self.read_only = read_only
+        self.now_fn: Callable[[], datetime] = now_fn or _utc_now
+        self.live = live
+        self.display_tz: tzinfo = display_tz or UTC
+        self._namespace = namespace
+        self._context = context
+        self._workload = workload
+        self._target = target
+        self.started_at = time.perf_counter()
+        self.timings: dict[str, float] = {}
+        """Seconds from start to milestones (``workloads``, ``history:<name>``): for bench/bench_tui.py."""
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(namespace=self._namespace, context=self._context,
+                                    workload=self._workload, target=self._target))
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+
+    def workloads_shown(self, count: int) -> None:
+        self.timings.setdefault("workloads", time.perf_counter() - self.started_at)
+
+    def history_shown(self, name: str) -> None:
+        self.timings.setdefault(f"history:{name}", time.perf_counter() - self.started_at)
+
+    def help_rows(self) -> list[HelpRow]:
+        main = self.main_screen
+        rows: list[HelpRow] = []
+        for binding in [*MainScreen.BINDINGS, *self.BINDINGS]:
+            assert isinstance(binding, Binding)
+            why: str | None = None
+            if main is not None and binding.action == "rollback":
+                why = main.rollback_unavailable()
+            elif main is not None and binding.action == "switch_traffic":
+                why = main.switch_unavailable()
+            keys = binding.key_display or binding.key.replace("slash", "/").replace("question_mark", "?")
+            rows.append((keys, binding.description + (f": {binding.tooltip}" if binding.tooltip else ""), why))
+        return rows
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_rows()))
+
+    async def action_quit(self) -> None:
+        main = self.main_screen
+        if main is not None:
+            main.stop_everything()
+        self.exit()
