@@ -64,6 +64,10 @@ def main() -> int:
                 cluster.apply_object(deployment(name, image))
                 cluster.advance(30)
         env = dict(os.environ, KUBECONFIG=sim.kubeconfig, KUBECACHEDIR=cache)
+        # As installed from a wheel: bytecode compiled once, not recompiled on every start.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "kubectl_rollback")],
+                       check=True, env=env)
         base_kubectl = [kubectl, "--kubeconfig", sim.kubeconfig, "--cache-dir", cache]
         subprocess.run([*base_kubectl, "get", "deploy"], env=env, check=True, capture_output=True)
 

@@ -25,6 +25,7 @@ from typing import Any
 from .api_objects import as_dict, dig, format_time, name_of, str_map
 from .bluegreen import (
     API_VERSION,
+    COLOR_KEYS,
     BlueGreenGroup,
     SelectorChange,
     SwitchRecord,
@@ -363,10 +364,14 @@ def _json(value: Mapping[str, str]) -> str:
 def deployment_warning(gw: ClusterGateway, history: DeploymentHistory) -> PlanWarning | None:
     """The ``blue-green`` warning for a Deployment rollback plan, or None.
 
-    One LIST of Services; a LIST of Deployments only when a Service's colour
-    key matches the Deployment's pod labels. A refused read (403) gives None.
+    Nothing when the pod template has no colour label (COLOR_KEYS); else one LIST
+    of Services, and a LIST of Deployments only when a Service's colour key
+    matches the Deployment's pod labels. A refused read (403) gives None.
     """
     ns = history.ref.namespace
+    labels = as_dict(dig(history.template, "metadata", "labels"))
+    if not any(key in labels for key in COLOR_KEYS):
+        return None  # a side of a group carries a colour label: no request needed to know it is not one
     try:
         services = gw.list_services(ns)
         if not membership_candidates(history.raw or {"spec": {"template": dict(history.template)}}, services):

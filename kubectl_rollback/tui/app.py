@@ -49,17 +49,17 @@ class RollbackApp(App[None]):
         self.now_fn: Callable[[], datetime] = now_fn or _utc_now
         self.live = live
         self.display_tz: tzinfo = display_tz or UTC
-        self._namespace = namespace
-        self._context = context
-        self._workload = workload
-        self._target = target
+        self._start_namespace = namespace
+        self._start_context = context
+        self._start_workload = workload
+        self._start_target = target
         self.started_at = time.perf_counter()
         self.timings: dict[str, float] = {}
         """Seconds from start to milestones (``workloads``, ``history:<name>``): for bench/bench_tui.py."""
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(namespace=self._namespace, context=self._context,
-                                    workload=self._workload, target=self._target))
+        self.push_screen(MainScreen(namespace=self._start_namespace, context=self._start_context,
+                                    workload=self._start_workload, target=self._start_target))
 
     @property
     def main_screen(self) -> MainScreen | None:

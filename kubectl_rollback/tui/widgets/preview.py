@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -35,15 +36,14 @@ def diff_text(diff: str) -> Text:
     return out
 
 
-def _section(label: str, lines: Iterable[str | Text], style: str = "") -> Text:
-    out = Text()
+def _section(label: str, lines: Iterable[str | Text], style: str = "") -> Table:
+    """A label column and a content column, so that long lines wrap under their content."""
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(width=LABEL_WIDTH - 1, style="bold", no_wrap=True)
+    grid.add_column(ratio=1)
     for index, line in enumerate(lines):
-        head = label if index == 0 else ""
-        out.append(f"{head:<{LABEL_WIDTH}}", style="bold")
-        out.append(line if isinstance(line, Text) else Text(line, style=style))
-        out.append("\n")
-    out.rstrip()
-    return out
+        grid.add_row(label if index == 0 else "", line if isinstance(line, Text) else Text(line, style=style))
+    return grid
 
 
 def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: str | None) -> list[RenderableType]:
@@ -76,8 +76,7 @@ def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: s
         if plan.env_changes:
             parts.append(_section("env", [c.line for c in plan.env_changes]))
         if plan.template_diff.strip():
-            parts.append(Text("diff", style="bold"))
-            parts.append(diff_text(plan.template_diff))
+            parts.append(_section("diff", [diff_text(plan.template_diff)]))
         scaling = plan.scaling
         head = scaling.strategy + (
             f", maxSurge {scaling.max_surge}, maxUnavailable {scaling.max_unavailable}"
@@ -92,8 +91,8 @@ def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: s
     if plan.warnings:
         parts.append(_section("warnings", [Text(f"⚠ {w.message}", style="yellow") for w in plan.warnings]))
     if plan.not_rolled_back:
-        parts.append(Text("not rolled back", style="bold"))
-        parts.append(_section("", plan.not_rolled_back, "dim"))
+        parts.append(_section("unchanged", [Text("not rolled back:", style="bold"),
+                                            *[Text(f"· {line}", style="dim") for line in plan.not_rolled_back]]))
     if unavailable:
         parts.append(Text(f"roll back unavailable: {unavailable}", style="bold yellow"))
     elif plan.executable:

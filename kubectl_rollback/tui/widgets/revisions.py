@@ -31,6 +31,15 @@ def health_text(revision: Revision, width: int = 60) -> Text:
     return Text.assemble((f"{symbol} {revision.health.value}", colour), f": {reason}")
 
 
+def short_image(image: str) -> str:
+    """The last path component of an image (the preview shows the full reference)."""
+    return image.rsplit("/", 1)[-1]
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 class RevisionTable(Vertical):
     """Title line, the table of revisions, and a legend with what kubectl would pick."""
 
@@ -83,18 +92,22 @@ class RevisionTable(Vertical):
         table = self.table
         table.clear()
         self._numbers = []
+        rows = []
         for rev in history.revisions:
             mark = "●" if rev.current else ("★" if rev.number == self.target else " ")
-            table.add_row(
+            rows.append([
                 Text.assemble((mark, "bold cyan" if rev.current else "bold yellow"), " ", revision_label(rev)),
                 rev.replicaset,
-                rev.image_summary,
-                (rev.change_cause or "<none>")[:48],
+                ", ".join(short_image(i.image) for i in rev.images if not i.init),
+                _shorten(rev.change_cause or "<none>", 24),
                 age(rev.created, moment),
                 f"{rev.ready}/{rev.desired}",
-                health_text(rev),
-                key=str(rev.number),
-            )
+            ])
+        # The evidence gets what the other columns leave (2 cells of padding per column).
+        used = sum(max([len(str(row[i])) for row in rows] + [len(COLUMNS[i][1])]) + 2 for i in range(6))
+        reason_width = max(12, (self.size.width or 110) - 2 - used - 11)
+        for rev, row in zip(history.revisions, rows, strict=True):
+            table.add_row(*row, health_text(rev, reason_width), key=str(rev.number))
             self._numbers.append(rev.number)
         counts = history.counts
         strategy = history.strategy

@@ -1,0 +1,108 @@
+"""Helpers of the TUI tests: the app on a simulated cluster, bounded waiting, screen text, cluster edits."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from kubectl_rollback.sim import RunningCluster
+from kubectl_rollback.sim.resources import BY_KIND
+from kubectl_rollback.tui.app import RollbackApp
+from kubectl_rollback.tui.cluster import Connector
+
+START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+"""The simulated clock's reading when a cluster is created: fixed so that ages never change."""
+SIZE = (160, 48)
+CHECKOUT_GOOD = "registry.example.com/shop/checkout:1.8.1"
+CHECKOUT_CRASH = "registry.example.com/shop/checkout:crash-1.9.1"
+
+
+def make_app(sim: RunningCluster, namespace: str | None = "shop", **kwargs: Any) -> RollbackApp:
+    return RollbackApp(connector=Connector(kwargs.pop("kubeconfig", sim.kubeconfig)), namespace=namespace,
+                       now_fn=sim.cluster.clock.now, **kwargs)
+
+
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 8.0,
+                   what: str = "condition") -> None:
+    """Let the app run until ``predicate()`` is true; fail after ``timeout`` seconds."""
+    loop_steps = int(timeout / 0.02)
+    for _ in range(loop_steps):
+        if predicate():
+            return
+        await pilot.pause(0.02)
+    assert predicate(), f"timed out waiting for {what}"
+
+
+def screen_text(app: RollbackApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def main_of(app: RollbackApp) -> Any:
+    main = app.main_screen
+    assert main is not None
+    return main
+
+
+async def open_on(pilot: Pilot[Any], app: RollbackApp, workload: str) -> None:
+    """Wait until ``workload``'s history and preview are shown (the app was made with workload=...)."""
+    await wait_for(pilot, lambda: f"history:{workload}" in app.timings, what=f"history of {workload}")
+    await wait_for(pilot, lambda: main_of(app).plan is not None, what="a plan in the preview")
+    await pilot.pause()
+
+
+async def ready(pilot: Pilot[Any], app: RollbackApp) -> None:
+    """Wait until the workloads are listed."""
+    await wait_for(pilot, lambda: "workloads" in app.timings, what="the workloads list")
+    await pilot.pause()
+
+
+def no_blink(app: RollbackApp) -> None:
+    for box in app.screen.query(Input):
+        box.cursor_blink = False
+
+
+def deployment_of(sim: RunningCluster, name: str, namespace: str = "shop") -> dict[str, Any]:
+    return sim.cluster.get("deployments", namespace, name)
+
+
+def image_of(sim: RunningCluster, name: str, namespace: str = "shop") -> str:
+    return str(deployment_of(sim, name, namespace)["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+def set_image(sim: RunningCluster, name: str, image: str, namespace: str = "shop") -> None:
+    """`kubectl set image` from outside the app."""
+    def edit(obj: dict[str, Any]) -> None:
+        obj["spec"]["template"]["spec"]["containers"][0]["image"] = image
+
+    sim.cluster.store.mutate(BY_KIND["Deployment"], namespace, name, edit)
+    sim.cluster.settle()
+
+
+def deployment(name: str, image: str, *, replicas: int = 2, namespace: str = "default") -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}},
+                         "spec": {"containers": [{"name": "app", "image": image}]}},
+        },
+    }
+
+
+def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test function in a fresh event loop (no pytest-asyncio needed)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
