@@ -311,7 +311,7 @@ def run(argv: list[str]) -> int:
 def _click_errors() -> Any:
     """Typer >= 0.26 vendors Click as typer._click; older releases use click itself."""
     try:
-        from typer._click.exceptions import ClickException  # type: ignore[import-not-found]
+        from typer._click.exceptions import ClickException
     except ImportError:  # pragma: no cover - older typer
         from click.exceptions import ClickException
     return ClickException

@@ -291,7 +291,7 @@ def _confirm(plan: Any) -> None:
 def _open_tui(*, namespace: str | None, context: str | None, kubeconfig: str | None,
               demo: bool, read_only: bool) -> None:
     try:
-        from .tui import run_app  # type: ignore[attr-defined]
+        from .tui import run_app
     except ImportError:
         fail("the terminal UI is not available in this build; name a workload, e.g. "
              "kubectl rollback deploy/web --dry-run", 2)

@@ -13,6 +13,7 @@ from tui_helpers import (
     image_of,
     main_of,
     make_app,
+    notified,
     open_on,
     pilot_test,
     screen_text,
@@ -91,7 +92,7 @@ async def test_cancelling_the_dialog_changes_nothing(demo: RunningCluster) -> No
             await pilot.press(cancel)
             await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmRollback), what=f"{cancel} to close")
         await pilot.pause(0.2)
-        assert "rollback cancelled; nothing was changed" in screen_text(app)
+        assert "rollback cancelled; nothing was changed" in notified(app)
     assert deployment_of(demo, "checkout")["metadata"]["resourceVersion"] == before
     assert image_of(demo, "checkout") == CHECKOUT_CRASH
 
@@ -140,7 +141,7 @@ async def test_paused_deployment_is_refused_with_kubectls_reason(demo: RunningCl
         await pilot.press("r")
         await pilot.pause(0.2)
         assert not isinstance(app.screen, ConfirmRollback)
-        assert "you cannot rollback a paused deployment" in screen_text(app)
+        assert "you cannot rollback a paused deployment" in notified(app)
     assert deployment_of(demo, "payments")["metadata"]["resourceVersion"] == before
 
 

@@ -106,3 +106,8 @@ def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., 
         asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+def notified(app: RollbackApp) -> str:
+    """Every notification shown so far (titles and messages), one per line."""
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
