@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .api_objects import as_dict, dig, format_time, name_of, str_map
+from .api_objects import as_dict, dig, name_of, str_map
 from .bluegreen import (
     API_VERSION,
     COLOR_KEYS,
@@ -51,18 +51,11 @@ from .errors import (
 )
 from .model import DeploymentHistory, PlanWarning
 from .ports import ClusterGateway
+from .service import optional_read, workload_event
 
 JSON = Any
 
-EVENT_COMPONENT = "kubectl-rollback"
 EVENT_REASON = "TrafficSwitched"
-
-
-def _optional(read: Callable[[], list[dict[str, JSON]]]) -> list[dict[str, JSON]] | None:
-    try:
-        return read()
-    except Forbidden:
-        return None
 
 
 def load_group(gw: ClusterGateway, namespace: str, service: str) -> BlueGreenGroup:
@@ -78,8 +71,8 @@ def load_group(gw: ClusterGateway, namespace: str, service: str) -> BlueGreenGro
     deployments = gw.list_deployments(namespace)
     group = find_group(service, namespace, services, deployments)
     selector = selector_text(group.base_selector) if group.base_selector else ""
-    replicasets = _optional(lambda: gw.list_replicasets(namespace, selector)) or []
-    pods = _optional(lambda: gw.list_pods(namespace, selector))
+    replicasets = optional_read(lambda: gw.list_replicasets(namespace, selector)) or []
+    pods = optional_read(lambda: gw.list_pods(namespace, selector))
     return find_group(service, namespace, services, deployments, replicasets, pods)
 
 
@@ -162,29 +155,14 @@ class TrafficSwitchResult:
 
 def switch_event(plan: TrafficSwitchPlan, change: SelectorChange, service: Mapping[str, JSON],
                  now: datetime) -> dict[str, JSON]:
-    """The core/v1 Event recorded on a Service after its selector was switched (reason TrafficSwitched)."""
-    timestamp = format_time(now)
-    meta = as_dict(service.get("metadata"))
+    """The Event recorded on a Service after its selector was switched (reason TrafficSwitched)."""
     by = f" by {plan.actor}" if plan.actor else ""
-    return {
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"generateName": f"{change.service}.", "namespace": plan.group.namespace},
-        "involvedObject": {
-            "apiVersion": "v1", "kind": "Service", "name": change.service, "namespace": plan.group.namespace,
-            "uid": str(meta.get("uid") or ""), "resourceVersion": str(meta.get("resourceVersion") or ""),
-        },
-        "reason": EVENT_REASON,
-        "message": (f"kubectl-rollback: blue/green rollback of group {plan.group.name}: selector "
-                    f"{selector_text(change.before)} -> {selector_text(change.after)}{by}"),
-        "type": "Normal",
-        "source": {"component": EVENT_COMPONENT},
-        "reportingComponent": EVENT_COMPONENT,
-        "reportingInstance": plan.actor or "",
-        "firstTimestamp": timestamp,
-        "lastTimestamp": timestamp,
-        "count": 1,
-    }
+    target = {"apiVersion": "v1", "kind": "Service",
+              "metadata": {**as_dict(service.get("metadata")), "name": change.service,
+                           "namespace": plan.group.namespace}}
+    message = (f"kubectl-rollback: blue/green rollback of group {plan.group.name}: selector "
+               f"{selector_text(change.before)} -> {selector_text(change.after)}{by}")
+    return workload_event(target, reason=EVENT_REASON, message=message, actor=plan.actor, now=now)
 
 
 def ready_pods(gw: ClusterGateway, group: BlueGreenGroup, color: str) -> int:

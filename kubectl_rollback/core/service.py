@@ -107,7 +107,8 @@ def _pods_needed(deployment: Mapping[str, JSON], owned: list[Mapping[str, JSON]]
     return old_with_pods or not rollout_complete(deployment)
 
 
-def _optional(read: Callable[[], list[dict[str, JSON]]]) -> list[dict[str, JSON]] | None:
+def optional_read(read: Callable[[], list[dict[str, JSON]]]) -> list[dict[str, JSON]] | None:
+    """The list, or None when RBAC forbids it: optional reads degrade to "not checked"."""
     # RBAC often denies listing Secrets or pods; the rollback must still work.
     try:
         return read()
@@ -142,7 +143,7 @@ def load_deployment(
     replicasets = gw.list_replicasets(namespace, selector)
     owned = owned_replicasets(deployment, replicasets)
     want_pods = _pods_needed(deployment, owned) if pods is None else pods
-    pod_list = _optional(lambda: gw.list_pods(namespace, selector)) if want_pods else None
+    pod_list = optional_read(lambda: gw.list_pods(namespace, selector)) if want_pods else None
 
     # Lists that cannot change the plan are not requested: ConfigMaps and Secrets only when
     # some revision references them (missing-reference check) or the workload carries
@@ -154,13 +155,13 @@ def load_deployment(
     configmaps: list[dict[str, JSON]] | None = []
     secrets: list[dict[str, JSON]] | None = []
     if (references and cm_refs) or harness_marked:
-        configmaps = _optional(lambda: gw.list_configmaps(namespace))
+        configmaps = optional_read(lambda: gw.list_configmaps(namespace))
     if references and secret_refs:
-        secrets = _optional(lambda: gw.list_secrets(namespace, None))
+        secrets = optional_read(lambda: gw.list_secrets(namespace, None))
     elif harness_marked:
         # Only the Harness ones: good for history; no revision references a Secret.
-        secrets = _optional(lambda: gw.list_secrets(namespace, HARNESS_SECRET_SELECTOR))
-    hpa_list = (_optional(lambda: gw.list_hpas(namespace)) or []) if hpas else []
+        secrets = optional_read(lambda: gw.list_secrets(namespace, HARNESS_SECRET_SELECTOR))
+    hpa_list = (optional_read(lambda: gw.list_hpas(namespace)) or []) if hpas else []
     return build_deployment_history(
         deployment,
         replicasets,
@@ -242,32 +243,42 @@ class RollbackResult:
         }
 
 
-def rollback_event(plan: RollbackPlan, deployment: Mapping[str, JSON], now: datetime) -> dict[str, JSON]:
-    """The core/v1 Event recorded on the Deployment after a rollback (reason RolledBack)."""
+def workload_event(obj: Mapping[str, JSON], *, reason: str, message: str, actor: str | None,
+                   now: datetime) -> dict[str, JSON]:
+    """A core/v1 Normal Event on ``obj`` from this tool (what `kubectl describe` lists)."""
     timestamp = format_time(now)
-    meta = as_dict(deployment.get("metadata"))
+    meta = as_dict(obj.get("metadata"))
+    name, namespace = str(meta.get("name") or ""), str(meta.get("namespace") or "")
     return {
         "apiVersion": "v1",
         "kind": "Event",
-        "metadata": {"generateName": f"{plan.ref.name}.", "namespace": plan.ref.namespace},
+        "metadata": {"generateName": f"{name}.", "namespace": namespace},
         "involvedObject": {
-            "apiVersion": "apps/v1",
-            "kind": plan.ref.kind,
-            "name": plan.ref.name,
-            "namespace": plan.ref.namespace,
+            "apiVersion": str(obj.get("apiVersion") or ""),
+            "kind": str(obj.get("kind") or ""),
+            "name": name,
+            "namespace": namespace,
             "uid": str(meta.get("uid") or ""),
             "resourceVersion": str(meta.get("resourceVersion") or ""),
         },
-        "reason": EVENT_REASON,
-        "message": plan.change_cause,
+        "reason": reason,
+        "message": message,
         "type": "Normal",
         "source": {"component": EVENT_COMPONENT},
         "reportingComponent": EVENT_COMPONENT,
-        "reportingInstance": plan.actor or "",
+        "reportingInstance": actor or "",
         "firstTimestamp": timestamp,
         "lastTimestamp": timestamp,
         "count": 1,
     }
+
+
+def rollback_event(plan: RollbackPlan, deployment: Mapping[str, JSON], now: datetime) -> dict[str, JSON]:
+    """The Event recorded on the Deployment after a rollback (reason RolledBack)."""
+    target = {"apiVersion": "apps/v1", "kind": plan.ref.kind,
+              "metadata": {**as_dict(deployment.get("metadata")), "name": plan.ref.name,
+                           "namespace": plan.ref.namespace}}
+    return workload_event(target, reason=EVENT_REASON, message=plan.change_cause, actor=plan.actor, now=now)
 
 
 def execute(

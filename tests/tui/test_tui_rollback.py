@@ -108,7 +108,9 @@ async def test_an_explicit_revision_is_rolled_back_to_and_its_failure_is_reporte
         await pilot.press("up")  # from ★ 1 to revision 2 (the broken image)
         await wait_for(pilot, lambda: main.plan is not None and main.plan.to_revision.number == 2)
         assert "⚠" in screen_text(app)  # rolling back onto a failed revision warns
-        await pilot.press("r", "y")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback))
+        await pilot.press("y")
         await wait_for(pilot, lambda: image_of(demo, "checkout").endswith("broken-1.9.0"), what="the patch")
         rollout = main.query_one(RolloutView)
         await _advance_until(pilot, demo, lambda: rollout.finished is not None, step=30, limit=1800)
@@ -121,7 +123,9 @@ async def test_stopping_the_watch_does_not_undo_the_rollback(demo: RunningCluste
     app = make_app(demo, workload="checkout")
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "checkout")
-        await pilot.press("r", "y")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback))
+        await pilot.press("y")
         main = main_of(app)
         rollout = main.query_one(RolloutView)
         await wait_for(pilot, lambda: rollout.display and main._follow_stop is not None, what="following")
