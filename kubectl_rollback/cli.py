@@ -64,6 +64,10 @@ Examples:
   # The plan as JSON, for scripts
   kubectl rollback deploy/web --dry-run -o json
 
+  # StatefulSets and DaemonSets (history in ControllerRevisions), same rules
+  kubectl rollback sts/db --yes
+  kubectl rollback ds/node-agent --to-revision 1 --yes
+
   # Blue/green rapid rollback: route Service traffic back to the side that was live before
   kubectl rollback svc/web --yes
   kubectl rollback svc/web --to blue --scale-up --yes
@@ -77,6 +81,9 @@ Examples:
 
   # As JSON
   kubectl rollback history deploy/web -o json
+
+  # A StatefulSet's ControllerRevisions
+  kubectl rollback history sts/db -n shop
 
   # A blue/green group: where each Service routes, and the switches kubectl-rollback made
   kubectl rollback history svc/web
@@ -186,7 +193,8 @@ def rollback_command(
     to_revision: Annotated[int | None, typer.Option("--to-revision", help="Revision number to roll back to.")] = None,
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Target: a revision number, ReplicaSet name, pod-template-hash or image; "
+        typer.Option("--to", help="Target: a revision number, ReplicaSet or ControllerRevision name, "
+                     "hash or image; "
                      "for a Service (blue/green), the colour to route traffic to."),
     ] = None,
     dry_run: Annotated[

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .cli import fail, parse_workload
-from .core import bluegreen_service, errors, service
-from .core.model import WorkloadRef
+from .core import bluegreen_service, errors, service, workload_service
+from .core.model import DeploymentHistory, WorkloadRef
 from .core.target import TargetChoice, TargetSpec, choose_target, parse_target
 from .report import (
     dump,
@@ -70,8 +70,9 @@ def _ref(workload: list[str], namespace: str) -> WorkloadRef:
     kind, name = parse_workload(workload)
     if kind == "Service":
         return WorkloadRef(kind, namespace, name)
-    if kind != "Deployment":
-        fail(f"{kind}s are not supported yet: kubectl rollback handles Deployments", 2)
+    if kind not in workload_service.WORKLOAD_KINDS:
+        fail(f"{kind}s cannot be rolled back: kubectl rollback handles Deployments, StatefulSets "
+             "and DaemonSets (and blue/green Services)", 2)
     return WorkloadRef(kind, namespace, name)
 
 
@@ -109,7 +110,7 @@ def history(*, workload: list[str], namespace: str | None, context: str | None,
                 fail("--revision does not apply to a Service: blue/green groups have no revisions", 2)
             _service_history(gw, ref, output)
             return
-        hist = service.load_deployment(gw, ref.namespace, ref.name, now=now, pods=True)
+        hist = workload_service.load_workload(gw, ref.kind, ref.namespace, ref.name, now=now, pods=True)
         choice: TargetChoice | None
         try:
             choice = choose_target(hist)
@@ -146,6 +147,13 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
                   read_only=read_only)
         return
     parse_workload(workload)
+    if mode is None and not yes and output is None and _interactive():
+        # In a terminal, without --yes/--dry-run/-o: the UI, on this workload, its target previewed.
+        tui_kind, tui_name = parse_workload(workload)
+        if tui_kind == "Deployment":
+            _open_tui(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
+                      read_only=read_only, workload=tui_name, target=_target(to_revision, to, tui_name))
+            return
     timeout_seconds = parse_duration(timeout)
     if read_only and mode is None:
         fail("--read-only: refusing to change anything (use --dry-run to see the plan)", 2)
@@ -165,10 +173,11 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
             return
         spec = _target(to_revision, to, ref.name)
         now = datetime.now(UTC)
-        hist = service.load_deployment(gw, ref.namespace, ref.name, now=now)
-        plan = service.plan(hist, spec, actor=gw.whoami(), now=now,
-                            require_healthy=require_healthy, show_secrets=show_secrets)
-        group_warning = bluegreen_service.deployment_warning(gw, hist)
+        hist = workload_service.load_workload(gw, ref.kind, ref.namespace, ref.name, now=now)
+        plan = workload_service.plan_workload(hist, spec, actor=gw.whoami(), now=now,
+                                              require_healthy=require_healthy, show_secrets=show_secrets)
+        group_warning = (bluegreen_service.deployment_warning(gw, hist)
+                         if isinstance(hist, DeploymentHistory) else None)
         if group_warning is not None:
             plan = dataclasses.replace(plan, warnings=(*plan.warnings, group_warning))
         human = output is None
@@ -288,18 +297,23 @@ def _confirm(plan: Any) -> None:
         fail("rollback cancelled; nothing was changed", 1)
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def _open_tui(*, namespace: str | None, context: str | None, kubeconfig: str | None,
-              demo: bool, read_only: bool) -> None:
+              demo: bool, read_only: bool, workload: str | None = None,
+              target: TargetSpec | None = None) -> None:
     try:
         from .tui import run_app
     except ImportError:
         fail("the terminal UI is not available in this build; name a workload, e.g. "
              "kubectl rollback deploy/web --dry-run", 2)
-    if not demo and not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not demo and not _interactive():
         fail("no workload given and not running in a terminal: name a workload, e.g. "
              "kubectl rollback deploy/web --yes", 2)
     run_app(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
-            read_only=read_only)
+            read_only=read_only, workload=workload, target=target)
 
 
 def _print(lines: list[str]) -> None:

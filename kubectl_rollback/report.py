@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from .core.bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
+from .core.controller_history import ControllerHistory
 from .core.model import DeploymentHistory, Revision, Verdict
 from .core.plan import RollbackPlan
 from .core.target import TargetChoice
@@ -47,10 +48,10 @@ def table(rows: list[list[str]]) -> list[str]:
     return ["   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 
-def history_lines(history: DeploymentHistory, choice: TargetChoice | None, now: datetime) -> list[str]:
+def history_lines(history: DeploymentHistory | ControllerHistory, choice: TargetChoice | None, now: datetime) -> list[str]:
     """The `history` command's table, markers for the current revision and the default target."""
     target = choice.revision.number if choice else None
-    rows = [["", "REVISION", "REPLICASET", "IMAGES", "AGE", "READY", "HEALTH", "EVIDENCE"]]
+    rows = [["", "REVISION", _object_column(history), "IMAGES", "AGE", "READY", "HEALTH", "EVIDENCE"]]
     for rev in history.revisions:
         mark = "●" if rev.current else ("★" if rev.number == target else "")
         evidence = "; ".join(e.line for e in rev.evidence) or "no evidence"
@@ -74,14 +75,19 @@ def history_lines(history: DeploymentHistory, choice: TargetChoice | None, now: 
     return lines
 
 
-def revision_detail_lines(history: DeploymentHistory, revision: Revision) -> list[str]:
+def _object_column(history: DeploymentHistory | ControllerHistory) -> str:
+    """The history table's column of revision objects: REPLICASET or CONTROLLERREVISION."""
+    return "CONTROLLERREVISION" if isinstance(history, ControllerHistory) else "REPLICASET"
+
+
+def revision_detail_lines(history: DeploymentHistory | ControllerHistory, revision: Revision) -> list[str]:
     """`history --revision N`: kubectl's heading, then the template and evidence."""
     from .core.rendering import mask_template, to_yaml
 
     lines = [f"{history.ref.display} with revision #{revision.number}"]
     if revision.former_numbers:
         lines.append(f"Formerly revision(s): {', '.join(str(n) for n in revision.former_numbers)}")
-    lines.append(f"ReplicaSet:   {revision.replicaset}")
+    lines.append(f"{revision.object_kind + ':':<13} {revision.replicaset}")
     lines.append(f"Change-cause: {revision.change_cause or '<none>'}")
     lines.append(f"Health:       {SYMBOL[revision.health]} {revision.health.value}")
     lines.extend(f"  - {e.line}" for e in revision.evidence)
@@ -113,12 +119,12 @@ def plan_lines(plan: RollbackPlan) -> list[str]:
         out.append("Pod template diff:")
         out.extend("  " + line for line in plan.template_diff.rstrip("\n").splitlines())
     scaling = plan.scaling
-    head = f"Scaling ({scaling.strategy}"
+    head = f"{'Scaling' if plan.ref.kind == 'Deployment' else 'Update'} ({scaling.strategy}"
     if scaling.max_surge is not None:
         head += f", maxSurge {scaling.max_surge}, maxUnavailable {scaling.max_unavailable}"
     _section(out, head + ")", scaling.steps)
     if plan.annotation_changes:
-        _section(out, "Deployment annotations", [
+        _section(out, f"{plan.ref.kind} annotations", [
             f"{c.kind} {c.key}" + (f": {c.before!r} -> {c.after!r}" if c.kind == "changed" else
                                    f": {c.after!r}" if c.kind == "added" else "")
             for c in plan.annotation_changes
@@ -148,7 +154,7 @@ def dump(document: Any, output: str) -> str:
     return str(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
 
 
-def history_document(history: DeploymentHistory, choice: TargetChoice | None) -> dict[str, Any]:
+def history_document(history: DeploymentHistory | ControllerHistory, choice: TargetChoice | None) -> dict[str, Any]:
     """`history -o json|yaml`: kubectl-rollback.io/v1 RevisionHistory."""
     from .core.api_objects import format_time
 
@@ -170,7 +176,7 @@ def history_document(history: DeploymentHistory, choice: TargetChoice | None) ->
             {
                 "revision": r.number,
                 "formerRevisions": list(r.former_numbers),
-                "replicaSet": r.replicaset,
+                ("replicaSet" if r.object_kind == "ReplicaSet" else "controllerRevision"): r.replicaset,
                 "podTemplateHash": r.pod_template_hash,
                 "images": [{"container": i.container, "image": i.image, "init": i.init} for i in r.images],
                 "changeCause": r.change_cause,

@@ -13,7 +13,7 @@ What the cluster shows, and so what we can claim:
   pods are Ready while a newer revision is failing is success evidence (it is
   still serving).
 - Records this tool writes after following a rollout (source "record"):
-  annotations on the ReplicaSet under ``kubectl-rollback.io/``.
+  annotations on the ReplicaSet (ControllerRevision for StatefulSets and DaemonSets) under ``kubectl-rollback.io/``.
 - Harness release history (source "harness"): a Succeeded release that
   recorded revision R of this workload is success evidence for R; Failed is
   failure evidence.
@@ -48,7 +48,7 @@ from .model import (
 JSON = Any
 
 RECORD_PREFIX = "kubectl-rollback.io/"
-"""Prefix of every annotation this tool writes (on ReplicaSets only, never on Deployments)."""
+"""Prefix of every annotation this tool writes (on ReplicaSets and ControllerRevisions only, never on the workload)."""
 OUTCOME_ANNOTATION = RECORD_PREFIX + "outcome"
 """``succeeded`` or ``failed``: how the rollout of this ReplicaSet ended when we followed it."""
 OUTCOME_REASON_ANNOTATION = RECORD_PREFIX + "outcome-reason"
@@ -227,16 +227,21 @@ def attach_evidence(
     pods: Mapping[str, PodSummary] | None,
     releases: Sequence[HarnessRelease] = (),
     ref: WorkloadRef,
+    rollout: tuple[str | None, HealthEvidence] | None = None,
 ) -> tuple[Revision, ...]:
     """``revisions`` with their evidence filled in (order kept).
 
     ``pods`` maps ReplicaSet name to its PodSummary; None means pods were not
-    looked at (no pod evidence at all, rather than "no pods").
+    looked at (no pod evidence at all, rather than "no pods"). ``rollout``: the
+    rollout evidence of the current revision when the caller computed it (a
+    StatefulSet or DaemonSet has no Progressing condition); by default it comes
+    from ``deployment``'s Progressing condition.
     """
     found: dict[str, list[HealthEvidence]] = {r.replicaset: [] for r in revisions}
     current = next((r for r in revisions if r.current), None)
 
-    rollout = rollout_evidence(deployment)
+    if rollout is None:
+        rollout = rollout_evidence(deployment)
     if rollout is not None and current is not None:
         named, item = rollout
         if named is None or named == current.replicaset:

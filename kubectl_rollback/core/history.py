@@ -205,12 +205,14 @@ def detect_managers(labels: Mapping[str, str], annotations: Mapping[str, str]) -
     return tuple(found)
 
 
-def autoscalers_for(name: str, hpas: Sequence[Mapping[str, JSON]]) -> tuple[AutoscalerRef, ...]:
-    """HorizontalPodAutoscalers (autoscaling/v1 or v2) whose scaleTargetRef is Deployment ``name``."""
+def autoscalers_for(
+    name: str, hpas: Sequence[Mapping[str, JSON]], kind: str = "Deployment"
+) -> tuple[AutoscalerRef, ...]:
+    """HorizontalPodAutoscalers (autoscaling/v1 or v2) whose scaleTargetRef is ``kind`` ``name``."""
     found = []
     for hpa in hpas:
         target = as_dict(dig(hpa, "spec", "scaleTargetRef"))
-        if target.get("kind") != "Deployment" or target.get("name") != name:
+        if target.get("kind") != kind or target.get("name") != name:
             continue
         min_replicas = dig(hpa, "spec", "minReplicas")
         max_replicas = dig(hpa, "spec", "maxReplicas")

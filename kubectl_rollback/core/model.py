@@ -7,7 +7,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 JSON = Any
 """A value decoded from Kubernetes JSON (dict, list, str, int, float, bool or None)."""
@@ -18,7 +18,7 @@ _API_GROUPS = {"Deployment": "apps", "StatefulSet": "apps", "DaemonSet": "apps"}
 
 @dataclass(frozen=True)
 class WorkloadRef:
-    """Which workload: kind ("Deployment" for now), namespace and name."""
+    """Which workload: kind ("Deployment", "StatefulSet" or "DaemonSet"; "Service" for blue/green), namespace and name."""
 
     kind: str
     namespace: str
@@ -115,6 +115,16 @@ class Revision:
     annotations: Mapping[str, str]
     uid: str
     evidence: tuple[HealthEvidence, ...] = ()
+    object_kind: str = "ReplicaSet"
+    """The API object behind the revision: "ReplicaSet" (Deployments) or "ControllerRevision"
+    (StatefulSets, DaemonSets). For a ControllerRevision, ``replicaset`` holds its name,
+    ``pod_template_hash`` its hash label, and ``desired``/``ready``/``available`` count the
+    pods of that revision."""
+
+    @property
+    def object_name(self) -> str:
+        """The name of the ReplicaSet or ControllerRevision."""
+        return self.replicaset
 
     @property
     def health(self) -> Verdict:
@@ -273,3 +283,43 @@ class DeploymentHistory:
     def old_revisions(self) -> tuple[Revision, ...]:
         """Every revision except the current one, newest first."""
         return tuple(r for r in self.revisions if not r.current)
+
+
+class RevisionHistory(Protocol):
+    """What target choice and the kind-independent parts of a plan read of a history.
+
+    DeploymentHistory (ReplicaSets) and controller_history.ControllerHistory
+    (ControllerRevisions of StatefulSets and DaemonSets) both provide it.
+    """
+
+    @property
+    def ref(self) -> WorkloadRef: ...
+
+    @property
+    def revisions(self) -> tuple[Revision, ...]: ...
+
+    @property
+    def current(self) -> Revision | None: ...
+
+    @property
+    def annotations(self) -> Mapping[str, str]: ...
+
+    @property
+    def template(self) -> Mapping[str, JSON]: ...
+
+    @property
+    def revision_history_limit(self) -> int: ...
+
+    @property
+    def managers(self) -> tuple[ManagedBy, ...]: ...
+
+    @property
+    def hpas(self) -> tuple[AutoscalerRef, ...]: ...
+
+    @property
+    def configmap_names(self) -> frozenset[str] | None: ...
+
+    @property
+    def secret_names(self) -> frozenset[str] | None: ...
+
+    def revision(self, number: int) -> Revision | None: ...

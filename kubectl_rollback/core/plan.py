@@ -19,7 +19,7 @@ from .api_objects import (
 )
 from .evidence import RECORD_PREFIX
 from .history import CHANGE_CAUSE_ANNOTATION, LAST_APPLIED_ANNOTATION
-from .model import DeploymentHistory, PlanWarning, Revision, Verdict, WorkloadRef
+from .model import DeploymentHistory, PlanWarning, Revision, RevisionHistory, Verdict, WorkloadRef
 from .rendering import MASK, MASK_CHANGED, is_secret_name, mask_template, unified_diff
 from .target import TargetChoice
 
@@ -56,17 +56,20 @@ class RevisionPointer:
     health_reason: str = ""
     live_failure: bool = False
     """The failure is what the cluster shows now (rollout, pods), not an earlier record."""
+    object_kind: str = "ReplicaSet"
+    """"ReplicaSet" or "ControllerRevision" (then ``replicaset`` is the ControllerRevision's name)."""
 
     @classmethod
     def of(cls, revision: Revision) -> RevisionPointer:
         live_failure = any(e.live for e in revision.failure_evidence)
         return cls(revision.number, revision.replicaset, revision.image_summary, revision.health,
-                   revision.health_reason, live_failure)
+                   revision.health_reason, live_failure, revision.object_kind)
 
     def to_dict(self) -> dict[str, JSON]:
+        key = "replicaSet" if self.object_kind == "ReplicaSet" else "controllerRevision"
         return {
             "revision": self.number,
-            "replicaSet": self.replicaset,
+            key: self.replicaset,
             "images": self.images,
             "health": self.health.value,
             "healthReason": self.health_reason,
@@ -198,6 +201,11 @@ class RollbackPlan:
     actor: str | None
     created_at: datetime
     show_secrets: bool = False
+    patch_type: str = "json-patch"
+    """``json-patch`` (Deployments: ``patch`` is a list of RFC 6902 operations) or
+    ``strategic-merge`` (StatefulSets, DaemonSets: ``patch`` holds one strategic-merge
+    body, the ControllerRevision's ``data`` plus metadata.resourceVersion and the
+    change-cause annotation)."""
 
     @property
     def executable(self) -> bool:
@@ -215,6 +223,8 @@ class RollbackPlan:
             kind: str                     "RollbackPlan"
             workload: {kind, namespace, name, display: str}
             from: {revision: int, replicaSet, images, health: str} | null
+                                          (StatefulSet/DaemonSet: controllerRevision instead
+                                          of replicaSet, here and in to / kubectlWouldPick)
             to: {revision: int, replicaSet, images, health: str}
             newRevisionNumber: int        the number the target gets after the rollback
             why: [str]
@@ -237,7 +247,10 @@ class RollbackPlan:
             actor: str|null
             createdAt: str                RFC 3339 UTC
             resourceVersion: str          the precondition
-            patch: [{op, path, value}]    env values masked unless showSecrets
+            patch: [{op, path, value}]    env values masked unless showSecrets; with
+                                          patchType strategic-merge: [body], one
+                                          strategic-merge patch body
+            patchType: str                json-patch | strategic-merge
             showSecrets: bool
         """
         patch = [copy.deepcopy(op) for op in self.patch]
@@ -245,6 +258,9 @@ class RollbackPlan:
             for op in patch:
                 if op.get("path") == "/spec/template":
                     op["value"] = mask_template(as_dict(op.get("value")))
+                spec = as_dict(op.get("spec"))
+                if self.patch_type == "strategic-merge" and "template" in spec:
+                    spec["template"] = mask_template(as_dict(spec.get("template")))
         document: dict[str, JSON] = {
             "apiVersion": PLAN_API_VERSION,
             "kind": "RollbackPlan",
@@ -300,6 +316,7 @@ class RollbackPlan:
             "createdAt": format_time(self.created_at),
             "resourceVersion": self.resource_version,
             "patch": patch,
+            "patchType": self.patch_type,
             "showSecrets": self.show_secrets,
         }
         # Round-trip to guarantee the document is plain JSON (no tuples, no datetimes).
@@ -442,7 +459,7 @@ def scaling_plan(history: DeploymentHistory, target: Revision, new_number: int) 
     return ScalingPlan(strategy.type, surge, unavailable, tuple(steps), tuple(moves))
 
 
-def reference_check(history: DeploymentHistory, target: Revision) -> ReferenceCheck:
+def reference_check(history: RevisionHistory, target: Revision) -> ReferenceCheck:
     configmaps, secrets = template_references(target.template)
     missing_cm = (
         tuple(sorted(configmaps - history.configmap_names)) if history.configmap_names is not None else ()
@@ -456,6 +473,41 @@ def reference_check(history: DeploymentHistory, target: Revision) -> ReferenceCh
         missing_configmaps=missing_cm,
         missing_secrets=missing_secret,
     )
+
+
+def reference_warnings(references: ReferenceCheck, target: Revision, namespace: str) -> list[PlanWarning]:
+    """Missing ConfigMaps/Secrets the target needs, and references that could not be checked."""
+    warnings: list[PlanWarning] = []
+    for kind, missing in (("ConfigMap", references.missing_configmaps), ("Secret", references.missing_secrets)):
+        for name in missing:
+            warnings.append(
+                PlanWarning(
+                    "missing-reference",
+                    f'revision {target.number} references {kind} "{name}", which no longer exists in '
+                    f"namespace {namespace}: its pods will not start",
+                )
+            )
+    unchecked = [
+        kind
+        for kind, names, checked in (
+            ("ConfigMaps", references.configmaps, references.configmaps_checked),
+            ("Secrets", references.secrets, references.secrets_checked),
+        )
+        if names and not checked
+    ]
+    if unchecked:
+        warnings.append(
+            PlanWarning(
+                "references-not-checked",
+                f"{' and '.join(unchecked)} referenced by revision {target.number} were not checked for existence",
+            )
+        )
+    return warnings
+
+
+def owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
+    """Helm / Argo CD / Flux / kubectl apply ownership and HPAs: who will revert or resize it."""
+    return _owner_warnings(history)
 
 
 def _history_limit_warnings(history: DeploymentHistory, target: Revision) -> list[PlanWarning]:
@@ -485,7 +537,7 @@ def _history_limit_warnings(history: DeploymentHistory, target: Revision) -> lis
     return warnings
 
 
-def _owner_warnings(history: DeploymentHistory) -> list[PlanWarning]:
+def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
     display = history.ref.display
     warnings = []
     for manager in history.managers:
@@ -606,30 +658,7 @@ def plan_rollback(
     warnings.extend(_owner_warnings(history))
 
     references = reference_check(history, target)
-    for kind, missing in (("ConfigMap", references.missing_configmaps), ("Secret", references.missing_secrets)):
-        for name in missing:
-            warnings.append(
-                PlanWarning(
-                    "missing-reference",
-                    f'revision {target.number} references {kind} "{name}", which no longer exists in '
-                    f"namespace {ref.namespace}: its pods will not start",
-                )
-            )
-    unchecked = [
-        kind
-        for kind, names, checked in (
-            ("ConfigMaps", references.configmaps, references.configmaps_checked),
-            ("Secrets", references.secrets, references.secrets_checked),
-        )
-        if names and not checked
-    ]
-    if unchecked:
-        warnings.append(
-            PlanWarning(
-                "references-not-checked",
-                f"{' and '.join(unchecked)} referenced by revision {target.number} were not checked for existence",
-            )
-        )
+    warnings.extend(reference_warnings(references, target, ref.namespace))
 
     current_template = history.template
     diff = unified_diff(

@@ -71,6 +71,53 @@ class ClusterGateway(Protocol):
         """
         ...
 
+    # StatefulSets and DaemonSets (workload_service): history in ControllerRevisions.
+
+    def get_statefulset(self, namespace: str, name: str) -> dict[str, JSON]:
+        """GET apps/v1 StatefulSet."""
+        ...
+
+    def get_daemonset(self, namespace: str, name: str) -> dict[str, JSON]:
+        """GET apps/v1 DaemonSet."""
+        ...
+
+    def list_controllerrevisions(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]:
+        """LIST apps/v1 ControllerRevisions with ``labelSelector`` (the items)."""
+        ...
+
+    def patch_statefulset(
+        self, namespace: str, name: str, strategic_patch: dict[str, JSON], *, dry_run: bool
+    ) -> dict[str, JSON]:
+        """PATCH application/strategic-merge-patch+json (``dryRun=All`` when dry_run); returns the object.
+
+        A stale ``metadata.resourceVersion`` in the body (HTTP 409) should raise Conflict.
+        """
+        ...
+
+    def patch_daemonset(
+        self, namespace: str, name: str, strategic_patch: dict[str, JSON], *, dry_run: bool
+    ) -> dict[str, JSON]:
+        """As ``patch_statefulset``, for a DaemonSet."""
+        ...
+
+    def patch_controllerrevision_annotations(
+        self, namespace: str, name: str, merge_patch: dict[str, JSON]
+    ) -> dict[str, JSON]:
+        """PATCH a ControllerRevision with application/merge-patch+json; returns the object."""
+        ...
+
+    def watch_statefulset(
+        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    ) -> Iterator[tuple[str, dict[str, JSON]]]:
+        """WATCH one StatefulSet, as ``watch_deployment``."""
+        ...
+
+    def watch_daemonset(
+        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    ) -> Iterator[tuple[str, dict[str, JSON]]]:
+        """WATCH one DaemonSet, as ``watch_deployment``."""
+        ...
+
     # Blue/green (bluegreen_service): Services, all Deployments, scaling.
 
     def get_service(self, namespace: str, name: str) -> dict[str, JSON]:

@@ -289,7 +289,12 @@ def execute(
     Raises Refused when the plan refuses (paused), Conflict when the Deployment
     changed since the plan was made (nothing applied). A noop plan returns
     without any request. A failure to record the Event does not fail the rollback.
+    A StatefulSet or DaemonSet plan goes to ``workload_service.execute_workload``.
     """
+    if plan.ref.kind != "Deployment":
+        from .workload_service import execute_workload
+
+        return execute_workload(gw, plan, dry_run=dry_run, now=now)
     if plan.refusal is not None:
         raise Refused(plan.refusal)
     if plan.noop is not None:
@@ -382,8 +387,14 @@ def follow(
     ``on_status`` gets every new status line (kubectl's wording). On done or
     failed, the outcome is recorded on the Deployment's new ReplicaSet (see
     evidence.outcome_record_patch). A timeout records nothing: a short
-    ``--timeout`` is not evidence that the revision is broken.
+    ``--timeout`` is not evidence that the revision is broken. A StatefulSet or
+    DaemonSet goes to ``workload_service.follow_workload``.
     """
+    if ref.kind != "Deployment":
+        from .workload_service import follow_workload
+
+        return follow_workload(gw, ref, timeout_seconds=timeout_seconds, now_fn=now_fn,
+                               on_status=on_status, record=record)
     deadline = now_fn() + timedelta(seconds=timeout_seconds)
     last: list[str] = []
 

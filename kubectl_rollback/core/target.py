@@ -14,7 +14,7 @@ from .errors import (
     TargetNotFound,
     UsageError,
 )
-from .model import DeploymentHistory, PlanWarning, Revision, Verdict
+from .model import PlanWarning, Revision, RevisionHistory, Verdict
 
 TargetKind = Literal["default", "revision", "replicaset", "hash", "image"]
 
@@ -24,6 +24,8 @@ _PREFIXES: dict[str, TargetKind] = {
     "revision": "revision",
     "rev": "revision",
     "rs": "replicaset",
+    "cr": "replicaset",
+    "controllerrevision": "replicaset",
     "replicaset": "replicaset",
     "hash": "hash",
     "image": "image",
@@ -86,7 +88,7 @@ def parse_target(text: str | None, *, deployment: str | None = None) -> TargetSp
     """Recognise a target written by a user.
 
     - empty/None: the default target;
-    - ``kind:value`` with kind revision/rev, rs/replicaset, hash, image: explicit;
+    - ``kind:value`` with kind revision/rev, rs/replicaset (cr/controllerrevision for StatefulSets and DaemonSets), hash, image: explicit;
     - digits: a revision number;
     - ``<deployment>-...`` (or anything with a ``-`` and no image punctuation): a ReplicaSet name;
     - ``container=image`` or text containing ``:``, ``@`` or ``/``: an image reference;
@@ -154,7 +156,7 @@ class TargetChoice:
     warnings: tuple[PlanWarning, ...] = ()
 
 
-def kubectl_default(history: DeploymentHistory) -> Revision | None:
+def kubectl_default(history: RevisionHistory) -> Revision | None:
     """What ``kubectl rollout undo`` (no --to-revision) picks: the second-highest revision number."""
     ordered = sorted(history.revisions, key=lambda r: r.number, reverse=True)
     if len(ordered) < 2:
@@ -170,7 +172,7 @@ def _label(revision: Revision) -> str:
     return f"revision {revision.number} ({revision.replicaset}, {revision.image_summary})"
 
 
-def _ceiling(history: DeploymentHistory) -> int:
+def _ceiling(history: RevisionHistory) -> int:
     # Without a current ReplicaSet (template changed, not yet rolled out) every
     # existing revision is older than what the Deployment asks for.
     if history.current is not None:
@@ -179,7 +181,7 @@ def _ceiling(history: DeploymentHistory) -> int:
 
 
 def choose_target(
-    history: DeploymentHistory,
+    history: RevisionHistory,
     spec: TargetSpec | None = None,
     *,
     require_healthy: bool = False,
@@ -198,13 +200,13 @@ def choose_target(
     """
     spec = spec or TargetSpec.default()
     if not history.revisions:
-        raise NoHistory(f'no rollout history found for deployment "{history.ref.name}"')
+        raise NoHistory(_no_history(history))
     if spec.explicit:
         return _explicit(history, spec, allow_current=allow_current)
     return _default(history, spec, require_healthy=require_healthy)
 
 
-def _default(history: DeploymentHistory, spec: TargetSpec, *, require_healthy: bool) -> TargetChoice:
+def _default(history: RevisionHistory, spec: TargetSpec, *, require_healthy: bool) -> TargetChoice:
     ceiling = _ceiling(history)
     below = sorted(
         (r for r in history.revisions if not r.current and r.number < ceiling),
@@ -212,7 +214,7 @@ def _default(history: DeploymentHistory, spec: TargetSpec, *, require_healthy: b
         reverse=True,
     )
     if not below:
-        raise NoHistory(f'no rollout history found for deployment "{history.ref.name}"')
+        raise NoHistory(_no_history(history))
     kubectl = kubectl_default(history)
     why: list[str] = []
     for revision in below:
@@ -256,13 +258,20 @@ def _default(history: DeploymentHistory, spec: TargetSpec, *, require_healthy: b
     )
 
 
+def _no_history(history: RevisionHistory) -> str:
+    """kubectl's words when there is nothing to roll back to, per kind."""
+    if history.ref.kind in ("StatefulSet", "DaemonSet"):
+        return "no last revision to roll back to"
+    return f'no rollout history found for deployment "{history.ref.name}"'
+
+
 def _differs(kubectl: Revision | None, chosen: Revision) -> Revision | None:
     if kubectl is None or kubectl.replicaset == chosen.replicaset:
         return None
     return kubectl
 
 
-def _explicit(history: DeploymentHistory, spec: TargetSpec, *, allow_current: bool) -> TargetChoice:
+def _explicit(history: RevisionHistory, spec: TargetSpec, *, allow_current: bool) -> TargetChoice:
     matches = _matches(history, spec)
     if len(matches) > 1:
         # An image may also be running now; the user means the other one.
@@ -299,7 +308,7 @@ def _explicit(history: DeploymentHistory, spec: TargetSpec, *, allow_current: bo
     return TargetChoice(chosen, spec, tuple(why), None, tuple(warnings))
 
 
-def _matches(history: DeploymentHistory, spec: TargetSpec) -> list[Revision]:
+def _matches(history: RevisionHistory, spec: TargetSpec) -> list[Revision]:
     value = spec.value or ""
     if spec.kind == "revision":
         number = int(value)
@@ -319,7 +328,7 @@ def _matches(history: DeploymentHistory, spec: TargetSpec) -> list[Revision]:
     ]
 
 
-def _not_found(history: DeploymentHistory, spec: TargetSpec) -> str:
+def _not_found(history: RevisionHistory, spec: TargetSpec) -> str:
     if spec.kind == "revision":
         number = int(spec.value or "0")
         message = f"unable to find specified revision {number} in history"
@@ -328,8 +337,12 @@ def _not_found(history: DeploymentHistory, spec: TargetSpec) -> str:
             message += f" (it was renumbered: it is now revision {renumbered.number})"
         return message
     known = {
-        "replicaset": "ReplicaSets: " + ", ".join(r.replicaset for r in history.revisions),
+        "replicaset": f"{_object_kind(history)}s: " + ", ".join(r.replicaset for r in history.revisions),
         "hash": "hashes: " + ", ".join(r.pod_template_hash for r in history.revisions),
         "image": "images: " + ", ".join(sorted({r.image_summary for r in history.revisions})),
     }[spec.kind]
     return f"no revision of {history.ref.display} matches {spec.display} ({known})"
+
+
+def _object_kind(history: RevisionHistory) -> str:
+    return history.revisions[0].object_kind if history.revisions else "ReplicaSet"

@@ -24,6 +24,7 @@ from .transport import ClientTransport, DirectTransport, StreamResponse, Transpo
 JSON = "application/json"
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 USER_AGENT = "kubectl-rollback"
 
 # Reads are retried on these (the API server is busy or briefly unavailable).
@@ -254,6 +255,61 @@ class KubeGateway:
         )
         return out
 
+    # ------------------------------------- StatefulSets, DaemonSets, ControllerRevisions
+    def get_statefulset(self, namespace: str, name: str) -> dict[str, Any]:
+        return self._get_apps("statefulsets", namespace, name)
+
+    def get_daemonset(self, namespace: str, name: str) -> dict[str, Any]:
+        return self._get_apps("daemonsets", namespace, name)
+
+    def _get_apps(self, plural: str, namespace: str, name: str) -> dict[str, Any]:
+        try:
+            obj: dict[str, Any] = self._read(_api_path("apps", "v1", plural, namespace, name))
+        except errors.NotFound:
+            self._raise_namespace_or(namespace, f'{plural}.apps "{name}" not found')
+            raise
+        return obj
+
+    def list_controllerrevisions(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
+        return self._list("apps", "v1", "controllerrevisions", namespace, label_selector)
+
+    def patch_statefulset(self, namespace: str, name: str, strategic_patch: dict[str, Any], *,
+                          dry_run: bool) -> dict[str, Any]:
+        return self._strategic_patch("statefulsets", namespace, name, strategic_patch, dry_run)
+
+    def patch_daemonset(self, namespace: str, name: str, strategic_patch: dict[str, Any], *,
+                        dry_run: bool) -> dict[str, Any]:
+        return self._strategic_patch("daemonsets", namespace, name, strategic_patch, dry_run)
+
+    def _strategic_patch(self, plural: str, namespace: str, name: str, body: dict[str, Any],
+                         dry_run: bool) -> dict[str, Any]:
+        out: dict[str, Any] = self._send(
+            "PATCH", _api_path("apps", "v1", plural, namespace, name),
+            query={"dryRun": "All" if dry_run else None, "fieldManager": USER_AGENT},
+            body=body, content_type=STRATEGIC_MERGE_PATCH,
+        )
+        return out
+
+    def patch_controllerrevision_annotations(self, namespace: str, name: str,
+                                             merge_patch: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = self._send(
+            "PATCH", _api_path("apps", "v1", "controllerrevisions", namespace, name),
+            query={"fieldManager": USER_AGENT}, body=merge_patch, content_type=MERGE_PATCH,
+        )
+        return out
+
+    def watch_statefulset(self, namespace: str, name: str, resource_version: str,
+                          timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Events for one StatefulSet after `resource_version`, as (type, object)."""
+        return self.watch("apps", "v1", "statefulsets", namespace, resource_version,
+                          timeout_seconds, field_selector=f"metadata.name={name}")
+
+    def watch_daemonset(self, namespace: str, name: str, resource_version: str,
+                        timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Events for one DaemonSet after `resource_version`, as (type, object)."""
+        return self.watch("apps", "v1", "daemonsets", namespace, resource_version,
+                          timeout_seconds, field_selector=f"metadata.name={name}")
+
     # ------------------------------------------------------ blue/green (Services)
     def get_service(self, namespace: str, name: str) -> dict[str, Any]:
         try:
@@ -375,9 +431,12 @@ class KubeGateway:
                     raise ServerError(str(status.get("message")), status=int(status.get("code") or 500),
                                       reason=str(status.get("reason") or ""))
                 yield str(event.get("type")), event.get("object") or {}
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, AttributeError) as exc:
+            # A response closed by stop() from another thread fails its reader in any of these ways.
             if stopped:
                 return
+            if isinstance(exc, AttributeError):
+                raise
             raise errors.Unreachable(f"watch interrupted: {' '.join(str(exc).split())[:200]}") from None
         finally:
             response.close()

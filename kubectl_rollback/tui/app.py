@@ -36,7 +36,8 @@ class RollbackApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave (a rollout in progress goes on)"),
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key"),
-        Binding("ctrl+p", "command_palette", "Palette", id="palette", show=False),
+        Binding("ctrl+p", "command_palette", "Palette", id="palette", show=False,
+                tooltip="every action by name"),
     ]
 
     def __init__(self, *, connector: Connector | None = None, namespace: str | None = None,

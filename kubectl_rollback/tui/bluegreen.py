@@ -23,6 +23,9 @@ class BlueGreenRow:
 
     name: str
     services: str
+    primary: str
+    """The primary Service: what the rapid rollback is asked for."""
+    workloads: tuple[str, ...]
     live: str
     live_state: str
     live_ok: bool
@@ -63,6 +66,8 @@ def load_bluegreen_rows(gw: Any, namespace: str) -> tuple[list[BlueGreenRow], st
         rows.append(BlueGreenRow(
             name=group.name,
             services=group.service_names,
+            primary=group.primary.name,
+            workloads=tuple(w for side in group.sides for w in side.workloads),
             live=group.live_color or "none",
             live_state=live.state if live is not None else "-",
             live_ok=bool(live is not None and live.can_take_traffic),

@@ -7,7 +7,7 @@ thread workers only, and they report back through the callbacks they are given.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -137,8 +137,8 @@ def watch_resource(
     namespace: str,
     resource_version: str,
     stop: StopSignal,
-    on_events: Callable[[list[Event]], None],
-    on_trouble: Callable[[str | None], None],
+    on_events: Callable[[list[Event]], object],
+    on_trouble: Callable[[str | None], object],
     *,
     timeout_seconds: int = 240,
 ) -> None:
@@ -220,10 +220,3 @@ class FollowGateway:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._gw, name)
 
-
-def owner_uid(obj: Mapping[str, JSON]) -> str | None:
-    """The uid of the controller that owns ``obj`` (a ReplicaSet's Deployment)."""
-    for ref in dig(obj, "metadata", "ownerReferences") or []:
-        if isinstance(ref, dict) and ref.get("controller"):
-            return str(ref.get("uid") or "")
-    return None

@@ -73,6 +73,7 @@ class PermissionChecked(Message):
     allowed: bool
     reason: str
     generation: int
+    plural: str = "deployments"
 
 
 @dataclass
@@ -161,3 +162,17 @@ class Problem(Message):
     error: str
     title: str = "Error"
     extra: Any = None
+
+
+@dataclass
+class SwitchPlanned(Message):
+    """The core's plan for a blue/green rapid rollback (traffic switch)."""
+
+    plan: Any
+
+
+@dataclass
+class SwitchDone(Message):
+    """Traffic was switched (``result`` is a TrafficSwitchResult)."""
+
+    result: Any

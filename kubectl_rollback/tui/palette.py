@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -43,6 +44,7 @@ class RollbackCommands(Provider):
             elif main is not None and action == "switch_traffic":
                 why = main.switch_unavailable()
             text = f"{help_text} — unavailable: {why}" if why else help_text
+            callback: Callable[[], Awaitable[Any]]
             if action.startswith("app."):
                 callback = partial(self.app.run_action, action.removeprefix("app."))
             elif main is not None:

@@ -120,20 +120,25 @@ async def test_an_explicit_revision_is_rolled_back_to_and_its_failure_is_reporte
 
 @pilot_test
 async def test_stopping_the_watch_does_not_undo_the_rollback(demo: RunningCluster) -> None:
-    app = make_app(demo, workload="checkout")
+    # web's previous revision has no pods left: its rollout waits for the (stopped) clock.
+    app = make_app(demo, workload="web")
     async with app.run_test(size=SIZE) as pilot:
-        await open_on(pilot, app, "checkout")
+        await open_on(pilot, app, "web")
+        main = main_of(app)
+        assert main.plan.to_revision.number == 3
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback))
         await pilot.press("y")
-        main = main_of(app)
         rollout = main.query_one(RolloutView)
         await wait_for(pilot, lambda: rollout.display and main._follow_stop is not None, what="following")
+        await wait_for(pilot, lambda: "rollout to finish" in screen_text(app), what="kubectl's status line")
         await pilot.press("escape")
         await wait_for(pilot, lambda: rollout.finished == "stopped", what="stopped watching")
         assert "nothing was undone" in screen_text(app)
         assert not main.following
-    assert image_of(demo, "checkout") == CHECKOUT_GOOD
+        demo.cluster.advance(120)
+    assert image_of(demo, "web") == "nginx:1.26.0"
+    assert demo.cluster.get("deployments", "shop", "web")["status"]["updatedReplicas"] == 3
 
 
 @pilot_test

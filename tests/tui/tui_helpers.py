@@ -28,7 +28,7 @@ def make_app(sim: RunningCluster, namespace: str | None = "shop", **kwargs: Any)
                        now_fn=sim.cluster.clock.now, **kwargs)
 
 
-async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 8.0,
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 15.0,
                    what: str = "condition") -> None:
     """Let the app run until ``predicate()`` is true; fail after ``timeout`` seconds."""
     loop_steps = int(timeout / 0.02)
@@ -53,13 +53,27 @@ async def open_on(pilot: Pilot[Any], app: RollbackApp, workload: str) -> None:
     """Wait until ``workload``'s history and preview are shown (the app was made with workload=...)."""
     await wait_for(pilot, lambda: f"history:{workload}" in app.timings, what=f"history of {workload}")
     await wait_for(pilot, lambda: main_of(app).plan is not None, what="a plan in the preview")
-    await pilot.pause()
+    await wait_for(pilot, lambda: tables_settled(app), what="the tables to lay out")
 
 
 async def ready(pilot: Pilot[Any], app: RollbackApp) -> None:
     """Wait until the workloads are listed."""
     await wait_for(pilot, lambda: "workloads" in app.timings, what="the workloads list")
-    await pilot.pause()
+    await wait_for(pilot, lambda: tables_settled(app), what="the tables to lay out")
+
+
+def tables_settled(app: RollbackApp) -> bool:
+    """Every DataTable has measured its new rows (it does so when idle): the layout is final."""
+    from textual.widgets import DataTable
+
+    return all(not t._require_update_dimensions and not t._new_rows for t in app.screen.query(DataTable))
+
+
+async def settle(pilot: Pilot[Any], app: RollbackApp) -> None:
+    """Wait until the screen stops changing for reasons other than the cluster (for snapshots)."""
+    await wait_for(pilot, lambda: tables_settled(app), what="the tables to lay out")
+    await pilot.pause(0.2)
+    await wait_for(pilot, lambda: tables_settled(app), what="the tables to lay out")
 
 
 def no_blink(app: RollbackApp) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group
 from rich.text import Text
 from textual import on
@@ -89,3 +91,64 @@ class ConfirmRollback(ModalScreen[bool]):
         else:
             event.input.value = ""
             self.notify(f"type {self.plan.ref.name} exactly to confirm", severity="warning")
+
+
+def switch_summary(plan: Any) -> Group:
+    """The traffic switch restated: which Service selectors change, which pods get traffic, what stays."""
+    lines: list[Text] = [
+        Text.assemble(("Switch traffic of ", "bold"), (plan.display, "bold"),
+                      f" in namespace {plan.group.namespace}: {plan.from_color or 'none'} → {plan.to_color}"),
+        Text(""),
+        Text("What changes", style="bold"),
+    ]
+    lines += [Text(f"  • {c.line}") for c in plan.changes]
+    if plan.scale_up is not None:
+        lines.append(Text(f"  • first {plan.scale_up.line}"))
+    lines += [Text(f"  · {why}", style="dim") for why in plan.why]
+    lines += [Text(""), Text("What does not change", style="bold"),
+              Text("  • no Deployment is redeployed or rolled back; pods keep running", style="dim")]
+    if plan.warnings:
+        lines += [Text(""), Text("Warnings", style="bold yellow")]
+        lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
+    return Group(*lines)
+
+
+class ConfirmSwitch(ModalScreen[bool]):
+    """The blue/green rapid rollback's confirmation: ``y`` switches, anything else keeps traffic where it is."""
+
+    BINDINGS = [
+        Binding("y", "confirm", "Switch traffic", id="switch-yes"),
+        Binding("n,escape", "cancel", "Cancel", id="switch-no"),
+    ]
+
+    def __init__(self, plan: Any) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog"):
+            yield Static(Text("Confirm traffic switch (rapid rollback)", style="bold"), id="confirm-title")
+            with VerticalScroll(id="confirm-body"):
+                yield Static(switch_summary(self.plan), id="confirm-plan")
+            yield Static(Text.assemble("Press ", ("y", "bold"), " to switch traffic; ", ("n", "bold"), " / ",
+                                       ("esc", "bold"), " cancels."), id="confirm-help")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("No, keep it", id="no", variant="primary")
+                yield Button("Switch", id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def _no(self) -> None:
+        self.dismiss(False)

@@ -17,7 +17,6 @@ EXTRA_KEYS: tuple[HelpRow, ...] = (
     ("↑ ↓ / mouse", "move in a list; click selects", None),
     ("enter", "workloads: look at the revisions of the workload", None),
     ("tab / shift+tab", "move between the workloads, the revisions and the preview", None),
-    ("ctrl+p", "command palette: every action by name", None),
     ("in the confirmation", "y rolls back; typing the workload name + enter rolls back; n / esc cancels", None),
 )
 

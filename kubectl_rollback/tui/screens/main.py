@@ -22,13 +22,14 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input
 from textual.worker import Worker, WorkerState
 
-from ...core import errors, service
+from ...core import bluegreen_service, errors, service
 from ...core.api_objects import controller_uid, dig, name_of
 from ...core.model import DeploymentHistory
 from ...core.plan import RollbackPlan
+from ...core.status import RolloutStatus
 from ...core.target import TargetSpec, choose_target
 from ...core.workloads import WorkloadSummary, summarise_deployment
-from ..bluegreen import load_bluegreen_rows
+from ..bluegreen import BlueGreenRow, load_bluegreen_rows
 from ..cluster import (
     Cancelled,
     Event,
@@ -53,6 +54,8 @@ from ..messages import (
     RollbackFailed,
     RolloutEnded,
     RolloutProgress,
+    SwitchDone,
+    SwitchPlanned,
     WatchTrouble,
     WorkloadsFailed,
     WorkloadsLoaded,
@@ -63,7 +66,7 @@ from ..widgets.preview import PreviewPanel
 from ..widgets.revisions import RevisionTable
 from ..widgets.rollout import ReplicaSetRow, RolloutView
 from ..widgets.workloads import WorkloadList
-from .confirm import ConfirmRollback
+from .confirm import ConfirmRollback, ConfirmSwitch
 from .picker import PickOne
 
 if TYPE_CHECKING:
@@ -113,6 +116,8 @@ class MainScreen(Screen[None]):
         self._follow_stop: StopSignal | None = None
         self._history_timer: Timer | None = None
         self._history_loading: tuple[str, str] | None = None
+        self.banner: Text | None = None
+        """An error shown above the preview until the user moves on (a failed rollback)."""
 
     # ------------------------------------------------------------------ layout
     @property
@@ -212,6 +217,7 @@ class MainScreen(Screen[None]):
         self.history = None
         self.plan = None
         self.default_plan = None
+        self._history_loading = None
         self.query_one(WorkloadList).clear(f"listing workloads in {namespace}...")
         self.query_one(RevisionTable).show_message("Revisions", "")
         self.query_one(PreviewPanel).show_text("")
@@ -239,6 +245,11 @@ class MainScreen(Screen[None]):
         select = ("Deployment", self._focus_workload) if self._focus_workload else None
         workloads = self.query_one(WorkloadList)
         workloads.set_workloads(listing.summaries, select=select)
+        focus = workloads.summaries.get(select) if select else None
+        if focus is not None and self.selected is None and not focus.unsupported:
+            # Load the history now rather than when the table has reached its row.
+            self.selected = focus
+            self._request_history()
         if not listing.summaries:
             workloads.clear(f"no Deployments, StatefulSets or DaemonSets in namespace {listing.namespace}")
             self.query_one(PreviewPanel).show_text(f"namespace {listing.namespace} has no workloads; "
@@ -266,16 +277,18 @@ class MainScreen(Screen[None]):
     # -------------------------------------------------------------- permission
     @work(thread=True, exclusive=True, exit_on_error=False, group="rbac")
     def _check_permission(self, gw: Gateway, namespace: str, generation: int) -> None:
-        try:
-            allowed, reason = gw.can_i("patch", "apps", "deployments", namespace)
-        except errors.RollbackError:
-            return  # cannot tell: let the request itself say (a 403 is shown as an error)
-        self.post_message(PermissionChecked(namespace, allowed, reason, generation))
+        for group, plural in (("apps", "deployments"), ("", "services")):
+            try:
+                allowed, reason = gw.can_i("patch", group, plural, namespace)
+            except errors.RollbackError:
+                continue  # cannot tell: let the request itself say (a 403 is shown as an error)
+            self.post_message(PermissionChecked(namespace, allowed, reason, generation, plural))
 
     @on(PermissionChecked)
     def _permission_checked(self, message: PermissionChecked) -> None:
         context = self.gw.context if self.gw else ""
-        self.permission[(context, message.ns)] = (message.allowed, message.reason)
+        key = (context, message.ns) if message.plural == "deployments" else (context, f"{message.ns}/services")
+        self.permission[key] = (message.allowed, message.reason)
         self.refresh_bindings()
         self._repreview()
 
@@ -326,7 +339,7 @@ class MainScreen(Screen[None]):
                 relisted.append(summarise_deployment(obj))
                 continue
             if kind == "DELETED":
-                workloads.remove(("Deployment", name_of(obj)))
+                workloads.remove_workload(("Deployment", name_of(obj)))
             else:
                 workloads.upsert(summarise_deployment(obj))
             if (self.selected is not None and self.selected.key == ("Deployment", name_of(obj))
@@ -367,12 +380,14 @@ class MainScreen(Screen[None]):
             self.query_one(RevisionTable).show_message("Revisions", "")
             self.refresh_bindings()
             return
-        if self.selected is not None and self.selected.key == summary.key and self.history is not None:
+        if self.selected is not None and self.selected.key == summary.key and (
+                self.history is not None or self._history_loading == (self.namespace, summary.name)):
             self.selected = summary
             return
         self.selected = summary
         self.history = None
         self.plan = None
+        self.banner = None
         self.refresh_bindings()
         if summary.unsupported:
             self._cancel_history_timer()
@@ -430,6 +445,7 @@ class MainScreen(Screen[None]):
         if (message.generation != self.generation or self.selected is None
                 or self.selected.key != ("Deployment", message.name)):
             return
+        self._history_loading = None
         self.history = message.history
         self.default_plan = message.default_plan
         self.plan_error = message.plan_error
@@ -453,6 +469,7 @@ class MainScreen(Screen[None]):
     def _history_failed(self, message: HistoryFailed) -> None:
         if message.generation != self.generation:
             return
+        self._history_loading = None
         self.query_one(RevisionTable).show_message(f"deployment.apps/{message.name}", "")
         self.query_one(PreviewPanel).show_text(Text.assemble(
             ("✖ cannot load the history of ", "bold red"), (message.name, "bold red"), "\n", message.error))
@@ -486,7 +503,7 @@ class MainScreen(Screen[None]):
         self.plan = plan
         if not self.following:
             panel = self.query_one(PreviewPanel)
-            panel.show_plan(plan, history.revision(number), self.rollback_unavailable())
+            panel.show_plan(plan, history.revision(number), self.rollback_unavailable(), self.banner)
         self.refresh_bindings()
 
     # --------------------------------------------------------------- rollback
@@ -512,11 +529,32 @@ class MainScreen(Screen[None]):
             return "the history is still loading"
         return None
 
+    def switch_group(self) -> BlueGreenRow | None:
+        """The group the switch key acts on: the selected workload's, else the only one."""
+        rows = self.query_one(BlueGreenPanel).rows
+        if self.selected is not None:
+            mine = [r for r in rows if self.selected.name in r.workloads]
+            if mine:
+                return mine[0]
+        return rows[0] if len(rows) == 1 else None
+
     def switch_unavailable(self) -> str | None:
-        """Why the blue/green switch is disabled (it is, until the core's rapid rollback is wired)."""
+        """Why the blue/green rapid rollback is disabled now (None: it is enabled)."""
         if self.rollback_app.read_only:
             return "read-only mode (--read-only): nothing can be changed"
-        return "rapid rollback runs from the command line for now: kubectl rollback svc/NAME"
+        if self.connection_error is not None:
+            return "not connected"
+        rows = self.query_one(BlueGreenPanel).rows
+        if not rows:
+            return "no blue/green group in this namespace"
+        if self.switch_group() is None:
+            return "select a workload of the blue/green group"
+        context = self.gw.context if self.gw else ""
+        allowed, reason = self.permission.get((context, f"{self.namespace}/services"), (True, ""))
+        if not allowed:
+            why = f" ({reason})" if reason else ""
+            return f"RBAC: you may not patch services in namespace {self.namespace}{why}"
+        return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "rollback":
@@ -540,6 +578,7 @@ class MainScreen(Screen[None]):
         if plan.noop is not None:
             self.notify(plan.noop, severity="information")
             return
+        self.banner = None
         self.app.push_screen(ConfirmRollback(plan), callback=lambda ok: self._confirmed(plan, bool(ok)))
 
     def _confirmed(self, plan: RollbackPlan, ok: bool) -> None:
@@ -566,9 +605,8 @@ class MainScreen(Screen[None]):
         self.following = False
         self.refresh_bindings()
         self.notify(message.error, title="Rollback failed: nothing was applied", severity="error", timeout=15)
-        self.query_one(PreviewPanel).show_text(Text.assemble(
-            ("✖ rollback failed: nothing was applied\n", "bold red"), message.error, "\n\n",
-            ("the history is reloaded; look again and retry", "dim")))
+        self.banner = Text.assemble(("✖ rollback failed: nothing was applied: ", "bold red"), (message.error, "red"))
+        self.query_one(PreviewPanel).show_text(self.banner)
         self._schedule_history(0.01)
 
     @on(RollbackApplied)
@@ -593,11 +631,13 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="follow")
     def _follow(self, gw: Gateway, plan: RollbackPlan, stop: StopSignal, timeout_seconds: int) -> None:
+        def on_status(status: RolloutStatus) -> None:
+            self.post_message(RolloutProgress(status))
+
         try:
             outcome = service.follow(
-                FollowGateway(gw, stop), plan.ref,  # type: ignore[arg-type]
-                timeout_seconds=timeout_seconds, now_fn=self.now,
-                on_status=lambda status: self.post_message(RolloutProgress(status)),
+                FollowGateway(gw, stop), plan.ref,
+                timeout_seconds=timeout_seconds, now_fn=self.now, on_status=on_status,
                 expect_replicaset=plan.to_revision.replicaset,
             )
         except Cancelled:
@@ -654,11 +694,57 @@ class MainScreen(Screen[None]):
     def _bluegreen_loaded(self, message: BlueGreenLoaded) -> None:
         if message.generation == self.generation:
             self.query_one(BlueGreenPanel).show_rows(message.rows, message.note)
+            self.refresh_bindings()
 
     def action_switch_traffic(self) -> None:
         reason = self.switch_unavailable()
-        if reason:
-            self.notify(reason, severity="warning")
+        group = self.switch_group()
+        if reason or group is None or self.gw is None:
+            self.notify(f"cannot switch traffic: {reason}", severity="warning")
+            return
+        self._prepare_switch(self.gw, self.namespace, group.primary)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="switch")
+    def _prepare_switch(self, gw: Gateway, namespace: str, service_name: str) -> None:
+        try:
+            plan = bluegreen_service.prepare_switch(gw, namespace, service_name, now=self.now())  # type: ignore[arg-type]
+        except errors.RollbackError as exc:
+            self.post_message(Problem(str(exc), "Cannot plan the traffic switch"))
+            return
+        self.post_message(SwitchPlanned(plan))
+
+    @on(SwitchPlanned)
+    def _switch_planned(self, message: SwitchPlanned) -> None:
+        plan = message.plan
+        if plan.refusal is not None:
+            self.notify(plan.refusal, title="Refused", severity="error", timeout=10)
+            return
+        if plan.noop is not None:
+            self.notify(plan.noop)
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if not ok:
+                self.notify("traffic switch cancelled; nothing was changed")
+            elif self.gw is not None:
+                self._switch(self.gw, plan)
+
+        self.app.push_screen(ConfirmSwitch(plan), callback=confirmed)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="switch")
+    def _switch(self, gw: Gateway, plan: Any) -> None:
+        try:
+            result = bluegreen_service.switch_traffic(gw, plan, dry_run=False, now=self.now())  # type: ignore[arg-type]
+        except errors.RollbackError as exc:
+            self.post_message(Problem(str(exc), "Traffic switch failed"))
+            return
+        self.post_message(SwitchDone(result))
+
+    @on(SwitchDone)
+    def _switch_done(self, message: SwitchDone) -> None:
+        self.notify(message.result.message, title="Traffic switched")
+        if self.gw is not None:
+            self._load_bluegreen(self.gw, self.namespace, self.generation)
 
     # ------------------------------------------------------ other actions
     def action_filter(self) -> None:

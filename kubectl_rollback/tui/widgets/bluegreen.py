@@ -14,7 +14,11 @@ EMPTY = "no blue/green groups detected"
 class BlueGreenPanel(Static):
     """Groups from the core's detection (see tui/bluegreen.py), or why there are none."""
 
+    rows: list[BlueGreenRow] = []
+    """The groups shown (empty: none detected)."""
+
     def show_rows(self, rows: list[BlueGreenRow], note: str | None) -> None:
+        self.rows = rows
         self.border_title = "Blue/green"
         if not rows:
             self.update(Text(EMPTY + (f" ({note})" if note else ""), style="dim"))

@@ -55,11 +55,17 @@ def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: s
     title.append(f"{src.number if src else '?'} → {dst.number}")
     if plan.executable:
         title.append(f"  (becomes revision {plan.new_revision_number})", style="dim")
+    if unavailable:
+        title.append(f"   ⊘ roll back unavailable: {unavailable}", style="bold yellow")
+    elif plan.executable:
+        title.append("   r rolls back (asks first)", style="dim")
     parts.append(title)
     if plan.refusal is not None:
         parts.append(_section("refused", [Text(f"✖ {plan.refusal}", style="bold red")]))
     if plan.noop is not None:
         parts.append(_section("nothing", [Text(plan.noop, style="yellow")]))
+    if plan.warnings:
+        parts.append(_section("warnings", [Text(f"⚠ {w.message}", style="yellow") for w in plan.warnings]))
     parts.append(_section("why", plan.why))
     if target is not None and target.evidence:
         parts.append(_section("evidence", [
@@ -88,15 +94,9 @@ def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: s
             ]))
         if plan.kubectl_would_drop:
             parts.append(_section("kept", ["kubectl rollout undo would drop: " + ", ".join(plan.kubectl_would_drop)]))
-    if plan.warnings:
-        parts.append(_section("warnings", [Text(f"⚠ {w.message}", style="yellow") for w in plan.warnings]))
     if plan.not_rolled_back:
         parts.append(_section("unchanged", [Text("not rolled back:", style="bold"),
                                             *[Text(f"· {line}", style="dim") for line in plan.not_rolled_back]]))
-    if unavailable:
-        parts.append(Text(f"roll back unavailable: {unavailable}", style="bold yellow"))
-    elif plan.executable:
-        parts.append(Text("press r to roll back (you will be asked to confirm)", style="dim"))
     return parts
 
 
@@ -106,8 +106,12 @@ class PreviewPanel(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("", id="preview-body")
 
-    def show_plan(self, plan: RollbackPlan, target: Revision | None, unavailable: str | None) -> None:
-        self.query_one("#preview-body", Static).update(Group(*plan_renderables(plan, target, unavailable)))
+    def show_plan(self, plan: RollbackPlan, target: Revision | None, unavailable: str | None,
+                  banner: Text | None = None) -> None:
+        parts = plan_renderables(plan, target, unavailable)
+        if banner is not None:
+            parts.insert(0, banner)
+        self.query_one("#preview-body", Static).update(Group(*parts))
         self.scroll_home(animate=False)
 
     def show_text(self, text: str | Text, style: str = "") -> None:

@@ -105,7 +105,7 @@ class RevisionTable(Vertical):
             ])
         # The evidence gets what the other columns leave (2 cells of padding per column).
         used = sum(max([len(str(row[i])) for row in rows] + [len(COLUMNS[i][1])]) + 2 for i in range(6))
-        reason_width = max(12, (self.size.width or 110) - 2 - used - 11)
+        reason_width = max(12, (self.size.width or 110) - 6 - used - 11)
         for rev, row in zip(history.revisions, rows, strict=True):
             table.add_row(*row, health_text(rev, reason_width), key=str(rev.number))
             self._numbers.append(rev.number)

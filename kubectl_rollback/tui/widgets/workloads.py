@@ -19,8 +19,11 @@ STATUS_SYMBOL = {
     WorkloadStatus.PAUSED: ("⏸", "yellow"),
     WorkloadStatus.PROGRESSING: ("⟳", "cyan"),
 }
-COLUMNS = (("status", ""), ("name", "NAME"), ("kind", "KIND"), ("rev", "REV"), ("ready", "READY"),
-           ("images", "IMAGES"))
+ROWS_PER_BATCH = 150
+"""Rows added per event-loop turn when (re)building the table."""
+COLUMNS = (("status", ""), ("name", "NAME"), ("kind", "KIND"), ("rev", "REV"), ("images", "IMAGES"))
+WIDTHS = {"status": 1, "name": 17, "kind": 6, "rev": 3, "images": 24}
+"""Fixed widths: the layout does not wait for thousands of cells to be measured."""
 
 
 def short_image(image: str) -> str:
@@ -28,7 +31,7 @@ def short_image(image: str) -> str:
     return image.rsplit("/", 1)[-1]
 
 
-def row_cells(summary: WorkloadSummary) -> tuple[Text, Text, Text, str, str, str]:
+def row_cells(summary: WorkloadSummary) -> tuple[Text, Text, Text, str, str]:
     symbol, colour = STATUS_SYMBOL[summary.status]
     dim = "dim" if summary.unsupported else ""
     return (
@@ -36,7 +39,6 @@ def row_cells(summary: WorkloadSummary) -> tuple[Text, Text, Text, str, str, str
         Text(summary.name, style=dim),
         Text(summary.short_kind, style=dim),
         "-" if summary.revision is None else str(summary.revision),
-        f"{summary.ready}/{summary.desired}",
         ", ".join(short_image(i) for i in summary.images),
     )
 
@@ -62,6 +64,8 @@ class WorkloadList(Vertical):
         """Every workload of the namespace, by (kind, name)."""
         self.filter_text = ""
         self._shown: list[tuple[str, str]] = []
+        self._batch = 0
+        self._pending_target: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Workloads", classes="pane-title", id="workloads-title")
@@ -73,7 +77,7 @@ class WorkloadList(Vertical):
     def on_mount(self) -> None:
         table = self.table
         for key, label in COLUMNS:
-            table.add_column(label, key=key)
+            table.add_column(label, key=key, width=WIDTHS.get(key))
         self.query_one("#filter", Input).display = False
 
     @property
@@ -112,7 +116,7 @@ class WorkloadList(Vertical):
         elif matches(summary, self.filter_text):
             self._rebuild()
 
-    def remove(self, key: tuple[str, str]) -> None:
+    def remove_workload(self, key: tuple[str, str]) -> None:
         if self.summaries.pop(key, None) is not None:
             self._rebuild()
 
@@ -125,22 +129,39 @@ class WorkloadList(Vertical):
         keep = select or (self._shown[table.cursor_row] if 0 <= table.cursor_row < len(self._shown) else None)
         shown = [s for s in ordered(self.summaries.values()) if matches(s, self.filter_text)]
         self._shown = [s.key for s in shown]
+        self._batch += 1
         table.clear()
-        for s in shown:
-            table.add_row(*row_cells(s), key=f"{s.kind}/{s.name}")
         title = f"Workloads ({len(shown)})" if not self.filter_text else (
             f"Workloads ({len(shown)} of {len(self.summaries)}, filter: {self.filter_text})")
         self.query_one("#workloads-title", Static).update(title)
         self.query_one("#workloads-empty", Static).update(
             "" if shown else ("no workload matches the filter" if self.summaries else ""))
-        if keep is not None and keep in self._shown:
-            table.move_cursor(row=self._shown.index(keep), animate=False)
-        self.post_message(self.Highlighted(self.highlighted))
+        target = self._shown.index(keep) if keep is not None and keep in self._shown else None
+        self._pending_target = target
+        self._add_rows(shown, 0, self._batch, target)
+
+    def _add_rows(self, shown: list[WorkloadSummary], start: int, batch: int, target: int | None) -> None:
+        """Add rows a batch at a time, yielding to the event loop in between (5,000 rows stay responsive)."""
+        if batch != self._batch:
+            return  # a newer rebuild started
+        table = self.table
+        end = min(len(shown), start + ROWS_PER_BATCH)
+        for s in shown[start:end]:
+            table.add_row(*row_cells(s), key=f"{s.kind}/{s.name}")
+        if target is not None and start <= target < end:
+            table.move_cursor(row=target, animate=False)
+            self._pending_target = None
+        if (target is None and start == 0) or (target is not None and start <= target < end):
+            self.post_message(self.Highlighted(self.highlighted))
+        if end < len(shown):
+            self.set_timer(0.001, lambda: self._add_rows(shown, end, batch, target))
 
     # --------------------------------------------------------------- events
     @on(DataTable.RowHighlighted, "#workloads-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
+        if self._pending_target is not None and self.table.cursor_row != self._pending_target:
+            return  # rows are still arriving; the cursor is on its way to the selected workload
         self.post_message(self.Highlighted(self.highlighted))
 
     @on(DataTable.RowSelected, "#workloads-table")

@@ -1,0 +1,323 @@
+"""Kind-independent service entry points: load, plan, execute and follow a Deployment, StatefulSet or DaemonSet.
+
+Deployments go to service.py unchanged. StatefulSets and DaemonSets are read as
+a ControllerHistory (controller_history.py) and planned by controller_plan.py;
+the rest of the rules (evidence, target choice, the plan document, Events,
+records, exit codes) are shared.
+
+Reads for a StatefulSet/DaemonSet rollback (``load_workload``): GET the
+workload; one LIST of ControllerRevisions scoped by its selector; one LIST of
+pods with the same selector (optional: a 403 degrades to no pod evidence);
+ConfigMaps / Secrets on the same rules as for Deployments; HPAs for a
+StatefulSet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from .api_objects import as_dict, dig, label_selector_string, name_of, template_references
+from .controller_history import (
+    CONTROLLER_KINDS,
+    ControllerHistory,
+    build_controller_history,
+    find_current_revision,
+    owned_revisions,
+)
+from .controller_plan import plan_controller_rollback
+from .controller_status import NOT_ROLLING, workload_status
+from .errors import Conflict, Invalid, NotFound, Refused, RollbackError, UsageError
+from .evidence import outcome_record_patch
+from .model import DeploymentHistory, Verdict, WorkloadRef
+from .plan import RollbackPlan
+from .ports import ClusterGateway
+from .service import (
+    HARNESS_SECRET_SELECTOR,
+    RollbackResult,
+    RolloutOutcome,
+    _harness_marked,
+    follow,
+    load_deployment,
+    optional_read,
+    rollback_event,
+)
+from .service import execute as execute_deployment
+from .service import plan as plan_deployment
+from .status import RolloutStatus
+from .target import TargetSpec, choose_target
+
+JSON = Any
+
+WORKLOAD_KINDS = frozenset({"Deployment", *CONTROLLER_KINDS})
+"""Kinds kubectl rollback rolls back."""
+
+WorkloadHistory = DeploymentHistory | ControllerHistory
+"""What ``load_workload`` returns."""
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in WORKLOAD_KINDS:
+        raise UsageError(f"{kind} cannot be rolled back: kubectl rollback handles Deployments, "
+                         "StatefulSets and DaemonSets")
+
+
+def get_workload(gw: ClusterGateway, kind: str, namespace: str, name: str) -> dict[str, JSON]:
+    """GET a Deployment, StatefulSet or DaemonSet."""
+    _check_kind(kind)
+    if kind == "StatefulSet":
+        return gw.get_statefulset(namespace, name)
+    if kind == "DaemonSet":
+        return gw.get_daemonset(namespace, name)
+    return gw.get_deployment(namespace, name)
+
+
+def load_controller_history(
+    gw: ClusterGateway,
+    kind: str,
+    namespace: str,
+    name: str,
+    *,
+    now: datetime,
+    pods: bool = True,
+    references: bool = True,
+    harness: bool = True,
+    hpas: bool = True,
+) -> ControllerHistory:
+    """Read one StatefulSet or DaemonSet and what its history needs (see the module docstring)."""
+    workload = get_workload(gw, kind, namespace, name)
+    selector = label_selector_string(as_dict(dig(workload, "spec", "selector")))
+    revisions = gw.list_controllerrevisions(namespace, selector)
+    owned = owned_revisions(workload, revisions)
+    pod_list = optional_read(lambda: gw.list_pods(namespace, selector)) if pods else None
+    templates = [dig(r, "data", "spec", "template") for r in owned]
+    cm_refs = any(template_references(t)[0] for t in templates)
+    secret_refs = any(template_references(t)[1] for t in templates)
+    harness_marked = harness and _harness_marked(workload)
+    configmaps: list[dict[str, JSON]] | None = []
+    secrets: list[dict[str, JSON]] | None = []
+    if (references and cm_refs) or harness_marked:
+        configmaps = optional_read(lambda: gw.list_configmaps(namespace))
+    if references and secret_refs:
+        secrets = optional_read(lambda: gw.list_secrets(namespace, None))
+    elif harness_marked:
+        secrets = optional_read(lambda: gw.list_secrets(namespace, HARNESS_SECRET_SELECTOR))
+    hpa_list = (optional_read(lambda: gw.list_hpas(namespace)) or []) if hpas and kind == "StatefulSet" else []
+    return build_controller_history(
+        workload, revisions, pod_list, kind=kind, configmaps=configmaps, secrets=secrets,
+        hpas=hpa_list, now=now,
+    )
+
+
+def load_workload(
+    gw: ClusterGateway, kind: str, namespace: str, name: str, *, now: datetime, pods: bool | None = None,
+) -> WorkloadHistory:
+    """The history of a Deployment (``service.load_deployment``), StatefulSet or DaemonSet.
+
+    ``pods``: None lets each kind decide (Deployments only list pods when they add
+    evidence; StatefulSets and DaemonSets always do), True/False force it.
+    """
+    _check_kind(kind)
+    if kind == "Deployment":
+        return load_deployment(gw, namespace, name, now=now, pods=pods)
+    return load_controller_history(gw, kind, namespace, name, now=now, pods=pods is not False)
+
+
+def plan_workload(
+    history: WorkloadHistory,
+    spec: TargetSpec | None = None,
+    *,
+    actor: str | None,
+    now: datetime,
+    require_healthy: bool = False,
+    show_secrets: bool = False,
+) -> RollbackPlan:
+    """Choose the target and plan the rollback, whatever the kind (see ``service.plan``)."""
+    if isinstance(history, DeploymentHistory):
+        return plan_deployment(history, spec, actor=actor, now=now, require_healthy=require_healthy,
+                               show_secrets=show_secrets)
+    choice = choose_target(history, spec, require_healthy=require_healthy, allow_current=True)
+    return plan_controller_rollback(history, choice, actor=actor, now=now, show_secrets=show_secrets)
+
+
+def prepare_workload(
+    gw: ClusterGateway,
+    kind: str,
+    namespace: str,
+    name: str,
+    spec: TargetSpec | None = None,
+    *,
+    now: datetime,
+    actor: str | None = None,
+    require_healthy: bool = False,
+    show_secrets: bool = False,
+) -> RollbackPlan:
+    """``load_workload`` then ``plan_workload``; the actor defaults to ``gw.whoami()``."""
+    history = load_workload(gw, kind, namespace, name, now=now)
+    who = actor if actor is not None else gw.whoami()
+    return plan_workload(history, spec, actor=who, now=now, require_healthy=require_healthy,
+                         show_secrets=show_secrets)
+
+
+def _patch(gw: ClusterGateway, plan: RollbackPlan, dry_run: bool) -> dict[str, JSON]:
+    ns, name = plan.ref.namespace, plan.ref.name
+    body = dict(plan.patch[0])
+    if plan.ref.kind == "StatefulSet":
+        return gw.patch_statefulset(ns, name, body, dry_run=dry_run)
+    return gw.patch_daemonset(ns, name, body, dry_run=dry_run)
+
+
+def execute_workload(
+    gw: ClusterGateway, plan: RollbackPlan, *, dry_run: bool, now: datetime | None = None
+) -> RollbackResult:
+    """Apply ``plan`` (server-side dry run when ``dry_run``) and record an Event, whatever the kind.
+
+    For a StatefulSet or DaemonSet: one strategic-merge PATCH whose body carries
+    the resourceVersion precondition; Conflict when the workload changed since
+    the plan (nothing applied). A noop plan sends nothing. A failure to record the
+    Event does not fail the rollback.
+    """
+    if plan.ref.kind == "Deployment":
+        return execute_deployment(gw, plan, dry_run=dry_run, now=now)
+    if plan.refusal is not None:
+        raise Refused(plan.refusal)
+    if plan.noop is not None:
+        return RollbackResult(plan, applied=False, dry_run=dry_run, noop=True, message=plan.noop)
+    try:
+        patched = _patch(gw, plan, dry_run)
+    except (Conflict, Invalid) as exc:
+        actual = _current_resource_version(gw, plan.ref)
+        if actual != plan.resource_version:
+            raise Conflict.changed_since_plan(plan.ref.display, plan.resource_version, actual) from exc
+        raise
+    result_rv = str(dig(patched, "metadata", "resourceVersion") or "") or None
+    if dry_run:
+        return RollbackResult(plan, True, True, False, f"{plan.ref.display} rolled back (server dry run)",
+                              result_rv, deployment=patched)
+    when = now or plan.created_at
+    event_recorded, event_error = True, None
+    try:
+        gw.create_event(plan.ref.namespace, rollback_event(plan, patched, when))
+    except RollbackError as exc:
+        event_recorded, event_error = False, str(exc)
+    _record_left_failure(gw, plan, when)
+    return RollbackResult(plan, applied=True, dry_run=False, noop=False,
+                          message=f"{plan.ref.display} rolled back", resource_version=result_rv,
+                          event_recorded=event_recorded, event_error=event_error, deployment=patched)
+
+
+def _current_resource_version(gw: ClusterGateway, ref: WorkloadRef) -> str | None:
+    try:
+        return str(dig(get_workload(gw, ref.kind, ref.namespace, ref.name), "metadata", "resourceVersion") or "")
+    except RollbackError:
+        return None
+
+
+def _record_left_failure(gw: ClusterGateway, plan: RollbackPlan, now: datetime) -> None:
+    """Record why the revisions we leave failed, while their pods still show it.
+
+    The revision we roll back from, and the one plain kubectl would have picked:
+    a StatefulSet often gets stuck on a crashing revision while a newer fix waits
+    behind it (Kubernetes' "forced rollback"); once its pods are deleted the
+    failure is no longer observable, and the record keeps the next rollback away.
+    """
+    for left in (plan.from_revision, plan.kubectl_would_pick):
+        if left is None or left.health is not Verdict.FAILURE or not left.live_failure:
+            continue
+        with contextlib.suppress(RollbackError):
+            gw.patch_controllerrevision_annotations(
+                plan.ref.namespace, left.replicaset,
+                outcome_record_patch(Verdict.FAILURE, f"rolled back from: {left.health_reason}", now,
+                                     replicaset=left.replicaset),
+            )
+
+
+def _watch(gw: ClusterGateway, ref: WorkloadRef, rv: str, timeout: int) -> Iterator[tuple[str, dict[str, JSON]]]:
+    if ref.kind == "StatefulSet":
+        return gw.watch_statefulset(ref.namespace, ref.name, rv, timeout)
+    return gw.watch_daemonset(ref.namespace, ref.name, rv, timeout)
+
+
+def follow_workload(
+    gw: ClusterGateway,
+    ref: WorkloadRef,
+    *,
+    timeout_seconds: int,
+    now_fn: Callable[[], datetime],
+    on_status: Callable[[RolloutStatus], None],
+    expect_replicaset: str | None = None,
+    record: bool = True,
+) -> RolloutOutcome:
+    """Watch the rollout until it is done, fails, or ``timeout_seconds`` pass (see ``service.follow``).
+
+    StatefulSets and DaemonSets have no progress deadline: a rollout stuck on a
+    crashing revision ends in a timeout (verdict UNKNOWN, nothing recorded; the
+    crashing pods are evidence by themselves). Done records success on the
+    ControllerRevision now current. An OnDelete workload has no rollout to
+    follow: the outcome is a failed status with kubectl's message, nothing recorded.
+    """
+    if ref.kind == "Deployment":
+        return follow(gw, ref, timeout_seconds=timeout_seconds, now_fn=now_fn, on_status=on_status,
+                      expect_replicaset=expect_replicaset, record=record)
+    _check_kind(ref.kind)
+    deadline = now_fn() + timedelta(seconds=timeout_seconds)
+    last: list[str] = []
+
+    def observe(obj: Mapping[str, JSON]) -> RolloutStatus:
+        status = workload_status(ref.kind, obj)
+        if not last or last[-1] != status.message:
+            last.append(status.message)
+            on_status(status)
+        return status
+
+    workload = get_workload(gw, ref.kind, ref.namespace, ref.name)
+    status = observe(workload)
+    if status.failed and status.message == NOT_ROLLING:
+        return RolloutOutcome(Verdict.UNKNOWN, status, False, None, False)
+    while not (status.done or status.failed):
+        remaining = (deadline - now_fn()).total_seconds()
+        if remaining <= 0:
+            return RolloutOutcome(Verdict.UNKNOWN, status, True, None, False)
+        rv = str(dig(workload, "metadata", "resourceVersion") or "")
+        resync = True
+        for kind, obj in _watch(gw, ref, rv, max(1, math.ceil(remaining))):
+            if kind == "ERROR":
+                break
+            if kind == "DELETED":
+                raise NotFound(f"{ref.display} was deleted while waiting for the rollout")
+            if kind == "BOOKMARK" or name_of(obj) != ref.name:
+                continue
+            workload = obj
+            status = observe(obj)
+            if status.done or status.failed or now_fn() >= deadline:
+                resync = False
+                break
+        if resync and not (status.done or status.failed):
+            workload = get_workload(gw, ref.kind, ref.namespace, ref.name)
+            status = observe(workload)
+    verdict = Verdict.SUCCESS if status.done else Verdict.FAILURE
+    revision, written = (None, False)
+    if record:
+        revision, written = _record_outcome(gw, ref, workload, status, verdict, now_fn())
+    return RolloutOutcome(verdict, status, False, revision, written)
+
+
+def _record_outcome(
+    gw: ClusterGateway, ref: WorkloadRef, workload: Mapping[str, JSON], status: RolloutStatus,
+    verdict: Verdict, now: datetime,
+) -> tuple[str | None, bool]:
+    try:
+        selector = label_selector_string(as_dict(dig(workload, "spec", "selector")))
+        current = find_current_revision(workload, gw.list_controllerrevisions(ref.namespace, selector))
+        if current is None:
+            return None, False
+        name = name_of(current)
+        gw.patch_controllerrevision_annotations(
+            ref.namespace, name, outcome_record_patch(verdict, status.message, now, replicaset=name)
+        )
+        return name, True
+    except RollbackError:
+        return None, False

@@ -1,0 +1,67 @@
+"""The blue/green panel and the rapid rollback (traffic switch) from the terminal UI."""
+
+from __future__ import annotations
+
+from tui_helpers import (
+    SIZE,
+    main_of,
+    make_app,
+    notified,
+    open_on,
+    pilot_test,
+    screen_text,
+    wait_for,
+)
+
+from kubectl_rollback.sim import RunningCluster
+from kubectl_rollback.tui.screens.confirm import ConfirmSwitch
+from kubectl_rollback.tui.widgets.bluegreen import BlueGreenPanel
+
+
+def _color(sim: RunningCluster, service: str) -> str:
+    return str(sim.cluster.get("services", "shop", service)["spec"]["selector"]["harness.io/color"])
+
+
+@pilot_test
+async def test_switch_routes_traffic_back_to_the_ready_side(demo: RunningCluster) -> None:
+    assert (_color(demo, "storefront"), _color(demo, "storefront-stage")) == ("green", "blue")
+    app = make_app(demo, workload="storefront-green")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "storefront-green")
+        main = main_of(app)
+        panel = main.query_one(BlueGreenPanel)
+        await wait_for(pilot, lambda: [r.name for r in panel.rows] == ["storefront"], what="the group")
+        row = panel.rows[0]
+        assert (row.live, row.live_ok, row.idle, row.idle_ok) == ("green", False, "blue", True)
+        await wait_for(pilot, lambda: main.check_action("switch_traffic", ()) is True)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSwitch), what="the confirmation")
+        assert "green → blue" in screen_text(app)
+        assert _color(demo, "storefront") == "green"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: _color(demo, "storefront") == "blue", what="the switch")
+        await wait_for(pilot, lambda: "Traffic switched" in notified(app))
+        await wait_for(pilot, lambda: panel.rows and panel.rows[0].live == "blue", what="the panel to follow")
+    assert _color(demo, "storefront-stage") == "green"  # the swap is undone as a pair
+
+
+@pilot_test
+async def test_cancelled_or_read_only_switch_changes_nothing(demo: RunningCluster) -> None:
+    app = make_app(demo, workload="storefront-green")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "storefront-green")
+        main = main_of(app)
+        await wait_for(pilot, lambda: main.check_action("switch_traffic", ()) is True)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSwitch))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: "traffic switch cancelled" in notified(app))
+    read_only = make_app(demo, workload="storefront-green", read_only=True)
+    async with read_only.run_test(size=SIZE) as pilot:
+        await open_on(pilot, read_only, "storefront-green")
+        await wait_for(pilot, lambda: main_of(read_only).query_one(BlueGreenPanel).rows)
+        assert main_of(read_only).check_action("switch_traffic", ()) is None
+        await pilot.press("s")
+        await pilot.pause(0.2)
+        assert not isinstance(read_only.screen, ConfirmSwitch)
+    assert _color(demo, "storefront") == "green"
