@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -18,9 +17,7 @@ REVISION = "deployment.kubernetes.io/revision"
 @pytest.fixture(scope="module")
 def demo() -> SimCluster:
     cluster = new_cluster()
-    started = time.perf_counter()
     scenarios.load("demo", cluster)
-    assert time.perf_counter() - started < 2.0
     return cluster
 
 

@@ -342,7 +342,7 @@ def test_watch_selectors_timeout_and_tables(http: RawApi) -> None:
     events.close()
     started = time.monotonic()
     assert list(http.watch(f"{CMS}?watch=true&resourceVersion=0&fieldSelector=metadata.name%3Dzzz&timeoutSeconds=1")) == []
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 20  # ends by itself (timeoutSeconds=1), not after 30 minutes
 
 
 def test_stopping_the_server_ends_open_watches_and_threads() -> None:
@@ -354,10 +354,9 @@ def test_stopping_the_server_ends_open_watches_and_threads() -> None:
         watcher.start()
         time.sleep(0.2)
         assert api.get("/version").status == 200
-        started = time.monotonic()
         running.stop()
-        watcher.join(timeout=5)
-        assert not watcher.is_alive() and time.monotonic() - started < 3
+        watcher.join(timeout=20)
+        assert not watcher.is_alive()
     time.sleep(0.1)
     assert threading.active_count() <= before
 
