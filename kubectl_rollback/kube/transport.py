@@ -68,6 +68,7 @@ class _DirectStream:
         self._conn = conn
         self._response = response
         self.status = response.status
+        self._closed = False
 
     def read_all(self) -> bytes:
         try:
@@ -78,7 +79,14 @@ class _DirectStream:
     def lines(self) -> Iterator[bytes]:
         buffer = b""
         while True:
-            chunk = self._response.read1(65536)
+            try:
+                chunk = self._response.read1(65536)
+            except (OSError, http.client.HTTPException, ValueError, AttributeError) as exc:
+                # close() from another thread cuts the stream mid-chunk (IncompleteRead) or
+                # mid-call (the response's file is gone): that is the end we asked for.
+                if self._closed:
+                    return
+                raise ConnectionError(f"stream interrupted: {exc!r}") from None
             if not chunk:
                 if buffer.strip():
                     yield buffer
@@ -89,6 +97,7 @@ class _DirectStream:
                 yield line
 
     def close(self) -> None:
+        self._closed = True
         # Shutting the socket down wakes a reader blocked in another thread.
         with contextlib.suppress(OSError, AttributeError):
             if self._conn.sock is not None:
@@ -214,6 +223,7 @@ class _ClientStream:
     def __init__(self, response: Any) -> None:
         self._response = response
         self.status = int(response.status)
+        self._closed = False
 
     def read_all(self) -> bytes:
         try:
@@ -222,16 +232,24 @@ class _ClientStream:
             self.close()
 
     def lines(self) -> Iterator[bytes]:
+        import urllib3
+
         buffer = b""
-        for chunk in self._response.stream(65536, decode_content=True):
-            buffer += chunk
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
-                yield line
+        try:
+            for chunk in self._response.stream(65536, decode_content=True):
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    yield line
+        except (OSError, urllib3.exceptions.HTTPError, ValueError, AttributeError) as exc:
+            if self._closed:
+                return
+            raise ConnectionError(f"stream interrupted: {exc!r}") from None
         if buffer.strip():
             yield buffer
 
     def close(self) -> None:
+        self._closed = True
         with contextlib.suppress(OSError, AttributeError):
             self._response.shutdown()
         with contextlib.suppress(OSError, AttributeError):
