@@ -150,9 +150,10 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
     if mode is None and not yes and output is None and _interactive():
         # In a terminal, without --yes/--dry-run/-o: the UI, on this workload, its target previewed.
         tui_kind, tui_name = parse_workload(workload)
-        if tui_kind == "Deployment":
+        if tui_kind in workload_service.WORKLOAD_KINDS:
             _open_tui(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
-                      read_only=read_only, workload=tui_name, target=_target(to_revision, to, tui_name))
+                      read_only=read_only, workload=tui_name, target=_target(to_revision, to, tui_name),
+                      workload_kind=tui_kind)
             return
     timeout_seconds = parse_duration(timeout)
     if read_only and mode is None:
@@ -303,7 +304,7 @@ def _interactive() -> bool:
 
 def _open_tui(*, namespace: str | None, context: str | None, kubeconfig: str | None,
               demo: bool, read_only: bool, workload: str | None = None,
-              target: TargetSpec | None = None) -> None:
+              target: TargetSpec | None = None, workload_kind: str = "Deployment") -> None:
     try:
         from .tui import run_app
     except ImportError:
@@ -313,7 +314,7 @@ def _open_tui(*, namespace: str | None, context: str | None, kubeconfig: str | N
         fail("no workload given and not running in a terminal: name a workload, e.g. "
              "kubectl rollback deploy/web --yes", 2)
     run_app(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
-            read_only=read_only, workload=workload, target=target)
+            read_only=read_only, workload=workload, target=target, workload_kind=workload_kind)
 
 
 def _print(lines: list[str]) -> None:

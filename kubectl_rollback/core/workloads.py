@@ -17,8 +17,8 @@ from .status import rollout_status
 JSON = Any
 
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
-SUPPORTED_KINDS = frozenset({"Deployment"})
-"""Kinds the rollback core handles today; others are listed but cannot be rolled back."""
+SUPPORTED_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
+"""Kinds the rollback core handles (see workload_service.WORKLOAD_KINDS); others would be listed as unsupported."""
 
 
 class WorkloadStatus(enum.Enum):
@@ -117,7 +117,7 @@ def summarise_deployment(deployment: Mapping[str, JSON]) -> WorkloadSummary:
 
 
 def summarise_statefulset(statefulset: Mapping[str, JSON]) -> WorkloadSummary:
-    """The list row of an apps/v1 StatefulSet (not yet supported for rollback)."""
+    """The list row of an apps/v1 StatefulSet."""
     status = as_dict(statefulset.get("status"))
     desired = as_int(dig(statefulset, "spec", "replicas"), 1)
     ready = as_int(status.get("readyReplicas"))
@@ -135,12 +135,11 @@ def summarise_statefulset(statefulset: Mapping[str, JSON]) -> WorkloadSummary:
         desired=desired,
         message=f"{ready}/{desired} ready",
         resource_version=str(dig(statefulset, "metadata", "resourceVersion") or ""),
-        unsupported="StatefulSets are not supported for rollback yet: kubectl rollback handles Deployments",
     )
 
 
 def summarise_daemonset(daemonset: Mapping[str, JSON]) -> WorkloadSummary:
-    """The list row of an apps/v1 DaemonSet (not yet supported for rollback)."""
+    """The list row of an apps/v1 DaemonSet."""
     status = as_dict(daemonset.get("status"))
     desired = as_int(status.get("desiredNumberScheduled"))
     ready = as_int(status.get("numberReady"))
@@ -157,7 +156,6 @@ def summarise_daemonset(daemonset: Mapping[str, JSON]) -> WorkloadSummary:
         desired=desired,
         message=f"{ready}/{desired} ready",
         resource_version=str(dig(daemonset, "metadata", "resourceVersion") or ""),
-        unsupported="DaemonSets are not supported for rollback yet: kubectl rollback handles Deployments",
     )
 
 

@@ -26,7 +26,8 @@ class RollbackApp(App[None]):
     ``now_fn`` is the clock for ages and the header (the simulated cluster's
     clock in tests and --demo); ``live`` False turns the watches off (the
     manual refresh key still works); ``workload``/``target`` open the app on
-    a Deployment with that target highlighted (default: the core's default).
+    that workload (a ``workload_kind``: Deployment, StatefulSet or DaemonSet) with
+    that target highlighted (default: the core's default).
     """
 
     CSS_PATH = "app.tcss"
@@ -43,7 +44,8 @@ class RollbackApp(App[None]):
     def __init__(self, *, connector: Connector | None = None, namespace: str | None = None,
                  context: str | None = None, read_only: bool = False,
                  now_fn: Callable[[], datetime] | None = None, workload: str | None = None,
-                 target: TargetSpec | None = None, live: bool = True, display_tz: tzinfo | None = None) -> None:
+                 target: TargetSpec | None = None, live: bool = True, display_tz: tzinfo | None = None,
+                 workload_kind: str = "Deployment") -> None:
         super().__init__()
         self.connector = connector or Connector()
         self.read_only = read_only
@@ -53,6 +55,7 @@ class RollbackApp(App[None]):
         self._start_namespace = namespace
         self._start_context = context
         self._start_workload = workload
+        self._start_kind = workload_kind
         self._start_target = target
         self.started_at = time.perf_counter()
         self.timings: dict[str, float] = {}
@@ -60,7 +63,8 @@ class RollbackApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen(namespace=self._start_namespace, context=self._start_context,
-                                    workload=self._start_workload, target=self._start_target))
+                                    workload=self._start_workload, target=self._start_target,
+                                    workload_kind=self._start_kind))
 
     @property
     def main_screen(self) -> MainScreen | None:

@@ -26,7 +26,10 @@ class Gateway(Protocol):
     context: str
 
     def get_deployment(self, namespace: str, name: str) -> dict[str, JSON]: ...
+    def get_statefulset(self, namespace: str, name: str) -> dict[str, JSON]: ...
+    def get_daemonset(self, namespace: str, name: str) -> dict[str, JSON]: ...
     def list_replicasets(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]: ...
+    def list_controllerrevisions(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]: ...
     def list_namespaces(self) -> list[str]: ...
     def list_with_version(self, group: str, version: str, plural: str, namespace: str | None,
                           label_selector: str | None = None) -> tuple[list[dict[str, JSON]], str]: ...
@@ -102,20 +105,33 @@ LISTED_KINDS: tuple[tuple[str, str], ...] = (
 )
 
 
+PLURALS: dict[str, str] = dict(LISTED_KINDS)
+"""Workload kind -> its apps/v1 resource (plural)."""
+KINDS: dict[str, str] = {plural: kind for kind, plural in LISTED_KINDS}
+"""apps/v1 workload resource (plural) -> kind."""
+
+
 @dataclass(frozen=True)
 class WorkloadListing:
-    """The workloads of a namespace and the resourceVersion the Deployments watch starts from."""
+    """The workloads of a namespace and, per listed resource (plural), the resourceVersion its watch starts from.
+
+    A kind that could not be listed (403) has no version: it is not watched.
+    """
 
     namespace: str
     summaries: tuple[WorkloadSummary, ...]
-    deployments_version: str
+    versions: tuple[tuple[str, str], ...]
     notes: tuple[str, ...] = ()
+
+    @property
+    def deployments_version(self) -> str:
+        return dict(self.versions).get("deployments", "")
 
 
 def list_workloads(gw: Gateway, namespace: str) -> WorkloadListing:
     """One LIST per kind (Deployments first; the others are optional: a 403 only adds a note)."""
     summaries: list[WorkloadSummary] = []
-    version = ""
+    versions: list[tuple[str, str]] = []
     notes: list[str] = []
     for kind, plural in LISTED_KINDS:
         try:
@@ -125,10 +141,9 @@ def list_workloads(gw: Gateway, namespace: str) -> WorkloadListing:
                 raise
             notes.append(f"{plural} not listed: {exc}")
             continue
-        if kind == "Deployment":
-            version = list_version
+        versions.append((plural, list_version))
         summaries.extend(summarise(item, kind) for item in items)
-    return WorkloadListing(namespace, tuple(ordered(summaries)), version, tuple(notes))
+    return WorkloadListing(namespace, tuple(ordered(summaries)), tuple(versions), tuple(notes))
 
 
 def watch_resource(
@@ -183,39 +198,77 @@ def watch_resource(
 
 
 class FollowGateway:
-    """A gateway for core.service.follow whose waiting the user can stop.
+    """A gateway for core.service.follow (any workload kind) whose waiting the user can stop.
 
-    Every call checks the stop signal first, and watches are opened with it, so
-    stopping ends ``follow`` at once with Cancelled (nothing is recorded or undone).
+    Every call follow makes checks the stop signal first, and watches are opened
+    with it, so stopping ends ``follow`` at once with Cancelled (nothing is
+    recorded or undone). ``on_object`` sees every state of the followed
+    workload that follow reads (GET or watch event), for the rollout view.
     """
 
-    def __init__(self, gw: Gateway, stop: StopSignal, *, watch_seconds: int = 60) -> None:
+    def __init__(self, gw: Gateway, stop: StopSignal, *, watch_seconds: int = 60,
+                 on_object: Callable[[dict[str, JSON]], object] | None = None) -> None:
         self._gw = gw
         self._stop = stop
         self._watch_seconds = watch_seconds
+        self._on_object = on_object
 
     def _check(self) -> None:
         if self._stop.stopped:
             raise Cancelled()
 
-    def get_deployment(self, namespace: str, name: str) -> dict[str, JSON]:
+    def _seen(self, obj: dict[str, JSON]) -> dict[str, JSON]:
+        if self._on_object is not None and obj:
+            self._on_object(obj)
+        return obj
+
+    def _get(self, plural: str, namespace: str, name: str) -> dict[str, JSON]:
         self._check()
-        return self._gw.get_deployment(namespace, name)
+        getter = {"deployments": "get_deployment", "statefulsets": "get_statefulset",
+                  "daemonsets": "get_daemonset"}[plural]
+        return self._seen(getattr(self._gw, getter)(namespace, name))
+
+    def _watch(self, plural: str, namespace: str, name: str, resource_version: str,
+               timeout_seconds: int) -> Iterator[Event]:
+        self._check()
+        events = self._gw.watch("apps", "v1", plural, namespace, resource_version,
+                                timeout_seconds=min(timeout_seconds, self._watch_seconds),
+                                on_open=self._stop.register, field_selector=f"metadata.name={name}")
+        for kind, obj in events:
+            self._check()
+            if kind in ("ADDED", "MODIFIED"):
+                self._seen(obj)
+            yield kind, obj
+        self._check()
+
+    def get_deployment(self, namespace: str, name: str) -> dict[str, JSON]:
+        return self._get("deployments", namespace, name)
+
+    def get_statefulset(self, namespace: str, name: str) -> dict[str, JSON]:
+        return self._get("statefulsets", namespace, name)
+
+    def get_daemonset(self, namespace: str, name: str) -> dict[str, JSON]:
+        return self._get("daemonsets", namespace, name)
 
     def list_replicasets(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]:
         self._check()
         return self._gw.list_replicasets(namespace, label_selector)
 
+    def list_controllerrevisions(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]:
+        self._check()
+        return self._gw.list_controllerrevisions(namespace, label_selector)
+
     def watch_deployment(self, namespace: str, name: str, resource_version: str,
                          timeout_seconds: int) -> Iterator[Event]:
-        self._check()
-        events = self._gw.watch("apps", "v1", "deployments", namespace, resource_version,
-                                timeout_seconds=min(timeout_seconds, self._watch_seconds),
-                                on_open=self._stop.register, field_selector=f"metadata.name={name}")
-        for event in events:
-            self._check()
-            yield event
-        self._check()
+        return self._watch("deployments", namespace, name, resource_version, timeout_seconds)
+
+    def watch_statefulset(self, namespace: str, name: str, resource_version: str,
+                          timeout_seconds: int) -> Iterator[Event]:
+        return self._watch("statefulsets", namespace, name, resource_version, timeout_seconds)
+
+    def watch_daemonset(self, namespace: str, name: str, resource_version: str,
+                        timeout_seconds: int) -> Iterator[Event]:
+        return self._watch("daemonsets", namespace, name, resource_version, timeout_seconds)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._gw, name)

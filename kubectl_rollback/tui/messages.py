@@ -7,10 +7,11 @@ from typing import Any
 
 from textual.message import Message
 
-from ..core.model import DeploymentHistory
+from ..core.model import PlanWarning
 from ..core.plan import RollbackPlan
 from ..core.service import RollbackResult, RolloutOutcome
 from ..core.status import RolloutStatus
+from ..core.workload_service import WorkloadHistory
 from .bluegreen import BlueGreenRow
 from .cluster import Event, Gateway, WorkloadListing
 
@@ -50,7 +51,7 @@ class WorkloadsFailed(Message):
 
 @dataclass
 class ResourceEvents(Message):
-    """Watch events of Deployments or ReplicaSets of the namespace."""
+    """Watch events of the namespace's Deployments, StatefulSets, DaemonSets or ReplicaSets (``plural``)."""
 
     plural: str
     events: list[Event]
@@ -67,33 +68,41 @@ class WatchTrouble(Message):
 
 @dataclass
 class PermissionChecked(Message):
-    """The SelfSubjectAccessReview for patching Deployments in a namespace."""
+    """SelfSubjectAccessReviews for patching workloads and Services in a namespace, all at once.
+
+    ``answers``: (plural, allowed, reason) for each resource the review could answer.
+    """
 
     ns: str
-    allowed: bool
-    reason: str
+    answers: tuple[tuple[str, bool, str], ...]
     generation: int
-    plural: str = "deployments"
 
 
 @dataclass
 class HistoryLoaded(Message):
-    """A Deployment's history and the default plan (or why there is none)."""
+    """A workload's history and the default plan (or why there is none).
+
+    ``group_warning``: the core's blue/green warning for a Deployment that is a
+    side of a group (added to every plan of this workload, as the CLI does).
+    """
 
     ns: str
+    kind: str
     name: str
-    history: DeploymentHistory
+    history: WorkloadHistory
     default_plan: RollbackPlan | None
     plan_error: str | None
     actor: str | None
     generation: int
+    group_warning: PlanWarning | None = None
 
 
 @dataclass
 class HistoryFailed(Message):
-    """A Deployment's history could not be loaded."""
+    """A workload's history could not be loaded."""
 
     ns: str
+    kind: str
     name: str
     error: str
     generation: int
@@ -129,6 +138,13 @@ class RolloutProgress(Message):
     """A new rollout status line (kubectl's wording)."""
 
     status: RolloutStatus
+
+
+@dataclass
+class WorkloadObserved(Message):
+    """The followed StatefulSet or DaemonSet as the rollout moves it (its status counters)."""
+
+    obj: dict[str, Any]
 
 
 @dataclass

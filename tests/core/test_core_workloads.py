@@ -82,7 +82,7 @@ def test_missing_or_odd_revision_annotation_is_none() -> None:
     assert summarise_deployment(dep(revision="x")).revision is None
 
 
-def test_statefulset_and_daemonset_are_listed_as_unsupported() -> None:
+def test_statefulset_and_daemonset_rows_can_be_rolled_back() -> None:
     sts = {"kind": "StatefulSet", "metadata": {"name": "db", "namespace": "shop", "generation": 3},
            "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "pg", "image": "postgres:16.1"}]}}},
            "status": {"observedGeneration": 3, "readyReplicas": 3, "updatedReplicas": 3,
@@ -94,9 +94,9 @@ def test_statefulset_and_daemonset_are_listed_as_unsupported() -> None:
     s = summarise_statefulset(sts)
     d = summarise_daemonset(ds)
     assert (s.status, s.short_kind, s.images, s.revision) == (WorkloadStatus.HEALTHY, "sts", ("postgres:16.1",), None)
-    assert s.unsupported and "StatefulSets are not supported" in s.unsupported
+    assert s.unsupported is None
     assert (d.status, d.ready, d.desired, d.short_kind) == (WorkloadStatus.PROGRESSING, 2, 3, "ds")
-    assert d.unsupported and "DaemonSets" in d.unsupported
+    assert d.unsupported is None
     sts["status"]["updateRevision"] = "db-2"
     assert summarise_statefulset(sts).status is WorkloadStatus.PROGRESSING
 

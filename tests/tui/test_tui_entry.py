@@ -27,9 +27,13 @@ def test_deploy_name_in_a_terminal_opens_the_ui_on_it(opened: list[dict[str, Any
 
     assert run(["deploy/web", "-n", "shop"]) == 0
     assert opened == [dict(namespace="shop", context=None, kubeconfig=None, demo=False, read_only=False,
-                           workload="web", target=None)]
+                           workload="web", target=None, workload_kind="Deployment")]
     assert run(["deployment", "checkout", "-n", "shop", "--to-revision", "2"]) == 0
     assert opened[-1]["workload"] == "checkout" and opened[-1]["target"] == TargetSpec.revision(2)
+    assert run(["sts/db", "-n", "shop"]) == 0
+    assert (opened[-1]["workload"], opened[-1]["workload_kind"]) == ("db", "StatefulSet")
+    assert run(["daemonset", "node-agent", "-n", "shop", "--to-revision", "1"]) == 0
+    assert (opened[-1]["workload_kind"], opened[-1]["target"]) == ("DaemonSet", TargetSpec.revision(1))
 
 
 def test_yes_dry_run_and_output_keep_the_plain_command_line(opened: list[dict[str, Any]],

@@ -106,16 +106,3 @@ async def test_a_change_after_the_preview_is_a_conflict_and_nothing_is_applied(d
         assert "was changed since the plan was made" in notified(app)
     assert deployment_of(demo, "checkout")["metadata"]["resourceVersion"] == changed
     assert image_of(demo, "checkout") != CHECKOUT_GOOD
-
-
-@pilot_test
-async def test_unsupported_kinds_are_listed_but_cannot_be_rolled_back(demo: RunningCluster) -> None:
-    app = make_app(demo, workload="checkout")
-    async with app.run_test(size=SIZE) as pilot:
-        await open_on(pilot, app, "checkout")
-        main = main_of(app)
-        table = main.query_one("#workloads-table")
-        table.move_cursor(row=table.row_count - 2)  # db (StatefulSet)
-        await wait_for(pilot, lambda: main.selected is not None and main.selected.kind == "StatefulSet")
-        assert "StatefulSets are not supported for rollback yet" in screen_text(app)
-        assert main.check_action("rollback", ()) is None

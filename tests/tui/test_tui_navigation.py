@@ -38,7 +38,7 @@ async def test_workloads_list_kinds_statuses_revisions_and_images(demo: RunningC
         assert rows[("Deployment", "payments")].status is WorkloadStatus.PAUSED
         assert rows[("Deployment", "web")].status is WorkloadStatus.HEALTHY
         assert rows[("Deployment", "web")].revision == 4
-        assert rows[("StatefulSet", "db")].unsupported and rows[("DaemonSet", "node-agent")].unsupported
+        assert rows[("StatefulSet", "db")].unsupported is None and rows[("DaemonSet", "node-agent")].unsupported is None
         text = screen_text(app)
         for expected in ("✖  checkout", "⏸  payments", "✔  web", "sts", "ds", "nginx:1.27.0"):
             assert expected in text

@@ -159,7 +159,12 @@ async def test_a_single_revision_has_nothing_to_roll_back_to(demo: RunningCluste
     app = make_app(demo, workload="cart")
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "cart")
-        assert main_of(app).plan_error == 'no rollout history found for deployment "cart"'
+        message = 'no rollout history found for deployment "cart"'
+        assert main_of(app).plan_error == message
+        await wait_for(pilot, lambda: message in screen_text(app), what="the core's reason in the preview")
+        text = screen_text(app)
+        assert text.count(message) == 2  # once in the revisions legend, once in the preview
+        assert "skipped rollback" not in text and "1 → 1" not in text and "★" not in text
         await pilot.press("r")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: message in notified(app), what="the reason, notified")
         assert not isinstance(app.screen, ConfirmRollback)

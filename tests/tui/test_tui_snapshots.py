@@ -96,6 +96,11 @@ def test_blue_green_panel(snap_compare: Compare, demo: RunningCluster) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=_opened(app, "storefront-green", then))
 
 
+def test_statefulset_controllerrevisions(snap_compare: Compare, demo: RunningCluster) -> None:
+    app = make_app(demo, workload="db", workload_kind="StatefulSet")
+    assert snap_compare(app, terminal_size=SIZE, run_before=_opened(app, "db"))
+
+
 def test_an_error(snap_compare: Compare, demo: RunningCluster) -> None:
     demo.cluster.store.inject_failure("patch", "deployments", "checkout", 500, "InternalError",
                                       "etcdserver: request timed out")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,6 +15,24 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...core.plan import RollbackPlan
+
+
+def _hanging(lines: list[Text]) -> list[RenderableType]:
+    """Bullet lines (``  • text``) whose wrapped continuation lines stay under their text."""
+    out: list[RenderableType] = []
+    for line in lines:
+        plain = line.plain
+        stripped = plain.lstrip(" ")
+        if stripped[:1] in ("•", "⚠", "·") and stripped[1:2] == " ":
+            indent = len(plain) - len(stripped) + 2
+            grid = Table.grid(expand=True)
+            grid.add_column(width=indent, no_wrap=True)
+            grid.add_column(ratio=1)
+            grid.add_row(line[: indent], line[indent:])
+            out.append(grid)
+        else:
+            out.append(line)
+    return out
 
 
 def plan_summary(plan: RollbackPlan) -> Group:
@@ -39,7 +58,7 @@ def plan_summary(plan: RollbackPlan) -> Group:
     if plan.warnings:
         lines += [Text(""), Text("Warnings", style="bold yellow")]
         lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
-    return Group(*lines)
+    return Group(*_hanging(lines))
 
 
 class ConfirmRollback(ModalScreen[bool]):
@@ -110,7 +129,7 @@ def switch_summary(plan: Any) -> Group:
     if plan.warnings:
         lines += [Text(""), Text("Warnings", style="bold yellow")]
         lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
-    return Group(*lines)
+    return Group(*_hanging(lines))
 
 
 class ConfirmSwitch(ModalScreen[bool]):

@@ -8,6 +8,7 @@ context the user has left are dropped.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,18 +20,21 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 from textual.worker import Worker, WorkerState
 
-from ...core import bluegreen_service, errors, service
+from ...core import bluegreen_service, errors, service, workload_service
 from ...core.api_objects import controller_uid, dig, name_of
-from ...core.model import DeploymentHistory
+from ...core.model import DeploymentHistory, PlanWarning
 from ...core.plan import RollbackPlan
 from ...core.status import RolloutStatus
 from ...core.target import TargetSpec, choose_target
-from ...core.workloads import WorkloadSummary, summarise_deployment
+from ...core.workload_service import WorkloadHistory
+from ...core.workloads import WorkloadSummary, summarise
 from ..bluegreen import BlueGreenRow, load_bluegreen_rows
 from ..cluster import (
+    KINDS,
+    PLURALS,
     Cancelled,
     Event,
     FollowGateway,
@@ -57,10 +61,12 @@ from ..messages import (
     SwitchDone,
     SwitchPlanned,
     WatchTrouble,
+    WorkloadObserved,
     WorkloadsFailed,
     WorkloadsLoaded,
 )
 from ..widgets.bluegreen import BlueGreenPanel
+from ..widgets.footer import KeysFooter
 from ..widgets.header import ContextBar
 from ..widgets.preview import PreviewPanel
 from ..widgets.revisions import RevisionTable
@@ -72,6 +78,8 @@ from .picker import PickOne
 if TYPE_CHECKING:
     from ..app import RollbackApp
 
+HISTORY_LOADING = "the history is still loading"
+"""Why rolling back is not possible for a moment: the key stays enabled (it says so when pressed)."""
 HISTORY_DEBOUNCE = 0.12
 """Seconds the cursor must rest on a workload before its history is loaded."""
 LIVE_RELOAD_DEBOUNCE = 0.3
@@ -94,28 +102,31 @@ class MainScreen(Screen[None]):
     ]
 
     def __init__(self, *, namespace: str | None, context: str | None, workload: str | None,
-                 target: TargetSpec | None) -> None:
+                 target: TargetSpec | None, workload_kind: str = "Deployment") -> None:
         super().__init__()
         self.requested_namespace = namespace
         self.requested_context = context
         self.gw: Gateway | None = None
         self.namespace = ""
         self.generation = 0
-        self.permission: dict[tuple[str, str], tuple[bool, str]] = {}
+        self.permission: dict[tuple[str, str, str], tuple[bool, str]] = {}
+        """(context, namespace, plural) -> (may patch, reason), from SelfSubjectAccessReviews."""
         self.selected: WorkloadSummary | None = None
-        self.history: DeploymentHistory | None = None
+        self.history: WorkloadHistory | None = None
+        self.group_warning: PlanWarning | None = None
         self.default_plan: RollbackPlan | None = None
         self.plan_error: str | None = None
         self.actor: str | None = None
         self.plan: RollbackPlan | None = None
         self.following = False
         self.connection_error: str | None = None
-        self._focus_workload = workload
+        self._focus_workload: tuple[str, str] | None = (workload_kind, workload) if workload else None
         self._focus_target = target
         self._watch_stops: list[StopSignal] = []
         self._follow_stop: StopSignal | None = None
         self._history_timer: Timer | None = None
-        self._history_loading: tuple[str, str] | None = None
+        self._history_loading: tuple[str, str, str] | None = None
+        self._bindings_state: tuple[bool, bool] | None = None
         self.banner: Text | None = None
         """An error shown above the preview until the user moves on (a failed rollback)."""
 
@@ -141,7 +152,7 @@ class MainScreen(Screen[None]):
                 yield RevisionTable(id="revisions")
                 yield PreviewPanel(id="preview")
                 yield RolloutView(id="rollout")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         bar = self.query_one(ContextBar)
@@ -204,7 +215,7 @@ class MainScreen(Screen[None]):
             ("✖ cannot connect: ", "bold red"), message.error, "\n\n",
             ("ctrl+r tries again; c picks another context.", "dim")))
         self.notify(message.error, title="Cannot connect", severity="error", timeout=10)
-        self.refresh_bindings()
+        self._refresh_bindings()
 
     # ------------------------------------------------------------- namespaces
     def _open_namespace(self, namespace: str) -> None:
@@ -217,16 +228,17 @@ class MainScreen(Screen[None]):
         self.history = None
         self.plan = None
         self.default_plan = None
+        self.group_warning = None
         self._history_loading = None
         self.query_one(WorkloadList).clear(f"listing workloads in {namespace}...")
         self.query_one(RevisionTable).show_message("Revisions", "")
         self.query_one(PreviewPanel).show_text("")
         self.query_one(BlueGreenPanel).show_rows([], None)
         self._load_workloads(self.gw, namespace, self.generation)
-        if (self.gw.context, namespace) not in self.permission:
+        if (self.gw.context, namespace, "deployments") not in self.permission:
             self._check_permission(self.gw, namespace, self.generation)
         self._load_bluegreen(self.gw, namespace, self.generation)
-        self.refresh_bindings()
+        self._refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="workloads")
     def _load_workloads(self, gw: Gateway, namespace: str, generation: int) -> None:
@@ -242,7 +254,7 @@ class MainScreen(Screen[None]):
         if message.generation != self.generation:
             return
         listing = message.listing
-        select = ("Deployment", self._focus_workload) if self._focus_workload else None
+        select = self._focus_workload
         workloads = self.query_one(WorkloadList)
         workloads.set_workloads(listing.summaries, select=select)
         focus = workloads.summaries.get(select) if select else None
@@ -254,15 +266,16 @@ class MainScreen(Screen[None]):
             workloads.clear(f"no Deployments, StatefulSets or DaemonSets in namespace {listing.namespace}")
             self.query_one(PreviewPanel).show_text(f"namespace {listing.namespace} has no workloads; "
                                                    "n switches namespace", "dim")
-        if self._focus_workload and ("Deployment", self._focus_workload) not in workloads.summaries:
-            self.notify(f'deployments.apps "{self._focus_workload}" not found in namespace {listing.namespace}',
+        if self._focus_workload and self._focus_workload not in workloads.summaries:
+            kind, name = self._focus_workload
+            self.notify(f'{PLURALS.get(kind, kind.lower())}.apps "{name}" not found in namespace {listing.namespace}',
                         severity="error")
             self._focus_workload = None
         for note in listing.notes:
             self.notify(note, severity="warning")
         self.rollback_app.workloads_shown(len(listing.summaries))
         if self.rollback_app.live and self.gw is not None:
-            self._start_watches(self.gw, listing.namespace, listing.deployments_version)
+            self._start_watches(self.gw, listing.namespace, dict(listing.versions))
 
     @on(WorkloadsFailed)
     def _workloads_failed(self, message: WorkloadsFailed) -> None:
@@ -277,25 +290,36 @@ class MainScreen(Screen[None]):
     # -------------------------------------------------------------- permission
     @work(thread=True, exclusive=True, exit_on_error=False, group="rbac")
     def _check_permission(self, gw: Gateway, namespace: str, generation: int) -> None:
-        for group, plural in (("apps", "deployments"), ("", "services")):
+        answers: list[tuple[str, bool, str]] = []
+        for group, plural in (("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"),
+                              ("", "services")):
             try:
                 allowed, reason = gw.can_i("patch", group, plural, namespace)
             except errors.RollbackError:
                 continue  # cannot tell: let the request itself say (a 403 is shown as an error)
-            self.post_message(PermissionChecked(namespace, allowed, reason, generation, plural))
+            answers.append((plural, allowed, reason))
+        self.post_message(PermissionChecked(namespace, tuple(answers), generation))
 
     @on(PermissionChecked)
     def _permission_checked(self, message: PermissionChecked) -> None:
         context = self.gw.context if self.gw else ""
-        key = (context, message.ns) if message.plural == "deployments" else (context, f"{message.ns}/services")
-        self.permission[key] = (message.allowed, message.reason)
-        self.refresh_bindings()
-        self._repreview()
+        changed = False
+        for plural, allowed, reason in message.answers:
+            key = (context, message.ns, plural)
+            changed |= self.permission.get(key, (True, "")) != (allowed, reason)
+            self.permission[key] = (allowed, reason)
+        if changed:  # the preview says why rolling back is unavailable: redo it only when that changed
+            self._refresh_bindings()
+            self._repreview()
 
     # --------------------------------------------------------------- live watch
-    def _start_watches(self, gw: Gateway, namespace: str, version: str) -> None:
+    def _start_watches(self, gw: Gateway, namespace: str, versions: dict[str, str]) -> None:
+        """Watch every workload resource that could be listed, and the ReplicaSets (for Deployments)."""
         self._stop_watches()
-        for plural in ("deployments", "replicasets"):
+        watched = dict(versions)
+        if "deployments" in watched:
+            watched["replicasets"] = watched["deployments"]
+        for plural, version in watched.items():
             stop = StopSignal()
             self._watch_stops.append(stop)
             self._watch(gw, plural, namespace, version, stop, self.generation)
@@ -323,12 +347,13 @@ class MainScreen(Screen[None]):
     def _resource_events(self, message: ResourceEvents) -> None:
         if message.generation != self.generation:
             return
-        if message.plural == "deployments":
-            self._deployment_events(message.events)
+        if message.plural in KINDS:
+            self._workload_events(KINDS[message.plural], message.events)
         else:
             self._replicaset_events(message.events)
 
-    def _deployment_events(self, events: list[Event]) -> None:
+    def _workload_events(self, workload_kind: str, events: list[Event]) -> None:
+        """Deployment, StatefulSet or DaemonSet events: update the rows; reload the selected one's history."""
         workloads = self.query_one(WorkloadList)
         relisted: list[WorkloadSummary] | None = None
         for kind, obj in events:
@@ -336,22 +361,22 @@ class MainScreen(Screen[None]):
                 relisted = []
                 continue
             if relisted is not None:
-                relisted.append(summarise_deployment(obj))
+                relisted.append(summarise(obj, workload_kind))
                 continue
             if kind == "DELETED":
-                workloads.remove_workload(("Deployment", name_of(obj)))
+                workloads.remove_workload((workload_kind, name_of(obj)))
             else:
-                workloads.upsert(summarise_deployment(obj))
-            if (self.selected is not None and self.selected.key == ("Deployment", name_of(obj))
+                workloads.upsert(summarise(obj, workload_kind))
+            if (self.selected is not None and self.selected.key == (workload_kind, name_of(obj))
                     and (self.history is None or self.history.resource_version
                          != str(dig(obj, "metadata", "resourceVersion")))):
                 self._schedule_history(LIVE_RELOAD_DEBOUNCE)
         if relisted is not None:
-            others = [s for s in workloads.summaries.values() if s.kind != "Deployment"]
+            others = [s for s in workloads.summaries.values() if s.kind != workload_kind]
             workloads.set_workloads([*relisted, *others])
 
     def _replicaset_events(self, events: list[Event]) -> None:
-        if self.history is None:
+        if not isinstance(self.history, DeploymentHistory):
             return
         rollout = self.query_one(RolloutView)
         touched = False
@@ -378,17 +403,18 @@ class MainScreen(Screen[None]):
             self.history = None
             self.plan = None
             self.query_one(RevisionTable).show_message("Revisions", "")
-            self.refresh_bindings()
+            self._refresh_bindings()
             return
         if self.selected is not None and self.selected.key == summary.key and (
-                self.history is not None or self._history_loading == (self.namespace, summary.name)):
+                self.history is not None or self._history_loading == (self.namespace, *summary.key)):
             self.selected = summary
             return
         self.selected = summary
         self.history = None
         self.plan = None
+        self.group_warning = None
         self.banner = None
-        self.refresh_bindings()
+        self._refresh_bindings()
         if summary.unsupported:
             self._cancel_history_timer()
             self.query_one(RevisionTable).show_message(
@@ -397,7 +423,8 @@ class MainScreen(Screen[None]):
                 (f"{summary.kind} {summary.name}\n", "bold"), f"images  {summary.image_summary}\n",
                 f"status  {summary.status.value}: {summary.message}\n\n", (summary.unsupported, "yellow")))
             return
-        self.query_one(RevisionTable).show_message(f"deployment.apps/{summary.name}", "loading revisions...")
+        self.query_one(RevisionTable).show_message(f"{summary.kind.lower()}.apps/{summary.name}",
+                                                   "loading revisions...")
         self.query_one(PreviewPanel).show_text("")
         self._schedule_history(HISTORY_DEBOUNCE)
 
@@ -420,38 +447,50 @@ class MainScreen(Screen[None]):
         summary = self.selected
         if summary is None or summary.unsupported or self.gw is None:
             return
-        self._history_loading = (self.namespace, summary.name)
-        self._load_history(self.gw, self.namespace, summary.name, self.generation)
+        self._history_loading = (self.namespace, summary.kind, summary.name)
+        self._load_history(self.gw, self.namespace, summary.kind, summary.name, self.generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="history")
-    def _load_history(self, gw: Gateway, namespace: str, name: str, generation: int) -> None:
+    def _load_history(self, gw: Gateway, namespace: str, kind: str, name: str, generation: int) -> None:
         now = self.now()
         try:
-            history = service.load_deployment(gw, namespace, name, now=now)  # type: ignore[arg-type]
+            history = workload_service.load_workload(gw, kind, namespace, name, now=now)  # type: ignore[arg-type]
         except errors.RollbackError as exc:
-            self.post_message(HistoryFailed(namespace, name, str(exc), generation))
+            self.post_message(HistoryFailed(namespace, kind, name, str(exc), generation))
             return
         actor = gw.whoami()
+        group_warning = (bluegreen_service.deployment_warning(gw, history)  # type: ignore[arg-type]
+                         if isinstance(history, DeploymentHistory) else None)
         default_plan: RollbackPlan | None = None
         plan_error: str | None = None
         try:
-            default_plan = service.plan(history, None, actor=actor, now=now)
+            default_plan = self._with_group_warning(
+                workload_service.plan_workload(history, None, actor=actor, now=now), group_warning)
         except errors.RollbackError as exc:
             plan_error = str(exc)
-        self.post_message(HistoryLoaded(namespace, name, history, default_plan, plan_error, actor, generation))
+        self.post_message(HistoryLoaded(namespace, kind, name, history, default_plan, plan_error, actor, generation,
+                                        group_warning))
+
+    @staticmethod
+    def _with_group_warning(plan: RollbackPlan, warning: PlanWarning | None) -> RollbackPlan:
+        """The core's blue/green warning added to a Deployment's plan (as the CLI does)."""
+        if warning is None or plan.noop is not None:
+            return plan
+        return dataclasses.replace(plan, warnings=(*plan.warnings, warning))
 
     @on(HistoryLoaded)
     def _history_loaded(self, message: HistoryLoaded) -> None:
         if (message.generation != self.generation or self.selected is None
-                or self.selected.key != ("Deployment", message.name)):
+                or self.selected.key != (message.kind, message.name)):
             return
         self._history_loading = None
         self.history = message.history
         self.default_plan = message.default_plan
         self.plan_error = message.plan_error
         self.actor = message.actor
+        self.group_warning = message.group_warning
         select: int | None = None
-        if self._focus_workload == message.name:
+        if self._focus_workload == (message.kind, message.name):
             self._focus_workload = None
             if self._focus_target is not None:
                 try:
@@ -459,10 +498,11 @@ class MainScreen(Screen[None]):
                 except errors.RollbackError as exc:
                     self.notify(str(exc), severity="error")
                 self._focus_target = None
-        self.query_one(RevisionTable).show(message.history, message.default_plan, self.now, select=select)
+        self.query_one(RevisionTable).show(message.history, message.default_plan, self.now, select=select,
+                                           plan_error=message.plan_error)
         if not message.history.revisions:
             self.query_one(PreviewPanel).show_text(message.plan_error or "no revisions", "yellow")
-        self.refresh_bindings()
+        self._refresh_bindings()
         self.rollback_app.history_shown(message.name)
 
     @on(HistoryFailed)
@@ -470,7 +510,7 @@ class MainScreen(Screen[None]):
         if message.generation != self.generation:
             return
         self._history_loading = None
-        self.query_one(RevisionTable).show_message(f"deployment.apps/{message.name}", "")
+        self.query_one(RevisionTable).show_message(f"{message.kind.lower()}.apps/{message.name}", "")
         self.query_one(PreviewPanel).show_text(Text.assemble(
             ("✖ cannot load the history of ", "bold red"), (message.name, "bold red"), "\n", message.error))
         self.notify(message.error, title="Cannot load history", severity="error")
@@ -494,17 +534,22 @@ class MainScreen(Screen[None]):
             plan = default
         else:
             try:
-                plan = service.plan(history, TargetSpec.revision(number), actor=self.actor, now=self.now())
+                plan = self._with_group_warning(workload_service.plan_workload(
+                    history, TargetSpec.revision(number), actor=self.actor, now=self.now()), self.group_warning)
             except errors.RollbackError as exc:
                 self.plan = None
                 self.query_one(PreviewPanel).show_text(f"✖ {exc}", "red")
-                self.refresh_bindings()
+                self._refresh_bindings()
                 return
         self.plan = plan
         if not self.following:
             panel = self.query_one(PreviewPanel)
-            panel.show_plan(plan, history.revision(number), self.rollback_unavailable(), self.banner)
-        self.refresh_bindings()
+            # No default target (a single revision...): the core's reason, once, instead of the noop plan.
+            nothing = self.plan_error if default is None and plan.noop is not None else None
+            panel.show_plan(plan, history.revision(number), self.rollback_unavailable(), self.banner,
+                            nothing=nothing, default_target=default.to_revision.number
+                            if default is not None and default.noop is None else None)
+        self._refresh_bindings()
 
     # --------------------------------------------------------------- rollback
     def rollback_unavailable(self) -> str | None:
@@ -521,12 +566,13 @@ class MainScreen(Screen[None]):
         if summary.unsupported:
             return summary.unsupported
         context = self.gw.context if self.gw else ""
-        allowed, reason = self.permission.get((context, self.namespace), (True, ""))
+        plural = PLURALS.get(summary.kind, "deployments")
+        allowed, reason = self.permission.get((context, self.namespace, plural), (True, ""))
         if not allowed:
             why = f" ({reason})" if reason else ""
-            return f"RBAC: you may not patch deployments.apps in namespace {self.namespace}{why}"
+            return f"RBAC: you may not patch {plural}.apps in namespace {self.namespace}{why}"
         if self.history is None:
-            return "the history is still loading"
+            return HISTORY_LOADING
         return None
 
     def switch_group(self) -> BlueGreenRow | None:
@@ -550,15 +596,26 @@ class MainScreen(Screen[None]):
         if self.switch_group() is None:
             return "select a workload of the blue/green group"
         context = self.gw.context if self.gw else ""
-        allowed, reason = self.permission.get((context, f"{self.namespace}/services"), (True, ""))
+        allowed, reason = self.permission.get((context, self.namespace, "services"), (True, ""))
         if not allowed:
             why = f" ({reason})" if reason else ""
             return f"RBAC: you may not patch services in namespace {self.namespace}{why}"
         return None
 
+    def _refresh_bindings(self) -> None:
+        """Refresh the footer when an action became available or unavailable, not otherwise.
+
+        Every refresh recomposes the footer (tens of milliseconds): calling it on each
+        cursor move or answer from the cluster made the UI stutter while loading.
+        """
+        state = (self.rollback_unavailable() in (None, HISTORY_LOADING), self.switch_unavailable() is None)
+        if state != self._bindings_state:
+            self._bindings_state = state
+            self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "rollback":
-            return None if self.rollback_unavailable() else True
+            return True if self.rollback_unavailable() in (None, HISTORY_LOADING) else None
         if action == "switch_traffic":
             return None if self.switch_unavailable() else True
         return True
@@ -576,7 +633,8 @@ class MainScreen(Screen[None]):
             self.notify(plan.refusal, title="Refused", severity="error", timeout=10)
             return
         if plan.noop is not None:
-            self.notify(plan.noop, severity="information")
+            nothing = self.plan_error if self.default_plan is None and self.plan_error else plan.noop
+            self.notify(nothing, title="Nothing to roll back", severity="information")
             return
         self.banner = None
         self.app.push_screen(ConfirmRollback(plan), callback=lambda ok: self._confirmed(plan, bool(ok)))
@@ -588,7 +646,7 @@ class MainScreen(Screen[None]):
         if self.gw is None:
             return
         self.following = True  # blocks a second rollback while the first is sent
-        self.refresh_bindings()
+        self._refresh_bindings()
         self._execute(self.gw, plan)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rollback")
@@ -603,7 +661,7 @@ class MainScreen(Screen[None]):
     @on(RollbackFailed)
     def _rollback_failed(self, message: RollbackFailed) -> None:
         self.following = False
-        self.refresh_bindings()
+        self._refresh_bindings()
         self.notify(message.error, title="Rollback failed: nothing was applied", severity="error", timeout=15)
         self.banner = Text.assemble(("✖ rollback failed: nothing was applied: ", "bold red"), (message.error, "red"))
         self.query_one(PreviewPanel).show_text(self.banner)
@@ -619,14 +677,17 @@ class MainScreen(Screen[None]):
         plan = result.plan
         history = self.history
         rows = [ReplicaSetRow(r.replicaset, str(r.number), r.desired, r.desired, r.ready, r.available)
-                for r in (history.revisions if history else ())]
+                for r in (history.revisions if isinstance(history, DeploymentHistory) else ())]
         self.query_one(PreviewPanel).display = False
         rollout = self.query_one(RolloutView)
         rollout.display = True
         rollout.start(plan, history.replicas if history else 1, rows)
+        if result.deployment and plan.ref.kind != "Deployment":
+            rollout.update_workload(result.deployment)
         stop = StopSignal()
         self._follow_stop = stop
-        deadline = history.progress_deadline_seconds if history else 600
+        # StatefulSets and DaemonSets have no progress deadline: a stuck rollout ends when this runs out.
+        deadline = history.progress_deadline_seconds if isinstance(history, DeploymentHistory) else 300
         self._follow(self.gw, plan, stop, max(600, 2 * deadline))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="follow")
@@ -634,9 +695,13 @@ class MainScreen(Screen[None]):
         def on_status(status: RolloutStatus) -> None:
             self.post_message(RolloutProgress(status))
 
+        def on_object(obj: dict[str, Any]) -> None:
+            if plan.ref.kind != "Deployment":
+                self.post_message(WorkloadObserved(obj))
+
         try:
             outcome = service.follow(
-                FollowGateway(gw, stop), plan.ref,
+                FollowGateway(gw, stop, on_object=on_object), plan.ref,
                 timeout_seconds=timeout_seconds, now_fn=self.now, on_status=on_status,
                 expect_replicaset=plan.to_revision.replicaset,
             )
@@ -651,12 +716,18 @@ class MainScreen(Screen[None]):
     def _rollout_progress(self, message: RolloutProgress) -> None:
         self.query_one(RolloutView).update_status(message.status)
 
+    @on(WorkloadObserved)
+    def _workload_observed(self, message: WorkloadObserved) -> None:
+        rollout = self.query_one(RolloutView)
+        if rollout.display and rollout.finished is None:
+            rollout.update_workload(message.obj)
+
     @on(RolloutEnded)
     def _rollout_ended(self, message: RolloutEnded) -> None:
         self._follow_stop = None
         self.following = False
         self.query_one(RolloutView).finish(message.outcome, cancelled=message.cancelled, error=message.error)
-        self.refresh_bindings()
+        self._refresh_bindings()
         if message.outcome is not None:
             if message.outcome.status.done:
                 self.notify(message.outcome.status.message, title="Rollout complete")
@@ -694,7 +765,7 @@ class MainScreen(Screen[None]):
     def _bluegreen_loaded(self, message: BlueGreenLoaded) -> None:
         if message.generation == self.generation:
             self.query_one(BlueGreenPanel).show_rows(message.rows, message.note)
-            self.refresh_bindings()
+            self._refresh_bindings()
 
     def action_switch_traffic(self) -> None:
         reason = self.switch_unavailable()
@@ -755,8 +826,8 @@ class MainScreen(Screen[None]):
             self.generation += 1
             self._connect(self.requested_context, self.requested_namespace, self.generation)
             return
-        if self.selected is not None and self.selected.kind == "Deployment":
-            self._focus_workload = self.selected.name
+        if self.selected is not None:
+            self._focus_workload = self.selected.key
         self._open_namespace(self.namespace)
 
     def action_namespace(self) -> None:
@@ -822,7 +893,7 @@ class MainScreen(Screen[None]):
             self.notify(f"{type(error).__name__}: {error}", title="Unexpected error", severity="error", timeout=15)
             if event.worker.group == "rollback" or event.worker.group == "follow":
                 self.following = False
-                self.refresh_bindings()
+                self._refresh_bindings()
 
     @on(DataTable.RowSelected, "#revisions-table")
     def _revision_selected(self) -> None:

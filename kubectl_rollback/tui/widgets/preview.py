@@ -46,6 +46,33 @@ def _section(label: str, lines: Iterable[str | Text], style: str = "") -> Table:
     return grid
 
 
+def _evidence(target: Revision | None) -> list[RenderableType]:
+    if target is None or not target.evidence:
+        return []
+    return [_section("evidence", [
+        Text.assemble((HEALTH_STYLE[e.verdict][0] + " ", HEALTH_STYLE[e.verdict][1]), f"{e.source}: {e.reason}")
+        for e in target.evidence
+    ])]
+
+
+def noop_renderables(plan: RollbackPlan, target: Revision | None, nothing: str | None = None,
+                     default_target: int | None = None) -> list[RenderableType]:
+    """A plan that changes nothing (the highlighted revision's template is the current one).
+
+    ``nothing``: the core's reason there is no rollback at all (``no rollout history
+    found...``), shown instead of the noop message; ``default_target``: the revision
+    the default plan rolls back to, if any.
+    """
+    dst = plan.to_revision
+    state = "the current revision" if target is None or target.current else "the same template as the current revision"
+    title = Text.assemble((f"Preview: {plan.ref.name}  ", "bold"), f"revision {dst.number} is {state}")
+    lines = [Text(nothing or plan.noop or "", style="yellow")]
+    if default_target is not None:
+        lines.append(Text(f"the default target is revision {default_target} (★): highlight it to preview "
+                          "the rollback", style="dim"))
+    return [title, _section("nothing", lines), *_evidence(target)]
+
+
 def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: str | None) -> list[RenderableType]:
     """The preview, top to bottom. ``unavailable``: why the roll-back key is disabled (None: it is not)."""
     parts: list[RenderableType] = []
@@ -64,14 +91,13 @@ def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: s
         parts.append(_section("refused", [Text(f"✖ {plan.refusal}", style="bold red")]))
     if plan.noop is not None:
         parts.append(_section("nothing", [Text(plan.noop, style="yellow")]))
+    warned = {w.message for w in plan.warnings}
     if plan.warnings:
         parts.append(_section("warnings", [Text(f"⚠ {w.message}", style="yellow") for w in plan.warnings]))
-    parts.append(_section("why", plan.why))
-    if target is not None and target.evidence:
-        parts.append(_section("evidence", [
-            Text.assemble((HEALTH_STYLE[e.verdict][0] + " ", HEALTH_STYLE[e.verdict][1]), f"{e.source}: {e.reason}")
-            for e in target.evidence
-        ]))
+    why = [line for line in plan.why if line not in warned]  # a warning is not repeated as a reason
+    if why:
+        parts.append(_section("why", why))
+    parts.extend(_evidence(target))
     if plan.kubectl_would_pick is not None:
         k = plan.kubectl_would_pick
         symbol, colour = HEALTH_STYLE[k.health]
@@ -107,8 +133,12 @@ class PreviewPanel(VerticalScroll):
         yield Static("", id="preview-body")
 
     def show_plan(self, plan: RollbackPlan, target: Revision | None, unavailable: str | None,
-                  banner: Text | None = None) -> None:
-        parts = plan_renderables(plan, target, unavailable)
+                  banner: Text | None = None, *, nothing: str | None = None,
+                  default_target: int | None = None) -> None:
+        if plan.noop is not None and plan.refusal is None:
+            parts = noop_renderables(plan, target, nothing, default_target)
+        else:
+            parts = plan_renderables(plan, target, unavailable)
         if banner is not None:
             parts.insert(0, banner)
         self.query_one("#preview-body", Static).update(Group(*parts))

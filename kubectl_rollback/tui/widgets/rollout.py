@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,6 +33,39 @@ class ReplicaSetRow:
     available: int
 
 
+@dataclass
+class CounterRow:
+    """One status counter of a StatefulSet or DaemonSet during its rollout (e.g. pods updated 2/3)."""
+
+    label: str
+    value: int
+    total: int
+
+
+def controller_counters(kind: str, obj: Mapping[str, Any]) -> tuple[list[CounterRow], int, int, str]:
+    """(counters, progress, total, revisions line) of a StatefulSet or DaemonSet, from its status.
+
+    Before the controller has observed the new generation its counters describe the
+    previous update: progress is 0 then.
+    """
+    status = obj.get("status") or {}
+    observed = as_int(status.get("observedGeneration")) >= as_int(dig(obj, "metadata", "generation"))
+    if kind == "StatefulSet":
+        total = as_int(dig(obj, "spec", "replicas"), 1)
+        updated = as_int(status.get("updatedReplicas")) if observed else 0
+        ready = as_int(status.get("readyReplicas"))
+        rows = [CounterRow("pods updated", updated, total), CounterRow("pods ready", ready, total)]
+        update, current = status.get("updateRevision") or "?", status.get("currentRevision") or "?"
+        revisions = f"updateRevision {update}   currentRevision {current}"
+        return rows, min(updated, ready), total, revisions
+    total = as_int(status.get("desiredNumberScheduled"))
+    updated = as_int(status.get("updatedNumberScheduled")) if observed else 0
+    available = as_int(status.get("numberAvailable"))
+    rows = [CounterRow("nodes updated", updated, total), CounterRow("pods available", available, total),
+            CounterRow("pods ready", as_int(status.get("numberReady")), total)]
+    return rows, min(updated, available), total, f"{total} node(s) scheduled"
+
+
 def bar(value: int, total: int, width: int = BAR_WIDTH) -> str:
     if total <= 0:
         return "░" * width
@@ -52,13 +86,18 @@ def replicaset_row(obj: Mapping[str, Any]) -> ReplicaSetRow:
 
 
 class RolloutView(Vertical):
-    """Shown instead of the preview while a rollback rolls out, until done, failed or stopped."""
+    """Shown instead of the preview while a rollback rolls out, until done, failed or stopped.
+
+    A Deployment's rollout is shown as its ReplicaSets scaling; a StatefulSet's or
+    DaemonSet's as its status counters (pods updated to the target revision, Ready).
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.plan: RollbackPlan | None = None
         self.replicasets: dict[str, ReplicaSetRow] = {}
         self.status: RolloutStatus | None = None
+        self.counters: list[CounterRow] = []
         self.finished: str | None = None
         """None while following; else "done", "failed", "timeout", "stopped" or "error"."""
         self.target_replicas = 0
@@ -76,6 +115,7 @@ class RolloutView(Vertical):
         self.status = None
         self.target_replicas = max(replicas, 1)
         self.replicasets = {r.name: r for r in replicasets}
+        self.counters = []
         src = plan.from_revision
         self.query_one("#rollout-title", Static).update(Text.assemble(
             ("Rolling back ", "bold"), (plan.ref.display, "bold"),
@@ -85,7 +125,28 @@ class RolloutView(Vertical):
         self.query_one("#rollout-status", Static).update(Text("Waiting for the rollout to start...", style="dim"))
         self.query_one("#rollout-outcome", Static).update(Text("esc stop watching (the rollout goes on; nothing is undone)",
                                                                  style="dim"))
-        self._render_replicasets()
+        if plan.ref.kind == "Deployment":
+            self._render_replicasets()
+        else:
+            self.query_one("#rollout-replicasets", Static).update("")
+
+    def update_workload(self, obj: Mapping[str, Any]) -> None:
+        """A new state of the StatefulSet or DaemonSet being rolled back."""
+        if self.plan is None or self.plan.ref.kind == "Deployment":
+            return
+        rows, progress, total, revisions = controller_counters(self.plan.ref.kind, obj)
+        self.counters = rows
+        table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
+        for column in ("", "", ""):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(row.label, Text(bar(row.value, row.total), style="green"), f"{row.value}/{row.total}")
+        self.query_one("#rollout-replicasets", Static).update(
+            Group(table, Text(revisions, style="dim")))
+        if self.finished is None:
+            self.target_replicas = max(total, 1)
+            self.query_one("#rollout-progress", ProgressBar).update(total=self.target_replicas,
+                                                                     progress=min(progress, self.target_replicas))
 
     def update_replicaset(self, obj: Mapping[str, Any]) -> None:
         row = replicaset_row(obj)
@@ -103,6 +164,8 @@ class RolloutView(Vertical):
         self.query_one("#rollout-status", Static).update(Text(prefix + status.message, style=style))
 
     def _render_replicasets(self) -> None:
+        if self.plan is not None and self.plan.ref.kind != "Deployment":
+            return
         table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
         for column in ("REV", "REPLICASET", "REPLICAS", "", "PODS READY"):
             table.add_column(column)
@@ -144,4 +207,7 @@ class RolloutView(Vertical):
                 outcome_line.update(Text("✔ rolled back and rolled out   esc back to the history", style="green"))
             else:
                 self.finished = "failed"
-                outcome_line.update(Text("✖ the rollout failed (ProgressDeadlineExceeded)   esc back", style="red"))
+                why = ("the rollout failed (ProgressDeadlineExceeded)"
+                       if self.plan is None or self.plan.ref.kind == "Deployment"
+                       else f"the rollout cannot be followed: {outcome.status.message}")
+                outcome_line.update(Text(f"✖ {why}   esc back", style="red"))

@@ -9,9 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from ...core.workloads import WorkloadStatus, WorkloadSummary, matches, ordered
+from .workload_table import Column, LightTable
 
 STATUS_SYMBOL = {
     WorkloadStatus.HEALTHY: ("✔", "green"),
@@ -19,11 +20,8 @@ STATUS_SYMBOL = {
     WorkloadStatus.PAUSED: ("⏸", "yellow"),
     WorkloadStatus.PROGRESSING: ("⟳", "cyan"),
 }
-ROWS_PER_BATCH = 150
-"""Rows added per event-loop turn when (re)building the table."""
-COLUMNS = (("status", ""), ("name", "NAME"), ("kind", "KIND"), ("rev", "REV"), ("images", "IMAGES"))
-WIDTHS = {"status": 1, "name": 17, "kind": 6, "rev": 3, "images": 24}
-"""Fixed widths: the layout does not wait for thousands of cells to be measured."""
+COLUMNS = (Column("", 1), Column("NAME", 17), Column("KIND", 6), Column("REV", 3), Column("IMAGES", None, 12))
+"""Fixed widths but the images' (what the pane leaves): nothing waits for thousands of cells to be measured."""
 
 
 def short_image(image: str) -> str:
@@ -32,6 +30,7 @@ def short_image(image: str) -> str:
 
 
 def row_cells(summary: WorkloadSummary) -> tuple[Text, Text, Text, str, str]:
+    """The cells of a workload's row (cut to their column with an ellipsis when rendered)."""
     symbol, colour = STATUS_SYMBOL[summary.status]
     dim = "dim" if summary.unsupported else ""
     return (
@@ -64,25 +63,20 @@ class WorkloadList(Vertical):
         """Every workload of the namespace, by (kind, name)."""
         self.filter_text = ""
         self._shown: list[tuple[str, str]] = []
-        self._batch = 0
-        self._pending_target: int | None = None
+        self._index: dict[tuple[str, str], int] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Workloads", classes="pane-title", id="workloads-title")
         yield Input(placeholder="filter: name, kind, status, image", id="filter")
-        table: DataTable[object] = DataTable(id="workloads-table", cursor_type="row", zebra_stripes=False)
-        yield table
+        yield LightTable[WorkloadSummary](COLUMNS, row_cells, id="workloads-table")
         yield Static("", id="workloads-empty")
 
     def on_mount(self) -> None:
-        table = self.table
-        for key, label in COLUMNS:
-            table.add_column(label, key=key, width=WIDTHS.get(key))
         self.query_one("#filter", Input).display = False
 
     @property
-    def table(self) -> DataTable[object]:
-        return self.query_one("#workloads-table", DataTable)
+    def table(self) -> LightTable[WorkloadSummary]:
+        return self.query_one("#workloads-table", LightTable)
 
     @property
     def highlighted(self) -> WorkloadSummary | None:
@@ -110,9 +104,9 @@ class WorkloadList(Vertical):
             if not matches(summary, self.filter_text):
                 self._rebuild()
                 return
-            key = f"{summary.kind}/{summary.name}"
-            for (column, _), value in zip(COLUMNS, row_cells(summary), strict=True):
-                self.table.update_cell(key, column, value)
+            index = self._index[summary.key]
+            self.table.rows[index] = summary
+            self.table.refresh_row(index)
         elif matches(summary, self.filter_text):
             self._rebuild()
 
@@ -125,47 +119,30 @@ class WorkloadList(Vertical):
         self._rebuild()
 
     def _rebuild(self, *, select: tuple[str, str] | None = None) -> None:
+        """Show the workloads that match the filter, the cursor kept on ``select`` or the workload it was on."""
         table = self.table
         keep = select or (self._shown[table.cursor_row] if 0 <= table.cursor_row < len(self._shown) else None)
         shown = [s for s in ordered(self.summaries.values()) if matches(s, self.filter_text)]
         self._shown = [s.key for s in shown]
-        self._batch += 1
-        table.clear()
+        self._index = {key: i for i, key in enumerate(self._shown)}
         title = f"Workloads ({len(shown)})" if not self.filter_text else (
             f"Workloads ({len(shown)} of {len(self.summaries)}, filter: {self.filter_text})")
         self.query_one("#workloads-title", Static).update(title)
         self.query_one("#workloads-empty", Static).update(
             "" if shown else ("no workload matches the filter" if self.summaries else ""))
-        target = self._shown.index(keep) if keep is not None and keep in self._shown else None
-        self._pending_target = target
-        self._add_rows(shown, 0, self._batch, target)
-
-    def _add_rows(self, shown: list[WorkloadSummary], start: int, batch: int, target: int | None) -> None:
-        """Add rows a batch at a time, yielding to the event loop in between (5,000 rows stay responsive)."""
-        if batch != self._batch:
-            return  # a newer rebuild started
-        table = self.table
-        end = min(len(shown), start + ROWS_PER_BATCH)
-        for s in shown[start:end]:
-            table.add_row(*row_cells(s), key=f"{s.kind}/{s.name}")
-        if target is not None and start <= target < end:
-            table.move_cursor(row=target, animate=False)
-            self._pending_target = None
-        if (target is None and start == 0) or (target is not None and start <= target < end):
-            self.post_message(self.Highlighted(self.highlighted))
-        if end < len(shown):
-            self.set_timer(0.001, lambda: self._add_rows(shown, end, batch, target))
+        target = self._index.get(keep, 0) if keep is not None else 0
+        table.set_rows(shown, cursor=target)
+        if not shown:
+            self.post_message(self.Highlighted(None))
 
     # --------------------------------------------------------------- events
-    @on(DataTable.RowHighlighted, "#workloads-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(LightTable.CursorMoved, "#workloads-table")
+    def _row_highlighted(self, event: LightTable.CursorMoved) -> None:
         event.stop()
-        if self._pending_target is not None and self.table.cursor_row != self._pending_target:
-            return  # rows are still arriving; the cursor is on its way to the selected workload
         self.post_message(self.Highlighted(self.highlighted))
 
-    @on(DataTable.RowSelected, "#workloads-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(LightTable.Chosen, "#workloads-table")
+    def _row_selected(self, event: LightTable.Chosen) -> None:
         event.stop()
         summary = self.highlighted
         if summary is not None:
