@@ -146,19 +146,17 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
         _open_tui(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
                   read_only=read_only)
         return
-    parse_workload(workload)
-    if mode is None and not yes and output is None and _interactive():
+    kind, name = parse_workload(workload)  # usage errors before any connection
+    interactive = mode is None and not yes and output is None and _interactive()
+    if interactive and kind in workload_service.WORKLOAD_KINDS:
         # In a terminal, without --yes/--dry-run/-o: the UI, on this workload, its target previewed.
-        tui_kind, tui_name = parse_workload(workload)
-        if tui_kind in workload_service.WORKLOAD_KINDS:
-            _open_tui(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
-                      read_only=read_only, workload=tui_name, target=_target(to_revision, to, tui_name),
-                      workload_kind=tui_kind)
-            return
+        _open_tui(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
+                  read_only=read_only, workload=name, target=_target(to_revision, to, name),
+                  workload_kind=kind)
+        return
     timeout_seconds = parse_duration(timeout)
     if read_only and mode is None:
         fail("--read-only: refusing to change anything (use --dry-run to see the plan)", 2)
-    kind, _name = parse_workload(workload)
     if kind != "Service" and (force or scale_up):
         fail("--force and --scale-up apply to blue/green Services (e.g. svc/web) only", 2)
     if kind == "Service":
@@ -197,7 +195,8 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
             _emit_result(result, output, info)
             return
         if mode is None and not yes:
-            _confirm(plan)
+            _confirm(f"Roll back {plan.ref.display} to revision {plan.to_revision.number} "
+                     f"({plan.to_revision.images})?", "roll back", "roll back")
         result = service.execute(gw, plan, dry_run=mode == "server")
         if mode == "server" or not wait:
             _emit_result(result, output, info)
@@ -247,7 +246,8 @@ def _rollback_service(gw: Any, ref: WorkloadRef, *, to: str | None, mode: str | 
         _emit_result(result, output, info)
         return
     if mode is None and not yes:
-        _confirm_switch(plan)
+        _confirm(f"Route the traffic of {plan.display} from {plan.from_color} to {plan.to_color}?",
+                 "switch traffic", "switch")
     scaled = bluegreen_service.scale_up_and_wait(
         gw, plan, dry_run=mode == "server", timeout_seconds=timeout_seconds,
         now_fn=lambda: datetime.now(UTC), sleep_fn=time.sleep,
@@ -258,15 +258,6 @@ def _rollback_service(gw: Any, ref: WorkloadRef, *, to: str | None, mode: str | 
     if scaled:
         result = dataclasses.replace(result, scaled=True)
     _emit_result(result, output, info)
-
-
-def _confirm_switch(plan: Any) -> None:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        fail("refusing to switch traffic without confirmation: not running in a terminal; "
-             "pass --yes to switch (or --dry-run to only see the plan)", 2)
-    answer = input(f"Route the traffic of {plan.display} from {plan.from_color} to {plan.to_color}? [y/N] ")
-    if answer.strip().lower() not in ("y", "yes"):
-        fail("rollback cancelled; nothing was changed", 1)
 
 
 def _service_history(gw: Any, ref: WorkloadRef, output: str | None) -> None:
@@ -285,16 +276,12 @@ def _emit_result(result: Any, output: str | None, info: Any) -> None:
         print(result.message, file=info, flush=True)
 
 
-def _confirm(plan: Any) -> None:
-    """Ask on a terminal; refuse (changing nothing) when there is none."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        fail("refusing to roll back without confirmation: not running in a terminal; "
-             "pass --yes to roll back (or --dry-run to only see the plan)", 2)
-    answer = input(
-        f"Roll back {plan.ref.display} to revision {plan.to_revision.number} "
-        f"({plan.to_revision.images})? [y/N] "
-    )
-    if answer.strip().lower() not in ("y", "yes"):
+def _confirm(question: str, doing: str, verb: str) -> None:
+    """Ask y/N on a terminal; refuse (changing nothing) when there is none."""
+    if not _interactive():
+        fail(f"refusing to {doing} without confirmation: not running in a terminal; "
+             f"pass --yes to {verb} (or --dry-run to only see the plan)", 2)
+    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
         fail("rollback cancelled; nothing was changed", 1)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 import yaml
-from conftest import CliResult
+from cli_support import CliResult
 
 from kubectl_rollback.sim import RunningCluster
 

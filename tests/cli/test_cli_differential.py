@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliResult, history_of
+from cli_support import CliResult, history_of
 from kubectl import Kubectl, kubectl_or_skip
 
 from kubectl_rollback.sim import RunningCluster, run_cluster

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, history_of
+from cli_support import CliResult, history_of
 
 from kubectl_rollback.core.model import WorkloadRef
 from kubectl_rollback.core.service import execute, prepare

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 import yaml
-from conftest import CliResult, deployment, history_of, roll_out
+from cli_support import CliResult, deployment, history_of, roll_out
 
 from kubectl_rollback.sim import RunningCluster
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliResult
+from cli_support import CliResult
 from kubectl import Kubectl, kubectl_or_skip
 
 from kubectl_rollback.core import errors, workload_service
