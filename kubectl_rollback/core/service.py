@@ -284,24 +284,22 @@ def rollback_event(plan: RollbackPlan, deployment: Mapping[str, JSON], now: date
 def execute(
     gw: ClusterGateway, plan: RollbackPlan, *, dry_run: bool, now: datetime | None = None
 ) -> RollbackResult:
-    """Apply ``plan``'s one JSON patch (server-side dry run when ``dry_run``) and record an Event.
+    """Apply ``plan``'s one patch (server-side dry run when ``dry_run``) and record an Event.
 
-    Raises Refused when the plan refuses (paused), Conflict when the Deployment
-    changed since the plan was made (nothing applied). A noop plan returns
-    without any request. A failure to record the Event does not fail the rollback.
-    A StatefulSet or DaemonSet plan goes to ``workload_service.execute_workload``.
+    A Deployment gets the JSON patch (a ``test`` of resourceVersion first); a
+    StatefulSet or DaemonSet the strategic-merge patch whose body carries the
+    resourceVersion. Raises Refused when the plan refuses (paused), Conflict when
+    the workload changed since the plan was made (nothing applied). A noop plan
+    returns without any request. A failure to record the Event does not fail the
+    rollback.
     """
-    if plan.ref.kind != "Deployment":
-        from .workload_service import execute_workload
-
-        return execute_workload(gw, plan, dry_run=dry_run, now=now)
     if plan.refusal is not None:
         raise Refused(plan.refusal)
     if plan.noop is not None:
         return RollbackResult(plan, applied=False, dry_run=dry_run, noop=True, message=plan.noop)
-    ns, name = plan.ref.namespace, plan.ref.name
+    ns = plan.ref.namespace
     try:
-        patched = gw.patch_deployment(ns, name, [dict(op) for op in plan.patch], dry_run=dry_run)
+        patched = _send_patch(gw, plan, dry_run)
     except (Conflict, Invalid) as exc:
         actual = _current_resource_version(gw, plan.ref)
         if actual != plan.resource_version:
@@ -332,27 +330,51 @@ def execute(
     )
 
 
-def _record_left_failure(gw: ClusterGateway, plan: RollbackPlan, now: datetime) -> None:
-    """Write down why the revision we leave failed, while the cluster still shows it.
+def get_workload(gw: ClusterGateway, kind: str, namespace: str, name: str) -> dict[str, JSON]:
+    """GET a Deployment, StatefulSet or DaemonSet."""
+    if kind == "StatefulSet":
+        return gw.get_statefulset(namespace, name)
+    if kind == "DaemonSet":
+        return gw.get_daemonset(namespace, name)
+    return gw.get_deployment(namespace, name)
 
-    Once its pods are scaled away and a newer rollout replaces the Progressing
-    condition, the failure is no longer observable; the record keeps the next
-    rollback from choosing it. A refused write does not fail the rollback.
+
+def _send_patch(gw: ClusterGateway, plan: RollbackPlan, dry_run: bool) -> dict[str, JSON]:
+    ns, name = plan.ref.namespace, plan.ref.name
+    if plan.ref.kind == "StatefulSet":
+        return gw.patch_statefulset(ns, name, dict(plan.patch[0]), dry_run=dry_run)
+    if plan.ref.kind == "DaemonSet":
+        return gw.patch_daemonset(ns, name, dict(plan.patch[0]), dry_run=dry_run)
+    return gw.patch_deployment(ns, name, [dict(op) for op in plan.patch], dry_run=dry_run)
+
+
+def _record_left_failure(gw: ClusterGateway, plan: RollbackPlan, now: datetime) -> None:
+    """Write down why the revisions we leave failed, while the cluster still shows it.
+
+    The revision we roll back from (and, for StatefulSets and DaemonSets, the one
+    plain kubectl would have picked: a StatefulSet often sticks on a crashing
+    revision while a fix waits behind it). Once their pods are gone the failure is
+    no longer observable; the record keeps the next rollback from choosing them.
+    A refused write does not fail the rollback.
     """
-    source = plan.from_revision
-    if source is None or source.health is not Verdict.FAILURE or not source.live_failure:
-        return
-    reason = f"rolled back from: {source.health_reason}"
-    with contextlib.suppress(RollbackError):
-        gw.patch_replicaset_annotations(
-            plan.ref.namespace, source.replicaset,
-            outcome_record_patch(Verdict.FAILURE, reason, now, replicaset=source.replicaset),
-        )
+    left = [plan.from_revision]
+    if plan.ref.kind != "Deployment":
+        left.append(plan.kubectl_would_pick)
+    for revision in left:
+        if revision is None or revision.health is not Verdict.FAILURE or not revision.live_failure:
+            continue
+        patch = outcome_record_patch(Verdict.FAILURE, f"rolled back from: {revision.health_reason}", now,
+                                     replicaset=revision.replicaset)
+        with contextlib.suppress(RollbackError):
+            if plan.ref.kind == "Deployment":
+                gw.patch_replicaset_annotations(plan.ref.namespace, revision.replicaset, patch)
+            else:
+                gw.patch_controllerrevision_annotations(plan.ref.namespace, revision.replicaset, patch)
 
 
 def _current_resource_version(gw: ClusterGateway, ref: WorkloadRef) -> str | None:
     try:
-        return str(dig(gw.get_deployment(ref.namespace, ref.name), "metadata", "resourceVersion") or "")
+        return str(dig(get_workload(gw, ref.kind, ref.namespace, ref.name), "metadata", "resourceVersion") or "")
     except RollbackError:
         return None
 

@@ -14,7 +14,6 @@ StatefulSet.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
@@ -30,7 +29,7 @@ from .controller_history import (
 )
 from .controller_plan import plan_controller_rollback
 from .controller_status import NOT_ROLLING, workload_status
-from .errors import Conflict, Invalid, NotFound, Refused, RollbackError, UsageError
+from .errors import NotFound, RollbackError, UsageError
 from .evidence import outcome_record_patch
 from .model import DeploymentHistory, Verdict, WorkloadRef
 from .plan import RollbackPlan
@@ -43,9 +42,9 @@ from .service import (
     follow,
     load_deployment,
     optional_read,
-    rollback_event,
 )
-from .service import execute as execute_deployment
+from .service import execute as service_execute
+from .service import get_workload as service_get_workload
 from .service import plan as plan_deployment
 from .status import RolloutStatus
 from .target import TargetSpec, choose_target
@@ -68,11 +67,7 @@ def _check_kind(kind: str) -> None:
 def get_workload(gw: ClusterGateway, kind: str, namespace: str, name: str) -> dict[str, JSON]:
     """GET a Deployment, StatefulSet or DaemonSet."""
     _check_kind(kind)
-    if kind == "StatefulSet":
-        return gw.get_statefulset(namespace, name)
-    if kind == "DaemonSet":
-        return gw.get_daemonset(namespace, name)
-    return gw.get_deployment(namespace, name)
+    return service_get_workload(gw, kind, namespace, name)
 
 
 def load_controller_history(
@@ -162,77 +157,11 @@ def prepare_workload(
                          show_secrets=show_secrets)
 
 
-def _patch(gw: ClusterGateway, plan: RollbackPlan, dry_run: bool) -> dict[str, JSON]:
-    ns, name = plan.ref.namespace, plan.ref.name
-    body = dict(plan.patch[0])
-    if plan.ref.kind == "StatefulSet":
-        return gw.patch_statefulset(ns, name, body, dry_run=dry_run)
-    return gw.patch_daemonset(ns, name, body, dry_run=dry_run)
-
-
 def execute_workload(
     gw: ClusterGateway, plan: RollbackPlan, *, dry_run: bool, now: datetime | None = None
 ) -> RollbackResult:
-    """Apply ``plan`` (server-side dry run when ``dry_run``) and record an Event, whatever the kind.
-
-    For a StatefulSet or DaemonSet: one strategic-merge PATCH whose body carries
-    the resourceVersion precondition; Conflict when the workload changed since
-    the plan (nothing applied). A noop plan sends nothing. A failure to record the
-    Event does not fail the rollback.
-    """
-    if plan.ref.kind == "Deployment":
-        return execute_deployment(gw, plan, dry_run=dry_run, now=now)
-    if plan.refusal is not None:
-        raise Refused(plan.refusal)
-    if plan.noop is not None:
-        return RollbackResult(plan, applied=False, dry_run=dry_run, noop=True, message=plan.noop)
-    try:
-        patched = _patch(gw, plan, dry_run)
-    except (Conflict, Invalid) as exc:
-        actual = _current_resource_version(gw, plan.ref)
-        if actual != plan.resource_version:
-            raise Conflict.changed_since_plan(plan.ref.display, plan.resource_version, actual) from exc
-        raise
-    result_rv = str(dig(patched, "metadata", "resourceVersion") or "") or None
-    if dry_run:
-        return RollbackResult(plan, True, True, False, f"{plan.ref.display} rolled back (server dry run)",
-                              result_rv, deployment=patched)
-    when = now or plan.created_at
-    event_recorded, event_error = True, None
-    try:
-        gw.create_event(plan.ref.namespace, rollback_event(plan, patched, when))
-    except RollbackError as exc:
-        event_recorded, event_error = False, str(exc)
-    _record_left_failure(gw, plan, when)
-    return RollbackResult(plan, applied=True, dry_run=False, noop=False,
-                          message=f"{plan.ref.display} rolled back", resource_version=result_rv,
-                          event_recorded=event_recorded, event_error=event_error, deployment=patched)
-
-
-def _current_resource_version(gw: ClusterGateway, ref: WorkloadRef) -> str | None:
-    try:
-        return str(dig(get_workload(gw, ref.kind, ref.namespace, ref.name), "metadata", "resourceVersion") or "")
-    except RollbackError:
-        return None
-
-
-def _record_left_failure(gw: ClusterGateway, plan: RollbackPlan, now: datetime) -> None:
-    """Record why the revisions we leave failed, while their pods still show it.
-
-    The revision we roll back from, and the one plain kubectl would have picked:
-    a StatefulSet often gets stuck on a crashing revision while a newer fix waits
-    behind it (Kubernetes' "forced rollback"); once its pods are deleted the
-    failure is no longer observable, and the record keeps the next rollback away.
-    """
-    for left in (plan.from_revision, plan.kubectl_would_pick):
-        if left is None or left.health is not Verdict.FAILURE or not left.live_failure:
-            continue
-        with contextlib.suppress(RollbackError):
-            gw.patch_controllerrevision_annotations(
-                plan.ref.namespace, left.replicaset,
-                outcome_record_patch(Verdict.FAILURE, f"rolled back from: {left.health_reason}", now,
-                                     replicaset=left.replicaset),
-            )
+    """Apply ``plan`` whatever the kind: ``service.execute`` handles every kind."""
+    return service_execute(gw, plan, dry_run=dry_run, now=now)
 
 
 def _watch(gw: ClusterGateway, ref: WorkloadRef, rv: str, timeout: int) -> Iterator[tuple[str, dict[str, JSON]]]:
