@@ -105,11 +105,11 @@ class KubeGateway:
 
         paths = ":".join(kubeconfig_files.default_paths(kubeconfig)[0])
         try:
-            merger = KubeConfigMerger(paths)
-            loader = KubeConfigLoader(config_dict=merger.config, config_base_path=None,
-                                      active_context=context)
+            merger = KubeConfigMerger(paths)  # type: ignore[no-untyped-call]
+            loader = KubeConfigLoader(  # type: ignore[no-untyped-call]
+                config_dict=merger.config, config_base_path=None, active_context=context)
             configuration = type.__call__(Configuration)
-            loader.load_and_set(configuration)
+            loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
         except ConfigException as exc:
             raise errors.ConfigError(f"invalid kubeconfig: {exc}") from None
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -333,8 +333,10 @@ class KubeGateway:
 
     def scale_deployment(self, namespace: str, name: str, replicas: int, resource_version: str, *,
                          dry_run: bool) -> dict[str, Any]:
-        patch = [{"op": "test", "path": "/metadata/resourceVersion", "value": resource_version},
-                 {"op": "replace", "path": "/spec/replicas", "value": replicas}]
+        patch: list[dict[str, Any]] = [
+            {"op": "test", "path": "/metadata/resourceVersion", "value": resource_version},
+            {"op": "replace", "path": "/spec/replicas", "value": replicas},
+        ]
         return self.patch_deployment(namespace, name, patch, dry_run=dry_run)
 
     def create_event(self, namespace: str, event: dict[str, Any]) -> None:

@@ -16,7 +16,9 @@ _KEY_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$")
 
 def _split_top(text: str) -> list[str]:
     """Split on commas that are not inside parentheses."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "(":
             depth += 1
@@ -37,6 +39,22 @@ def _check_key(key: str, whole: str) -> str:
     return key
 
 
+def _equals(key: str, value: str) -> Matcher:
+    return lambda labels: key in labels and labels[key] == value
+
+
+def _in(key: str, values: set[str]) -> Matcher:
+    return lambda labels: labels.get(key) in values
+
+
+def _exists(key: str) -> Matcher:
+    return lambda labels: key in labels
+
+
+def _not(matcher: Matcher) -> Matcher:
+    return lambda labels: not matcher(labels)
+
+
 def parse_label_selector(text: str | None) -> Matcher:
     """Parse `a=b,c!=d,e in (f,g),h notin (i),j,!k` into a predicate over a label map."""
     if not text:
@@ -47,25 +65,22 @@ def parse_label_selector(text: str | None) -> Matcher:
         if m:
             key = _check_key(m.group(1), text)
             values = {v.strip() for v in m.group(3).split(",") if v.strip()}
-            if m.group(2) == "in":
-                reqs.append(lambda lb, k=key, vs=values: lb.get(k) in vs)
-            else:
-                reqs.append(lambda lb, k=key, vs=values: lb.get(k) not in vs)
+            reqs.append(_in(key, values) if m.group(2) == "in" else _not(_in(key, values)))
             continue
         if "!=" in part:
             key, value = (s.strip() for s in part.split("!=", 1))
             _check_key(key, text)
-            reqs.append(lambda lb, k=key, v=value: lb.get(k) != v)
+            reqs.append(_not(_equals(key, value)))
         elif "==" in part or "=" in part:
             key, value = (s.strip() for s in re.split("==|=", part, maxsplit=1))
             _check_key(key, text)
-            reqs.append(lambda lb, k=key, v=value: k in lb and lb[k] == v)
+            reqs.append(_equals(key, value))
         elif part.startswith("!"):
             key = _check_key(part[1:].strip(), text)
-            reqs.append(lambda lb, k=key: k not in lb)
+            reqs.append(_not(_exists(key)))
         else:
             key = _check_key(part, text)
-            reqs.append(lambda lb, k=key: k in lb)
+            reqs.append(_exists(key))
     return lambda labels: all(r(labels) for r in reqs)
 
 
@@ -105,6 +120,10 @@ def _field(obj: Mapping[str, Any], path: str) -> str:
     return str(cur)
 
 
+def _field_is(path: str, value: str, *, equal: bool) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda obj: (_field(obj, path) == value) is equal
+
+
 def parse_field_selector(text: str | None) -> Callable[[Mapping[str, Any]], bool]:
     """Parse `metadata.name=x,involvedObject.uid!=y` into a predicate over an object."""
     if not text:
@@ -113,10 +132,10 @@ def parse_field_selector(text: str | None) -> Callable[[Mapping[str, Any]], bool
     for part in _split_top(text):
         if "!=" in part:
             path, value = (x.strip() for x in part.split("!=", 1))
-            reqs.append(lambda o, p=path, v=value: _field(o, p) != v)
+            reqs.append(_field_is(path, value, equal=False))
         elif "=" in part:
             path, value = (x.strip() for x in re.split("==|=", part, maxsplit=1))
-            reqs.append(lambda o, p=path, v=value: _field(o, p) == v)
+            reqs.append(_field_is(path, value, equal=True))
         else:
             raise bad_request(f'invalid selector: \'{text}\'; can\'t understand \'{part}\'')
     return lambda obj: all(r(obj) for r in reqs)

@@ -7,13 +7,14 @@ themselves (read-only for callers) so that listing 10,000 objects costs no copyi
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from .clock import SimClock, rfc3339
 from .errors import ApiError, already_exists, bad_request, conflict, gone, invalid, not_found
@@ -21,6 +22,7 @@ from .resources import BY_KEY, ResourceType, lookup
 from .selectors import parse_field_selector, parse_label_selector
 
 Obj = dict[str, Any]
+T = TypeVar("T")
 Key = tuple[str, str]  # (group, plural)
 
 # (resource type, new object, old object or None, subresource or None).  May mutate the new
@@ -28,9 +30,9 @@ Key = tuple[str, str]  # (group, plural)
 Admission = Callable[[ResourceType, Obj, "Obj | None", "str | None"], None]
 
 
-def clone(obj: Any) -> Any:
+def clone(obj: T) -> T:
     """A deep copy of a JSON-shaped value (faster than copy.deepcopy for API objects)."""
-    return json.loads(json.dumps(obj))
+    return cast(T, json.loads(json.dumps(obj)))
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class WatchEvent:
 
     @property
     def namespace(self) -> str:
-        return self.object.get("metadata", {}).get("namespace", "")
+        return str(self.object.get("metadata", {}).get("namespace", ""))
 
 
 @dataclass
@@ -276,7 +278,7 @@ class Store:
                 return name
 
     # ------------------------------------------------------------------ watch
-    def events_after(self, rv: int, key: Key) -> list[WatchEvent]:
+    def events_after(self, rv: int, key: Key) -> builtins.list[WatchEvent]:
         """Changes to one resource type after `rv`; 410 Expired when the log no longer has them."""
         with self.lock:
             oldest = self._log[0].rv - 1 if self._log else self._rv

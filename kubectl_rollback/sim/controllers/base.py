@@ -83,7 +83,8 @@ def controller_uid(obj: Mapping[str, Any]) -> str | None:
     """The uid of the object's controller (the ownerReference with `controller: true`)."""
     for ref in obj["metadata"].get("ownerReferences") or ():
         if ref.get("controller"):
-            return ref.get("uid")
+            uid = ref.get("uid")
+            return str(uid) if uid else None
     return None
 
 

@@ -74,13 +74,14 @@ def status_count(obj: Obj | None, field: str) -> int:
     return int((obj.get("status") or {}).get(field) or 0)
 
 
-def annotations(obj: Obj) -> dict[str, str]:
-    return obj["metadata"].get("annotations") or {}
+def annotations_of(obj: Obj) -> dict[str, str]:
+    found: dict[str, str] = obj["metadata"].get("annotations") or {}
+    return found
 
 
 def revision_of(rs: Obj) -> int | None:
     """The ReplicaSet's revision number (missing = 0, unparsable = None)."""
-    text = annotations(rs).get(REVISION)
+    text = annotations_of(rs).get(REVISION)
     if text is None:
         return 0
     try:
@@ -125,6 +126,7 @@ def has_progress_deadline(d: Obj) -> bool:
 
 
 def get_condition(status: dict[str, Any], type_: str) -> dict[str, Any] | None:
+    cond: dict[str, Any]
     for cond in status.get("conditions") or ():
         if cond.get("type") == type_:
             return cond
@@ -182,7 +184,7 @@ def round_half_away(value: float) -> int:
 def copy_annotations_to_rs(d: Obj, rs_annotations: dict[str, str]) -> bool:
     """Copy the Deployment's annotations (except the skipped ones); adds or overwrites only."""
     changed = False
-    for key, value in annotations(d).items():
+    for key, value in annotations_of(d).items():
         if key in ANNOTATIONS_NOT_COPIED or rs_annotations.get(key) == value:
             continue
         rs_annotations[key] = value
@@ -366,14 +368,14 @@ class _Rollout:
         d = self.d
         new_revision = max_revision(old) + 1
         if existing is not None:
-            rs_annotations = dict(annotations(existing))
+            rs_annotations = dict(annotations_of(existing))
             changed = self.set_new_rs_annotations(rs_annotations, new_revision, exists=True)
             min_ready = int(d["spec"].get("minReadySeconds") or 0)
             if changed or int(existing["spec"].get("minReadySeconds") or 0) != min_ready:
                 return self.write_rs(existing, None, rs_annotations, min_ready)
             status = self.status_copy()
-            revision = annotations(existing).get(REVISION, "")
-            needs_update = annotations(d).get(REVISION) != revision
+            revision = annotations_of(existing).get(REVISION, "")
+            needs_update = annotations_of(d).get(REVISION) != revision
             if has_progress_deadline(d) and get_condition(status, "Progressing") is None:
                 set_condition(status, new_condition(
                     "Progressing", "True", FOUND_NEW_RS,
@@ -437,7 +439,7 @@ class _Rollout:
                 self.cluster, d, "ScalingReplicaSet",
                 f"Scaled up replica set {created['metadata']['name']} to {replicas}")
         status = self.status_copy()
-        needs_update = annotations(d).get(REVISION) != str(new_revision)
+        needs_update = annotations_of(d).get(REVISION) != str(new_revision)
         if not already_exists and has_progress_deadline(d):
             set_condition(status, new_condition(
                 "Progressing", "True", NEW_RS_CREATED,
@@ -472,7 +474,7 @@ class _Rollout:
         """`scaleReplicaSet`: new size and desired/max-replicas annotations, one event."""
         rs = self.rss[rs["metadata"]["name"]]
         old_scale = spec_replicas(rs)
-        rs_annotations = dict(annotations(rs))
+        rs_annotations = dict(annotations_of(rs))
         annotations_changed = self.set_replicas_annotations(rs_annotations)
         if old_scale == new_scale and not annotations_changed:
             return False
@@ -490,7 +492,7 @@ class _Rollout:
             rs = self.rss[rs["metadata"]["name"]]
             if spec_replicas(rs) == 0:
                 continue
-            desired = annotations(rs).get(DESIRED_REPLICAS)
+            desired = annotations_of(rs).get(DESIRED_REPLICAS)
             if desired is None:
                 continue
             try:
@@ -560,7 +562,7 @@ class _Rollout:
 
     def is_saturated(self, rs: Obj) -> bool:
         replicas = spec_replicas(self.d)
-        return (annotations(rs).get(DESIRED_REPLICAS) == str(replicas)
+        return (annotations_of(rs).get(DESIRED_REPLICAS) == str(replicas)
                 and spec_replicas(rs) == replicas
                 and status_count(rs, "availableReplicas") == replicas)
 
@@ -574,7 +576,7 @@ class _Rollout:
         else:
             total = spec_replicas(d) + max_surge(d)
             try:
-                annotated = int(annotations(rs)[MAX_REPLICAS])
+                annotated = int(annotations_of(rs)[MAX_REPLICAS])
             except (KeyError, ValueError):
                 annotated = status_count(d, "replicas")
             fraction = (round_half_away(spec_replicas(rs) * total / annotated) - spec_replicas(rs)

@@ -24,7 +24,8 @@ def revision_data(template: Obj) -> Obj:
     metadata = {"creationTimestamp": None, **(template.get("metadata") or {})}
     patch = {"spec": {"template": {**template, "metadata": metadata, "$patch": "replace"}}}
     # Round-trip through compact sorted JSON, as the real controller stores raw bytes.
-    return json.loads(json.dumps(patch, sort_keys=True, separators=(",", ":")))
+    data: dict[str, Any] = json.loads(json.dumps(patch, sort_keys=True, separators=(",", ":")))
+    return data
 
 
 def revision_template(revision: Obj) -> Obj:

@@ -220,9 +220,9 @@ class Kubelet:
     @staticmethod
     def _condition(old: Obj, type_: str, status: str, at: str, not_ready: list[str] | None = None) -> Obj:
         """A pod condition; its lastTransitionTime stays put while its status does not change."""
-        for cond in old.get("conditions") or ():
-            if cond.get("type") == type_ and cond.get("status") == status:
-                at = cond.get("lastTransitionTime", at)
+        for existing in old.get("conditions") or ():
+            if existing.get("type") == type_ and existing.get("status") == status:
+                at = existing.get("lastTransitionTime", at)
         cond: Obj = {"type": type_, "status": status, "lastProbeTime": None, "lastTransitionTime": at}
         if status == "False" and not_ready:
             cond["reason"] = "ContainersNotReady"
