@@ -37,9 +37,15 @@ def test_typed_crud_and_patches(api_client: Any) -> None:
         apps.replace_namespaced_deployment("web", "default", read)
     assert (stale.value.status, stale.value.reason) == (409, "Conflict")
     assert json.loads(stale.value.body)["reason"] == "Conflict"
-    fresh = apps.read_namespaced_deployment("web", "default")
-    fresh.spec.replicas = 4
-    assert apps.replace_namespaced_deployment("web", "default", fresh).spec.replicas == 4
+    for _ in range(10):  # read-modify-write, retried on conflict as clients do: the controllers write too
+        fresh = apps.read_namespaced_deployment("web", "default")
+        fresh.spec.replicas = 4
+        try:
+            replaced = apps.replace_namespaced_deployment("web", "default", fresh)
+            break
+        except ApiException as exc:
+            assert exc.status == 409
+    assert replaced.spec.replicas == 4
     status = apps.delete_namespaced_deployment("web", "default", propagation_policy="Foreground")
     assert status["status"] == "Success"  # delete_* returns the raw Status
     assert core.list_namespace().items[0].metadata.name == "default"
