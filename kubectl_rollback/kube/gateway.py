@@ -200,13 +200,33 @@ class KubeGateway:
                 return items
 
     # ---------------------------------------------------------- ClusterGateway
-    def get_deployment(self, namespace: str, name: str) -> dict[str, Any]:
+    def _get(self, group: str, plural: str, namespace: str, name: str) -> dict[str, Any]:
+        """GET one object; a 404 says whether the object or its namespace is missing."""
         try:
-            obj: dict[str, Any] = self._read(_api_path("apps", "v1", "deployments", namespace, name))
+            obj: dict[str, Any] = self._read(_api_path(group, "v1", plural, namespace, name))
         except errors.NotFound:
-            self._raise_namespace_or(namespace, f'deployments.apps "{name}" not found')
+            qualified = f"{plural}.{group}" if group else plural
+            self._raise_namespace_or(namespace, f'{qualified} "{name}" not found')
             raise
         return obj
+
+    def _patch(self, group: str, plural: str, namespace: str, name: str, body: Any, content_type: str,
+               *, dry_run: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = self._send(
+            "PATCH", _api_path(group, "v1", plural, namespace, name),
+            query={"dryRun": "All" if dry_run else None, "fieldManager": USER_AGENT},
+            body=body, content_type=content_type,
+        )
+        return out
+
+    def _watch_one(self, plural: str, namespace: str, name: str, resource_version: str,
+                   timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Events for one apps/v1 object after `resource_version`, as (type, object)."""
+        return self.watch("apps", "v1", plural, namespace, resource_version,
+                          timeout_seconds, field_selector=f"metadata.name={name}")
+
+    def get_deployment(self, namespace: str, name: str) -> dict[str, Any]:
+        return self._get("apps", "deployments", namespace, name)
 
     def _raise_namespace_or(self, namespace: str, message: str) -> None:
         try:
@@ -240,96 +260,54 @@ class KubeGateway:
 
     def patch_deployment(self, namespace: str, name: str, json_patch: list[dict[str, Any]], *,
                          dry_run: bool) -> dict[str, Any]:
-        out: dict[str, Any] = self._send(
-            "PATCH", _api_path("apps", "v1", "deployments", namespace, name),
-            query={"dryRun": "All" if dry_run else None, "fieldManager": USER_AGENT},
-            body=json_patch, content_type=JSON_PATCH,
-        )
-        return out
+        return self._patch("apps", "deployments", namespace, name, json_patch, JSON_PATCH, dry_run=dry_run)
 
     def patch_replicaset_annotations(self, namespace: str, name: str,
                                      merge_patch: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = self._send(
-            "PATCH", _api_path("apps", "v1", "replicasets", namespace, name),
-            query={"fieldManager": USER_AGENT}, body=merge_patch, content_type=MERGE_PATCH,
-        )
-        return out
+        return self._patch("apps", "replicasets", namespace, name, merge_patch, MERGE_PATCH)
 
     # ------------------------------------- StatefulSets, DaemonSets, ControllerRevisions
     def get_statefulset(self, namespace: str, name: str) -> dict[str, Any]:
-        return self._get_apps("statefulsets", namespace, name)
+        return self._get("apps", "statefulsets", namespace, name)
 
     def get_daemonset(self, namespace: str, name: str) -> dict[str, Any]:
-        return self._get_apps("daemonsets", namespace, name)
-
-    def _get_apps(self, plural: str, namespace: str, name: str) -> dict[str, Any]:
-        try:
-            obj: dict[str, Any] = self._read(_api_path("apps", "v1", plural, namespace, name))
-        except errors.NotFound:
-            self._raise_namespace_or(namespace, f'{plural}.apps "{name}" not found')
-            raise
-        return obj
+        return self._get("apps", "daemonsets", namespace, name)
 
     def list_controllerrevisions(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
         return self._list("apps", "v1", "controllerrevisions", namespace, label_selector)
 
     def patch_statefulset(self, namespace: str, name: str, strategic_patch: dict[str, Any], *,
                           dry_run: bool) -> dict[str, Any]:
-        return self._strategic_patch("statefulsets", namespace, name, strategic_patch, dry_run)
+        return self._patch("apps", "statefulsets", namespace, name, strategic_patch, STRATEGIC_MERGE_PATCH,
+                           dry_run=dry_run)
 
     def patch_daemonset(self, namespace: str, name: str, strategic_patch: dict[str, Any], *,
                         dry_run: bool) -> dict[str, Any]:
-        return self._strategic_patch("daemonsets", namespace, name, strategic_patch, dry_run)
-
-    def _strategic_patch(self, plural: str, namespace: str, name: str, body: dict[str, Any],
-                         dry_run: bool) -> dict[str, Any]:
-        out: dict[str, Any] = self._send(
-            "PATCH", _api_path("apps", "v1", plural, namespace, name),
-            query={"dryRun": "All" if dry_run else None, "fieldManager": USER_AGENT},
-            body=body, content_type=STRATEGIC_MERGE_PATCH,
-        )
-        return out
+        return self._patch("apps", "daemonsets", namespace, name, strategic_patch, STRATEGIC_MERGE_PATCH,
+                           dry_run=dry_run)
 
     def patch_controllerrevision_annotations(self, namespace: str, name: str,
                                              merge_patch: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = self._send(
-            "PATCH", _api_path("apps", "v1", "controllerrevisions", namespace, name),
-            query={"fieldManager": USER_AGENT}, body=merge_patch, content_type=MERGE_PATCH,
-        )
-        return out
+        return self._patch("apps", "controllerrevisions", namespace, name, merge_patch, MERGE_PATCH)
 
     def watch_statefulset(self, namespace: str, name: str, resource_version: str,
                           timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Events for one StatefulSet after `resource_version`, as (type, object)."""
-        return self.watch("apps", "v1", "statefulsets", namespace, resource_version,
-                          timeout_seconds, field_selector=f"metadata.name={name}")
+        return self._watch_one("statefulsets", namespace, name, resource_version, timeout_seconds)
 
     def watch_daemonset(self, namespace: str, name: str, resource_version: str,
                         timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Events for one DaemonSet after `resource_version`, as (type, object)."""
-        return self.watch("apps", "v1", "daemonsets", namespace, resource_version,
-                          timeout_seconds, field_selector=f"metadata.name={name}")
+        return self._watch_one("daemonsets", namespace, name, resource_version, timeout_seconds)
 
     # ------------------------------------------------------ blue/green (Services)
     def get_service(self, namespace: str, name: str) -> dict[str, Any]:
-        try:
-            obj: dict[str, Any] = self._read(_api_path("", "v1", "services", namespace, name))
-        except errors.NotFound:
-            self._raise_namespace_or(namespace, f'services "{name}" not found')
-            raise
-        return obj
+        return self._get("", "services", namespace, name)
 
     def list_services(self, namespace: str) -> list[dict[str, Any]]:
         return self._list("", "v1", "services", namespace)
 
     def patch_service(self, namespace: str, name: str, json_patch: list[dict[str, Any]], *,
                       dry_run: bool) -> dict[str, Any]:
-        out: dict[str, Any] = self._send(
-            "PATCH", _api_path("", "v1", "services", namespace, name),
-            query={"dryRun": "All" if dry_run else None, "fieldManager": USER_AGENT},
-            body=json_patch, content_type=JSON_PATCH,
-        )
-        return out
+        return self._patch("", "services", namespace, name, json_patch, JSON_PATCH, dry_run=dry_run)
 
     def scale_deployment(self, namespace: str, name: str, replicas: int, resource_version: str, *,
                          dry_run: bool) -> dict[str, Any]:
@@ -344,9 +322,7 @@ class KubeGateway:
 
     def watch_deployment(self, namespace: str, name: str, resource_version: str,
                          timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Events for one Deployment after `resource_version`, as (type, object)."""
-        return self.watch("apps", "v1", "deployments", namespace, resource_version,
-                          timeout_seconds, field_selector=f"metadata.name={name}")
+        return self._watch_one("deployments", namespace, name, resource_version, timeout_seconds)
 
     def whoami(self) -> str | None:
         """The user as the kubeconfig names it (SelfSubjectReview needs newer clusters)."""
