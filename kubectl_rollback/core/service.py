@@ -78,7 +78,11 @@ __all__ = [
     "plan",
     "prepare",
     "rollback_event",
+    "get_workload",
+    "optional_read",
     "rollout_complete",
+    "watch_rollout",
+    "workload_event",
 ]
 
 EVENT_COMPONENT = "kubectl-rollback"
@@ -417,49 +421,72 @@ def follow(
 
         return follow_workload(gw, ref, timeout_seconds=timeout_seconds, now_fn=now_fn,
                                on_status=on_status, record=record)
-    deadline = now_fn() + timedelta(seconds=timeout_seconds)
-    last: list[str] = []
-
-    def observe(obj: Mapping[str, JSON]) -> RolloutStatus:
-        status = rollout_status(obj, expect_replicaset=expect_replicaset)
-        if not last or last[-1] != status.message:
-            last.append(status.message)
-            on_status(status)
-        return status
-
-    deployment = gw.get_deployment(ref.namespace, ref.name)
-    status = observe(deployment)
-    while not (status.done or status.failed):
-        remaining = (deadline - now_fn()).total_seconds()
-        if remaining <= 0:
-            return RolloutOutcome(Verdict.UNKNOWN, status, True, None, False)
-        rv = str(dig(deployment, "metadata", "resourceVersion") or "")
-        events: Iterator[tuple[str, dict[str, JSON]]] = gw.watch_deployment(
-            ref.namespace, ref.name, rv, max(1, math.ceil(remaining))
-        )
-        resync = True
-        for kind, obj in events:
-            if kind == "ERROR":
-                break  # e.g. 410 Expired: start again from a fresh GET
-            if kind == "DELETED":
-                raise NotFound(f"{ref.display} was deleted while waiting for the rollout")
-            if kind == "BOOKMARK":
-                continue
-            if name_of(obj) != ref.name:
-                continue
-            deployment = obj
-            status = observe(obj)
-            if status.done or status.failed or now_fn() >= deadline:
-                resync = False
-                break
-        if resync and not (status.done or status.failed):
-            deployment = gw.get_deployment(ref.namespace, ref.name)
-            status = observe(deployment)
+    status, deployment, timed_out = watch_rollout(
+        ref,
+        get=lambda: gw.get_deployment(ref.namespace, ref.name),
+        watch=lambda rv, seconds: gw.watch_deployment(ref.namespace, ref.name, rv, seconds),
+        status_of=lambda obj: rollout_status(obj, expect_replicaset=expect_replicaset),
+        timeout_seconds=timeout_seconds, now_fn=now_fn, on_status=on_status,
+    )
+    if timed_out:
+        return RolloutOutcome(Verdict.UNKNOWN, status, True, None, False)
     verdict = Verdict.SUCCESS if status.done else Verdict.FAILURE
     replicaset, written = (None, False)
     if record:
         replicaset, written = _record_outcome(gw, ref, deployment, status, verdict, now_fn())
     return RolloutOutcome(verdict, status, False, replicaset, written)
+
+
+def watch_rollout(
+    ref: WorkloadRef,
+    *,
+    get: Callable[[], dict[str, JSON]],
+    watch: Callable[[str, int], Iterator[tuple[str, dict[str, JSON]]]],
+    status_of: Callable[[Mapping[str, JSON]], RolloutStatus],
+    timeout_seconds: int,
+    now_fn: Callable[[], datetime],
+    on_status: Callable[[RolloutStatus], None],
+) -> tuple[RolloutStatus, Mapping[str, JSON], bool]:
+    """GET, then watch from its resourceVersion until done, failed or the deadline (any kind).
+
+    Returns the last status, the last object seen and whether the deadline
+    passed. ``on_status`` gets each new status line once. A watch that ends
+    (timeout, 410 Expired) is resumed from a fresh GET.
+    """
+    deadline = now_fn() + timedelta(seconds=timeout_seconds)
+    last: list[str] = []
+
+    def observe(obj: Mapping[str, JSON]) -> RolloutStatus:
+        status = status_of(obj)
+        if not last or last[-1] != status.message:
+            last.append(status.message)
+            on_status(status)
+        return status
+
+    current: Mapping[str, JSON] = get()
+    status = observe(current)
+    while not (status.done or status.failed):
+        remaining = (deadline - now_fn()).total_seconds()
+        if remaining <= 0:
+            return status, current, True
+        rv = str(dig(current, "metadata", "resourceVersion") or "")
+        resync = True
+        for kind, obj in watch(rv, max(1, math.ceil(remaining))):
+            if kind == "ERROR":
+                break  # e.g. 410 Expired: start again from a fresh GET
+            if kind == "DELETED":
+                raise NotFound(f"{ref.display} was deleted while waiting for the rollout")
+            if kind == "BOOKMARK" or name_of(obj) != ref.name:
+                continue
+            current = obj
+            status = observe(obj)
+            if status.done or status.failed or now_fn() >= deadline:
+                resync = False
+                break
+        if resync and not (status.done or status.failed):
+            current = get()
+            status = observe(current)
+    return status, current, False
 
 
 def _record_outcome(

@@ -14,9 +14,8 @@ StatefulSet.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from .api_objects import as_dict, dig, label_selector_string, name_of, template_references
@@ -29,7 +28,7 @@ from .controller_history import (
 )
 from .controller_plan import plan_controller_rollback
 from .controller_status import NOT_ROLLING, workload_status
-from .errors import NotFound, RollbackError, UsageError
+from .errors import RollbackError, UsageError
 from .evidence import outcome_record_patch
 from .model import DeploymentHistory, Verdict, WorkloadRef
 from .plan import RollbackPlan
@@ -42,6 +41,7 @@ from .service import (
     follow,
     load_deployment,
     optional_read,
+    watch_rollout,
 )
 from .service import execute as service_execute
 from .service import get_workload as service_get_workload
@@ -192,41 +192,17 @@ def follow_workload(
         return follow(gw, ref, timeout_seconds=timeout_seconds, now_fn=now_fn, on_status=on_status,
                       expect_replicaset=expect_replicaset, record=record)
     _check_kind(ref.kind)
-    deadline = now_fn() + timedelta(seconds=timeout_seconds)
-    last: list[str] = []
-
-    def observe(obj: Mapping[str, JSON]) -> RolloutStatus:
-        status = workload_status(ref.kind, obj)
-        if not last or last[-1] != status.message:
-            last.append(status.message)
-            on_status(status)
-        return status
-
-    workload = get_workload(gw, ref.kind, ref.namespace, ref.name)
-    status = observe(workload)
+    status, workload, timed_out = watch_rollout(
+        ref,
+        get=lambda: get_workload(gw, ref.kind, ref.namespace, ref.name),
+        watch=lambda rv, seconds: _watch(gw, ref, rv, seconds),
+        status_of=lambda obj: workload_status(ref.kind, obj),
+        timeout_seconds=timeout_seconds, now_fn=now_fn, on_status=on_status,
+    )
+    if timed_out:
+        return RolloutOutcome(Verdict.UNKNOWN, status, True, None, False)
     if status.failed and status.message == NOT_ROLLING:
         return RolloutOutcome(Verdict.UNKNOWN, status, False, None, False)
-    while not (status.done or status.failed):
-        remaining = (deadline - now_fn()).total_seconds()
-        if remaining <= 0:
-            return RolloutOutcome(Verdict.UNKNOWN, status, True, None, False)
-        rv = str(dig(workload, "metadata", "resourceVersion") or "")
-        resync = True
-        for kind, obj in _watch(gw, ref, rv, max(1, math.ceil(remaining))):
-            if kind == "ERROR":
-                break
-            if kind == "DELETED":
-                raise NotFound(f"{ref.display} was deleted while waiting for the rollout")
-            if kind == "BOOKMARK" or name_of(obj) != ref.name:
-                continue
-            workload = obj
-            status = observe(obj)
-            if status.done or status.failed or now_fn() >= deadline:
-                resync = False
-                break
-        if resync and not (status.done or status.failed):
-            workload = get_workload(gw, ref.kind, ref.namespace, ref.name)
-            status = observe(workload)
     verdict = Verdict.SUCCESS if status.done else Verdict.FAILURE
     revision, written = (None, False)
     if record:
