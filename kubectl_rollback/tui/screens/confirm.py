@@ -61,7 +61,28 @@ def plan_summary(plan: RollbackPlan) -> Group:
     return Group(*_hanging(lines))
 
 
-class ConfirmRollback(ModalScreen[bool]):
+class _ConfirmDialog(ModalScreen[bool]):
+    """A dialog that defaults to No: focus starts on the No button; Yes needs a deliberate key."""
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+
+class ConfirmRollback(_ConfirmDialog):
     """Yes only by ``y`` or by typing the workload's name; Enter on the default button is No."""
 
     BINDINGS = [
@@ -86,22 +107,6 @@ class ConfirmRollback(ModalScreen[bool]):
                 yield Button("No, keep it", id="no", variant="primary")
                 yield Button("Roll back", id="yes", variant="error")
 
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#no")
-    def _no(self) -> None:
-        self.dismiss(False)
 
     @on(Input.Submitted, "#confirm-name")
     def _typed(self, event: Input.Submitted) -> None:
@@ -132,7 +137,7 @@ def switch_summary(plan: Any) -> Group:
     return Group(*_hanging(lines))
 
 
-class ConfirmSwitch(ModalScreen[bool]):
+class ConfirmSwitch(_ConfirmDialog):
     """The blue/green rapid rollback's confirmation: ``y`` switches, anything else keeps traffic where it is."""
 
     BINDINGS = [
@@ -155,19 +160,3 @@ class ConfirmSwitch(ModalScreen[bool]):
                 yield Button("No, keep it", id="no", variant="primary")
                 yield Button("Switch", id="yes", variant="error")
 
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
-
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#no")
-    def _no(self) -> None:
-        self.dismiss(False)
