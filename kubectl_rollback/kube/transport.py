@@ -105,6 +105,20 @@ class _DirectStream:
         self._conn.close()
 
 
+class _TLSConnection(http.client.HTTPSConnection):
+    """HTTPS whose certificate is checked against `server_name` (kubeconfig `tls-server-name`)."""
+
+    def __init__(self, host: str, port: int, *, timeout: float | None, context: ssl.SSLContext | None,
+                 server_name: str | None) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._server_name = server_name or host
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        assert self._context is not None  # type: ignore[attr-defined]
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name)  # type: ignore[attr-defined]
+
+
 class DirectTransport:
     """Keep-alive HTTP(S) to one API server with static credentials (thread-safe)."""
 
@@ -124,39 +138,53 @@ class DirectTransport:
         self._ssl = self._ssl_context(access) if self._https else None
         self._server_hostname = access.tls_server_name
         self._local = threading.local()
-        self._temp_files: list[str] = []
 
     def _ssl_context(self, access: ClusterAccess) -> ssl.SSLContext:
-        ctx = ssl.create_default_context(cafile=access.ca_file,
-                                         cadata=access.ca_data.decode() if access.ca_data else None)
+        try:
+            ctx = ssl.create_default_context(
+                cafile=access.ca_file, cadata=access.ca_data.decode() if access.ca_data else None)
+        except (OSError, ssl.SSLError, UnicodeDecodeError) as exc:
+            what = access.ca_file or "certificate-authority-data"
+            raise errors.ConfigError(
+                f"unable to load root certificates from {what}: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
         if access.insecure:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
-        cert = access.cert_file or self._temp(access.cert_data)
-        key = access.key_file or self._temp(access.key_data)
-        if cert:
-            try:
-                ctx.load_cert_chain(cert, key)
-            except (OSError, ssl.SSLError) as exc:
-                raise errors.ConfigError(f"cannot load the client certificate of the kubeconfig: {exc}") from None
+        if not (access.cert_file or access.cert_data):
+            return ctx
+        # ssl loads client certificates only from files: inline data goes through private
+        # temporary files that are removed as soon as the context holds the key.
+        temps: list[str] = []
+        try:
+            cert = access.cert_file or self._temp(access.cert_data, temps)
+            key = access.key_file or self._temp(access.key_data, temps)
+            ctx.load_cert_chain(cert, key)  # type: ignore[arg-type]
+        except (OSError, ssl.SSLError) as exc:
+            raise errors.ConfigError(
+                f"cannot load the client certificate of the kubeconfig: {getattr(exc, 'strerror', None) or exc}"
+            ) from None
+        finally:
+            for path in temps:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
         return ctx
 
-    def _temp(self, data: bytes | None) -> str | None:
-        # ssl can only load client certificates from files; keep them private and short-lived.
+    @staticmethod
+    def _temp(data: bytes | None, temps: list[str]) -> str | None:
         if not data:
             return None
         fd, path = tempfile.mkstemp(prefix="kubectl-rollback-", suffix=".pem")
+        temps.append(path)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        self._temp_files.append(path)
         return path
 
     def _connect(self, timeout: float | None) -> http.client.HTTPConnection:
         if self._https:
-            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                self._host, self._port, timeout=timeout, context=self._ssl)
-            if self._server_hostname:
-                conn._server_hostname = self._server_hostname  # type: ignore[attr-defined]
+            conn: http.client.HTTPConnection = _TLSConnection(
+                self._host, self._port, timeout=timeout, context=self._ssl,
+                server_name=self._server_hostname)
         else:
             conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
         try:
@@ -213,10 +241,6 @@ class DirectTransport:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
-        for path in self._temp_files:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-        self._temp_files.clear()
 
 
 class _ClientStream:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, invalid
+from .quantity import canonicalize_map
 from .resources import ResourceType
 from .selectors import match_selector
 
@@ -54,6 +55,9 @@ def _default_container(container: Obj) -> None:
         container["imagePullPolicy"] = default_image_pull_policy(str(container["image"]))
     if container.get("resources") is None:
         container["resources"] = {}
+    elif isinstance(container["resources"], dict):
+        for key in ("requests", "limits"):
+            canonicalize_map(container["resources"].get(key))
     for port in container.get("ports") or ():
         if isinstance(port, dict):
             port.setdefault("protocol", "TCP")
@@ -68,10 +72,17 @@ def default_pod_spec(spec: Obj) -> None:
         spec["securityContext"] = {}
     if spec.get("terminationGracePeriodSeconds") is None:
         spec["terminationGracePeriodSeconds"] = 30
-    for field in ("containers", "initContainers"):
+    for field in ("containers", "initContainers", "ephemeralContainers"):
         for container in spec.get(field) or ():
             if isinstance(container, dict):
                 _default_container(container)
+    canonicalize_map(spec.get("overhead"))
+    for volume in spec.get("volumes") or ():
+        empty_dir = volume.get("emptyDir") if isinstance(volume, dict) else None
+        if isinstance(empty_dir, dict) and "sizeLimit" in empty_dir:
+            holder = {"sizeLimit": empty_dir["sizeLimit"]}
+            canonicalize_map(holder)
+            empty_dir["sizeLimit"] = holder["sizeLimit"]
 
 
 def default_pod_template(template: Obj) -> None:
@@ -114,6 +125,12 @@ def _default_workload(kind: str, spec: Obj) -> None:
         if strategy["type"] == "RollingUpdate" and not isinstance(strategy.get("rollingUpdate"), dict):
             strategy["rollingUpdate"] = {"partition": 0}
         spec.setdefault("podManagementPolicy", "OrderedReady")
+        for claim in spec.get("volumeClaimTemplates") or ():
+            claim_spec = claim.get("spec") if isinstance(claim, dict) else None
+            resources = claim_spec.get("resources") if isinstance(claim_spec, dict) else None
+            if isinstance(resources, dict):
+                for key in ("requests", "limits"):
+                    canonicalize_map(resources.get(key))
         if spec.get("revisionHistoryLimit") is None:
             spec["revisionHistoryLimit"] = 10
         if spec.get("persistentVolumeClaimRetentionPolicy") is None:
