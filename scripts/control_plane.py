@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -139,10 +138,8 @@ def _run_go(args: Sequence[str], cwd: Path, what: str) -> None:
     )
     assert proc.stdout is not None
     tail: list[str] = []
-    count = 0
-    for line in proc.stdout:
-        tail = (tail + [line.rstrip()])[-30:]
-        count += 1
+    for count, line in enumerate(proc.stdout, start=1):
+        tail = [*tail, line.rstrip()][-30:]
         if count % 100 == 0:
             say(f"{what}: {count} packages, {time.monotonic() - started:.0f}s")
     if proc.wait() != 0:
@@ -424,16 +421,15 @@ class ControlPlane:
                 for p in self.processes if p.popen.poll() is not None]
 
     def stop(self) -> None:
+        """Stop every process, newest first, each before the next (the API server needs etcd to stop cleanly)."""
         for p in reversed(self.processes):
             if p.popen.poll() is None:
                 p.popen.terminate()
-        deadline = time.monotonic() + 15
-        for p in reversed(self.processes):
-            try:
-                p.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.popen.kill()
-                p.popen.wait(timeout=5)
+                try:
+                    p.popen.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.popen.kill()
+                    p.popen.wait(timeout=5)
         self.processes.clear()
 
 

@@ -6,8 +6,10 @@ KUBECONFIG lists (first definition of a name wins, first non-empty current-conte
 relative paths against the file that names them, tokens, token files, client certificates,
 certificate authorities, `insecure-skip-tls-verify`, `tls-server-name` and basic auth.
 
-Anything else a kubeconfig can ask for (exec credential plugins, auth-provider, proxy-url)
-returns None from `resolve`, and the gateway uses the kubernetes client's loader instead.
+Exec credential plugins run here too (`client.authentication.k8s.io` v1 and v1beta1, as
+client-go runs them, but with a time limit: a plugin that hangs ends as one line, not a hang).
+What else a kubeconfig can ask for (auth-provider, proxy-url) returns None from `resolve`,
+and the gateway uses the kubernetes client's loader instead.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 
 from ..core import errors
 
-_UNSUPPORTED_USER_KEYS = ("exec", "auth-provider")
+_UNSUPPORTED_USER_KEYS = ("auth-provider",)
+EXEC_TIMEOUT_ENV = "KUBECTL_ROLLBACK_EXEC_TIMEOUT"
+"""Seconds an exec credential plugin may take (default 30)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,9 @@ def resolve(kubeconfig: str | None, context: str | None) -> ClusterAccess | None
         raise errors.ConfigError(f'cluster "{cluster_name}" of context "{name}" is not defined in the kubeconfig')
     cluster_file, cluster = clusters[cluster_name]
     users = _named(docs, "users", "user")
+    if user_name and str(user_name) not in users:
+        # kubectl would go on without credentials (and prompt for a password): say what is wrong.
+        raise errors.ConfigError(f'user "{user_name}" of context "{name}" is not defined in the kubeconfig')
     user_file, user = users.get(str(user_name), (cluster_file, {})) if user_name else (cluster_file, {})
     if cluster.get("proxy-url") or any(user.get(k) for k in _UNSUPPORTED_USER_KEYS):
         return None
@@ -142,6 +149,10 @@ def resolve(kubeconfig: str | None, context: str | None) -> ClusterAccess | None
     if not server:
         raise errors.ConfigError(f'cluster "{cluster_name}" has no server in the kubeconfig')
     token = user.get("token")
+    exec_creds: dict[str, Any] = {}
+    if isinstance(user.get("exec"), dict):
+        exec_creds = _run_exec_plugin(user["exec"], user_file, server, cluster)
+        token = exec_creds.get("token") or token
     if not token and user.get("tokenFile"):
         token_path = _relative(user_file, user["tokenFile"])
         try:
@@ -158,10 +169,87 @@ def resolve(kubeconfig: str | None, context: str | None) -> ClusterAccess | None
         password=str(user["password"]) if user.get("password") else None,
         ca_file=_relative(cluster_file, cluster.get("certificate-authority")),
         ca_data=_b64(cluster.get("certificate-authority-data")),
-        cert_file=_relative(user_file, user.get("client-certificate")),
-        cert_data=_b64(user.get("client-certificate-data")),
-        key_file=_relative(user_file, user.get("client-key")),
-        key_data=_b64(user.get("client-key-data")),
-        insecure=bool(cluster.get("insecure-skip-tls-verify")),
+        cert_file=None if exec_creds.get("clientCertificateData") else _relative(user_file, user.get("client-certificate")),
+        cert_data=(exec_creds["clientCertificateData"].encode() if exec_creds.get("clientCertificateData")
+                   else _b64(user.get("client-certificate-data"))),
+        key_file=None if exec_creds.get("clientKeyData") else _relative(user_file, user.get("client-key")),
+        key_data=(exec_creds["clientKeyData"].encode() if exec_creds.get("clientKeyData")
+                  else _b64(user.get("client-key-data"))),
+        insecure=_insecure(cluster.get("insecure-skip-tls-verify"), cluster_name),
         tls_server_name=str(cluster["tls-server-name"]) if cluster.get("tls-server-name") else None,
     )
+
+
+def _insecure(value: Any, cluster_name: Any) -> bool:
+    """`insecure-skip-tls-verify` is a YAML boolean; kubectl refuses anything else (even "false")."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    raise errors.ConfigError(
+        f'invalid kubeconfig: cluster "{cluster_name}": insecure-skip-tls-verify must be true or false, '
+        f"not {value!r} (a string)")
+
+
+def _run_exec_plugin(spec: dict[str, Any], user_file: Path, server: str, cluster: dict[str, Any]) -> dict[str, Any]:
+    """Run an exec credential plugin as client-go does; its ExecCredential status (token or cert)."""
+    import json
+    import shutil
+    import subprocess
+
+    command = str(spec.get("command") or "")
+    if not command:
+        raise errors.ConfigError("invalid kubeconfig: exec plugin has no command")
+    if os.sep in command and not os.path.isabs(command):
+        command = str(user_file.parent / command)  # relative to the kubeconfig, as client-go does
+    api_version = str(spec.get("apiVersion") or "client.authentication.k8s.io/v1")
+    if shutil.which(command) is None:
+        hint = " ".join(str(spec.get("installHint") or "").split())
+        # client-go's words: a path that is not there, or a name not on PATH.
+        what = (f"fork/exec {command}: no such file or directory" if os.sep in command
+                else f"executable {command} not found")
+        raise errors.ConfigError(f"getting credentials: exec: {what}" + (f" ({hint})" if hint else ""))
+    env = dict(os.environ)
+    for item in spec.get("env") or []:
+        if isinstance(item, dict) and item.get("name"):
+            env[str(item["name"])] = str(item.get("value", ""))
+    exec_info: dict[str, Any] = {"apiVersion": api_version, "kind": "ExecCredential",
+                                 "spec": {"interactive": False}}
+    if spec.get("provideClusterInfo"):
+        exec_info["spec"]["cluster"] = {
+            k: v for k, v in {
+                "server": server,
+                "tls-server-name": cluster.get("tls-server-name"),
+                "insecure-skip-tls-verify": cluster.get("insecure-skip-tls-verify"),
+                "certificate-authority-data": cluster.get("certificate-authority-data"),
+                "proxy-url": cluster.get("proxy-url"),
+            }.items() if v}
+    env["KUBERNETES_EXEC_INFO"] = json.dumps(exec_info)
+    try:
+        timeout = float(os.environ.get(EXEC_TIMEOUT_ENV) or 30)
+    except ValueError:
+        timeout = 30.0
+    try:
+        done = subprocess.run([command, *[str(a) for a in spec.get("args") or []]], env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise errors.ConfigError(
+            f"getting credentials: exec: executable {spec.get('command')} did not answer within "
+            f"{timeout:g}s ({EXEC_TIMEOUT_ENV} sets the limit)") from None
+    except OSError as exc:
+        raise errors.ConfigError(f"getting credentials: exec: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        said = " ".join(done.stderr.decode(errors="replace").split())[:200]
+        raise errors.ConfigError(
+            f"getting credentials: exec: executable {spec.get('command')} failed with exit code "
+            f"{done.returncode}" + (f": {said}" if said else ""))
+    try:
+        credential = json.loads(done.stdout)
+        status = credential.get("status") or {}
+    except (ValueError, AttributeError):
+        raise errors.ConfigError(
+            f"getting credentials: exec: executable {spec.get('command')} wrote no ExecCredential JSON") from None
+    if not isinstance(status, dict) or not (status.get("token") or status.get("clientCertificateData")):
+        raise errors.ConfigError(
+            f"getting credentials: exec: executable {spec.get('command')} returned no token or certificate")
+    return status

@@ -161,9 +161,10 @@ async def test_a_single_revision_has_nothing_to_roll_back_to(demo: RunningCluste
         await open_on(pilot, app, "cart")
         message = 'no rollout history found for deployment "cart"'
         assert main_of(app).plan_error == message
-        await wait_for(pilot, lambda: message in screen_text(app), what="the core's reason in the preview")
+        # Once in the revisions legend, once in the preview (they are drawn one after the other).
+        await wait_for(pilot, lambda: screen_text(app).count(message) == 2,
+                       what="the core's reason in the legend and the preview")
         text = screen_text(app)
-        assert text.count(message) == 2  # once in the revisions legend, once in the preview
         assert "skipped rollback" not in text and "1 → 1" not in text and "★" not in text
         await pilot.press("r")
         await wait_for(pilot, lambda: message in notified(app), what="the reason, notified")
