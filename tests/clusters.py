@@ -181,8 +181,12 @@ class SimTestCluster(TestCluster):
         return kubectl_or_skip(SIM_KUBECTL, self.kubeconfig, self.workdir / "kubectl-cache")
 
     def kubeconfig_as(self, user: str) -> str:
-        if user not in ("admin", "admin-cert"):
-            raise ValueError("the simulated cluster has one user (use its authorizer for others)")
+        """The simulated cluster has one user: "viewer" makes it read-only from now on (for every client)."""
+        if user == "viewer":
+            self.sim.user = "viewer"
+            self.sim.authorizer = lambda verb, group, plural, namespace, name: verb in ("get", "list", "watch")
+        elif user not in ("admin", "admin-cert"):
+            raise ValueError(f"no user {user} on the simulated cluster")
         return self.kubeconfig
 
 

@@ -61,6 +61,15 @@ def _default_container(container: Obj) -> None:
     for port in container.get("ports") or ():
         if isinstance(port, dict):
             port.setdefault("protocol", "TCP")
+    for probe_name in ("livenessProbe", "readinessProbe", "startupProbe"):
+        probe = container.get(probe_name)
+        if isinstance(probe, dict):
+            for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
+                               ("failureThreshold", 3)):
+                if probe.get(key) is None:
+                    probe[key] = value
+            if isinstance(probe.get("httpGet"), dict):
+                probe["httpGet"].setdefault("scheme", "HTTP")
 
 
 def default_pod_spec(spec: Obj) -> None:
@@ -122,8 +131,13 @@ def _default_workload(kind: str, spec: Obj) -> None:
         if not isinstance(strategy, dict):
             strategy = spec["updateStrategy"] = {}
         strategy.setdefault("type", "RollingUpdate")
-        if strategy["type"] == "RollingUpdate" and not isinstance(strategy.get("rollingUpdate"), dict):
-            strategy["rollingUpdate"] = {"partition": 0}
+        if strategy["type"] == "RollingUpdate":
+            rolling = strategy.get("rollingUpdate")
+            if not isinstance(rolling, dict):
+                rolling = strategy["rollingUpdate"] = {}
+            rolling.setdefault("partition", 0)
+            # MaxUnavailableStatefulSet is on by default since Kubernetes 1.35 (see sim/README.md).
+            rolling.setdefault("maxUnavailable", 1)
         spec.setdefault("podManagementPolicy", "OrderedReady")
         for claim in spec.get("volumeClaimTemplates") or ():
             claim_spec = claim.get("spec") if isinstance(claim, dict) else None
@@ -144,6 +158,23 @@ def _default_workload(kind: str, spec: Obj) -> None:
             strategy["rollingUpdate"] = {"maxUnavailable": 1, "maxSurge": 0}
         if spec.get("revisionHistoryLimit") is None:
             spec["revisionHistoryLimit"] = 10
+
+
+TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+
+
+def _daemonset_template_generation(new: Obj, old: Obj | None) -> None:
+    """The API server's DaemonSet templateGeneration, shown in apps/v1 as an annotation:
+    1 on create, +1 whenever the pod template changes (the controller copies it to revisions)."""
+    generation = 1
+    if old is not None:
+        try:
+            generation = int((old["metadata"].get("annotations") or {}).get(TEMPLATE_GENERATION, 1))
+        except ValueError:
+            generation = 1
+        if (new.get("spec") or {}).get("template") != (old.get("spec") or {}).get("template"):
+            generation += 1
+    new["metadata"].setdefault("annotations", {})[TEMPLATE_GENERATION] = str(generation)
 
 
 class ClusterIPAllocator:
@@ -279,6 +310,8 @@ class Admission:
         if kind in WORKLOAD_KINDS and isinstance(spec, dict):
             _default_workload(kind, spec)
             causes = _validate_workload(kind, new, old)
+            if kind == "DaemonSet":
+                _daemonset_template_generation(new, old)
         elif kind == "Pod" and isinstance(spec, dict):
             default_pod_spec(spec)
             _validate_containers(spec, "spec", causes)

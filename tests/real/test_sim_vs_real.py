@@ -61,7 +61,24 @@ class Pair:
 
     def compare(self, step: str, view: Callable[[TestCluster], Any]) -> None:
         mine, theirs = view(self.sim), view(self.real)
-        assert mine == theirs, f"after {step!r}: the simulated cluster differs from the real one"
+        differences = list(diff(mine, theirs))
+        assert not differences, (f"after {step!r}, the simulated cluster differs from the real one "
+                                 "(path: sim | real):\n" + "\n".join(differences[:40]))
+
+
+def diff(a: Any, b: Any, path: str = "") -> Any:
+    """Each difference between two JSON values, as `path: a | b`."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            if key not in a or key not in b:
+                yield f"{path}.{key}: {json.dumps(a.get(key, '<absent>'))[:150]} | {json.dumps(b.get(key, '<absent>'))[:150]}"
+            else:
+                yield from diff(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            yield from diff(x, y, f"{path}[{i}]")
+    elif a != b:
+        yield f"{path}: {json.dumps(a)[:150]} | {json.dumps(b)[:150]}"
 
 
 def hash_map(cluster: TestCluster, owner: str, plural: str) -> dict[str, str]:
@@ -78,7 +95,8 @@ def hash_map(cluster: TestCluster, owner: str, plural: str) -> dict[str, str]:
 
 
 def scrub(value: Any, hashes: dict[str, str]) -> Any:
-    text = json.dumps(value, sort_keys=True)
+    # Our records name the kubeconfig's user, "sim" on one cluster and "admin" on the other.
+    text = re.sub(r" by (sim|admin)\b", " by USER", json.dumps(value, sort_keys=True))
     for h, label in sorted(hashes.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(h, label)
     return json.loads(text)
@@ -111,8 +129,10 @@ def deployment_view(name: str) -> Callable[[TestCluster], Any]:
         status = d.get("status") or {}
         rss = []
         for rs in c.list("replicasets", selector_of(d)):
+            # A ReplicaSet's generation counts the controller's scaling steps, which depend on
+            # when each pod got Ready (real time on one cluster, one instant on the other).
             rss.append({
-                "metadata": normal_meta(rs["metadata"]),
+                "metadata": {k: v for k, v in normal_meta(rs["metadata"]).items() if k != "generation"},
                 "spec": rs["spec"],
                 "status": {k: rs.get("status", {}).get(k, 0) for k in ("replicas", "readyReplicas", "availableReplicas")},
             })
@@ -136,14 +156,14 @@ def deployment_view(name: str) -> Callable[[TestCluster], Any]:
     return view
 
 
-def kubectl_text(c: TestCluster, *args: str) -> list[list[str]]:
+def kubectl_text(c: TestCluster, *args: str) -> list[str]:
     """kubectl's table, the AGE column dropped (it is the only clock-dependent one)."""
     out = c.kubectl().ok(*args)
     rows = [line.split() for line in out.strip().splitlines()]
     if rows and "AGE" in rows[0]:
         i = rows[0].index("AGE")
         rows = [r[:i] + r[i + 1:] for r in rows]
-    return rows
+    return [" ".join(r) for r in rows]
 
 
 def controller_view(plural: str, name: str) -> Callable[[TestCluster], Any]:
@@ -370,7 +390,8 @@ def test_service_switch_story(pair: Pair) -> None:
             ann = value["metadata"].get("annotations") or {}
             if "kubectl-rollback.io/switch-history" in ann:
                 ann["kubectl-rollback.io/switch-history"] = [
-                    {k: v for k, v in h.items() if k != "at"} for h in json.loads(ann["kubectl-rollback.io/switch-history"])]
+                    # `by` is the kubeconfig's user name, which differs by design (sim / admin).
+                    {k: v for k, v in h.items() if k not in ("at", "by")} for h in json.loads(ann["kubectl-rollback.io/switch-history"])]
         return out
 
     def endpoints_follow(c: TestCluster, colour: str) -> bool:

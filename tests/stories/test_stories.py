@@ -215,12 +215,9 @@ def test_server_dry_run_changes_nothing(cluster: TestCluster, rollback: Callable
     assert len(cluster.list("replicasets", "app=web")) == 2
 
 
-@pytest.mark.real
 def test_a_read_only_user_is_refused_and_nothing_changes(
     cluster: TestCluster, rollback: Callable[..., Any]
 ) -> None:
-    if cluster.name == "sim":
-        pytest.skip("the viewer user exists on the real control plane (the sim's RBAC tests use its authorizer)")
     for image in IMAGES[:2]:
         roll_out(cluster, deployment("web", image))
     before = cluster.must("deployments", "web")["metadata"]["resourceVersion"]

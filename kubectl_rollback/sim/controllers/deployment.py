@@ -290,8 +290,10 @@ class _Rollout:
         def change(obj: Obj) -> None:
             if replicas is not None:
                 obj["spec"]["replicas"] = replicas
-            if min_ready_seconds is not None:
+            if min_ready_seconds:
                 obj["spec"]["minReadySeconds"] = min_ready_seconds
+            elif min_ready_seconds is not None:
+                obj["spec"].pop("minReadySeconds", None)  # Go omits the zero value
             obj["metadata"]["annotations"] = rs_annotations
 
         updated = self.store.mutate(REPLICA_SETS, self.ns, rs["metadata"]["name"], change)
@@ -408,11 +410,12 @@ class _Rollout:
             },
             "spec": {
                 "replicas": 0,
-                "minReadySeconds": int(d["spec"].get("minReadySeconds") or 0),
                 "selector": selector,
                 "template": template,
             },
         }
+        if d["spec"].get("minReadySeconds"):
+            rs["spec"]["minReadySeconds"] = int(d["spec"]["minReadySeconds"])
         replicas = self.new_rs_new_replicas([*old, rs], rs)
         rs["spec"]["replicas"] = replicas
         rs_annotations: dict[str, str] = {}

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 def revision_data(template: Obj) -> Obj:
     """The revision's data: a patch replacing the whole template (`getPatch`)."""
-    # Go serialises the template's zero creationTimestamp as null; the real data has it too.
-    metadata = {"creationTimestamp": None, **(template.get("metadata") or {})}
+    # Kubernetes up to 1.33 serialised the template's zero creationTimestamp as null; since
+    # 1.34 (omitzero) it is left out, as here (see sim/README.md).
+    metadata = {k: v for k, v in (template.get("metadata") or {}).items() if k != "creationTimestamp"}
     patch = {"spec": {"template": {**template, "metadata": metadata, "$patch": "replace"}}}
     # Round-trip through compact sorted JSON, as the real controller stores raw bytes.
     data: dict[str, Any] = json.loads(json.dumps(patch, sort_keys=True, separators=(",", ":")))
