@@ -31,6 +31,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "cli"))
+sys.path.insert(0, str(Path(__file__).parent / "stories"))
 
 import clusters  # noqa: E402
 from kubectl import VERSIONS, Kubectl, kubectl_or_skip  # noqa: E402

@@ -7,13 +7,15 @@ they mutate `new` in place or raise a 422 `ApiError`.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, invalid
-from .quantity import canonicalize_map
+from .quantity import QuantityError, canonicalize_map
+from .quantity import canonical as canonical_quantity
 from .resources import ResourceType
 from .selectors import match_selector
 
@@ -89,9 +91,8 @@ def default_pod_spec(spec: Obj) -> None:
     for volume in spec.get("volumes") or ():
         empty_dir = volume.get("emptyDir") if isinstance(volume, dict) else None
         if isinstance(empty_dir, dict) and "sizeLimit" in empty_dir:
-            holder = {"sizeLimit": empty_dir["sizeLimit"]}
-            canonicalize_map(holder)
-            empty_dir["sizeLimit"] = holder["sizeLimit"]
+            with contextlib.suppress(QuantityError):  # a single quantity: not rounded to milli units
+                empty_dir["sizeLimit"] = canonical_quantity(empty_dir["sizeLimit"])
 
 
 def default_pod_template(template: Obj) -> None:

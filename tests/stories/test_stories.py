@@ -58,9 +58,8 @@ def test_deployment_rollback_matches_kubectl_rollout_undo(
     target: int | None, cluster: TestCluster, rollback: Callable[..., Any]
 ) -> None:
     # Two identical histories in one namespace: kubectl rolls `theirs` back, we roll `ours`.
-    for name in ("ours", "theirs"):
-        for image in IMAGES:
-            roll_out(cluster, deployment(name, image))
+    for image in IMAGES:
+        roll_out(cluster, deployment("ours", image), deployment("theirs", image))
     undo = ["rollout", "undo", "deployment/theirs"] + ([f"--to-revision={target}"] if target else [])
     assert "rolled back" in cluster.kubectl().ok(*undo)
     args = ["deploy/ours", "--yes", "--no-wait"] + (["--to-revision", str(target)] if target else [])
@@ -275,9 +274,10 @@ def test_statefulset_and_daemonset_rollback_matches_kubectl_rollout_undo(
 ) -> None:
     build = statefulset if kind == "sts" else daemonset
     plural = "statefulsets" if kind == "sts" else "daemonsets"
-    for name in ("ours", "theirs"):
-        for image in IMAGES[:3]:
+    for image in IMAGES[:3]:
+        for name in ("ours", "theirs"):
             cluster.apply(build(name, image))
+        for name in ("ours", "theirs"):
             cluster.wait_for(lambda n=name: controller_settled(cluster, plural, n), f"{kind}/{name} rolled out")
     undo = ["rollout", "undo", f"{kind}/theirs"] + ([f"--to-revision={target}"] if target else [])
     assert "rolled back" in cluster.kubectl().ok(*undo)
