@@ -154,8 +154,11 @@ class KubeGateway:
         reason, message = _status_message(body)
         message = message or f"the server responded with status {status} to {method} {path}"
         if status == 401:
+            withheld = (" (the kubeconfig's credentials are not sent over plain http to another machine; "
+                        "use https)") if getattr(self._transport, "withheld", False) else ""
             return errors.Unauthorized(
-                "You must be logged in to the server (Unauthorized)" + (f": {message}" if message and "Unauthorized" not in message else "")
+                "You must be logged in to the server (Unauthorized)"
+                + (f": {message}" if message and "Unauthorized" not in message else "") + withheld
             )
         if status == 403:
             return errors.Forbidden(message)

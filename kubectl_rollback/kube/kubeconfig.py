@@ -68,7 +68,9 @@ def _load_files(paths: list[str], explicit: bool) -> list[tuple[Path, dict[str, 
                 raise errors.ConfigError(f"stat {raw}: no such file or directory")
             continue  # kubectl skips missing files of a KUBECONFIG list
         try:
-            doc = yaml.safe_load(path.read_text()) or {}
+            doc = yaml.safe_load(path.read_bytes().decode("utf-8")) or {}
+        except UnicodeDecodeError:
+            raise errors.ConfigError(f"invalid kubeconfig {raw}: not UTF-8 text") from None
         except yaml.YAMLError as exc:
             raise errors.ConfigError(f"invalid kubeconfig {raw}: not YAML: {' '.join(str(exc).split())}") from None
         except OSError as exc:
@@ -83,9 +85,18 @@ def _named(docs: list[tuple[Path, dict[str, Any]]], section: str, field: str) ->
     """name -> (file it came from, its body); the first file that defines a name wins."""
     out: dict[str, tuple[Path, dict[str, Any]]] = {}
     for path, doc in docs:
-        for entry in doc.get(section) or []:
-            if isinstance(entry, dict) and entry.get("name") and entry["name"] not in out:
-                out[str(entry["name"])] = (path, entry.get(field) or {})
+        entries = doc.get(section) or []
+        if not isinstance(entries, list):
+            raise errors.ConfigError(f"invalid kubeconfig {path}: {section} must be a list")
+        for entry in entries:
+            if not isinstance(entry, dict) or not entry.get("name"):
+                raise errors.ConfigError(f"invalid kubeconfig {path}: every entry of {section} needs a name")
+            body = entry.get(field) or {}
+            if not isinstance(body, dict):
+                raise errors.ConfigError(
+                    f'invalid kubeconfig {path}: {field} "{entry["name"]}" must be a mapping, not {type(body).__name__}')
+            if str(entry["name"]) not in out:
+                out[str(entry["name"])] = (path, body)
     return out
 
 
@@ -102,7 +113,8 @@ def _b64(value: Any) -> bytes | None:
     if not value:
         return None
     try:
-        return base64.b64decode(str(value))
+        # Go's decoder skips line breaks and refuses anything else outside the alphabet.
+        return base64.b64decode("".join(str(value).split()), validate=True)
     except ValueError:
         raise errors.ConfigError("invalid kubeconfig: a *-data field is not base64") from None
 
@@ -145,9 +157,9 @@ def resolve(kubeconfig: str | None, context: str | None) -> ClusterAccess | None
     user_file, user = users.get(str(user_name), (cluster_file, {})) if user_name else (cluster_file, {})
     if cluster.get("proxy-url") or any(user.get(k) for k in _UNSUPPORTED_USER_KEYS):
         return None
-    server = str(cluster.get("server") or "")
-    if not server:
-        raise errors.ConfigError(f'cluster "{cluster_name}" has no server in the kubeconfig')
+    raw_server = str(cluster.get("server") or "")
+    server = _checked_server(raw_server, str(cluster_name))
+    url_user, url_password = _url_userinfo(raw_server)
     token = user.get("token")
     exec_creds: dict[str, Any] = {}
     if isinstance(user.get("exec"), dict):
@@ -165,8 +177,8 @@ def resolve(kubeconfig: str | None, context: str | None) -> ClusterAccess | None
         namespace=str(ctx["namespace"]) if ctx.get("namespace") else None,
         user=str(user_name) if user_name else None,
         token=str(token) if token else None,
-        username=str(user["username"]) if user.get("username") else None,
-        password=str(user["password"]) if user.get("password") else None,
+        username=str(user["username"]) if user.get("username") else (url_user if not token else None),
+        password=str(user["password"]) if user.get("password") else (url_password if not token else None),
         ca_file=_relative(cluster_file, cluster.get("certificate-authority")),
         ca_data=_b64(cluster.get("certificate-authority-data")),
         cert_file=None if exec_creds.get("clientCertificateData") else _relative(user_file, user.get("client-certificate")),
@@ -253,3 +265,37 @@ def _run_exec_plugin(spec: dict[str, Any], user_file: Path, server: str, cluster
         raise errors.ConfigError(
             f"getting credentials: exec: executable {spec.get('command')} returned no token or certificate")
     return status
+
+
+def _checked_server(server: str, cluster_name: str) -> str:
+    """The server URL: http(s), a host and a valid port; user:password@ is refused, never printed."""
+    from urllib.parse import urlsplit
+
+    if not server:
+        raise errors.ConfigError(f'cluster "{cluster_name}" has no server in the kubeconfig')
+    try:
+        parts = urlsplit(server if "://" in server else f"https://{server}")
+        port = parts.port
+    except ValueError:
+        raise errors.ConfigError(f'cluster "{cluster_name}": the server URL has an invalid port') from None
+    if parts.scheme not in ("http", "https"):
+        raise errors.ConfigError(
+            f'cluster "{cluster_name}": unsupported scheme "{parts.scheme}" in the server URL (http or https)')
+    if not parts.hostname:
+        raise errors.ConfigError(f'cluster "{cluster_name}": the server URL has no host')
+    # kubectl takes a bare host:port as https. user:password@ never stays in the URL (it would
+    # be printed in messages): `resolve` uses it as basic auth, as Go's HTTP client does.
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = f"{host}:{port}" if port is not None else host
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _url_userinfo(server: str) -> tuple[str | None, str | None]:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(server)
+    except ValueError:
+        return None, None
+    return (unquote(parts.username) if parts.username is not None else None,
+            unquote(parts.password) if parts.password is not None else None)

@@ -105,6 +105,17 @@ class _DirectStream:
         self._conn.close()
 
 
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class _TLSConnection(http.client.HTTPSConnection):
     """HTTPS whose certificate is checked against `server_name` (kubeconfig `tls-server-name`)."""
 
@@ -130,9 +141,13 @@ class DirectTransport:
         self._port = parts.port or (443 if self._https else 80)
         self._prefix = parts.path.rstrip("/")
         self._headers = {"User-Agent": user_agent}
-        if access.token:
+        # As kubectl: no credentials over plain http, except to this machine (loopback: the
+        # simulated cluster, local proxies), where they never cross a network.
+        self.withheld = not self._https and not _loopback(self._host) and bool(
+            access.token or access.username is not None)
+        if access.token and not self.withheld:
             self._headers["Authorization"] = f"Bearer {access.token}"
-        elif access.username is not None:
+        elif access.username is not None and not self.withheld:
             basic = base64.b64encode(f"{access.username}:{access.password or ''}".encode()).decode()
             self._headers["Authorization"] = f"Basic {basic}"
         self._ssl = self._ssl_context(access) if self._https else None
@@ -153,31 +168,40 @@ class DirectTransport:
             ctx.verify_mode = ssl.CERT_NONE
         if not (access.cert_file or access.cert_data):
             return ctx
-        # ssl loads client certificates only from files: inline data goes through private
-        # temporary files that are removed as soon as the context holds the key.
-        temps: list[str] = []
+        # ssl loads client certificates only from files. Inline data goes through an anonymous
+        # in-memory file (memfd, never on disk) or, where there is none, a private temporary
+        # file; either is gone as soon as the context holds the key.
+        opened: list[tuple[int, str | None]] = []
         try:
-            cert = access.cert_file or self._temp(access.cert_data, temps)
-            key = access.key_file or self._temp(access.key_data, temps)
+            cert = access.cert_file or self._key_file(access.cert_data, opened)
+            key = access.key_file or self._key_file(access.key_data, opened)
             ctx.load_cert_chain(cert, key)  # type: ignore[arg-type]
         except (OSError, ssl.SSLError) as exc:
             raise errors.ConfigError(
                 f"cannot load the client certificate of the kubeconfig: {getattr(exc, 'strerror', None) or exc}"
             ) from None
         finally:
-            for path in temps:
+            for fd, path in opened:
                 with contextlib.suppress(OSError):
-                    os.unlink(path)
+                    os.close(fd)
+                if path is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(path)
         return ctx
 
     @staticmethod
-    def _temp(data: bytes | None, temps: list[str]) -> str | None:
+    def _key_file(data: bytes | None, opened: list[tuple[int, str | None]]) -> str | None:
         if not data:
             return None
+        memfd = getattr(os, "memfd_create", None)
+        if memfd is not None and os.path.isdir("/proc/self/fd"):
+            fd = memfd("kubectl-rollback-credential", 0)
+            opened.append((fd, None))
+            os.write(fd, data)
+            return f"/proc/self/fd/{fd}"
         fd, path = tempfile.mkstemp(prefix="kubectl-rollback-", suffix=".pem")
-        temps.append(path)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        opened.append((fd, path))
+        os.write(fd, data)
         return path
 
     def _connect(self, timeout: float | None) -> http.client.HTTPConnection:
