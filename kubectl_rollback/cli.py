@@ -294,9 +294,14 @@ def _dispatch(argv: list[str]) -> None:
 def run(argv: list[str]) -> int:
     """Run the command line; returns the exit code (errors end as one line on stderr)."""
     from .core import errors
+    from .interrupts import Stopped, raising
 
     try:
-        _dispatch(argv)
+        with raising():
+            _dispatch(argv)
+    except Stopped as exc:
+        _error_line(str(exc))
+        return exc.exit_code
     except Failure as exc:
         _error_line(str(exc))
         return exc.exit_code

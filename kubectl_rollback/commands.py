@@ -15,6 +15,7 @@ from .cli import fail, parse_workload
 from .core import bluegreen_service, errors, service, workload_service
 from .core.model import DeploymentHistory, WorkloadRef
 from .core.target import TargetChoice, TargetSpec, choose_target, parse_target
+from .interrupts import Stopped, deferred
 from .report import (
     dump,
     group_lines,
@@ -202,12 +203,23 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
             _emit_result(result, output, info)
             return
         print(result.message, file=info, flush=True)
-        outcome = service.follow(
-            gw, ref, timeout_seconds=max(1, int(timeout_seconds)),
-            now_fn=lambda: datetime.now(UTC),
-            on_status=lambda s: None if s.failed else print(s.message, file=info, flush=True),
-            expect_replicaset=plan.to_revision.replicaset,
-        )
+        try:
+            outcome = service.follow(
+                gw, ref, timeout_seconds=max(1, int(timeout_seconds)),
+                now_fn=lambda: datetime.now(UTC),
+                on_status=lambda s: None if s.failed else print(s.message, file=info, flush=True),
+                expect_replicaset=plan.to_revision.replicaset,
+            )
+        except Stopped as stop:
+            if output:
+                doc = result.to_dict()
+                doc["rollout"] = {"verdict": "interrupted", "done": False, "failed": False, "timedOut": False,
+                                  "message": f"stopped following ({stop.word})", "recordWritten": False}
+                sys.stdout.write(dump(doc, output))
+            raise stop.saying(
+                f"{ref.display} was rolled back to revision {plan.to_revision.number} "
+                f"({plan.to_revision.images}); stopped following, the rollout goes on in the cluster "
+                f"(kubectl rollout status {ref.kind.lower()}/{ref.name} -n {ref.namespace})") from None
         if output:
             doc = result.to_dict()
             doc["rollout"] = {
@@ -248,16 +260,26 @@ def _rollback_service(gw: Any, ref: WorkloadRef, *, to: str | None, mode: str | 
     if mode is None and not yes:
         _confirm(f"Route the traffic of {plan.display} from {plan.from_color} to {plan.to_color}?",
                  "switch traffic", "switch")
-    scaled = bluegreen_service.scale_up_and_wait(
-        gw, plan, dry_run=mode == "server", timeout_seconds=timeout_seconds,
-        now_fn=lambda: datetime.now(UTC), sleep_fn=time.sleep,
-        on_status=lambda line: print(line, file=info, flush=True),
-    )
-    result = bluegreen_service.switch_traffic(gw, plan, dry_run=mode == "server",
-                                              recheck=plan.scale_up is not None)
+    routes = ", ".join(f"service/{c.service} routes to {c.from_color}" for c in plan.changes)
+    try:
+        scaled = bluegreen_service.scale_up_and_wait(
+            gw, plan, dry_run=mode == "server", timeout_seconds=timeout_seconds,
+            now_fn=lambda: datetime.now(UTC), sleep_fn=time.sleep,
+            on_status=lambda line: print(line, file=info, flush=True),
+        )
+    except Stopped as stop:
+        raise stop.saying(f"stopped waiting for {plan.to_color} to be Ready (its scale-up stays applied); "
+                          f"traffic was not switched: {routes}") from None
+    # Every Service of the group is written before a signal is heard: never half a switch.
+    with deferred() as signals:
+        result = bluegreen_service.switch_traffic(gw, plan, dry_run=mode == "server",
+                                                  recheck=plan.scale_up is not None)
     if scaled:
         result = dataclasses.replace(result, scaled=True)
     _emit_result(result, output, info)
+    if signals:
+        now_routes = ", ".join(f"service/{c.service} routes to {c.to_color}" for c in plan.changes)
+        raise Stopped(signals[0]).saying(f"the switch was finished first: {now_routes}")
 
 
 def _service_history(gw: Any, ref: WorkloadRef, output: str | None) -> None:
@@ -281,7 +303,14 @@ def _confirm(question: str, doing: str, verb: str) -> None:
     if not _interactive():
         fail(f"refusing to {doing} without confirmation: not running in a terminal; "
              f"pass --yes to {verb} (or --dry-run to only see the plan)", 2)
-    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:  # Ctrl-D: no answer is a no
+        print(file=sys.stderr)
+        answer = ""
+    except Stopped as stop:
+        raise stop.saying("nothing was changed") from None
+    if answer.strip().lower() not in ("y", "yes"):
         fail("rollback cancelled; nothing was changed", 1)
 
 
