@@ -95,6 +95,9 @@ Examples:
   # Run the simulated cluster with the demo scenario and point kubectl at it
   kubectl rollback sim --port 0 --scenario demo --write-kubeconfig /tmp/sim.kubeconfig
   kubectl --kubeconfig /tmp/sim.kubeconfig -n shop get deploy
+
+  # The same, with the next rollback's PATCH applied but its answer lost
+  kubectl rollback sim --fault "PATCH deployments lost" --write-kubeconfig /tmp/sim.kubeconfig
 """
 
 def _unwrapped(text: str) -> str:
@@ -261,10 +264,38 @@ def sim_command(
         str | None, typer.Option("--write-kubeconfig", help="Write a kubeconfig for the cluster to this path.")
     ] = None,
     time_scale: Annotated[float, typer.Option("--time-scale", help="Simulated seconds per real second.")] = 1.0,
+    fault: Annotated[list[str] | None, typer.Option(
+        "--fault", metavar="SPEC",
+        help='Inject a fault (repeatable): "VERB RESOURCE[/NAME] EFFECT [xCOUNT]", e.g. "PATCH deployments lost", '
+             '"LIST pods 429 x3", "WATCH deployments cut". EFFECT: an HTTP status, reset, lost, delay=SECONDS, '
+             "cut or expire.")] = None,
 ) -> None:
     from .sim import serve_forever
+    from .sim.faults import FaultSpecError, parse_fault
+    from .sim.scenarios import names
 
-    serve_forever(port=port, scenario=scenario, kubeconfig_path=write_kubeconfig, time_scale=time_scale)
+    # Every argument is checked before anything starts (usage errors, exit 2).
+    if not 0 <= port <= 65535:
+        fail(f"invalid --port {port}: a port is 0 (pick a free one) to 65535", 2)
+    if scenario not in names():
+        fail(f"unknown --scenario {scenario!r}; known: {', '.join(names())}", 2)
+    if not time_scale > 0:
+        fail(f"invalid --time-scale {time_scale}: simulated seconds per real second must be above 0", 2)
+    if write_kubeconfig is not None:
+        folder = os.path.dirname(os.path.abspath(write_kubeconfig))
+        if not os.path.isdir(folder):
+            fail(f"--write-kubeconfig {write_kubeconfig}: the folder {folder} does not exist", 2)
+        if os.path.isdir(write_kubeconfig):
+            fail(f"--write-kubeconfig {write_kubeconfig}: is a folder, not a file", 2)
+    try:
+        faults = [parse_fault(spec) for spec in fault or []]
+    except FaultSpecError as exc:
+        fail(str(exc), 2)
+    try:
+        serve_forever(port=port, scenario=scenario, kubeconfig_path=write_kubeconfig, time_scale=time_scale,
+                      faults=faults)
+    except OSError as exc:
+        fail(f"cannot serve the simulated cluster: {exc.strerror or exc}", 1)
 
 
 def _dispatch(argv: list[str]) -> None:

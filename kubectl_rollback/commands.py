@@ -198,12 +198,18 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
         if mode is None and not yes:
             _confirm(f"Roll back {plan.ref.display} to revision {plan.to_revision.number} "
                      f"({plan.to_revision.images})?", "roll back", "roll back")
-        result = service.execute(gw, plan, dry_run=mode == "server")
-        if mode == "server" or not wait:
+        # The PATCH is answered (or read back) before a signal is heard: never a misreport.
+        with deferred() as signals:
+            result = service.execute(gw, plan, dry_run=mode == "server")
+        if mode == "server" or not wait or signals:
             _emit_result(result, output, info)
+            if signals:
+                raise Stopped(signals[0]).saying(
+                    f"{result.message}; not following the rollout (kubectl rollout status "
+                    f"{ref.kind.lower()}/{ref.name} -n {ref.namespace})")
             return
-        print(result.message, file=info, flush=True)
         try:
+            print(result.message, file=info, flush=True)
             outcome = service.follow(
                 gw, ref, timeout_seconds=max(1, int(timeout_seconds)),
                 now_fn=lambda: datetime.now(UTC),

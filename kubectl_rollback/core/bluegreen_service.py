@@ -44,10 +44,12 @@ from .errors import (
     Forbidden,
     Invalid,
     NotFound,
+    OutcomeUnknown,
     Refused,
     RollbackError,
     ScaleUpTimeout,
     SwitchFailed,
+    Unreachable,
 )
 from .model import DeploymentHistory, PlanWarning
 from .ports import ClusterGateway
@@ -270,6 +272,13 @@ def switch_traffic(
     for change in plan.changes:
         try:
             patched = gw.patch_service(ns, change.service, [dict(op) for op in change.patch], dry_run=dry_run)
+        except OutcomeUnknown as exc:
+            if dry_run:
+                raise _failed(gw, plan, change, exc, applied, dry_run) from exc
+            # No answer: never resend; the Service as it is now says whether it moved.
+            patched, why = _read_back_service(gw, ns, change, exc)
+            if why is not None:
+                raise _failed(gw, plan, change, why, applied, dry_run) from exc
         except RollbackError as exc:
             raise _failed(gw, plan, change, exc, applied, dry_run) from exc
         applied.append((change, patched))
@@ -288,6 +297,25 @@ def switch_traffic(
                 recorded += 1
     return TrafficSwitchResult(plan, applied=True, dry_run=dry_run, noop=False, message="\n".join(lines),
                                services=states, events_recorded=recorded)
+
+
+def _read_back_service(
+    gw: ClusterGateway, namespace: str, change: SelectorChange, lost: OutcomeUnknown
+) -> tuple[dict[str, JSON], RollbackError | None]:
+    """After an unanswered PATCH of a Service: (the Service, None) if it now selects the new
+    side; else the error that says what is true (not applied, changed by someone, or unknown)."""
+    try:
+        live = gw.get_service(namespace, change.service)
+    except RollbackError as exc:
+        return {}, OutcomeUnknown(f"{lost}; reading service/{change.service} back failed too ({exc})")
+    if str_map(dig(live, "spec", "selector")) == dict(change.after):
+        return live, None
+    actual = str(dig(live, "metadata", "resourceVersion") or "")
+    if actual == change.resource_version:
+        return live, Unreachable(f"{lost}; read back, service/{change.service} did not move "
+                                 f"(it routes to {change.from_color})")
+    return live, Conflict(f"{lost}; read back, service/{change.service} was changed by someone else "
+                          f"(resourceVersion {change.resource_version} -> {actual}) without this switch")
 
 
 def _failed(

@@ -21,6 +21,8 @@ class RollbackError(Exception):
     """Base of every error a user can cause; ``str(error)`` is one line."""
 
     exit_code: int = EXIT_ERROR
+    # False where the change may have been made (a write without an answer): say nothing then.
+    nothing_applied: bool = True
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -62,6 +64,13 @@ class Conflict(RollbackError):
 
 class Unreachable(RollbackError):
     """The API server could not be reached (connection refused, DNS, TLS, timeout)."""
+
+
+class OutcomeUnknown(Unreachable):
+    """A write was sent and no answer came back (connection lost or timed out after sending):
+    the server may or may not have applied it. Never resent; the core reads the object back."""
+
+    nothing_applied = False
 
 
 class ConfigError(RollbackError):

@@ -51,11 +51,18 @@ from .errors import (
     Forbidden,
     Invalid,
     NotFound,
+    OutcomeUnknown,
     Refused,
     RollbackError,
+    Unreachable,
 )
 from .evidence import outcome_record_patch
-from .history import build_deployment_history, find_current_replicaset, owned_replicasets
+from .history import (
+    CHANGE_CAUSE_ANNOTATION,
+    build_deployment_history,
+    find_current_replicaset,
+    owned_replicasets,
+)
 from .model import DeploymentHistory, Verdict, WorkloadRef
 from .plan import RollbackPlan, plan_rollback
 from .ports import ClusterGateway
@@ -302,6 +309,7 @@ def execute(
     if plan.noop is not None:
         return RollbackResult(plan, applied=False, dry_run=dry_run, noop=True, message=plan.noop)
     ns = plan.ref.namespace
+    answer_lost = False
     try:
         patched = _send_patch(gw, plan, dry_run)
     except (Conflict, Invalid) as exc:
@@ -309,6 +317,11 @@ def execute(
         if actual != plan.resource_version:
             raise Conflict.changed_since_plan(plan.ref.display, plan.resource_version, actual) from exc
         raise
+    except OutcomeUnknown as exc:
+        if dry_run:
+            raise
+        patched = read_back(gw, plan, exc)
+        answer_lost = True
     suffix = " (server dry run)" if dry_run else ""
     result_rv = str(dig(patched, "metadata", "resourceVersion") or "") or None
     if dry_run:
@@ -326,12 +339,51 @@ def execute(
         applied=True,
         dry_run=False,
         noop=False,
-        message=f"{plan.ref.display} rolled back",
+        message=f"{plan.ref.display} rolled back"
+        + (" (the server's answer was lost; read back, the rollback is applied)" if answer_lost else ""),
         resource_version=result_rv,
         event_recorded=event_recorded,
         event_error=event_error,
         deployment=patched,
     )
+
+
+def holds_rollback(workload: Mapping[str, JSON], plan: RollbackPlan) -> bool:
+    """Whether the workload as it is now carries the plan's change (its template and change-cause)."""
+    target: JSON = None
+    for op in plan.patch:
+        if op.get("path") == "/spec/template":
+            target = op.get("value")
+        elif "spec" in op:  # a strategic-merge body (StatefulSet, DaemonSet)
+            target = {k: v for k, v in as_dict(as_dict(op.get("spec")).get("template")).items() if k != "$patch"}
+    annotations = as_dict(dig(workload, "metadata", "annotations"))
+    return (target is not None and dig(workload, "spec", "template") == target
+            and annotations.get(CHANGE_CAUSE_ANNOTATION) == plan.change_cause)
+
+
+def read_back(gw: ClusterGateway, plan: RollbackPlan, lost: OutcomeUnknown) -> dict[str, JSON]:
+    """After a PATCH that got no answer: the workload if it holds the rollback, else the true state as an error.
+
+    Never sends the PATCH again. Applied: returns the object (the caller goes on as after
+    an answer). Not applied (unchanged since the plan): Unreachable, run again. Changed by
+    someone else without our change: Conflict.
+    """
+    display = plan.ref.display
+    try:
+        live = get_workload(gw, plan.ref.kind, plan.ref.namespace, plan.ref.name)
+    except RollbackError as exc:
+        raise OutcomeUnknown(
+            f"{lost}; reading {display} back failed too ({exc}): look at it (kubectl get) before running again"
+        ) from None
+    if holds_rollback(live, plan):
+        return live
+    actual = str(dig(live, "metadata", "resourceVersion") or "")
+    if actual == plan.resource_version:
+        raise Unreachable(f"{lost}; read back, {display} is unchanged: nothing was applied; run again") from None
+    raise Conflict(
+        f"{lost}; read back, {display} was changed (resourceVersion {plan.resource_version} -> {actual}) "
+        "but does not hold the rollback: it was not applied, or was changed again since; look before running again"
+    ) from None
 
 
 def get_workload(gw: ClusterGateway, kind: str, namespace: str, name: str) -> dict[str, JSON]:

@@ -63,6 +63,35 @@ def unreachable(server: str, exc: BaseException) -> errors.Unreachable:
     return errors.Unreachable(f"Unable to connect to the server: {server}: {reason}")
 
 
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "timed out"
+    if isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError):
+        return "connection closed"
+    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+
+
+def _closed_by_peer(conn: http.client.HTTPConnection) -> bool:
+    """A kept-alive connection the server has closed (readable with nothing to read, or dead)."""
+    import select
+
+    sock = conn.sock
+    if sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    if not readable:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except ssl.SSLWantReadError:
+        return False
+    except (OSError, ValueError):
+        return True
+
+
 class _DirectStream:
     def __init__(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
         self._conn = conn
@@ -222,7 +251,14 @@ class DirectTransport:
 
     def request(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
                 timeout: float | None) -> tuple[int, bytes]:
+        """One request. A read whose kept-alive connection turns out closed is sent once more on
+        a new one; a write never is: once it may have reached the server, a failure to get the
+        answer is OutcomeUnknown (the caller reads the object back to learn what happened)."""
+        write = method not in ("GET", "HEAD")
         conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is not None and _closed_by_peer(conn):
+            conn.close()  # nothing was sent on it: a fresh connection is safe for any method
+            conn = None
         for attempt in (0, 1):
             fresh = conn is None
             if conn is None:
@@ -234,19 +270,19 @@ class DirectTransport:
                 conn.request(method, self._prefix + url_path, body=body, headers={**self._headers, **headers})
                 response = conn.getresponse()
                 data = response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+            except (OSError, http.client.HTTPException) as exc:
                 conn.close()
                 conn = None
                 self._local.conn = None
-                # A kept-alive connection the server closed meanwhile: the request never
-                # reached it, so sending it again on a new connection is safe, once.
-                if fresh or attempt == 1:
+                if write:
+                    raise errors.OutcomeUnknown(
+                        f"the API server did not answer {method} {url_path.split('?')[0]} "
+                        f"({_reason(exc)}): it may or may not have been applied") from None
+                # A kept-alive connection the server closed meanwhile: send the read again, once.
+                stale = isinstance(exc, http.client.RemoteDisconnected | BrokenPipeError | ConnectionResetError)
+                if fresh or attempt == 1 or not stale:
                     raise unreachable(self.server, exc) from None
                 continue
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                self._local.conn = None
-                raise unreachable(self.server, exc) from None
             self._local.conn = conn
             return response.status, data
         raise AssertionError("unreachable")
@@ -337,10 +373,24 @@ class ClientTransport:
                 timeout: float | None) -> tuple[int, bytes]:
         import urllib3
 
-        response = self._call(method, url_path, headers, body, timeout)
+        write = method not in ("GET", "HEAD")
+        try:
+            response = self._call(method, url_path, headers, body, timeout)
+        except errors.Unreachable as exc:
+            cause = exc.__context__
+            # Refused or unresolvable: nothing was sent. Anything later may have reached the server.
+            if write and not isinstance(cause, urllib3.exceptions.NewConnectionError):
+                raise errors.OutcomeUnknown(
+                    f"the API server did not answer {method} {url_path.split('?')[0]} ({exc}): "
+                    "it may or may not have been applied") from None
+            raise
         try:
             return int(response.status), bytes(response.read())
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if write:
+                raise errors.OutcomeUnknown(
+                    f"the API server did not finish answering {method} {url_path.split('?')[0]}: "
+                    "it may or may not have been applied") from None
             raise unreachable(self.server, exc) from None
         finally:
             response.release_conn()

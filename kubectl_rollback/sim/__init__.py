@@ -35,6 +35,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .cluster import SimCluster
+from .faults import Fault
 from .server import SimServer
 
 TOKEN = "sim-token"
@@ -151,9 +152,11 @@ def run_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int =
 
 
 def serve_forever(port: int = 0, scenario: str = "demo", kubeconfig_path: str | None = None,
-                  time_scale: float = 1.0) -> None:
+                  time_scale: float = 1.0, faults: list[Fault] | None = None) -> None:
     """Run a simulated cluster in the foreground until Ctrl-C or SIGTERM (the `sim` command)."""
     running = start_cluster(scenario, time_scale=time_scale, port=port, kubeconfig_path=kubeconfig_path)
+    for fault in faults or ():
+        running.cluster.faults.add(fault)
     done = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:
@@ -168,6 +171,11 @@ def serve_forever(port: int = 0, scenario: str = "demo", kubeconfig_path: str | 
         if kubeconfig_path:
             print(f"Kubeconfig: {kubeconfig_path} (kubectl --kubeconfig {kubeconfig_path} get deploy -A)",
                   flush=True)
+        for fault in faults or ():
+            count = "every time" if fault.remaining == 0 else f"x{fault.remaining}"
+            target = fault.plural + (f"/{fault.name}" if fault.name else "")
+            effect = fault.status if fault.effect == "status" else fault.effect
+            print(f"Fault: {fault.verb} {target} {effect} ({count})", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not done.wait(0.5):
             pass

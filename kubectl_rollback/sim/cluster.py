@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from .clock import SimClock
+from .faults import Faults
 from .store import Obj, Store, resource
 
 
@@ -42,6 +43,8 @@ class SimCluster:
         self.required_token: str | None = None
         self.requests: list[tuple[str, str]] = []  # (method, path?query) as served, for benchmarks
         self.count_requests = False
+        # Network and server faults the HTTP server injects (sim/faults.py, `sim --fault`).
+        self.faults = Faults()
         self._ctl_lock = threading.RLock()
         self._synced_rv = 0
         self._due: dict[str, float] = {}  # namespace ("" = all) -> sim second when a controller wants to run

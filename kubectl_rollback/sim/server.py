@@ -15,8 +15,10 @@ import base64
 import binascii
 import bisect
 import contextlib
+import itertools
 import json
 import socket
+import struct
 import sys
 import threading
 import time
@@ -32,6 +34,7 @@ from . import protobuf, tables
 from .cluster import SimCluster
 from .discovery import JSON_TYPE, KUBERNETES_VERSION, OPENAPI_V2_PROTOBUF, Discovery
 from .errors import ApiError, bad_request, conflict, forbidden, not_found
+from .faults import Fault
 from .resources import ResourceType, lookup
 from .selectors import parse_field_selector, parse_label_selector, selector_to_string
 from .store import Obj, WatchEvent
@@ -66,10 +69,32 @@ class Reply:
     body: bytes = b""
     content_type: str = JSON_TYPE
     stream: Iterator[bytes] | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def status_reply(error: ApiError) -> Reply:
     return Reply(error.code, dumps(error.status()))
+
+
+_FAULT_REASONS = {409: ("Conflict", "Operation cannot be fulfilled: injected conflict"),
+                  429: ("TooManyRequests", "the server has received too many requests and has asked us to "
+                                           "try again later"),
+                  500: ("InternalError", "Internal error occurred: injected failure"),
+                  503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+                  504: ("Timeout", "the server was unable to return a response in the time allotted, but may "
+                                   "still be processing the request")}
+
+
+def fault_reply(code: int) -> Reply:
+    """The answer of an injected status fault: a Status, or a proxy's HTML page for 502."""
+    if code == 502:
+        page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+        return Reply(502, page, "text/html")
+    reason, message = _FAULT_REASONS.get(code, ("InternalError", f"injected status {code}"))
+    reply = status_reply(ApiError(code, reason, message))
+    if code == 429:
+        reply.headers = (("Retry-After", "1"),)
+    return reply
 
 
 @dataclass(frozen=True)
@@ -159,6 +184,16 @@ class ApiServer:
         except Exception as exc:  # a bug must answer 500, not drop the connection
             traceback.print_exc(file=sys.stderr)
             return status_reply(ApiError(500, "InternalError", f"Internal error occurred: {exc}"))
+
+    def fault_for(self, req: Request) -> Fault | None:
+        """The injected fault this request meets, if any (see faults.py)."""
+        target = self._target((req.path.rstrip("/") or "/").strip("/").split("/"))
+        if target is None:
+            return None
+        verb = req.method
+        if verb == "GET":
+            verb = "WATCH" if parse_bool(req.query.get("watch")) else ("GET" if target.name else "LIST")
+        return self.cluster.faults.take(verb, target.rt.plural, target.name)
 
     def _authenticate(self, req: Request) -> None:
         token = self.cluster.required_token
@@ -706,15 +741,51 @@ class _Handler(BaseHTTPRequestHandler):
         raw = parse_qs(split.query, keep_blank_values=True)
         req = Request(method, split.path, {k: v[-1] for k, v in raw.items()}, self.headers,
                       self._read_body(), raw)
-        reply = api.handle(req)
-        if reply.stream is not None:
-            self._write_stream(reply.stream)
+        fault = api.fault_for(req)
+        if fault is not None and fault.effect == "reset":
+            self._drop()  # before anything is applied
             return
+        if fault is not None and fault.effect == "delay":
+            time.sleep(fault.seconds)
+        if fault is not None and fault.effect == "status":
+            self._send(fault_reply(fault.status))
+            return
+        if fault is not None and fault.effect == "expire":
+            expired = ApiError(410, "Expired", "too old resource version: injected expiry")
+            self._write_stream(iter([dumps({"type": "ERROR", "object": expired.status()}) + b"\n"]))
+            return
+        reply = api.handle(req)
+        if fault is not None and fault.effect == "lost":
+            if reply.stream is not None:
+                close = getattr(reply.stream, "close", None)
+                if close is not None:
+                    close()
+            self._drop()  # applied, never answered
+            return
+        if reply.stream is not None:
+            stream = reply.stream
+            if fault is not None and fault.effect == "cut":
+                stream = itertools.islice(stream, 1)
+            self._write_stream(stream)
+            return
+        self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
         self.send_response(reply.code)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _drop(self) -> None:
+        """Close the connection at once (a reset), without a response."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _write_stream(self, stream: Iterator[bytes]) -> None:
         self.send_response(200)

@@ -127,10 +127,12 @@ class RollbackApplied(Message):
 
 @dataclass
 class RollbackFailed(Message):
-    """The rollback patch failed; nothing was applied."""
+    """The rollback failed; `nothing_applied` says whether that is certain (the error's message says
+    what is true otherwise: a write without an answer is read back, never resent)."""
 
     plan: RollbackPlan
     error: str
+    nothing_applied: bool = True
 
 
 @dataclass

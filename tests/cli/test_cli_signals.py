@@ -36,7 +36,8 @@ class Running:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -57,10 +58,13 @@ class Running:
     def stop(self, signum: int, timeout: float = 30) -> tuple[int, str, str]:
         self.proc.send_signal(signum)
         try:
-            _, err = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise AssertionError("the process did not end after the signal") from None
+        self.reader.join(timeout=10)  # every line of stdout is read
+        assert self.proc.stderr is not None
+        err = self.proc.stderr.read()
         rest = []
         while not self.lines.empty():
             rest.append(self.lines.get())

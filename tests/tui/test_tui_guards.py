@@ -90,6 +90,28 @@ async def test_a_failing_patch_shows_an_error_and_nothing_changes(demo: RunningC
     assert image_of(demo, "checkout") == CHECKOUT_CRASH
 
 
+@pytest.mark.parametrize("effect", ["lost", "reset"])
+@pilot_test
+async def test_a_rollback_whose_answer_is_lost_says_what_the_cluster_holds(demo: RunningCluster, effect: str) -> None:
+    demo.cluster.faults.add(f"PATCH deployments/checkout {effect}")
+    app = make_app(demo, workload="checkout")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "checkout")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback))
+        await pilot.press("y")
+        if effect == "lost":  # applied, answer lost: read back, it is followed as any rollback
+            await wait_for(pilot, lambda: main_of(app).following or "Rolling back" in screen_text(app),
+                           what="the rollout followed")
+            assert "Rollback failed" not in notified(app)
+        else:  # the connection dropped before the server applied it: read back, unchanged
+            await wait_for(pilot, lambda: "Rollback failed" in notified(app), what="the error")
+            text = screen_text(app)
+            assert "read back, deployment.apps/checkout is unchanged: nothing was applied; run again" in notified(app)
+            assert "rollback failed: nothing was applied" not in text  # said once, by the core
+    assert image_of(demo, "checkout") == (CHECKOUT_GOOD if effect == "lost" else CHECKOUT_CRASH)
+
+
 @pilot_test
 async def test_a_change_after_the_preview_is_a_conflict_and_nothing_is_applied(demo: RunningCluster) -> None:
     app = make_app(demo, workload="checkout", live=False)  # no watch: the preview goes stale

@@ -654,7 +654,9 @@ class MainScreen(Screen[None]):
         try:
             result = service.execute(gw, plan, dry_run=False, now=self.now())  # type: ignore[arg-type]
         except errors.RollbackError as exc:
-            self.post_message(RollbackFailed(plan, str(exc)))
+            # "nothing was applied" only where it is certain and the message does not already say.
+            certain = exc.nothing_applied and "applied" not in str(exc)
+            self.post_message(RollbackFailed(plan, str(exc), certain))
             return
         self.post_message(RollbackApplied(result))
 
@@ -662,8 +664,9 @@ class MainScreen(Screen[None]):
     def _rollback_failed(self, message: RollbackFailed) -> None:
         self.following = False
         self._refresh_bindings()
-        self.notify(message.error, title="Rollback failed: nothing was applied", severity="error", timeout=15)
-        self.banner = Text.assemble(("✖ rollback failed: nothing was applied: ", "bold red"), (message.error, "red"))
+        head = "rollback failed: nothing was applied" if message.nothing_applied else "rollback failed"
+        self.notify(message.error, title=head.capitalize(), severity="error", timeout=15)
+        self.banner = Text.assemble((f"✖ {head}: ", "bold red"), (message.error, "red"))
         self.query_one(PreviewPanel).show_text(self.banner)
         self._schedule_history(0.01)
 
