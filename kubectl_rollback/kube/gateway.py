@@ -224,9 +224,21 @@ class KubeGateway:
 
     def _watch_one(self, plural: str, namespace: str, name: str, resource_version: str,
                    timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Events for one apps/v1 object after `resource_version`, as (type, object)."""
-        return self.watch("apps", "v1", plural, namespace, resource_version,
-                          timeout_seconds, field_selector=f"metadata.name={name}")
+        """Events for one apps/v1 object after `resource_version`, as (type, object).
+
+        As the port promises: a 410 Expired, a stream cut mid-way or a watch the server
+        refuses for now ends as an ERROR event (after a pause of a second, so a caller that
+        starts again from a fresh GET does not spin), never as an exception.
+        """
+        try:
+            yield from self.watch("apps", "v1", plural, namespace, resource_version,
+                                  timeout_seconds, field_selector=f"metadata.name={name}")
+        except WatchExpired as exc:
+            yield "ERROR", {"kind": "Status", "code": 410, "reason": "Expired", "message": str(exc)}
+        except (errors.RollbackError, ConnectionError, ValueError) as exc:
+            time.sleep(1)
+            yield "ERROR", {"kind": "Status", "code": getattr(exc, "status", 500), "reason": "WatchEnded",
+                            "message": str(exc)}
 
     def get_deployment(self, namespace: str, name: str) -> dict[str, Any]:
         return self._get("apps", "deployments", namespace, name)

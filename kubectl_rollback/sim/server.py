@@ -193,7 +193,13 @@ class ApiServer:
         verb = req.method
         if verb == "GET":
             verb = "WATCH" if parse_bool(req.query.get("watch")) else ("GET" if target.name else "LIST")
-        return self.cluster.faults.take(verb, target.rt.plural, target.name)
+        name = target.name
+        if name is None:  # a list or watch of one object: fieldSelector=metadata.name=NAME
+            for term in (req.query.get("fieldSelector") or "").split(","):
+                key, _, value = term.partition("=")
+                if key.strip() == "metadata.name":
+                    name = value.strip().lstrip("=")
+        return self.cluster.faults.take(verb, target.rt.plural, name)
 
     def _authenticate(self, req: Request) -> None:
         token = self.cluster.required_token

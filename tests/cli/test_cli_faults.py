@@ -134,3 +134,43 @@ def test_sim_refuses_bad_arguments_before_starting(args: list[str], says: str, t
     assert out.returncode == 2, out.stderr
     line = out.stderr.strip()
     assert len(line.splitlines()) == 1 and "Traceback" not in out.stderr and says in line, out.stderr
+
+
+@pytest.mark.parametrize("effect", ["cut", "expire", "500", "reset"])
+def test_a_broken_watch_is_resumed_from_a_fresh_get(effect: str, counted: RunningCluster,
+                                                     cli: Callable[..., CliResult]) -> None:
+    import json
+    import threading
+    import time
+
+    history_of(counted, "web", IMAGES)
+    counted.cluster.faults.add(f"WATCH deployments/web {effect} x2")
+
+    def watches() -> int:
+        return sum(1 for m, p in list(counted.cluster.requests)
+                   if m == "GET" and "watch=true" in p and "/deployments" in p)
+
+    stop = threading.Event()
+
+    def clock() -> None:
+        # The rollout moves only once the two broken watches are behind (a third is open);
+        # a watch cut after its first event needs events from the start.
+        while effect != "cut" and not stop.is_set() and watches() < 3:
+            time.sleep(0.01)
+        while not stop.is_set():
+            counted.cluster.advance(2)
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=clock, daemon=True)
+    thread.start()
+    try:
+        result = cli("deploy/web", "--yes", "--wait", "--timeout", "5m", "-o", "json")
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    assert doc["applied"] is True and doc["rollout"]["verdict"] == "success"
+    assert 'deployment "web" successfully rolled out' in result.err
+    assert image(counted) == IMAGES[0]
+    assert watches() >= (2 if effect == "cut" else 3)
