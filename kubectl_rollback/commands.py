@@ -33,10 +33,13 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 
 
 def parse_duration(text: str) -> float:
-    """Go-style durations as kubectl takes them (`90s`, `5m`, `1h30m`; a bare number is seconds)."""
+    """Go-style durations as kubectl takes them (`90s`, `5m`, `1h30m`; a bare number needs a unit, except 0)."""
     text = text.strip()
+    if re.fullmatch(r"0+(\.0+)?", text):
+        return 0.0
     if re.fullmatch(r"\d+(\.\d+)?", text):
-        return float(text)
+        # As kubectl (Go's time.ParseDuration): only 0 may go without a unit.
+        fail(f'invalid duration "{text}" for --timeout: missing unit (e.g. {text}s or {text}m)', 2)
     parts = _DURATION.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
         fail(f'invalid duration "{text}" for --timeout (use e.g. 90s, 5m, 1h)', 2)
@@ -85,6 +88,10 @@ def _target(to_revision: int | None, to: str | None, name: str) -> TargetSpec | 
             fail(f"--to-revision must be a positive revision number, got {to_revision}", 2)
         return TargetSpec.revision(to_revision)
     if to is not None:
+        if not to.strip():
+            # An unset variable in a script must not roll production back to the default target.
+            fail("--to is empty: name a revision, ReplicaSet, pod-template-hash or image "
+                 "(leave --to out for the default target)", 2)
         try:
             return parse_target(to, deployment=name)
         except errors.RollbackError as exc:

@@ -130,6 +130,8 @@ def _revision_spec(text: str) -> TargetSpec:
         raise UsageError(f"invalid revision {text!r}: not a number") from None
     if number < 0:
         raise UsageError(f"unable to find specified revision {number} in history")
+    if number == 0:  # as --to-revision 0: a usage error, not a lookup
+        raise UsageError("--to must be a positive revision number, got 0")
     return TargetSpec.revision(number)
 
 

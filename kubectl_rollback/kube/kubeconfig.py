@@ -49,8 +49,8 @@ class ClusterAccess:
 
 def default_paths(kubeconfig: str | None) -> tuple[list[str], bool]:
     """The files to read and whether they were named explicitly (then a missing file is an error)."""
-    if kubeconfig:
-        return [kubeconfig], True
+    if kubeconfig:  # a file, or a list as KUBECONFIG takes it (each file named must exist)
+        return [p for p in kubeconfig.split(os.pathsep) if p], True
     env = os.environ.get("KUBECONFIG")
     if env:
         return [p for p in env.split(os.pathsep) if p], False
