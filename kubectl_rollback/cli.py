@@ -174,6 +174,10 @@ Kubeconfig = Annotated[
 Output = Annotated[
     str | None, typer.Option("--output", "-o", help="Output format: json or yaml (default: text).")
 ]
+RequestTimeout = Annotated[
+    str, typer.Option("--request-timeout", help="How long one request to the API server may take, retries "
+                      "included (e.g. 10s, 1m; 0: no limit), as in kubectl.")
+]
 
 
 @app.command(
@@ -222,6 +226,7 @@ def rollback_command(
                            "and wait until its pods are Ready, then switch.")
     ] = False,
     demo: Annotated[bool, typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario).")] = False,
+    request_timeout: RequestTimeout = "30s",
     read_only: Annotated[bool, typer.Option("--read-only", help="Terminal UI: look, never change anything.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
@@ -233,7 +238,7 @@ def rollback_command(
         workload=workload or [], namespace=namespace, context=context, kubeconfig=kubeconfig,
         to_revision=to_revision, to=to, dry_run=dry_run, output=output, yes=yes, wait=wait,
         timeout=timeout, require_healthy=require_healthy, show_secrets=show_secrets, demo=demo,
-        read_only=read_only, force=force, scale_up=scale_up,
+        read_only=read_only, force=force, scale_up=scale_up, request_timeout=request_timeout,
     )
 
 
@@ -249,11 +254,13 @@ def history_command(
     output: Output = None,
     revision: Annotated[int | None, typer.Option("--revision", help="Show one revision's pod template.")] = None,
     show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Show secret-looking environment values.")] = False,
+    request_timeout: RequestTimeout = "30s",
 ) -> None:
     from . import commands
 
     commands.history(workload=workload, namespace=namespace, context=context, kubeconfig=kubeconfig,
-                     output=output, revision=revision, show_secrets=show_secrets)
+                     output=output, revision=revision, show_secrets=show_secrets,
+                     request_timeout=request_timeout)
 
 
 @app.command("sim", context_settings=HELP, help="Run the simulated Kubernetes cluster in the foreground.\n\n" + EXAMPLES_SIM)

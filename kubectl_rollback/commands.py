@@ -32,29 +32,30 @@ DEMO_NAMESPACE = "shop"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 
 
-def parse_duration(text: str) -> float:
+def parse_duration(text: str, flag: str = "--timeout") -> float:
     """Go-style durations as kubectl takes them (`90s`, `5m`, `1h30m`; a bare number needs a unit, except 0)."""
     text = text.strip()
     if re.fullmatch(r"0+(\.0+)?", text):
         return 0.0
     if re.fullmatch(r"\d+(\.\d+)?", text):
         # As kubectl (Go's time.ParseDuration): only 0 may go without a unit.
-        fail(f'invalid duration "{text}" for --timeout: missing unit (e.g. {text}s or {text}m)', 2)
+        fail(f'invalid duration "{text}" for {flag}: missing unit (e.g. {text}s or {text}m)', 2)
     parts = _DURATION.findall(text)
     if not parts or "".join(n + u for n, u in parts) != text:
-        fail(f'invalid duration "{text}" for --timeout (use e.g. 90s, 5m, 1h)', 2)
+        fail(f'invalid duration "{text}" for {flag} (use e.g. 90s, 5m, 1h)', 2)
     scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
     return sum(float(n) * scale[u] for n, u in parts)
 
 
 @contextlib.contextmanager
 def gateway(kubeconfig: str | None, context: str | None, namespace: str | None,
-            demo: bool) -> Iterator[Any]:
+            demo: bool, request_timeout: str = "30s") -> Iterator[Any]:
     """A connected KubeGateway; with `demo`, against a simulated cluster started for this run."""
     from .kube.gateway import KubeGateway
 
+    seconds = parse_duration(request_timeout, "--request-timeout")
     if not demo:
-        gw = KubeGateway.connect(kubeconfig, context, namespace)
+        gw = KubeGateway.connect(kubeconfig, context, namespace, request_timeout=seconds)
         try:
             yield gw
         finally:
@@ -63,7 +64,7 @@ def gateway(kubeconfig: str | None, context: str | None, namespace: str | None,
     from .sim import run_cluster
 
     with run_cluster("demo", time_scale=1.0) as sim:
-        gw = KubeGateway.connect(sim.kubeconfig, None, namespace or DEMO_NAMESPACE)
+        gw = KubeGateway.connect(sim.kubeconfig, None, namespace or DEMO_NAMESPACE, request_timeout=seconds)
         try:
             yield gw
         finally:
@@ -107,10 +108,11 @@ def _check_output(output: str | None) -> None:
 
 def history(*, workload: list[str], namespace: str | None, context: str | None,
             kubeconfig: str | None, output: str | None, revision: int | None,
-            show_secrets: bool) -> None:
+            show_secrets: bool, request_timeout: str = "30s") -> None:
     _check_output(output)
     parse_workload(workload)  # usage errors before any connection
-    with gateway(kubeconfig, context, namespace, False) as gw:
+    parse_duration(request_timeout, "--request-timeout")
+    with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
         ref = _ref(workload, gw.namespace)
         now = datetime.now(UTC)
         if ref.kind == "Service":
@@ -145,7 +147,7 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
              kubeconfig: str | None, to_revision: int | None, to: str | None,
              dry_run: str | None, output: str | None, yes: bool, wait: bool, timeout: str,
              require_healthy: bool, show_secrets: bool, demo: bool, read_only: bool,
-             force: bool = False, scale_up: bool = False) -> None:
+             force: bool = False, scale_up: bool = False, request_timeout: str = "30s") -> None:
     _check_output(output)
     if dry_run not in (None, "none", "client", "server"):
         fail(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".', 2)
@@ -172,7 +174,8 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
             fail("--to-revision does not apply to a Service: name the colour with --to COLOR", 2)
         if scale_up and not wait:
             fail("--scale-up waits until the side is Ready before switching; it cannot be used with --no-wait", 2)
-    with gateway(kubeconfig, context, namespace, demo) as gw:
+    parse_duration(request_timeout, "--request-timeout")  # usage errors before any connection
+    with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
         ref = _ref(workload, gw.namespace)
         if ref.kind == "Service":
             _rollback_service(gw, ref, to=to, mode=mode, output=output, yes=yes,

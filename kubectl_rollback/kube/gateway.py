@@ -29,8 +29,18 @@ USER_AGENT = "kubectl-rollback"
 
 # Reads are retried on these (the API server is busy or briefly unavailable).
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_READ_ATTEMPTS = 4
+_MAX_ATTEMPTS = 10  # as client-go's maximum number of retries
+_UNREACHABLE_ATTEMPTS = 4
 _BACKOFF_SECONDS = 0.2
+_MAX_RETRY_AFTER = 10.0
+DEFAULT_REQUEST_TIMEOUT = 30.0
+"""Seconds a request may take, retries included (--request-timeout; 0: no limit)."""
+
+
+def _connect_failure(exc: errors.Unreachable) -> bool:
+    """The connection was never made (refused, no such host): nothing reached the server."""
+    text = str(exc)
+    return "connection refused" in text or "no such host" in text
 
 
 class ServerError(errors.RollbackError):
@@ -60,14 +70,20 @@ def _api_path(group: str, version: str, plural: str, namespace: str | None, name
 
 
 def _status_message(body: bytes | str | None) -> tuple[str, str]:
-    """(reason, message) from a Status body, tolerant of anything else."""
+    """(reason, message) from a Status body, tolerant of anything else (a proxy's HTML page)."""
     if not body:
         return "", ""
     try:
         status = json.loads(body)
     except (ValueError, TypeError):
         text = body.decode(errors="replace") if isinstance(body, bytes) else str(body)
-        return "", text.strip().splitlines()[0] if text.strip() else ""
+        if "<html" in text.lower() or "<!doctype" in text.lower():
+            import re
+
+            title = re.search(r"<title>\s*(.*?)\s*</title>", text, re.IGNORECASE | re.DOTALL)
+            said = " ".join(title.group(1).split())[:120] if title else "an HTML page"
+            return "", f"{said} (an HTML page, not an answer of the Kubernetes API: a proxy or load balancer in between?)"
+        return "", " ".join(text.split())[:300]
     if isinstance(status, dict):
         return str(status.get("reason") or ""), str(status.get("message") or "")
     return "", ""
@@ -76,8 +92,10 @@ def _status_message(body: bytes | str | None) -> tuple[str, str]:
 class KubeGateway:
     """Talks to one cluster (one kubeconfig context) with raw JSON; implements core.ports.ClusterGateway."""
 
-    def __init__(self, transport: Transport, *, context: str, namespace: str, user: str | None) -> None:
+    def __init__(self, transport: Transport, *, context: str, namespace: str, user: str | None,
+                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> None:
         self._transport = transport
+        self.request_timeout = request_timeout
         self.context = context
         self.namespace = namespace
         self.user = user
@@ -87,13 +105,16 @@ class KubeGateway:
     # ---------------------------------------------------------------- set-up
     @classmethod
     def connect(cls, kubeconfig: str | None = None, context: str | None = None,
-                namespace: str | None = None) -> KubeGateway:
+                namespace: str | None = None, *, request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> KubeGateway:
         """Load a kubeconfig (a path or a KUBECONFIG-style list) as kubectl does."""
         access = kubeconfig_files.resolve(kubeconfig, context)
         if access is not None:
             return cls(DirectTransport(access, USER_AGENT), context=access.context,
-                       namespace=namespace or access.namespace or "default", user=access.user)
-        return cls._connect_with_client(kubeconfig, context, namespace)
+                       namespace=namespace or access.namespace or "default", user=access.user,
+                       request_timeout=request_timeout)
+        gw = cls._connect_with_client(kubeconfig, context, namespace)
+        gw.request_timeout = request_timeout
+        return gw
 
     @classmethod
     def _connect_with_client(cls, kubeconfig: str | None, context: str | None,
@@ -131,17 +152,50 @@ class KubeGateway:
 
     # --------------------------------------------------------------- requests
     def _send(self, method: str, path: str, *, query: dict[str, Any] | None = None,
-              body: Any = None, content_type: str | None = None, timeout: float | None = 30) -> Any:
+              body: Any = None, content_type: str | None = None) -> Any:
+        """One request, retried as client-go does, within `request_timeout` in all.
+
+        Retried: a connection that could not be made (nothing was sent), a 429 for any verb
+        (the server did nothing), and for reads a 500/502/503/504; after the server's
+        Retry-After when it gives one, else 0.2 s doubling to 5 s. Never a write that may
+        have reached the server (the transport raises OutcomeUnknown for those).
+        """
         headers = {"Accept": JSON}
         data = None
         if body is not None:
             headers["Content-Type"] = content_type or JSON
             data = json.dumps(body).encode()
-        self.request_count += 1
-        status, raw = self._transport.request(method, _with_query(path, query), headers, data, timeout)
-        if not 200 <= status <= 299:
-            raise self._api_error(status, raw, method, path)
-        return json.loads(raw) if raw else {}
+        url = _with_query(path, query)
+        budget = self.request_timeout or None
+        deadline = time.monotonic() + budget if budget else None
+        delay = _BACKOFF_SECONDS
+        for attempt in range(_MAX_ATTEMPTS):
+            remaining = None if deadline is None else max(0.5, deadline - time.monotonic())
+            self.request_count += 1
+            wait: float | None
+            try:
+                status, raw, wait = self._transport.request(method, url, headers, data, remaining)
+            except errors.OutcomeUnknown:
+                raise
+            except errors.Unreachable as exc:
+                # Nothing listening is retried briefly (a restarting API server), not for the
+                # whole budget: an unreachable cluster is said within about a second and a half.
+                if (not _connect_failure(exc) and method != "GET") or attempt >= _UNREACHABLE_ATTEMPTS - 1:
+                    raise
+                failure: errors.RollbackError = exc
+                wait = None
+            else:
+                if 200 <= status <= 299:
+                    return json.loads(raw) if raw else {}
+                failure = self._api_error(status, raw, method, path)
+                if not (status == 429 or (method == "GET" and status in _RETRY_STATUSES)):
+                    raise failure
+            pause = min(wait if wait is not None else delay, _MAX_RETRY_AFTER)
+            if attempt == _MAX_ATTEMPTS - 1 or (deadline is not None and time.monotonic() + pause > deadline):
+                raise failure
+            time.sleep(pause)
+            delay = min(delay * 2, 5.0)
+        raise AssertionError("unreachable")
 
     def _open_stream(self, path: str, query: dict[str, Any], timeout: float) -> StreamResponse:
         self.request_count += 1
@@ -171,17 +225,7 @@ class KubeGateway:
         return ServerError(message, status=status, reason=reason)
 
     def _read(self, path: str, query: dict[str, Any] | None = None) -> Any:
-        delay = _BACKOFF_SECONDS
-        for attempt in range(_READ_ATTEMPTS):
-            try:
-                return self._send("GET", path, query=query)
-            except (errors.Unreachable, ServerError) as exc:
-                retriable = isinstance(exc, errors.Unreachable) or exc.status in _RETRY_STATUSES
-                if not retriable or attempt == _READ_ATTEMPTS - 1:
-                    raise
-                time.sleep(delay)
-                delay *= 2
-        raise AssertionError("unreachable")
+        return self._send("GET", path, query=query)
 
     def _list(self, group: str, version: str, plural: str, namespace: str | None,
               label_selector: str | None = None, field_selector: str | None = None) -> list[dict[str, Any]]:

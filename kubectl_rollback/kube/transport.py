@@ -40,7 +40,9 @@ class Transport(Protocol):
     server: str
 
     def request(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
-                timeout: float | None) -> tuple[int, bytes]: ...
+                timeout: float | None) -> tuple[int, bytes, float | None]:
+        """(status, body, Retry-After seconds if the server sent one)."""
+        ...
 
     def stream(self, url_path: str, headers: dict[str, str], timeout: float | None) -> StreamResponse: ...
 
@@ -61,6 +63,16 @@ def unreachable(server: str, exc: BaseException) -> errors.Unreachable:
     else:
         reason = text.splitlines()[0][:200] if text else type(exc).__name__
     return errors.Unreachable(f"Unable to connect to the server: {server}: {reason}")
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds only, as the API server sends it)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        return None
 
 
 def _reason(exc: BaseException) -> str:
@@ -250,7 +262,7 @@ class DirectTransport:
         return conn
 
     def request(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
-                timeout: float | None) -> tuple[int, bytes]:
+                timeout: float | None) -> tuple[int, bytes, float | None]:
         """One request. A read whose kept-alive connection turns out closed is sent once more on
         a new one; a write never is: once it may have reached the server, a failure to get the
         answer is OutcomeUnknown (the caller reads the object back to learn what happened)."""
@@ -284,7 +296,7 @@ class DirectTransport:
                     raise unreachable(self.server, exc) from None
                 continue
             self._local.conn = conn
-            return response.status, data
+            return response.status, data, retry_after(response.getheader("Retry-After"))
         raise AssertionError("unreachable")
 
     def stream(self, url_path: str, headers: dict[str, str], timeout: float | None) -> StreamResponse:
@@ -370,7 +382,7 @@ class ClientTransport:
             raise unreachable(self.server, exc) from None
 
     def request(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
-                timeout: float | None) -> tuple[int, bytes]:
+                timeout: float | None) -> tuple[int, bytes, float | None]:
         import urllib3
 
         write = method not in ("GET", "HEAD")
@@ -385,7 +397,7 @@ class ClientTransport:
                     "it may or may not have been applied") from None
             raise
         try:
-            return int(response.status), bytes(response.read())
+            return int(response.status), bytes(response.read()), retry_after(response.headers.get("Retry-After"))
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             if write:
                 raise errors.OutcomeUnknown(

@@ -174,3 +174,52 @@ def test_a_broken_watch_is_resumed_from_a_fresh_get(effect: str, counted: Runnin
     assert 'deployment "web" successfully rolled out' in result.err
     assert image(counted) == IMAGES[0]
     assert watches() >= (2 if effect == "cut" else 3)
+
+
+def test_a_429_on_the_rollback_is_sent_again_after_retry_after(counted: RunningCluster,
+                                                                cli: Callable[..., CliResult]) -> None:
+    history_of(counted, "web", IMAGES)
+    counted.cluster.faults.add("PATCH deployments/web 429 x2")
+    result = cli("deploy/web", "--yes", "--no-wait")
+    assert result.code == 0, result.err
+    assert image(counted) == IMAGES[0]
+    assert patches(counted, "deployments") == 3  # two refused (nothing done), one applied
+
+
+def test_a_500_on_the_rollback_is_not_sent_again(counted: RunningCluster, cli: Callable[..., CliResult]) -> None:
+    history_of(counted, "web", IMAGES)
+    counted.cluster.faults.add("PATCH deployments/web 500")
+    result = cli("deploy/web", "--yes", "--no-wait")
+    assert result.code == 1
+    assert image(counted) == IMAGES[1]
+    assert patches(counted, "deployments") == 1
+
+
+def test_reads_ride_out_a_few_503s(counted: RunningCluster, cli: Callable[..., CliResult]) -> None:
+    history_of(counted, "web", IMAGES)
+    counted.cluster.faults.add("GET deployments/web 503 x3")
+    result = cli("history", "deploy/web")
+    assert result.code == 0, result.err
+    assert IMAGES[0] in result.out
+
+
+def test_a_proxys_html_page_is_one_readable_line(counted: RunningCluster, cli: Callable[..., CliResult]) -> None:
+    history_of(counted, "web", IMAGES)
+    counted.cluster.faults.add("GET deployments/web 502 x0")
+    result = cli("history", "deploy/web", "--request-timeout", "3s")
+    assert result.code == 1
+    line = result.err.strip()
+    assert len(line.splitlines()) == 1 and "<" not in line, line
+    assert "502 Bad Gateway (an HTML page, not an answer of the Kubernetes API" in line
+
+
+def test_a_server_that_never_answers_is_given_up_on_after_the_request_timeout(
+        counted: RunningCluster, tmp_path: Path) -> None:
+    history_of(counted, "web", IMAGES)
+    counted.cluster.faults.add("GET deployments/web delay=120 x0")
+    out = subprocess.run([sys.executable, "-m", "kubectl_rollback", "history", "deploy/web",
+                          "--kubeconfig", counted.kubeconfig, "--request-timeout", "2s"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    line = out.stderr.strip()
+    assert len(line.splitlines()) == 1 and "timed out" in line, out.stderr
