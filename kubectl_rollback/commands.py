@@ -135,7 +135,7 @@ def history(*, workload: list[str], namespace: str | None, context: str | None,
                 doc["revisions"] = [r for r in doc["revisions"] if r["revision"] == revision]
                 sys.stdout.write(dump(doc, output))
             else:
-                _print(revision_detail_lines(hist, rev))
+                _print(revision_detail_lines(hist, rev, show_secrets))
             return
         if output:
             sys.stdout.write(dump(history_document(hist, choice), output))

@@ -80,7 +80,8 @@ def _object_column(history: DeploymentHistory | ControllerHistory) -> str:
     return "CONTROLLERREVISION" if isinstance(history, ControllerHistory) else "REPLICASET"
 
 
-def revision_detail_lines(history: DeploymentHistory | ControllerHistory, revision: Revision) -> list[str]:
+def revision_detail_lines(history: DeploymentHistory | ControllerHistory, revision: Revision,
+                          show_secrets: bool = False) -> list[str]:
     """`history --revision N`: kubectl's heading, then the template and evidence."""
     from .core.rendering import mask_template, to_yaml
 
@@ -92,7 +93,8 @@ def revision_detail_lines(history: DeploymentHistory | ControllerHistory, revisi
     lines.append(f"Health:       {SYMBOL[revision.health]} {revision.health.value}")
     lines.extend(f"  - {e.line}" for e in revision.evidence)
     lines.append("Pod Template:")
-    lines.extend("  " + line for line in to_yaml(mask_template(dict(revision.template))).splitlines())
+    template = dict(revision.template) if show_secrets else mask_template(dict(revision.template))
+    lines.extend("  " + line for line in to_yaml(template).splitlines())
     return lines
 
 

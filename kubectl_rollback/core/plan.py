@@ -20,7 +20,16 @@ from .api_objects import (
 from .evidence import RECORD_PREFIX
 from .history import CHANGE_CAUSE_ANNOTATION, LAST_APPLIED_ANNOTATION
 from .model import DeploymentHistory, PlanWarning, Revision, RevisionHistory, Verdict, WorkloadRef
-from .rendering import MASK, MASK_CHANGED, is_secret_name, mask_template, unified_diff
+from .rendering import (
+    MASK,
+    MASK_CHANGED,
+    is_secret_name,
+    mask_annotation,
+    mask_annotations,
+    mask_template,
+    mask_value,
+    unified_diff,
+)
 from .target import TargetChoice
 
 JSON = Any
@@ -258,9 +267,15 @@ class RollbackPlan:
             for op in patch:
                 if op.get("path") == "/spec/template":
                     op["value"] = mask_template(as_dict(op.get("value")))
+                elif op.get("path") == "/metadata/annotations":
+                    op["value"] = mask_annotations(as_dict(op.get("value")))
                 spec = as_dict(op.get("spec"))
                 if self.patch_type == "strategic-merge" and "template" in spec:
                     spec["template"] = mask_template(as_dict(spec.get("template")))
+                meta = as_dict(op.get("metadata"))
+                if self.patch_type == "strategic-merge" and isinstance(meta.get("annotations"), dict):
+                    meta["annotations"] = mask_annotations(as_dict(meta.get("annotations")))
+        masked = not self.show_secrets and patch != json.loads(json.dumps([dict(op) for op in self.patch]))
         document: dict[str, JSON] = {
             "apiVersion": PLAN_API_VERSION,
             "kind": "RollbackPlan",
@@ -318,6 +333,8 @@ class RollbackPlan:
             "patch": patch,
             "patchType": self.patch_type,
             "showSecrets": self.show_secrets,
+            # A masked patch is for reading, not for applying: its *** are not the values.
+            "secretsMasked": masked,
         }
         # Round-trip to guarantee the document is plain JSON (no tuples, no datetimes).
         result: dict[str, JSON] = json.loads(json.dumps(document))
@@ -408,6 +425,11 @@ def env_changes(before: Mapping[str, JSON], after: Mapping[str, JSON], *, show_s
         if not show_secrets and is_secret_name(name):
             b = MASK if b is not None else None
             a = (MASK_CHANGED if b is not None else MASK) if a is not None else None
+        elif not show_secrets:  # credentials inside URLs
+            b = mask_value(None, b) if b is not None else None
+            a = mask_value(None, a) if a is not None else None
+            if a is not None and a == b:
+                a = f"{a} (changed)"
         changes.append(EnvChange(container, name, b, a))
     return tuple(changes)
 
@@ -668,8 +690,12 @@ def plan_rollback(
         after_name=f"revision {target.number} ({target.replicaset})",
     )
     before_annotations = dict(history.annotations)
+
+    def shown(key: str, value: str | None) -> str | None:
+        return value if show_secrets or value is None else str(mask_annotation(key, value))
+
     annotation_changes = tuple(
-        AnnotationChange(key, before_annotations.get(key), annotations.get(key))
+        AnnotationChange(key, shown(key, before_annotations.get(key)), shown(key, annotations.get(key)))
         for key in sorted(set(before_annotations) | set(annotations))
         if before_annotations.get(key) != annotations.get(key)
     )

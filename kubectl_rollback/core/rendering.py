@@ -16,9 +16,8 @@ JSON = Any
 MASK = "***"
 MASK_CHANGED = "*** (changed)"
 SECRET_NAME_PARTS = (
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
+    "PASS",  # PASSWORD, PASSWD, PASSPHRASE, DB_PASS
+    "PWD",  # MYSQL_PWD
     "TOKEN",
     "SECRET",
     "KEY",
@@ -33,6 +32,88 @@ SECRET_NAME_PARTS = (
 def is_secret_name(name: str) -> bool:
     upper = name.upper()
     return any(part in upper for part in SECRET_NAME_PARTS)
+
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_URL_CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):(?P<secret>[^@/\s]+)@")
+_SECRET_FLAG = re.compile(r"^(?P<flag>--?[A-Za-z0-9_.-]+)(?P<eq>=)(?P<value>.*)$", re.DOTALL)
+
+
+def mask_value(name: str | None, value: JSON) -> JSON:
+    """The one masking rule, for every output path (text, JSON/YAML, the UI).
+
+    A secret-looking name (``is_secret_name``) masks the whole value; any other string
+    keeps its text with the password of ``scheme://user:password@host`` masked.
+    """
+    if not isinstance(value, str):
+        return value
+    if name is not None and is_secret_name(name):
+        return MASK
+    return _URL_CREDENTIALS.sub(lambda m: f"{m['head']}:{MASK}@", value)
+
+
+def mask_args(args: JSON) -> JSON:
+    """Container args/command: ``--password=x`` and ``--token x`` masked, URL credentials too."""
+    if not isinstance(args, list):
+        return args
+    out: list[JSON] = []
+    hide_next = False
+    for arg in args:
+        if not isinstance(arg, str):
+            out.append(arg)
+            hide_next = False
+            continue
+        if hide_next:
+            out.append(MASK)
+            hide_next = False
+            continue
+        flag = _SECRET_FLAG.match(arg)
+        if flag and is_secret_name(flag["flag"]):
+            out.append(f"{flag['flag']}={MASK}")
+        elif arg.startswith("-") and "=" not in arg and is_secret_name(arg):
+            out.append(arg)
+            hide_next = True
+        else:
+            out.append(mask_value(None, arg))
+    return out
+
+
+def mask_object(value: JSON) -> JSON:
+    """A copy of any JSON value with the rule applied wherever it holds env, args or strings."""
+    if isinstance(value, dict):
+        out: dict[str, JSON] = {}
+        for key, item in value.items():
+            if key == "env" and isinstance(item, list):
+                out[key] = [
+                    {**e, "value": mask_value(str(e.get("name", "")), e["value"])}
+                    if isinstance(e, dict) and "value" in e else mask_object(e)
+                    for e in item
+                ]
+            elif key in ("args", "command"):
+                out[key] = mask_args(item)
+            elif key == "annotations" and isinstance(item, dict):
+                out[key] = mask_annotations(item)
+            else:
+                out[key] = mask_object(item)
+        return out
+    if isinstance(value, list):
+        return [mask_object(v) for v in value]
+    return mask_value(None, value)
+
+
+def mask_annotation(key: str, value: JSON) -> JSON:
+    """An annotation's value: the last-applied configuration is a whole object (masked inside)."""
+    if key != LAST_APPLIED or not isinstance(value, str):
+        return mask_value(key, value) if isinstance(value, str) and is_secret_name(key) else mask_value(None, value)
+    try:
+        applied = json.loads(value)
+    except ValueError:
+        return MASK
+    return json.dumps(mask_object(applied), separators=(",", ":"), sort_keys=True) + "\n"
+
+
+def mask_annotations(annotations: Mapping[str, JSON]) -> dict[str, JSON]:
+    return {k: mask_annotation(k, v) for k, v in annotations.items()}
 
 
 def _env_values(template: JSON) -> dict[tuple[str, bool, str], JSON]:
@@ -54,15 +135,24 @@ def mask_template(template: Mapping[str, JSON], reference: Mapping[str, JSON] | 
     masked = copy.deepcopy(dict(template))
     other = _env_values(reference) if reference is not None else {}
     for container, init in pod_spec_containers(masked):
+        for field in ("args", "command"):
+            if field in container:
+                container[field] = mask_args(container[field])
         for env in as_list(container.get("env")):
             if not isinstance(env, dict) or "value" not in env:
                 continue
             name = str(env.get("name", ""))
-            if not is_secret_name(name):
+            shown = mask_value(name, env["value"])
+            if shown == env["value"]:
                 continue
             key = (str(container.get("name", "")), init, name)
             changed = reference is not None and key in other and other[key] != env["value"]
-            env["value"] = MASK_CHANGED if changed else MASK
+            if changed and shown == mask_value(name, other[key]):
+                shown = MASK_CHANGED if shown == MASK else f"{shown} (changed)"
+            env["value"] = shown
+    meta = masked.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
+        meta["annotations"] = mask_annotations(meta["annotations"])
     return masked
 
 
