@@ -238,7 +238,9 @@ def test_no_credentials_at_all(forms: Forms) -> None:
 
 
 def test_a_wrong_token(forms: Forms) -> None:
-    assert_both_fail(forms, forms.write(forms.ca_data(), {"token": "not-a-token"}), "unauthorized")
+    # kubectl words it "(Unauthorized)" or "(the server has asked for the client to provide
+    # credentials)" depending on which of its requests was refused first.
+    assert_both_fail(forms, forms.write(forms.ca_data(), {"token": "not-a-token"}), "must be logged in")
 
 
 def test_no_certificate_authority(forms: Forms) -> None:
