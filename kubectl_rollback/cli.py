@@ -369,5 +369,7 @@ def _click_errors() -> Any:
 
 
 def _error_line(message: str) -> None:
-    text = " ".join(str(message).split())
+    from .core.rendering import terminal_safe
+
+    text = terminal_safe(" ".join(str(message).split()))
     sys.stderr.write(f"error: {text}\n")

@@ -14,6 +14,7 @@ from typing import Any
 from .cli import fail, parse_workload
 from .core import bluegreen_service, errors, service, workload_service
 from .core.model import DeploymentHistory, WorkloadRef
+from .core.rendering import terminal_lines, terminal_safe
 from .core.target import TargetChoice, TargetSpec, choose_target, parse_target
 from .interrupts import Stopped, deferred
 from .report import (
@@ -219,11 +220,11 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
                     f"{ref.kind.lower()}/{ref.name} -n {ref.namespace})")
             return
         try:
-            print(result.message, file=info, flush=True)
+            _say(result.message, info)
             outcome = service.follow(
                 gw, ref, timeout_seconds=max(1, int(timeout_seconds)),
                 now_fn=lambda: datetime.now(UTC),
-                on_status=lambda s: None if s.failed else print(s.message, file=info, flush=True),
+                on_status=lambda s: None if s.failed else _say(s.message, info),
                 expect_replicaset=plan.to_revision.replicaset,
             )
         except Stopped as stop:
@@ -281,7 +282,7 @@ def _rollback_service(gw: Any, ref: WorkloadRef, *, to: str | None, mode: str | 
         scaled = bluegreen_service.scale_up_and_wait(
             gw, plan, dry_run=mode == "server", timeout_seconds=timeout_seconds,
             now_fn=lambda: datetime.now(UTC), sleep_fn=time.sleep,
-            on_status=lambda line: print(line, file=info, flush=True),
+            on_status=lambda line: _say(line, info),
         )
     except Stopped as stop:
         raise stop.saying(f"stopped waiting for {plan.to_color} to be Ready (its scale-up stays applied); "
@@ -311,7 +312,7 @@ def _emit_result(result: Any, output: str | None, info: Any) -> None:
     if output:
         sys.stdout.write(dump(result.to_dict(), output))
     else:
-        print(result.message, file=info, flush=True)
+        _say(result.message, info)
 
 
 def _confirm(question: str, doing: str, verb: str) -> None:
@@ -320,7 +321,7 @@ def _confirm(question: str, doing: str, verb: str) -> None:
         fail(f"refusing to {doing} without confirmation: not running in a terminal; "
              f"pass --yes to {verb} (or --dry-run to only see the plan)", 2)
     try:
-        answer = input(f"{question} [y/N] ")
+        answer = input(f"{terminal_safe(question)} [y/N] ")
     except EOFError:  # Ctrl-D: no answer is a no
         print(file=sys.stderr)
         answer = ""
@@ -350,4 +351,9 @@ def _open_tui(*, namespace: str | None, context: str | None, kubeconfig: str | N
 
 
 def _print(lines: list[str]) -> None:
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write("\n".join(terminal_safe(line) for line in lines) + "\n")
+
+
+def _say(text: str, file: Any) -> None:
+    """A message line for a person (progress, results): control characters escaped."""
+    print(terminal_lines(text), file=file, flush=True)

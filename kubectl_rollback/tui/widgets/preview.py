@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from ...core.model import Revision
 from ...core.plan import RollbackPlan
+from ...core.rendering import terminal_safe
 from .revisions import HEALTH_STYLE
 
 LABEL_WIDTH = 10
@@ -116,7 +117,8 @@ def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: s
         parts.append(_section("then", [head, *scaling.steps]))
         if plan.annotation_changes:
             parts.append(_section("annot.", [
-                f"{c.kind} {c.key}" + (f": {c.after}" if c.after is not None else "") for c in plan.annotation_changes
+                terminal_safe(f"{c.kind} {c.key}" + (f": {c.after}" if c.after is not None else ""))
+                for c in plan.annotation_changes
             ]))
         if plan.kubectl_would_drop:
             parts.append(_section("kept", ["kubectl rollout undo would drop: " + ", ".join(plan.kubectl_would_drop)]))

@@ -18,6 +18,7 @@ from textual.widgets.data_table import ColumnKey
 
 from ...core.model import DeploymentHistory, Revision, Verdict
 from ...core.plan import RollbackPlan
+from ...core.rendering import terminal_safe
 from ...core.workload_service import WorkloadHistory
 from ...report import age, revision_label
 
@@ -133,7 +134,7 @@ class RevisionTable(Vertical):
                 Text.assemble((mark, "bold cyan" if rev.current else "bold yellow"), " ", revision_label(rev)),
                 rev.replicaset,
                 ", ".join(short_image(i.image) for i in rev.images if not i.init),
-                _shorten(rev.change_cause or "<none>", 24),
+                _shorten(terminal_safe(rev.change_cause or "<none>"), 24),
                 age(rev.created, moment),
                 f"{rev.ready}/{rev.desired}",
             ])
