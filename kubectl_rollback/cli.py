@@ -22,7 +22,7 @@ from .completion import (
 )
 
 PROG = "kubectl rollback"
-SUBCOMMANDS = ("history", "sim", "rollback")
+SUBCOMMANDS = ("history", "sim", "rollback", "apply")
 
 # kubectl's names for the kinds we handle (singular, plural, short, fully qualified).
 TYPE_ALIASES: dict[str, str] = {}
@@ -186,6 +186,7 @@ RequestTimeout = Annotated[
     help="Roll a workload back to its last successful revision, showing exactly what changes.\n\n"
     + EXAMPLES_ROLLBACK
     + "\nOther commands:\n\n\b\n  history   show a workload's revisions with evidence of health\n"
+    "  apply     apply exactly a plan reviewed with --dry-run -o json\n"
     "  sim       run the simulated Kubernetes cluster\n\n"
     "Run 'kubectl rollback COMMAND --help' for their options.",
 )
@@ -261,6 +262,25 @@ def history_command(
     commands.history(workload=workload, namespace=namespace, context=context, kubeconfig=kubeconfig,
                      output=output, revision=revision, show_secrets=show_secrets,
                      request_timeout=request_timeout)
+
+
+@app.command("apply", context_settings=HELP,
+             help="Apply exactly a reviewed plan: kubectl rollback TYPE/NAME --dry-run -o json > plan.json, "
+                  "then kubectl rollback apply plan.json. Refuses, changing nothing, when the workload or "
+                  "the change has moved on since the review.")
+def apply_command(
+    path: Annotated[str, typer.Argument(help="The plan file (JSON or YAML; - reads standard input).")],
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = None,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails.")] = True,
+    timeout: Annotated[str, typer.Option("--timeout", help="How long --wait follows the rollout (e.g. 90s, 5m).")] = "10m",
+    request_timeout: RequestTimeout = "30s",
+) -> None:
+    from . import commands
+
+    commands.apply(path=path, context=context, kubeconfig=kubeconfig, output=output, wait=wait,
+                   timeout=timeout, request_timeout=request_timeout)
 
 
 @app.command("sim", context_settings=HELP, help="Run the simulated Kubernetes cluster in the foreground.\n\n" + EXAMPLES_SIM)

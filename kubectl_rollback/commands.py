@@ -191,65 +191,72 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
                          if isinstance(hist, DeploymentHistory) else None)
         if group_warning is not None:
             plan = dataclasses.replace(plan, warnings=(*plan.warnings, group_warning))
-        human = output is None
-        info = sys.stdout if human else sys.stderr
-        if plan.refusal is not None:
-            raise errors.Refused(plan.refusal)
-        if plan.noop is not None:
-            result = service.execute(gw, plan, dry_run=mode == "server")
-            _emit_result(result, output, info)
-            return
-        if human:
-            _print(plan_lines(plan))
-        if mode == "client":
-            result = service.RollbackResult(plan, applied=False, dry_run=True, noop=False,
-                                            message=f"{ref.display} rolled back (dry run)")
-            _emit_result(result, output, info)
-            return
-        if mode is None and not yes:
-            _confirm(f"Roll back {plan.ref.display} to revision {plan.to_revision.number} "
-                     f"({plan.to_revision.images})?", "roll back", "roll back")
-        # The PATCH is answered (or read back) before a signal is heard: never a misreport.
-        with deferred() as signals:
-            result = service.execute(gw, plan, dry_run=mode == "server")
-        if mode == "server" or not wait or signals:
-            _emit_result(result, output, info)
-            if signals:
-                raise Stopped(signals[0]).saying(
-                    f"{result.message}; not following the rollout (kubectl rollout status "
-                    f"{ref.kind.lower()}/{ref.name} -n {ref.namespace})")
-            return
-        try:
-            _say(result.message, info)
-            outcome = service.follow(
-                gw, ref, timeout_seconds=max(1, int(timeout_seconds)),
-                now_fn=lambda: datetime.now(UTC),
-                on_status=lambda s: None if s.failed else _say(s.message, info),
-                expect_replicaset=plan.to_revision.replicaset,
-            )
-        except Stopped as stop:
-            if output:
-                doc = result.to_dict()
-                doc["rollout"] = {"verdict": "interrupted", "done": False, "failed": False, "timedOut": False,
-                                  "message": f"stopped following ({stop.word})", "recordWritten": False}
-                sys.stdout.write(dump(doc, output))
-            raise stop.saying(
-                f"{ref.display} was rolled back to revision {plan.to_revision.number} "
-                f"({plan.to_revision.images}); stopped following, the rollout goes on in the cluster "
-                f"(kubectl rollout status {ref.kind.lower()}/{ref.name} -n {ref.namespace})") from None
+        _carry_out(gw, ref, plan, mode=mode, output=output, yes=yes, wait=wait,
+                   timeout_seconds=timeout_seconds)
+
+
+def _carry_out(gw: Any, ref: WorkloadRef, plan: Any, *, mode: str | None, output: str | None, yes: bool,
+               wait: bool, timeout_seconds: float) -> None:
+    """Show, confirm, execute and follow a workload rollback plan (rollback and apply share it)."""
+    human = output is None
+    info = sys.stdout if human else sys.stderr
+    if plan.refusal is not None:
+        raise errors.Refused(plan.refusal)
+    if plan.noop is not None:
+        result = service.execute(gw, plan, dry_run=mode == "server")
+        _emit_result(result, output, info)
+        return
+    if human:
+        _print(plan_lines(plan))
+    if mode == "client":
+        result = service.RollbackResult(plan, applied=False, dry_run=True, noop=False,
+                                        message=f"{ref.display} rolled back (dry run)")
+        _emit_result(result, output, info)
+        return
+    if mode is None and not yes:
+        _confirm(f"Roll back {plan.ref.display} to revision {plan.to_revision.number} "
+                 f"({plan.to_revision.images})?", "roll back", "roll back")
+    # The PATCH is answered (or read back) before a signal is heard: never a misreport.
+    with deferred() as signals:
+        result = service.execute(gw, plan, dry_run=mode == "server")
+    if mode == "server" or not wait or signals:
+        _emit_result(result, output, info)
+        if signals:
+            raise Stopped(signals[0]).saying(
+                f"{result.message}; not following the rollout (kubectl rollout status "
+                f"{ref.kind.lower()}/{ref.name} -n {ref.namespace})")
+        return
+    try:
+        _say(result.message, info)
+        outcome = service.follow(
+            gw, ref, timeout_seconds=max(1, int(timeout_seconds)),
+            now_fn=lambda: datetime.now(UTC),
+            on_status=lambda s: None if s.failed else _say(s.message, info),
+            expect_replicaset=plan.to_revision.replicaset,
+        )
+    except Stopped as stop:
         if output:
             doc = result.to_dict()
-            doc["rollout"] = {
-                "verdict": outcome.verdict.value, "done": outcome.status.done,
-                "failed": outcome.status.failed, "timedOut": outcome.timed_out,
-                "message": outcome.status.message, "recordWritten": outcome.record_written,
-            }
+            doc["rollout"] = {"verdict": "interrupted", "done": False, "failed": False, "timedOut": False,
+                              "message": f"stopped following ({stop.word})", "recordWritten": False}
             sys.stdout.write(dump(doc, output))
-        if outcome.timed_out:
-            fail("timed out waiting for the condition: " + outcome.status.message,
-                 errors.EXIT_ROLLOUT_FAILED)
-        if outcome.status.failed:
-            fail(outcome.status.message, errors.EXIT_ROLLOUT_FAILED)
+        raise stop.saying(
+            f"{ref.display} was rolled back to revision {plan.to_revision.number} "
+            f"({plan.to_revision.images}); stopped following, the rollout goes on in the cluster "
+            f"(kubectl rollout status {ref.kind.lower()}/{ref.name} -n {ref.namespace})") from None
+    if output:
+        doc = result.to_dict()
+        doc["rollout"] = {
+            "verdict": outcome.verdict.value, "done": outcome.status.done,
+            "failed": outcome.status.failed, "timedOut": outcome.timed_out,
+            "message": outcome.status.message, "recordWritten": outcome.record_written,
+        }
+        sys.stdout.write(dump(doc, output))
+    if outcome.timed_out:
+        fail("timed out waiting for the condition: " + outcome.status.message,
+             errors.EXIT_ROLLOUT_FAILED)
+    if outcome.status.failed:
+        fail(outcome.status.message, errors.EXIT_ROLLOUT_FAILED)
 
 
 def _rollback_service(gw: Any, ref: WorkloadRef, *, to: str | None, mode: str | None,
@@ -357,3 +364,74 @@ def _print(lines: list[str]) -> None:
 def _say(text: str, file: Any) -> None:
     """A message line for a person (progress, results): control characters escaped."""
     print(terminal_lines(text), file=file, flush=True)
+
+
+def apply(*, path: str, context: str | None, kubeconfig: str | None, output: str | None, wait: bool,
+          timeout: str, request_timeout: str) -> None:
+    """Apply exactly a reviewed plan (`--dry-run -o json > plan.json`), or refuse, changing nothing."""
+    _check_output(output)
+    timeout_seconds = parse_duration(timeout)
+    parse_duration(request_timeout, "--request-timeout")
+    reviewed = _read_plan(path)
+    workload = reviewed["workload"]
+    kind, namespace, name = str(workload["kind"]), str(workload["namespace"]), str(workload["name"])
+    target = reviewed["to"].get("replicaSet") or reviewed["to"].get("controllerRevision")
+    with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
+        ref = WorkloadRef(kind, namespace, name)
+        now = datetime.now(UTC)
+        hist = workload_service.load_workload(gw, kind, namespace, name, now=now)
+        # Planned again from the cluster as it is now, for the reviewed target and by the
+        # reviewed actor: the same plan exactly when nothing it covers has changed.
+        plan = workload_service.plan_workload(hist, TargetSpec.replicaset(str(target)),
+                                              actor=reviewed.get("actor"), now=now,
+                                              show_secrets=bool(reviewed.get("showSecrets")))
+        if plan.resource_version != reviewed.get("resourceVersion"):
+            raise errors.Conflict(
+                f"{ref.display} changed since the plan was reviewed (resourceVersion "
+                f"{reviewed.get('resourceVersion')} -> {plan.resource_version}): nothing was applied; "
+                "make and review a new plan")
+        fresh = plan.to_dict()
+        for key, what in (("patch", "the change it makes"), ("patchType", "the change it makes"),
+                          ("newRevisionNumber", "the revision number it creates")):
+            if fresh.get(key) != reviewed.get(key):
+                raise errors.Conflict(
+                    f"the rollback of {ref.display} would now differ from the reviewed plan ({what}): "
+                    "nothing was applied; make and review a new plan")
+        _carry_out(gw, ref, plan, mode=None, output=output, yes=True, wait=wait, timeout_seconds=timeout_seconds)
+
+
+def _read_plan(path: str) -> dict[str, Any]:
+    """A RollbackPlan document (or the RollbackResult of a dry run holding one); usage errors otherwise."""
+    import json
+
+    import yaml
+
+    try:
+        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+    except OSError as exc:
+        fail(f"cannot read the plan {path}: {exc.strerror or exc}", 2)
+    except UnicodeDecodeError:
+        fail(f"the plan {path} is not UTF-8 text", 2)
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError:
+            fail(f"the plan {path} is neither JSON nor YAML", 2)
+    if isinstance(doc, dict) and doc.get("kind") == "RollbackResult":
+        doc = doc.get("plan")
+    if not isinstance(doc, dict) or doc.get("kind") != "RollbackPlan" or \
+            doc.get("apiVersion") != "kubectl-rollback.io/v1":
+        if isinstance(doc, dict) and doc.get("kind") in ("TrafficSwitchPlan", "TrafficSwitchResult"):
+            fail("apply takes workload rollback plans; a blue/green switch is applied with "
+                 "kubectl rollback svc/NAME --yes", 2)
+        fail(f"the plan {path} is not a kubectl-rollback.io/v1 RollbackPlan "
+             "(make one with kubectl rollback TYPE/NAME --dry-run -o json)", 2)
+    workload, to = doc.get("workload"), doc.get("to")
+    if not (isinstance(workload, dict) and all(isinstance(workload.get(k), str) for k in ("kind", "namespace", "name"))
+            and isinstance(to, dict) and (to.get("replicaSet") or to.get("controllerRevision"))):
+        fail(f"the plan {path} is incomplete (workload and target are required)", 2)
+    if workload["kind"] not in workload_service.WORKLOAD_KINDS:
+        fail(f"the plan {path} names a {workload['kind']}: only Deployments, StatefulSets and DaemonSets", 2)
+    return doc

@@ -1,0 +1,67 @@
+"""Review, then apply: `kubectl rollback apply plan.json` applies exactly the reviewed plan, on both clusters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clusters import TestCluster, deployment, roll_out, settle_deployment
+from test_stories import IMAGES, template_images
+
+
+def review(rollback: Callable[..., Any], tmp_path: Path, *args: str) -> Path:
+    result = rollback(*args, "--dry-run", "-o", "json")
+    assert result.code == 0, result.err
+    path = tmp_path / "plan.json"
+    path.write_text(result.out)
+    return path
+
+
+def test_the_reviewed_plan_is_applied(cluster: TestCluster, rollback: Callable[..., Any], tmp_path: Path) -> None:
+    for image in IMAGES[:3]:
+        roll_out(cluster, deployment("web", image))
+    plan = review(rollback, tmp_path, "deploy/web", "--to-revision", "1")
+    assert template_images(cluster.must("deployments", "web")) == [IMAGES[2]]  # the review changed nothing
+    result = rollback("apply", str(plan), "--no-wait")
+    assert result.code == 0, result.err
+    assert "deployment.apps/web rolled back" in result.out
+    live = settle_deployment(cluster, "web")
+    assert template_images(live) == [IMAGES[0]]
+    reviewed = json.loads(plan.read_text())["plan"]
+    assert live["metadata"]["annotations"]["kubernetes.io/change-cause"] == reviewed["changeCause"]
+
+
+def test_a_plan_overtaken_by_a_rollout_is_refused_and_nothing_changes(
+        cluster: TestCluster, rollback: Callable[..., Any], tmp_path: Path) -> None:
+    for image in IMAGES[:2]:
+        roll_out(cluster, deployment("web", image))
+    plan = review(rollback, tmp_path, "deploy/web")
+    # A colleague rolls out meanwhile.
+    cluster.kubectl().ok("set", "image", "deployment/web", f"app={IMAGES[3]}")
+    settle_deployment(cluster, "web")
+    before = cluster.must("deployments", "web")["metadata"]["resourceVersion"]
+    result = rollback("apply", str(plan), "--no-wait")
+    assert result.code == 1
+    line = result.err.strip()
+    assert len(line.splitlines()) == 1 and "changed since the plan was reviewed" in line and "nothing was applied" in line
+    live = cluster.must("deployments", "web")
+    assert live["metadata"]["resourceVersion"] == before and template_images(live) == [IMAGES[3]]
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("{not json", "neither JSON nor YAML"),
+    ('{"apiVersion": "v1", "kind": "Deployment"}', "is not a kubectl-rollback.io/v1 RollbackPlan"),
+    ('{"apiVersion": "kubectl-rollback.io/v1", "kind": "RollbackPlan"}', "is incomplete"),
+    ('{"apiVersion": "kubectl-rollback.io/v1", "kind": "TrafficSwitchPlan"}', "apply takes workload rollback plans"),
+])
+def test_a_file_that_is_not_a_plan_is_a_usage_error(cluster: TestCluster, rollback: Callable[..., Any],
+                                                    tmp_path: Path, content: str, says: str) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(content)
+    result = rollback("apply", str(path))
+    assert result.code == 2 and says in result.err and len(result.err.strip().splitlines()) == 1, result.err
+    missing = rollback("apply", str(tmp_path / "nope.json"))
+    assert missing.code == 2 and "cannot read the plan" in missing.err
