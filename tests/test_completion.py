@@ -106,7 +106,7 @@ def _values(args: list[str], incomplete: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("args", "incomplete", "expected"), [
-    ([], "", ["history", "sim", "deploy/api", "deploy/web"]),
+    ([], "", ["history", "apply", "sim", "deploy/api", "deploy/web"]),
     ([], "hi", ["history"]),
     ([], "deploy/a", ["deploy/api"]),
     (["-n", "shop"], "", ["deploy/cart"]),
