@@ -17,7 +17,6 @@ is a bounded wait-for, never a sleep.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -85,9 +84,6 @@ class TestCluster:
     def apply(self, obj: Obj) -> Obj:
         raise NotImplementedError
 
-    def delete(self, plural: str, name: str) -> None:
-        raise NotImplementedError
-
     def wait_for(self, predicate: Callable[[], Any], what: str, timeout: float = 120) -> Any:
         raise NotImplementedError
 
@@ -139,12 +135,6 @@ class SimTestCluster(TestCluster):
 
     def apply(self, obj: Obj) -> Obj:
         return self.sim.apply_object(self._fill(obj))
-
-    def delete(self, plural: str, name: str) -> None:
-        from kubectl_rollback.sim.cluster import _rt
-
-        self.sim.store.delete(_rt(plural, GROUPS.get(plural, "")), self.namespace, name)
-        self.sim.settle()
 
     def wait_for(self, predicate: Callable[[], Any], what: str, timeout: float = 120) -> Any:
         # `timeout` is in cluster seconds: the simulated clock jumps, so it costs no wall time.
@@ -255,10 +245,6 @@ class RealTestCluster(TestCluster):
                 return out
             assert code == 409, f"apply {plural}/{name}: {code} {out.get('message')}"
         raise AssertionError(f"apply {plural}/{name}: conflicts did not stop")
-
-    def delete(self, plural: str, name: str) -> None:
-        code, out = self.request("DELETE", self.path(plural, name))
-        assert code in (200, 202, 404), f"DELETE {plural}/{name}: {code} {out.get('message')}"
 
     def wait_for(self, predicate: Callable[[], Any], what: str, timeout: float = 120) -> Any:
         deadline = time.monotonic() + timeout
@@ -381,10 +367,6 @@ def roll_out(cluster: TestCluster, *objs: Obj, expect: str = "complete", timeout
     for obj in objs:
         cluster.apply(obj)
     return [settle_deployment(cluster, o["metadata"]["name"], expect=expect, timeout=timeout) for o in objs][-1]
-
-
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
 
 
 def env_ci() -> bool:
