@@ -555,25 +555,24 @@ def _launch(cp: ControlPlane, api_port: int, nodes: int) -> None:
     cp.kubeconfig.write_text(kubeconfig_text(cp.server, creds))
     cp.kubeconfig.chmod(0o600)
     k = str(cp.admin_kubeconfig)
+
+    def component(name: str) -> list[str]:
+        """What the controller manager and the scheduler share: the admin kubeconfig for all three
+        roles, their own serving port and certificates on loopback, no leader election."""
+        return [str(b.kube(name)),
+                f"--kubeconfig={k}", f"--authentication-kubeconfig={k}", f"--authorization-kubeconfig={k}",
+                "--bind-address=127.0.0.1", f"--secure-port={free_port()}",
+                f"--cert-dir={work / (name + '-certs')}", "--leader-elect=false", "--v=1"]
+
     _spawn(cp, "kube-controller-manager", [
-        str(b.kube("kube-controller-manager")),
-        f"--kubeconfig={k}", f"--authentication-kubeconfig={k}", f"--authorization-kubeconfig={k}",
-        "--bind-address=127.0.0.1", f"--secure-port={free_port()}",
-        f"--cert-dir={work / 'kcm-certs'}",
-        "--leader-elect=false", "--use-service-account-credentials=false",
+        *component("kube-controller-manager"),
+        "--use-service-account-credentials=false",
         f"--service-account-private-key-file={creds.path('sa.key')}",
         f"--root-ca-file={creds.path('ca.crt')}",
         "--controllers=*",
         "--concurrent-deployment-syncs=10", "--concurrent-replicaset-syncs=10",
-        "--v=1",
     ])
-    _spawn(cp, "kube-scheduler", [
-        str(b.kube("kube-scheduler")),
-        f"--kubeconfig={k}", f"--authentication-kubeconfig={k}", f"--authorization-kubeconfig={k}",
-        "--bind-address=127.0.0.1", f"--secure-port={free_port()}",
-        f"--cert-dir={work / 'scheduler-certs'}",
-        "--leader-elect=false", "--v=1",
-    ])
+    _spawn(cp, "kube-scheduler", component("kube-scheduler"))
     _spawn(cp, "kwok", [
         str(b.kwok), f"--kubeconfig={k}", f"--config={STAGES_FILE}",
         "--manage-all-nodes=true", f"--server-address=127.0.0.1:{free_port()}",

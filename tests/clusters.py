@@ -67,6 +67,28 @@ def namespaced_kubeconfig(source: str, namespace: str, target: Path) -> str:
     return str(target)
 
 
+@contextlib.contextmanager
+def running_clock(sim: Any, begin_when: Callable[[], bool] | None = None) -> Iterator[None]:
+    """Move a simulated cluster's clock in the background (2 s steps) while the block runs;
+    with `begin_when`, only once that holds (checked every 10 ms)."""
+    stop = threading.Event()
+
+    def tick() -> None:
+        while begin_when is not None and not stop.is_set() and not begin_when():
+            time.sleep(0.01)
+        while not stop.is_set():
+            sim.advance(2)
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 class TestCluster:
     """What both clusters offer a test (see the module docstring)."""
 
@@ -150,22 +172,8 @@ class SimTestCluster(TestCluster):
             raise AssertionError(f"{what}: not so after {max(timeout, 600):.0f} simulated seconds")
         return result[-1]
 
-    @contextlib.contextmanager
-    def clock(self) -> Iterator[None]:
-        stop = threading.Event()
-
-        def tick() -> None:
-            while not stop.is_set():
-                self.sim.advance(2)
-                time.sleep(0.005)
-
-        thread = threading.Thread(target=tick, daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join(timeout=10)
+    def clock(self) -> contextlib.AbstractContextManager[None]:
+        return running_clock(self.sim)
 
     def kubectl(self) -> Kubectl:
         return kubectl_or_skip(SIM_KUBECTL, self.kubeconfig, self.workdir / "kubectl-cache")

@@ -63,7 +63,15 @@ class Conflict(RollbackError):
 
 
 class Unreachable(RollbackError):
-    """The API server could not be reached (connection refused, DNS, TLS, timeout)."""
+    """The API server could not be reached (connection refused, DNS, TLS, timeout).
+
+    ``connected`` is False when no connection was made at all (refused, no such host):
+    then nothing reached the server, and even a write may be sent again.
+    """
+
+    def __init__(self, message: str, *, connected: bool = True) -> None:
+        super().__init__(message)
+        self.connected = connected
 
 
 class OutcomeUnknown(Unreachable):

@@ -37,11 +37,6 @@ DEFAULT_REQUEST_TIMEOUT = 30.0
 """Seconds a request may take, retries included (--request-timeout; 0: no limit)."""
 
 
-def _connect_failure(exc: errors.Unreachable) -> bool:
-    """The connection was never made (refused, no such host): nothing reached the server."""
-    text = str(exc)
-    return "connection refused" in text or "no such host" in text
-
 
 class ServerError(errors.RollbackError):
     """Any other non-2xx answer (5xx, 429, ...); reads are retried on the transient ones."""
@@ -180,7 +175,7 @@ class KubeGateway:
             except errors.Unreachable as exc:
                 # Nothing listening is retried briefly (a restarting API server), not for the
                 # whole budget: an unreachable cluster is said within about a second and a half.
-                if (not _connect_failure(exc) and method != "GET") or attempt >= _UNREACHABLE_ATTEMPTS - 1:
+                if (exc.connected and method != "GET") or attempt >= _UNREACHABLE_ATTEMPTS - 1:
                     raise
                 failure: errors.RollbackError = exc
                 wait = None

@@ -52,17 +52,18 @@ class Transport(Protocol):
 def unreachable(server: str, exc: BaseException) -> errors.Unreachable:
     """kubectl's wording for a server it cannot talk to, with the reason in a few words."""
     text = str(getattr(exc, "reason", None) or exc)
+    connected = True
     if isinstance(exc, ConnectionRefusedError) or "Connection refused" in text:
-        reason = "connection refused"
+        reason, connected = "connection refused", False
     elif isinstance(exc, TimeoutError | socket.timeout) or "timed out" in text.lower():
         reason = "timed out"
     elif isinstance(exc, socket.gaierror) or "Name or service not known" in text:
-        reason = "no such host"
+        reason, connected = "no such host", False
     elif isinstance(exc, ssl.SSLCertVerificationError):
         reason = f"tls: failed to verify certificate: {exc.verify_message}"
     else:
         reason = text.splitlines()[0][:200] if text else type(exc).__name__
-    return errors.Unreachable(f"Unable to connect to the server: {server}: {reason}")
+    return errors.Unreachable(f"Unable to connect to the server: {server}: {reason}", connected=connected)
 
 
 def retry_after(value: str | None) -> float | None:

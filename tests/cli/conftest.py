@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
+import contextlib
 from collections.abc import Callable, Iterator
 
 import pytest
 from cli_support import CliResult
+from clusters import running_clock
 
 from kubectl_rollback.sim import RunningCluster
 
@@ -32,20 +32,5 @@ def cli(sim: RunningCluster, monkeypatch: pytest.MonkeyPatch,
 @pytest.fixture
 def ticking(sim: RunningCluster) -> Iterator[Callable[[], None]]:
     """Start moving the simulated clock in the background (for commands that --wait)."""
-    stop = threading.Event()
-    thread: list[threading.Thread] = []
-
-    def start() -> None:
-        def tick() -> None:
-            while not stop.is_set():
-                sim.cluster.advance(2)
-                time.sleep(0.005)
-
-        t = threading.Thread(target=tick, daemon=True)
-        t.start()
-        thread.append(t)
-
-    yield start
-    stop.set()
-    for t in thread:
-        t.join(timeout=5)
+    with contextlib.ExitStack() as stack:
+        yield lambda: stack.enter_context(running_clock(sim.cluster))

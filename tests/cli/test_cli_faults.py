@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import CliResult, history_of
+from clusters import running_clock
 
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.sim.faults import FaultSpecError, parse_fault
@@ -140,8 +141,6 @@ def test_sim_refuses_bad_arguments_before_starting(args: list[str], says: str, t
 def test_a_broken_watch_is_resumed_from_a_fresh_get(effect: str, counted: RunningCluster,
                                                      cli: Callable[..., CliResult]) -> None:
     import json
-    import threading
-    import time
 
     history_of(counted, "web", IMAGES)
     counted.cluster.faults.add(f"WATCH deployments/web {effect} x2")
@@ -150,24 +149,10 @@ def test_a_broken_watch_is_resumed_from_a_fresh_get(effect: str, counted: Runnin
         return sum(1 for m, p in list(counted.cluster.requests)
                    if m == "GET" and "watch=true" in p and "/deployments" in p)
 
-    stop = threading.Event()
-
-    def clock() -> None:
-        # The rollout moves only once the two broken watches are behind (a third is open);
-        # a watch cut after its first event needs events from the start.
-        while effect != "cut" and not stop.is_set() and watches() < 3:
-            time.sleep(0.01)
-        while not stop.is_set():
-            counted.cluster.advance(2)
-            time.sleep(0.005)
-
-    thread = threading.Thread(target=clock, daemon=True)
-    thread.start()
-    try:
+    # The rollout moves only once the two broken watches are behind (a third is open);
+    # a watch cut after its first event needs events from the start.
+    with running_clock(counted.cluster, None if effect == "cut" else lambda: watches() >= 3):
         result = cli("deploy/web", "--yes", "--wait", "--timeout", "5m", "-o", "json")
-    finally:
-        stop.set()
-        thread.join(timeout=10)
     assert result.code == 0, result.err
     doc = json.loads(result.out)
     assert doc["applied"] is True and doc["rollout"]["verdict"] == "success"

@@ -7,6 +7,7 @@ from tui_helpers import (
     CHECKOUT_CRASH,
     CHECKOUT_GOOD,
     SIZE,
+    confirm_rollback,
     deployment_of,
     image_of,
     main_of,
@@ -78,9 +79,7 @@ async def test_a_failing_patch_shows_an_error_and_nothing_changes(demo: RunningC
     app = make_app(demo, workload="checkout")
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "checkout")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback))
-        await pilot.press("y")
+        await confirm_rollback(pilot, app)
         await wait_for(pilot, lambda: "Rollback failed" in notified(app), what="the error")
         assert f"injected {reason}" in notified(app)
         assert "rollback failed: nothing was applied" in screen_text(app)
@@ -97,9 +96,7 @@ async def test_a_rollback_whose_answer_is_lost_says_what_the_cluster_holds(demo:
     app = make_app(demo, workload="checkout")
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "checkout")
-        await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback))
-        await pilot.press("y")
+        await confirm_rollback(pilot, app)
         if effect == "lost":  # applied, answer lost: read back, it is followed as any rollback
             await wait_for(pilot, lambda: main_of(app).following or "Rolling back" in screen_text(app),
                            what="the rollout followed")
@@ -121,9 +118,7 @@ async def test_a_change_after_the_preview_is_a_conflict_and_nothing_is_applied(d
             __import__("kubectl_rollback.sim.resources", fromlist=["BY_KIND"]).BY_KIND["Deployment"],
             "shop", "checkout", lambda d: d["metadata"].setdefault("labels", {}).update(touched="yes"))
         changed = deployment_of(demo, "checkout")["metadata"]["resourceVersion"]
-        await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback))
-        await pilot.press("y")
+        await confirm_rollback(pilot, app)
         await wait_for(pilot, lambda: "Rollback failed" in notified(app), what="the conflict")
         assert "was changed since the plan was made" in notified(app)
     assert deployment_of(demo, "checkout")["metadata"]["resourceVersion"] == changed

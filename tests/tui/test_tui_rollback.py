@@ -9,6 +9,7 @@ from tui_helpers import (
     CHECKOUT_CRASH,
     CHECKOUT_GOOD,
     SIZE,
+    confirm_rollback,
     deployment_of,
     image_of,
     main_of,
@@ -108,9 +109,7 @@ async def test_an_explicit_revision_is_rolled_back_to_and_its_failure_is_reporte
         await pilot.press("up")  # from ★ 1 to revision 2 (the broken image)
         await wait_for(pilot, lambda: main.plan is not None and main.plan.to_revision.number == 2)
         assert "⚠" in screen_text(app)  # rolling back onto a failed revision warns
-        await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback))
-        await pilot.press("y")
+        await confirm_rollback(pilot, app)
         await wait_for(pilot, lambda: image_of(demo, "checkout").endswith("broken-1.9.0"), what="the patch")
         rollout = main.query_one(RolloutView)
         await _advance_until(pilot, demo, lambda: rollout.finished is not None, step=30, limit=1800)
@@ -126,9 +125,7 @@ async def test_stopping_the_watch_does_not_undo_the_rollback(demo: RunningCluste
         await open_on(pilot, app, "web")
         main = main_of(app)
         assert main.plan.to_revision.number == 3
-        await pilot.press("r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback))
-        await pilot.press("y")
+        await confirm_rollback(pilot, app)
         rollout = main.query_one(RolloutView)
         await wait_for(pilot, lambda: rollout.display and main._follow_stop is not None, what="following")
         await wait_for(pilot, lambda: "rollout to finish" in screen_text(app), what="kubectl's status line")

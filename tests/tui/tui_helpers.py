@@ -56,6 +56,15 @@ async def open_on(pilot: Pilot[Any], app: RollbackApp, workload: str) -> None:
     await wait_for(pilot, lambda: tables_settled(app), what="the tables to lay out")
 
 
+async def confirm_rollback(pilot: Pilot[Any], app: RollbackApp) -> None:
+    """`r` on the previewed target, then `y` in the confirmation dialog."""
+    from kubectl_rollback.tui.screens.confirm import ConfirmRollback
+
+    await pilot.press("r")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback), what="the confirmation dialog")
+    await pilot.press("y")
+
+
 async def ready(pilot: Pilot[Any], app: RollbackApp) -> None:
     """Wait until the workloads are listed."""
     await wait_for(pilot, lambda: "workloads" in app.timings, what="the workloads list")
