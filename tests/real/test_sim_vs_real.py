@@ -63,6 +63,11 @@ class Pair:
             result = self._rollback(c, list(args))
             assert result.code == 0, f"{c.name}: kubectl rollback {' '.join(args)}: {result.err}"
 
+    def settle(self, settled: Callable[[TestCluster], bool], what: str) -> None:
+        """Wait until `settled` holds on both clusters."""
+        for c in self.both:
+            c.wait_for(lambda c=c: settled(c), f"{c.name}: {what}")
+
     def apply(self, obj: dict[str, Any]) -> None:
         self.kubectl("apply", "-f", "-", input=json.dumps(obj))
 
@@ -322,14 +327,18 @@ def test_statefulset_story(pair: Pair) -> None:
     view = controller_view("statefulsets", "db")
 
     def settled(c: TestCluster) -> bool:
-        s = c.must("statefulsets", "db").get("status") or {}
+        # The new generation observed (else the old status still looks settled), every pod on it.
+        sts = c.must("statefulsets", "db")
+        s = sts.get("status") or {}
+        image = sts["spec"]["template"]["spec"]["containers"][0]["image"]
         pods = c.list("pods", "app=db")
-        return (s.get("updateRevision") == s.get("currentRevision") and s.get("readyReplicas") == 2
-                and len(pods) == 2 and all(p["status"].get("phase") == "Running" for p in pods))
+        return (s.get("observedGeneration") == sts["metadata"]["generation"]
+                and s.get("updateRevision") == s.get("currentRevision") and s.get("readyReplicas") == 2
+                and len(pods) == 2 and all(p["status"].get("phase") == "Running"
+                                           and p["spec"]["containers"][0]["image"] == image for p in pods))
 
     def settle() -> None:
-        for c in pair.both:
-            c.wait_for(lambda c=c: settled(c), f"{c.name}: statefulset db settled")
+        pair.settle(settled, "statefulset db settled")
 
     pair.apply(sts)
     settle()
@@ -363,8 +372,7 @@ def test_daemonset_story(pair: Pair) -> None:
                 and len(pods) == want and all(p["spec"]["containers"][0]["image"] == image for p in pods))
 
     def settle() -> None:
-        for c in pair.both:
-            c.wait_for(lambda c=c: settled(c), f"{c.name}: daemonset agent settled")
+        pair.settle(settled, "daemonset agent settled")
 
     pair.apply(ds)
     settle()
