@@ -41,19 +41,38 @@ NAMESPACES = 20
 def replicaset(namespace: str, index: int) -> dict[str, Any]:
     app = f"app-{index % 500}"
     name = f"{app}-{index:08x}"
-    template = {"metadata": {"labels": {"app": app, "pod-template-hash": f"{index:08x}"}},
-                "spec": {"containers": [{"name": "app", "image": f"registry.example.com/{app}:1.{index % 7}",
-                                         "ports": [{"containerPort": 8080, "protocol": "TCP"}],
-                                         "env": [{"name": "MODE", "value": "production"}],
-                                         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}]}}
+    template = {
+        "metadata": {"labels": {"app": app, "pod-template-hash": f"{index:08x}"}},
+        "spec": {
+            "containers": [
+                {
+                    "name": "app",
+                    "image": f"registry.example.com/{app}:1.{index % 7}",
+                    "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                    "env": [{"name": "MODE", "value": "production"}],
+                    "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+                }
+            ]
+        },
+    }
     return {
-        "apiVersion": "apps/v1", "kind": "ReplicaSet",
-        "metadata": {"name": name, "namespace": namespace, "labels": dict(template["metadata"]["labels"]),
-                     "annotations": {"deployment.kubernetes.io/revision": str(index % 10 + 1),
-                                     "deployment.kubernetes.io/desired-replicas": "0",
-                                     "deployment.kubernetes.io/max-replicas": "1"}},
-        "spec": {"replicas": 0, "selector": {"matchLabels": dict(template["metadata"]["labels"])},
-                 "template": template},
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": dict(template["metadata"]["labels"]),
+            "annotations": {
+                "deployment.kubernetes.io/revision": str(index % 10 + 1),
+                "deployment.kubernetes.io/desired-replicas": "0",
+                "deployment.kubernetes.io/max-replicas": "1",
+            },
+        },
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": dict(template["metadata"]["labels"])},
+            "template": template,
+        },
     }
 
 
@@ -112,20 +131,37 @@ def main() -> int:
         path = "/apis/apps/v1/replicasets"
         body = raw_get(sim, path, "application/json")
         assert len(json.loads(body)["items"]) == args.count
-        print(f"  JSON list: {len(body) / 1e6:.1f} MB, Table: {len(raw_get(sim, path, TABLE)) / 1e6:.1f} MB")
-        results["raw HTTP JSON list"] = median_seconds(lambda: raw_get(sim, path, "application/json"), args.runs)
-        results["raw HTTP Table list"] = median_seconds(lambda: raw_get(sim, path, TABLE), args.runs)
+        print(
+            f"  JSON list: {len(body) / 1e6:.1f} MB, Table: {len(raw_get(sim, path, TABLE)) / 1e6:.1f} MB"
+        )
+        results["raw HTTP JSON list"] = median_seconds(
+            lambda: raw_get(sim, path, "application/json"), args.runs
+        )
+        results["raw HTTP Table list"] = median_seconds(
+            lambda: raw_get(sim, path, TABLE), args.runs
+        )
 
         binary = kubectl_binary()
         if binary is None:
             print("kubectl.1.33 not found: skipping the kubectl figures")
         else:
             with tempfile.TemporaryDirectory() as cache:
-                command = [str(binary), "--kubeconfig", sim.kubeconfig, "--cache-dir", cache, "get", "rs", "-A"]
+                command = [
+                    str(binary),
+                    "--kubeconfig",
+                    sim.kubeconfig,
+                    "--cache-dir",
+                    cache,
+                    "get",
+                    "rs",
+                    "-A",
+                ]
                 env = {**os.environ, "KUBECACHEDIR": cache}
 
                 def kubectl() -> None:
-                    out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=True)
+                    out = subprocess.run(
+                        command, capture_output=True, text=True, env=env, timeout=120, check=True
+                    )
                     assert out.stdout.count("\n") == args.count + 1
 
                 kubectl()  # warm the discovery cache
@@ -134,11 +170,15 @@ def main() -> int:
                 kubectl()
                 sim.cluster.count_requests = False
                 pages = sum(1 for _, p in sim.cluster.requests if p.startswith(path))
-                print(f"  kubectl get rs -A sends {len(sim.cluster.requests)} request(s), {pages} of them "
-                      f"list pages (limit=500 + continue)")
+                print(
+                    f"  kubectl get rs -A sends {len(sim.cluster.requests)} request(s), {pages} of them "
+                    f"list pages (limit=500 + continue)"
+                )
                 results["kubectl 1.33 get rs -A"] = median_seconds(kubectl, args.runs)
                 command.append("--chunk-size=0")
-                results["kubectl 1.33 get rs -A --chunk-size=0"] = median_seconds(kubectl, args.runs)
+                results["kubectl 1.33 get rs -A --chunk-size=0"] = median_seconds(
+                    kubectl, args.runs
+                )
 
         try:
             from kubernetes import client, config

@@ -66,8 +66,11 @@ def main() -> int:
         env = dict(os.environ, KUBECONFIG=sim.kubeconfig, KUBECACHEDIR=cache)
         # As installed from a wheel: bytecode compiled once, not recompiled on every start.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "kubectl_rollback")],
-                       check=True, env=env)
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(ROOT / "kubectl_rollback")],
+            check=True,
+            env=env,
+        )
         base_kubectl = [kubectl, "--kubeconfig", sim.kubeconfig, "--cache-dir", cache]
         subprocess.run([*base_kubectl, "get", "deploy"], env=env, check=True, capture_output=True)
 
@@ -97,7 +100,9 @@ def main() -> int:
     print(f"{args.runs} runs each, kubectl {args.kubectl_version}, warm discovery cache\n")
     for label in commands:
         med = statistics.median(times[label])
-        print(f"{label:36s} median {med * 1000:7.1f} ms   requests/run {statistics.median(requests[label]):.0f}")
+        print(
+            f"{label:36s} median {med * 1000:7.1f} ms   requests/run {statistics.median(requests[label]):.0f}"
+        )
         for path, count in sorted(paths[label].items()):
             print(f"    {count / args.runs:4.1f} x {path}")
     base = statistics.median(times["kubectl rollout undo"])

@@ -56,21 +56,42 @@ def fill(cluster: Any, deployments: int, revisions: int) -> None:
     from kubectl_rollback.sim.resources import BY_KIND
 
     store = cluster.store
-    store.create(BY_KIND["Namespace"], {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+    store.create(
+        BY_KIND["Namespace"],
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
+    )
     for d in range(deployments):
         name = f"app-{d:05d}"
         image = f"registry.example.com/bench/{name}:1.{revisions - 1}.0"
         labels = {"app": name}
-        template = {"metadata": {"labels": labels},
-                    "spec": {"containers": [{"name": "app", "image": image, "ports": [{"containerPort": 8080}]}]}}
-        dep = store.create(BY_KIND["Deployment"], {
-            "apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": NAMESPACE, "labels": labels,
-                         "annotations": {"deployment.kubernetes.io/revision": str(revisions)}},
-            "spec": {"replicas": 2, "selector": {"matchLabels": labels}, "template": template,
-                     "strategy": {"type": "RollingUpdate",
-                                  "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}},
-        })
+        template = {
+            "metadata": {"labels": labels},
+            "spec": {
+                "containers": [{"name": "app", "image": image, "ports": [{"containerPort": 8080}]}]
+            },
+        }
+        dep = store.create(
+            BY_KIND["Deployment"],
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {
+                    "name": name,
+                    "namespace": NAMESPACE,
+                    "labels": labels,
+                    "annotations": {"deployment.kubernetes.io/revision": str(revisions)},
+                },
+                "spec": {
+                    "replicas": 2,
+                    "selector": {"matchLabels": labels},
+                    "template": template,
+                    "strategy": {
+                        "type": "RollingUpdate",
+                        "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
+                    },
+                },
+            },
+        )
         uid = dep["metadata"]["uid"]
         generation = dep["metadata"].get("generation", 1)
         for r in range(1, revisions + 1):
@@ -78,38 +99,86 @@ def fill(cluster: Any, deployments: int, revisions: int) -> None:
             pod_hash = _hash(f"{name}-{r}")
             current = r == revisions
             replicas = 2 if current else 0
-            store.create(BY_KIND["ReplicaSet"], {
-                "apiVersion": "apps/v1", "kind": "ReplicaSet",
-                "metadata": {
-                    "name": f"{name}-{pod_hash}", "namespace": NAMESPACE,
-                    "labels": {**labels, "pod-template-hash": pod_hash},
-                    "annotations": {"deployment.kubernetes.io/revision": str(r),
-                                    "deployment.kubernetes.io/desired-replicas": "2",
-                                    "deployment.kubernetes.io/max-replicas": "3"},
-                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name,
-                                         "uid": uid, "controller": True, "blockOwnerDeletion": True}],
+            store.create(
+                BY_KIND["ReplicaSet"],
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "metadata": {
+                        "name": f"{name}-{pod_hash}",
+                        "namespace": NAMESPACE,
+                        "labels": {**labels, "pod-template-hash": pod_hash},
+                        "annotations": {
+                            "deployment.kubernetes.io/revision": str(r),
+                            "deployment.kubernetes.io/desired-replicas": "2",
+                            "deployment.kubernetes.io/max-replicas": "3",
+                        },
+                        "ownerReferences": [
+                            {
+                                "apiVersion": "apps/v1",
+                                "kind": "Deployment",
+                                "name": name,
+                                "uid": uid,
+                                "controller": True,
+                                "blockOwnerDeletion": True,
+                            }
+                        ],
+                    },
+                    "spec": {
+                        "replicas": replicas,
+                        "selector": {"matchLabels": {**labels, "pod-template-hash": pod_hash}},
+                        "template": {
+                            "metadata": {"labels": {**labels, "pod-template-hash": pod_hash}},
+                            "spec": {
+                                "containers": [
+                                    {
+                                        "name": "app",
+                                        "image": rs_image,
+                                        "ports": [{"containerPort": 8080}],
+                                    }
+                                ]
+                            },
+                        },
+                    },
+                    "status": {
+                        "replicas": replicas,
+                        "readyReplicas": replicas,
+                        "availableReplicas": replicas,
+                        "fullyLabeledReplicas": replicas,
+                        "observedGeneration": 1,
+                    },
                 },
-                "spec": {"replicas": replicas,
-                         "selector": {"matchLabels": {**labels, "pod-template-hash": pod_hash}},
-                         "template": {"metadata": {"labels": {**labels, "pod-template-hash": pod_hash}},
-                                      "spec": {"containers": [{"name": "app", "image": rs_image,
-                                                               "ports": [{"containerPort": 8080}]}]}}},
-                "status": {"replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas,
-                           "fullyLabeledReplicas": replicas, "observedGeneration": 1},
-            })
+            )
 
-        def complete(obj: dict[str, Any], generation: int = generation, name: str = name,
-                     pod_hash: str = _hash(f"{name}-{revisions}")) -> None:
+        def complete(
+            obj: dict[str, Any],
+            generation: int = generation,
+            name: str = name,
+            pod_hash: str = _hash(f"{name}-{revisions}"),
+        ) -> None:
             obj["status"] = {
-                "observedGeneration": generation, "replicas": 2, "updatedReplicas": 2, "readyReplicas": 2,
+                "observedGeneration": generation,
+                "replicas": 2,
+                "updatedReplicas": 2,
+                "readyReplicas": 2,
                 "availableReplicas": 2,
                 "conditions": [
-                    {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
-                     "message": "Deployment has minimum availability.",
-                     "lastUpdateTime": START, "lastTransitionTime": START},
-                    {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
-                     "message": f'ReplicaSet "{name}-{pod_hash}" has successfully progressed.',
-                     "lastUpdateTime": START, "lastTransitionTime": START},
+                    {
+                        "type": "Available",
+                        "status": "True",
+                        "reason": "MinimumReplicasAvailable",
+                        "message": "Deployment has minimum availability.",
+                        "lastUpdateTime": START,
+                        "lastTransitionTime": START,
+                    },
+                    {
+                        "type": "Progressing",
+                        "status": "True",
+                        "reason": "NewReplicaSetAvailable",
+                        "message": f'ReplicaSet "{name}-{pod_hash}" has successfully progressed.',
+                        "lastUpdateTime": START,
+                        "lastTransitionTime": START,
+                    },
                 ],
             }
 
@@ -183,8 +252,12 @@ async def run_app_once(kubeconfig: str, workload: str | None) -> dict[str, float
 
     ui_calls: list[str] = []
     ticks = Responsiveness()
-    app = RollbackApp(connector=_count_ui_thread_calls(Connector(kubeconfig), ui_calls), namespace=NAMESPACE,
-                      workload=workload, live=True)
+    app = RollbackApp(
+        connector=_count_ui_thread_calls(Connector(kubeconfig), ui_calls),
+        namespace=NAMESPACE,
+        workload=workload,
+        live=True,
+    )
     app.started_at = time.perf_counter()
     want = f"history:{workload}" if workload else "workloads"
     async with app.run_test(size=(160, 48)) as pilot:
@@ -205,13 +278,19 @@ def raw_list_seconds(url: str) -> float:
     parts = urlsplit(url)
     started = time.perf_counter()
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    conn.request("GET", f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments?limit=500",
-                 headers={"Authorization": "Bearer sim-token", "Accept": "application/json"})
+    conn.request(
+        "GET",
+        f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments?limit=500",
+        headers={"Authorization": "Bearer sim-token", "Accept": "application/json"},
+    )
     items = json.loads(conn.getresponse().read())
     cont = items.get("metadata", {}).get("continue")
     while cont:
-        conn.request("GET", f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments?limit=500&continue={cont}",
-                     headers={"Authorization": "Bearer sim-token", "Accept": "application/json"})
+        conn.request(
+            "GET",
+            f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments?limit=500&continue={cont}",
+            headers={"Authorization": "Bearer sim-token", "Accept": "application/json"},
+        )
         cont = json.loads(conn.getresponse().read()).get("metadata", {}).get("continue")
     conn.close()
     return time.perf_counter() - started
@@ -219,7 +298,9 @@ def raw_list_seconds(url: str) -> float:
 
 def bench(deployments: int, revisions: int, runs: int) -> None:
     parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.get_context("fork").Process(target=serve, args=(deployments, revisions, child))
+    proc = multiprocessing.get_context("fork").Process(
+        target=serve, args=(deployments, revisions, child)
+    )
     proc.start()
     kubeconfig, url, filled = parent.recv()
     try:
@@ -235,8 +316,10 @@ def bench(deployments: int, revisions: int, runs: int) -> None:
         target = 1.0 if deployments <= 500 else 3.0
         verdict = "ok" if list_s <= target else "SLOWER THAN TARGET"
         print(f"  baseline: raw LIST of the Deployments + json.loads   {raw * 1000:8.0f} ms")
-        print(f"  start -> first workloads on screen                   {list_s * 1000:8.0f} ms"
-              f"   ({list_s / raw:.1f}x baseline; target {target:.0f} s: {verdict})")
+        print(
+            f"  start -> first workloads on screen                   {list_s * 1000:8.0f} ms"
+            f"   ({list_s / raw:.1f}x baseline; target {target:.0f} s: {verdict})"
+        )
         print(f"  start -> revision view of {workload}               {history_s * 1000:8.0f} ms")
         print(f"  longest gap between 10 ms UI ticks while loading     {gap * 1000:8.0f} ms")
         print(f"  cluster calls on the UI thread                       {ui_calls:8.0f}")
@@ -248,10 +331,15 @@ def bench(deployments: int, revisions: int, runs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--sizes", default="500:10,5000:2",
-                        help="DEPLOYMENTS:REVISIONS pairs, comma-separated (default 500:10,5000:2)")
+    parser.add_argument(
+        "--sizes",
+        default="500:10,5000:2",
+        help="DEPLOYMENTS:REVISIONS pairs, comma-separated (default 500:10,5000:2)",
+    )
     args = parser.parse_args()
     print(f"bench_tui: Python {sys.version.split()[0]}, {args.runs} run(s) each, median")
     for pair in args.sizes.split(","):

@@ -100,13 +100,16 @@ Examples:
   kubectl rollback sim --fault "PATCH deployments lost" --write-kubeconfig /tmp/sim.kubeconfig
 """
 
+
 def _unwrapped(text: str) -> str:
     """Mark each example paragraph with Click's no-rewrap marker so commands stay on their lines."""
     return "\n\n".join("\b\n" + p if p.lstrip().startswith("#") else p for p in text.split("\n\n"))
 
 
 EXAMPLES_ROLLBACK, EXAMPLES_HISTORY, EXAMPLES_SIM = (
-    _unwrapped(EXAMPLES_ROLLBACK), _unwrapped(EXAMPLES_HISTORY), _unwrapped(EXAMPLES_SIM)
+    _unwrapped(EXAMPLES_ROLLBACK),
+    _unwrapped(EXAMPLES_HISTORY),
+    _unwrapped(EXAMPLES_SIM),
 )
 
 HELP: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
@@ -143,9 +146,7 @@ def parse_workload(words: list[str]) -> tuple[str, str]:
     elif len(words) == 2 and "/" not in words[0]:
         type_text, name = words
     elif len(words) == 1:
-        fail(
-            f'you must specify the type of resource: "{words[0]}" (e.g. deploy/{words[0]})', 2
-        )
+        fail(f'you must specify the type of resource: "{words[0]}" (e.g. deploy/{words[0]})', 2)
     else:
         fail(f"expected TYPE/NAME or TYPE NAME, got: {' '.join(words)}", 2)
     kind = TYPE_ALIASES.get(type_text.lower())
@@ -164,19 +165,28 @@ def _version_callback(value: bool) -> None:
 
 Namespace = Annotated[
     str | None,
-    typer.Option("--namespace", "-n", help="Namespace (default: the context's).",
-                 autocompletion=namespace_autocompletion),
+    typer.Option(
+        "--namespace",
+        "-n",
+        help="Namespace (default: the context's).",
+        autocompletion=namespace_autocompletion,
+    ),
 ]
 Context = Annotated[str | None, typer.Option("--context", help="kubeconfig context to use.")]
 Kubeconfig = Annotated[
-    str | None, typer.Option("--kubeconfig", help="Path to the kubeconfig file (or a KUBECONFIG list).")
+    str | None,
+    typer.Option("--kubeconfig", help="Path to the kubeconfig file (or a KUBECONFIG list)."),
 ]
 Output = Annotated[
     str | None, typer.Option("--output", "-o", help="Output format: json or yaml (default: text).")
 ]
 RequestTimeout = Annotated[
-    str, typer.Option("--request-timeout", help="How long one request to the API server may take, retries "
-                      "included (e.g. 10s, 1m; 0: no limit), as in kubectl.")
+    str,
+    typer.Option(
+        "--request-timeout",
+        help="How long one request to the API server may take, retries "
+        "included (e.g. 10s, 1m; 0: no limit), as in kubectl.",
+    ),
 ]
 
 
@@ -193,109 +203,208 @@ RequestTimeout = Annotated[
 def rollback_command(
     workload: Annotated[
         list[str] | None,
-        typer.Argument(help="TYPE/NAME or TYPE NAME, e.g. deploy/web.", autocompletion=workload_autocompletion),
+        typer.Argument(
+            help="TYPE/NAME or TYPE NAME, e.g. deploy/web.", autocompletion=workload_autocompletion
+        ),
     ] = None,
     namespace: Namespace = None,
     context: Context = None,
     kubeconfig: Kubeconfig = None,
-    to_revision: Annotated[int | None, typer.Option("--to-revision", help="Revision number to roll back to.")] = None,
+    to_revision: Annotated[
+        int | None, typer.Option("--to-revision", help="Revision number to roll back to.")
+    ] = None,
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Target: a revision number, ReplicaSet or ControllerRevision name, "
-                     "hash or image; "
-                     "for a Service (blue/green), the colour to route traffic to."),
+        typer.Option(
+            "--to",
+            help="Target: a revision number, ReplicaSet or ControllerRevision name, "
+            "hash or image; "
+            "for a Service (blue/green), the colour to route traffic to.",
+        ),
     ] = None,
     dry_run: Annotated[
         str | None,
-        typer.Option("--dry-run", help="client (default when given without a value) or server: print the plan, change nothing."),
+        typer.Option(
+            "--dry-run",
+            help="client (default when given without a value) or server: print the plan, change nothing.",
+        ),
     ] = None,
     output: Output = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails.")] = True,
-    timeout: Annotated[str, typer.Option("--timeout", help="How long --wait follows the rollout (e.g. 90s, 5m).")] = "10m",
+    wait: Annotated[
+        bool,
+        typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails."),
+    ] = True,
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="How long --wait follows the rollout (e.g. 90s, 5m).")
+    ] = "10m",
     require_healthy: Annotated[
-        bool, typer.Option("--require-healthy", help="Refuse when no earlier revision has evidence of success.")
+        bool,
+        typer.Option(
+            "--require-healthy", help="Refuse when no earlier revision has evidence of success."
+        ),
     ] = False,
     show_secrets: Annotated[
-        bool, typer.Option("--show-secrets", help="Show secret-looking environment values in diffs.")
+        bool,
+        typer.Option("--show-secrets", help="Show secret-looking environment values in diffs."),
     ] = False,
     force: Annotated[
-        bool, typer.Option("--force", help="Blue/green: route traffic to a side with fewer Ready pods than the live one.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Blue/green: route traffic to a side with fewer Ready pods than the live one.",
+        ),
     ] = False,
     scale_up: Annotated[
-        bool, typer.Option("--scale-up", help="Blue/green: first scale the target side to the live side's replicas "
-                           "and wait until its pods are Ready, then switch.")
+        bool,
+        typer.Option(
+            "--scale-up",
+            help="Blue/green: first scale the target side to the live side's replicas "
+            "and wait until its pods are Ready, then switch.",
+        ),
     ] = False,
-    demo: Annotated[bool, typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario).")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario)."),
+    ] = False,
     request_timeout: RequestTimeout = "30s",
-    read_only: Annotated[bool, typer.Option("--read-only", help="Terminal UI: look, never change anything.")] = False,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Terminal UI: look, never change anything.")
+    ] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     from . import commands
 
     commands.rollback(
-        workload=workload or [], namespace=namespace, context=context, kubeconfig=kubeconfig,
-        to_revision=to_revision, to=to, dry_run=dry_run, output=output, yes=yes, wait=wait,
-        timeout=timeout, require_healthy=require_healthy, show_secrets=show_secrets, demo=demo,
-        read_only=read_only, force=force, scale_up=scale_up, request_timeout=request_timeout,
+        workload=workload or [],
+        namespace=namespace,
+        context=context,
+        kubeconfig=kubeconfig,
+        to_revision=to_revision,
+        to=to,
+        dry_run=dry_run,
+        output=output,
+        yes=yes,
+        wait=wait,
+        timeout=timeout,
+        require_healthy=require_healthy,
+        show_secrets=show_secrets,
+        demo=demo,
+        read_only=read_only,
+        force=force,
+        scale_up=scale_up,
+        request_timeout=request_timeout,
     )
 
 
-@app.command("history", context_settings=HELP, help="Show a workload's revisions with evidence of health.\n\n" + EXAMPLES_HISTORY)
+@app.command(
+    "history",
+    context_settings=HELP,
+    help="Show a workload's revisions with evidence of health.\n\n" + EXAMPLES_HISTORY,
+)
 def history_command(
     workload: Annotated[
         list[str],
-        typer.Argument(help="TYPE/NAME or TYPE NAME, e.g. deploy/web.", autocompletion=workload_autocompletion),
+        typer.Argument(
+            help="TYPE/NAME or TYPE NAME, e.g. deploy/web.", autocompletion=workload_autocompletion
+        ),
     ],
     namespace: Namespace = None,
     context: Context = None,
     kubeconfig: Kubeconfig = None,
     output: Output = None,
-    revision: Annotated[int | None, typer.Option("--revision", help="Show one revision's pod template.")] = None,
-    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Show secret-looking environment values.")] = False,
+    revision: Annotated[
+        int | None, typer.Option("--revision", help="Show one revision's pod template.")
+    ] = None,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Show secret-looking environment values.")
+    ] = False,
     request_timeout: RequestTimeout = "30s",
 ) -> None:
     from . import commands
 
-    commands.history(workload=workload, namespace=namespace, context=context, kubeconfig=kubeconfig,
-                     output=output, revision=revision, show_secrets=show_secrets,
-                     request_timeout=request_timeout)
+    commands.history(
+        workload=workload,
+        namespace=namespace,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        revision=revision,
+        show_secrets=show_secrets,
+        request_timeout=request_timeout,
+    )
 
 
-@app.command("apply", context_settings=HELP,
-             help="Apply exactly a reviewed plan: kubectl rollback TYPE/NAME --dry-run -o json > plan.json, "
-                  "then kubectl rollback apply plan.json. Refuses, changing nothing, when the workload or "
-                  "the change has moved on since the review.")
+@app.command(
+    "apply",
+    context_settings=HELP,
+    help="Apply exactly a reviewed plan: kubectl rollback TYPE/NAME --dry-run -o json > plan.json, "
+    "then kubectl rollback apply plan.json. Refuses, changing nothing, when the workload or "
+    "the change has moved on since the review.",
+)
 def apply_command(
-    path: Annotated[str, typer.Argument(help="The plan file (JSON or YAML; - reads standard input).")],
+    path: Annotated[
+        str, typer.Argument(help="The plan file (JSON or YAML; - reads standard input).")
+    ],
     context: Context = None,
     kubeconfig: Kubeconfig = None,
     output: Output = None,
-    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails.")] = True,
-    timeout: Annotated[str, typer.Option("--timeout", help="How long --wait follows the rollout (e.g. 90s, 5m).")] = "10m",
+    wait: Annotated[
+        bool,
+        typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails."),
+    ] = True,
+    timeout: Annotated[
+        str, typer.Option("--timeout", help="How long --wait follows the rollout (e.g. 90s, 5m).")
+    ] = "10m",
     request_timeout: RequestTimeout = "30s",
 ) -> None:
     from . import commands
 
-    commands.apply(path=path, context=context, kubeconfig=kubeconfig, output=output, wait=wait,
-                   timeout=timeout, request_timeout=request_timeout)
+    commands.apply(
+        path=path,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        wait=wait,
+        timeout=timeout,
+        request_timeout=request_timeout,
+    )
 
 
-@app.command("sim", context_settings=HELP, help="Run the simulated Kubernetes cluster in the foreground.\n\n" + EXAMPLES_SIM)
+@app.command(
+    "sim",
+    context_settings=HELP,
+    help="Run the simulated Kubernetes cluster in the foreground.\n\n" + EXAMPLES_SIM,
+)
 def sim_command(
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 0,
-    scenario: Annotated[str, typer.Option("--scenario", help="Scenario to load: empty, demo or bluegreen.")] = "demo",
+    port: Annotated[
+        int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")
+    ] = 0,
+    scenario: Annotated[
+        str, typer.Option("--scenario", help="Scenario to load: empty, demo or bluegreen.")
+    ] = "demo",
     write_kubeconfig: Annotated[
-        str | None, typer.Option("--write-kubeconfig", help="Write a kubeconfig for the cluster to this path.")
+        str | None,
+        typer.Option("--write-kubeconfig", help="Write a kubeconfig for the cluster to this path."),
     ] = None,
-    time_scale: Annotated[float, typer.Option("--time-scale", help="Simulated seconds per real second.")] = 1.0,
-    fault: Annotated[list[str] | None, typer.Option(
-        "--fault", metavar="SPEC",
-        help='Inject a fault (repeatable): "VERB RESOURCE[/NAME] EFFECT [xCOUNT]", e.g. "PATCH deployments lost", '
-             '"LIST pods 429 x3", "WATCH deployments cut". EFFECT: an HTTP status, reset, lost, delay=SECONDS, '
-             "cut or expire.")] = None,
+    time_scale: Annotated[
+        float, typer.Option("--time-scale", help="Simulated seconds per real second.")
+    ] = 1.0,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            metavar="SPEC",
+            help='Inject a fault (repeatable): "VERB RESOURCE[/NAME] EFFECT [xCOUNT]", e.g. "PATCH deployments lost", '
+            '"LIST pods 429 x3", "WATCH deployments cut". EFFECT: an HTTP status, reset, lost, delay=SECONDS, '
+            "cut or expire.",
+        ),
+    ] = None,
 ) -> None:
     from .sim import serve_forever
     from .sim.faults import FaultSpecError, parse_fault
@@ -307,7 +416,10 @@ def sim_command(
     if scenario not in names():
         fail(f"unknown --scenario {scenario!r}; known: {', '.join(names())}", 2)
     if not time_scale > 0:
-        fail(f"invalid --time-scale {time_scale}: simulated seconds per real second must be above 0", 2)
+        fail(
+            f"invalid --time-scale {time_scale}: simulated seconds per real second must be above 0",
+            2,
+        )
     if write_kubeconfig is not None:
         folder = os.path.dirname(os.path.abspath(write_kubeconfig))
         if not os.path.isdir(folder):
@@ -319,8 +431,13 @@ def sim_command(
     except FaultSpecError as exc:
         fail(str(exc), 2)
     try:
-        serve_forever(port=port, scenario=scenario, kubeconfig_path=write_kubeconfig, time_scale=time_scale,
-                      faults=faults)
+        serve_forever(
+            port=port,
+            scenario=scenario,
+            kubeconfig_path=write_kubeconfig,
+            time_scale=time_scale,
+            faults=faults,
+        )
     except OSError as exc:
         fail(f"cannot serve the simulated cluster: {exc.strerror or exc}", 1)
 
@@ -341,7 +458,9 @@ def _dispatch(argv: list[str]) -> None:
     if args and args[0] in ("--install-completion", "--show-completion"):
         # Completion scripts are for the `kubectl-rollback` command: `kubectl rollback` is
         # completed by kubectl itself, through `kubectl_complete-rollback`.
-        group.main(args=args, prog_name=COMPLETION_PROG, complete_var=COMPLETE_VAR, standalone_mode=False)
+        group.main(
+            args=args, prog_name=COMPLETION_PROG, complete_var=COMPLETE_VAR, standalone_mode=False
+        )
     elif args and args[0] in SUBCOMMANDS:
         group.main(args=args, prog_name=PROG, standalone_mode=False)
     else:

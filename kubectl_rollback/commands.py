@@ -49,8 +49,13 @@ def parse_duration(text: str, flag: str = "--timeout") -> float:
 
 
 @contextlib.contextmanager
-def gateway(kubeconfig: str | None, context: str | None, namespace: str | None,
-            demo: bool, request_timeout: str = "30s") -> Iterator[Any]:
+def gateway(
+    kubeconfig: str | None,
+    context: str | None,
+    namespace: str | None,
+    demo: bool,
+    request_timeout: str = "30s",
+) -> Iterator[Any]:
     """A connected KubeGateway; with `demo`, against a simulated cluster started for this run."""
     from .kube.gateway import KubeGateway
 
@@ -65,7 +70,9 @@ def gateway(kubeconfig: str | None, context: str | None, namespace: str | None,
     from .sim import run_cluster
 
     with run_cluster("demo", time_scale=1.0) as sim:
-        gw = KubeGateway.connect(sim.kubeconfig, None, namespace or DEMO_NAMESPACE, request_timeout=seconds)
+        gw = KubeGateway.connect(
+            sim.kubeconfig, None, namespace or DEMO_NAMESPACE, request_timeout=seconds
+        )
         try:
             yield gw
         finally:
@@ -77,8 +84,11 @@ def _ref(workload: list[str], namespace: str) -> WorkloadRef:
     if kind == "Service":
         return WorkloadRef(kind, namespace, name)
     if kind not in workload_service.WORKLOAD_KINDS:
-        fail(f"{kind}s cannot be rolled back: kubectl rollback handles Deployments, StatefulSets "
-             "and DaemonSets (and blue/green Services)", 2)
+        fail(
+            f"{kind}s cannot be rolled back: kubectl rollback handles Deployments, StatefulSets "
+            "and DaemonSets (and blue/green Services)",
+            2,
+        )
     return WorkloadRef(kind, namespace, name)
 
 
@@ -92,8 +102,11 @@ def _target(to_revision: int | None, to: str | None, name: str) -> TargetSpec | 
     if to is not None:
         if not to.strip():
             # An unset variable in a script must not roll production back to the default target.
-            fail("--to is empty: name a revision, ReplicaSet, pod-template-hash or image "
-                 "(leave --to out for the default target)", 2)
+            fail(
+                "--to is empty: name a revision, ReplicaSet, pod-template-hash or image "
+                "(leave --to out for the default target)",
+                2,
+            )
         try:
             return parse_target(to, deployment=name)
         except errors.RollbackError as exc:
@@ -103,13 +116,24 @@ def _target(to_revision: int | None, to: str | None, name: str) -> TargetSpec | 
 
 def _check_output(output: str | None) -> None:
     if output not in (None, "json", "yaml"):
-        fail(f'unable to match a printer suitable for the output format "{output}", '
-             "allowed formats are: json,yaml", 2)
+        fail(
+            f'unable to match a printer suitable for the output format "{output}", '
+            "allowed formats are: json,yaml",
+            2,
+        )
 
 
-def history(*, workload: list[str], namespace: str | None, context: str | None,
-            kubeconfig: str | None, output: str | None, revision: int | None,
-            show_secrets: bool, request_timeout: str = "30s") -> None:
+def history(
+    *,
+    workload: list[str],
+    namespace: str | None,
+    context: str | None,
+    kubeconfig: str | None,
+    output: str | None,
+    revision: int | None,
+    show_secrets: bool,
+    request_timeout: str = "30s",
+) -> None:
     _check_output(output)
     parse_workload(workload)  # usage errors before any connection
     parse_duration(request_timeout, "--request-timeout")
@@ -118,10 +142,14 @@ def history(*, workload: list[str], namespace: str | None, context: str | None,
         now = datetime.now(UTC)
         if ref.kind == "Service":
             if revision is not None:
-                fail("--revision does not apply to a Service: blue/green groups have no revisions", 2)
+                fail(
+                    "--revision does not apply to a Service: blue/green groups have no revisions", 2
+                )
             _service_history(gw, ref, output)
             return
-        hist = workload_service.load_workload(gw, ref.kind, ref.namespace, ref.name, now=now, pods=True)
+        hist = workload_service.load_workload(
+            gw, ref.kind, ref.namespace, ref.name, now=now, pods=True
+        )
         choice: TargetChoice | None
         try:
             choice = choose_target(hist)
@@ -130,7 +158,9 @@ def history(*, workload: list[str], namespace: str | None, context: str | None,
         if revision is not None:
             rev = hist.revision(revision)
             if rev is None:
-                raise errors.TargetNotFound(f"unable to find the specified revision {revision} in history")
+                raise errors.TargetNotFound(
+                    f"unable to find the specified revision {revision} in history"
+                )
             if output:
                 doc = history_document(hist, choice)
                 doc["revisions"] = [r for r in doc["revisions"] if r["revision"] == revision]
@@ -144,26 +174,54 @@ def history(*, workload: list[str], namespace: str | None, context: str | None,
             _print(history_lines(hist, choice, now))
 
 
-def rollback(*, workload: list[str], namespace: str | None, context: str | None,
-             kubeconfig: str | None, to_revision: int | None, to: str | None,
-             dry_run: str | None, output: str | None, yes: bool, wait: bool, timeout: str,
-             require_healthy: bool, show_secrets: bool, demo: bool, read_only: bool,
-             force: bool = False, scale_up: bool = False, request_timeout: str = "30s") -> None:
+def rollback(
+    *,
+    workload: list[str],
+    namespace: str | None,
+    context: str | None,
+    kubeconfig: str | None,
+    to_revision: int | None,
+    to: str | None,
+    dry_run: str | None,
+    output: str | None,
+    yes: bool,
+    wait: bool,
+    timeout: str,
+    require_healthy: bool,
+    show_secrets: bool,
+    demo: bool,
+    read_only: bool,
+    force: bool = False,
+    scale_up: bool = False,
+    request_timeout: str = "30s",
+) -> None:
     _check_output(output)
     if dry_run not in (None, "none", "client", "server"):
         fail(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".', 2)
     mode = None if dry_run == "none" else dry_run
     if not workload:
-        _open_tui(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
-                  read_only=read_only)
+        _open_tui(
+            namespace=namespace,
+            context=context,
+            kubeconfig=kubeconfig,
+            demo=demo,
+            read_only=read_only,
+        )
         return
     kind, name = parse_workload(workload)  # usage errors before any connection
     interactive = mode is None and not yes and output is None and _interactive()
     if interactive and kind in workload_service.WORKLOAD_KINDS:
         # In a terminal, without --yes/--dry-run/-o: the UI, on this workload, its target previewed.
-        _open_tui(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
-                  read_only=read_only, workload=name, target=_target(to_revision, to, name),
-                  workload_kind=kind)
+        _open_tui(
+            namespace=namespace,
+            context=context,
+            kubeconfig=kubeconfig,
+            demo=demo,
+            read_only=read_only,
+            workload=name,
+            target=_target(to_revision, to, name),
+            workload_kind=kind,
+        )
         return
     timeout_seconds = parse_duration(timeout)
     if read_only and mode is None:
@@ -174,29 +232,67 @@ def rollback(*, workload: list[str], namespace: str | None, context: str | None,
         if to_revision is not None:
             fail("--to-revision does not apply to a Service: name the colour with --to COLOR", 2)
         if scale_up and not wait:
-            fail("--scale-up waits until the side is Ready before switching; it cannot be used with --no-wait", 2)
+            fail(
+                "--scale-up waits until the side is Ready before switching; it cannot be used with --no-wait",
+                2,
+            )
     parse_duration(request_timeout, "--request-timeout")  # usage errors before any connection
     with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
         ref = _ref(workload, gw.namespace)
         if ref.kind == "Service":
-            _rollback_service(gw, ref, to=to, mode=mode, output=output, yes=yes,
-                              timeout_seconds=timeout_seconds, force=force, scale_up=scale_up)
+            _rollback_service(
+                gw,
+                ref,
+                to=to,
+                mode=mode,
+                output=output,
+                yes=yes,
+                timeout_seconds=timeout_seconds,
+                force=force,
+                scale_up=scale_up,
+            )
             return
         spec = _target(to_revision, to, ref.name)
         now = datetime.now(UTC)
         hist = workload_service.load_workload(gw, ref.kind, ref.namespace, ref.name, now=now)
-        plan = workload_service.plan_workload(hist, spec, actor=gw.whoami(), now=now,
-                                              require_healthy=require_healthy, show_secrets=show_secrets)
-        group_warning = (bluegreen_service.deployment_warning(gw, hist)
-                         if isinstance(hist, DeploymentHistory) else None)
+        plan = workload_service.plan_workload(
+            hist,
+            spec,
+            actor=gw.whoami(),
+            now=now,
+            require_healthy=require_healthy,
+            show_secrets=show_secrets,
+        )
+        group_warning = (
+            bluegreen_service.deployment_warning(gw, hist)
+            if isinstance(hist, DeploymentHistory)
+            else None
+        )
         if group_warning is not None:
             plan = dataclasses.replace(plan, warnings=(*plan.warnings, group_warning))
-        _carry_out(gw, ref, plan, mode=mode, output=output, yes=yes, wait=wait,
-                   timeout_seconds=timeout_seconds)
+        _carry_out(
+            gw,
+            ref,
+            plan,
+            mode=mode,
+            output=output,
+            yes=yes,
+            wait=wait,
+            timeout_seconds=timeout_seconds,
+        )
 
 
-def _carry_out(gw: Any, ref: WorkloadRef, plan: Any, *, mode: str | None, output: str | None, yes: bool,
-               wait: bool, timeout_seconds: float) -> None:
+def _carry_out(
+    gw: Any,
+    ref: WorkloadRef,
+    plan: Any,
+    *,
+    mode: str | None,
+    output: str | None,
+    yes: bool,
+    wait: bool,
+    timeout_seconds: float,
+) -> None:
     """Show, confirm, execute and follow a workload rollback plan (rollback and apply share it)."""
     human = output is None
     info = sys.stdout if human else sys.stderr
@@ -209,13 +305,22 @@ def _carry_out(gw: Any, ref: WorkloadRef, plan: Any, *, mode: str | None, output
     if human:
         _print(plan_lines(plan))
     if mode == "client":
-        result = service.RollbackResult(plan, applied=False, dry_run=True, noop=False,
-                                        message=f"{ref.display} rolled back (dry run)")
+        result = service.RollbackResult(
+            plan,
+            applied=False,
+            dry_run=True,
+            noop=False,
+            message=f"{ref.display} rolled back (dry run)",
+        )
         _emit_result(result, output, info)
         return
     if mode is None and not yes:
-        _confirm(f"Roll back {plan.ref.display} to revision {plan.to_revision.number} "
-                 f"({plan.to_revision.images})?", "roll back", "roll back")
+        _confirm(
+            f"Roll back {plan.ref.display} to revision {plan.to_revision.number} "
+            f"({plan.to_revision.images})?",
+            "roll back",
+            "roll back",
+        )
     # The PATCH is answered (or read back) before a signal is heard: never a misreport.
     with deferred() as signals:
         result = service.execute(gw, plan, dry_run=mode == "server")
@@ -224,12 +329,15 @@ def _carry_out(gw: Any, ref: WorkloadRef, plan: Any, *, mode: str | None, output
         if signals:
             raise Stopped(signals[0]).saying(
                 f"{result.message}; not following the rollout (kubectl rollout status "
-                f"{ref.kind.lower()}/{ref.name} -n {ref.namespace})")
+                f"{ref.kind.lower()}/{ref.name} -n {ref.namespace})"
+            )
         return
     try:
         _say(result.message, info)
         outcome = service.follow(
-            gw, ref, timeout_seconds=max(1, int(timeout_seconds)),
+            gw,
+            ref,
+            timeout_seconds=max(1, int(timeout_seconds)),
             now_fn=lambda: datetime.now(UTC),
             on_status=lambda s: None if s.failed else _say(s.message, info),
             expect_replicaset=plan.to_revision.replicaset,
@@ -237,34 +345,56 @@ def _carry_out(gw: Any, ref: WorkloadRef, plan: Any, *, mode: str | None, output
     except Stopped as stop:
         if output:
             doc = result.to_dict()
-            doc["rollout"] = {"verdict": "interrupted", "done": False, "failed": False, "timedOut": False,
-                              "message": f"stopped following ({stop.word})", "recordWritten": False}
+            doc["rollout"] = {
+                "verdict": "interrupted",
+                "done": False,
+                "failed": False,
+                "timedOut": False,
+                "message": f"stopped following ({stop.word})",
+                "recordWritten": False,
+            }
             sys.stdout.write(dump(doc, output))
         raise stop.saying(
             f"{ref.display} was rolled back to revision {plan.to_revision.number} "
             f"({plan.to_revision.images}); stopped following, the rollout goes on in the cluster "
-            f"(kubectl rollout status {ref.kind.lower()}/{ref.name} -n {ref.namespace})") from None
+            f"(kubectl rollout status {ref.kind.lower()}/{ref.name} -n {ref.namespace})"
+        ) from None
     if output:
         doc = result.to_dict()
         doc["rollout"] = {
-            "verdict": outcome.verdict.value, "done": outcome.status.done,
-            "failed": outcome.status.failed, "timedOut": outcome.timed_out,
-            "message": outcome.status.message, "recordWritten": outcome.record_written,
+            "verdict": outcome.verdict.value,
+            "done": outcome.status.done,
+            "failed": outcome.status.failed,
+            "timedOut": outcome.timed_out,
+            "message": outcome.status.message,
+            "recordWritten": outcome.record_written,
         }
         sys.stdout.write(dump(doc, output))
     if outcome.timed_out:
-        fail("timed out waiting for the condition: " + outcome.status.message,
-             errors.EXIT_ROLLOUT_FAILED)
+        fail(
+            "timed out waiting for the condition: " + outcome.status.message,
+            errors.EXIT_ROLLOUT_FAILED,
+        )
     if outcome.status.failed:
         fail(outcome.status.message, errors.EXIT_ROLLOUT_FAILED)
 
 
-def _rollback_service(gw: Any, ref: WorkloadRef, *, to: str | None, mode: str | None,
-                      output: str | None, yes: bool, timeout_seconds: float, force: bool,
-                      scale_up: bool) -> None:
+def _rollback_service(
+    gw: Any,
+    ref: WorkloadRef,
+    *,
+    to: str | None,
+    mode: str | None,
+    output: str | None,
+    yes: bool,
+    timeout_seconds: float,
+    force: bool,
+    scale_up: bool,
+) -> None:
     """Blue/green rapid rollback: route a group's traffic back, with the same preview/dry-run/execute path."""
-    plan = bluegreen_service.prepare_switch(gw, ref.namespace, ref.name, to, now=datetime.now(UTC),
-                                            force=force, scale_up=scale_up)
+    plan = bluegreen_service.prepare_switch(
+        gw, ref.namespace, ref.name, to, now=datetime.now(UTC), force=force, scale_up=scale_up
+    )
     human = output is None
     info = sys.stdout if human else sys.stderr
     if human:
@@ -272,32 +402,47 @@ def _rollback_service(gw: Any, ref: WorkloadRef, *, to: str | None, mode: str | 
     if plan.refusal is not None:
         raise errors.Refused(plan.refusal)
     if plan.noop is not None:
-        _emit_result(bluegreen_service.switch_traffic(gw, plan, dry_run=mode == "server"), output, info)
+        _emit_result(
+            bluegreen_service.switch_traffic(gw, plan, dry_run=mode == "server"), output, info
+        )
         return
     if mode == "client":
-        lines = [f"service/{c.service} switched from {c.from_color} to {c.to_color} (dry run)"
-                 for c in plan.changes]
-        result = bluegreen_service.TrafficSwitchResult(plan, applied=False, dry_run=True, noop=False,
-                                                       message="\n".join(lines))
+        lines = [
+            f"service/{c.service} switched from {c.from_color} to {c.to_color} (dry run)"
+            for c in plan.changes
+        ]
+        result = bluegreen_service.TrafficSwitchResult(
+            plan, applied=False, dry_run=True, noop=False, message="\n".join(lines)
+        )
         _emit_result(result, output, info)
         return
     if mode is None and not yes:
-        _confirm(f"Route the traffic of {plan.display} from {plan.from_color} to {plan.to_color}?",
-                 "switch traffic", "switch")
+        _confirm(
+            f"Route the traffic of {plan.display} from {plan.from_color} to {plan.to_color}?",
+            "switch traffic",
+            "switch",
+        )
     routes = ", ".join(f"service/{c.service} routes to {c.from_color}" for c in plan.changes)
     try:
         scaled = bluegreen_service.scale_up_and_wait(
-            gw, plan, dry_run=mode == "server", timeout_seconds=timeout_seconds,
-            now_fn=lambda: datetime.now(UTC), sleep_fn=time.sleep,
+            gw,
+            plan,
+            dry_run=mode == "server",
+            timeout_seconds=timeout_seconds,
+            now_fn=lambda: datetime.now(UTC),
+            sleep_fn=time.sleep,
             on_status=lambda line: _say(line, info),
         )
     except Stopped as stop:
-        raise stop.saying(f"stopped waiting for {plan.to_color} to be Ready (its scale-up stays applied); "
-                          f"traffic was not switched: {routes}") from None
+        raise stop.saying(
+            f"stopped waiting for {plan.to_color} to be Ready (its scale-up stays applied); "
+            f"traffic was not switched: {routes}"
+        ) from None
     # Every Service of the group is written before a signal is heard: never half a switch.
     with deferred() as signals:
-        result = bluegreen_service.switch_traffic(gw, plan, dry_run=mode == "server",
-                                                  recheck=plan.scale_up is not None)
+        result = bluegreen_service.switch_traffic(
+            gw, plan, dry_run=mode == "server", recheck=plan.scale_up is not None
+        )
     if scaled:
         result = dataclasses.replace(result, scaled=True)
     _emit_result(result, output, info)
@@ -325,8 +470,11 @@ def _emit_result(result: Any, output: str | None, info: Any) -> None:
 def _confirm(question: str, doing: str, verb: str) -> None:
     """Ask y/N on a terminal; refuse (changing nothing) when there is none."""
     if not _interactive():
-        fail(f"refusing to {doing} without confirmation: not running in a terminal; "
-             f"pass --yes to {verb} (or --dry-run to only see the plan)", 2)
+        fail(
+            f"refusing to {doing} without confirmation: not running in a terminal; "
+            f"pass --yes to {verb} (or --dry-run to only see the plan)",
+            2,
+        )
     try:
         answer = input(f"{terminal_safe(question)} [y/N] ")
     except EOFError:  # Ctrl-D: no answer is a no
@@ -342,19 +490,41 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _open_tui(*, namespace: str | None, context: str | None, kubeconfig: str | None,
-              demo: bool, read_only: bool, workload: str | None = None,
-              target: TargetSpec | None = None, workload_kind: str = "Deployment") -> None:
+def _open_tui(
+    *,
+    namespace: str | None,
+    context: str | None,
+    kubeconfig: str | None,
+    demo: bool,
+    read_only: bool,
+    workload: str | None = None,
+    target: TargetSpec | None = None,
+    workload_kind: str = "Deployment",
+) -> None:
     try:
         from .tui import run_app
     except ImportError:
-        fail("the terminal UI is not available in this build; name a workload, e.g. "
-             "kubectl rollback deploy/web --dry-run", 2)
+        fail(
+            "the terminal UI is not available in this build; name a workload, e.g. "
+            "kubectl rollback deploy/web --dry-run",
+            2,
+        )
     if not demo and not _interactive():
-        fail("no workload given and not running in a terminal: name a workload, e.g. "
-             "kubectl rollback deploy/web --yes", 2)
-    run_app(namespace=namespace, context=context, kubeconfig=kubeconfig, demo=demo,
-            read_only=read_only, workload=workload, target=target, workload_kind=workload_kind)
+        fail(
+            "no workload given and not running in a terminal: name a workload, e.g. "
+            "kubectl rollback deploy/web --yes",
+            2,
+        )
+    run_app(
+        namespace=namespace,
+        context=context,
+        kubeconfig=kubeconfig,
+        demo=demo,
+        read_only=read_only,
+        workload=workload,
+        target=target,
+        workload_kind=workload_kind,
+    )
 
 
 def _print(lines: list[str]) -> None:
@@ -366,8 +536,16 @@ def _say(text: str, file: Any) -> None:
     print(terminal_lines(text), file=file, flush=True)
 
 
-def apply(*, path: str, context: str | None, kubeconfig: str | None, output: str | None, wait: bool,
-          timeout: str, request_timeout: str) -> None:
+def apply(
+    *,
+    path: str,
+    context: str | None,
+    kubeconfig: str | None,
+    output: str | None,
+    wait: bool,
+    timeout: str,
+    request_timeout: str,
+) -> None:
     """Apply exactly a reviewed plan (`--dry-run -o json > plan.json`), or refuse, changing nothing."""
     _check_output(output)
     timeout_seconds = parse_duration(timeout)
@@ -382,22 +560,40 @@ def apply(*, path: str, context: str | None, kubeconfig: str | None, output: str
         hist = workload_service.load_workload(gw, kind, namespace, name, now=now)
         # Planned again from the cluster as it is now, for the reviewed target and by the
         # reviewed actor: the same plan exactly when nothing it covers has changed.
-        plan = workload_service.plan_workload(hist, TargetSpec.replicaset(str(target)),
-                                              actor=reviewed.get("actor"), now=now,
-                                              show_secrets=bool(reviewed.get("showSecrets")))
+        plan = workload_service.plan_workload(
+            hist,
+            TargetSpec.replicaset(str(target)),
+            actor=reviewed.get("actor"),
+            now=now,
+            show_secrets=bool(reviewed.get("showSecrets")),
+        )
         if plan.resource_version != reviewed.get("resourceVersion"):
             raise errors.Conflict(
                 f"{ref.display} changed since the plan was reviewed (resourceVersion "
                 f"{reviewed.get('resourceVersion')} -> {plan.resource_version}): nothing was applied; "
-                "make and review a new plan")
+                "make and review a new plan"
+            )
         fresh = plan.to_dict()
-        for key, what in (("patch", "the change it makes"), ("patchType", "the change it makes"),
-                          ("newRevisionNumber", "the revision number it creates")):
+        for key, what in (
+            ("patch", "the change it makes"),
+            ("patchType", "the change it makes"),
+            ("newRevisionNumber", "the revision number it creates"),
+        ):
             if fresh.get(key) != reviewed.get(key):
                 raise errors.Conflict(
                     f"the rollback of {ref.display} would now differ from the reviewed plan ({what}): "
-                    "nothing was applied; make and review a new plan")
-        _carry_out(gw, ref, plan, mode=None, output=output, yes=True, wait=wait, timeout_seconds=timeout_seconds)
+                    "nothing was applied; make and review a new plan"
+                )
+        _carry_out(
+            gw,
+            ref,
+            plan,
+            mode=None,
+            output=output,
+            yes=True,
+            wait=wait,
+            timeout_seconds=timeout_seconds,
+        )
 
 
 def _read_plan(path: str) -> dict[str, Any]:
@@ -421,17 +617,36 @@ def _read_plan(path: str) -> dict[str, Any]:
             fail(f"the plan {path} is neither JSON nor YAML", 2)
     if isinstance(doc, dict) and doc.get("kind") == "RollbackResult":
         doc = doc.get("plan")
-    if not isinstance(doc, dict) or doc.get("kind") != "RollbackPlan" or \
-            doc.get("apiVersion") != "kubectl-rollback.io/v1":
-        if isinstance(doc, dict) and doc.get("kind") in ("TrafficSwitchPlan", "TrafficSwitchResult"):
-            fail("apply takes workload rollback plans; a blue/green switch is applied with "
-                 "kubectl rollback svc/NAME --yes", 2)
-        fail(f"the plan {path} is not a kubectl-rollback.io/v1 RollbackPlan "
-             "(make one with kubectl rollback TYPE/NAME --dry-run -o json)", 2)
+    if (
+        not isinstance(doc, dict)
+        or doc.get("kind") != "RollbackPlan"
+        or doc.get("apiVersion") != "kubectl-rollback.io/v1"
+    ):
+        if isinstance(doc, dict) and doc.get("kind") in (
+            "TrafficSwitchPlan",
+            "TrafficSwitchResult",
+        ):
+            fail(
+                "apply takes workload rollback plans; a blue/green switch is applied with "
+                "kubectl rollback svc/NAME --yes",
+                2,
+            )
+        fail(
+            f"the plan {path} is not a kubectl-rollback.io/v1 RollbackPlan "
+            "(make one with kubectl rollback TYPE/NAME --dry-run -o json)",
+            2,
+        )
     workload, to = doc.get("workload"), doc.get("to")
-    if not (isinstance(workload, dict) and all(isinstance(workload.get(k), str) for k in ("kind", "namespace", "name"))
-            and isinstance(to, dict) and (to.get("replicaSet") or to.get("controllerRevision"))):
+    if not (
+        isinstance(workload, dict)
+        and all(isinstance(workload.get(k), str) for k in ("kind", "namespace", "name"))
+        and isinstance(to, dict)
+        and (to.get("replicaSet") or to.get("controllerRevision"))
+    ):
         fail(f"the plan {path} is incomplete (workload and target are required)", 2)
     if workload["kind"] not in workload_service.WORKLOAD_KINDS:
-        fail(f"the plan {path} names a {workload['kind']}: only Deployments, StatefulSets and DaemonSets", 2)
+        fail(
+            f"the plan {path} names a {workload['kind']}: only Deployments, StatefulSets and DaemonSets",
+            2,
+        )
     return doc

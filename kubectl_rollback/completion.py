@@ -46,7 +46,9 @@ DIRECTIVE_NO_FILE_COMP = 4
 FILE_PARAMETERS = frozenset({"kubeconfig", "write_kubeconfig"})
 
 
-def _within_deadline(fetch: Callable[[], list[str]], seconds: float = DEADLINE_SECONDS) -> list[str]:
+def _within_deadline(
+    fetch: Callable[[], list[str]], seconds: float = DEADLINE_SECONDS
+) -> list[str]:
     """fetch() if it finishes within `seconds` without raising; [] otherwise.
 
     It runs in a daemon thread: a cluster that does not answer is abandoned, not waited for,
@@ -70,21 +72,26 @@ def _deployment_aliases() -> frozenset[str]:
     return frozenset(alias for alias, kind in TYPE_ALIASES.items() if kind == "Deployment")
 
 
-def _deployment_names(namespace: str | None, context: str | None, kubeconfig: str | None) -> list[str]:
+def _deployment_names(
+    namespace: str | None, context: str | None, kubeconfig: str | None
+) -> list[str]:
     def fetch() -> list[str]:
         from .kube.gateway import KubeGateway
 
         gateway = KubeGateway.connect(kubeconfig, context, namespace)
         try:
-            return sorted(str(d["metadata"]["name"]) for d in gateway.list_deployments(gateway.namespace))
+            return sorted(
+                str(d["metadata"]["name"]) for d in gateway.list_deployments(gateway.namespace)
+            )
         finally:
             gateway.close()
 
     return _within_deadline(fetch)
 
 
-def complete_workloads(incomplete: str, namespace: str | None, context: str | None,
-                       kubeconfig: str | None) -> list[str]:
+def complete_workloads(
+    incomplete: str, namespace: str | None, context: str | None, kubeconfig: str | None
+) -> list[str]:
     """`TYPE/NAME` completions of `incomplete` from the cluster (Deployments); [] on any error.
 
     `deploy/we` gives `deploy/web`, keeping the type as typed (`deployment/web`,
@@ -93,7 +100,9 @@ def complete_workloads(incomplete: str, namespace: str | None, context: str | No
     """
     type_text, slash, prefix = incomplete.partition("/")
     if not slash:
-        types = sorted((a for a in _deployment_aliases() if a.startswith(incomplete.lower())), key=len)
+        types = sorted(
+            (a for a in _deployment_aliases() if a.startswith(incomplete.lower())), key=len
+        )
         if not types:
             return []
         type_text = "deploy" if "deploy".startswith(incomplete.lower()) else types[0]
@@ -164,7 +173,9 @@ def _completer_class() -> type[ShellComplete]:
     return Direct
 
 
-def complete_args(args: list[str], incomplete: str, prog_name: str = COMPLETION_PROG) -> list[CompletionItem]:
+def complete_args(
+    args: list[str], incomplete: str, prog_name: str = COMPLETION_PROG
+) -> list[CompletionItem]:
     """Completions of `incomplete` after the words `args`, dispatched as cli.py dispatches."""
     from typer.main import get_command
 
@@ -202,7 +213,9 @@ def kubectl_complete_main(argv: list[str] | None = None) -> int:
     for item in items:
         help_text = " ".join(str(item.help or "").split())
         sys.stdout.write(f"{item.value}\t{help_text}\n" if help_text else f"{item.value}\n")
-    directive = DIRECTIVE_DEFAULT if not items and _completes_a_file(args) else DIRECTIVE_NO_FILE_COMP
+    directive = (
+        DIRECTIVE_DEFAULT if not items and _completes_a_file(args) else DIRECTIVE_NO_FILE_COMP
+    )
     sys.stdout.write(f":{directive}\n")
     return 0
 

@@ -45,20 +45,35 @@ def revision_label(revision: Revision) -> str:
 def table(rows: list[list[str]]) -> list[str]:
     """Left-aligned columns separated by three spaces, like kubectl's printers."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return [
+        "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
-def history_lines(history: DeploymentHistory | ControllerHistory, choice: TargetChoice | None, now: datetime) -> list[str]:
+def history_lines(
+    history: DeploymentHistory | ControllerHistory, choice: TargetChoice | None, now: datetime
+) -> list[str]:
     """The `history` command's table, markers for the current revision and the default target."""
     target = choice.revision.number if choice else None
-    rows = [["", "REVISION", _object_column(history), "IMAGES", "AGE", "READY", "HEALTH", "EVIDENCE"]]
+    rows = [
+        ["", "REVISION", _object_column(history), "IMAGES", "AGE", "READY", "HEALTH", "EVIDENCE"]
+    ]
     for rev in history.revisions:
         mark = "●" if rev.current else ("★" if rev.number == target else "")
         evidence = "; ".join(e.line for e in rev.evidence) or "no evidence"
-        rows.append([
-            mark, revision_label(rev), rev.replicaset, rev.image_summary, age(rev.created, now),
-            f"{rev.ready}/{rev.desired}", f"{SYMBOL[rev.health]} {rev.health.value}", evidence,
-        ])
+        rows.append(
+            [
+                mark,
+                revision_label(rev),
+                rev.replicaset,
+                rev.image_summary,
+                age(rev.created, now),
+                f"{rev.ready}/{rev.desired}",
+                f"{SYMBOL[rev.health]} {rev.health.value}",
+                evidence,
+            ]
+        )
     lines = [f"{history.ref.display} (namespace {history.ref.namespace})", *table(rows)]
     kept = len(history.revisions)
     lines.append(
@@ -80,8 +95,9 @@ def _object_column(history: DeploymentHistory | ControllerHistory) -> str:
     return "CONTROLLERREVISION" if isinstance(history, ControllerHistory) else "REPLICASET"
 
 
-def revision_detail_lines(history: DeploymentHistory | ControllerHistory, revision: Revision,
-                          show_secrets: bool = False) -> list[str]:
+def revision_detail_lines(
+    history: DeploymentHistory | ControllerHistory, revision: Revision, show_secrets: bool = False
+) -> list[str]:
     """`history --revision N`: kubectl's heading, then the template and evidence."""
     from .core.rendering import mask_template, to_yaml
 
@@ -105,7 +121,9 @@ def plan_lines(plan: RollbackPlan) -> list[str]:
     dst = plan.to_revision
     out.append(f"Rollback plan for {plan.ref.display} (namespace {plan.ref.namespace})")
     if src is not None:
-        out.append(f"  from  revision {src.number}  {src.replicaset}  {src.images}  [{src.health.value}]")
+        out.append(
+            f"  from  revision {src.number}  {src.replicaset}  {src.images}  [{src.health.value}]"
+        )
     out.append(
         f"  to    revision {dst.number}  {dst.replicaset}  {dst.images}  [{dst.health.value}]"
         + (f"  (becomes revision {plan.new_revision_number})" if plan.executable else "")
@@ -113,7 +131,9 @@ def plan_lines(plan: RollbackPlan) -> list[str]:
     _section(out, "Why", plan.why)
     if plan.kubectl_would_pick is not None:
         k = plan.kubectl_would_pick
-        out.append(f"  kubectl rollout undo would pick revision {k.number} ({k.images}) [{k.health.value}]")
+        out.append(
+            f"  kubectl rollout undo would pick revision {k.number} ({k.images}) [{k.health.value}]"
+        )
     _section(out, "Images", [c.line for c in plan.image_changes] or ["no image changes"])
     if plan.env_changes:
         _section(out, "Environment", [c.line for c in plan.env_changes])
@@ -126,11 +146,21 @@ def plan_lines(plan: RollbackPlan) -> list[str]:
         head += f", maxSurge {scaling.max_surge}, maxUnavailable {scaling.max_unavailable}"
     _section(out, head + ")", scaling.steps)
     if plan.annotation_changes:
-        _section(out, f"{plan.ref.kind} annotations", [
-            f"{c.kind} {c.key}" + (f": {c.before!r} -> {c.after!r}" if c.kind == "changed" else
-                                   f": {c.after!r}" if c.kind == "added" else "")
-            for c in plan.annotation_changes
-        ])
+        _section(
+            out,
+            f"{plan.ref.kind} annotations",
+            [
+                f"{c.kind} {c.key}"
+                + (
+                    f": {c.before!r} -> {c.after!r}"
+                    if c.kind == "changed"
+                    else f": {c.after!r}"
+                    if c.kind == "added"
+                    else ""
+                )
+                for c in plan.annotation_changes
+            ],
+        )
     if plan.kubectl_would_drop:
         out.append(
             "  kept (kubectl rollout undo would drop them): " + ", ".join(plan.kubectl_would_drop)
@@ -156,38 +186,53 @@ def dump(document: Any, output: str) -> str:
     return str(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
 
 
-def history_document(history: DeploymentHistory | ControllerHistory, choice: TargetChoice | None) -> dict[str, Any]:
+def history_document(
+    history: DeploymentHistory | ControllerHistory, choice: TargetChoice | None
+) -> dict[str, Any]:
     """`history -o json|yaml`: kubectl-rollback.io/v1 RevisionHistory."""
     from .core.api_objects import format_time
 
     return {
         "apiVersion": "kubectl-rollback.io/v1",
         "kind": "RevisionHistory",
-        "workload": {"kind": history.ref.kind, "namespace": history.ref.namespace,
-                     "name": history.ref.name, "display": history.ref.display},
+        "workload": {
+            "kind": history.ref.kind,
+            "namespace": history.ref.namespace,
+            "name": history.ref.name,
+            "display": history.ref.display,
+        },
         "paused": history.paused,
         "revisionHistoryLimit": history.revision_history_limit,
         "currentRevision": history.current.number if history.current else None,
         "defaultTarget": choice.revision.number if choice else None,
         "kubectlWouldPick": (
-            choice.kubectl_would_pick.number if choice and choice.kubectl_would_pick else
-            (choice.revision.number if choice else None)
+            choice.kubectl_would_pick.number
+            if choice and choice.kubectl_would_pick
+            else (choice.revision.number if choice else None)
         ),
-        "warnings": [{"code": w.code, "message": w.message} for w in (choice.warnings if choice else ())],
+        "warnings": [
+            {"code": w.code, "message": w.message} for w in (choice.warnings if choice else ())
+        ],
         "revisions": [
             {
                 "revision": r.number,
                 "formerRevisions": list(r.former_numbers),
-                ("replicaSet" if r.object_kind == "ReplicaSet" else "controllerRevision"): r.replicaset,
+                (
+                    "replicaSet" if r.object_kind == "ReplicaSet" else "controllerRevision"
+                ): r.replicaset,
                 "podTemplateHash": r.pod_template_hash,
-                "images": [{"container": i.container, "image": i.image, "init": i.init} for i in r.images],
+                "images": [
+                    {"container": i.container, "image": i.image, "init": i.init} for i in r.images
+                ],
                 "changeCause": r.change_cause,
                 "created": format_time(r.created) if r.created else None,
                 "replicas": {"desired": r.desired, "ready": r.ready, "available": r.available},
                 "current": r.current,
                 "health": r.health.value,
-                "evidence": [{"verdict": e.verdict.value, "source": e.source, "reason": e.reason}
-                             for e in r.evidence],
+                "evidence": [
+                    {"verdict": e.verdict.value, "source": e.source, "reason": e.reason}
+                    for e in r.evidence
+                ],
             }
             for r in history.revisions
         ],
@@ -214,26 +259,43 @@ def group_lines(group: BlueGreenGroup) -> list[str]:
             traffic = "can take traffic"
         else:
             traffic = "cannot take traffic: no Ready pods"
-        rows.append([mark, side.color, ", ".join(side.workloads) or "<none>", side.replicaset or "-",
-                     side.image_summary, side.state, traffic])
+        rows.append(
+            [
+                mark,
+                side.color,
+                ", ".join(side.workloads) or "<none>",
+                side.replicaset or "-",
+                side.image_summary,
+                side.state,
+                traffic,
+            ]
+        )
     out.extend("  " + line for line in table(rows))
     previous = group.previous_color
     if group.live is not None:
-        out.append("  ● live" + (f"   previously live (kubectl-rollback record): {previous}" if previous else ""))
+        out.append(
+            "  ● live"
+            + (f"   previously live (kubectl-rollback record): {previous}" if previous else "")
+        )
     _section(out, "Problems", group.problems, bullet="!")
     return out
 
 
 def switch_plan_lines(plan: TrafficSwitchPlan) -> list[str]:
     """A traffic switch plan as a person reads it: the group, the selector changes, traffic, warnings."""
-    out = [f"Blue/green rollback plan for service/{plan.group.name} (namespace {plan.group.namespace})"]
+    out = [
+        f"Blue/green rollback plan for service/{plan.group.name} (namespace {plan.group.namespace})"
+    ]
     out.append(f"  from  {plan.from_color or '<none>'}   to  {plan.to_color}")
     _section(out, "Why", plan.why)
     out.extend(group_lines(plan.group)[1:])
     if plan.scale_up is not None:
         _section(out, "Scale up first", [plan.scale_up.line])
-    _section(out, "Selector changes (in this order, each with a resourceVersion precondition)",
-             [c.line for c in plan.changes])
+    _section(
+        out,
+        "Selector changes (in this order, each with a resourceVersion precondition)",
+        [c.line for c in plan.changes],
+    )
     traffic = []
     for change in plan.changes:
         pods = ", ".join(change.pods_after) if change.pods_after else "no Ready pods yet"
@@ -249,13 +311,17 @@ def switch_history_lines(records: Iterable[SwitchRecord]) -> list[str]:
     """The switches kubectl-rollback recorded on a group's Services, newest first."""
     items = list(records)
     if not items:
-        return ["No switches recorded by kubectl-rollback (annotation kubectl-rollback.io/switch-history)."]
+        return [
+            "No switches recorded by kubectl-rollback (annotation kubectl-rollback.io/switch-history)."
+        ]
     rows = [["AT", "SERVICE", "FROM", "TO", "BY"]]
     rows += [[r.at, r.service, r.from_color or "-", r.to_color, r.by or "-"] for r in items]
     return ["Switches recorded by kubectl-rollback:", *("  " + line for line in table(rows))]
 
 
-def switch_history_document(group: BlueGreenGroup, records: Iterable[SwitchRecord]) -> dict[str, Any]:
+def switch_history_document(
+    group: BlueGreenGroup, records: Iterable[SwitchRecord]
+) -> dict[str, Any]:
     """`history svc/NAME -o json|yaml`: kubectl-rollback.io/v1 TrafficSwitchHistory."""
     return {
         "apiVersion": "kubectl-rollback.io/v1",

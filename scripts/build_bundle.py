@@ -110,7 +110,10 @@ def _run(cmd: list[str | Path], *, exit_code: int = 1, **kwargs: Any) -> None:
     print("+", " ".join(map(str, cmd)), flush=True)
     proc = subprocess.run([str(c) for c in cmd], **kwargs)
     if proc.returncode != 0:
-        raise BuildError(f"{Path(str(cmd[0])).name} {cmd[1] if len(cmd) > 1 else ''} exited {proc.returncode}", exit_code)
+        raise BuildError(
+            f"{Path(str(cmd[0])).name} {cmd[1] if len(cmd) > 1 else ''} exited {proc.returncode}",
+            exit_code,
+        )
 
 
 def build_environment(work: Path) -> Path:
@@ -123,7 +126,9 @@ def build_environment(work: Path) -> Path:
     _run([python, "-m", "pip", "install", "--quiet", f"{REPO}[bundle]"], exit_code=3)
     check = subprocess.run([str(python), "-c", "import PyInstaller"], capture_output=True)
     if check.returncode != 0:
-        raise BuildError("PyInstaller is not installed: the 'bundle' extra of pyproject.toml must list it", 3)
+        raise BuildError(
+            "PyInstaller is not installed: the 'bundle' extra of pyproject.toml must list it", 3
+        )
     return python
 
 
@@ -132,14 +137,40 @@ def pyinstaller(python: Path, work: Path) -> Path:
     entry = work / "bundle_entry.py"
     entry.write_text(ENTRY_SCRIPT)
     out = work / "pyinstaller"
-    _run([
-        python, "-m", "PyInstaller", "--noconfirm", "--clean", "--onedir", "--name", NAME,
-        "--distpath", out / "dist", "--workpath", out / "build", "--specpath", out,
-        "--collect-submodules", "kubectl_rollback", "--collect-data", "kubectl_rollback",
-        "--collect-submodules", "textual", "--collect-data", "textual", "--copy-metadata", "textual",
-        "--collect-submodules", "rich",
-        "--log-level", "WARN", entry,
-    ], env={**os.environ, "PYTHONHASHSEED": "0"})
+    _run(
+        [
+            python,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--onedir",
+            "--name",
+            NAME,
+            "--distpath",
+            out / "dist",
+            "--workpath",
+            out / "build",
+            "--specpath",
+            out,
+            "--collect-submodules",
+            "kubectl_rollback",
+            "--collect-data",
+            "kubectl_rollback",
+            "--collect-submodules",
+            "textual",
+            "--collect-data",
+            "textual",
+            "--copy-metadata",
+            "textual",
+            "--collect-submodules",
+            "rich",
+            "--log-level",
+            "WARN",
+            entry,
+        ],
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
     folder = out / "dist" / NAME
     if not (folder / NAME).is_file():
         raise BuildError(f"PyInstaller produced no {folder / NAME}")
@@ -159,8 +190,11 @@ def pack(folder: Path, archive: Path) -> None:
     followed and stored as what they point to), in a stable order."""
     archive.parent.mkdir(parents=True, exist_ok=True)
     tmp = archive.with_suffix(".tmp")
-    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz, \
-            tarfile.open(fileobj=gz, mode="w", dereference=True, format=tarfile.PAX_FORMAT) as tar:
+    with (
+        open(tmp, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w", dereference=True, format=tarfile.PAX_FORMAT) as tar,
+    ):
         for root, dirs, files in os.walk(folder, followlinks=True):
             dirs.sort()
             for path in [Path(root), *(Path(root) / f for f in sorted(files))]:
@@ -205,51 +239,76 @@ def _platform_index(manifest: dict[str, Any], os_name: str, arch: str) -> int | 
     return None
 
 
-def update_manifest_text(text: str, *, version: str, os_name: str, arch: str, uri: str, sha256: str) -> str:
+def update_manifest_text(
+    text: str, *, version: str, os_name: str, arch: str, uri: str, sha256: str
+) -> str:
     """The manifest with this platform's uri and sha256 (and spec.version) set; other lines kept."""
     manifest = yaml.safe_load(text)
     lines = text.splitlines(keepends=True)
     spec = next(i for i, line in enumerate(lines) if re.match(r"spec:\s*$", line))
-    version_line = next(i for i in range(spec + 1, len(lines)) if re.match(r"\s+version:", lines[i]))
+    version_line = next(
+        i for i in range(spec + 1, len(lines)) if re.match(r"\s+version:", lines[i])
+    )
     lines[version_line] = re.sub(r"version:.*", f"version: v{version}", lines[version_line])
     start = next(i for i in range(spec + 1, len(lines)) if re.match(r"\s+platforms:\s*$", lines[i]))
-    items = [i for i in range(start + 1, len(lines)) if re.match(r"\s*- ", lines[i])
-             and len(lines[i]) - len(lines[i].lstrip()) == len(lines[start + 1]) - len(lines[start + 1].lstrip())]
+    items = [
+        i
+        for i in range(start + 1, len(lines))
+        if re.match(r"\s*- ", lines[i])
+        and len(lines[i]) - len(lines[i].lstrip())
+        == len(lines[start + 1]) - len(lines[start + 1].lstrip())
+    ]
     indent = " " * (len(lines[start + 1]) - len(lines[start + 1].lstrip()))
     # An item ends where a line is indented no deeper than its dash (the next item, or spec's end).
     ends = []
     for first in items:
         end = first + 1
-        while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > len(indent)):
+        while end < len(lines) and (
+            not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > len(indent)
+        ):
             end += 1
         ends.append(end)
     index = _platform_index(manifest, os_name, arch)
     if index is None:
-        entry = PLATFORM_TEMPLATE.format(i=indent, os=os_name, arch=arch, uri=uri, sha256=sha256, name=NAME)
+        entry = PLATFORM_TEMPLATE.format(
+            i=indent, os=os_name, arch=arch, uri=uri, sha256=sha256, name=NAME
+        )
         at = ends[-1] if ends else start + 1
         lines[at:at] = [entry]
     else:
         for i in range(items[index], ends[index]):
             lines[i] = re.sub(r"^(\s+)uri:.*$", rf"\g<1>uri: {uri}", lines[i])
-            lines[i] = re.sub(r'^(\s+)sha256:.*$', rf'\g<1>sha256: "{sha256}"', lines[i])
+            lines[i] = re.sub(r"^(\s+)sha256:.*$", rf'\g<1>sha256: "{sha256}"', lines[i])
     updated = "".join(lines)
     check = yaml.safe_load(updated)
     entry_index = _platform_index(check, os_name, arch)
     assert entry_index is not None
     written = check["spec"]["platforms"][entry_index]
-    if (written["uri"], written["sha256"], check["spec"]["version"]) != (uri, sha256, f"v{version}"):
+    if (written["uri"], written["sha256"], check["spec"]["version"]) != (
+        uri,
+        sha256,
+        f"v{version}",
+    ):
         raise BuildError("could not update the manifest in place; is its layout unusual?")
     return updated
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--manifest", type=Path, default=REPO / "krew-manifest.yaml",
-                        help="krew manifest to update (default: %(default)s)")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=REPO / "krew-manifest.yaml",
+        help="krew manifest to update (default: %(default)s)",
+    )
     parser.add_argument("--no-manifest", action="store_true", help="build the archive only")
     parser.add_argument("--dist", type=Path, default=REPO / "dist", help="where the archive goes")
-    parser.add_argument("--work", type=Path, default=REPO / "build" / "bundle",
-                        help="scratch directory (build environment, PyInstaller output)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=REPO / "build" / "bundle",
+        help="scratch directory (build environment, PyInstaller output)",
+    )
     args = parser.parse_args(argv)
     try:
         version = package_version()
@@ -263,8 +322,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{archive}  sha256 {digest}  ({archive.stat().st_size / 1e6:.1f} MB)")
         if not args.no_manifest:
             text = args.manifest.read_text()
-            args.manifest.write_text(update_manifest_text(
-                text, version=version, os_name=os_name, arch=arch, uri=uri, sha256=digest))
+            args.manifest.write_text(
+                update_manifest_text(
+                    text, version=version, os_name=os_name, arch=arch, uri=uri, sha256=digest
+                )
+            )
             print(f"{args.manifest}: {os_name}/{arch} uri and sha256 updated")
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -267,7 +267,9 @@ def build(version: str = DEFAULT_VERSION) -> Binaries:
         raise ControlPlaneError("go is not on PATH: the control plane is built from Go modules")
     started = time.monotonic()
     b = binaries(version)
-    _build_tool("etcd", "go.etcd.io/etcd/server/v3", "go.etcd.io/etcd/server/v3", ETCD_VERSION, b.etcd)
+    _build_tool(
+        "etcd", "go.etcd.io/etcd/server/v3", "go.etcd.io/etcd/server/v3", ETCD_VERSION, b.etcd
+    )
     _build_tool("kwok", "sigs.k8s.io/kwok", "sigs.k8s.io/kwok/cmd/kwok", KWOK_VERSION, b.kwok)
     build_kubernetes(version)
     say(f"built {version} in {time.monotonic() - started:.0f}s: {b.folder}")
@@ -312,16 +314,63 @@ def make_credentials(folder: Path) -> Credentials:
     if shutil.which("openssl") is None:
         raise ControlPlaneError("openssl is not on PATH: it makes the control plane's certificates")
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "30",
-             "-subj", "/CN=kubectl-rollback-test-ca", cwd=folder)
-    _openssl("req", "-x509", *ec, "-CA", "ca.crt", "-CAkey", "ca.key", "-keyout", "server.key",
-             "-out", "server.crt", "-days", "30", "-subj", "/CN=kube-apiserver",
-             "-addext", f"subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,"
-             f"DNS:kubernetes.default.svc,DNS:{SERVER_NAME}",
-             "-addext", "extendedKeyUsage=serverAuth", cwd=folder)
-    _openssl("req", "-x509", *ec, "-CA", "ca.crt", "-CAkey", "ca.key", "-keyout", "admin.key",
-             "-out", "admin.crt", "-days", "30", "-subj", "/O=system:masters/CN=kubernetes-admin",
-             "-addext", "extendedKeyUsage=clientAuth", cwd=folder)
+    _openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=kubectl-rollback-test-ca",
+        cwd=folder,
+    )
+    _openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.crt",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=kube-apiserver",
+        "-addext",
+        f"subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,"
+        f"DNS:kubernetes.default.svc,DNS:{SERVER_NAME}",
+        "-addext",
+        "extendedKeyUsage=serverAuth",
+        cwd=folder,
+    )
+    _openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-keyout",
+        "admin.key",
+        "-out",
+        "admin.crt",
+        "-days",
+        "30",
+        "-subj",
+        "/O=system:masters/CN=kubernetes-admin",
+        "-addext",
+        "extendedKeyUsage=clientAuth",
+        cwd=folder,
+    )
     _openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "sa.key", cwd=folder)
     _openssl("ec", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=folder)
     admin, viewer = (base64.b32encode(os.urandom(20)).decode().lower() for _ in range(2))
@@ -339,16 +388,28 @@ def kubeconfig_text(server: str, creds: Credentials) -> str:
     doc = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": "kubectl-rollback-real",
-                      "cluster": {"server": server, "certificate-authority-data": ca}}],
+        "clusters": [
+            {
+                "name": "kubectl-rollback-real",
+                "cluster": {"server": server, "certificate-authority-data": ca},
+            }
+        ],
         "users": [
             {"name": "admin", "user": {"token": creds.admin_token}},
-            {"name": "admin-cert", "user": {"client-certificate-data": creds.data("admin.crt"),
-                                            "client-key-data": creds.data("admin.key")}},
+            {
+                "name": "admin-cert",
+                "user": {
+                    "client-certificate-data": creds.data("admin.crt"),
+                    "client-key-data": creds.data("admin.key"),
+                },
+            },
             {"name": "viewer", "user": {"token": creds.viewer_token}},
         ],
         "contexts": [
-            {"name": n, "context": {"cluster": "kubectl-rollback-real", "user": n, "namespace": "default"}}
+            {
+                "name": n,
+                "context": {"cluster": "kubectl-rollback-real", "user": n, "namespace": "default"},
+            }
             for n in ("admin", "admin-cert", "viewer")
         ],
         "current-context": "admin",
@@ -373,10 +434,18 @@ VIEWER_RBAC = """\
 
 def _node(name: str) -> dict[str, object]:
     return {
-        "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": name, "labels": {"type": "kwok", "kubernetes.io/hostname": name,
-                                             "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"},
-                     "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"}},
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {
+                "type": "kwok",
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+            },
+            "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+        },
         "spec": {},
     }
 
@@ -405,11 +474,27 @@ class ControlPlane:
     def admin_kubeconfig(self) -> Path:
         return self.workdir / "admin.kubeconfig"
 
-    def kubectl(self, *args: str, input: str | None = None, context: str = "admin",
-                check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def kubectl(
+        self,
+        *args: str,
+        input: str | None = None,
+        context: str = "admin",
+        check: bool = True,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[str]:
         out = subprocess.run(
-            [str(self.binaries.kubectl), "--kubeconfig", str(self.kubeconfig), "--context", context, *args],
-            input=input, capture_output=True, text=True, timeout=timeout,
+            [
+                str(self.binaries.kubectl),
+                "--kubeconfig",
+                str(self.kubeconfig),
+                "--context",
+                context,
+                *args,
+            ],
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             env={**os.environ, "KUBECACHEDIR": str(self.workdir / "kubectl-cache")},
         )
         if check and out.returncode != 0:
@@ -417,8 +502,11 @@ class ControlPlane:
         return out
 
     def dead(self) -> list[str]:
-        return [f"{p.name} exited with code {p.popen.returncode} (log {p.log})"
-                for p in self.processes if p.popen.poll() is not None]
+        return [
+            f"{p.name} exited with code {p.popen.returncode} (log {p.log})"
+            for p in self.processes
+            if p.popen.poll() is not None
+        ]
 
     def stop(self) -> None:
         """Stop every process, newest first, each before the next (the API server needs etcd to stop cleanly)."""
@@ -438,8 +526,13 @@ def _spawn(cp: ControlPlane, name: str, argv: Sequence[str]) -> Process:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as handle:
         # Each in its own process group: a Ctrl-C in the terminal reaches us, and we stop them.
-        popen = subprocess.Popen(list(argv), stdout=handle, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
+        popen = subprocess.Popen(
+            list(argv),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     process = Process(name, popen, log)
     cp.processes.append(process)
     return process
@@ -459,7 +552,9 @@ def _wait(cp: ControlPlane, what: str, probe: object, timeout: float) -> None:
     while time.monotonic() < deadline:
         dead = cp.dead()
         if dead:
-            tails = "\n".join(f"--- {p.name}\n{_log_tail(p)}" for p in cp.processes if p.popen.poll() is not None)
+            tails = "\n".join(
+                f"--- {p.name}\n{_log_tail(p)}" for p in cp.processes if p.popen.poll() is not None
+            )
             raise ControlPlaneError(f"{what}: {'; '.join(dead)}\n{tails}")
         try:
             if probe():  # type: ignore[operator]
@@ -482,7 +577,9 @@ def _http_ok(url: str) -> bool:
         return resp.status == 200
 
 
-def start(version: str = DEFAULT_VERSION, workdir: Path | None = None, nodes: int = NODE_COUNT) -> ControlPlane:
+def start(
+    version: str = DEFAULT_VERSION, workdir: Path | None = None, nodes: int = NODE_COUNT
+) -> ControlPlane:
     """Start every component on loopback; returns once nodes are Ready and RBAC is in place.
 
     Stops what it started if anything fails. Call `stop()` (or use `running()`) when done.
@@ -510,42 +607,79 @@ def start(version: str = DEFAULT_VERSION, workdir: Path | None = None, nodes: in
 def _launch(cp: ControlPlane, api_port: int, nodes: int) -> None:
     work, creds, b = cp.workdir, cp.creds, cp.binaries
     etcd_client, etcd_peer = free_port(), free_port()
-    _spawn(cp, "etcd", [
-        str(b.etcd), "--name", "kcr", "--data-dir", str(work / "etcd"),
-        "--listen-client-urls", f"http://127.0.0.1:{etcd_client}",
-        "--advertise-client-urls", f"http://127.0.0.1:{etcd_client}",
-        "--listen-peer-urls", f"http://127.0.0.1:{etcd_peer}",
-        "--initial-advertise-peer-urls", f"http://127.0.0.1:{etcd_peer}",
-        "--initial-cluster", f"kcr=http://127.0.0.1:{etcd_peer}",
-        "--listen-metrics-urls", f"http://127.0.0.1:{free_port()}",
-        "--unsafe-no-fsync", "--log-level", "warn",
-    ])
+    _spawn(
+        cp,
+        "etcd",
+        [
+            str(b.etcd),
+            "--name",
+            "kcr",
+            "--data-dir",
+            str(work / "etcd"),
+            "--listen-client-urls",
+            f"http://127.0.0.1:{etcd_client}",
+            "--advertise-client-urls",
+            f"http://127.0.0.1:{etcd_client}",
+            "--listen-peer-urls",
+            f"http://127.0.0.1:{etcd_peer}",
+            "--initial-advertise-peer-urls",
+            f"http://127.0.0.1:{etcd_peer}",
+            "--initial-cluster",
+            f"kcr=http://127.0.0.1:{etcd_peer}",
+            "--listen-metrics-urls",
+            f"http://127.0.0.1:{free_port()}",
+            "--unsafe-no-fsync",
+            "--log-level",
+            "warn",
+        ],
+    )
     _wait(cp, "etcd", lambda: _http_ok(f"http://127.0.0.1:{etcd_client}/health"), 30)
-    _spawn(cp, "kube-apiserver", [
-        str(b.kube("kube-apiserver")),
-        f"--etcd-servers=http://127.0.0.1:{etcd_client}",
-        "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={api_port}",
-        f"--cert-dir={work / 'apiserver-certs'}",
-        f"--tls-cert-file={creds.path('server.crt')}", f"--tls-private-key-file={creds.path('server.key')}",
-        f"--client-ca-file={creds.path('ca.crt')}",
-        f"--token-auth-file={creds.path('tokens.csv')}",
-        "--authorization-mode=RBAC",
-        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-        f"--service-account-key-file={creds.path('sa.pub')}",
-        f"--service-account-signing-key-file={creds.path('sa.key')}",
-        "--service-cluster-ip-range=10.96.0.0/16",
-        "--disable-admission-plugins=ServiceAccount",
-        "--allow-privileged=true",
-        "--endpoint-reconciler-type=none",
-        "--enable-priority-and-fairness=false",
-        "--profiling=false",
-        "--v=1",
-    ])
-    _wait(cp, "kube-apiserver", lambda: _https_ok(f"{cp.server}/readyz", creds.path("ca.crt"), creds.admin_token), 90)
+    _spawn(
+        cp,
+        "kube-apiserver",
+        [
+            str(b.kube("kube-apiserver")),
+            f"--etcd-servers=http://127.0.0.1:{etcd_client}",
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
+            f"--secure-port={api_port}",
+            f"--cert-dir={work / 'apiserver-certs'}",
+            f"--tls-cert-file={creds.path('server.crt')}",
+            f"--tls-private-key-file={creds.path('server.key')}",
+            f"--client-ca-file={creds.path('ca.crt')}",
+            f"--token-auth-file={creds.path('tokens.csv')}",
+            "--authorization-mode=RBAC",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            f"--service-account-key-file={creds.path('sa.pub')}",
+            f"--service-account-signing-key-file={creds.path('sa.key')}",
+            "--service-cluster-ip-range=10.96.0.0/16",
+            "--disable-admission-plugins=ServiceAccount",
+            "--allow-privileged=true",
+            "--endpoint-reconciler-type=none",
+            "--enable-priority-and-fairness=false",
+            "--profiling=false",
+            "--v=1",
+        ],
+    )
+    _wait(
+        cp,
+        "kube-apiserver",
+        lambda: _https_ok(f"{cp.server}/readyz", creds.path("ca.crt"), creds.admin_token),
+        90,
+    )
     # Components talk to the API server as admin (token); users get the three-context file.
     admin = {
-        "apiVersion": "v1", "kind": "Config",
-        "clusters": [{"name": "c", "cluster": {"server": cp.server, "certificate-authority": str(creds.path("ca.crt"))}}],
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "c",
+                "cluster": {
+                    "server": cp.server,
+                    "certificate-authority": str(creds.path("ca.crt")),
+                },
+            }
+        ],
         "users": [{"name": "u", "user": {"token": creds.admin_token}}],
         "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
         "current-context": "c",
@@ -559,40 +693,74 @@ def _launch(cp: ControlPlane, api_port: int, nodes: int) -> None:
     def component(name: str) -> list[str]:
         """What the controller manager and the scheduler share: the admin kubeconfig for all three
         roles, their own serving port and certificates on loopback, no leader election."""
-        return [str(b.kube(name)),
-                f"--kubeconfig={k}", f"--authentication-kubeconfig={k}", f"--authorization-kubeconfig={k}",
-                "--bind-address=127.0.0.1", f"--secure-port={free_port()}",
-                f"--cert-dir={work / (name + '-certs')}", "--leader-elect=false", "--v=1"]
+        return [
+            str(b.kube(name)),
+            f"--kubeconfig={k}",
+            f"--authentication-kubeconfig={k}",
+            f"--authorization-kubeconfig={k}",
+            "--bind-address=127.0.0.1",
+            f"--secure-port={free_port()}",
+            f"--cert-dir={work / (name + '-certs')}",
+            "--leader-elect=false",
+            "--v=1",
+        ]
 
-    _spawn(cp, "kube-controller-manager", [
-        *component("kube-controller-manager"),
-        "--use-service-account-credentials=false",
-        f"--service-account-private-key-file={creds.path('sa.key')}",
-        f"--root-ca-file={creds.path('ca.crt')}",
-        "--controllers=*",
-        "--concurrent-deployment-syncs=10", "--concurrent-replicaset-syncs=10",
-    ])
+    _spawn(
+        cp,
+        "kube-controller-manager",
+        [
+            *component("kube-controller-manager"),
+            "--use-service-account-credentials=false",
+            f"--service-account-private-key-file={creds.path('sa.key')}",
+            f"--root-ca-file={creds.path('ca.crt')}",
+            "--controllers=*",
+            "--concurrent-deployment-syncs=10",
+            "--concurrent-replicaset-syncs=10",
+        ],
+    )
     _spawn(cp, "kube-scheduler", component("kube-scheduler"))
-    _spawn(cp, "kwok", [
-        str(b.kwok), f"--kubeconfig={k}", f"--config={STAGES_FILE}",
-        "--manage-all-nodes=true", f"--server-address=127.0.0.1:{free_port()}",
-        "--node-lease-duration-seconds=40", "--cidr=10.244.0.1/16", "--node-ip=10.0.0.1",
-    ])
+    _spawn(
+        cp,
+        "kwok",
+        [
+            str(b.kwok),
+            f"--kubeconfig={k}",
+            f"--config={STAGES_FILE}",
+            "--manage-all-nodes=true",
+            f"--server-address=127.0.0.1:{free_port()}",
+            "--node-lease-duration-seconds=40",
+            "--cidr=10.244.0.1/16",
+            "--node-ip=10.0.0.1",
+        ],
+    )
     cp.kubectl("apply", "-f", "-", input=VIEWER_RBAC)
-    node_list = {"apiVersion": "v1", "kind": "List", "items": [_node(f"kwok-node-{i}") for i in range(nodes)]}
+    node_list = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [_node(f"kwok-node-{i}") for i in range(nodes)],
+    }
     cp.kubectl("apply", "-f", "-", input=json.dumps(node_list))
 
     def nodes_ready() -> bool:
         out = cp.kubectl("get", "nodes", "-o", "json", check=False)
         items = json.loads(out.stdout or "{}").get("items", []) if out.returncode == 0 else []
-        ready = [n for n in items if any(c.get("type") == "Ready" and c.get("status") == "True"
-                                         for c in n.get("status", {}).get("conditions", []))]
+        ready = [
+            n
+            for n in items
+            if any(
+                c.get("type") == "Ready" and c.get("status") == "True"
+                for c in n.get("status", {}).get("conditions", [])
+            )
+        ]
         return len(ready) >= nodes
 
     _wait(cp, "kwok nodes Ready", nodes_ready, 60)
 
     def default_sa() -> bool:
-        return cp.kubectl("get", "serviceaccount", "default", "-n", "default", check=False).returncode == 0
+        return (
+            cp.kubectl("get", "serviceaccount", "default", "-n", "default", check=False).returncode
+            == 0
+        )
 
     _wait(cp, "kube-controller-manager (default ServiceAccount)", default_sa, 60)
 
@@ -618,16 +786,22 @@ def _up(version: str, kubeconfig_path: Path) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    say(f"starting Kubernetes {version} (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)")
+    say(
+        f"starting Kubernetes {version} (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)"
+    )
     cp = start(version)
     try:
         tmp = kubeconfig_path.with_name(kubeconfig_path.name + ".tmp")
         tmp.write_text(cp.kubeconfig.read_text())
         tmp.chmod(0o600)
         tmp.replace(kubeconfig_path)
-        say(f"up in {cp.startup_seconds:.1f}s at {cp.server}; kubeconfig {kubeconfig_path} "
-            f"(contexts admin, admin-cert, viewer); logs in {cp.workdir / 'logs'}")
-        say(f"try: KUBECONFIG={kubeconfig_path} kubectl-rollback --context admin   (Ctrl-C stops everything)")
+        say(
+            f"up in {cp.startup_seconds:.1f}s at {cp.server}; kubeconfig {kubeconfig_path} "
+            f"(contexts admin, admin-cert, viewer); logs in {cp.workdir / 'logs'}"
+        )
+        say(
+            f"try: KUBECONFIG={kubeconfig_path} kubectl-rollback --context admin   (Ctrl-C stops everything)"
+        )
         while not stop.wait(1.0):
             dead = cp.dead()
             if dead:
@@ -647,10 +821,16 @@ def _up(version: str, kubeconfig_path: Path) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/control-plane", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="scripts/control-plane", description=__doc__.split("\n\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_build = sub.add_parser("build", help="build the binaries into the cache (a no-op when built)")
-    p_build.add_argument("--version", action="append", help=f"Kubernetes version (default {DEFAULT_VERSION}; repeatable; 'all' for {', '.join(VERSIONS)})")
+    p_build.add_argument(
+        "--version",
+        action="append",
+        help=f"Kubernetes version (default {DEFAULT_VERSION}; repeatable; 'all' for {', '.join(VERSIONS)})",
+    )
     p_up = sub.add_parser("up", help="start a control plane in the foreground until SIGINT/SIGTERM")
     p_up.add_argument("--version", default=DEFAULT_VERSION)
     p_up.add_argument("--write-kubeconfig", required=True, type=Path, metavar="PATH")

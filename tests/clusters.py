@@ -42,14 +42,25 @@ import control_plane  # noqa: E402
 Obj = dict[str, Any]
 
 GROUPS = {
-    "deployments": "apps", "replicasets": "apps", "statefulsets": "apps", "daemonsets": "apps",
+    "deployments": "apps",
+    "replicasets": "apps",
+    "statefulsets": "apps",
+    "daemonsets": "apps",
     "controllerrevisions": "apps",
 }
 KINDS = {
-    "Deployment": "deployments", "ReplicaSet": "replicasets", "StatefulSet": "statefulsets",
-    "DaemonSet": "daemonsets", "ControllerRevision": "controllerrevisions", "Service": "services",
-    "Pod": "pods", "ConfigMap": "configmaps", "Secret": "secrets", "Event": "events",
-    "Namespace": "namespaces", "Endpoints": "endpoints",
+    "Deployment": "deployments",
+    "ReplicaSet": "replicasets",
+    "StatefulSet": "statefulsets",
+    "DaemonSet": "daemonsets",
+    "ControllerRevision": "controllerrevisions",
+    "Service": "services",
+    "Pod": "pods",
+    "ConfigMap": "configmaps",
+    "Secret": "secrets",
+    "Event": "events",
+    "Namespace": "namespaces",
+    "Endpoints": "endpoints",
 }
 SIM_KUBECTL = "1.33"
 """The kubectl the simulated cluster is checked with (the real one uses the kubectl built with it)."""
@@ -140,15 +151,23 @@ class SimTestCluster(TestCluster):
         self.sim = running.cluster
         self.namespace = namespace
         self.workdir = workdir
-        self.sim.apply_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
-        self.kubeconfig = namespaced_kubeconfig(running.kubeconfig, namespace, workdir / "kubeconfig")
+        self.sim.apply_object(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+        )
+        self.kubeconfig = namespaced_kubeconfig(
+            running.kubeconfig, namespace, workdir / "kubeconfig"
+        )
 
     def get(self, plural: str, name: str) -> Obj | None:
         from kubectl_rollback.sim.errors import ApiError
 
         try:
-            return self.sim.get(plural, None if plural == "namespaces" else self.namespace, name,
-                                GROUPS.get(plural, ""))
+            return self.sim.get(
+                plural,
+                None if plural == "namespaces" else self.namespace,
+                name,
+                GROUPS.get(plural, ""),
+            )
         except (ApiError, KeyError):
             return None
 
@@ -182,7 +201,9 @@ class SimTestCluster(TestCluster):
         """The simulated cluster has one user: "viewer" makes it read-only from now on (for every client)."""
         if user == "viewer":
             self.sim.user = "viewer"
-            self.sim.authorizer = lambda verb, group, plural, namespace, name: verb in ("get", "list", "watch")
+            self.sim.authorizer = lambda verb, group, plural, namespace, name: (
+                verb in ("get", "list", "watch")
+            )
         elif user not in ("admin", "admin-cert"):
             raise ValueError(f"no user {user} on the simulated cluster")
         return self.kubeconfig
@@ -195,19 +216,35 @@ class RealTestCluster(TestCluster):
         self.cp = cp
         self.namespace = namespace
         self.workdir = workdir
-        self.kubeconfig = namespaced_kubeconfig(str(cp.kubeconfig), namespace, workdir / "kubeconfig")
+        self.kubeconfig = namespaced_kubeconfig(
+            str(cp.kubeconfig), namespace, workdir / "kubeconfig"
+        )
         self._ssl = ssl.create_default_context(cafile=str(cp.creds.path("ca.crt")))
-        self.request("POST", "/api/v1/namespaces",
-                     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+        self.request(
+            "POST",
+            "/api/v1/namespaces",
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+        )
 
     # ---- REST, as admin
-    def request(self, method: str, path: str, body: Obj | None = None,
-                content_type: str = "application/json") -> tuple[int, Obj]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Obj | None = None,
+        content_type: str = "application/json",
+    ) -> tuple[int, Obj]:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(
-            self.cp.server + path, data=data, method=method,
-            headers={"Authorization": f"Bearer {self.cp.creds.admin_token}", "Content-Type": content_type,
-                     "Accept": "application/json"})
+            self.cp.server + path,
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.cp.creds.admin_token}",
+                "Content-Type": content_type,
+                "Accept": "application/json",
+            },
+        )
         try:
             with urllib.request.urlopen(req, context=self._ssl, timeout=30) as resp:
                 return resp.status, json.loads(resp.read() or b"{}")
@@ -267,8 +304,13 @@ class RealTestCluster(TestCluster):
             time.sleep(0.2)
 
     def kubectl(self) -> Kubectl:
-        return Kubectl(self.cp.binaries.kubectl, self.cp.version, self.kubeconfig,
-                       self.workdir / "kubectl-cache", timeout=60)
+        return Kubectl(
+            self.cp.binaries.kubectl,
+            self.cp.version,
+            self.kubeconfig,
+            self.workdir / "kubectl-cache",
+            timeout=60,
+        )
 
     def kubeconfig_as(self, user: str) -> str:
         import yaml
@@ -287,38 +329,56 @@ class RealTestCluster(TestCluster):
 # ----------------------------------------------------------------------- story helpers
 
 
-def deployment(name: str, image: str, *, replicas: int = 3, containers: list[Obj] | None = None,
-               annotations: dict[str, str] | None = None, labels: dict[str, str] | None = None,
-               template_labels: dict[str, str] | None = None, **spec: Any) -> Obj:
+def deployment(
+    name: str,
+    image: str,
+    *,
+    replicas: int = 3,
+    containers: list[Obj] | None = None,
+    annotations: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+    template_labels: dict[str, str] | None = None,
+    **spec: Any,
+) -> Obj:
     pod_labels = {"app": name, **(template_labels or {})}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": name, "annotations": annotations or {}, "labels": labels or {}},
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app": name, **(template_labels or {})}},
-            "template": {"metadata": {"labels": pod_labels},
-                         "spec": {"containers": containers or [{"name": "app", "image": image}]}},
+            "template": {
+                "metadata": {"labels": pod_labels},
+                "spec": {"containers": containers or [{"name": "app", "image": image}]},
+            },
             **spec,
         },
     }
 
 
 def revision(obj: Obj) -> int:
-    return int((obj["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", 0))
+    return int(
+        (obj["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision", 0)
+    )
 
 
 def condition(obj: Obj, kind: str) -> Obj:
-    return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind), {})
+    return next(
+        (c for c in (obj.get("status") or {}).get("conditions") or [] if c.get("type") == kind), {}
+    )
 
 
 def rollout_complete(d: Obj) -> bool:
     """kubectl rollout status's "successfully rolled out" for a Deployment."""
     s = d.get("status") or {}
     want = d["spec"].get("replicas", 1)
-    return (s.get("observedGeneration", 0) >= d["metadata"]["generation"]
-            and s.get("updatedReplicas", 0) == want and s.get("replicas", 0) == want
-            and s.get("availableReplicas", 0) == want)
+    return (
+        s.get("observedGeneration", 0) >= d["metadata"]["generation"]
+        and s.get("updatedReplicas", 0) == want
+        and s.get("replicas", 0) == want
+        and s.get("availableReplicas", 0) == want
+    )
 
 
 def pods_waiting(cluster: TestCluster, selector: str) -> list[str]:
@@ -346,7 +406,9 @@ def new_replicaset(cluster: TestCluster, name: str) -> Obj | None:
     return None
 
 
-def settle_deployment(cluster: TestCluster, name: str, *, expect: str = "complete", timeout: float = 120) -> Obj:
+def settle_deployment(
+    cluster: TestCluster, name: str, *, expect: str = "complete", timeout: float = 120
+) -> Obj:
     """Wait until the Deployment's current revision is rolled out, or visibly failing.
 
     expect: "complete"; "deadline" (Progressing=False ProgressDeadlineExceeded); or a pod
@@ -360,21 +422,34 @@ def settle_deployment(cluster: TestCluster, name: str, *, expect: str = "complet
         if expect == "complete":
             return d if rollout_complete(d) else None
         if expect == "deadline":
-            return d if condition(d, "Progressing").get("reason") == "ProgressDeadlineExceeded" else None
+            return (
+                d
+                if condition(d, "Progressing").get("reason") == "ProgressDeadlineExceeded"
+                else None
+            )
         rs = new_replicaset(cluster, name)
         if rs is None:
             return None
         hash_ = rs["metadata"]["labels"].get("pod-template-hash")
-        return d if expect in pods_waiting(cluster, f"{selector_of(d)},pod-template-hash={hash_}") else None
+        return (
+            d
+            if expect in pods_waiting(cluster, f"{selector_of(d)},pod-template-hash={hash_}")
+            else None
+        )
 
     return cluster.wait_for(settled, f"deployment {name} {expect}", timeout)
 
 
-def roll_out(cluster: TestCluster, *objs: Obj, expect: str = "complete", timeout: float = 120) -> Obj:
+def roll_out(
+    cluster: TestCluster, *objs: Obj, expect: str = "complete", timeout: float = 120
+) -> Obj:
     """Apply Deployments together, then wait until each has settled (see settle_deployment)."""
     for obj in objs:
         cluster.apply(obj)
-    return [settle_deployment(cluster, o["metadata"]["name"], expect=expect, timeout=timeout) for o in objs][-1]
+    return [
+        settle_deployment(cluster, o["metadata"]["name"], expect=expect, timeout=timeout)
+        for o in objs
+    ][-1]
 
 
 def env_ci() -> bool:

@@ -66,7 +66,9 @@ REAL = pytest.mark.real
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "real: runs on the real control plane (scripts/control-plane)")
+    config.addinivalue_line(
+        "markers", "real: runs on the real control plane (scripts/control-plane)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -78,11 +80,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    version = os.environ.get("KUBECTL_ROLLBACK_REAL_VERSION", clusters.control_plane.DEFAULT_VERSION)
+    version = os.environ.get(
+        "KUBECTL_ROLLBACK_REAL_VERSION", clusters.control_plane.DEFAULT_VERSION
+    )
     cp_module = clusters.control_plane
     if not cp_module.is_built(version):
-        message = (f"real control plane {version} not built: run scripts/control-plane build "
-                   f"--version {version}")
+        message = (
+            f"real control plane {version} not built: run scripts/control-plane build "
+            f"--version {version}"
+        )
         if clusters.env_ci():
             pytest.fail(message)
         pytest.skip(message)
@@ -113,8 +119,11 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[clusters
 
 
 @pytest.fixture
-def rollback(cluster: clusters.TestCluster, monkeypatch: pytest.MonkeyPatch,
-             capsys: pytest.CaptureFixture[str]) -> Any:
+def rollback(
+    cluster: clusters.TestCluster,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Any:
     """Run `kubectl rollback ARGS` in-process against `cluster` (kubeconfig= another file)."""
     from cli_support import CliResult
 

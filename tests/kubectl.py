@@ -34,7 +34,9 @@ def binary(version: str) -> Path | None:
 class Kubectl:
     """One kubectl binary bound to one cluster's kubeconfig and a private cache folder."""
 
-    def __init__(self, path: Path, version: str, kubeconfig: str, cache_dir: Path, timeout: float = 30) -> None:
+    def __init__(
+        self, path: Path, version: str, kubeconfig: str, cache_dir: Path, timeout: float = 30
+    ) -> None:
         self.path = path
         self.version = version
         self.kubeconfig = kubeconfig
@@ -42,7 +44,14 @@ class Kubectl:
         self.timeout = timeout
 
     def command(self, *args: str) -> list[str]:
-        return [str(self.path), "--kubeconfig", self.kubeconfig, "--cache-dir", str(self.cache_dir), *args]
+        return [
+            str(self.path),
+            "--kubeconfig",
+            self.kubeconfig,
+            "--cache-dir",
+            str(self.cache_dir),
+            *args,
+        ]
 
     @property
     def env(self) -> dict[str, str]:
@@ -50,11 +59,23 @@ class Kubectl:
         env["KUBECACHEDIR"] = str(self.cache_dir)
         return env
 
-    def run(self, *args: str, input: str | None = None, check: bool = False,
-            timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self,
+        *args: str,
+        input: str | None = None,
+        check: bool = False,
+        timeout: float | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         """Run to completion; stdout and stderr captured as text."""
-        return subprocess.run(self.command(*args), input=input, capture_output=True, text=True,
-                              env=self.env, timeout=timeout or self.timeout, check=check)
+        return subprocess.run(
+            self.command(*args),
+            input=input,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout or self.timeout,
+            check=check,
+        )
 
     __call__ = run
 
@@ -62,14 +83,22 @@ class Kubectl:
         """Run and return stdout; fail the test with kubectl's stderr if it exits non-zero."""
         result = self.run(*args, input=input)
         if result.returncode != 0:
-            pytest.fail(f"kubectl.{self.version} {' '.join(args)} exited {result.returncode}:\n"
-                        f"{result.stderr}{result.stdout}")
+            pytest.fail(
+                f"kubectl.{self.version} {' '.join(args)} exited {result.returncode}:\n"
+                f"{result.stderr}{result.stdout}"
+            )
         return result.stdout
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         """Start a long-running command; the caller kills it (see `stream` for reading lines)."""
-        return subprocess.Popen(self.command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=self.env, bufsize=1)
+        return subprocess.Popen(
+            self.command(*args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env,
+            bufsize=1,
+        )
 
     def stream(self, *args: str) -> Stream:
         """Start a long-running command (e.g. `get -w`) whose output lines are read with a timeout."""

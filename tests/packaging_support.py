@@ -127,15 +127,27 @@ def clean_env(home: Path, path_dirs: list[Path]) -> dict[str, str]:
 
 def installer_env(**overrides: str) -> dict[str, str]:
     """The caller's environment (registries, certificates, caches) less any active Python set-up."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+    }
     return env | overrides
 
 
-def run(cmd: list[str | Path], *, env: dict[str, str] | None = None, cwd: Path | None = None,
-        timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: list[str | Path],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
     """Run a command, capture its output, and fail the test with both streams if it fails."""
     proc = subprocess.run(
-        [str(c) for c in cmd], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        [str(c) for c in cmd],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
     if proc.returncode != 0:
@@ -182,12 +194,15 @@ def krew_extract(archive: Path, target: Path) -> None:
                 path.write_bytes(source.read())
                 path.chmod(member.mode)
             else:
-                raise KrewError(f"unable to handle file type {member.type!r} for {member.name!r} in tar")
+                raise KrewError(
+                    f"unable to handle file type {member.type!r} for {member.name!r} in tar"
+                )
 
 
 def _is_sub_path(base: Path, path: Path) -> bool:
     return os.path.abspath(path) == os.path.abspath(base) or os.path.abspath(path).startswith(
-        os.path.abspath(base) + os.sep)
+        os.path.abspath(base) + os.sep
+    )
 
 
 def krew_move(staging: Path, target: Path, operations: list[dict[str, str]]) -> None:
@@ -196,7 +211,9 @@ def krew_move(staging: Path, target: Path, operations: list[dict[str, str]]) -> 
     for op in operations:
         source, to = op["from"], op["to"]
         if os.path.normpath(to) != to:
-            raise KrewError(f"the provided path is not clean, {to!r} should be {os.path.normpath(to)!r}")
+            raise KrewError(
+                f"the provided path is not clean, {to!r} should be {os.path.normpath(to)!r}"
+            )
         direct = Path(os.path.normpath(staging / source))
         if direct.exists():
             moves = [(direct, target / (direct.name if to == "." else to))]

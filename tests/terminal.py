@@ -19,11 +19,20 @@ class Terminal:
         subprocess.run(["tmux", "-L", self.name, "send-keys", "-t", self.name, *keys], check=True)
 
     def screen(self) -> str:
-        out = subprocess.run(["tmux", "-L", self.name, "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
+        out = subprocess.run(
+            ["tmux", "-L", self.name, "capture-pane", "-p", "-t", self.name],
+            capture_output=True,
+            text=True,
+        )
         return out.stdout
 
     def alive(self) -> bool:
-        return subprocess.run(["tmux", "-L", self.name, "has-session", "-t", self.name], capture_output=True).returncode == 0
+        return (
+            subprocess.run(
+                ["tmux", "-L", self.name, "has-session", "-t", self.name], capture_output=True
+            ).returncode
+            == 0
+        )
 
     def wait(self, predicate: Callable[[str], bool], what: str, timeout: float = 20) -> str:
         deadline = time.monotonic() + timeout
@@ -48,8 +57,25 @@ def terminal(command: str, width: int = 160, height: int = 48) -> Iterator[Termi
     # COLUMNS/LINES (pytest's own terminal) would override the window size for the app.
     line = f"env -u COLUMNS -u LINES TERM=xterm-256color COLORTERM=truecolor {command}"
     # A private tmux server (-L) with no user configuration (-f /dev/null) keeps the size we ask for.
-    subprocess.run(["tmux", "-L", name, "-f", "/dev/null", "new-session", "-d", "-s", name,
-                    "-x", str(width), "-y", str(height), line], check=True)
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            name,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            str(width),
+            "-y",
+            str(height),
+            line,
+        ],
+        check=True,
+    )
     try:
         yield Terminal(name)
     finally:

@@ -54,22 +54,40 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def build(directory: Path) -> None:
         shutil.copyfile(REPO / "krew-manifest.yaml", directory / "krew-manifest.yaml")
         proc = subprocess.run(
-            [sys.executable, REPO / "scripts" / "build_bundle.py", "--manifest", directory / "krew-manifest.yaml",
-             "--dist", directory / "dist", "--work", directory / "work"],
-            capture_output=True, text=True, timeout=840, stdin=subprocess.DEVNULL,
+            [
+                sys.executable,
+                REPO / "scripts" / "build_bundle.py",
+                "--manifest",
+                directory / "krew-manifest.yaml",
+                "--dist",
+                directory / "dist",
+                "--work",
+                directory / "work",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=840,
+            stdin=subprocess.DEVNULL,
         )
         if proc.returncode == BUILD_ENV_FAILED:
-            pytest.skip(f"the bundle's build environment could not be installed: {proc.stderr.strip()[-500:]}")
+            pytest.skip(
+                f"the bundle's build environment could not be installed: {proc.stderr.strip()[-500:]}"
+            )
         if proc.returncode != 0:
-            pytest.fail(f"build_bundle.py exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+            pytest.fail(
+                f"build_bundle.py exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            )
         shutil.rmtree(directory / "work")  # the build environment and PyInstaller's output: ~400 MB
 
     return build_once(tmp_path_factory, "krew-bundle", build)
 
 
 def _linux_amd64(manifest: dict[str, Any]) -> dict[str, Any]:
-    (entry,) = [p for p in manifest["spec"]["platforms"]
-                if p["selector"].get("matchLabels") == {"os": "linux", "arch": "amd64"}]
+    (entry,) = [
+        p
+        for p in manifest["spec"]["platforms"]
+        if p["selector"].get("matchLabels") == {"os": "linux", "arch": "amd64"}
+    ]
     return entry
 
 
@@ -81,15 +99,23 @@ def test_the_script_writes_the_archive_sha256_and_uri_and_keeps_the_rest(bundle:
     assert entry["uri"] == (
         f"https://github.com/kubectl-rollback/kubectl-rollback/releases/download/v{__version__}/{ARCHIVE}"
     )
-    changed = [(a, b) for a, b in zip(original.splitlines(), updated.splitlines(), strict=True) if a != b]
-    assert all(a.split(":")[0] == b.split(":")[0] and a.strip().startswith(("sha256:", "uri:"))
-               for a, b in changed), changed
+    changed = [
+        (a, b) for a, b in zip(original.splitlines(), updated.splitlines(), strict=True) if a != b
+    ]
+    assert all(
+        a.split(":")[0] == b.split(":")[0] and a.strip().startswith(("sha256:", "uri:"))
+        for a, b in changed
+    ), changed
 
 
 def test_the_archive_holds_only_what_krew_can_unpack(bundle: Path) -> None:
     with tarfile.open(bundle / "dist" / ARCHIVE, "r:gz") as tar:
         members = tar.getmembers()
-    bad = [m.name for m in members if not (m.isdir() or m.isreg()) or ".." in m.name or m.name.startswith("/")]
+    bad = [
+        m.name
+        for m in members
+        if not (m.isdir() or m.isreg()) or ".." in m.name or m.name.startswith("/")
+    ]
     assert bad == []
     names = {m.name for m in members}
     assert {"kubectl-rollback/kubectl-rollback", "kubectl-rollback/LICENSE"} <= names
@@ -100,14 +126,23 @@ def krew_root(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """KREW_ROOT after installing the bundle with the manifest's linux/amd64 platform entry."""
     root = tmp_path_factory.mktemp("krew-root")
     manifest = yaml.safe_load((bundle / "krew-manifest.yaml").read_text())
-    krew_install(bundle / "dist" / ARCHIVE, _linux_amd64(manifest), root,
-                 manifest["metadata"]["name"], manifest["spec"]["version"])
+    krew_install(
+        bundle / "dist" / ARCHIVE,
+        _linux_amd64(manifest),
+        root,
+        manifest["metadata"]["name"],
+        manifest["spec"]["version"],
+    )
     return root
 
 
 def test_krew_installs_only_the_listed_files_including_a_license(krew_root: Path) -> None:
     installed = krew_root / "store" / "rollback" / f"v{__version__}"
-    assert sorted(p.name for p in installed.iterdir()) == ["LICENSE", "_internal", "kubectl-rollback"]
+    assert sorted(p.name for p in installed.iterdir()) == [
+        "LICENSE",
+        "_internal",
+        "kubectl-rollback",
+    ]
     assert (krew_root / "bin" / "kubectl-rollback").is_symlink()
 
 
@@ -117,12 +152,17 @@ def test_kubectl_runs_the_bundle_without_python_on_path(krew_root: Path, tmp_pat
     assert run([kubectl, "rollback", "--version"], env=env, cwd=tmp_path).stdout.strip() == (
         f"kubectl-rollback {__version__}"
     )
-    assert str(krew_root / "bin" / "kubectl-rollback") in run([kubectl, "plugin", "list"], env=env, cwd=tmp_path).stdout
+    assert (
+        str(krew_root / "bin" / "kubectl-rollback")
+        in run([kubectl, "plugin", "list"], env=env, cwd=tmp_path).stdout
+    )
     usage = run([kubectl, "rollback", "--help"], env=env, cwd=tmp_path).stdout
     assert usage.startswith("Usage: kubectl rollback")
 
 
-def test_the_bundle_carries_every_module_the_cli_imports_lazily(krew_root: Path, tmp_path: Path) -> None:
+def test_the_bundle_carries_every_module_the_cli_imports_lazily(
+    krew_root: Path, tmp_path: Path
+) -> None:
     env = clean_env(tmp_path, []) | {"KUBECTL_ROLLBACK_BUNDLE_SELFTEST": "1"}
     out = run([krew_root / "bin" / "kubectl-rollback"], env=env, cwd=tmp_path).stdout
     assert out.startswith("bundle self-test ok")
@@ -131,7 +171,12 @@ def test_the_bundle_carries_every_module_the_cli_imports_lazily(krew_root: Path,
 def test_the_bundle_carries_the_packages_data_files(krew_root: Path) -> None:
     """Non-Python files of kubectl_rollback (the TUI's stylesheets) are read at run time."""
     package = REPO / "kubectl_rollback"
-    wanted = {p.relative_to(package).as_posix() for p in package.rglob("*")
-              if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
-    bundled = krew_root / "store" / "rollback" / f"v{__version__}" / "_internal" / "kubectl_rollback"
+    wanted = {
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    }
+    bundled = (
+        krew_root / "store" / "rollback" / f"v{__version__}" / "_internal" / "kubectl_rollback"
+    )
     assert {w for w in wanted if not (bundled / w).is_file()} == set()

@@ -25,9 +25,16 @@ PASS_THROUGH = {k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ}
 def _deployment(name: str) -> dict[str, object]:
     labels = {"app": name}
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
-        "spec": {"selector": {"matchLabels": labels}, "template": {
-            "metadata": {"labels": labels}, "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}]}}},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}]},
+            },
+        },
     }
 
 
@@ -47,21 +54,27 @@ def cluster() -> Iterator[RunningCluster]:
         yield running
 
 
-@pytest.mark.parametrize(("incomplete", "namespace", "expected"), [
-    ("", None, ["deploy/api", "deploy/web"]),
-    ("deploy/", None, ["deploy/api", "deploy/web"]),
-    ("deploy/w", None, ["deploy/web"]),
-    ("deployment/", "shop", ["deployment/cart"]),
-    ("deployments.apps/c", "shop", ["deployments.apps/cart"]),
-    ("deploym", None, ["deployment/api", "deployment/web"]),
-    ("deploy/x", None, []),
-    ("sts/", None, []),
-    ("web", None, []),
-    ("", "nowhere", []),
-])
-def test_workloads_come_from_the_cluster(cluster: RunningCluster, incomplete: str, namespace: str | None,
-                                         expected: list[str]) -> None:
-    assert completion.complete_workloads(incomplete, namespace, None, cluster.kubeconfig) == expected
+@pytest.mark.parametrize(
+    ("incomplete", "namespace", "expected"),
+    [
+        ("", None, ["deploy/api", "deploy/web"]),
+        ("deploy/", None, ["deploy/api", "deploy/web"]),
+        ("deploy/w", None, ["deploy/web"]),
+        ("deployment/", "shop", ["deployment/cart"]),
+        ("deployments.apps/c", "shop", ["deployments.apps/cart"]),
+        ("deploym", None, ["deployment/api", "deployment/web"]),
+        ("deploy/x", None, []),
+        ("sts/", None, []),
+        ("web", None, []),
+        ("", "nowhere", []),
+    ],
+)
+def test_workloads_come_from_the_cluster(
+    cluster: RunningCluster, incomplete: str, namespace: str | None, expected: list[str]
+) -> None:
+    assert (
+        completion.complete_workloads(incomplete, namespace, None, cluster.kubeconfig) == expected
+    )
 
 
 def test_namespaces_come_from_the_cluster(cluster: RunningCluster) -> None:
@@ -69,7 +82,9 @@ def test_namespaces_come_from_the_cluster(cluster: RunningCluster) -> None:
     assert completion.complete_namespaces("sh", None, cluster.kubeconfig) == ["shop"]
 
 
-def test_an_unknown_context_or_kubeconfig_completes_nothing(cluster: RunningCluster, tmp_path: Path) -> None:
+def test_an_unknown_context_or_kubeconfig_completes_nothing(
+    cluster: RunningCluster, tmp_path: Path
+) -> None:
     assert completion.complete_workloads("", None, "no-such-context", cluster.kubeconfig) == []
     assert completion.complete_workloads("", None, None, str(tmp_path / "missing")) == []
 
@@ -85,7 +100,9 @@ def test_a_cluster_that_does_not_answer_is_abandoned_after_the_deadline(tmp_path
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
-        kubeconfig = _kubeconfig_for(f"http://127.0.0.1:{silent.getsockname()[1]}", tmp_path / "kubeconfig")
+        kubeconfig = _kubeconfig_for(
+            f"http://127.0.0.1:{silent.getsockname()[1]}", tmp_path / "kubeconfig"
+        )
         started = time.monotonic()
         assert completion.complete_workloads("", None, None, kubeconfig) == []
         # Abandoned, not hung: a silent server would otherwise block until the socket timeout.
@@ -105,25 +122,35 @@ def _values(args: list[str], incomplete: str) -> list[str]:
     return [item.value for item in completion.complete_args(args, incomplete)]
 
 
-@pytest.mark.parametrize(("args", "incomplete", "expected"), [
-    ([], "", ["history", "apply", "sim", "deploy/api", "deploy/web"]),
-    ([], "hi", ["history"]),
-    ([], "deploy/a", ["deploy/api"]),
-    (["-n", "shop"], "", ["deploy/cart"]),
-    (["--namespace", "shop", "--dry-run=client"], "dep", ["deploy/cart"]),
-    (["history"], "deploy/", ["deploy/api", "deploy/web"]),
-    (["history", "-n", "shop"], "", ["deploy/cart"]),
-    (["deploy"], "w", ["web"]),
-    (["deploy/web"], "", []),
-    (["-n"], "sh", ["shop"]),
-])
-def test_command_lines_complete_as_the_cli_dispatches(cluster: RunningCluster, monkeypatch: pytest.MonkeyPatch,
-                                                      args: list[str], incomplete: str, expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "incomplete", "expected"),
+    [
+        ([], "", ["history", "apply", "sim", "deploy/api", "deploy/web"]),
+        ([], "hi", ["history"]),
+        ([], "deploy/a", ["deploy/api"]),
+        (["-n", "shop"], "", ["deploy/cart"]),
+        (["--namespace", "shop", "--dry-run=client"], "dep", ["deploy/cart"]),
+        (["history"], "deploy/", ["deploy/api", "deploy/web"]),
+        (["history", "-n", "shop"], "", ["deploy/cart"]),
+        (["deploy"], "w", ["web"]),
+        (["deploy/web"], "", []),
+        (["-n"], "sh", ["shop"]),
+    ],
+)
+def test_command_lines_complete_as_the_cli_dispatches(
+    cluster: RunningCluster,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    incomplete: str,
+    expected: list[str],
+) -> None:
     monkeypatch.setenv("KUBECONFIG", cluster.kubeconfig)
     assert _values(args, incomplete) == expected
 
 
-def test_options_complete_without_a_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_options_complete_without_a_cluster(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
     assert {"--namespace", "--dry-run", "--to-revision", "--yes"} <= set(_values([], "--"))
     assert "--revision" in _values(["history"], "--")
@@ -134,28 +161,46 @@ def _completer_on_path(directory: Path) -> Path:
     """`kubectl-rollback` and `kubectl_complete-rollback` running this checkout, as the console
     scripts do (kubectl completes a plugin only when it finds the plugin itself too)."""
     directory.mkdir(parents=True, exist_ok=True)
-    for name, module in (("kubectl-rollback", "kubectl_rollback.__main__"),
-                         ("kubectl_complete-rollback", "kubectl_rollback.completion")):
+    for name, module in (
+        ("kubectl-rollback", "kubectl_rollback.__main__"),
+        ("kubectl_complete-rollback", "kubectl_rollback.completion"),
+    ):
         script = directory / name
-        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c '
-                          f'"import sys; from {module} import main; sys.exit(main())" "$@"\n')
+        script.write_text(
+            f'#!/bin/sh\nexec "{sys.executable}" -c '
+            f'"import sys; from {module} import main; sys.exit(main())" "$@"\n'
+        )
         script.chmod(0o755)
     return directory
 
 
 @pytest.mark.kubectl
-@pytest.mark.parametrize("kubectl", [k for k in kubectl_binaries() if k.name in ("kubectl.1.27", "kubectl.1.33")]
-                         or [None], ids=lambda k: k.name if k else "none")
+@pytest.mark.parametrize(
+    "kubectl",
+    [k for k in kubectl_binaries() if k.name in ("kubectl.1.27", "kubectl.1.33")] or [None],
+    ids=lambda k: k.name if k else "none",
+)
 def test_kubectl_completes_the_plugin_through_kubectl_complete_rollback(
-        cluster: RunningCluster, kubectl: Path | None, tmp_path: Path) -> None:
+    cluster: RunningCluster, kubectl: Path | None, tmp_path: Path
+) -> None:
     if kubectl is None:
         pytest.skip("kubectl 1.27/1.33 is not installed")
-    env = {"PATH": f"{_completer_on_path(tmp_path / 'bin')}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "KUBECONFIG": cluster.kubeconfig, "KUBECACHEDIR": str(tmp_path / "cache")} | PASS_THROUGH
+    env = {
+        "PATH": f"{_completer_on_path(tmp_path / 'bin')}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "KUBECONFIG": cluster.kubeconfig,
+        "KUBECACHEDIR": str(tmp_path / "cache"),
+    } | PASS_THROUGH
 
     def complete(*words: str) -> list[str]:
-        out = subprocess.run([kubectl, "__complete", "rollback", *words], env=env, capture_output=True,
-                             text=True, timeout=30, cwd=tmp_path).stdout
+        out = subprocess.run(
+            [kubectl, "__complete", "rollback", *words],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=tmp_path,
+        ).stdout
         return out.splitlines()
 
     assert complete("-n", "shop", "") == ["deploy/cart", ":4"]
@@ -168,8 +213,14 @@ def test_kubectl_completes_the_plugin_through_kubectl_complete_rollback(
 def _show_completion(shell: str) -> str:
     env = {k: v for k, v in os.environ.items() if k != completion.COMPLETE_VAR}
     env["_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"] = "1"  # take the shell from the argument
-    return subprocess.run([sys.executable, "-m", "kubectl_rollback", "--show-completion", shell], env=env,
-                          capture_output=True, text=True, check=True, timeout=30).stdout
+    return subprocess.run(
+        [sys.executable, "-m", "kubectl_rollback", "--show-completion", shell],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
@@ -177,27 +228,43 @@ def test_show_completion_prints_a_script_for_the_kubectl_rollback_command(shell:
     script = _show_completion(shell)
     assert completion.COMPLETE_VAR in script
     assert "kubectl-rollback" in script
-    assert "_KUBECTL ROLLBACK" not in script and "kubectl rollback" not in script  # never kubectl's own
+    assert (
+        "_KUBECTL ROLLBACK" not in script and "kubectl rollback" not in script
+    )  # never kubectl's own
     checker = shutil.which(shell)
     if checker:
-        subprocess.run([checker, "-n", "-c", script] if shell != "fish" else [checker, "--no-execute", "-c", script],
-                       check=True, timeout=30)
+        subprocess.run(
+            [checker, "-n", "-c", script]
+            if shell != "fish"
+            else [checker, "--no-execute", "-c", script],
+            check=True,
+            timeout=30,
+        )
 
 
-def test_the_bash_script_completes_workloads_from_the_cluster(cluster: RunningCluster, tmp_path: Path) -> None:
+def test_the_bash_script_completes_workloads_from_the_cluster(
+    cluster: RunningCluster, tmp_path: Path
+) -> None:
     console_script = Path(sys.executable).parent / "kubectl-rollback"
     if not console_script.exists():
         pytest.skip("the kubectl-rollback console script is not installed beside this interpreter")
-    env = {"PATH": f"{console_script.parent}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "KUBECONFIG": cluster.kubeconfig} | PASS_THROUGH
+    env = {
+        "PATH": f"{console_script.parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "KUBECONFIG": cluster.kubeconfig,
+    } | PASS_THROUGH
 
     def complete(*words: str) -> list[str]:
         line = " ".join(f"'{w}'" for w in words)
-        code = (f"source <(kubectl-rollback --show-completion bash); COMP_WORDS=(kubectl-rollback {line}); "
-                f"COMP_CWORD={len(words)}; _kubectl_rollback_completion kubectl-rollback; "
-                'printf "%s\\n" "${COMPREPLY[@]}"')
+        code = (
+            f"source <(kubectl-rollback --show-completion bash); COMP_WORDS=(kubectl-rollback {line}); "
+            f"COMP_CWORD={len(words)}; _kubectl_rollback_completion kubectl-rollback; "
+            'printf "%s\\n" "${COMPREPLY[@]}"'
+        )
         env_run = env | {"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
-        out = subprocess.run(["bash", "-c", code], env=env_run, capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run(
+            ["bash", "-c", code], env=env_run, capture_output=True, text=True, timeout=30
+        ).stdout
         return [w for w in out.splitlines() if w]
 
     assert complete("-n", "shop", "") == ["deploy/cart"]

@@ -39,7 +39,19 @@ KUBECTLS = kubectl_binaries()
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     def build(directory: Path) -> None:
-        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", directory, REPO])
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--quiet",
+                "--wheel-dir",
+                directory,
+                REPO,
+            ]
+        )
 
     directory = build_once(tmp_path_factory, "wheel", build)
     (found,) = directory.glob("kubectl_rollback-*.whl")
@@ -65,25 +77,33 @@ def test_the_wheel_carries_the_package_and_the_console_script(wheel: Path) -> No
     assert wheel.name == f"kubectl_rollback-{__version__}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        entry_points = archive.read(f"kubectl_rollback-{__version__}.dist-info/entry_points.txt").decode()
+        entry_points = archive.read(
+            f"kubectl_rollback-{__version__}.dist-info/entry_points.txt"
+        ).decode()
     assert "kubectl_rollback/__main__.py" in names
     assert not [n for n in names if n.startswith("tests/")]
     assert "kubectl-rollback = kubectl_rollback.__main__:main" in entry_points
     assert "kubectl_complete-rollback = kubectl_rollback.completion:main" in entry_points
 
 
-def test_the_installed_package_is_the_wheel_and_its_dependencies_import(pip_venv: Path, tmp_path: Path) -> None:
+def test_the_installed_package_is_the_wheel_and_its_dependencies_import(
+    pip_venv: Path, tmp_path: Path
+) -> None:
     code = (
         "import kubectl_rollback, kubectl_rollback.kube.gateway, textual, typer\n"
         "print(kubectl_rollback.__file__)"
     )
-    out = run([python_bin_dir(pip_venv) / "python", "-c", code], env=clean_env(tmp_path, []), cwd=tmp_path).stdout
+    out = run(
+        [python_bin_dir(pip_venv) / "python", "-c", code], env=clean_env(tmp_path, []), cwd=tmp_path
+    ).stdout
     installed = Path(out.strip()).resolve()
     assert installed.is_relative_to(pip_venv.resolve()), installed  # not the checkout
 
 
 @pytest.mark.parametrize("kubectl", KUBECTLS or [None], ids=[k.name for k in KUBECTLS] or ["none"])
-def test_kubectl_runs_the_pip_installed_plugin(pip_venv: Path, kubectl: Path | None, tmp_path: Path) -> None:
+def test_kubectl_runs_the_pip_installed_plugin(
+    pip_venv: Path, kubectl: Path | None, tmp_path: Path
+) -> None:
     if kubectl is None:
         pytest.skip("kubectl is not installed")
     out = _kubectl(kubectl, python_bin_dir(pip_venv), tmp_path, "rollback", "--version")
@@ -97,7 +117,9 @@ def test_kubectl_plugin_list_finds_the_pip_installed_plugin(pip_venv: Path, tmp_
 
 def test_kubectl_completes_the_pip_installed_plugin(pip_venv: Path, tmp_path: Path) -> None:
     """kubectl (1.26+) runs kubectl_complete-rollback, which pip put beside the plugin."""
-    out = _kubectl(newest_kubectl(), python_bin_dir(pip_venv), tmp_path, "__complete", "rollback", "hi")
+    out = _kubectl(
+        newest_kubectl(), python_bin_dir(pip_venv), tmp_path, "__complete", "rollback", "hi"
+    )
     assert out.splitlines()[0].startswith("history\t")
     assert out.splitlines()[-1] == ":4"
 
@@ -112,19 +134,35 @@ def _tool(name: str) -> Path:
 
 def test_pipx_install_of_the_wheel_gives_kubectl_the_plugin(wheel: Path, tmp_path: Path) -> None:
     pipx = _tool("pipx")
-    env = installer_env(PIPX_HOME=str(tmp_path / "pipx"), PIPX_BIN_DIR=str(tmp_path / "bin"),
-                        PIPX_MAN_DIR=str(tmp_path / "man"))
+    env = installer_env(
+        PIPX_HOME=str(tmp_path / "pipx"),
+        PIPX_BIN_DIR=str(tmp_path / "bin"),
+        PIPX_MAN_DIR=str(tmp_path / "man"),
+    )
     run([pipx, "install", "--python", sys.executable, wheel], env=env)
     kubectl = newest_kubectl()
-    assert _kubectl(kubectl, tmp_path / "bin", tmp_path / "home", "rollback", "--version").strip() == VERSION_LINE
-    assert str(tmp_path / "bin" / "kubectl-rollback") in _kubectl(kubectl, tmp_path / "bin", tmp_path / "home", "plugin", "list")
+    assert (
+        _kubectl(kubectl, tmp_path / "bin", tmp_path / "home", "rollback", "--version").strip()
+        == VERSION_LINE
+    )
+    assert str(tmp_path / "bin" / "kubectl-rollback") in _kubectl(
+        kubectl, tmp_path / "bin", tmp_path / "home", "plugin", "list"
+    )
 
 
 def test_uv_tool_install_of_the_wheel_gives_kubectl_the_plugin(wheel: Path, tmp_path: Path) -> None:
     uv = _tool("uv")
-    env = installer_env(UV_TOOL_DIR=str(tmp_path / "tools"), UV_TOOL_BIN_DIR=str(tmp_path / "bin"),
-                        UV_PYTHON_DOWNLOADS="never")
+    env = installer_env(
+        UV_TOOL_DIR=str(tmp_path / "tools"),
+        UV_TOOL_BIN_DIR=str(tmp_path / "bin"),
+        UV_PYTHON_DOWNLOADS="never",
+    )
     run([uv, "tool", "install", "--python", sys.executable, wheel], env=env)
     kubectl = newest_kubectl()
-    assert _kubectl(kubectl, tmp_path / "bin", tmp_path / "home", "rollback", "--version").strip() == VERSION_LINE
-    assert str(tmp_path / "bin" / "kubectl-rollback") in _kubectl(kubectl, tmp_path / "bin", tmp_path / "home", "plugin", "list")
+    assert (
+        _kubectl(kubectl, tmp_path / "bin", tmp_path / "home", "rollback", "--version").strip()
+        == VERSION_LINE
+    )
+    assert str(tmp_path / "bin" / "kubectl-rollback") in _kubectl(
+        kubectl, tmp_path / "bin", tmp_path / "home", "plugin", "list"
+    )

@@ -15,7 +15,9 @@ FORBIDDEN = ("textual", "typer", "kubernetes", "kubectl_rollback.kube", "kubectl
 def _loaded_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return set(out.split())
 
@@ -28,8 +30,12 @@ def test_core_and_sim_import_only_the_standard_library_and_themselves() -> None:
     names = _modules(kubectl_rollback.core) + _modules(kubectl_rollback.sim)
     assert names, "no modules found"
     loaded = _loaded_after("\n".join(f"import {n}" for n in names))
-    bad = sorted(m for m in loaded if m.split(".")[0] in {"textual", "typer", "kubernetes", "click", "rich", "yaml", "urllib3"}
-                 or m.startswith(("kubectl_rollback.kube", "kubectl_rollback.tui", "kubectl_rollback.cli")))
+    bad = sorted(
+        m
+        for m in loaded
+        if m.split(".")[0] in {"textual", "typer", "kubernetes", "click", "rich", "yaml", "urllib3"}
+        or m.startswith(("kubectl_rollback.kube", "kubectl_rollback.tui", "kubectl_rollback.cli"))
+    )
     assert bad == []
 
 
@@ -45,7 +51,9 @@ def test_help_does_not_import_textual_or_kubernetes() -> None:
 
 
 def test_import_linter_contracts_hold() -> None:
-    lint = subprocess.run([sys.executable, "-m", "importlinter.cli"], capture_output=True, text=True)
+    lint = subprocess.run(
+        [sys.executable, "-m", "importlinter.cli"], capture_output=True, text=True
+    )
     if "No module named" in lint.stderr:
         lint = subprocess.run(["lint-imports"], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr

@@ -35,7 +35,14 @@ INDEX_NAME = "rollback"  # the manifest's file name in krew-index: plugins/rollb
 
 API_VERSION = "krew.googlecontainertools.github.com/v1alpha2"
 SAFE_NAME = re.compile(r"^[\w-]+$")
-WINDOWS_FORBIDDEN = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+WINDOWS_FORBIDDEN = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(1, 10)),
+    *(f"lpt{i}" for i in range(1, 10)),
+}
 SHA256 = re.compile(r"^[a-f0-9]{64}$")
 # k8s.io/apimachinery/pkg/util/version ParseSemantic (after krew strips nothing: the 'v' is allowed).
 SEMVER = re.compile(
@@ -44,16 +51,34 @@ SEMVER = re.compile(
     r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
 SUPPORTED_PLATFORMS = [
-    ("windows", "386"), ("windows", "amd64"), ("windows", "arm64"),
-    ("linux", "386"), ("linux", "amd64"), ("linux", "arm"), ("linux", "arm64"), ("linux", "ppc64le"),
-    ("darwin", "386"), ("darwin", "amd64"), ("darwin", "arm64"),
+    ("windows", "386"),
+    ("windows", "amd64"),
+    ("windows", "arm64"),
+    ("linux", "386"),
+    ("linux", "amd64"),
+    ("linux", "arm"),
+    ("linux", "arm64"),
+    ("linux", "ppc64le"),
+    ("darwin", "386"),
+    ("darwin", "amd64"),
+    ("darwin", "arm64"),
 ]
-LICENSE_FILES = {"license", "license.txt", "license.md", "licenses", "licenses.txt", "licenses.md",
-                 "copying", "copying.txt"}
+LICENSE_FILES = {
+    "license",
+    "license.txt",
+    "license.md",
+    "licenses",
+    "licenses.txt",
+    "licenses.md",
+    "copying",
+    "copying.txt",
+}
 
 
 def _load_bundle_script() -> Any:
-    spec = importlib.util.spec_from_file_location("build_bundle", REPO / "scripts" / "build_bundle.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_bundle", REPO / "scripts" / "build_bundle.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -142,7 +167,9 @@ def validate_platform(platform: dict[str, Any]) -> list[str]:
         first = Path(platform["bin"]).parts[0]  # pathlib drops a leading "./"
         installed = _installed_names(files)
         if "*" not in installed and first not in installed:
-            errors.append(f"`bin` {platform['bin']} is not among the installed files {sorted(installed)}")
+            errors.append(
+                f"`bin` {platform['bin']} is not among the installed files {sorted(installed)}"
+            )
         if "*" not in installed and not {n.lower() for n in installed} & LICENSE_FILES:
             errors.append("no LICENSE (or alike) file is installed")
     return errors
@@ -178,15 +205,24 @@ def validate(manifest: dict[str, Any], name: str) -> list[str]:
     if not str(spec.get("homepage") or "").startswith("https://"):
         errors.append("homepage must be an https URL")
     for field, limit in (("description", 80), ("caveats", 80), ("shortDescription", 70)):
-        errors += [f"{field} line over {limit} characters: {line!r}" for line in _too_long(spec.get(field) or "", limit)]
+        errors += [
+            f"{field} line over {limit} characters: {line!r}"
+            for line in _too_long(spec.get(field) or "", limit)
+        ]
     for index, platform in enumerate(platforms):
         selector = platform.get("selector") or {}
         if not any(selector_matches(selector, o, a) for o, a in SUPPORTED_PLATFORMS):
             errors.append(f"platforms[{index}]'s selector doesn't match any supported platforms")
     for os_name, arch in SUPPORTED_PLATFORMS:
-        hits = [i for i, p in enumerate(platforms) if selector_matches(p.get("selector") or {}, os_name, arch)]
+        hits = [
+            i
+            for i, p in enumerate(platforms)
+            if selector_matches(p.get("selector") or {}, os_name, arch)
+        ]
         if len(hits) > 1:
-            errors.append(f"platforms {hits} have overlapping selectors that select {os_name}/{arch}")
+            errors.append(
+                f"platforms {hits} have overlapping selectors that select {os_name}/{arch}"
+            )
     return errors
 
 
@@ -204,9 +240,14 @@ def test_the_manifest_version_is_the_package_version(manifest: dict[str, Any]) -
     assert manifest["spec"]["version"] == f"v{__version__}"
 
 
-def test_each_platform_points_at_the_release_archive_the_script_builds(manifest: dict[str, Any]) -> None:
+def test_each_platform_points_at_the_release_archive_the_script_builds(
+    manifest: dict[str, Any],
+) -> None:
     script = _load_bundle_script()
-    assert [p["selector"]["matchLabels"] for p in manifest["spec"]["platforms"]][0] == {"os": "linux", "arch": "amd64"}
+    assert [p["selector"]["matchLabels"] for p in manifest["spec"]["platforms"]][0] == {
+        "os": "linux",
+        "arch": "amd64",
+    }
     for platform in manifest["spec"]["platforms"]:
         labels = platform["selector"]["matchLabels"]
         assert platform["uri"] == script.release_uri(__version__, labels["os"], labels["arch"])
@@ -227,35 +268,44 @@ def _mutated(manifest: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     return broken
 
 
-@pytest.mark.parametrize(("path", "value", "message"), [
-    ("apiVersion", "krew.googlecontainertools.github.com/v1alpha1", "apiVersion"),
-    ("kind", "Plugins", "kind"),
-    ("metadata.name", "kubectl-rollback", "should be named"),
-    ("spec.version", "0.1.0", "leading 'v'"),
-    ("spec.version", "v0.1", "leading 'v'"),
-    ("spec.version", "v01.1.0", "leading 'v'"),
-    ("spec.shortDescription", "", "short description"),
-    ("spec.shortDescription", "two\nlines", "line breaks"),
-    ("spec.shortDescription", "word " * 15, "over 70"),
-    ("spec.description", "word " * 17, "over 80"),
-    ("spec.homepage", "http://example.com", "https"),
-    ("spec.platforms", [], "platform specified"),
-    ("spec.platforms.0.uri", "", "`uri`"),
-    ("spec.platforms.0.uri", "http://example.com/a.tar.gz", "https"),
-    ("spec.platforms.0.sha256", "ABC", "`sha256`"),
-    ("spec.platforms.0.sha256", "A" * 64, "`sha256`"),
-    ("spec.platforms.0.bin", "", "`bin`"),
-    ("spec.platforms.0.bin", "kubectl-rolback", "not among the installed files"),
-    ("spec.platforms.0.files", [], "non-empty"),
-    ("spec.platforms.0.files.0.to", "./", "clean"),
-    ("spec.platforms.0.files.2", {"from": "kubectl-rollback/README", "to": "."}, "LICENSE"),
-    ("spec.platforms.0.selector", KeyError, "nil selector"),
-    ("spec.platforms.0.selector", {}, "empty selector"),
-    ("spec.platforms.0.selector", {"matchLabels": {}}, "matchLabels"),
-    ("spec.platforms.0.selector", {"matchLabels": {"os": "linux", "cpu": "amd64"}}, "not supported"),
-    ("spec.platforms.0.selector", {"matchLabels": {"os": "plan9"}}, "doesn't match any"),
-])
-def test_the_validator_rejects_what_krew_rejects(manifest: dict[str, Any], path: str, value: Any, message: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("apiVersion", "krew.googlecontainertools.github.com/v1alpha1", "apiVersion"),
+        ("kind", "Plugins", "kind"),
+        ("metadata.name", "kubectl-rollback", "should be named"),
+        ("spec.version", "0.1.0", "leading 'v'"),
+        ("spec.version", "v0.1", "leading 'v'"),
+        ("spec.version", "v01.1.0", "leading 'v'"),
+        ("spec.shortDescription", "", "short description"),
+        ("spec.shortDescription", "two\nlines", "line breaks"),
+        ("spec.shortDescription", "word " * 15, "over 70"),
+        ("spec.description", "word " * 17, "over 80"),
+        ("spec.homepage", "http://example.com", "https"),
+        ("spec.platforms", [], "platform specified"),
+        ("spec.platforms.0.uri", "", "`uri`"),
+        ("spec.platforms.0.uri", "http://example.com/a.tar.gz", "https"),
+        ("spec.platforms.0.sha256", "ABC", "`sha256`"),
+        ("spec.platforms.0.sha256", "A" * 64, "`sha256`"),
+        ("spec.platforms.0.bin", "", "`bin`"),
+        ("spec.platforms.0.bin", "kubectl-rolback", "not among the installed files"),
+        ("spec.platforms.0.files", [], "non-empty"),
+        ("spec.platforms.0.files.0.to", "./", "clean"),
+        ("spec.platforms.0.files.2", {"from": "kubectl-rollback/README", "to": "."}, "LICENSE"),
+        ("spec.platforms.0.selector", KeyError, "nil selector"),
+        ("spec.platforms.0.selector", {}, "empty selector"),
+        ("spec.platforms.0.selector", {"matchLabels": {}}, "matchLabels"),
+        (
+            "spec.platforms.0.selector",
+            {"matchLabels": {"os": "linux", "cpu": "amd64"}},
+            "not supported",
+        ),
+        ("spec.platforms.0.selector", {"matchLabels": {"os": "plan9"}}, "doesn't match any"),
+    ],
+)
+def test_the_validator_rejects_what_krew_rejects(
+    manifest: dict[str, Any], path: str, value: Any, message: str
+) -> None:
     errors = validate(_mutated(manifest, path, value), INDEX_NAME)
     assert any(message in e for e in errors), errors
 

@@ -90,7 +90,13 @@ class SwitchRecord:
     by: str | None
 
     def to_dict(self) -> dict[str, JSON]:
-        return {"service": self.service, "at": self.at, "from": self.from_color, "to": self.to_color, "by": self.by}
+        return {
+            "service": self.service,
+            "at": self.at,
+            "from": self.from_color,
+            "to": self.to_color,
+            "by": self.by,
+        }
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,11 @@ class Side:
         """``3/3 Ready`` or ``0/3 Ready (3 CrashLoopBackOff)``."""
         text = f"{self.ready}/{self.desired} Ready"
         if self.waiting:
-            text += " (" + ", ".join(f"{n} {reason}" for reason, n in sorted(self.waiting.items())) + ")"
+            text += (
+                " ("
+                + ", ".join(f"{n} {reason}" for reason, n in sorted(self.waiting.items()))
+                + ")"
+            )
         return text
 
     def to_dict(self) -> dict[str, JSON]:
@@ -164,7 +174,9 @@ class Side:
             "workload": self.workload,
             "workloads": list(self.workloads),
             "replicaSet": self.replicaset,
-            "images": [{"container": i.container, "image": i.image, "init": i.init} for i in self.images],
+            "images": [
+                {"container": i.container, "image": i.image, "init": i.init} for i in self.images
+            ],
             "desiredReplicas": self.desired,
             "readyReplicas": self.ready,
             "readyPods": list(self.ready_pods),
@@ -241,7 +253,9 @@ class BlueGreenGroup:
                     "selector": dict(s.selector) if s.selector is not None else None,
                     "color": s.color,
                     "resourceVersion": s.resource_version,
-                    "previousSelector": dict(s.previous_selector) if s.previous_selector is not None else None,
+                    "previousSelector": dict(s.previous_selector)
+                    if s.previous_selector is not None
+                    else None,
                 }
                 for s in self.services
             ],
@@ -307,8 +321,15 @@ def _parse_switches(name: str, annotations: Mapping[str, str]) -> tuple[SwitchRe
         if not isinstance(to, str):
             continue
         frm, by = item.get("from"), item.get("by")
-        records.append(SwitchRecord(name, str(item.get("at") or ""), frm if isinstance(frm, str) else None,
-                                    to, by if isinstance(by, str) else None))
+        records.append(
+            SwitchRecord(
+                name,
+                str(item.get("at") or ""),
+                frm if isinstance(frm, str) else None,
+                to,
+                by if isinstance(by, str) else None,
+            )
+        )
     return tuple(records)
 
 
@@ -394,22 +415,30 @@ def _sides(
         if not found:
             problem = f"no Deployment runs pods labelled {selector_text(selector)}"
         elif len(found) > 1:
-            problem = (f"Deployments {', '.join(names)} all run pods labelled {selector_text(selector)}: "
-                       "ambiguous, which one is this side?")
+            problem = (
+                f"Deployments {', '.join(names)} all run pods labelled {selector_text(selector)}: "
+                "ambiguous, which one is this side?"
+            )
         single = found[0] if len(found) == 1 else None
         current = find_current_replicaset(single, replicasets) if single is not None else None
-        sides.append(Side(
-            color=color,
-            workloads=names,
-            replicaset=name_of(current) if current is not None else None,
-            images=images_of(as_dict(dig(single, "spec", "template"))) if single is not None else (),
-            desired=sum(as_int(dig(d, "spec", "replicas"), 1) for d in found),
-            ready=ready,
-            ready_pods=ready_pods,
-            resource_version=str(dig(single, "metadata", "resourceVersion") or "") if single is not None else "",
-            waiting=waiting,
-            problem=problem,
-        ))
+        sides.append(
+            Side(
+                color=color,
+                workloads=names,
+                replicaset=name_of(current) if current is not None else None,
+                images=images_of(as_dict(dig(single, "spec", "template")))
+                if single is not None
+                else (),
+                desired=sum(as_int(dig(d, "spec", "replicas"), 1) for d in found),
+                ready=ready,
+                ready_pods=ready_pods,
+                resource_version=str(dig(single, "metadata", "resourceVersion") or "")
+                if single is not None
+                else "",
+                waiting=waiting,
+                problem=problem,
+            )
+        )
     return tuple(sides)
 
 
@@ -435,9 +464,13 @@ def _group(
     sides = _sides(namespace, color_key, base, wanted, deployments, replicasets, pods)
     for route in routes:
         if route.selector is None:
-            problems.append(f"Service {route.name} has no selector: its Endpoints are not chosen by labels")
+            problems.append(
+                f"Service {route.name} has no selector: its Endpoints are not chosen by labels"
+            )
         elif route.color is None:
-            problems.append(f"the selector of Service {route.name} ({route.selector_text}) has no {color_key} key")
+            problems.append(
+                f"the selector of Service {route.name} ({route.selector_text}) has no {color_key} key"
+            )
         elif _base(route.selector, color_key) != base:
             problems.append(
                 f"Service {route.name} selects {route.selector_text}, which differs from "
@@ -484,7 +517,8 @@ def detect_groups(
 
     # Harness: annotated primaries, or X (selecting harness.io/color) with an X-stage.
     primaries = [
-        name for name, s in sorted(by_name.items())
+        name
+        for name, s in sorted(by_name.items())
         if _is_true(annotations_of(s), HARNESS_PRIMARY_ANNOTATION)
         or (
             not _is_true(annotations_of(s), HARNESS_STAGE_ANNOTATION)
@@ -493,7 +527,8 @@ def detect_groups(
         )
     ]
     stages = {
-        name for name, s in by_name.items()
+        name
+        for name, s in by_name.items()
         if _is_true(annotations_of(s), HARNESS_STAGE_ANNOTATION)
         or (name.endswith("-stage") and name.removesuffix("-stage") in primaries)
     }
@@ -501,22 +536,45 @@ def detect_groups(
         primary = _route(by_name[name], ROLE_PRIMARY, HARNESS_COLOR_KEY)
         base = _base(primary.selector, HARNESS_COLOR_KEY)
         paired = sorted(
-            stage for stage in stages - claimed
+            stage
+            for stage in stages - claimed
             if stage == f"{name}-stage"
             or (base and _base(_service_selector(by_name[stage]), HARNESS_COLOR_KEY) == base)
         )
         problems: list[str] = []
         if len(paired) > 1:
-            problems.append(f"Services {', '.join(paired)} are all stage Services of {name}: ambiguous")
+            problems.append(
+                f"Services {', '.join(paired)} are all stage Services of {name}: ambiguous"
+            )
         routes = [primary] + [_route(by_name[s], ROLE_STAGE, HARNESS_COLOR_KEY) for s in paired]
         claimed.update(r.name for r in routes)
-        groups.append(_group(namespace, STYLE_HARNESS, HARNESS_COLOR_KEY, routes, deployments, replicasets,
-                             pods, problems))
+        groups.append(
+            _group(
+                namespace,
+                STYLE_HARNESS,
+                HARNESS_COLOR_KEY,
+                routes,
+                deployments,
+                replicasets,
+                pods,
+                problems,
+            )
+        )
     for stage in sorted(stages - claimed):
         route = _route(by_name[stage], ROLE_STAGE, HARNESS_COLOR_KEY)
         claimed.add(stage)
-        groups.append(_group(namespace, STYLE_HARNESS, HARNESS_COLOR_KEY, [route], deployments, replicasets,
-                             pods, [f"stage Service {stage} has no primary Service"]))
+        groups.append(
+            _group(
+                namespace,
+                STYLE_HARNESS,
+                HARNESS_COLOR_KEY,
+                [route],
+                deployments,
+                replicasets,
+                pods,
+                [f"stage Service {stage} has no primary Service"],
+            )
+        )
 
     # Generic: a colour key whose values select different Deployments matching the rest.
     candidates: dict[tuple[str, str], list[str]] = {}
@@ -531,7 +589,8 @@ def detect_groups(
                 continue
             base = _base(selector, key)
             colors = {
-                _template_labels(d)[key] for d in deployments
+                _template_labels(d)[key]
+                for d in deployments
                 if key in _template_labels(d) and _matches(base, _template_labels(d))
             }
             if colors and len(colors | {selector[key]}) >= 2:
@@ -542,7 +601,9 @@ def detect_groups(
         routes = [_route(by_name[ordered[0]], ROLE_PRIMARY, key)]
         routes += [_route(by_name[n], ROLE_STAGE, key) for n in ordered[1:]]
         claimed.update(names)
-        groups.append(_group(namespace, STYLE_GENERIC, key, routes, deployments, replicasets, pods, []))
+        groups.append(
+            _group(namespace, STYLE_GENERIC, key, routes, deployments, replicasets, pods, [])
+        )
     return tuple(sorted(groups, key=lambda g: g.name))
 
 
@@ -599,8 +660,10 @@ class SelectorChange:
 
     @property
     def line(self) -> str:
-        return (f"service/{self.service} ({self.role}): {selector_text(self.before)} -> "
-                f"{selector_text(self.after)}")
+        return (
+            f"service/{self.service} ({self.role}): {selector_text(self.before)} -> "
+            f"{selector_text(self.after)}"
+        )
 
     def restore_patch(self, resource_version: str) -> list[dict[str, JSON]]:
         """The patch that puts the Service back as it was, if nobody touched it since ``resource_version``."""
@@ -643,14 +706,24 @@ class ScaleUp:
     @property
     def line(self) -> str:
         if self.to_replicas == self.from_replicas:
-            return (f"deployment.apps/{self.workload} ({self.color}) keeps {self.to_replicas} replicas; "
-                    f"wait until {self.to_replicas} pods are Ready")
-        return (f"deployment.apps/{self.workload} ({self.color}) scales from {self.from_replicas} to "
-                f"{self.to_replicas} replicas; wait until {self.to_replicas} pods are Ready")
+            return (
+                f"deployment.apps/{self.workload} ({self.color}) keeps {self.to_replicas} replicas; "
+                f"wait until {self.to_replicas} pods are Ready"
+            )
+        return (
+            f"deployment.apps/{self.workload} ({self.color}) scales from {self.from_replicas} to "
+            f"{self.to_replicas} replicas; wait until {self.to_replicas} pods are Ready"
+        )
 
     def to_dict(self) -> dict[str, JSON]:
-        return {"workload": self.workload, "color": self.color, "resourceVersion": self.resource_version,
-                "from": self.from_replicas, "to": self.to_replicas, "patch": [dict(op) for op in self.patch]}
+        return {
+            "workload": self.workload,
+            "color": self.color,
+            "resourceVersion": self.resource_version,
+            "from": self.from_replicas,
+            "to": self.to_replicas,
+            "patch": [dict(op) for op in self.patch],
+        }
 
 
 @dataclass(frozen=True)
@@ -768,7 +841,9 @@ def choose_color(group: BlueGreenGroup, requested: str | None) -> tuple[str, tup
     others = [c for c in group.colors if c != live]
     live_side = group.live
     if len(group.sides) == 2 and live_side is not None and live_side.workloads:
-        why.append(f"{others[0]} is the other side of the two-sided group (no kubectl-rollback record says otherwise)")
+        why.append(
+            f"{others[0]} is the other side of the two-sided group (no kubectl-rollback record says otherwise)"
+        )
         return others[0], tuple(why)
     real = [s.color for s in group.sides if s.workloads]
     if live_side is None or not live_side.workloads:
@@ -784,7 +859,9 @@ def choose_color(group: BlueGreenGroup, requested: str | None) -> tuple[str, tup
     )
 
 
-def _switch_annotations(route: ServiceRoute, to_color: str, actor: str | None, now: datetime) -> dict[str, str]:
+def _switch_annotations(
+    route: ServiceRoute, to_color: str, actor: str | None, now: datetime
+) -> dict[str, str]:
     result = dict(route.annotations)
     result[PREVIOUS_SELECTOR_ANNOTATION] = _compact(dict(route.selector or {}))
     entries = [
@@ -800,8 +877,9 @@ def _pods_of(group: BlueGreenGroup, color: str | None) -> tuple[str, ...]:
     return side.ready_pods if side is not None else ()
 
 
-def _change(group: BlueGreenGroup, route: ServiceRoute, to_color: str, actor: str | None,
-            now: datetime) -> SelectorChange:
+def _change(
+    group: BlueGreenGroup, route: ServiceRoute, to_color: str, actor: str | None, now: datetime
+) -> SelectorChange:
     before = dict(route.selector or {})
     after = {**before, group.color_key: to_color}
     annotations = _switch_annotations(route, to_color, actor, now)
@@ -811,10 +889,18 @@ def _change(group: BlueGreenGroup, route: ServiceRoute, to_color: str, actor: st
         {"op": "add", "path": "/metadata/annotations", "value": annotations},
     )
     return SelectorChange(
-        service=route.name, role=route.role, resource_version=route.resource_version,
-        before=before, after=after, from_color=route.color, to_color=to_color,
-        annotations_before=dict(route.annotations), annotations_after=annotations,
-        pods_before=_pods_of(group, route.color), pods_after=_pods_of(group, to_color), patch=patch,
+        service=route.name,
+        role=route.role,
+        resource_version=route.resource_version,
+        before=before,
+        after=after,
+        from_color=route.color,
+        to_color=to_color,
+        annotations_before=dict(route.annotations),
+        annotations_after=annotations,
+        pods_before=_pods_of(group, route.color),
+        pods_after=_pods_of(group, to_color),
+        patch=patch,
     )
 
 
@@ -852,65 +938,101 @@ def plan_switch(
     routes = [r for r in group.services if r.color is not None and r.color in (live, to_color)]
     changes = [
         _change(group, r, to_color if r.color == live else str(live), actor, now)
-        for r in routes if noop is None and live is not None
+        for r in routes
+        if noop is None and live is not None
     ]
     changes.sort(key=lambda c: c.role == ROLE_PRIMARY)  # stage first, primary last
     for r in group.services:
         if r.color not in (live, to_color) and r.role != ROLE_PRIMARY:
-            warnings.append(PlanWarning("unchanged-service", f"Service {r.name} routes to {r.color} and is not changed"))
+            warnings.append(
+                PlanWarning(
+                    "unchanged-service", f"Service {r.name} routes to {r.color} and is not changed"
+                )
+            )
 
     refusal = None
     planned_scale: ScaleUp | None = None
     live_ready = live_side.ready if live_side is not None else 0
     if live is None:
-        refusal = (f"refusing to switch: Service {group.primary.name} routes to no colour "
-                   f"({group.primary.selector_text}); fix its selector by hand")
+        refusal = (
+            f"refusing to switch: Service {group.primary.name} routes to no colour "
+            f"({group.primary.selector_text}); fix its selector by hand"
+        )
     elif target.problem is not None:
         refusal = f"refusing to route traffic to {to_color}: {target.problem}"
     elif noop is None and scale_up:
         goal = max(target.desired, live_side.desired if live_side is not None else 0, 1)
-        planned_scale = ScaleUp(str(target.workload), to_color, target.resource_version, target.desired, goal)
+        planned_scale = ScaleUp(
+            str(target.workload), to_color, target.resource_version, target.desired, goal
+        )
         if target.ready < goal:
-            why += (f"{to_color} has {_pods(target.ready)}: --scale-up brings it to {goal} and waits "
-                    "until they are Ready before switching",)
+            why += (
+                f"{to_color} has {_pods(target.ready)}: --scale-up brings it to {goal} and waits "
+                "until they are Ready before switching",
+            )
     elif noop is None and target.ready == 0:
-        hint = (f"; scale it up first with --scale-up (to {live_side.desired if live_side else target.desired} "
-                "replicas)")
-        refusal = (f"refusing to route traffic to {to_color}: it has no Ready pods "
-                   f"({target.workload}: {target.state}){hint}")
+        hint = (
+            f"; scale it up first with --scale-up (to {live_side.desired if live_side else target.desired} "
+            "replicas)"
+        )
+        refusal = (
+            f"refusing to route traffic to {to_color}: it has no Ready pods "
+            f"({target.workload}: {target.state}){hint}"
+        )
     elif noop is None and target.ready < live_ready:
         if force:
-            warnings.append(PlanWarning(
-                "fewer-ready",
-                f"{to_color} has {_pods(target.ready)}, fewer than the {live_ready} of the live side {live} "
-                "(--force)",
-            ))
+            warnings.append(
+                PlanWarning(
+                    "fewer-ready",
+                    f"{to_color} has {_pods(target.ready)}, fewer than the {live_ready} of the live side {live} "
+                    "(--force)",
+                )
+            )
         else:
-            refusal = (f"refusing to route traffic to {to_color}: it has {_pods(target.ready)}, fewer than the "
-                       f"{live_ready} of the live side {live}; pass --force to switch anyway, or --scale-up to "
-                       f"scale {target.workload} to {live_side.desired if live_side else target.desired} first")
+            refusal = (
+                f"refusing to route traffic to {to_color}: it has {_pods(target.ready)}, fewer than the "
+                f"{live_ready} of the live side {live}; pass --force to switch anyway, or --scale-up to "
+                f"scale {target.workload} to {live_side.desired if live_side else target.desired} first"
+            )
     for problem in group.problems:
         if target.problem is None or problem != target.problem:
             warnings.append(PlanWarning("blue-green-config", problem))
     if noop is None and live_side is not None and live_side.ready == 0:
-        warnings.append(PlanWarning(
-            "live-unready", f"the live side {live} has no Ready pods ({live_side.state}): traffic is failing now"))
+        warnings.append(
+            PlanWarning(
+                "live-unready",
+                f"the live side {live} has no Ready pods ({live_side.state}): traffic is failing now",
+            )
+        )
     if noop is None and group.style == STYLE_HARNESS:
-        warnings.append(PlanWarning(
-            "harness",
-            "Harness keeps no Blue/Green state: its next deployment goes to the side the stage Service "
-            "routes to after this switch, then swaps again",
-        ))
+        warnings.append(
+            PlanWarning(
+                "harness",
+                "Harness keeps no Blue/Green state: its next deployment goes to the side the stage Service "
+                "routes to after this switch, then swaps again",
+            )
+        )
     if noop is None and live_side is not None and live_side.workload:
-        warnings.append(PlanWarning(
-            "not-scaled-down",
-            f"deployment.apps/{live_side.workload} ({live}) keeps running; scale it down yourself once "
-            "traffic is back",
-        ))
+        warnings.append(
+            PlanWarning(
+                "not-scaled-down",
+                f"deployment.apps/{live_side.workload} ({live}) keeps running; scale it down yourself once "
+                "traffic is back",
+            )
+        )
     return TrafficSwitchPlan(
-        group=group, from_color=live, to_color=to_color, why=why, changes=tuple(changes),
-        scale_up=planned_scale, warnings=tuple(warnings), refusal=refusal, noop=noop, actor=actor,
-        created_at=now, force=force,
+        group=group,
+        from_color=live,
+        to_color=to_color,
+        why=why,
+        changes=tuple(changes),
+        scale_up=planned_scale,
+        warnings=tuple(warnings),
+        refusal=refusal,
+        noop=noop,
+        actor=actor,
+        created_at=now,
+        force=force,
     )
 
 
@@ -921,17 +1043,23 @@ def readiness_refusal(plan: TrafficSwitchPlan, group: BlueGreenGroup) -> str | N
     if target is None or target.problem is not None:
         return f"refusing to route traffic to {plan.to_color}: {target.problem if target else 'side is gone'}"
     if target.ready == 0:
-        return f"refusing to route traffic to {plan.to_color}: it has no Ready pods ({target.state})"
+        return (
+            f"refusing to route traffic to {plan.to_color}: it has no Ready pods ({target.state})"
+        )
     if live is not None and target.ready < live.ready and not plan.force:
-        return (f"refusing to route traffic to {plan.to_color}: it has {_pods(target.ready)}, fewer than the "
-                f"{live.ready} of the live side {plan.from_color}; pass --force to switch anyway")
+        return (
+            f"refusing to route traffic to {plan.to_color}: it has {_pods(target.ready)}, fewer than the "
+            f"{live.ready} of the live side {plan.from_color}; pass --force to switch anyway"
+        )
     return None
 
 
 # ---------------------------------------------------------------- Deployments
 
 
-def membership_candidates(deployment: Mapping[str, JSON], services: Sequence[Mapping[str, JSON]]) -> bool:
+def membership_candidates(
+    deployment: Mapping[str, JSON], services: Sequence[Mapping[str, JSON]]
+) -> bool:
     """Cheap test: could this Deployment be a side of a group of ``services``? (a colour key in common)."""
     labels = _template_labels(deployment)
     for service in services:
@@ -942,7 +1070,9 @@ def membership_candidates(deployment: Mapping[str, JSON], services: Sequence[Map
     return False
 
 
-def deployment_group_warning(deployment_name: str, groups: Sequence[BlueGreenGroup]) -> PlanWarning | None:
+def deployment_group_warning(
+    deployment_name: str, groups: Sequence[BlueGreenGroup]
+) -> PlanWarning | None:
     """The ``blue-green`` warning of a Deployment rollback plan when the Deployment is a side of a group."""
     for group in groups:
         side = group.side_of_workload(deployment_name)

@@ -147,23 +147,36 @@ class TrafficSwitchResult:
             "scaled": self.scaled,
             "eventsRecorded": self.events_recorded,
             "services": [
-                {"name": s.name, "selector": dict(s.selector) if s.selector is not None else None,
-                 "resourceVersion": s.resource_version, "changed": s.changed}
+                {
+                    "name": s.name,
+                    "selector": dict(s.selector) if s.selector is not None else None,
+                    "resourceVersion": s.resource_version,
+                    "changed": s.changed,
+                }
                 for s in self.services
             ],
             "plan": self.plan.to_dict(),
         }
 
 
-def switch_event(plan: TrafficSwitchPlan, change: SelectorChange, service: Mapping[str, JSON],
-                 now: datetime) -> dict[str, JSON]:
+def switch_event(
+    plan: TrafficSwitchPlan, change: SelectorChange, service: Mapping[str, JSON], now: datetime
+) -> dict[str, JSON]:
     """The Event recorded on a Service after its selector was switched (reason TrafficSwitched)."""
     by = f" by {plan.actor}" if plan.actor else ""
-    target = {"apiVersion": "v1", "kind": "Service",
-              "metadata": {**as_dict(service.get("metadata")), "name": change.service,
-                           "namespace": plan.group.namespace}}
-    message = (f"kubectl-rollback: blue/green rollback of group {plan.group.name}: selector "
-               f"{selector_text(change.before)} -> {selector_text(change.after)}{by}")
+    target = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            **as_dict(service.get("metadata")),
+            "name": change.service,
+            "namespace": plan.group.namespace,
+        },
+    }
+    message = (
+        f"kubectl-rollback: blue/green rollback of group {plan.group.name}: selector "
+        f"{selector_text(change.before)} -> {selector_text(change.after)}{by}"
+    )
     return workload_event(target, reason=EVENT_REASON, message=message, actor=plan.actor, now=now)
 
 
@@ -200,15 +213,19 @@ def scale_up_and_wait(
     scaled = False
     if step.to_replicas != step.from_replicas:
         try:
-            gw.scale_deployment(ns, step.workload, step.to_replicas, step.resource_version, dry_run=dry_run)
+            gw.scale_deployment(
+                ns, step.workload, step.to_replicas, step.resource_version, dry_run=dry_run
+            )
         except (Conflict, Invalid) as exc:
             raise Conflict(
                 f"deployment.apps/{step.workload} was changed since the plan was made; nothing was applied; "
                 "run again"
             ) from exc
         scaled = True
-        on_status(f"deployment.apps/{step.workload} scaled to {step.to_replicas}" + (
-            " (server dry run)" if dry_run else ""))
+        on_status(
+            f"deployment.apps/{step.workload} scaled to {step.to_replicas}"
+            + (" (server dry run)" if dry_run else "")
+        )
     if dry_run:
         return scaled
     deadline = now_fn() + timedelta(seconds=timeout_seconds)
@@ -216,8 +233,10 @@ def scale_up_and_wait(
     while True:
         ready = ready_pods(gw, plan.group, step.color)
         if ready != last:
-            on_status(f"Waiting for deployment.apps/{step.workload} ({step.color}): "
-                      f"{ready} of {step.to_replicas} pods Ready")
+            on_status(
+                f"Waiting for deployment.apps/{step.workload} ({step.color}): "
+                f"{ready} of {step.to_replicas} pods Ready"
+            )
             last = ready
         if ready >= step.to_replicas:
             return scaled
@@ -236,7 +255,9 @@ def _state(gw: ClusterGateway, namespace: str, name: str, changed: bool) -> Serv
     except RollbackError:
         return ServiceState(name, None, None, changed)
     selector = str_map(dig(obj, "spec", "selector")) or None
-    return ServiceState(name, selector, str(dig(obj, "metadata", "resourceVersion") or "") or None, changed)
+    return ServiceState(
+        name, selector, str(dig(obj, "metadata", "resourceVersion") or "") or None, changed
+    )
 
 
 def _describe(states: Sequence[ServiceState]) -> str:
@@ -262,7 +283,9 @@ def switch_traffic(
     if plan.refusal is not None:
         raise Refused(plan.refusal)
     if plan.noop is not None:
-        return TrafficSwitchResult(plan, applied=False, dry_run=dry_run, noop=True, message=plan.noop)
+        return TrafficSwitchResult(
+            plan, applied=False, dry_run=dry_run, noop=True, message=plan.noop
+        )
     ns = plan.group.namespace
     if recheck and not dry_run:
         refusal = readiness_refusal(plan, load_group(gw, ns, plan.group.primary.name))
@@ -271,7 +294,9 @@ def switch_traffic(
     applied: list[tuple[SelectorChange, dict[str, JSON]]] = []
     for change in plan.changes:
         try:
-            patched = gw.patch_service(ns, change.service, [dict(op) for op in change.patch], dry_run=dry_run)
+            patched = gw.patch_service(
+                ns, change.service, [dict(op) for op in change.patch], dry_run=dry_run
+            )
         except OutcomeUnknown as exc:
             if dry_run:
                 raise _failed(gw, plan, change, exc, applied, dry_run) from exc
@@ -283,10 +308,17 @@ def switch_traffic(
             raise _failed(gw, plan, change, exc, applied, dry_run) from exc
         applied.append((change, patched))
     suffix = " (server dry run)" if dry_run else ""
-    lines = [f"service/{c.service} switched from {c.from_color} to {c.to_color}{suffix}" for c in plan.changes]
+    lines = [
+        f"service/{c.service} switched from {c.from_color} to {c.to_color}{suffix}"
+        for c in plan.changes
+    ]
     states = tuple(
-        ServiceState(c.service, str_map(dig(obj, "spec", "selector")) or None,
-                     str(dig(obj, "metadata", "resourceVersion") or "") or None, True)
+        ServiceState(
+            c.service,
+            str_map(dig(obj, "spec", "selector")) or None,
+            str(dig(obj, "metadata", "resourceVersion") or "") or None,
+            True,
+        )
         for c, obj in applied
     )
     recorded = 0
@@ -295,8 +327,15 @@ def switch_traffic(
             with contextlib.suppress(RollbackError):
                 gw.create_event(ns, switch_event(plan, change, obj, now or plan.created_at))
                 recorded += 1
-    return TrafficSwitchResult(plan, applied=True, dry_run=dry_run, noop=False, message="\n".join(lines),
-                               services=states, events_recorded=recorded)
+    return TrafficSwitchResult(
+        plan,
+        applied=True,
+        dry_run=dry_run,
+        noop=False,
+        message="\n".join(lines),
+        services=states,
+        events_recorded=recorded,
+    )
 
 
 def _read_back_service(
@@ -307,15 +346,21 @@ def _read_back_service(
     try:
         live = gw.get_service(namespace, change.service)
     except RollbackError as exc:
-        return {}, OutcomeUnknown(f"{lost}; reading service/{change.service} back failed too ({exc})")
+        return {}, OutcomeUnknown(
+            f"{lost}; reading service/{change.service} back failed too ({exc})"
+        )
     if str_map(dig(live, "spec", "selector")) == dict(change.after):
         return live, None
     actual = str(dig(live, "metadata", "resourceVersion") or "")
     if actual == change.resource_version:
-        return live, Unreachable(f"{lost}; read back, service/{change.service} did not move "
-                                 f"(it routes to {change.from_color})")
-    return live, Conflict(f"{lost}; read back, service/{change.service} was changed by someone else "
-                          f"(resourceVersion {change.resource_version} -> {actual}) without this switch")
+        return live, Unreachable(
+            f"{lost}; read back, service/{change.service} did not move "
+            f"(it routes to {change.from_color})"
+        )
+    return live, Conflict(
+        f"{lost}; read back, service/{change.service} was changed by someone else "
+        f"(resourceVersion {change.resource_version} -> {actual}) without this switch"
+    )
 
 
 def _failed(
@@ -355,7 +400,7 @@ def _failed(
         )
     hints = "; ".join(
         f"could not put service/{c.service} back ({why}): restore it with kubectl patch service "
-        f"{c.service} -n {ns} --type merge -p '{{\"spec\":{{\"selector\":{_json(c.before)}}}}}'"
+        f'{c.service} -n {ns} --type merge -p \'{{"spec":{{"selector":{_json(c.before)}}}}}\''
         for c, why in not_restored
     )
     return SwitchFailed(f"{head}; {hints}; the Services are now: {_describe(states)}")
@@ -380,7 +425,9 @@ def deployment_warning(gw: ClusterGateway, history: DeploymentHistory) -> PlanWa
         return None  # a side of a group carries a colour label: no request needed to know it is not one
     try:
         services = gw.list_services(ns)
-        if not membership_candidates(history.raw or {"spec": {"template": dict(history.template)}}, services):
+        if not membership_candidates(
+            history.raw or {"spec": {"template": dict(history.template)}}, services
+        ):
             return None
         deployments = gw.list_deployments(ns)
     except (Forbidden, NotFound):

@@ -153,7 +153,9 @@ class ControllerHistory:
     configmap_names: frozenset[str] | None = None
     secret_names: frozenset[str] | None = None
     loaded_at: datetime | None = None
-    revision_data: Mapping[str, Mapping[str, JSON]] = field(default_factory=dict, compare=False, repr=False)
+    revision_data: Mapping[str, Mapping[str, JSON]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
     raw: Mapping[str, JSON] = field(default_factory=dict, compare=False, repr=False)
     paused: bool = False
 
@@ -207,7 +209,7 @@ def _hash_of(revision: Mapping[str, JSON], owner: str) -> str:
     if value:
         return value
     name = name_of(revision)
-    return name[len(owner) + 1:] if name.startswith(f"{owner}-") else name
+    return name[len(owner) + 1 :] if name.startswith(f"{owner}-") else name
 
 
 def find_current_revision(
@@ -228,7 +230,9 @@ def find_current_revision(
 
 
 def _pods_by_revision(
-    workload: Mapping[str, JSON], revisions: Sequence[Mapping[str, JSON]], pods: Sequence[Mapping[str, JSON]]
+    workload: Mapping[str, JSON],
+    revisions: Sequence[Mapping[str, JSON]],
+    pods: Sequence[Mapping[str, JSON]],
 ) -> dict[str, PodSummary]:
     owner = name_of(workload)
     uid = uid_of(workload)
@@ -248,13 +252,20 @@ def _pods_by_revision(
     return {name: summarise_pods(items) for name, items in grouped.items()}
 
 
-def _unready_pods(workload: Mapping[str, JSON], pods: Sequence[Mapping[str, JSON]]) -> tuple[str, ...]:
+def _unready_pods(
+    workload: Mapping[str, JSON], pods: Sequence[Mapping[str, JSON]]
+) -> tuple[str, ...]:
     uid = uid_of(workload)
-    return tuple(sorted(
-        name_of(p) for p in pods
-        if controller_uid(p) == uid and not dig(p, "metadata", "deletionTimestamp")
-        and dig(p, "status", "phase") not in ("Succeeded", "Failed") and not pod_ready(p)
-    ))
+    return tuple(
+        sorted(
+            name_of(p)
+            for p in pods
+            if controller_uid(p) == uid
+            and not dig(p, "metadata", "deletionTimestamp")
+            and dig(p, "status", "phase") not in ("Succeeded", "Failed")
+            and not pod_ready(p)
+        )
+    )
 
 
 def _counts(kind: str, workload: Mapping[str, JSON]) -> ControllerCounts:
@@ -289,7 +300,9 @@ def update_strategy(kind: str, workload: Mapping[str, JSON], desired: int) -> Up
         return UpdateStrategy(
             kind_of,
             partition=max(as_int(rolling.get("partition")), 0),
-            max_unavailable=max(resolve_int_or_percent(unavailable_raw, desired, round_up=False), 1),
+            max_unavailable=max(
+                resolve_int_or_percent(unavailable_raw, desired, round_up=False), 1
+            ),
             max_unavailable_raw=unavailable_raw,
         )
     surge_raw = rolling.get("maxSurge", 0)
@@ -299,8 +312,13 @@ def update_strategy(kind: str, workload: Mapping[str, JSON], desired: int) -> Up
     unavailable = resolve_int_or_percent(unavailable_raw, desired, round_up=True)
     if unavailable == 0 and surge == 0:
         unavailable = 1
-    return UpdateStrategy(kind_of, max_unavailable=unavailable, max_surge=surge,
-                          max_unavailable_raw=unavailable_raw, max_surge_raw=surge_raw)
+    return UpdateStrategy(
+        kind_of,
+        max_unavailable=unavailable,
+        max_surge=surge,
+        max_unavailable_raw=unavailable_raw,
+        max_surge_raw=surge_raw,
+    )
 
 
 def controller_rollout_evidence(
@@ -315,24 +333,35 @@ def controller_rollout_evidence(
         return None
     counts = _counts(kind, workload)
     if kind == "StatefulSet":
-        if status.get("updateRevision") != current_name or status.get("currentRevision") != current_name:
+        if (
+            status.get("updateRevision") != current_name
+            or status.get("currentRevision") != current_name
+        ):
             return None
         replicas = counts.desired
-        if counts.updated < replicas or counts.ready < replicas or as_int(status.get("replicas")) != replicas:
+        if (
+            counts.updated < replicas
+            or counts.ready < replicas
+            or as_int(status.get("replicas")) != replicas
+        ):
             return None
         return current_name, HealthEvidence(
-            Verdict.SUCCESS, SOURCE_ROLLOUT,
+            Verdict.SUCCESS,
+            SOURCE_ROLLOUT,
             f"completed: currentRevision = updateRevision, {counts.ready}/{replicas} pods updated and Ready",
         )
     if counts.desired == 0 or counts.updated < counts.desired or counts.available < counts.desired:
         return None
     return current_name, HealthEvidence(
-        Verdict.SUCCESS, SOURCE_ROLLOUT,
+        Verdict.SUCCESS,
+        SOURCE_ROLLOUT,
         f"completed: {counts.updated}/{counts.desired} scheduled pods updated and available",
     )
 
 
-def _revision(raw: Mapping[str, JSON], owner: str, *, current: bool, pods: PodSummary | None) -> Revision:
+def _revision(
+    raw: Mapping[str, JSON], owner: str, *, current: bool, pods: PodSummary | None
+) -> Revision:
     annotations = annotations_of(raw)
     template = revision_template(raw)
     summary = pods or PodSummary()
@@ -387,22 +416,34 @@ def build_controller_history(
     current_name = name_of(current_raw) if current_raw is not None else None
     summaries = _pods_by_revision(workload, owned, pods) if pods is not None else None
     built = [
-        _revision(r, name, current=r is current_raw,
-                  pods=summaries.get(name_of(r)) if summaries is not None else None)
+        _revision(
+            r,
+            name,
+            current=r is current_raw,
+            pods=summaries.get(name_of(r)) if summaries is not None else None,
+        )
         for r in owned
     ]
-    releases = releases_from_objects([dict(c) for c in configmaps or ()], [dict(s) for s in secrets or ()])
+    releases = releases_from_objects(
+        [dict(c) for c in configmaps or ()], [dict(s) for s in secrets or ()]
+    )
     with_evidence = attach_evidence(
-        built, deployment=workload, pods=summaries, releases=releases, ref=ref,
+        built,
+        deployment=workload,
+        pods=summaries,
+        releases=releases,
+        ref=ref,
         rollout=controller_rollout_evidence(which, workload, current_name),
     )
     ordered = sorted(with_evidence, key=lambda r: (r.number, r.replicaset), reverse=True)
     counts = _counts(which, workload)
     labels = labels_of(workload)
     annotations = annotations_of(workload)
-    claims = tuple(
-        name_of(t) for t in spec.get("volumeClaimTemplates") or () if isinstance(t, dict)
-    ) if which == "StatefulSet" else ()
+    claims = (
+        tuple(name_of(t) for t in spec.get("volumeClaimTemplates") or () if isinstance(t, dict))
+        if which == "StatefulSet"
+        else ()
+    )
     return ControllerHistory(
         ref=ref,
         uid=str(meta.get("uid") or ""),
@@ -411,7 +452,9 @@ def build_controller_history(
         observed_generation=as_int(status.get("observedGeneration")),
         replicas=counts.desired,
         strategy=update_strategy(which, workload, counts.desired),
-        revision_history_limit=as_int(spec.get("revisionHistoryLimit"), DEFAULT_REVISION_HISTORY_LIMIT),
+        revision_history_limit=as_int(
+            spec.get("revisionHistoryLimit"), DEFAULT_REVISION_HISTORY_LIMIT
+        ),
         annotations=annotations,
         labels=labels,
         template=clean_template(spec.get("template")),
@@ -421,7 +464,9 @@ def build_controller_history(
         current=next((r for r in ordered if r.current), None),
         current_revision_name=str(status.get("currentRevision") or "") or None,
         update_revision_name=str(status.get("updateRevision") or "") or None,
-        pod_management_policy=str(spec.get("podManagementPolicy") or "OrderedReady") if which == "StatefulSet" else None,
+        pod_management_policy=str(spec.get("podManagementPolicy") or "OrderedReady")
+        if which == "StatefulSet"
+        else None,
         service_name=str(spec.get("serviceName") or "") or None,
         volume_claim_templates=claims,
         unready_pods=_unready_pods(workload, pods) if pods is not None else (),

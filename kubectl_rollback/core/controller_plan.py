@@ -49,12 +49,15 @@ def new_revision_number(history: ControllerHistory, target: Revision) -> int:
     return target.number if target.number == highest else highest + 1
 
 
-def rollback_patch(history: ControllerHistory, target: Revision, change_cause: str) -> dict[str, JSON]:
+def rollback_patch(
+    history: ControllerHistory, target: Revision, change_cause: str
+) -> dict[str, JSON]:
     """The strategic-merge body: the revision's ``data`` as kubectl sends it, a resourceVersion
     precondition and the change-cause annotation."""
     data = history.revision_data.get(target.replicaset)
     body: dict[str, JSON] = (
-        copy.deepcopy(dict(data)) if data
+        copy.deepcopy(dict(data))
+        if data
         else {"spec": {"template": {**copy.deepcopy(dict(target.template)), "$patch": "replace"}}}
     )
     body["metadata"] = {
@@ -91,8 +94,12 @@ def update_steps(history: ControllerHistory, target: Revision, new_number: int) 
     if ref.kind == "StatefulSet":
         replicas = history.replicas
         partition = min(strategy.partition, replicas)
-        order = "one pod at a time" if strategy.max_unavailable == 1 else (
-            f"up to {strategy.max_unavailable} pods at a time (maxUnavailable {strategy.max_unavailable_raw})"
+        order = (
+            "one pod at a time"
+            if strategy.max_unavailable == 1
+            else (
+                f"up to {strategy.max_unavailable} pods at a time (maxUnavailable {strategy.max_unavailable_raw})"
+            )
         )
         updated = range(replicas - 1, partition - 1, -1)
         if len(updated):
@@ -126,7 +133,9 @@ def update_steps(history: ControllerHistory, target: Revision, new_number: int) 
             f"time (maxUnavailable {strategy.max_unavailable_raw})"
         )
     steps.append(renumber)
-    return ScalingPlan(strategy.type, strategy.max_surge, strategy.max_unavailable, tuple(steps), ())
+    return ScalingPlan(
+        strategy.type, strategy.max_surge, strategy.max_unavailable, tuple(steps), ()
+    )
 
 
 def _kind_warnings(history: ControllerHistory, target: Revision) -> list[PlanWarning]:
@@ -160,7 +169,7 @@ def _kind_warnings(history: ControllerHistory, target: Revision) -> list[PlanWar
                 "stuck-pods",
                 f"pod(s) {', '.join(history.unready_pods)} of {ref.display} are not Ready: the StatefulSet "
                 "controller waits for them before it replaces any pod, so reverting the template is not "
-                f"enough (Kubernetes' \"forced rollback\"); delete them after the rollback: "
+                f'enough (Kubernetes\' "forced rollback"); delete them after the rollback: '
                 f"kubectl delete pod -n {ref.namespace} {pods}",
             )
         )
@@ -191,7 +200,9 @@ def _not_rolled_back(history: ControllerHistory, configmaps: str, secrets: str) 
     lines: list[str] = []
     if ref.kind == "StatefulSet":
         claims = ", ".join(history.volume_claim_templates)
-        lines.append(f"replicas: stay at {history.replicas} (spec.replicas is not part of a revision)")
+        lines.append(
+            f"replicas: stay at {history.replicas} (spec.replicas is not part of a revision)"
+        )
         lines.append(
             "PersistentVolumeClaims and the data on them: not rolled back"
             + (f" (volumeClaimTemplates {claims})" if claims else " (no volumeClaimTemplates)")
@@ -199,20 +210,30 @@ def _not_rolled_back(history: ControllerHistory, configmaps: str, secrets: str) 
         service = f" (headless Service {history.service_name})" if history.service_name else ""
         lines.append(f"Services: unchanged{service}")
     else:
-        lines.append("nodes: the DaemonSet keeps one pod per eligible node (nodeSelector and tolerations "
-                     "come back with the template)")
+        lines.append(
+            "nodes: the DaemonSet keeps one pod per eligible node (nodeSelector and tolerations "
+            "come back with the template)"
+        )
         lines.append("Services: unchanged")
-    lines.append(f"ConfigMaps: not versioned; the target reads their current contents ({configmaps})")
+    lines.append(
+        f"ConfigMaps: not versioned; the target reads their current contents ({configmaps})"
+    )
     lines.append(f"Secrets: not versioned; the target reads their current contents ({secrets})")
     if ref.kind == "StatefulSet":
         if history.hpas:
-            lines.append(f"HorizontalPodAutoscaler: unchanged ({', '.join(h.name for h in history.hpas)})")
+            lines.append(
+                f"HorizontalPodAutoscaler: unchanged ({', '.join(h.name for h in history.hpas)})"
+            )
         else:
             lines.append("HorizontalPodAutoscaler: unchanged (none targets this StatefulSet)")
-        lines.append("other StatefulSet fields (updateStrategy, volumeClaimTemplates, serviceName, "
-                     "podManagementPolicy...): unchanged")
+        lines.append(
+            "other StatefulSet fields (updateStrategy, volumeClaimTemplates, serviceName, "
+            "podManagementPolicy...): unchanged"
+        )
     else:
-        lines.append("other DaemonSet fields (updateStrategy, selector, minReadySeconds...): unchanged")
+        lines.append(
+            "other DaemonSet fields (updateStrategy, selector, minReadySeconds...): unchanged"
+        )
     return tuple(lines)
 
 
@@ -260,13 +281,18 @@ def plan_controller_rollback(
     shown_before = before if show_secrets else mask_template(before)
     shown_after = after if show_secrets else mask_template(after, before)
     diff = unified_diff(
-        shown_before, shown_after,
-        before_name=f"revision {source.number} ({source.replicaset})" if source else f"{ref.display} (current)",
+        shown_before,
+        shown_after,
+        before_name=f"revision {source.number} ({source.replicaset})"
+        if source
+        else f"{ref.display} (current)",
         after_name=f"revision {target.number} ({target.replicaset})",
     )
     old_cause = history.annotations.get(CHANGE_CAUSE_ANNOTATION)
     annotation_changes = (
-        (AnnotationChange(CHANGE_CAUSE_ANNOTATION, old_cause, change_cause),) if old_cause != change_cause else ()
+        (AnnotationChange(CHANGE_CAUSE_ANNOTATION, old_cause, change_cause),)
+        if old_cause != change_cause
+        else ()
     )
     configmaps = ", ".join(references.configmaps) if references.configmaps else "none referenced"
     secrets = ", ".join(references.secrets) if references.secrets else "none referenced"
@@ -276,7 +302,9 @@ def plan_controller_rollback(
         to_revision=RevisionPointer.of(target),
         new_revision_number=new_number,
         why=choice.why,
-        kubectl_would_pick=RevisionPointer.of(choice.kubectl_would_pick) if choice.kubectl_would_pick else None,
+        kubectl_would_pick=RevisionPointer.of(choice.kubectl_would_pick)
+        if choice.kubectl_would_pick
+        else None,
         image_changes=image_changes(before, after),
         env_changes=env_changes(before, after, show_secrets=show_secrets),
         template_diff=diff,

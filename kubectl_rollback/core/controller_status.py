@@ -39,21 +39,30 @@ def statefulset_status(statefulset: Mapping[str, JSON]) -> RolloutStatus:
     rolling = strategy.get("rollingUpdate")
     if isinstance(rolling, dict):
         partition = rolling.get("partition")
-        if isinstance(replicas, int) and isinstance(partition, int) and updated < replicas - partition:
+        if (
+            isinstance(replicas, int)
+            and isinstance(partition, int)
+            and updated < replicas - partition
+        ):
             return RolloutStatus(
-                False, False,
+                False,
+                False,
                 f"Waiting for partitioned roll out to finish: {updated} out of {replicas - partition} "
                 "new pods have been updated...",
             )
-        return RolloutStatus(True, False, f"partitioned roll out complete: {updated} new pods have been updated...")
+        return RolloutStatus(
+            True, False, f"partitioned roll out complete: {updated} new pods have been updated..."
+        )
     update_revision = str(status.get("updateRevision") or "")
     if update_revision != str(status.get("currentRevision") or ""):
         return RolloutStatus(
-            False, False,
+            False,
+            False,
             f"waiting for statefulset rolling update to complete {updated} pods at revision {update_revision}...",
         )
     return RolloutStatus(
-        True, False,
+        True,
+        False,
         f"statefulset rolling update complete {as_int(status.get('currentReplicas'))} pods at revision "
         f"{status.get('currentRevision') or ''}...",
     )
@@ -73,13 +82,19 @@ def daemonset_status(daemonset: Mapping[str, JSON]) -> RolloutStatus:
     available = as_int(status.get("numberAvailable"))
     prefix = f'Waiting for daemon set "{name}" rollout to finish: '
     if updated < desired:
-        return RolloutStatus(False, False, f"{prefix}{updated} out of {desired} new pods have been updated...")
+        return RolloutStatus(
+            False, False, f"{prefix}{updated} out of {desired} new pods have been updated..."
+        )
     if available < desired:
-        return RolloutStatus(False, False, f"{prefix}{available} of {desired} updated pods are available...")
+        return RolloutStatus(
+            False, False, f"{prefix}{available} of {desired} updated pods are available..."
+        )
     return RolloutStatus(True, False, f'daemon set "{name}" successfully rolled out')
 
 
-def workload_status(kind: str, obj: Mapping[str, JSON], *, expect_replicaset: str | None = None) -> RolloutStatus:
+def workload_status(
+    kind: str, obj: Mapping[str, JSON], *, expect_replicaset: str | None = None
+) -> RolloutStatus:
     """kubectl's rollout status of a Deployment, StatefulSet or DaemonSet."""
     if kind == "StatefulSet":
         return statefulset_status(obj)

@@ -102,9 +102,17 @@ def record_evidence(annotations: Mapping[str, str], replicaset: str) -> HealthEv
     at = annotations.get(OUTCOME_AT_ANNOTATION)
     when = f" at {at}" if at else ""
     if outcome == OUTCOME_SUCCEEDED:
-        return HealthEvidence(Verdict.SUCCESS, SOURCE_RECORD, f"rollout succeeded{when}" + (f": {reason}" if reason else ""))
+        return HealthEvidence(
+            Verdict.SUCCESS,
+            SOURCE_RECORD,
+            f"rollout succeeded{when}" + (f": {reason}" if reason else ""),
+        )
     if outcome == OUTCOME_FAILED:
-        return HealthEvidence(Verdict.FAILURE, SOURCE_RECORD, f"rollout failed{when}" + (f": {reason}" if reason else ""))
+        return HealthEvidence(
+            Verdict.FAILURE,
+            SOURCE_RECORD,
+            f"rollout failed{when}" + (f": {reason}" if reason else ""),
+        )
     return None
 
 
@@ -115,7 +123,11 @@ def rollout_evidence(deployment: Mapping[str, JSON]) -> tuple[str | None, Health
     """
     status = as_dict(deployment.get("status"))
     condition = next(
-        (as_dict(c) for c in as_list(status.get("conditions")) if as_dict(c).get("type") == "Progressing"),
+        (
+            as_dict(c)
+            for c in as_list(status.get("conditions"))
+            if as_dict(c).get("type") == "Progressing"
+        ),
         None,
     )
     if condition is None:

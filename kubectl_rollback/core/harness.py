@@ -273,11 +273,15 @@ def _workload(entry: JSON, revision: JSON) -> WorkloadRevision | None:
     kind, name = entry.get("kind"), entry.get("name")
     if isinstance(kind, str) and isinstance(name, str):
         namespace = entry.get("namespace")
-        return WorkloadRevision(kind, name, namespace if isinstance(namespace, str) else None, number)
+        return WorkloadRevision(
+            kind, name, namespace if isinstance(namespace, str) else None, number
+        )
     return None
 
 
-def _release(doc: JSON, release_name: str, source: str, fallback: dict[str, str]) -> HarnessRelease | None:
+def _release(
+    doc: JSON, release_name: str, source: str, fallback: dict[str, str]
+) -> HarnessRelease | None:
     doc = as_dict(doc)
     number = as_int(doc.get("number", fallback.get("number")), -1)
     status = str(doc.get("status") or fallback.get("status") or "")
@@ -325,7 +329,9 @@ def _document(text: str | None) -> JSON:
         return None
 
 
-def releases_from_objects(configmaps: list[dict[str, JSON]], secrets: list[dict[str, JSON]]) -> tuple[HarnessRelease, ...]:
+def releases_from_objects(
+    configmaps: list[dict[str, JSON]], secrets: list[dict[str, JSON]]
+) -> tuple[HarnessRelease, ...]:
     """Every Harness release found in ``configmaps`` and ``secrets`` (raw API dicts)."""
     releases: list[HarnessRelease] = []
     for kind, objects, encoded in (("ConfigMap", configmaps, False), ("Secret", secrets, True)):
@@ -335,7 +341,9 @@ def releases_from_objects(configmaps: list[dict[str, JSON]], secrets: list[dict[
             source = f"{kind} {name}"
             if RELEASE_HISTORY_KEY in data and not name.startswith(DECLARATIVE_PREFIX):
                 doc = _document(_decode(data[RELEASE_HISTORY_KEY], base64_encoded=encoded))
-                items = as_list(as_dict(doc).get("releases")) if isinstance(doc, dict) else as_list(doc)
+                items = (
+                    as_list(as_dict(doc).get("releases")) if isinstance(doc, dict) else as_list(doc)
+                )
                 for item in items:
                     found = _release(item, name, source, {})
                     if found:
@@ -347,7 +355,9 @@ def releases_from_objects(configmaps: list[dict[str, JSON]], secrets: list[dict[
     return tuple(releases)
 
 
-def _declarative(obj: dict[str, JSON], name: str, data: dict[str, JSON], source: str) -> HarnessRelease | None:
+def _declarative(
+    obj: dict[str, JSON], name: str, data: dict[str, JSON], source: str
+) -> HarnessRelease | None:
     labels = labels_of(obj)
     if labels.get("owner") != "harness":
         return None
@@ -364,5 +374,7 @@ def _declarative(obj: dict[str, JSON], name: str, data: dict[str, JSON], source:
     found = _release(doc if isinstance(doc, dict) else {}, release_name or name, source, fallback)
     if found and labels.get("status"):
         # The label is what Harness updates when a release ends; trust it over the body.
-        found = HarnessRelease(found.release_name, found.number, labels["status"], found.workloads, source)
+        found = HarnessRelease(
+            found.release_name, found.number, labels["status"], found.workloads, source
+        )
     return found

@@ -100,7 +100,9 @@ def images_of(template: Mapping[str, JSON]) -> tuple[ContainerImage, ...]:
     )
 
 
-def owned_replicasets(deployment: Mapping[str, JSON], replicasets: Sequence[Mapping[str, JSON]]) -> list[Mapping[str, JSON]]:
+def owned_replicasets(
+    deployment: Mapping[str, JSON], replicasets: Sequence[Mapping[str, JSON]]
+) -> list[Mapping[str, JSON]]:
     """ReplicaSets whose controller ownerReference is this Deployment, oldest first."""
     uid = uid_of(deployment)
     owned = [rs for rs in replicasets if uid and controller_uid(rs) == uid]
@@ -168,12 +170,19 @@ def _pods_by_replicaset(
     return {name: summarise_pods(items) for name, items in grouped.items()}
 
 
-def detect_managers(labels: Mapping[str, str], annotations: Mapping[str, str]) -> tuple[ManagedBy, ...]:
+def detect_managers(
+    labels: Mapping[str, str], annotations: Mapping[str, str]
+) -> tuple[ManagedBy, ...]:
     """Helm, Argo CD, Flux or kubectl apply ownership, from the Deployment's labels and annotations."""
     found: list[ManagedBy] = []
-    if labels.get("app.kubernetes.io/managed-by", "").lower() == "helm" or "meta.helm.sh/release-name" in annotations:
-        release = annotations.get("meta.helm.sh/release-name") or labels.get("release") or labels.get(
-            "app.kubernetes.io/instance"
+    if (
+        labels.get("app.kubernetes.io/managed-by", "").lower() == "helm"
+        or "meta.helm.sh/release-name" in annotations
+    ):
+        release = (
+            annotations.get("meta.helm.sh/release-name")
+            or labels.get("release")
+            or labels.get("app.kubernetes.io/instance")
         )
         clue = (
             "annotation meta.helm.sh/release-name"
@@ -184,13 +193,25 @@ def detect_managers(labels: Mapping[str, str], annotations: Mapping[str, str]) -
     argo_annotations = [k for k in annotations if k.startswith("argocd.argoproj.io/")]
     if "argocd.argoproj.io/tracking-id" in annotations:
         tracking = annotations["argocd.argoproj.io/tracking-id"]
-        found.append(ManagedBy("Argo CD", tracking.split(":", 1)[0] or None, "annotation argocd.argoproj.io/tracking-id"))
+        found.append(
+            ManagedBy(
+                "Argo CD",
+                tracking.split(":", 1)[0] or None,
+                "annotation argocd.argoproj.io/tracking-id",
+            )
+        )
     elif "argocd.argoproj.io/instance" in labels or "argocd.argoproj.io/instance" in annotations:
-        app = labels.get("argocd.argoproj.io/instance") or annotations.get("argocd.argoproj.io/instance")
+        app = labels.get("argocd.argoproj.io/instance") or annotations.get(
+            "argocd.argoproj.io/instance"
+        )
         found.append(ManagedBy("Argo CD", app, "argocd.argoproj.io/instance"))
     elif "app.kubernetes.io/instance" in labels and argo_annotations:
         found.append(
-            ManagedBy("Argo CD", labels["app.kubernetes.io/instance"], f"label app.kubernetes.io/instance with {argo_annotations[0]}")
+            ManagedBy(
+                "Argo CD",
+                labels["app.kubernetes.io/instance"],
+                f"label app.kubernetes.io/instance with {argo_annotations[0]}",
+            )
         )
     for key, kind in (
         ("kustomize.toolkit.fluxcd.io/name", "Kustomization"),
@@ -263,7 +284,9 @@ def build_deployment_history(
     meta = as_dict(deployment.get("metadata"))
     spec = as_dict(deployment.get("spec"))
     status = as_dict(deployment.get("status"))
-    ref = WorkloadRef("Deployment", str(meta.get("namespace") or "default"), str(meta.get("name") or ""))
+    ref = WorkloadRef(
+        "Deployment", str(meta.get("namespace") or "default"), str(meta.get("name") or "")
+    )
     replicas = as_int(spec.get("replicas"), 1)
 
     owned = owned_replicasets(deployment, replicasets)
@@ -292,8 +315,12 @@ def build_deployment_history(
         paused=spec.get("paused") is True,
         replicas=replicas,
         strategy=resolve_strategy(spec, replicas),
-        revision_history_limit=as_int(spec.get("revisionHistoryLimit"), DEFAULT_REVISION_HISTORY_LIMIT),
-        progress_deadline_seconds=as_int(spec.get("progressDeadlineSeconds"), DEFAULT_PROGRESS_DEADLINE_SECONDS),
+        revision_history_limit=as_int(
+            spec.get("revisionHistoryLimit"), DEFAULT_REVISION_HISTORY_LIMIT
+        ),
+        progress_deadline_seconds=as_int(
+            spec.get("progressDeadlineSeconds"), DEFAULT_PROGRESS_DEADLINE_SECONDS
+        ),
         annotations=annotations,
         labels=labels,
         template=strip_hash_label(spec.get("template")),

@@ -71,8 +71,15 @@ class RevisionPointer:
     @classmethod
     def of(cls, revision: Revision) -> RevisionPointer:
         live_failure = any(e.live for e in revision.failure_evidence)
-        return cls(revision.number, revision.replicaset, revision.image_summary, revision.health,
-                   revision.health_reason, live_failure, revision.object_kind)
+        return cls(
+            revision.number,
+            revision.replicaset,
+            revision.image_summary,
+            revision.health,
+            revision.health_reason,
+            live_failure,
+            revision.object_kind,
+        )
 
     def to_dict(self) -> dict[str, JSON]:
         key = "replicaSet" if self.object_kind == "ReplicaSet" else "controllerRevision"
@@ -273,9 +280,13 @@ class RollbackPlan:
                 if self.patch_type == "strategic-merge" and "template" in spec:
                     spec["template"] = mask_template(as_dict(spec.get("template")))
                 meta = as_dict(op.get("metadata"))
-                if self.patch_type == "strategic-merge" and isinstance(meta.get("annotations"), dict):
+                if self.patch_type == "strategic-merge" and isinstance(
+                    meta.get("annotations"), dict
+                ):
                     meta["annotations"] = mask_annotations(as_dict(meta.get("annotations")))
-        masked = not self.show_secrets and patch != json.loads(json.dumps([dict(op) for op in self.patch]))
+        masked = not self.show_secrets and patch != json.loads(
+            json.dumps([dict(op) for op in self.patch])
+        )
         document: dict[str, JSON] = {
             "apiVersion": PLAN_API_VERSION,
             "kind": "RollbackPlan",
@@ -289,9 +300,17 @@ class RollbackPlan:
             "to": self.to_revision.to_dict(),
             "newRevisionNumber": self.new_revision_number,
             "why": list(self.why),
-            "kubectlWouldPick": self.kubectl_would_pick.to_dict() if self.kubectl_would_pick else None,
+            "kubectlWouldPick": self.kubectl_would_pick.to_dict()
+            if self.kubectl_would_pick
+            else None,
             "imageChanges": [
-                {"container": c.container, "init": c.init, "kind": c.kind, "from": c.before, "to": c.after}
+                {
+                    "container": c.container,
+                    "init": c.init,
+                    "kind": c.kind,
+                    "from": c.before,
+                    "to": c.after,
+                }
                 for c in self.image_changes
             ],
             "envChanges": [
@@ -305,7 +324,12 @@ class RollbackPlan:
                 "maxUnavailable": self.scaling.max_unavailable,
                 "steps": list(self.scaling.steps),
                 "moves": [
-                    {"replicaSet": m.replicaset, "revision": m.revision, "from": m.from_replicas, "to": m.to_replicas}
+                    {
+                        "replicaSet": m.replicaset,
+                        "revision": m.revision,
+                        "from": m.from_replicas,
+                        "to": m.to_replicas,
+                    }
                     for m in self.scaling.moves
                 ],
             },
@@ -344,7 +368,9 @@ class RollbackPlan:
 # ---------------------------------------------------------------- building blocks
 
 
-def rollback_annotations(history: DeploymentHistory, target: Revision, change_cause: str) -> dict[str, str]:
+def rollback_annotations(
+    history: DeploymentHistory, target: Revision, change_cause: str
+) -> dict[str, str]:
     """The Deployment annotations after the rollback.
 
     Unlike ``kubectl rollout undo``, which replaces the annotations with the
@@ -389,14 +415,24 @@ def change_cause_for(source: Revision | None, target: Revision, actor: str | Non
 
 def image_changes(before: Mapping[str, JSON], after: Mapping[str, JSON]) -> tuple[ImageChange, ...]:
     """Per container (matched by name and init-ness): images that change, containers added or removed."""
-    old = {(str(c.get("name", "")), init): str(c.get("image", "")) for c, init in pod_spec_containers(before)}
-    new = {(str(c.get("name", "")), init): str(c.get("image", "")) for c, init in pod_spec_containers(after)}
+    old = {
+        (str(c.get("name", "")), init): str(c.get("image", ""))
+        for c, init in pod_spec_containers(before)
+    }
+    new = {
+        (str(c.get("name", "")), init): str(c.get("image", ""))
+        for c, init in pod_spec_containers(after)
+    }
     changes = [
         ImageChange(name, init, old.get((name, init)), image)
         for (name, init), image in new.items()
         if old.get((name, init)) != image
     ]
-    changes += [ImageChange(name, init, image, None) for (name, init), image in old.items() if (name, init) not in new]
+    changes += [
+        ImageChange(name, init, image, None)
+        for (name, init), image in old.items()
+        if (name, init) not in new
+    ]
     return tuple(changes)
 
 
@@ -407,14 +443,18 @@ def _env_map(template: Mapping[str, JSON]) -> dict[tuple[str, str], str]:
             env = as_dict(env)
             name = str(env.get("name", ""))
             if "valueFrom" in env:
-                value = "from " + json.dumps(env["valueFrom"], sort_keys=True, separators=(",", ":"))
+                value = "from " + json.dumps(
+                    env["valueFrom"], sort_keys=True, separators=(",", ":")
+                )
             else:
                 value = str(env.get("value", ""))
             result[(str(container.get("name", "")), name)] = value
     return result
 
 
-def env_changes(before: Mapping[str, JSON], after: Mapping[str, JSON], *, show_secrets: bool) -> tuple[EnvChange, ...]:
+def env_changes(
+    before: Mapping[str, JSON], after: Mapping[str, JSON], *, show_secrets: bool
+) -> tuple[EnvChange, ...]:
     old, new = _env_map(before), _env_map(after)
     changes = []
     for key in sorted(set(old) | set(new)):
@@ -444,7 +484,11 @@ def scaling_plan(history: DeploymentHistory, target: Revision, new_number: int) 
     if source is not None:
         moves.append(ScaleMove(source.replicaset, source.number, source.desired, 0))
     moves += [ScaleMove(r.replicaset, r.number, r.desired, 0) for r in others]
-    down = [m for m in moves[1:] if m.from_replicas > 0 or m.replicaset == (source.replicaset if source else None)]
+    down = [
+        m
+        for m in moves[1:]
+        if m.from_replicas > 0 or m.replicaset == (source.replicaset if source else None)
+    ]
     steps: list[str] = []
     if target.desired == replicas:
         up = f"ReplicaSet {target.replicaset} (revision {target.number}) already has {replicas} replicas and stays at {replicas}"
@@ -484,9 +528,13 @@ def scaling_plan(history: DeploymentHistory, target: Revision, new_number: int) 
 def reference_check(history: RevisionHistory, target: Revision) -> ReferenceCheck:
     configmaps, secrets = template_references(target.template)
     missing_cm = (
-        tuple(sorted(configmaps - history.configmap_names)) if history.configmap_names is not None else ()
+        tuple(sorted(configmaps - history.configmap_names))
+        if history.configmap_names is not None
+        else ()
     )
-    missing_secret = tuple(sorted(secrets - history.secret_names)) if history.secret_names is not None else ()
+    missing_secret = (
+        tuple(sorted(secrets - history.secret_names)) if history.secret_names is not None else ()
+    )
     return ReferenceCheck(
         configmaps=tuple(sorted(configmaps)),
         secrets=tuple(sorted(secrets)),
@@ -497,10 +545,15 @@ def reference_check(history: RevisionHistory, target: Revision) -> ReferenceChec
     )
 
 
-def reference_warnings(references: ReferenceCheck, target: Revision, namespace: str) -> list[PlanWarning]:
+def reference_warnings(
+    references: ReferenceCheck, target: Revision, namespace: str
+) -> list[PlanWarning]:
     """Missing ConfigMaps/Secrets the target needs, and references that could not be checked."""
     warnings: list[PlanWarning] = []
-    for kind, missing in (("ConfigMap", references.missing_configmaps), ("Secret", references.missing_secrets)):
+    for kind, missing in (
+        ("ConfigMap", references.missing_configmaps),
+        ("Secret", references.missing_secrets),
+    ):
         for name in missing:
             warnings.append(
                 PlanWarning(
@@ -599,7 +652,9 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
                 )
             )
     for hpa in history.hpas:
-        bounds = f"min {hpa.min_replicas if hpa.min_replicas is not None else 1}, max {hpa.max_replicas}"
+        bounds = (
+            f"min {hpa.min_replicas if hpa.min_replicas is not None else 1}, max {hpa.max_replicas}"
+        )
         warnings.append(
             PlanWarning(
                 "hpa",
@@ -628,7 +683,9 @@ def _not_rolled_back(history: DeploymentHistory, references: ReferenceCheck) -> 
     return tuple(lines)
 
 
-def _display_template(template: Mapping[str, JSON], reference: Mapping[str, JSON], show_secrets: bool, *, after: bool) -> Mapping[str, JSON]:
+def _display_template(
+    template: Mapping[str, JSON], reference: Mapping[str, JSON], show_secrets: bool, *, after: bool
+) -> Mapping[str, JSON]:
     if show_secrets:
         return template
     return mask_template(template, reference if after else None)
@@ -686,7 +743,9 @@ def plan_rollback(
     diff = unified_diff(
         _display_template(current_template, target.template, show_secrets, after=False),
         _display_template(target.template, current_template, show_secrets, after=True),
-        before_name=f"revision {source.number} ({source.replicaset})" if source else f"{ref.display} (current)",
+        before_name=f"revision {source.number} ({source.replicaset})"
+        if source
+        else f"{ref.display} (current)",
         after_name=f"revision {target.number} ({target.replicaset})",
     )
     before_annotations = dict(history.annotations)
@@ -695,7 +754,9 @@ def plan_rollback(
         return value if show_secrets or value is None else str(mask_annotation(key, value))
 
     annotation_changes = tuple(
-        AnnotationChange(key, shown(key, before_annotations.get(key)), shown(key, annotations.get(key)))
+        AnnotationChange(
+            key, shown(key, before_annotations.get(key)), shown(key, annotations.get(key))
+        )
         for key in sorted(set(before_annotations) | set(annotations))
         if before_annotations.get(key) != annotations.get(key)
     )
@@ -710,7 +771,9 @@ def plan_rollback(
         to_revision=RevisionPointer.of(target),
         new_revision_number=new_number,
         why=choice.why,
-        kubectl_would_pick=RevisionPointer.of(choice.kubectl_would_pick) if choice.kubectl_would_pick else None,
+        kubectl_would_pick=RevisionPointer.of(choice.kubectl_would_pick)
+        if choice.kubectl_would_pick
+        else None,
         image_changes=image_changes(current_template, target.template),
         env_changes=env_changes(current_template, target.template, show_secrets=show_secrets),
         template_diff=diff,

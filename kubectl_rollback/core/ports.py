@@ -81,7 +81,9 @@ class ClusterGateway(Protocol):
         """GET apps/v1 DaemonSet."""
         ...
 
-    def list_controllerrevisions(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]:
+    def list_controllerrevisions(
+        self, namespace: str, label_selector: str
+    ) -> list[dict[str, JSON]]:
         """LIST apps/v1 ControllerRevisions with ``labelSelector`` (the items)."""
         ...
 

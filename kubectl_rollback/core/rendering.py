@@ -35,7 +35,9 @@ def is_secret_name(name: str) -> bool:
 
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-_URL_CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):(?P<secret>[^@/\s]+)@")
+_URL_CREDENTIALS = re.compile(
+    r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):(?P<secret>[^@/\s]+)@"
+)
 _SECRET_FLAG = re.compile(r"^(?P<flag>--?[A-Za-z0-9_.-]+)(?P<eq>=)(?P<value>.*)$", re.DOTALL)
 
 
@@ -86,7 +88,8 @@ def mask_object(value: JSON) -> JSON:
             if key == "env" and isinstance(item, list):
                 out[key] = [
                     {**e, "value": mask_value(str(e.get("name", "")), e["value"])}
-                    if isinstance(e, dict) and "value" in e else mask_object(e)
+                    if isinstance(e, dict) and "value" in e
+                    else mask_object(e)
                     for e in item
                 ]
             elif key in ("args", "command"):
@@ -104,7 +107,11 @@ def mask_object(value: JSON) -> JSON:
 def mask_annotation(key: str, value: JSON) -> JSON:
     """An annotation's value: the last-applied configuration is a whole object (masked inside)."""
     if key != LAST_APPLIED or not isinstance(value, str):
-        return mask_value(key, value) if isinstance(value, str) and is_secret_name(key) else mask_value(None, value)
+        return (
+            mask_value(key, value)
+            if isinstance(value, str) and is_secret_name(key)
+            else mask_value(None, value)
+        )
     try:
         applied = json.loads(value)
     except ValueError:
@@ -122,11 +129,15 @@ def _env_values(template: JSON) -> dict[tuple[str, bool, str], JSON]:
         for env in as_list(container.get("env")):
             env = as_dict(env)
             if "value" in env:
-                values[(str(container.get("name", "")), init, str(env.get("name", "")))] = env["value"]
+                values[(str(container.get("name", "")), init, str(env.get("name", "")))] = env[
+                    "value"
+                ]
     return values
 
 
-def mask_template(template: Mapping[str, JSON], reference: Mapping[str, JSON] | None = None) -> dict[str, JSON]:
+def mask_template(
+    template: Mapping[str, JSON], reference: Mapping[str, JSON] | None = None
+) -> dict[str, JSON]:
     """A copy of a pod template with secret-looking env values replaced by ``***``.
 
     With ``reference`` (the other side of a diff), a value that differs from the
@@ -166,7 +177,9 @@ _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u206
 def terminal_safe(text: str) -> str:
     """A line as it may reach a terminal: control characters shown as escapes (\\x1b, \\n),
     so values from the cluster (images, change-causes, annotations) cannot forge output."""
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+    return _UNSAFE.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
+    )
 
 
 def terminal_lines(text: str) -> str:
@@ -177,8 +190,35 @@ def terminal_lines(text: str) -> str:
 # ---------------------------------------------------------------- YAML emitter
 
 _PLAIN_RE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_ ./:=+@-]*$")
-_RESERVED = {"", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
-             "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N"}
+_RESERVED = {
+    "",
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "False",
+    "FALSE",
+    "yes",
+    "Yes",
+    "YES",
+    "no",
+    "No",
+    "NO",
+    "on",
+    "On",
+    "ON",
+    "off",
+    "Off",
+    "OFF",
+    "y",
+    "Y",
+    "n",
+    "N",
+}
 _NUMBER_RE = re.compile(r"^[-+]?(\.?[0-9]|0x|0o|\.inf|\.nan)", re.IGNORECASE)
 
 

@@ -106,7 +106,8 @@ def rollout_complete(deployment: Mapping[str, JSON]) -> bool:
         as_int(status.get("updatedReplicas")) == want
         and as_int(status.get("replicas")) == want
         and as_int(status.get("availableReplicas")) == want
-        and as_int(status.get("observedGeneration")) >= as_int(dig(deployment, "metadata", "generation"))
+        and as_int(status.get("observedGeneration"))
+        >= as_int(dig(deployment, "metadata", "generation"))
     )
 
 
@@ -216,7 +217,14 @@ def prepare(
     """``load_deployment`` then ``plan``; the actor defaults to ``gw.whoami()``."""
     history = load_deployment(gw, namespace, name, now=now)
     who = actor if actor is not None else gw.whoami()
-    return plan(history, spec, actor=who, now=now, require_healthy=require_healthy, show_secrets=show_secrets)
+    return plan(
+        history,
+        spec,
+        actor=who,
+        now=now,
+        require_healthy=require_healthy,
+        show_secrets=show_secrets,
+    )
 
 
 @dataclass(frozen=True)
@@ -254,8 +262,9 @@ class RollbackResult:
         }
 
 
-def workload_event(obj: Mapping[str, JSON], *, reason: str, message: str, actor: str | None,
-                   now: datetime) -> dict[str, JSON]:
+def workload_event(
+    obj: Mapping[str, JSON], *, reason: str, message: str, actor: str | None, now: datetime
+) -> dict[str, JSON]:
     """A core/v1 Normal Event on ``obj`` from this tool (what `kubectl describe` lists)."""
     timestamp = format_time(now)
     meta = as_dict(obj.get("metadata"))
@@ -284,12 +293,22 @@ def workload_event(obj: Mapping[str, JSON], *, reason: str, message: str, actor:
     }
 
 
-def rollback_event(plan: RollbackPlan, deployment: Mapping[str, JSON], now: datetime) -> dict[str, JSON]:
+def rollback_event(
+    plan: RollbackPlan, deployment: Mapping[str, JSON], now: datetime
+) -> dict[str, JSON]:
     """The Event recorded on the Deployment after a rollback (reason RolledBack)."""
-    target = {"apiVersion": "apps/v1", "kind": plan.ref.kind,
-              "metadata": {**as_dict(deployment.get("metadata")), "name": plan.ref.name,
-                           "namespace": plan.ref.namespace}}
-    return workload_event(target, reason=EVENT_REASON, message=plan.change_cause, actor=plan.actor, now=now)
+    target = {
+        "apiVersion": "apps/v1",
+        "kind": plan.ref.kind,
+        "metadata": {
+            **as_dict(deployment.get("metadata")),
+            "name": plan.ref.name,
+            "namespace": plan.ref.namespace,
+        },
+    }
+    return workload_event(
+        target, reason=EVENT_REASON, message=plan.change_cause, actor=plan.actor, now=now
+    )
 
 
 def execute(
@@ -315,7 +334,9 @@ def execute(
     except (Conflict, Invalid) as exc:
         actual = _current_resource_version(gw, plan.ref)
         if actual != plan.resource_version:
-            raise Conflict.changed_since_plan(plan.ref.display, plan.resource_version, actual) from exc
+            raise Conflict.changed_since_plan(
+                plan.ref.display, plan.resource_version, actual
+            ) from exc
         raise
     except OutcomeUnknown as exc:
         if dry_run:
@@ -326,7 +347,13 @@ def execute(
     result_rv = str(dig(patched, "metadata", "resourceVersion") or "") or None
     if dry_run:
         return RollbackResult(
-            plan, True, True, False, f"{plan.ref.display} rolled back{suffix}", result_rv, deployment=patched
+            plan,
+            True,
+            True,
+            False,
+            f"{plan.ref.display} rolled back{suffix}",
+            result_rv,
+            deployment=patched,
         )
     event_recorded, event_error = True, None
     try:
@@ -340,7 +367,11 @@ def execute(
         dry_run=False,
         noop=False,
         message=f"{plan.ref.display} rolled back"
-        + (" (the server's answer was lost; read back, the rollback is applied)" if answer_lost else ""),
+        + (
+            " (the server's answer was lost; read back, the rollback is applied)"
+            if answer_lost
+            else ""
+        ),
         resource_version=result_rv,
         event_recorded=event_recorded,
         event_error=event_error,
@@ -355,10 +386,17 @@ def holds_rollback(workload: Mapping[str, JSON], plan: RollbackPlan) -> bool:
         if op.get("path") == "/spec/template":
             target = op.get("value")
         elif "spec" in op:  # a strategic-merge body (StatefulSet, DaemonSet)
-            target = {k: v for k, v in as_dict(as_dict(op.get("spec")).get("template")).items() if k != "$patch"}
+            target = {
+                k: v
+                for k, v in as_dict(as_dict(op.get("spec")).get("template")).items()
+                if k != "$patch"
+            }
     annotations = as_dict(dig(workload, "metadata", "annotations"))
-    return (target is not None and dig(workload, "spec", "template") == target
-            and annotations.get(CHANGE_CAUSE_ANNOTATION) == plan.change_cause)
+    return (
+        target is not None
+        and dig(workload, "spec", "template") == target
+        and annotations.get(CHANGE_CAUSE_ANNOTATION) == plan.change_cause
+    )
 
 
 def read_back(gw: ClusterGateway, plan: RollbackPlan, lost: OutcomeUnknown) -> dict[str, JSON]:
@@ -379,7 +417,9 @@ def read_back(gw: ClusterGateway, plan: RollbackPlan, lost: OutcomeUnknown) -> d
         return live
     actual = str(dig(live, "metadata", "resourceVersion") or "")
     if actual == plan.resource_version:
-        raise Unreachable(f"{lost}; read back, {display} is unchanged: nothing was applied; run again") from None
+        raise Unreachable(
+            f"{lost}; read back, {display} is unchanged: nothing was applied; run again"
+        ) from None
     raise Conflict(
         f"{lost}; read back, {display} was changed (resourceVersion {plan.resource_version} -> {actual}) "
         "but does not hold the rollback: it was not applied, or was changed again since; look before running again"
@@ -419,18 +459,27 @@ def _record_left_failure(gw: ClusterGateway, plan: RollbackPlan, now: datetime) 
     for revision in left:
         if revision is None or revision.health is not Verdict.FAILURE or not revision.live_failure:
             continue
-        patch = outcome_record_patch(Verdict.FAILURE, f"rolled back from: {revision.health_reason}", now,
-                                     replicaset=revision.replicaset)
+        patch = outcome_record_patch(
+            Verdict.FAILURE,
+            f"rolled back from: {revision.health_reason}",
+            now,
+            replicaset=revision.replicaset,
+        )
         with contextlib.suppress(RollbackError):
             if plan.ref.kind == "Deployment":
                 gw.patch_replicaset_annotations(plan.ref.namespace, revision.replicaset, patch)
             else:
-                gw.patch_controllerrevision_annotations(plan.ref.namespace, revision.replicaset, patch)
+                gw.patch_controllerrevision_annotations(
+                    plan.ref.namespace, revision.replicaset, patch
+                )
 
 
 def _current_resource_version(gw: ClusterGateway, ref: WorkloadRef) -> str | None:
     try:
-        return str(dig(get_workload(gw, ref.kind, ref.namespace, ref.name), "metadata", "resourceVersion") or "")
+        return str(
+            dig(get_workload(gw, ref.kind, ref.namespace, ref.name), "metadata", "resourceVersion")
+            or ""
+        )
     except RollbackError:
         return None
 
@@ -471,14 +520,22 @@ def follow(
     if ref.kind != "Deployment":
         from .workload_service import follow_workload
 
-        return follow_workload(gw, ref, timeout_seconds=timeout_seconds, now_fn=now_fn,
-                               on_status=on_status, record=record)
+        return follow_workload(
+            gw,
+            ref,
+            timeout_seconds=timeout_seconds,
+            now_fn=now_fn,
+            on_status=on_status,
+            record=record,
+        )
     status, deployment, timed_out = watch_rollout(
         ref,
         get=lambda: gw.get_deployment(ref.namespace, ref.name),
         watch=lambda rv, seconds: gw.watch_deployment(ref.namespace, ref.name, rv, seconds),
         status_of=lambda obj: rollout_status(obj, expect_replicaset=expect_replicaset),
-        timeout_seconds=timeout_seconds, now_fn=now_fn, on_status=on_status,
+        timeout_seconds=timeout_seconds,
+        now_fn=now_fn,
+        on_status=on_status,
     )
     if timed_out:
         return RolloutOutcome(Verdict.UNKNOWN, status, True, None, False)

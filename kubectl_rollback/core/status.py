@@ -26,7 +26,9 @@ class RolloutStatus:
     message: str
 
 
-def rollout_status(deployment: Mapping[str, JSON], *, expect_replicaset: str | None = None) -> RolloutStatus:
+def rollout_status(
+    deployment: Mapping[str, JSON], *, expect_replicaset: str | None = None
+) -> RolloutStatus:
     """The status ``kubectl rollout status deployment/x`` would print, in the same order of checks.
 
     ``expect_replicaset``: ignore a ProgressDeadlineExceeded condition that names
@@ -40,7 +42,11 @@ def rollout_status(deployment: Mapping[str, JSON], *, expect_replicaset: str | N
     if generation > as_int(status.get("observedGeneration"), 0):
         return RolloutStatus(False, False, "Waiting for deployment spec update to be observed...")
     progressing = next(
-        (as_dict(c) for c in as_list(status.get("conditions")) if as_dict(c).get("type") == "Progressing"),
+        (
+            as_dict(c)
+            for c in as_list(status.get("conditions"))
+            if as_dict(c).get("type") == "Progressing"
+        ),
         {},
     )
     if progressing.get("reason") == "ProgressDeadlineExceeded":
@@ -54,9 +60,17 @@ def rollout_status(deployment: Mapping[str, JSON], *, expect_replicaset: str | N
     spec_replicas = dig(deployment, "spec", "replicas")
     # kubectl skips this check when spec.replicas is unset (nil pointer).
     if isinstance(spec_replicas, int) and updated < spec_replicas:
-        return RolloutStatus(False, False, f"{prefix}{updated} out of {spec_replicas} new replicas have been updated...")
+        return RolloutStatus(
+            False,
+            False,
+            f"{prefix}{updated} out of {spec_replicas} new replicas have been updated...",
+        )
     if replicas > updated:
-        return RolloutStatus(False, False, f"{prefix}{replicas - updated} old replicas are pending termination...")
+        return RolloutStatus(
+            False, False, f"{prefix}{replicas - updated} old replicas are pending termination..."
+        )
     if available < updated:
-        return RolloutStatus(False, False, f"{prefix}{available} of {updated} updated replicas are available...")
+        return RolloutStatus(
+            False, False, f"{prefix}{available} of {updated} updated replicas are available..."
+        )
     return RolloutStatus(True, False, f'deployment "{name}" successfully rolled out')

@@ -339,7 +339,8 @@ def _not_found(history: RevisionHistory, spec: TargetSpec) -> str:
             message += f" (it was renumbered: it is now revision {renumbered.number})"
         return message
     known = {
-        "replicaset": f"{_object_kind(history)}s: " + ", ".join(r.replicaset for r in history.revisions),
+        "replicaset": f"{_object_kind(history)}s: "
+        + ", ".join(r.replicaset for r in history.revisions),
         "hash": "hashes: " + ", ".join(r.pod_template_hash for r in history.revisions),
         "image": "images: " + ", ".join(sorted({r.image_summary for r in history.revisions})),
     }[spec.kind]

@@ -60,8 +60,10 @@ WorkloadHistory = DeploymentHistory | ControllerHistory
 
 def _check_kind(kind: str) -> None:
     if kind not in WORKLOAD_KINDS:
-        raise UsageError(f"{kind} cannot be rolled back: kubectl rollback handles Deployments, "
-                         "StatefulSets and DaemonSets")
+        raise UsageError(
+            f"{kind} cannot be rolled back: kubectl rollback handles Deployments, "
+            "StatefulSets and DaemonSets"
+        )
 
 
 def get_workload(gw: ClusterGateway, kind: str, namespace: str, name: str) -> dict[str, JSON]:
@@ -100,15 +102,31 @@ def load_controller_history(
         secrets = optional_read(lambda: gw.list_secrets(namespace, None))
     elif harness_marked:
         secrets = optional_read(lambda: gw.list_secrets(namespace, HARNESS_SECRET_SELECTOR))
-    hpa_list = (optional_read(lambda: gw.list_hpas(namespace)) or []) if hpas and kind == "StatefulSet" else []
+    hpa_list = (
+        (optional_read(lambda: gw.list_hpas(namespace)) or [])
+        if hpas and kind == "StatefulSet"
+        else []
+    )
     return build_controller_history(
-        workload, revisions, pod_list, kind=kind, configmaps=configmaps, secrets=secrets,
-        hpas=hpa_list, now=now,
+        workload,
+        revisions,
+        pod_list,
+        kind=kind,
+        configmaps=configmaps,
+        secrets=secrets,
+        hpas=hpa_list,
+        now=now,
     )
 
 
 def load_workload(
-    gw: ClusterGateway, kind: str, namespace: str, name: str, *, now: datetime, pods: bool | None = None,
+    gw: ClusterGateway,
+    kind: str,
+    namespace: str,
+    name: str,
+    *,
+    now: datetime,
+    pods: bool | None = None,
 ) -> WorkloadHistory:
     """The history of a Deployment (``service.load_deployment``), StatefulSet or DaemonSet.
 
@@ -132,10 +150,18 @@ def plan_workload(
 ) -> RollbackPlan:
     """Choose the target and plan the rollback, whatever the kind (see ``service.plan``)."""
     if isinstance(history, DeploymentHistory):
-        return plan_deployment(history, spec, actor=actor, now=now, require_healthy=require_healthy,
-                               show_secrets=show_secrets)
+        return plan_deployment(
+            history,
+            spec,
+            actor=actor,
+            now=now,
+            require_healthy=require_healthy,
+            show_secrets=show_secrets,
+        )
     choice = choose_target(history, spec, require_healthy=require_healthy, allow_current=True)
-    return plan_controller_rollback(history, choice, actor=actor, now=now, show_secrets=show_secrets)
+    return plan_controller_rollback(
+        history, choice, actor=actor, now=now, show_secrets=show_secrets
+    )
 
 
 def prepare_workload(
@@ -153,8 +179,14 @@ def prepare_workload(
     """``load_workload`` then ``plan_workload``; the actor defaults to ``gw.whoami()``."""
     history = load_workload(gw, kind, namespace, name, now=now)
     who = actor if actor is not None else gw.whoami()
-    return plan_workload(history, spec, actor=who, now=now, require_healthy=require_healthy,
-                         show_secrets=show_secrets)
+    return plan_workload(
+        history,
+        spec,
+        actor=who,
+        now=now,
+        require_healthy=require_healthy,
+        show_secrets=show_secrets,
+    )
 
 
 def execute_workload(
@@ -164,7 +196,9 @@ def execute_workload(
     return service_execute(gw, plan, dry_run=dry_run, now=now)
 
 
-def _watch(gw: ClusterGateway, ref: WorkloadRef, rv: str, timeout: int) -> Iterator[tuple[str, dict[str, JSON]]]:
+def _watch(
+    gw: ClusterGateway, ref: WorkloadRef, rv: str, timeout: int
+) -> Iterator[tuple[str, dict[str, JSON]]]:
     if ref.kind == "StatefulSet":
         return gw.watch_statefulset(ref.namespace, ref.name, rv, timeout)
     return gw.watch_daemonset(ref.namespace, ref.name, rv, timeout)
@@ -189,15 +223,24 @@ def follow_workload(
     follow: the outcome is a failed status with kubectl's message, nothing recorded.
     """
     if ref.kind == "Deployment":
-        return follow(gw, ref, timeout_seconds=timeout_seconds, now_fn=now_fn, on_status=on_status,
-                      expect_replicaset=expect_replicaset, record=record)
+        return follow(
+            gw,
+            ref,
+            timeout_seconds=timeout_seconds,
+            now_fn=now_fn,
+            on_status=on_status,
+            expect_replicaset=expect_replicaset,
+            record=record,
+        )
     _check_kind(ref.kind)
     status, workload, timed_out = watch_rollout(
         ref,
         get=lambda: get_workload(gw, ref.kind, ref.namespace, ref.name),
         watch=lambda rv, seconds: _watch(gw, ref, rv, seconds),
         status_of=lambda obj: workload_status(ref.kind, obj),
-        timeout_seconds=timeout_seconds, now_fn=now_fn, on_status=on_status,
+        timeout_seconds=timeout_seconds,
+        now_fn=now_fn,
+        on_status=on_status,
     )
     if timed_out:
         return RolloutOutcome(Verdict.UNKNOWN, status, True, None, False)
@@ -211,12 +254,18 @@ def follow_workload(
 
 
 def _record_outcome(
-    gw: ClusterGateway, ref: WorkloadRef, workload: Mapping[str, JSON], status: RolloutStatus,
-    verdict: Verdict, now: datetime,
+    gw: ClusterGateway,
+    ref: WorkloadRef,
+    workload: Mapping[str, JSON],
+    status: RolloutStatus,
+    verdict: Verdict,
+    now: datetime,
 ) -> tuple[str | None, bool]:
     try:
         selector = label_selector_string(as_dict(dig(workload, "spec", "selector")))
-        current = find_current_revision(workload, gw.list_controllerrevisions(ref.namespace, selector))
+        current = find_current_revision(
+            workload, gw.list_controllerrevisions(ref.namespace, selector)
+        )
         if current is None:
             return None, False
         name = name_of(current)

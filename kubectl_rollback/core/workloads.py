@@ -122,8 +122,15 @@ def summarise_statefulset(statefulset: Mapping[str, JSON]) -> WorkloadSummary:
     desired = as_int(dig(statefulset, "spec", "replicas"), 1)
     ready = as_int(status.get("readyReplicas"))
     updated = status.get("updateRevision") == status.get("currentRevision")
-    observed = as_int(status.get("observedGeneration")) >= as_int(dig(statefulset, "metadata", "generation"))
-    done = updated and observed and ready == desired and as_int(status.get("updatedReplicas"), desired) >= desired
+    observed = as_int(status.get("observedGeneration")) >= as_int(
+        dig(statefulset, "metadata", "generation")
+    )
+    done = (
+        updated
+        and observed
+        and ready == desired
+        and as_int(status.get("updatedReplicas"), desired) >= desired
+    )
     return WorkloadSummary(
         kind="StatefulSet",
         name=name_of(statefulset),
@@ -143,8 +150,14 @@ def summarise_daemonset(daemonset: Mapping[str, JSON]) -> WorkloadSummary:
     status = as_dict(daemonset.get("status"))
     desired = as_int(status.get("desiredNumberScheduled"))
     ready = as_int(status.get("numberReady"))
-    observed = as_int(status.get("observedGeneration")) >= as_int(dig(daemonset, "metadata", "generation"))
-    done = observed and ready == desired and as_int(status.get("updatedNumberScheduled"), desired) >= desired
+    observed = as_int(status.get("observedGeneration")) >= as_int(
+        dig(daemonset, "metadata", "generation")
+    )
+    done = (
+        observed
+        and ready == desired
+        and as_int(status.get("updatedNumberScheduled"), desired) >= desired
+    )
     return WorkloadSummary(
         kind="DaemonSet",
         name=name_of(daemonset),
@@ -186,5 +199,7 @@ def matches(summary: WorkloadSummary, text: str) -> bool:
     needle = text.strip().lower()
     if not needle:
         return True
-    haystack = " ".join((summary.name, summary.kind, summary.short_kind, summary.status.value, *summary.images))
+    haystack = " ".join(
+        (summary.name, summary.kind, summary.short_kind, summary.status.value, *summary.images)
+    )
     return all(part in haystack.lower() for part in needle.split())

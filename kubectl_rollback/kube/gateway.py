@@ -37,7 +37,6 @@ DEFAULT_REQUEST_TIMEOUT = 30.0
 """Seconds a request may take, retries included (--request-timeout; 0: no limit)."""
 
 
-
 class ServerError(errors.RollbackError):
     """Any other non-2xx answer (5xx, 429, ...); reads are retried on the transient ones."""
 
@@ -51,8 +50,14 @@ class WatchExpired(errors.RollbackError):
     """The watch's resourceVersion is too old (410 Gone): list again and re-watch."""
 
 
-def _api_path(group: str, version: str, plural: str, namespace: str | None, name: str | None = None,
-              subresource: str | None = None) -> str:
+def _api_path(
+    group: str,
+    version: str,
+    plural: str,
+    namespace: str | None,
+    name: str | None = None,
+    subresource: str | None = None,
+) -> str:
     base = f"/apis/{group}/{version}" if group else f"/api/{version}"
     if namespace is not None:
         base += f"/namespaces/{quote(namespace, safe='')}"
@@ -77,7 +82,10 @@ def _status_message(body: bytes | str | None) -> tuple[str, str]:
 
             title = re.search(r"<title>\s*(.*?)\s*</title>", text, re.IGNORECASE | re.DOTALL)
             said = " ".join(title.group(1).split())[:120] if title else "an HTML page"
-            return "", f"{said} (an HTML page, not an answer of the Kubernetes API: a proxy or load balancer in between?)"
+            return (
+                "",
+                f"{said} (an HTML page, not an answer of the Kubernetes API: a proxy or load balancer in between?)",
+            )
         return "", " ".join(text.split())[:300]
     if isinstance(status, dict):
         return str(status.get("reason") or ""), str(status.get("message") or "")
@@ -87,8 +95,15 @@ def _status_message(body: bytes | str | None) -> tuple[str, str]:
 class KubeGateway:
     """Talks to one cluster (one kubeconfig context) with raw JSON; implements core.ports.ClusterGateway."""
 
-    def __init__(self, transport: Transport, *, context: str, namespace: str, user: str | None,
-                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        context: str,
+        namespace: str,
+        user: str | None,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> None:
         self._transport = transport
         self.request_timeout = request_timeout
         self.context = context
@@ -99,21 +114,32 @@ class KubeGateway:
 
     # ---------------------------------------------------------------- set-up
     @classmethod
-    def connect(cls, kubeconfig: str | None = None, context: str | None = None,
-                namespace: str | None = None, *, request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> KubeGateway:
+    def connect(
+        cls,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        namespace: str | None = None,
+        *,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> KubeGateway:
         """Load a kubeconfig (a path or a KUBECONFIG-style list) as kubectl does."""
         access = kubeconfig_files.resolve(kubeconfig, context)
         if access is not None:
-            return cls(DirectTransport(access, USER_AGENT), context=access.context,
-                       namespace=namespace or access.namespace or "default", user=access.user,
-                       request_timeout=request_timeout)
+            return cls(
+                DirectTransport(access, USER_AGENT),
+                context=access.context,
+                namespace=namespace or access.namespace or "default",
+                user=access.user,
+                request_timeout=request_timeout,
+            )
         gw = cls._connect_with_client(kubeconfig, context, namespace)
         gw.request_timeout = request_timeout
         return gw
 
     @classmethod
-    def _connect_with_client(cls, kubeconfig: str | None, context: str | None,
-                             namespace: str | None) -> KubeGateway:
+    def _connect_with_client(
+        cls, kubeconfig: str | None, context: str | None, namespace: str | None
+    ) -> KubeGateway:
         """The kubernetes client's loader: exec credential plugins, auth-provider, proxy-url."""
         from kubernetes.client import ApiClient, Configuration
         from kubernetes.config.config_exception import ConfigException
@@ -123,7 +149,8 @@ class KubeGateway:
         try:
             merger = KubeConfigMerger(paths)  # type: ignore[no-untyped-call]
             loader = KubeConfigLoader(  # type: ignore[no-untyped-call]
-                config_dict=merger.config, config_base_path=None, active_context=context)
+                config_dict=merger.config, config_base_path=None, active_context=context
+            )
             configuration = type.__call__(Configuration)
             loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
         except ConfigException as exc:
@@ -146,8 +173,15 @@ class KubeGateway:
         self._transport.close()
 
     # --------------------------------------------------------------- requests
-    def _send(self, method: str, path: str, *, query: dict[str, Any] | None = None,
-              body: Any = None, content_type: str | None = None) -> Any:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+    ) -> Any:
         """One request, retried as client-go does, within `request_timeout` in all.
 
         Retried: a connection that could not be made (nothing was sent), a 429 for any verb
@@ -186,7 +220,9 @@ class KubeGateway:
                 if not (status == 429 or (method == "GET" and status in _RETRY_STATUSES)):
                     raise failure
             pause = min(wait if wait is not None else delay, _MAX_RETRY_AFTER)
-            if attempt == _MAX_ATTEMPTS - 1 or (deadline is not None and time.monotonic() + pause > deadline):
+            if attempt == _MAX_ATTEMPTS - 1 or (
+                deadline is not None and time.monotonic() + pause > deadline
+            ):
                 raise failure
             time.sleep(pause)
             delay = min(delay * 2, 5.0)
@@ -203,11 +239,18 @@ class KubeGateway:
         reason, message = _status_message(body)
         message = message or f"the server responded with status {status} to {method} {path}"
         if status == 401:
-            withheld = (" (the kubeconfig's credentials are not sent over plain http to another machine; "
-                        "use https)") if getattr(self._transport, "withheld", False) else ""
+            withheld = (
+                (
+                    " (the kubeconfig's credentials are not sent over plain http to another machine; "
+                    "use https)"
+                )
+                if getattr(self._transport, "withheld", False)
+                else ""
+            )
             return errors.Unauthorized(
                 "You must be logged in to the server (Unauthorized)"
-                + (f": {message}" if message and "Unauthorized" not in message else "") + withheld
+                + (f": {message}" if message and "Unauthorized" not in message else "")
+                + withheld
             )
         if status == 403:
             return errors.Forbidden(message)
@@ -222,15 +265,26 @@ class KubeGateway:
     def _read(self, path: str, query: dict[str, Any] | None = None) -> Any:
         return self._send("GET", path, query=query)
 
-    def _list(self, group: str, version: str, plural: str, namespace: str | None,
-              label_selector: str | None = None, field_selector: str | None = None) -> list[dict[str, Any]]:
+    def _list(
+        self,
+        group: str,
+        version: str,
+        plural: str,
+        namespace: str | None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         cont: str | None = None
         while True:
             out = self._read(
                 _api_path(group, version, plural, namespace),
-                {"labelSelector": label_selector or None, "fieldSelector": field_selector or None,
-                 "limit": 500, "continue": cont},
+                {
+                    "labelSelector": label_selector or None,
+                    "fieldSelector": field_selector or None,
+                    "limit": 500,
+                    "continue": cont,
+                },
             )
             for item in out.get("items") or []:
                 # Lists omit kind/apiVersion on items; put them back so objects are self-describing.
@@ -252,17 +306,29 @@ class KubeGateway:
             raise
         return obj
 
-    def _patch(self, group: str, plural: str, namespace: str, name: str, body: Any, content_type: str,
-               *, dry_run: bool = False) -> dict[str, Any]:
+    def _patch(
+        self,
+        group: str,
+        plural: str,
+        namespace: str,
+        name: str,
+        body: Any,
+        content_type: str,
+        *,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         out: dict[str, Any] = self._send(
-            "PATCH", _api_path(group, "v1", plural, namespace, name),
+            "PATCH",
+            _api_path(group, "v1", plural, namespace, name),
             query={"dryRun": "All" if dry_run else None, "fieldManager": USER_AGENT},
-            body=body, content_type=content_type,
+            body=body,
+            content_type=content_type,
         )
         return out
 
-    def _watch_one(self, plural: str, namespace: str, name: str, resource_version: str,
-                   timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _watch_one(
+        self, plural: str, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Events for one apps/v1 object after `resource_version`, as (type, object).
 
         As the port promises: a 410 Expired, a stream cut mid-way or a watch the server
@@ -270,14 +336,28 @@ class KubeGateway:
         starts again from a fresh GET does not spin), never as an exception.
         """
         try:
-            yield from self.watch("apps", "v1", plural, namespace, resource_version,
-                                  timeout_seconds, field_selector=f"metadata.name={name}")
+            yield from self.watch(
+                "apps",
+                "v1",
+                plural,
+                namespace,
+                resource_version,
+                timeout_seconds,
+                field_selector=f"metadata.name={name}",
+            )
         except WatchExpired as exc:
             yield "ERROR", {"kind": "Status", "code": 410, "reason": "Expired", "message": str(exc)}
         except (errors.RollbackError, ConnectionError, ValueError) as exc:
             time.sleep(1)
-            yield "ERROR", {"kind": "Status", "code": getattr(exc, "status", 500), "reason": "WatchEnded",
-                            "message": str(exc)}
+            yield (
+                "ERROR",
+                {
+                    "kind": "Status",
+                    "code": getattr(exc, "status", 500),
+                    "reason": "WatchEnded",
+                    "message": str(exc),
+                },
+            )
 
     def get_deployment(self, namespace: str, name: str) -> dict[str, Any]:
         return self._get("apps", "deployments", namespace, name)
@@ -303,7 +383,9 @@ class KubeGateway:
     def list_configmaps(self, namespace: str) -> list[dict[str, Any]]:
         return self._list("", "v1", "configmaps", namespace)
 
-    def list_secrets(self, namespace: str, label_selector: str | None = None) -> list[dict[str, Any]]:
+    def list_secrets(
+        self, namespace: str, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
         return self._list("", "v1", "secrets", namespace, label_selector)
 
     def list_hpas(self, namespace: str) -> list[dict[str, Any]]:
@@ -312,12 +394,16 @@ class KubeGateway:
         except errors.NotFound:
             return []  # clusters without autoscaling/v2 (very old) simply have none to report
 
-    def patch_deployment(self, namespace: str, name: str, json_patch: list[dict[str, Any]], *,
-                         dry_run: bool) -> dict[str, Any]:
-        return self._patch("apps", "deployments", namespace, name, json_patch, JSON_PATCH, dry_run=dry_run)
+    def patch_deployment(
+        self, namespace: str, name: str, json_patch: list[dict[str, Any]], *, dry_run: bool
+    ) -> dict[str, Any]:
+        return self._patch(
+            "apps", "deployments", namespace, name, json_patch, JSON_PATCH, dry_run=dry_run
+        )
 
-    def patch_replicaset_annotations(self, namespace: str, name: str,
-                                     merge_patch: dict[str, Any]) -> dict[str, Any]:
+    def patch_replicaset_annotations(
+        self, namespace: str, name: str, merge_patch: dict[str, Any]
+    ) -> dict[str, Any]:
         return self._patch("apps", "replicasets", namespace, name, merge_patch, MERGE_PATCH)
 
     # ------------------------------------- StatefulSets, DaemonSets, ControllerRevisions
@@ -330,26 +416,45 @@ class KubeGateway:
     def list_controllerrevisions(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
         return self._list("apps", "v1", "controllerrevisions", namespace, label_selector)
 
-    def patch_statefulset(self, namespace: str, name: str, strategic_patch: dict[str, Any], *,
-                          dry_run: bool) -> dict[str, Any]:
-        return self._patch("apps", "statefulsets", namespace, name, strategic_patch, STRATEGIC_MERGE_PATCH,
-                           dry_run=dry_run)
+    def patch_statefulset(
+        self, namespace: str, name: str, strategic_patch: dict[str, Any], *, dry_run: bool
+    ) -> dict[str, Any]:
+        return self._patch(
+            "apps",
+            "statefulsets",
+            namespace,
+            name,
+            strategic_patch,
+            STRATEGIC_MERGE_PATCH,
+            dry_run=dry_run,
+        )
 
-    def patch_daemonset(self, namespace: str, name: str, strategic_patch: dict[str, Any], *,
-                        dry_run: bool) -> dict[str, Any]:
-        return self._patch("apps", "daemonsets", namespace, name, strategic_patch, STRATEGIC_MERGE_PATCH,
-                           dry_run=dry_run)
+    def patch_daemonset(
+        self, namespace: str, name: str, strategic_patch: dict[str, Any], *, dry_run: bool
+    ) -> dict[str, Any]:
+        return self._patch(
+            "apps",
+            "daemonsets",
+            namespace,
+            name,
+            strategic_patch,
+            STRATEGIC_MERGE_PATCH,
+            dry_run=dry_run,
+        )
 
-    def patch_controllerrevision_annotations(self, namespace: str, name: str,
-                                             merge_patch: dict[str, Any]) -> dict[str, Any]:
+    def patch_controllerrevision_annotations(
+        self, namespace: str, name: str, merge_patch: dict[str, Any]
+    ) -> dict[str, Any]:
         return self._patch("apps", "controllerrevisions", namespace, name, merge_patch, MERGE_PATCH)
 
-    def watch_statefulset(self, namespace: str, name: str, resource_version: str,
-                          timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    def watch_statefulset(
+        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         return self._watch_one("statefulsets", namespace, name, resource_version, timeout_seconds)
 
-    def watch_daemonset(self, namespace: str, name: str, resource_version: str,
-                        timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    def watch_daemonset(
+        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         return self._watch_one("daemonsets", namespace, name, resource_version, timeout_seconds)
 
     # ------------------------------------------------------ blue/green (Services)
@@ -359,12 +464,14 @@ class KubeGateway:
     def list_services(self, namespace: str) -> list[dict[str, Any]]:
         return self._list("", "v1", "services", namespace)
 
-    def patch_service(self, namespace: str, name: str, json_patch: list[dict[str, Any]], *,
-                      dry_run: bool) -> dict[str, Any]:
+    def patch_service(
+        self, namespace: str, name: str, json_patch: list[dict[str, Any]], *, dry_run: bool
+    ) -> dict[str, Any]:
         return self._patch("", "services", namespace, name, json_patch, JSON_PATCH, dry_run=dry_run)
 
-    def scale_deployment(self, namespace: str, name: str, replicas: int, resource_version: str, *,
-                         dry_run: bool) -> dict[str, Any]:
+    def scale_deployment(
+        self, namespace: str, name: str, replicas: int, resource_version: str, *, dry_run: bool
+    ) -> dict[str, Any]:
         patch: list[dict[str, Any]] = [
             {"op": "test", "path": "/metadata/resourceVersion", "value": resource_version},
             {"op": "replace", "path": "/spec/replicas", "value": replicas},
@@ -374,35 +481,56 @@ class KubeGateway:
     def create_event(self, namespace: str, event: dict[str, Any]) -> None:
         self._send("POST", _api_path("", "v1", "events", namespace), body=event)
 
-    def watch_deployment(self, namespace: str, name: str, resource_version: str,
-                         timeout_seconds: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    def watch_deployment(
+        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         return self._watch_one("deployments", namespace, name, resource_version, timeout_seconds)
 
     def whoami(self) -> str | None:
         """The user as the kubeconfig names it (SelfSubjectReview needs newer clusters)."""
         return self.user
 
-    def can_i(self, verb: str, group: str, plural: str, namespace: str | None,
-              name: str | None = None) -> tuple[bool, str]:
+    def can_i(
+        self, verb: str, group: str, plural: str, namespace: str | None, name: str | None = None
+    ) -> tuple[bool, str]:
         """A SelfSubjectAccessReview: (allowed, reason)."""
         review = {
             "apiVersion": "authorization.k8s.io/v1",
             "kind": "SelfSubjectAccessReview",
-            "spec": {"resourceAttributes": {
-                k: v for k, v in {"verb": verb, "group": group, "resource": plural,
-                                  "namespace": namespace, "name": name}.items() if v is not None
-            }},
+            "spec": {
+                "resourceAttributes": {
+                    k: v
+                    for k, v in {
+                        "verb": verb,
+                        "group": group,
+                        "resource": plural,
+                        "namespace": namespace,
+                        "name": name,
+                    }.items()
+                    if v is not None
+                }
+            },
         }
-        out = self._send("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body=review)
+        out = self._send(
+            "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body=review
+        )
         status = out.get("status") or {}
-        return bool(status.get("allowed")), str(status.get("reason") or status.get("evaluationError") or "")
+        return bool(status.get("allowed")), str(
+            status.get("reason") or status.get("evaluationError") or ""
+        )
 
     def list_namespaces(self) -> list[str]:
         return [ns["metadata"]["name"] for ns in self._list("", "v1", "namespaces", None)]
 
     # ------------------------------------------------- lists and watches (TUI)
-    def list_with_version(self, group: str, version: str, plural: str, namespace: str | None,
-                          label_selector: str | None = None) -> tuple[list[dict[str, Any]], str]:
+    def list_with_version(
+        self,
+        group: str,
+        version: str,
+        plural: str,
+        namespace: str | None,
+        label_selector: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str]:
         """(items, the list's resourceVersion): the starting point of a `watch`."""
         items: list[dict[str, Any]] = []
         cont: str | None = None
@@ -422,11 +550,18 @@ class KubeGateway:
             if not cont:
                 return items, list_rv
 
-    def watch(self, group: str, version: str, plural: str, namespace: str | None, resource_version: str,
-              timeout_seconds: int = 300, label_selector: str | None = None,
-              on_open: Callable[[Callable[[], None]], None] | None = None,
-              field_selector: str | None = None,
-              ) -> Iterator[tuple[str, dict[str, Any]]]:
+    def watch(
+        self,
+        group: str,
+        version: str,
+        plural: str,
+        namespace: str | None,
+        resource_version: str,
+        timeout_seconds: int = 300,
+        label_selector: str | None = None,
+        on_open: Callable[[Callable[[], None]], None] | None = None,
+        field_selector: str | None = None,
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Events of a resource type after `resource_version` as (type, object), bookmarks included.
 
         Raises WatchExpired on 410 Gone (list again, then watch from the new version) and
@@ -436,9 +571,14 @@ class KubeGateway:
         """
         response = self._open_stream(
             _api_path(group, version, plural, namespace),
-            {"watch": "true", "resourceVersion": resource_version or None,
-             "labelSelector": label_selector or None, "fieldSelector": field_selector or None,
-             "timeoutSeconds": max(1, int(timeout_seconds)), "allowWatchBookmarks": "true"},
+            {
+                "watch": "true",
+                "resourceVersion": resource_version or None,
+                "labelSelector": label_selector or None,
+                "fieldSelector": field_selector or None,
+                "timeoutSeconds": max(1, int(timeout_seconds)),
+                "allowWatchBookmarks": "true",
+            },
             timeout_seconds + 10,
         )
         stopped: list[bool] = []
@@ -460,8 +600,11 @@ class KubeGateway:
                     status = event.get("object") or {}
                     if status.get("code") == 410:
                         raise WatchExpired(str(status.get("message") or "watch expired"))
-                    raise ServerError(str(status.get("message")), status=int(status.get("code") or 500),
-                                      reason=str(status.get("reason") or ""))
+                    raise ServerError(
+                        str(status.get("message")),
+                        status=int(status.get("code") or 500),
+                        reason=str(status.get("reason") or ""),
+                    )
                 yield str(event.get("type")), event.get("object") or {}
         except (OSError, ValueError, AttributeError) as exc:
             # A response closed by stop() from another thread fails its reader in any of these ways.
@@ -469,7 +612,9 @@ class KubeGateway:
                 return
             if isinstance(exc, AttributeError):
                 raise
-            raise errors.Unreachable(f"watch interrupted: {' '.join(str(exc).split())[:200]}") from None
+            raise errors.Unreachable(
+                f"watch interrupted: {' '.join(str(exc).split())[:200]}"
+            ) from None
         finally:
             response.close()
 

@@ -72,16 +72,22 @@ def _load_files(paths: list[str], explicit: bool) -> list[tuple[Path, dict[str, 
         except UnicodeDecodeError:
             raise errors.ConfigError(f"invalid kubeconfig {raw}: not UTF-8 text") from None
         except yaml.YAMLError as exc:
-            raise errors.ConfigError(f"invalid kubeconfig {raw}: not YAML: {' '.join(str(exc).split())}") from None
+            raise errors.ConfigError(
+                f"invalid kubeconfig {raw}: not YAML: {' '.join(str(exc).split())}"
+            ) from None
         except OSError as exc:
-            raise errors.ConfigError(f"cannot read kubeconfig {raw}: {exc.strerror or exc}") from None
+            raise errors.ConfigError(
+                f"cannot read kubeconfig {raw}: {exc.strerror or exc}"
+            ) from None
         if not isinstance(doc, dict):
             raise errors.ConfigError(f"invalid kubeconfig {raw}: not a kubeconfig (a YAML mapping)")
         docs.append((path, doc))
     return docs
 
 
-def _named(docs: list[tuple[Path, dict[str, Any]]], section: str, field: str) -> dict[str, tuple[Path, dict[str, Any]]]:
+def _named(
+    docs: list[tuple[Path, dict[str, Any]]], section: str, field: str
+) -> dict[str, tuple[Path, dict[str, Any]]]:
     """name -> (file it came from, its body); the first file that defines a name wins."""
     out: dict[str, tuple[Path, dict[str, Any]]] = {}
     for path, doc in docs:
@@ -90,11 +96,14 @@ def _named(docs: list[tuple[Path, dict[str, Any]]], section: str, field: str) ->
             raise errors.ConfigError(f"invalid kubeconfig {path}: {section} must be a list")
         for entry in entries:
             if not isinstance(entry, dict) or not entry.get("name"):
-                raise errors.ConfigError(f"invalid kubeconfig {path}: every entry of {section} needs a name")
+                raise errors.ConfigError(
+                    f"invalid kubeconfig {path}: every entry of {section} needs a name"
+                )
             body = entry.get(field) or {}
             if not isinstance(body, dict):
                 raise errors.ConfigError(
-                    f'invalid kubeconfig {path}: {field} "{entry["name"]}" must be a mapping, not {type(body).__name__}')
+                    f'invalid kubeconfig {path}: {field} "{entry["name"]}" must be a mapping, not {type(body).__name__}'
+                )
             if str(entry["name"]) not in out:
                 out[str(entry["name"])] = (path, body)
     return out
@@ -137,7 +146,9 @@ def resolve(kubeconfig: str | None, context: str | None) -> ClusterAccess | None
             f"({', '.join(paths)}); set KUBECONFIG or pass --kubeconfig"
         )
     contexts = _named(docs, "contexts", "context")
-    name = context or next((str(d["current-context"]) for _, d in docs if d.get("current-context")), "")
+    name = context or next(
+        (str(d["current-context"]) for _, d in docs if d.get("current-context")), ""
+    )
     if not name:
         raise errors.ConfigError("no current context is set in the kubeconfig; pass --context")
     if name not in contexts:
@@ -148,13 +159,19 @@ def resolve(kubeconfig: str | None, context: str | None) -> ClusterAccess | None
     cluster_name, user_name = ctx.get("cluster"), ctx.get("user")
     clusters = _named(docs, "clusters", "cluster")
     if not cluster_name or cluster_name not in clusters:
-        raise errors.ConfigError(f'cluster "{cluster_name}" of context "{name}" is not defined in the kubeconfig')
+        raise errors.ConfigError(
+            f'cluster "{cluster_name}" of context "{name}" is not defined in the kubeconfig'
+        )
     cluster_file, cluster = clusters[cluster_name]
     users = _named(docs, "users", "user")
     if user_name and str(user_name) not in users:
         # kubectl would go on without credentials (and prompt for a password): say what is wrong.
-        raise errors.ConfigError(f'user "{user_name}" of context "{name}" is not defined in the kubeconfig')
-    user_file, user = users.get(str(user_name), (cluster_file, {})) if user_name else (cluster_file, {})
+        raise errors.ConfigError(
+            f'user "{user_name}" of context "{name}" is not defined in the kubeconfig'
+        )
+    user_file, user = (
+        users.get(str(user_name), (cluster_file, {})) if user_name else (cluster_file, {})
+    )
     if cluster.get("proxy-url") or any(user.get(k) for k in _UNSUPPORTED_USER_KEYS):
         return None
     raw_server = str(cluster.get("server") or "")
@@ -170,23 +187,39 @@ def resolve(kubeconfig: str | None, context: str | None) -> ClusterAccess | None
         try:
             token = Path(str(token_path)).read_text().strip()
         except OSError as exc:
-            raise errors.ConfigError(f"cannot read tokenFile {token_path}: {exc.strerror or exc}") from None
+            raise errors.ConfigError(
+                f"cannot read tokenFile {token_path}: {exc.strerror or exc}"
+            ) from None
     return ClusterAccess(
         server=server.rstrip("/"),
         context=name,
         namespace=str(ctx["namespace"]) if ctx.get("namespace") else None,
         user=str(user_name) if user_name else None,
         token=str(token) if token else None,
-        username=str(user["username"]) if user.get("username") else (url_user if not token else None),
-        password=str(user["password"]) if user.get("password") else (url_password if not token else None),
+        username=str(user["username"])
+        if user.get("username")
+        else (url_user if not token else None),
+        password=str(user["password"])
+        if user.get("password")
+        else (url_password if not token else None),
         ca_file=_relative(cluster_file, cluster.get("certificate-authority")),
         ca_data=_b64(cluster.get("certificate-authority-data")),
-        cert_file=None if exec_creds.get("clientCertificateData") else _relative(user_file, user.get("client-certificate")),
-        cert_data=(exec_creds["clientCertificateData"].encode() if exec_creds.get("clientCertificateData")
-                   else _b64(user.get("client-certificate-data"))),
-        key_file=None if exec_creds.get("clientKeyData") else _relative(user_file, user.get("client-key")),
-        key_data=(exec_creds["clientKeyData"].encode() if exec_creds.get("clientKeyData")
-                  else _b64(user.get("client-key-data"))),
+        cert_file=None
+        if exec_creds.get("clientCertificateData")
+        else _relative(user_file, user.get("client-certificate")),
+        cert_data=(
+            exec_creds["clientCertificateData"].encode()
+            if exec_creds.get("clientCertificateData")
+            else _b64(user.get("client-certificate-data"))
+        ),
+        key_file=None
+        if exec_creds.get("clientKeyData")
+        else _relative(user_file, user.get("client-key")),
+        key_data=(
+            exec_creds["clientKeyData"].encode()
+            if exec_creds.get("clientKeyData")
+            else _b64(user.get("client-key-data"))
+        ),
         insecure=_insecure(cluster.get("insecure-skip-tls-verify"), cluster_name),
         tls_server_name=str(cluster["tls-server-name"]) if cluster.get("tls-server-name") else None,
     )
@@ -200,10 +233,13 @@ def _insecure(value: Any, cluster_name: Any) -> bool:
         return value
     raise errors.ConfigError(
         f'invalid kubeconfig: cluster "{cluster_name}": insecure-skip-tls-verify must be true or false, '
-        f"not {value!r} (a string)")
+        f"not {value!r} (a string)"
+    )
 
 
-def _run_exec_plugin(spec: dict[str, Any], user_file: Path, server: str, cluster: dict[str, Any]) -> dict[str, Any]:
+def _run_exec_plugin(
+    spec: dict[str, Any], user_file: Path, server: str, cluster: dict[str, Any]
+) -> dict[str, Any]:
     """Run an exec credential plugin as client-go does; its ExecCredential status (token or cert)."""
     import json
     import shutil
@@ -218,52 +254,74 @@ def _run_exec_plugin(spec: dict[str, Any], user_file: Path, server: str, cluster
     if shutil.which(command) is None:
         hint = " ".join(str(spec.get("installHint") or "").split())
         # client-go's words: a path that is not there, or a name not on PATH.
-        what = (f"fork/exec {command}: no such file or directory" if os.sep in command
-                else f"executable {command} not found")
-        raise errors.ConfigError(f"getting credentials: exec: {what}" + (f" ({hint})" if hint else ""))
+        what = (
+            f"fork/exec {command}: no such file or directory"
+            if os.sep in command
+            else f"executable {command} not found"
+        )
+        raise errors.ConfigError(
+            f"getting credentials: exec: {what}" + (f" ({hint})" if hint else "")
+        )
     env = dict(os.environ)
     for item in spec.get("env") or []:
         if isinstance(item, dict) and item.get("name"):
             env[str(item["name"])] = str(item.get("value", ""))
-    exec_info: dict[str, Any] = {"apiVersion": api_version, "kind": "ExecCredential",
-                                 "spec": {"interactive": False}}
+    exec_info: dict[str, Any] = {
+        "apiVersion": api_version,
+        "kind": "ExecCredential",
+        "spec": {"interactive": False},
+    }
     if spec.get("provideClusterInfo"):
         exec_info["spec"]["cluster"] = {
-            k: v for k, v in {
+            k: v
+            for k, v in {
                 "server": server,
                 "tls-server-name": cluster.get("tls-server-name"),
                 "insecure-skip-tls-verify": cluster.get("insecure-skip-tls-verify"),
                 "certificate-authority-data": cluster.get("certificate-authority-data"),
                 "proxy-url": cluster.get("proxy-url"),
-            }.items() if v}
+            }.items()
+            if v
+        }
     env["KUBERNETES_EXEC_INFO"] = json.dumps(exec_info)
     try:
         timeout = float(os.environ.get(EXEC_TIMEOUT_ENV) or 30)
     except ValueError:
         timeout = 30.0
     try:
-        done = subprocess.run([command, *[str(a) for a in spec.get("args") or []]], env=env,
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+        done = subprocess.run(
+            [command, *[str(a) for a in spec.get("args") or []]],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         raise errors.ConfigError(
             f"getting credentials: exec: executable {spec.get('command')} did not answer within "
-            f"{timeout:g}s ({EXEC_TIMEOUT_ENV} sets the limit)") from None
+            f"{timeout:g}s ({EXEC_TIMEOUT_ENV} sets the limit)"
+        ) from None
     except OSError as exc:
         raise errors.ConfigError(f"getting credentials: exec: {exc.strerror or exc}") from None
     if done.returncode != 0:
         said = " ".join(done.stderr.decode(errors="replace").split())[:200]
         raise errors.ConfigError(
             f"getting credentials: exec: executable {spec.get('command')} failed with exit code "
-            f"{done.returncode}" + (f": {said}" if said else ""))
+            f"{done.returncode}" + (f": {said}" if said else "")
+        )
     try:
         credential = json.loads(done.stdout)
         status = credential.get("status") or {}
     except (ValueError, AttributeError):
         raise errors.ConfigError(
-            f"getting credentials: exec: executable {spec.get('command')} wrote no ExecCredential JSON") from None
-    if not isinstance(status, dict) or not (status.get("token") or status.get("clientCertificateData")):
+            f"getting credentials: exec: executable {spec.get('command')} wrote no ExecCredential JSON"
+        ) from None
+    if not isinstance(status, dict) or not (
+        status.get("token") or status.get("clientCertificateData")
+    ):
         raise errors.ConfigError(
-            f"getting credentials: exec: executable {spec.get('command')} returned no token or certificate")
+            f"getting credentials: exec: executable {spec.get('command')} returned no token or certificate"
+        )
     return status
 
 
@@ -277,10 +335,13 @@ def _checked_server(server: str, cluster_name: str) -> str:
         parts = urlsplit(server if "://" in server else f"https://{server}")
         port = parts.port
     except ValueError:
-        raise errors.ConfigError(f'cluster "{cluster_name}": the server URL has an invalid port') from None
+        raise errors.ConfigError(
+            f'cluster "{cluster_name}": the server URL has an invalid port'
+        ) from None
     if parts.scheme not in ("http", "https"):
         raise errors.ConfigError(
-            f'cluster "{cluster_name}": unsupported scheme "{parts.scheme}" in the server URL (http or https)')
+            f'cluster "{cluster_name}": unsupported scheme "{parts.scheme}" in the server URL (http or https)'
+        )
     if not parts.hostname:
         raise errors.ConfigError(f'cluster "{cluster_name}": the server URL has no host')
     # kubectl takes a bare host:port as https. user:password@ never stays in the URL (it would
@@ -297,5 +358,7 @@ def _url_userinfo(server: str) -> tuple[str | None, str | None]:
         parts = urlsplit(server)
     except ValueError:
         return None, None
-    return (unquote(parts.username) if parts.username is not None else None,
-            unquote(parts.password) if parts.password is not None else None)
+    return (
+        unquote(parts.username) if parts.username is not None else None,
+        unquote(parts.password) if parts.password is not None else None,
+    )

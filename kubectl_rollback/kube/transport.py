@@ -39,12 +39,20 @@ class StreamResponse(Protocol):
 class Transport(Protocol):
     server: str
 
-    def request(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
-                timeout: float | None) -> tuple[int, bytes, float | None]:
+    def request(
+        self,
+        method: str,
+        url_path: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: float | None,
+    ) -> tuple[int, bytes, float | None]:
         """(status, body, Retry-After seconds if the server sent one)."""
         ...
 
-    def stream(self, url_path: str, headers: dict[str, str], timeout: float | None) -> StreamResponse: ...
+    def stream(
+        self, url_path: str, headers: dict[str, str], timeout: float | None
+    ) -> StreamResponse: ...
 
     def close(self) -> None: ...
 
@@ -63,7 +71,9 @@ def unreachable(server: str, exc: BaseException) -> errors.Unreachable:
         reason = f"tls: failed to verify certificate: {exc.verify_message}"
     else:
         reason = text.splitlines()[0][:200] if text else type(exc).__name__
-    return errors.Unreachable(f"Unable to connect to the server: {server}: {reason}", connected=connected)
+    return errors.Unreachable(
+        f"Unable to connect to the server: {server}: {reason}", connected=connected
+    )
 
 
 def retry_after(value: str | None) -> float | None:
@@ -106,7 +116,9 @@ def _closed_by_peer(conn: http.client.HTTPConnection) -> bool:
 
 
 class _DirectStream:
-    def __init__(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
+    def __init__(
+        self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse
+    ) -> None:
         self._conn = conn
         self._response = response
         self.status = response.status
@@ -161,8 +173,15 @@ def _loopback(host: str) -> bool:
 class _TLSConnection(http.client.HTTPSConnection):
     """HTTPS whose certificate is checked against `server_name` (kubeconfig `tls-server-name`)."""
 
-    def __init__(self, host: str, port: int, *, timeout: float | None, context: ssl.SSLContext | None,
-                 server_name: str | None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float | None,
+        context: ssl.SSLContext | None,
+        server_name: str | None,
+    ) -> None:
         super().__init__(host, port, timeout=timeout, context=context)
         self._server_name = server_name or host
 
@@ -185,8 +204,11 @@ class DirectTransport:
         self._headers = {"User-Agent": user_agent}
         # As kubectl: no credentials over plain http, except to this machine (loopback: the
         # simulated cluster, local proxies), where they never cross a network.
-        self.withheld = not self._https and not _loopback(self._host) and bool(
-            access.token or access.username is not None)
+        self.withheld = (
+            not self._https
+            and not _loopback(self._host)
+            and bool(access.token or access.username is not None)
+        )
         if access.token and not self.withheld:
             self._headers["Authorization"] = f"Bearer {access.token}"
         elif access.username is not None and not self.withheld:
@@ -199,7 +221,8 @@ class DirectTransport:
     def _ssl_context(self, access: ClusterAccess) -> ssl.SSLContext:
         try:
             ctx = ssl.create_default_context(
-                cafile=access.ca_file, cadata=access.ca_data.decode() if access.ca_data else None)
+                cafile=access.ca_file, cadata=access.ca_data.decode() if access.ca_data else None
+            )
         except (OSError, ssl.SSLError, UnicodeDecodeError) as exc:
             what = access.ca_file or "certificate-authority-data"
             raise errors.ConfigError(
@@ -249,8 +272,12 @@ class DirectTransport:
     def _connect(self, timeout: float | None) -> http.client.HTTPConnection:
         if self._https:
             conn: http.client.HTTPConnection = _TLSConnection(
-                self._host, self._port, timeout=timeout, context=self._ssl,
-                server_name=self._server_hostname)
+                self._host,
+                self._port,
+                timeout=timeout,
+                context=self._ssl,
+                server_name=self._server_hostname,
+            )
         else:
             conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
         try:
@@ -262,8 +289,14 @@ class DirectTransport:
             raise unreachable(self.server, exc) from None
         return conn
 
-    def request(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
-                timeout: float | None) -> tuple[int, bytes, float | None]:
+    def request(
+        self,
+        method: str,
+        url_path: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: float | None,
+    ) -> tuple[int, bytes, float | None]:
         """One request. A read whose kept-alive connection turns out closed is sent once more on
         a new one; a write never is: once it may have reached the server, a failure to get the
         answer is OutcomeUnknown (the caller reads the object back to learn what happened)."""
@@ -280,7 +313,9 @@ class DirectTransport:
             if conn.sock is not None:
                 conn.sock.settimeout(timeout)
             try:
-                conn.request(method, self._prefix + url_path, body=body, headers={**self._headers, **headers})
+                conn.request(
+                    method, self._prefix + url_path, body=body, headers={**self._headers, **headers}
+                )
                 response = conn.getresponse()
                 data = response.read()
             except (OSError, http.client.HTTPException) as exc:
@@ -290,9 +325,12 @@ class DirectTransport:
                 if write:
                     raise errors.OutcomeUnknown(
                         f"the API server did not answer {method} {url_path.split('?')[0]} "
-                        f"({_reason(exc)}): it may or may not have been applied") from None
+                        f"({_reason(exc)}): it may or may not have been applied"
+                    ) from None
                 # A kept-alive connection the server closed meanwhile: send the read again, once.
-                stale = isinstance(exc, http.client.RemoteDisconnected | BrokenPipeError | ConnectionResetError)
+                stale = isinstance(
+                    exc, http.client.RemoteDisconnected | BrokenPipeError | ConnectionResetError
+                )
                 if fresh or attempt == 1 or not stale:
                     raise unreachable(self.server, exc) from None
                 continue
@@ -300,7 +338,9 @@ class DirectTransport:
             return response.status, data, retry_after(response.getheader("Retry-After"))
         raise AssertionError("unreachable")
 
-    def stream(self, url_path: str, headers: dict[str, str], timeout: float | None) -> StreamResponse:
+    def stream(
+        self, url_path: str, headers: dict[str, str], timeout: float | None
+    ) -> StreamResponse:
         conn = self._connect(timeout)
         try:
             conn.request("GET", self._prefix + url_path, headers={**self._headers, **headers})
@@ -360,30 +400,46 @@ class ClientTransport:
         self._client = api_client
         self.server = server
 
-    def _call(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
-              timeout: Any) -> Any:
+    def _call(
+        self, method: str, url_path: str, headers: dict[str, str], body: bytes | None, timeout: Any
+    ) -> Any:
         import urllib3
 
         path, _, query = url_path.partition("?")
         from urllib.parse import parse_qsl
 
         request = self._client.param_serialize(
-            method, path, query_params=parse_qsl(query), header_params=dict(headers),
-            body=None, auth_settings=["BearerToken"],
+            method,
+            path,
+            query_params=parse_qsl(query),
+            header_params=dict(headers),
+            body=None,
+            auth_settings=["BearerToken"],
         )
         method_, url, all_headers = request[0], request[1], request[2]
         try:
             # param_serialize gave the URL and the credentials (refreshed by exec plugins);
             # the body is already JSON bytes of ours, sent as is.
             return self._client.rest_client.pool_manager.request(
-                method_, url, body=body, headers=all_headers, timeout=timeout,
-                preload_content=False, retries=False,
+                method_,
+                url,
+                body=body,
+                headers=all_headers,
+                timeout=timeout,
+                preload_content=False,
+                retries=False,
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise unreachable(self.server, exc) from None
 
-    def request(self, method: str, url_path: str, headers: dict[str, str], body: bytes | None,
-                timeout: float | None) -> tuple[int, bytes, float | None]:
+    def request(
+        self,
+        method: str,
+        url_path: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        timeout: float | None,
+    ) -> tuple[int, bytes, float | None]:
         import urllib3
 
         write = method not in ("GET", "HEAD")
@@ -395,24 +451,37 @@ class ClientTransport:
             if write and not isinstance(cause, urllib3.exceptions.NewConnectionError):
                 raise errors.OutcomeUnknown(
                     f"the API server did not answer {method} {url_path.split('?')[0]} ({exc}): "
-                    "it may or may not have been applied") from None
+                    "it may or may not have been applied"
+                ) from None
             raise
         try:
-            return int(response.status), bytes(response.read()), retry_after(response.headers.get("Retry-After"))
+            return (
+                int(response.status),
+                bytes(response.read()),
+                retry_after(response.headers.get("Retry-After")),
+            )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             if write:
                 raise errors.OutcomeUnknown(
                     f"the API server did not finish answering {method} {url_path.split('?')[0]}: "
-                    "it may or may not have been applied") from None
+                    "it may or may not have been applied"
+                ) from None
             raise unreachable(self.server, exc) from None
         finally:
             response.release_conn()
 
-    def stream(self, url_path: str, headers: dict[str, str], timeout: float | None) -> StreamResponse:
+    def stream(
+        self, url_path: str, headers: dict[str, str], timeout: float | None
+    ) -> StreamResponse:
         import urllib3
 
-        response = self._call("GET", url_path, headers, None,
-                              urllib3.Timeout(connect=10, read=timeout) if timeout else None)
+        response = self._call(
+            "GET",
+            url_path,
+            headers,
+            None,
+            urllib3.Timeout(connect=10, read=timeout) if timeout else None,
+        )
         return _ClientStream(response)
 
     def close(self) -> None:

@@ -75,8 +75,9 @@ def write_kubeconfig(path: str | os.PathLike[str], url: str) -> Path:
     return target
 
 
-def build_cluster(scenario: str = "empty", *, time_scale: float = 0.0,
-                  start: datetime | None = None) -> SimCluster:
+def build_cluster(
+    scenario: str = "empty", *, time_scale: float = 0.0, start: datetime | None = None
+) -> SimCluster:
     """A SimCluster with admission and controllers installed and `scenario` loaded.
 
     `start`: the clock's reading when the cluster is created (default: now); a fixed one
@@ -119,8 +120,14 @@ class RunningCluster:
             self._tmpdir.cleanup()
 
 
-def start_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int = 0,
-                  kubeconfig_path: str | None = None, start: datetime | None = None) -> RunningCluster:
+def start_cluster(
+    scenario: str = "empty",
+    *,
+    time_scale: float = 0.0,
+    port: int = 0,
+    kubeconfig_path: str | None = None,
+    start: datetime | None = None,
+) -> RunningCluster:
     """Build, load and serve a cluster; the caller must `stop()` it (see `run_cluster`)."""
     cluster = build_cluster(scenario, time_scale=time_scale, start=start)
     server = SimServer(cluster, port)
@@ -135,8 +142,13 @@ def start_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int
 
 
 @contextmanager
-def run_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int = 0,
-                start: datetime | None = None) -> Iterator[RunningCluster]:
+def run_cluster(
+    scenario: str = "empty",
+    *,
+    time_scale: float = 0.0,
+    port: int = 0,
+    start: datetime | None = None,
+) -> Iterator[RunningCluster]:
     """Serve a simulated cluster on 127.0.0.1 for the duration of a `with` block.
 
     Yields a `RunningCluster` with `.url`, `.port`, `.kubeconfig` (a kubeconfig file in a
@@ -151,10 +163,17 @@ def run_cluster(scenario: str = "empty", *, time_scale: float = 0.0, port: int =
         running.stop()
 
 
-def serve_forever(port: int = 0, scenario: str = "demo", kubeconfig_path: str | None = None,
-                  time_scale: float = 1.0, faults: list[Fault] | None = None) -> None:
+def serve_forever(
+    port: int = 0,
+    scenario: str = "demo",
+    kubeconfig_path: str | None = None,
+    time_scale: float = 1.0,
+    faults: list[Fault] | None = None,
+) -> None:
     """Run a simulated cluster in the foreground until Ctrl-C or SIGTERM (the `sim` command)."""
-    running = start_cluster(scenario, time_scale=time_scale, port=port, kubeconfig_path=kubeconfig_path)
+    running = start_cluster(
+        scenario, time_scale=time_scale, port=port, kubeconfig_path=kubeconfig_path
+    )
     for fault in faults or ():
         running.cluster.faults.add(fault)
     done = threading.Event()
@@ -169,8 +188,10 @@ def serve_forever(port: int = 0, scenario: str = "demo", kubeconfig_path: str | 
         if port == 0:
             print(f"Port: {running.port}", flush=True)
         if kubeconfig_path:
-            print(f"Kubeconfig: {kubeconfig_path} (kubectl --kubeconfig {kubeconfig_path} get deploy -A)",
-                  flush=True)
+            print(
+                f"Kubeconfig: {kubeconfig_path} (kubectl --kubeconfig {kubeconfig_path} get deploy -A)",
+                flush=True,
+            )
         for fault in faults or ():
             count = "every time" if fault.remaining == 0 else f"x{fault.remaining}"
             target = fault.plural + (f"/{fault.name}" if fault.name else "")
@@ -186,5 +207,15 @@ def serve_forever(port: int = 0, scenario: str = "demo", kubeconfig_path: str | 
         print("Simulated cluster stopped.", file=sys.stderr, flush=True)
 
 
-__all__ = ["RunningCluster", "SimCluster", "SimServer", "TOKEN", "build_cluster", "kubeconfig_text",
-           "run_cluster", "serve_forever", "start_cluster", "write_kubeconfig"]
+__all__ = [
+    "RunningCluster",
+    "SimCluster",
+    "SimServer",
+    "TOKEN",
+    "build_cluster",
+    "kubeconfig_text",
+    "run_cluster",
+    "serve_forever",
+    "start_cluster",
+    "write_kubeconfig",
+]

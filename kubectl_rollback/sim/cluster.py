@@ -28,8 +28,9 @@ class Controller(Protocol):
 class SimCluster:
     """Everything the simulated API server serves, and the controllers that act on it."""
 
-    def __init__(self, *, time_scale: float = 1.0, start: datetime | None = None,
-                 log_limit: int = 100_000) -> None:
+    def __init__(
+        self, *, time_scale: float = 1.0, start: datetime | None = None, log_limit: int = 100_000
+    ) -> None:
         self.clock = SimClock(time_scale, start)
         self.store = Store(self.clock, log_limit=log_limit)
         self.controllers: list[Controller] = []
@@ -47,7 +48,9 @@ class SimCluster:
         self.faults = Faults()
         self._ctl_lock = threading.RLock()
         self._synced_rv = 0
-        self._due: dict[str, float] = {}  # namespace ("" = all) -> sim second when a controller wants to run
+        self._due: dict[
+            str, float
+        ] = {}  # namespace ("" = all) -> sim second when a controller wants to run
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
@@ -133,7 +136,9 @@ class SimCluster:
             remaining -= delta
         self.settle()
 
-    def run_until(self, predicate: Callable[[], bool], max_seconds: float = 3600, step: float = 1.0) -> bool:
+    def run_until(
+        self, predicate: Callable[[], bool], max_seconds: float = 3600, step: float = 1.0
+    ) -> bool:
         """Advance the clock until `predicate()` holds (True) or `max_seconds` pass (False)."""
         waited = 0.0
         self.settle()
@@ -181,8 +186,13 @@ class SimCluster:
     def get(self, plural: str, namespace: str | None, name: str, group: str | None = None) -> Obj:
         return self.store.get(_rt(plural, group), namespace, name)
 
-    def list(self, plural: str, namespace: str | None = None, selector: str | None = None,
-             group: str | None = None) -> list[Obj]:
+    def list(
+        self,
+        plural: str,
+        namespace: str | None = None,
+        selector: str | None = None,
+        group: str | None = None,
+    ) -> list[Obj]:
         items, _ = self.store.list(_rt(plural, group), namespace, selector)
         return items
 
@@ -192,7 +202,9 @@ class SimCluster:
 
         rt = BY_KIND[obj["kind"]]
         meta = obj["metadata"]
-        existing = self.store.peek(rt, meta.get("namespace", "default") if rt.namespaced else None, meta["name"])
+        existing = self.store.peek(
+            rt, meta.get("namespace", "default") if rt.namespaced else None, meta["name"]
+        )
         if existing is None:
             out = self.store.create(rt, obj)
         else:

@@ -45,20 +45,30 @@ KUBERNETES_VERSION = {
     "platform": "linux/amd64",
 }
 
+
 def _resource_entries(rts: list[ResourceType]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for rt in rts:
-        entry: dict[str, Any] = {"name": rt.plural, "singularName": rt.singular,
-                                 "namespaced": rt.namespaced, "kind": rt.kind, "verbs": list(rt.verbs)}
+        entry: dict[str, Any] = {
+            "name": rt.plural,
+            "singularName": rt.singular,
+            "namespaced": rt.namespaced,
+            "kind": rt.kind,
+            "verbs": list(rt.verbs),
+        }
         if rt.short_names:
             entry["shortNames"] = list(rt.short_names)
         if rt.categories:
             entry["categories"] = list(rt.categories)
         out.append(entry)
         for sub in rt.subresources:
-            sub_entry: dict[str, Any] = {"name": f"{rt.plural}/{sub}", "singularName": "",
-                                         "namespaced": rt.namespaced, "kind": rt.kind,
-                                         "verbs": SUBRESOURCE_VERBS}
+            sub_entry: dict[str, Any] = {
+                "name": f"{rt.plural}/{sub}",
+                "singularName": "",
+                "namespaced": rt.namespaced,
+                "kind": rt.kind,
+                "verbs": SUBRESOURCE_VERBS,
+            }
             if sub == "scale":
                 sub_entry.update(group="autoscaling", version="v1", kind="Scale")
             out.append(sub_entry)
@@ -81,8 +91,11 @@ def _aggregated_resources(rts: list[ResourceType]) -> list[dict[str, Any]]:
             entry["categories"] = list(rt.categories)
         subs = []
         for sub in rt.subresources:
-            kind = ({"group": "autoscaling", "version": "v1", "kind": "Scale"} if sub == "scale"
-                    else {"group": rt.group, "version": rt.version, "kind": rt.kind})
+            kind = (
+                {"group": "autoscaling", "version": "v1", "kind": "Scale"}
+                if sub == "scale"
+                else {"group": rt.group, "version": rt.version, "kind": rt.kind}
+            )
             subs.append({"subresource": sub, "responseKind": kind, "verbs": SUBRESOURCE_VERBS})
         if subs:
             entry["subresources"] = subs
@@ -102,25 +115,41 @@ class Discovery:
 
     def __init__(self, address: str) -> None:
         grouped = groups()
-        self.api_versions = _dumps({
-            "kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}],
-        })
+        self.api_versions = _dumps(
+            {
+                "kind": "APIVersions",
+                "versions": ["v1"],
+                "serverAddressByClientCIDRs": [
+                    {"clientCIDR": "0.0.0.0/0", "serverAddress": address}
+                ],
+            }
+        )
         named = {g: rts for g, rts in grouped.items() if g}
         self.group_docs: dict[str, dict[str, Any]] = {}
         for group, rts in named.items():
             versions = [{"groupVersion": f"{group}/{v}", "version": v} for v in _versions(rts)]
-            self.group_docs[group] = {"kind": "APIGroup", "apiVersion": "v1", "name": group,
-                                      "versions": versions, "preferredVersion": versions[0]}
-        self.api_groups = _dumps({"kind": "APIGroupList", "apiVersion": "v1",
-                                 "groups": list(self.group_docs.values())})
+            self.group_docs[group] = {
+                "kind": "APIGroup",
+                "apiVersion": "v1",
+                "name": group,
+                "versions": versions,
+                "preferredVersion": versions[0],
+            }
+        self.api_groups = _dumps(
+            {"kind": "APIGroupList", "apiVersion": "v1", "groups": list(self.group_docs.values())}
+        )
         self.resource_lists: dict[str, bytes] = {}
         for group, rts in grouped.items():
             for version, vrts in _versions(rts).items():
                 gv = f"{group}/{version}" if group else version
-                self.resource_lists[gv] = _dumps({"kind": "APIResourceList", "apiVersion": "v1",
-                                                 "groupVersion": gv,
-                                                 "resources": _resource_entries(vrts)})
+                self.resource_lists[gv] = _dumps(
+                    {
+                        "kind": "APIResourceList",
+                        "apiVersion": "v1",
+                        "groupVersion": gv,
+                        "resources": _resource_entries(vrts),
+                    }
+                )
         self.aggregated: dict[tuple[str, str], bytes] = {}
         for disc_version in ("v2", "v2beta1"):
             for legacy in (True, False):
@@ -131,21 +160,42 @@ class Discovery:
                     metadata: dict[str, Any] = {"creationTimestamp": None}
                     if group:
                         metadata["name"] = group
-                    items.append({"metadata": metadata, "versions": [
-                        {"version": v, "resources": _aggregated_resources(vrts), "freshness": "Current"}
-                        for v, vrts in _versions(rts).items()]})
-                self.aggregated[(disc_version, "api" if legacy else "apis")] = _dumps({
-                    "kind": "APIGroupDiscoveryList",
-                    "apiVersion": f"apidiscovery.k8s.io/{disc_version}",
-                    "metadata": {}, "items": items})
+                    items.append(
+                        {
+                            "metadata": metadata,
+                            "versions": [
+                                {
+                                    "version": v,
+                                    "resources": _aggregated_resources(vrts),
+                                    "freshness": "Current",
+                                }
+                                for v, vrts in _versions(rts).items()
+                            ],
+                        }
+                    )
+                self.aggregated[(disc_version, "api" if legacy else "apis")] = _dumps(
+                    {
+                        "kind": "APIGroupDiscoveryList",
+                        "apiVersion": f"apidiscovery.k8s.io/{disc_version}",
+                        "metadata": {},
+                        "items": items,
+                    }
+                )
         self.openapi_docs: dict[str, bytes] = {}
         for group, rts in grouped.items():
             for version, vrts in _versions(rts).items():
                 prefix = f"apis/{group}/{version}" if group else f"api/{version}"
                 self.openapi_docs[prefix] = _dumps(_openapi_document(prefix, vrts))
-        self.openapi_index = _dumps({"paths": {
-            prefix: {"serverRelativeURL": f"/openapi/v3/{prefix}?hash={hashlib.sha256(doc).hexdigest()[:32].upper()}"}
-            for prefix, doc in self.openapi_docs.items()}})
+        self.openapi_index = _dumps(
+            {
+                "paths": {
+                    prefix: {
+                        "serverRelativeURL": f"/openapi/v3/{prefix}?hash={hashlib.sha256(doc).hexdigest()[:32].upper()}"
+                    }
+                    for prefix, doc in self.openapi_docs.items()
+                }
+            }
+        )
         every = [rt for rts in grouped.values() for rt in rts]
         self.openapi_v2_json = _dumps(_openapi_v2(every))
         self.openapi_v2_protobuf = _openapi_v2_protobuf(every)
@@ -160,27 +210,45 @@ def _openapi_document(prefix: str, rts: list[ResourceType]) -> dict[str, Any]:
     """A permissive OpenAPI v3 document for one group-version (see the module docstring)."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
-    query = [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
-             for n in _PATCH_QUERY_PARAMETERS]
+    query = [
+        {"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
+        for n in _PATCH_QUERY_PARAMETERS
+    ]
     for rt in rts:
         gvk = {"group": rt.group, "kind": rt.kind, "version": rt.version}
-        item = f"/{prefix}/namespaces/{{namespace}}/{rt.plural}/{{name}}" if rt.namespaced \
+        item = (
+            f"/{prefix}/namespaces/{{namespace}}/{rt.plural}/{{name}}"
+            if rt.namespaced
             else f"/{prefix}/{rt.plural}/{{name}}"
+        )
         ref = {"$ref": f"#/components/schemas/{_schema_name(rt)}"}
         ok = {"200": {"description": "OK", "content": {JSON_TYPE: {"schema": ref}}}}
         paths[item] = {
-            "get": {"operationId": f"read{rt.kind}", "x-kubernetes-action": "get",
-                    "x-kubernetes-group-version-kind": gvk, "responses": ok},
-            "patch": {"operationId": f"patch{rt.kind}", "x-kubernetes-action": "patch",
-                      "x-kubernetes-group-version-kind": gvk, "parameters": query, "responses": ok},
+            "get": {
+                "operationId": f"read{rt.kind}",
+                "x-kubernetes-action": "get",
+                "x-kubernetes-group-version-kind": gvk,
+                "responses": ok,
+            },
+            "patch": {
+                "operationId": f"patch{rt.kind}",
+                "x-kubernetes-action": "patch",
+                "x-kubernetes-group-version-kind": gvk,
+                "parameters": query,
+                "responses": ok,
+            },
         }
-        schemas[_schema_name(rt)] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True,
-                                     "x-kubernetes-group-version-kind": [gvk]}
-    return {"openapi": "3.0.0",
-            "info": {"title": "Kubernetes", "version": KUBERNETES_VERSION["gitVersion"]},
-            "paths": paths, "components": {"schemas": schemas}}
-
-
+        schemas[_schema_name(rt)] = {
+            "type": "object",
+            "x-kubernetes-preserve-unknown-fields": True,
+            "x-kubernetes-group-version-kind": [gvk],
+        }
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": KUBERNETES_VERSION["gitVersion"]},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
 
 
 def _item_path(rt: ResourceType) -> str:
@@ -198,16 +266,23 @@ def _openapi_v2(rts: list[ResourceType]) -> dict[str, Any]:
     """The Swagger 2.0 twin of the v3 documents (patch operations only)."""
     paths = {}
     for rt in rts:
-        paths[_item_path(rt)] = {"patch": {
-            "operationId": f"patch{rt.kind}",
-            "parameters": [{"name": n, "in": "query", "type": "string", "uniqueItems": True}
-                           for n in _PATCH_QUERY_PARAMETERS],
-            "responses": {"200": {"description": "OK"}},
-            "x-kubernetes-action": "patch",
-            "x-kubernetes-group-version-kind": _gvk(rt),
-        }}
-    return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": KUBERNETES_VERSION["gitVersion"]},
-            "paths": paths}
+        paths[_item_path(rt)] = {
+            "patch": {
+                "operationId": f"patch{rt.kind}",
+                "parameters": [
+                    {"name": n, "in": "query", "type": "string", "uniqueItems": True}
+                    for n in _PATCH_QUERY_PARAMETERS
+                ],
+                "responses": {"200": {"description": "OK"}},
+                "x-kubernetes-action": "patch",
+                "x-kubernetes-group-version-kind": _gvk(rt),
+            }
+        }
+    return {
+        "swagger": "2.0",
+        "info": {"title": "Kubernetes", "version": KUBERNETES_VERSION["gitVersion"]},
+        "paths": paths,
+    }
 
 
 # gnostic openapi_v2 protobuf (github.com/google/gnostic openapiv2/OpenAPIv2.proto), the
@@ -224,11 +299,24 @@ def _openapi_v2_protobuf(rts: list[ResourceType]) -> bytes:
         gvk = _gvk(rt)
         gvk_yaml = "".join(f"{k}: {json.dumps(v)}\n" for k, v in gvk.items())
         params = b"".join(
-            _message(8, _message(1, _message(2, _message(3, _string(2, "query") + _string(4, name)
-                                                            + _string(6, "string")))))
-            for name in _PATCH_QUERY_PARAMETERS)
-        responses = _message(9, _message(1, _string(1, "200") + _message(2, _message(1, _string(1, "OK")))))
-        extension = _message(13, _string(1, "x-kubernetes-group-version-kind") + _message(2, _string(2, gvk_yaml)))
+            _message(
+                8,
+                _message(
+                    1,
+                    _message(
+                        2,
+                        _message(3, _string(2, "query") + _string(4, name) + _string(6, "string")),
+                    ),
+                ),
+            )
+            for name in _PATCH_QUERY_PARAMETERS
+        )
+        responses = _message(
+            9, _message(1, _string(1, "200") + _message(2, _message(1, _string(1, "OK"))))
+        )
+        extension = _message(
+            13, _string(1, "x-kubernetes-group-version-kind") + _message(2, _string(2, gvk_yaml))
+        )
         operation = _string(5, f"patch{rt.kind}") + params + responses + extension
         paths += _message(2, _string(1, _item_path(rt)) + _message(2, _message(8, operation)))
     info = _string(1, "Kubernetes") + _string(2, KUBERNETES_VERSION["gitVersion"])

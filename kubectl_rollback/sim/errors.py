@@ -31,13 +31,21 @@ class ApiError(Exception):
 
 
 def not_found(qualified: str, name: str, group: str = "", plural: str = "") -> ApiError:
-    return ApiError(404, "NotFound", f'{qualified} "{name}" not found',
-                    {"name": name, "group": group, "kind": plural or qualified.split(".")[0]})
+    return ApiError(
+        404,
+        "NotFound",
+        f'{qualified} "{name}" not found',
+        {"name": name, "group": group, "kind": plural or qualified.split(".")[0]},
+    )
 
 
 def already_exists(qualified: str, name: str, group: str = "", plural: str = "") -> ApiError:
-    return ApiError(409, "AlreadyExists", f'{qualified} "{name}" already exists',
-                    {"name": name, "group": group, "kind": plural or qualified.split(".")[0]})
+    return ApiError(
+        409,
+        "AlreadyExists",
+        f'{qualified} "{name}" already exists',
+        {"name": name, "group": group, "kind": plural or qualified.split(".")[0]},
+    )
 
 
 def conflict(qualified: str, name: str, group: str = "", plural: str = "") -> ApiError:
@@ -56,9 +64,17 @@ def invalid(kind: str, name: str, group: str, causes: list[tuple[str, str]]) -> 
     return ApiError(
         422,
         "Invalid",
-        f'{kind}.{group} "{name}" is invalid: {text}' if group else f'{kind} "{name}" is invalid: {text}',
-        {"name": name, "group": group, "kind": kind,
-         "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f} for f, m in causes]},
+        f'{kind}.{group} "{name}" is invalid: {text}'
+        if group
+        else f'{kind} "{name}" is invalid: {text}',
+        {
+            "name": name,
+            "group": group,
+            "kind": kind,
+            "causes": [
+                {"reason": "FieldValueInvalid", "message": m, "field": f} for f, m in causes
+            ],
+        },
     )
 
 
@@ -70,8 +86,15 @@ def gone(message: str) -> ApiError:
     return ApiError(410, "Expired", message)
 
 
-def forbidden(user: str, verb: str, plural: str, group: str, namespace: str | None, name: str = "",
-              subresource: str = "") -> ApiError:
+def forbidden(
+    user: str,
+    verb: str,
+    plural: str,
+    group: str,
+    namespace: str | None,
+    name: str = "",
+    subresource: str = "",
+) -> ApiError:
     where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
     res = f"{plural}.{group}" if group else plural
     named = f' "{name}"' if name else ""

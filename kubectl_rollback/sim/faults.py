@@ -41,23 +41,34 @@ class Fault:
     hits: int = 0
 
     def matches(self, verb: str, plural: str, name: str | None) -> bool:
-        return ((self.verb in ("*", verb)) and self.plural in ("*", plural)
-                and (self.name is None or self.name == name))
+        return (
+            (self.verb in ("*", verb))
+            and self.plural in ("*", plural)
+            and (self.name is None or self.name == name)
+        )
 
 
 def parse_fault(spec: str) -> Fault:
     match = _SPEC.match(spec)
     if not match:
-        raise FaultSpecError(f'invalid fault "{spec}": expected "VERB RESOURCE[/NAME] EFFECT [xCOUNT]"')
+        raise FaultSpecError(
+            f'invalid fault "{spec}": expected "VERB RESOURCE[/NAME] EFFECT [xCOUNT]"'
+        )
     verb, resource, effect, count = match.groups()
     verb = verb.upper()
     if verb not in VERBS:
         raise FaultSpecError(f'invalid fault "{spec}": verb must be one of {", ".join(VERBS)}')
     plural, _, name = resource.partition("/")
-    if not re.fullmatch(r"\*|[a-z][a-z0-9]*", plural) or (name and not re.fullmatch(r"[a-z0-9][-a-z0-9.]*", name)):
-        raise FaultSpecError(f'invalid fault "{spec}": resource must be a plural such as deployments, '
-                             "optionally /NAME")
-    fault = Fault(verb, plural, name or None, "status", remaining=int(count) if count is not None else 1)
+    if not re.fullmatch(r"\*|[a-z][a-z0-9]*", plural) or (
+        name and not re.fullmatch(r"[a-z0-9][-a-z0-9.]*", name)
+    ):
+        raise FaultSpecError(
+            f'invalid fault "{spec}": resource must be a plural such as deployments, '
+            "optionally /NAME"
+        )
+    fault = Fault(
+        verb, plural, name or None, "status", remaining=int(count) if count is not None else 1
+    )
     if effect.isdigit():
         fault.status = int(effect)
         if not 400 <= fault.status <= 599:
@@ -77,8 +88,10 @@ def parse_fault(spec: str) -> Fault:
             raise FaultSpecError(f'invalid fault "{spec}": delay=SECONDS, between 0 and 3600')
         fault.effect = "delay"
     else:
-        raise FaultSpecError(f'invalid fault "{spec}": effect must be an HTTP status, reset, lost, '
-                             "delay=SECONDS, cut or expire")
+        raise FaultSpecError(
+            f'invalid fault "{spec}": effect must be an HTTP status, reset, lost, '
+            "delay=SECONDS, cut or expire"
+        )
     return fault
 
 
@@ -102,7 +115,9 @@ class Faults:
     def take(self, verb: str, plural: str, name: str | None) -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.matches(verb, plural, name) and (fault.remaining == 0 or fault.hits < fault.remaining):
+                if fault.matches(verb, plural, name) and (
+                    fault.remaining == 0 or fault.hits < fault.remaining
+                ):
                     fault.hits += 1
                     return fault
         return None

@@ -93,7 +93,9 @@ def _parent(doc: Any, tokens: list[str], path: str, op: str) -> Any:
         elif isinstance(cur, list) and tok.isdigit() and int(tok) < len(cur):
             cur = cur[int(tok)]
         else:
-            raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}": missing value')
+            raise PatchError(
+                f'{op} operation does not apply: doc is missing path: "{path}": missing value'
+            )
     return cur
 
 
@@ -118,7 +120,9 @@ def _remove(doc: Any, path: Any, op: str = "remove") -> Any:
     last = tokens[-1]
     if isinstance(parent, dict):
         if last not in parent:
-            raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}": missing value')
+            raise PatchError(
+                f'{op} operation does not apply: doc is missing path: "{path}": missing value'
+            )
         return parent.pop(last)
     if isinstance(parent, list):
         return parent.pop(_index(parent, last, path, allow_end=False))
@@ -134,7 +138,9 @@ def _add(doc: Any, path: Any, value: Any, *, replace: bool = False) -> Any:
     last = tokens[-1]
     if isinstance(parent, dict):
         if replace and last not in parent:
-            raise PatchError(f"replace operation does not apply: doc is missing key: {path}: missing value")
+            raise PatchError(
+                f"replace operation does not apply: doc is missing key: {path}: missing value"
+            )
         parent[last] = value
     elif isinstance(parent, list):
         if replace:
@@ -142,7 +148,9 @@ def _add(doc: Any, path: Any, value: Any, *, replace: bool = False) -> Any:
         else:
             parent.insert(_index(parent, last, path, allow_end=True), value)
     else:
-        raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}": missing value')
+        raise PatchError(
+            f'{op} operation does not apply: doc is missing path: "{path}": missing value'
+        )
     return doc
 
 
@@ -167,8 +175,9 @@ def json_patch(doc: JSON, operations: JSON) -> JSON:
     result = copy.deepcopy(doc)
     for operation in operations:
         if not isinstance(operation, dict):
-            raise PatchError("json: cannot unmarshal into Go value of type jsonpatch.Operation",
-                             bad_request=True)
+            raise PatchError(
+                "json: cannot unmarshal into Go value of type jsonpatch.Operation", bad_request=True
+            )
         op = operation.get("op")
         path = operation.get("path")
         if op in ("add", "replace", "test") and "value" not in operation:
@@ -230,11 +239,7 @@ def _strip(value: Any) -> Any:
     if isinstance(value, dict):
         if value.get("$patch") == "delete":
             return {}
-        return {
-            k: _strip(v)
-            for k, v in value.items()
-            if not k.startswith("$") and v is not None
-        }
+        return {k: _strip(v) for k, v in value.items() if not k.startswith("$") and v is not None}
     if isinstance(value, list):
         return [_strip(v) for v in value if not (isinstance(v, dict) and v.get("$patch"))]
     return value
@@ -251,8 +256,13 @@ def _merge_list(field: str, original: list[Any], patch: list[Any]) -> list[Any]:
     result = [copy.deepcopy(o) for o in original]
     for item in patch:
         if key not in item:
-            raise PatchError(f"map: {item} does not contain declared merge key: {key}", bad_request=True)
-        position = next((i for i, o in enumerate(result) if isinstance(o, dict) and o.get(key) == item[key]), None)
+            raise PatchError(
+                f"map: {item} does not contain declared merge key: {key}", bad_request=True
+            )
+        position = next(
+            (i for i, o in enumerate(result) if isinstance(o, dict) and o.get(key) == item[key]),
+            None,
+        )
         if item.get("$patch") == "delete":
             if position is not None:
                 result.pop(position)
@@ -295,11 +305,11 @@ def _merge_map(original: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any
     orders: dict[str, list[Any]] = {}
     for key, value in patch.items():
         if key.startswith(_DELETE_FROM):
-            field = key[len(_DELETE_FROM):]
+            field = key[len(_DELETE_FROM) :]
             if isinstance(result.get(field), list) and isinstance(value, list):
                 result[field] = [v for v in result[field] if v not in value]
         elif key.startswith(_SET_ORDER) and isinstance(value, list):
-            orders[key[len(_SET_ORDER):]] = value
+            orders[key[len(_SET_ORDER) :]] = value
     for key, value in patch.items():
         if key.startswith("$"):
             continue
@@ -334,6 +344,7 @@ def apply_patch(doc: JSON, applied: JSON) -> JSON:
     real field manager, fields a manager applied earlier and no longer applies are kept.
     """
     if not isinstance(applied, dict):
-        raise PatchError("error decoding YAML: the applied configuration must be an object",
-                         bad_request=True)
+        raise PatchError(
+            "error decoding YAML: the applied configuration must be an object", bad_request=True
+        )
     return _merge_map(doc if isinstance(doc, dict) else {}, applied)

@@ -62,11 +62,11 @@ def fields(data: bytes) -> dict[int, list[Any]]:
             value, pos = _read_varint(data, pos)
         elif wire == 2:
             length, pos = _read_varint(data, pos)
-            value, pos = data[pos:pos + length], pos + length
+            value, pos = data[pos : pos + length], pos + length
         elif wire == 1:
-            value, pos = data[pos:pos + 8], pos + 8
+            value, pos = data[pos : pos + 8], pos + 8
         elif wire == 5:
-            value, pos = data[pos:pos + 4], pos + 4
+            value, pos = data[pos : pos + 4], pos + 4
         else:
             raise ProtobufError(f"unsupported wire type {wire}")
         out.setdefault(number, []).append(value)
@@ -88,7 +88,7 @@ def unwrap(body: bytes) -> tuple[str, str, bytes]:
     """(apiVersion, kind, raw object bytes) of a Kubernetes protobuf envelope."""
     if not body.startswith(K8S_MAGIC):
         raise ProtobufError("missing the k8s protobuf prefix")
-    unknown = fields(body[len(K8S_MAGIC):])
+    unknown = fields(body[len(K8S_MAGIC) :])
     type_meta = submessage(unknown, 1) or {}
     raw = unknown.get(2, [b""])[-1]
     return text(type_meta, 1), text(type_meta, 2), raw
@@ -102,10 +102,18 @@ def self_subject_access_review(raw: bytes) -> dict[str, Any]:
     resource = submessage(spec, 1)
     if resource is not None:
         names = ("namespace", "verb", "group", "version", "resource", "subresource", "name")
-        out_spec["resourceAttributes"] = {n: text(resource, i) for i, n in enumerate(names, 1)
-                                          if text(resource, i)}
+        out_spec["resourceAttributes"] = {
+            n: text(resource, i) for i, n in enumerate(names, 1) if text(resource, i)
+        }
     non_resource = submessage(spec, 2)
     if non_resource is not None:
-        out_spec["nonResourceAttributes"] = {"path": text(non_resource, 1), "verb": text(non_resource, 2)}
-    return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-            "metadata": {}, "spec": out_spec}
+        out_spec["nonResourceAttributes"] = {
+            "path": text(non_resource, 1),
+            "verb": text(non_resource, 2),
+        }
+    return {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectAccessReview",
+        "metadata": {},
+        "spec": out_spec,
+    }

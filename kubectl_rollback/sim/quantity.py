@@ -42,11 +42,15 @@ class QuantityError(ValueError):
 class _Parsed:
     __slots__ = ("amount", "cached", "fmt", "int_scale")
 
-    def __init__(self, amount: Decimal, fmt: str, cached: str | None, int_scale: int | None) -> None:
+    def __init__(
+        self, amount: Decimal, fmt: str, cached: str | None, int_scale: int | None
+    ) -> None:
         self.amount = amount  # the exact value
         self.fmt = fmt  # "binary", "decimal" or "exponent"
         self.cached = cached  # the string as written, when ParseQuantity keeps it
-        self.int_scale = int_scale  # the decimal scale of an int64 amount; None for the big-decimal path
+        self.int_scale = (
+            int_scale  # the decimal scale of an int64 amount; None for the big-decimal path
+        )
 
 
 def _round_away(value: Decimal, exponent: int) -> Decimal:
@@ -62,9 +66,16 @@ def parse(text: str) -> _Parsed:
         return _Parsed(Decimal(0), "decimal", "0", 0)
     match = _NUMBER.match(text)
     if not match or not text or text in ("+", "-"):
-        raise QuantityError(f"quantities must match the regular expression "
-                            f"'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got {text!r})")
-    sign, num, denom, suffix = match.group(1), match.group(2) or "0", match.group(3) or "", match.group(4)
+        raise QuantityError(
+            f"quantities must match the regular expression "
+            f"'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got {text!r})"
+        )
+    sign, num, denom, suffix = (
+        match.group(1),
+        match.group(2) or "0",
+        match.group(3) or "",
+        match.group(4),
+    )
     if suffix in _BINARY:
         base, exponent, fmt = 2, _BINARY[suffix], "binary"
     elif suffix in _DECIMAL:

@@ -137,5 +137,5 @@ def parse_field_selector(text: str | None) -> Callable[[Mapping[str, Any]], bool
             path, value = (x.strip() for x in re.split("==|=", part, maxsplit=1))
             reqs.append(_field_is(path, value, equal=True))
         else:
-            raise bad_request(f'invalid selector: \'{text}\'; can\'t understand \'{part}\'')
+            raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
     return lambda obj: all(r(obj) for r in reqs)

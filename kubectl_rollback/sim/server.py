@@ -76,13 +76,20 @@ def status_reply(error: ApiError) -> Reply:
     return Reply(error.code, dumps(error.status()))
 
 
-_FAULT_REASONS = {409: ("Conflict", "Operation cannot be fulfilled: injected conflict"),
-                  429: ("TooManyRequests", "the server has received too many requests and has asked us to "
-                                           "try again later"),
-                  500: ("InternalError", "Internal error occurred: injected failure"),
-                  503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
-                  504: ("Timeout", "the server was unable to return a response in the time allotted, but may "
-                                   "still be processing the request")}
+_FAULT_REASONS = {
+    409: ("Conflict", "Operation cannot be fulfilled: injected conflict"),
+    429: (
+        "TooManyRequests",
+        "the server has received too many requests and has asked us to try again later",
+    ),
+    500: ("InternalError", "Internal error occurred: injected failure"),
+    503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+    504: (
+        "Timeout",
+        "the server was unable to return a response in the time allotted, but may "
+        "still be processing the request",
+    ),
+}
 
 
 def fault_reply(code: int) -> Reply:
@@ -151,10 +158,17 @@ def negotiate(accept: str | None) -> Negotiated:
             return Negotiated()
         if group == "meta.k8s.io" and as_ == "Table" and version in ("v1", "v1beta1"):
             return Negotiated("table", version)
-        if group == "meta.k8s.io" and as_ in ("PartialObjectMetadata", "PartialObjectMetadataList") \
-                and version in ("v1", "v1beta1"):
+        if (
+            group == "meta.k8s.io"
+            and as_ in ("PartialObjectMetadata", "PartialObjectMetadataList")
+            and version in ("v1", "v1beta1")
+        ):
             return Negotiated("partial", version)
-        if group == "apidiscovery.k8s.io" and as_ == "APIGroupDiscoveryList" and version in ("v2", "v2beta1"):
+        if (
+            group == "apidiscovery.k8s.io"
+            and as_ == "APIGroupDiscoveryList"
+            and version in ("v2", "v2beta1")
+        ):
             return Negotiated("discovery", version)
     return Negotiated()
 
@@ -192,7 +206,11 @@ class ApiServer:
             return None
         verb = req.method
         if verb == "GET":
-            verb = "WATCH" if parse_bool(req.query.get("watch")) else ("GET" if target.name else "LIST")
+            verb = (
+                "WATCH"
+                if parse_bool(req.query.get("watch"))
+                else ("GET" if target.name else "LIST")
+            )
         name = target.name
         if name is None:  # a list or watch of one object: fieldSelector=metadata.name=NAME
             for term in (req.query.get("fieldSelector") or "").split(","):
@@ -223,7 +241,9 @@ class ApiServer:
             return self._access_review(req)
         return self._resource(req, target, wanted)
 
-    def _static(self, path: str, parts: list[str], wanted: Negotiated, accept: str | None) -> Reply | None:
+    def _static(
+        self, path: str, parts: list[str], wanted: Negotiated, accept: str | None
+    ) -> Reply | None:
         d = self.discovery
         if path == "/version":
             return Reply(body=dumps(KUBERNETES_VERSION))
@@ -231,8 +251,10 @@ class ApiServer:
             return Reply(body=b"ok", content_type="text/plain; charset=utf-8")
         if path in ("/api", "/apis"):
             if wanted.shape == "discovery":
-                return Reply(body=d.aggregated[(wanted.version, parts[0])],
-                             content_type=f"{JSON_TYPE};g=apidiscovery.k8s.io;v={wanted.version};as=APIGroupDiscoveryList")
+                return Reply(
+                    body=d.aggregated[(wanted.version, parts[0])],
+                    content_type=f"{JSON_TYPE};g=apidiscovery.k8s.io;v={wanted.version};as=APIGroupDiscoveryList",
+                )
             return Reply(body=d.api_versions if path == "/api" else d.api_groups)
         if parts[0] == "api" and len(parts) == 2 and parts[1] in d.resource_lists:
             return Reply(body=d.resource_lists[parts[1]])
@@ -279,8 +301,15 @@ class ApiServer:
         rt = target.rt
         plural = f"{rt.plural}/{target.subresource}" if target.subresource else rt.plural
         if not self.cluster.authorizer(verb, rt.group, plural, target.namespace, target.name):
-            raise forbidden(self.cluster.user, verb, rt.plural, rt.group, target.namespace,
-                            target.name or "", target.subresource or "")
+            raise forbidden(
+                self.cluster.user,
+                verb,
+                rt.plural,
+                rt.group,
+                target.namespace,
+                target.name or "",
+                target.subresource or "",
+            )
 
     def _access_review(self, req: Request) -> Reply:
         if _content_type(req) == protobuf.PROTOBUF_TYPE:  # kubectl 1.33 `auth can-i`
@@ -298,15 +327,21 @@ class ApiServer:
             resource = attrs.get("resource", "")
             if attrs.get("subresource"):
                 resource = f"{resource}/{attrs['subresource']}"
-            allowed = self.cluster.authorizer(attrs.get("verb", ""), attrs.get("group", ""), resource,
-                                              attrs.get("namespace") or None, attrs.get("name") or None)
+            allowed = self.cluster.authorizer(
+                attrs.get("verb", ""),
+                attrs.get("group", ""),
+                resource,
+                attrs.get("namespace") or None,
+                attrs.get("name") or None,
+            )
         else:
             allowed = True  # non-resource URLs (/healthz, /version, ...) are open
         status: dict[str, Any] = {"allowed": bool(allowed)}
         if allowed:
             status["reason"] = "allowed by the simulated cluster's access policy"
-        review.update(apiVersion="authorization.k8s.io/v1", kind="SelfSubjectAccessReview",
-                      status=status)
+        review.update(
+            apiVersion="authorization.k8s.io/v1", kind="SelfSubjectAccessReview", status=status
+        )
         review.setdefault("metadata", {})["creationTimestamp"] = None
         return Reply(201, dumps(review))
 
@@ -359,48 +394,87 @@ class ApiServer:
 
     def _render_one(self, rt: ResourceType, obj: Obj, wanted: Negotiated, req: Request) -> bytes:
         if wanted.shape == "table":
-            return dumps(tables.table(rt.kind, [obj], self.cluster.clock.now(),
-                                      resource_version=obj["metadata"].get("resourceVersion", ""),
-                                      include_object=req.query.get("includeObject", "Metadata"),
-                                      api_version=f"meta.k8s.io/{wanted.version}", cache=self._rows))
+            return dumps(
+                tables.table(
+                    rt.kind,
+                    [obj],
+                    self.cluster.clock.now(),
+                    resource_version=obj["metadata"].get("resourceVersion", ""),
+                    include_object=req.query.get("includeObject", "Metadata"),
+                    api_version=f"meta.k8s.io/{wanted.version}",
+                    cache=self._rows,
+                )
+            )
         if wanted.shape == "partial":
-            return dumps({"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{wanted.version}",
-                          "metadata": obj.get("metadata", {})})
+            return dumps(
+                {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": f"meta.k8s.io/{wanted.version}",
+                    "metadata": obj.get("metadata", {}),
+                }
+            )
         return dumps(obj)
 
     def _list(self, req: Request, target: Target, wanted: Negotiated) -> Reply:
         rt = target.rt
         q = req.query
-        items, keys, rv = self._listing(rt, target.namespace, q.get("labelSelector"), q.get("fieldSelector"))
+        items, keys, rv = self._listing(
+            rt, target.namespace, q.get("labelSelector"), q.get("fieldSelector")
+        )
         list_meta: dict[str, Any] = {"resourceVersion": rv}
         token = q.get("continue")
         if token:
             rv, after = _decode_continue(token)
             list_meta["resourceVersion"] = rv
-            items = items[bisect.bisect_right(keys, after):]
+            items = items[bisect.bisect_right(keys, after) :]
         limit = int(q.get("limit") or 0)
         if 0 < limit < len(items):
             rest = len(items) - limit
             items = items[:limit]
-            list_meta["continue"] = _encode_continue(list_meta["resourceVersion"], _sort_key(items[-1]))
+            list_meta["continue"] = _encode_continue(
+                list_meta["resourceVersion"], _sort_key(items[-1])
+            )
             list_meta["remainingItemCount"] = rest
         if wanted.shape == "table":
-            return Reply(body=dumps(tables.table(
-                rt.kind, items, self.cluster.clock.now(), list_meta=list_meta,
-                include_object=q.get("includeObject", "Metadata"),
-                api_version=f"meta.k8s.io/{wanted.version}", cache=self._rows)))
+            return Reply(
+                body=dumps(
+                    tables.table(
+                        rt.kind,
+                        items,
+                        self.cluster.clock.now(),
+                        list_meta=list_meta,
+                        include_object=q.get("includeObject", "Metadata"),
+                        api_version=f"meta.k8s.io/{wanted.version}",
+                        cache=self._rows,
+                    )
+                )
+            )
         if wanted.shape == "partial":
             api_version = f"meta.k8s.io/{wanted.version}"
-            return Reply(body=dumps({
-                "kind": "PartialObjectMetadataList", "apiVersion": api_version, "metadata": list_meta,
-                "items": [{"kind": "PartialObjectMetadata", "apiVersion": api_version,
-                           "metadata": o.get("metadata", {})} for o in items]}))
+            return Reply(
+                body=dumps(
+                    {
+                        "kind": "PartialObjectMetadataList",
+                        "apiVersion": api_version,
+                        "metadata": list_meta,
+                        "items": [
+                            {
+                                "kind": "PartialObjectMetadata",
+                                "apiVersion": api_version,
+                                "metadata": o.get("metadata", {}),
+                            }
+                            for o in items
+                        ],
+                    }
+                )
+            )
         head = _encode({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": list_meta})
         body = head[:-1] + ',"items":[' + ",".join(self._object_bytes(rt, o) for o in items) + "]}"
         return Reply(body=body.encode())
 
-    def _listing(self, rt: ResourceType, namespace: str | None, labels: str | None,
-                 fields: str | None) -> tuple[list[Obj], list[tuple[str, str]], str]:
+    def _listing(
+        self, rt: ResourceType, namespace: str | None, labels: str | None, fields: str | None
+    ) -> tuple[list[Obj], list[tuple[str, str]], str]:
         """Matching objects sorted by (namespace, name), their keys, and the list's resourceVersion.
 
         The result is reused while the store is unchanged, so that paging through a big list
@@ -426,8 +500,10 @@ class ApiServer:
         meta = obj.setdefault("metadata", {})
         if rt.namespaced:
             if meta.get("namespace") and meta["namespace"] != target.namespace:
-                raise bad_request("the namespace of the provided object does not match the namespace "
-                                  "sent on the request")
+                raise bad_request(
+                    "the namespace of the provided object does not match the namespace "
+                    "sent on the request"
+                )
             meta["namespace"] = target.namespace
         created = self.store.create(rt, obj, dry_run=req.dry_run)
         return Reply(201, dumps(created))
@@ -439,8 +515,11 @@ class ApiServer:
         with self.store.lock:  # read-modify-write as one step, as GuaranteedUpdate retries would
             current = self.store.peek(rt, target.namespace, name)
             if current is None:
-                if req.method == "PATCH" and _content_type(req) == "application/apply-patch+yaml" \
-                        and target.subresource is None:
+                if (
+                    req.method == "PATCH"
+                    and _content_type(req) == "application/apply-patch+yaml"
+                    and target.subresource is None
+                ):
                     return self._apply_create(req, target, body)
                 raise not_found(rt.qualified, name, rt.group, rt.plural)
             if target.subresource == "scale":
@@ -454,16 +533,25 @@ class ApiServer:
                 raise bad_request("the patched object is not a JSON object")
             meta = new.setdefault("metadata", {})
             if meta.get("name", name) != name:
-                raise bad_request(f"the name of the object ({meta['name']}) does not match the name on "
-                                  f"the URL ({name})")
+                raise bad_request(
+                    f"the name of the object ({meta['name']}) does not match the name on "
+                    f"the URL ({name})"
+                )
             if rt.namespaced and meta.get("namespace", target.namespace) != target.namespace:
-                raise bad_request("the namespace of the provided object does not match the namespace "
-                                  "sent on the request")
+                raise bad_request(
+                    "the namespace of the provided object does not match the namespace "
+                    "sent on the request"
+                )
             meta["name"] = name
             if rt.namespaced:
                 meta["namespace"] = target.namespace
-            updated = self.store.update(rt, new, subresource=target.subresource, dry_run=req.dry_run,
-                                        verb="update" if req.method == "PUT" else "patch")
+            updated = self.store.update(
+                rt,
+                new,
+                subresource=target.subresource,
+                dry_run=req.dry_run,
+                verb="update" if req.method == "PUT" else "patch",
+            )
         return Reply(body=dumps(updated))
 
     def _apply_create(self, req: Request, target: Target, body: Any) -> Reply:
@@ -482,29 +570,43 @@ class ApiServer:
             raise bad_request("the Scale is not a JSON object")
         replicas = (new_scale.get("spec") or {}).get("replicas", 0)
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-            raise ApiError(422, "Invalid", f'Scale.autoscaling "{target.name}" is invalid: spec.replicas: '
-                           f"Invalid value: {replicas}: must be greater than or equal to 0",
-                           {"name": target.name, "group": "autoscaling", "kind": "Scale"})
+            raise ApiError(
+                422,
+                "Invalid",
+                f'Scale.autoscaling "{target.name}" is invalid: spec.replicas: '
+                f"Invalid value: {replicas}: must be greater than or equal to 0",
+                {"name": target.name, "group": "autoscaling", "kind": "Scale"},
+            )
         rv = (new_scale.get("metadata") or {}).get("resourceVersion")
         if rv and rv != current["metadata"].get("resourceVersion"):
             raise conflict(rt.qualified, target.name or "", rt.group, rt.plural)
         new = dict(current)
         new["spec"] = {**current.get("spec", {}), "replicas": replicas}
-        updated = self.store.update(rt, new, subresource="scale", dry_run=req.dry_run,
-                                    verb="update" if req.method == "PUT" else "patch")
+        updated = self.store.update(
+            rt,
+            new,
+            subresource="scale",
+            dry_run=req.dry_run,
+            verb="update" if req.method == "PUT" else "patch",
+        )
         return Reply(body=dumps(scale_of(rt, updated)))
 
     def _patch_body(self, req: Request) -> Any:
         if _content_type(req) not in PATCH_TYPES:
-            raise ApiError(415, "UnsupportedMediaType",
-                           f"the body of the request was in an unknown format - accepted media types "
-                           f"include: {', '.join(PATCH_TYPES)}")
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                f"the body of the request was in an unknown format - accepted media types "
+                f"include: {', '.join(PATCH_TYPES)}",
+            )
         try:
             return json.loads(req.body)
         except ValueError as exc:
             if _content_type(req) == "application/apply-patch+yaml":
-                raise bad_request("error decoding YAML: the simulated cluster accepts only the JSON "
-                                  f"subset of YAML in apply patches: {exc}") from exc
+                raise bad_request(
+                    "error decoding YAML: the simulated cluster accepts only the JSON "
+                    f"subset of YAML in apply patches: {exc}"
+                ) from exc
             raise bad_request(f"invalid JSON in patch body: {exc}") from exc
 
     def _delete(self, req: Request, target: Target) -> Reply:
@@ -514,16 +616,34 @@ class ApiServer:
             options = req.json_body()
             if not isinstance(options, dict):
                 raise bad_request("the body of a DELETE must be DeleteOptions")
-        propagation = options.get("propagationPolicy") or req.query.get("propagationPolicy") or "Background"
+        propagation = (
+            options.get("propagationPolicy") or req.query.get("propagationPolicy") or "Background"
+        )
         dry_run = req.dry_run or "All" in (options.get("dryRun") or [])
         if target.name is None:
-            items, _ = self.store.list(rt, target.namespace, req.query.get("labelSelector"),
-                                       req.query.get("fieldSelector"))
-            deleted = [self.store.delete(rt, o["metadata"].get("namespace"), o["metadata"]["name"],
-                                         dry_run=dry_run, propagation=propagation) for o in list(items)]
-            return Reply(body=dumps({"kind": rt.list_kind, "apiVersion": rt.api_version,
-                                     "metadata": {"resourceVersion": str(self.store.resource_version)},
-                                     "items": deleted}))
+            items, _ = self.store.list(
+                rt, target.namespace, req.query.get("labelSelector"), req.query.get("fieldSelector")
+            )
+            deleted = [
+                self.store.delete(
+                    rt,
+                    o["metadata"].get("namespace"),
+                    o["metadata"]["name"],
+                    dry_run=dry_run,
+                    propagation=propagation,
+                )
+                for o in list(items)
+            ]
+            return Reply(
+                body=dumps(
+                    {
+                        "kind": rt.list_kind,
+                        "apiVersion": rt.api_version,
+                        "metadata": {"resourceVersion": str(self.store.resource_version)},
+                        "items": deleted,
+                    }
+                )
+            )
         name = target.name
         preconditions = options.get("preconditions") or {}
         with self.store.lock:
@@ -534,17 +654,34 @@ class ApiServer:
                 want, have = preconditions.get(field_name), current["metadata"].get(field_name)
                 if want and want != have:
                     label = "UID" if field_name == "uid" else "ResourceVersion"
-                    raise ApiError(409, "Conflict",
-                                   f'Operation cannot be fulfilled on {rt.qualified} "{name}": Precondition '
-                                   f"failed: {label} in precondition: {want}, {label} in object meta: {have}",
-                                   {"name": name, "group": rt.group, "kind": rt.plural})
-            old = self.store.delete(rt, target.namespace, name, dry_run=dry_run, propagation=propagation)
+                    raise ApiError(
+                        409,
+                        "Conflict",
+                        f'Operation cannot be fulfilled on {rt.qualified} "{name}": Precondition '
+                        f"failed: {label} in precondition: {want}, {label} in object meta: {have}",
+                        {"name": name, "group": rt.group, "kind": rt.plural},
+                    )
+            old = self.store.delete(
+                rt, target.namespace, name, dry_run=dry_run, propagation=propagation
+            )
         if rt.kind in RETURNS_DELETED_OBJECT:
             return Reply(body=dumps(old))
-        return Reply(body=dumps({
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-            "details": {"name": name, "group": rt.group, "kind": rt.plural,
-                        "uid": old["metadata"].get("uid")}}))
+        return Reply(
+            body=dumps(
+                {
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "metadata": {},
+                    "status": "Success",
+                    "details": {
+                        "name": name,
+                        "group": rt.group,
+                        "kind": rt.plural,
+                        "uid": old["metadata"].get("uid"),
+                    },
+                }
+            )
+        )
 
     # ---------------------------------------------------------------------- watch
     def _watch(self, req: Request, target: Target, wanted: Negotiated) -> Reply:
@@ -554,15 +691,17 @@ class ApiServer:
         field_match = parse_field_selector(q.get("fieldSelector"))
         if target.name:
             by_name = parse_field_selector(f"metadata.name={target.name}")
-            field_match = (lambda f, n: (lambda o: f(o) and n(o)))(field_match, by_name)
+            field_match = (lambda f, n: lambda o: f(o) and n(o))(field_match, by_name)
         rv_text = q.get("resourceVersion", "")
         send_initial = parse_bool(q.get("sendInitialEvents"))
         if rv_text not in ("", "0"):
             try:
                 start_rv = int(rv_text)
             except ValueError as exc:
-                raise bad_request(f'invalid resource version: strconv.ParseUint: parsing "{rv_text}": '
-                                  "invalid syntax") from exc
+                raise bad_request(
+                    f'invalid resource version: strconv.ParseUint: parsing "{rv_text}": '
+                    "invalid syntax"
+                ) from exc
         timeout = float(q.get("timeoutSeconds") or WATCH_TIMEOUT)
 
         def matches(obj: Obj) -> bool:
@@ -573,20 +712,30 @@ class ApiServer:
 
         def encode(kind: str, obj: Obj) -> bytes:
             if wanted.shape == "table" and kind in ("ADDED", "MODIFIED", "DELETED"):
-                obj = tables.table(rt.kind, [obj], self.cluster.clock.now(),
-                                   resource_version=obj["metadata"].get("resourceVersion", ""),
-                                   include_object=q.get("includeObject", "Metadata"),
-                                   api_version=f"meta.k8s.io/{wanted.version}", cache=self._rows)
+                obj = tables.table(
+                    rt.kind,
+                    [obj],
+                    self.cluster.clock.now(),
+                    resource_version=obj["metadata"].get("resourceVersion", ""),
+                    include_object=q.get("includeObject", "Metadata"),
+                    api_version=f"meta.k8s.io/{wanted.version}",
+                    cache=self._rows,
+                )
             elif wanted.shape == "partial" and kind != "ERROR":
-                obj = {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{wanted.version}",
-                       "metadata": obj.get("metadata", {})}
+                obj = {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": f"meta.k8s.io/{wanted.version}",
+                    "metadata": obj.get("metadata", {}),
+                }
             return dumps({"type": kind, "object": obj}) + b"\n"
 
         def bookmark(rv: int, annotations: dict[str, str] | None = None) -> bytes:
             meta: dict[str, Any] = {"resourceVersion": str(rv)}
             if annotations:
                 meta["annotations"] = annotations
-            return encode("BOOKMARK", {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta})
+            return encode(
+                "BOOKMARK", {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": meta}
+            )
 
         def stream() -> Iterator[bytes]:
             deadline = time.monotonic() + timeout
@@ -619,7 +768,11 @@ class ApiServer:
                             known.discard(key)
                             yield encode("DELETED", obj)
                     elif matches(obj):
-                        kind = "ADDED" if event.type == "ADDED" or (initial and key not in known) else "MODIFIED"
+                        kind = (
+                            "ADDED"
+                            if event.type == "ADDED" or (initial and key not in known)
+                            else "MODIFIED"
+                        )
                         known.add(key)
                         yield encode(kind, obj)
                     elif key in known:  # stopped matching the selectors: gone from this watch
@@ -641,7 +794,9 @@ class ApiServer:
 
 # ----------------------------------------------------------------------------- helpers
 def _method_not_allowed() -> ApiError:
-    return ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+    return ApiError(
+        405, "MethodNotAllowed", "the server does not allow this method on the requested resource"
+    )
 
 
 def _content_type(req: Request) -> str:
@@ -656,19 +811,24 @@ def _apply_patch(req: Request, doc: Obj, body: Any) -> Any:
         if exc.bad_request:
             raise bad_request(exc.message) from exc
         # As the API server reports a failed JSON patch (NewGenericServerResponse(422, ...)).
-        raise ApiError(422, "Invalid", "the server rejected our request due to an error in our request",
-                       {}) from exc
+        raise ApiError(
+            422, "Invalid", "the server rejected our request due to an error in our request", {}
+        ) from exc
 
 
 def _check_object(rt: ResourceType, obj: Any) -> None:
     if not isinstance(obj, dict):
         raise bad_request("Object 'Kind' is missing in the request body: it is not a JSON object")
     if obj.get("kind") and obj["kind"] != rt.kind:
-        raise bad_request(f"the kind of the provided object ({obj['kind']}) does not match the resource "
-                          f"{rt.qualified} ({rt.kind})")
+        raise bad_request(
+            f"the kind of the provided object ({obj['kind']}) does not match the resource "
+            f"{rt.qualified} ({rt.kind})"
+        )
     if obj.get("apiVersion") and obj["apiVersion"] != rt.api_version:
-        raise bad_request(f"the API version in the data ({obj['apiVersion']}) does not match the expected "
-                          f"API version ({rt.api_version})")
+        raise bad_request(
+            f"the API version in the data ({obj['apiVersion']}) does not match the expected "
+            f"API version ({rt.api_version})"
+        )
 
 
 def _sort_key(obj: Obj) -> tuple[str, str]:
@@ -694,11 +854,16 @@ def scale_of(rt: ResourceType, obj: Obj) -> dict[str, Any]:
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
-        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                     if k in meta},
+        "metadata": {
+            k: meta[k]
+            for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if k in meta
+        },
         "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
-        "status": {"replicas": (obj.get("status") or {}).get("replicas", 0),
-                   "selector": selector_to_string((obj.get("spec") or {}).get("selector"))},
+        "status": {
+            "replicas": (obj.get("status") or {}).get("replicas", 0),
+            "selector": selector_to_string((obj.get("spec") or {}).get("selector")),
+        },
     }
 
 
@@ -745,8 +910,14 @@ class _Handler(BaseHTTPRequestHandler):
             api.cluster.requests.append((method, self.path))
         split = urlsplit(self.path)
         raw = parse_qs(split.query, keep_blank_values=True)
-        req = Request(method, split.path, {k: v[-1] for k, v in raw.items()}, self.headers,
-                      self._read_body(), raw)
+        req = Request(
+            method,
+            split.path,
+            {k: v[-1] for k, v in raw.items()},
+            self.headers,
+            self._read_body(),
+            raw,
+        )
         fault = api.fault_for(req)
         if fault is not None and fault.effect == "reset":
             self._drop()  # before anything is applied
@@ -858,8 +1029,12 @@ class SimServer:
         return self._httpd.api
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"sim-apiserver-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"sim-apiserver-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
 
     def serve_forever(self) -> None:

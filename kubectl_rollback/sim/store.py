@@ -140,7 +140,12 @@ class Store:
                 if meta.get("generateName"):
                     meta["name"] = self._generate_name(rt, ns, meta["generateName"])
                 else:
-                    raise invalid(rt.kind, "", rt.group, [("metadata.name", "Required value: name or generateName is required")])
+                    raise invalid(
+                        rt.kind,
+                        "",
+                        rt.group,
+                        [("metadata.name", "Required value: name or generateName is required")],
+                    )
             name = meta["name"]
             if (ns, name) in self._objects[rt.key]:
                 raise already_exists(rt.qualified, name, rt.group, rt.plural)
@@ -247,13 +252,15 @@ class Store:
         uid = old["metadata"]["uid"]
         if rt.kind == "Namespace":
             for key, objs in self._objects.items():
-                for (ons, oname) in [k for k in objs if k[0] == name]:
+                for ons, oname in [k for k in objs if k[0] == name]:
                     if (ons, oname) in objs:
                         self._remove(BY_KEY[key], ons, oname, "Background")
         elif propagation != "Orphan":
             for key, objs in self._objects.items():
                 for (ons, oname), dep in list(objs.items()):
-                    owned = any(r.get("uid") == uid for r in dep["metadata"].get("ownerReferences") or ())
+                    owned = any(
+                        r.get("uid") == uid for r in dep["metadata"].get("ownerReferences") or ()
+                    )
                     if owned and (ons, oname) in objs:
                         self._remove(BY_KEY[key], ons, oname, propagation)
         self.changed.notify_all()
@@ -301,12 +308,20 @@ class Store:
 
     # -------------------------------------------------------- failure injection
     def inject_failure(
-        self, verb: str, plural: str, name: str | None, code: int = 500,
-        reason: str = "InternalError", message: str = "injected failure", times: int = 1,
+        self,
+        verb: str,
+        plural: str,
+        name: str | None,
+        code: int = 500,
+        reason: str = "InternalError",
+        message: str = "injected failure",
+        times: int = 1,
     ) -> None:
         """Make the next `times` matching requests fail with the given Status."""
         with self.lock:
-            self.failures.append(InjectedFailure(verb, plural, name, ApiError(code, reason, message), times))
+            self.failures.append(
+                InjectedFailure(verb, plural, name, ApiError(code, reason, message), times)
+            )
 
     def _maybe_fail(self, verb: str, rt: ResourceType, name: str | None) -> None:
         for f in self.failures:

@@ -66,8 +66,12 @@ def _default_container(container: Obj) -> None:
     for probe_name in ("livenessProbe", "readinessProbe", "startupProbe"):
         probe = container.get(probe_name)
         if isinstance(probe, dict):
-            for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
-                               ("failureThreshold", 3)):
+            for key, value in (
+                ("timeoutSeconds", 1),
+                ("periodSeconds", 10),
+                ("successThreshold", 1),
+                ("failureThreshold", 3),
+            ):
                 if probe.get(key) is None:
                     probe[key] = value
             if isinstance(probe.get("httpGet"), dict):
@@ -91,7 +95,9 @@ def default_pod_spec(spec: Obj) -> None:
     for volume in spec.get("volumes") or ():
         empty_dir = volume.get("emptyDir") if isinstance(volume, dict) else None
         if isinstance(empty_dir, dict) and "sizeLimit" in empty_dir:
-            with contextlib.suppress(QuantityError):  # a single quantity: not rounded to milli units
+            with contextlib.suppress(
+                QuantityError
+            ):  # a single quantity: not rounded to milli units
                 empty_dir["sizeLimit"] = canonical_quantity(empty_dir["sizeLimit"])
 
 
@@ -149,13 +155,18 @@ def _default_workload(kind: str, spec: Obj) -> None:
         if spec.get("revisionHistoryLimit") is None:
             spec["revisionHistoryLimit"] = 10
         if spec.get("persistentVolumeClaimRetentionPolicy") is None:
-            spec["persistentVolumeClaimRetentionPolicy"] = {"whenDeleted": "Retain", "whenScaled": "Retain"}
+            spec["persistentVolumeClaimRetentionPolicy"] = {
+                "whenDeleted": "Retain",
+                "whenScaled": "Retain",
+            }
     elif kind == "DaemonSet":
         strategy = spec.get("updateStrategy")
         if not isinstance(strategy, dict):
             strategy = spec["updateStrategy"] = {}
         strategy.setdefault("type", "RollingUpdate")
-        if strategy["type"] == "RollingUpdate" and not isinstance(strategy.get("rollingUpdate"), dict):
+        if strategy["type"] == "RollingUpdate" and not isinstance(
+            strategy.get("rollingUpdate"), dict
+        ):
             strategy["rollingUpdate"] = {"maxUnavailable": 1, "maxSurge": 0}
         if spec.get("revisionHistoryLimit") is None:
             spec["revisionHistoryLimit"] = 10
@@ -230,17 +241,23 @@ def go_string_map(labels: Mapping[str, Any] | None) -> str:
 def _go_selector(selector: Mapping[str, Any] | None) -> str:
     selector = selector or {}
     exprs = selector.get("matchExpressions")
-    exprs_text = "[]v1.LabelSelectorRequirement(nil)" if not exprs else (
-        "[]v1.LabelSelectorRequirement{"
-        + ", ".join(
-            f'v1.LabelSelectorRequirement{{Key:"{e.get("key")}", Operator:"{e.get("operator")}", '
-            f"Values:[]string{{{', '.join(chr(34) + v + chr(34) for v in e.get('values') or [])}}}}}"
-            for e in exprs
+    exprs_text = (
+        "[]v1.LabelSelectorRequirement(nil)"
+        if not exprs
+        else (
+            "[]v1.LabelSelectorRequirement{"
+            + ", ".join(
+                f'v1.LabelSelectorRequirement{{Key:"{e.get("key")}", Operator:"{e.get("operator")}", '
+                f"Values:[]string{{{', '.join(chr(34) + v + chr(34) for v in e.get('values') or [])}}}}}"
+                for e in exprs
+            )
+            + "}"
         )
-        + "}"
     )
-    return (f"v1.LabelSelector{{MatchLabels:{go_string_map(selector.get('matchLabels'))}, "
-            f"MatchExpressions:{exprs_text}}}")
+    return (
+        f"v1.LabelSelector{{MatchLabels:{go_string_map(selector.get('matchLabels'))}, "
+        f"MatchExpressions:{exprs_text}}}"
+    )
 
 
 def _validate_containers(spec: Mapping[str, Any], path: str, causes: list[tuple[str, str]]) -> None:
@@ -265,26 +282,42 @@ def _validate_workload(kind: str, obj: Obj, old: Obj | None) -> list[tuple[str, 
     labels = (template.get("metadata") or {}).get("labels")
     replicas = spec.get("replicas")
     if isinstance(replicas, int) and replicas < 0:
-        causes.append(("spec.replicas", f"Invalid value: {replicas}: must be greater than or equal to 0"))
+        causes.append(
+            ("spec.replicas", f"Invalid value: {replicas}: must be greater than or equal to 0")
+        )
     if not selector:
         causes.append(("spec.selector", "Required value"))
     elif not (selector.get("matchLabels") or selector.get("matchExpressions")):
-        causes.append(("spec.selector",
-                       f"Invalid value: {_go_selector(selector)}: empty selector is invalid for "
-                       f"{kind.lower()}"))
+        causes.append(
+            (
+                "spec.selector",
+                f"Invalid value: {_go_selector(selector)}: empty selector is invalid for "
+                f"{kind.lower()}",
+            )
+        )
     if selector and not match_selector(selector, labels or {}):
-        causes.append(("spec.template.metadata.labels",
-                       f"Invalid value: {go_string_map(labels)}: `selector` does not match template `labels`"))
+        causes.append(
+            (
+                "spec.template.metadata.labels",
+                f"Invalid value: {go_string_map(labels)}: `selector` does not match template `labels`",
+            )
+        )
     _validate_containers(template.get("spec") or {}, "spec.template.spec", causes)
     if old is not None:
         old_selector = (old.get("spec") or {}).get("selector")
         if old_selector is not None and selector != old_selector:
-            causes.append(("spec.selector", f"Invalid value: {_go_selector(selector)}: field is immutable"))
+            causes.append(
+                ("spec.selector", f"Invalid value: {_go_selector(selector)}: field is immutable")
+            )
     if kind == "Deployment":
         strategy = spec.get("strategy") or {}
         if strategy.get("type") == "Recreate" and strategy.get("rollingUpdate"):
-            causes.append(("spec.strategy.rollingUpdate",
-                           "Forbidden: may not be specified when strategy `type` is 'Recreate'"))
+            causes.append(
+                (
+                    "spec.strategy.rollingUpdate",
+                    "Forbidden: may not be specified when strategy `type` is 'Recreate'",
+                )
+            )
     return causes
 
 
@@ -295,7 +328,9 @@ class Admission:
     def __init__(self) -> None:
         self.cluster_ips = ClusterIPAllocator()
 
-    def __call__(self, rt: ResourceType, new: Obj, old: Obj | None, subresource: str | None) -> None:
+    def __call__(
+        self, rt: ResourceType, new: Obj, old: Obj | None, subresource: str | None
+    ) -> None:
         kind = rt.kind
         meta = new.setdefault("metadata", {})
         if subresource == "status":
@@ -336,7 +371,9 @@ class Admission:
         old_meta = old.get("metadata", {})
         generation = old_meta.get("generation", 1)
         changed = new.get("spec") != old.get("spec")
-        if kind == "Deployment" and (meta.get("annotations") or {}) != (old_meta.get("annotations") or {}):
+        if kind == "Deployment" and (meta.get("annotations") or {}) != (
+            old_meta.get("annotations") or {}
+        ):
             changed = True
         meta["generation"] = generation + 1 if changed else generation
 

@@ -20,19 +20,29 @@ Cells = list[Any]
 Printer = Callable[[Obj, datetime], Cells]
 
 _NAME_DOC = "Name must be unique within a namespace."
-_AGE_DOC = "CreationTimestamp is a timestamp representing the server time when this object was created."
+_AGE_DOC = (
+    "CreationTimestamp is a timestamp representing the server time when this object was created."
+)
 
 
-def _col(name: str, type_: str = "string", priority: int = 0, description: str = "",
-         fmt: str = "") -> dict[str, Any]:
-    return {"name": name, "type": type_, "format": fmt, "description": description,
-            "priority": priority}
+def _col(
+    name: str, type_: str = "string", priority: int = 0, description: str = "", fmt: str = ""
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": type_,
+        "format": fmt,
+        "description": description,
+        "priority": priority,
+    }
 
 
 NAME = _col("Name", fmt="name", description=_NAME_DOC)
 AGE = _col("Age", description=_AGE_DOC)
 CONTAINERS = _col("Containers", priority=1, description="Names of each container in the template.")
-IMAGES = _col("Images", priority=1, description="Images referenced by each container in the template.")
+IMAGES = _col(
+    "Images", priority=1, description="Images referenced by each container in the template."
+)
 SELECTOR = _col("Selector", priority=1, description="Label selector for pods.")
 
 
@@ -102,8 +112,10 @@ def _age(obj: Obj, now: datetime) -> str:
 
 def _template_cells(obj: Obj) -> tuple[str, str]:
     containers = (((_spec(obj).get("template") or {}).get("spec") or {}).get("containers")) or []
-    return (",".join(c.get("name", "") for c in containers),
-            ",".join(c.get("image", "") for c in containers))
+    return (
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+    )
 
 
 def _selector(obj: Obj) -> str:
@@ -120,33 +132,61 @@ def _labels(labels: Mapping[str, str] | None) -> str:
 def _deployment(obj: Obj, now: datetime) -> Cells:
     st = _status(obj)
     containers, images = _template_cells(obj)
-    return [_meta(obj).get("name"), f"{st.get('readyReplicas', 0)}/{_spec(obj).get('replicas', 0)}",
-            st.get("updatedReplicas", 0), st.get("availableReplicas", 0), _age(obj, now),
-            containers, images, _selector(obj)]
+    return [
+        _meta(obj).get("name"),
+        f"{st.get('readyReplicas', 0)}/{_spec(obj).get('replicas', 0)}",
+        st.get("updatedReplicas", 0),
+        st.get("availableReplicas", 0),
+        _age(obj, now),
+        containers,
+        images,
+        _selector(obj),
+    ]
 
 
 def _replicaset(obj: Obj, now: datetime) -> Cells:
     st = _status(obj)
     containers, images = _template_cells(obj)
-    return [_meta(obj).get("name"), _spec(obj).get("replicas", 0), st.get("replicas", 0),
-            st.get("readyReplicas", 0), _age(obj, now), containers, images, _selector(obj)]
+    return [
+        _meta(obj).get("name"),
+        _spec(obj).get("replicas", 0),
+        st.get("replicas", 0),
+        st.get("readyReplicas", 0),
+        _age(obj, now),
+        containers,
+        images,
+        _selector(obj),
+    ]
 
 
 def _statefulset(obj: Obj, now: datetime) -> Cells:
     containers, images = _template_cells(obj)
-    return [_meta(obj).get("name"),
-            f"{_status(obj).get('readyReplicas', 0)}/{_spec(obj).get('replicas', 0)}",
-            _age(obj, now), containers, images]
+    return [
+        _meta(obj).get("name"),
+        f"{_status(obj).get('readyReplicas', 0)}/{_spec(obj).get('replicas', 0)}",
+        _age(obj, now),
+        containers,
+        images,
+    ]
 
 
 def _daemonset(obj: Obj, now: datetime) -> Cells:
     st = _status(obj)
     containers, images = _template_cells(obj)
     node_selector = ((_spec(obj).get("template") or {}).get("spec") or {}).get("nodeSelector")
-    return [_meta(obj).get("name"), st.get("desiredNumberScheduled", 0),
-            st.get("currentNumberScheduled", 0), st.get("numberReady", 0),
-            st.get("updatedNumberScheduled", 0), st.get("numberAvailable", 0),
-            _labels(node_selector), _age(obj, now), containers, images, _selector(obj)]
+    return [
+        _meta(obj).get("name"),
+        st.get("desiredNumberScheduled", 0),
+        st.get("currentNumberScheduled", 0),
+        st.get("numberReady", 0),
+        st.get("updatedNumberScheduled", 0),
+        st.get("numberAvailable", 0),
+        _labels(node_selector),
+        _age(obj, now),
+        containers,
+        images,
+        _selector(obj),
+    ]
 
 
 def pod_status_reason(pod: Obj) -> tuple[str, int, int, int]:
@@ -164,7 +204,9 @@ def pod_status_reason(pod: Obj) -> tuple[str, int, int, int]:
         if terminated and terminated.get("exitCode", 0) == 0:
             continue
         if terminated:
-            reason = "Init:" + (terminated.get("reason") or f"ExitCode:{terminated.get('exitCode', 0)}")
+            reason = "Init:" + (
+                terminated.get("reason") or f"ExitCode:{terminated.get('exitCode', 0)}"
+            )
         elif waiting and waiting.get("reason") and waiting["reason"] != "PodInitializing":
             reason = "Init:" + waiting["reason"]
         else:
@@ -184,13 +226,17 @@ def pod_status_reason(pod: Obj) -> tuple[str, int, int, int]:
                 reason = terminated["reason"]
             elif terminated:
                 signal = terminated.get("signal")
-                reason = f"Signal:{signal}" if signal else f"ExitCode:{terminated.get('exitCode', 0)}"
+                reason = (
+                    f"Signal:{signal}" if signal else f"ExitCode:{terminated.get('exitCode', 0)}"
+                )
             elif cs.get("ready") and state.get("running") is not None:
                 has_running = True
                 ready += 1
         if reason == "Completed" and has_running:
             conditions = st.get("conditions") or []
-            is_ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+            is_ready = any(
+                c.get("type") == "Ready" and c.get("status") == "True" for c in conditions
+            )
             reason = "Running" if is_ready else "NotReady"
     if _meta(pod).get("deletionTimestamp"):
         if st.get("reason") == "NodeLost":
@@ -220,19 +266,39 @@ def _pod(obj: Obj, now: datetime) -> Cells:
         gates_text = f"{passing}/{len(gates)}"
     else:
         gates_text = "<none>"
-    return [_meta(obj).get("name"), f"{ready}/{total}", reason, restart_text, _age(obj, now),
-            (ips[0].get("ip") if ips else st.get("podIP")) or "<none>",
-            spec.get("nodeName") or "<none>", st.get("nominatedNodeName") or "<none>", gates_text]
+    return [
+        _meta(obj).get("name"),
+        f"{ready}/{total}",
+        reason,
+        restart_text,
+        _age(obj, now),
+        (ips[0].get("ip") if ips else st.get("podIP")) or "<none>",
+        spec.get("nodeName") or "<none>",
+        st.get("nominatedNodeName") or "<none>",
+        gates_text,
+    ]
 
 
 def _pod_conditions(obj: Obj) -> list[dict[str, str]] | None:
     phase = _status(obj).get("phase")
     if phase == "Succeeded":
-        return [{"type": "Completed", "status": "True", "reason": "Succeeded",
-                 "message": "The pod has completed successfully."}]
+        return [
+            {
+                "type": "Completed",
+                "status": "True",
+                "reason": "Succeeded",
+                "message": "The pod has completed successfully.",
+            }
+        ]
     if phase == "Failed":
-        return [{"type": "Completed", "status": "True", "reason": "Failed",
-                 "message": "The pod failed."}]
+        return [
+            {
+                "type": "Completed",
+                "status": "True",
+                "reason": "Failed",
+                "message": "The pod failed.",
+            }
+        ]
     return None
 
 
@@ -264,9 +330,15 @@ def _service_external_ip(obj: Obj) -> str:
 
 def _service(obj: Obj, now: datetime) -> Cells:
     spec = _spec(obj)
-    return [_meta(obj).get("name"), spec.get("type", "ClusterIP"), spec.get("clusterIP") or "<none>",
-            _service_external_ip(obj), _service_ports(spec), _age(obj, now),
-            _labels(spec.get("selector"))]
+    return [
+        _meta(obj).get("name"),
+        spec.get("type", "ClusterIP"),
+        spec.get("clusterIP") or "<none>",
+        _service_external_ip(obj),
+        _service_ports(spec),
+        _age(obj, now),
+        _labels(spec.get("selector")),
+    ]
 
 
 def _controllerrevision(obj: Obj, now: datetime) -> Cells:
@@ -275,7 +347,9 @@ def _controllerrevision(obj: Obj, now: datetime) -> Cells:
     if owner:
         group = owner.get("apiVersion", "").rpartition("/")[0]
         kind = owner.get("kind", "").lower()
-        controller = f"{kind}.{group}/{owner.get('name')}" if group else f"{kind}/{owner.get('name')}"
+        controller = (
+            f"{kind}.{group}/{owner.get('name')}" if group else f"{kind}/{owner.get('name')}"
+        )
     return [_meta(obj).get("name"), controller, obj.get("revision", 0), _age(obj, now)]
 
 
@@ -306,9 +380,21 @@ def _event(obj: Obj, now: datetime) -> Cells:
     source = obj.get("source") or {}
     source_text = ", ".join(p for p in (source.get("component"), source.get("host")) if p)
     if not source_text:
-        source_text = ", ".join(p for p in (obj.get("reportingComponent"), obj.get("reportingInstance")) if p)
-    return [last, obj.get("type", ""), obj.get("reason", ""), target, involved.get("fieldPath", ""),
-            source_text, (obj.get("message") or "").strip(), first, count, _meta(obj).get("name")]
+        source_text = ", ".join(
+            p for p in (obj.get("reportingComponent"), obj.get("reportingInstance")) if p
+        )
+    return [
+        last,
+        obj.get("type", ""),
+        obj.get("reason", ""),
+        target,
+        involved.get("fieldPath", ""),
+        source_text,
+        (obj.get("message") or "").strip(),
+        first,
+        count,
+        _meta(obj).get("name"),
+    ]
 
 
 def _endpoints(obj: Obj, now: datetime) -> Cells:
@@ -336,14 +422,26 @@ def _hpa(obj: Obj, now: datetime) -> Cells:
         name = resource.get("name")
         now_value = ((current.get(name) or {}).get("resource") or {}).get("current") or {}
         if "averageUtilization" in target:
-            have = f"{now_value['averageUtilization']}%" if "averageUtilization" in now_value else "<unknown>"
+            have = (
+                f"{now_value['averageUtilization']}%"
+                if "averageUtilization" in now_value
+                else "<unknown>"
+            )
             targets.append(f"{name}: {have}/{target['averageUtilization']}%")
         else:
-            targets.append(f"{name}: <unknown>/{target.get('averageValue', target.get('value', ''))}")
+            targets.append(
+                f"{name}: <unknown>/{target.get('averageValue', target.get('value', ''))}"
+            )
     min_pods = spec.get("minReplicas")
-    return [_meta(obj).get("name"), f"{ref.get('kind', '')}/{ref.get('name', '')}",
-            ", ".join(targets) or "<none>", "<unset>" if min_pods is None else min_pods,
-            spec.get("maxReplicas", 0), st.get("currentReplicas", 0), _age(obj, now)]
+    return [
+        _meta(obj).get("name"),
+        f"{ref.get('kind', '')}/{ref.get('name', '')}",
+        ", ".join(targets) or "<none>",
+        "<unset>" if min_pods is None else min_pods,
+        spec.get("maxReplicas", 0),
+        st.get("currentReplicas", 0),
+        _age(obj, now),
+    ]
 
 
 def _default(obj: Obj, now: datetime) -> Cells:
@@ -351,62 +449,238 @@ def _default(obj: Obj, now: datetime) -> Cells:
 
 
 COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
-    "Deployment": ([NAME, _col("Ready", description="Number of the pod with ready state"),
-                    _col("Up-to-date", description="Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
-                    _col("Available", description="Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
-                    AGE, CONTAINERS, IMAGES, SELECTOR], _deployment),
-    "ReplicaSet": ([NAME, _col("Desired", "integer", description="Replicas is the number of desired replicas."),
-                    _col("Current", "integer", description="Replicas is the most recently observed number of replicas."),
-                    _col("Ready", "integer", description="The number of ready replicas for this replica set."),
-                    AGE, CONTAINERS, IMAGES, SELECTOR], _replicaset),
-    "StatefulSet": ([NAME, _col("Ready", description="Number of the pod with ready state"), AGE,
-                     CONTAINERS, IMAGES], _statefulset),
-    "DaemonSet": ([NAME, _col("Desired", "integer", description="The total number of nodes that should be running the daemon pod."),
-                   _col("Current", "integer", description="The number of nodes that are running at least 1 daemon pod."),
-                   _col("Ready", "integer", description="The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready."),
-                   _col("Up-to-date", "integer", description="The total number of nodes that are running updated daemon pod"),
-                   _col("Available", "integer", description="The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available."),
-                   _col("Node Selector", description="NodeSelector is a selector which must be true for the pod to fit on a node."),
-                   AGE, CONTAINERS, IMAGES, SELECTOR], _daemonset),
-    "Pod": ([NAME, _col("Ready", description="The aggregate readiness state of this pod for accepting traffic."),
-             _col("Status", description="The aggregate status of the containers in this pod."),
-             _col("Restarts", description="The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
-             AGE, _col("IP", priority=1, description="podIP address allocated to the pod."),
-             _col("Node", priority=1, description="NodeName indicates in which node this pod is scheduled."),
-             _col("Nominated Node", priority=1, description="nominatedNodeName is set only when this pod preempts other pods on the node."),
-             _col("Readiness Gates", priority=1, description="If specified, all readiness gates will be evaluated for pod readiness.")],
-            _pod),
-    "Service": ([NAME, _col("Type", description="type determines how the Service is exposed."),
-                 _col("Cluster-IP", description="clusterIP is the IP address of the service."),
-                 _col("External-IP", description="externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service."),
-                 _col("Port(s)", description="The list of ports that are exposed by this service."),
-                 AGE, _col("Selector", priority=1, description="Route service traffic to pods with label keys and values matching this selector.")],
-                _service),
-    "ControllerRevision": ([NAME, _col("Controller", description="Controller of the object"),
-                            _col("Revision", description="Revision indicates the revision of the state represented by Data."),
-                            AGE], _controllerrevision),
-    "Namespace": ([NAME, _col("Status", description="The status of the namespace"), AGE], _namespace),
-    "ConfigMap": ([NAME, _col("Data", description="Data contains the configuration data."), AGE], _configmap),
-    "Secret": ([NAME, _col("Type", description="Used to facilitate programmatic handling of secret data."),
-                _col("Data", description="Data contains the secret data."), AGE], _secret),
-    "Event": ([_col("Last Seen", description="The time at which the most recent occurrence of this event was recorded."),
-               _col("Type", description="Type of this event (Normal, Warning), new types could be added in the future"),
-               _col("Reason", description="This should be a short, machine understandable string that gives the reason for the transition into the object's current status."),
-               _col("Object", description="The object that this event is about."),
-               _col("Subobject", priority=1, description="If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go-field access statement."),
-               _col("Source", priority=1, description="The component reporting this event."),
-               _col("Message", description="A human-readable description of the status of this operation."),
-               _col("First Seen", priority=1, description="The time at which the event was first recorded."),
-               _col("Count", priority=1, description="The number of times this event has occurred."),
-               _col("Name", priority=1, fmt="name", description=_NAME_DOC)], _event),
-    "Endpoints": ([NAME, _col("Endpoints", description="The set of all endpoints is the union of all subsets."), AGE],
-                  _endpoints),
-    "HorizontalPodAutoscaler": ([NAME, _col("Reference", description="scaleTargetRef points to the target resource to scale."),
-                                 _col("Targets", description="metrics contains the specifications for which to use to calculate the desired replica count."),
-                                 _col("MinPods", description="minReplicas is the lower limit for the number of replicas."),
-                                 _col("MaxPods", description="maxReplicas is the upper limit for the number of replicas."),
-                                 _col("Replicas", description="currentReplicas is current number of replicas of pods managed by this autoscaler."),
-                                 AGE], _hpa),
+    "Deployment": (
+        [
+            NAME,
+            _col("Ready", description="Number of the pod with ready state"),
+            _col(
+                "Up-to-date",
+                description="Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+            ),
+            _col(
+                "Available",
+                description="Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+            ),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+            SELECTOR,
+        ],
+        _deployment,
+    ),
+    "ReplicaSet": (
+        [
+            NAME,
+            _col("Desired", "integer", description="Replicas is the number of desired replicas."),
+            _col(
+                "Current",
+                "integer",
+                description="Replicas is the most recently observed number of replicas.",
+            ),
+            _col(
+                "Ready", "integer", description="The number of ready replicas for this replica set."
+            ),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+            SELECTOR,
+        ],
+        _replicaset,
+    ),
+    "StatefulSet": (
+        [
+            NAME,
+            _col("Ready", description="Number of the pod with ready state"),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+        ],
+        _statefulset,
+    ),
+    "DaemonSet": (
+        [
+            NAME,
+            _col(
+                "Desired",
+                "integer",
+                description="The total number of nodes that should be running the daemon pod.",
+            ),
+            _col(
+                "Current",
+                "integer",
+                description="The number of nodes that are running at least 1 daemon pod.",
+            ),
+            _col(
+                "Ready",
+                "integer",
+                description="The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.",
+            ),
+            _col(
+                "Up-to-date",
+                "integer",
+                description="The total number of nodes that are running updated daemon pod",
+            ),
+            _col(
+                "Available",
+                "integer",
+                description="The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.",
+            ),
+            _col(
+                "Node Selector",
+                description="NodeSelector is a selector which must be true for the pod to fit on a node.",
+            ),
+            AGE,
+            CONTAINERS,
+            IMAGES,
+            SELECTOR,
+        ],
+        _daemonset,
+    ),
+    "Pod": (
+        [
+            NAME,
+            _col(
+                "Ready",
+                description="The aggregate readiness state of this pod for accepting traffic.",
+            ),
+            _col("Status", description="The aggregate status of the containers in this pod."),
+            _col(
+                "Restarts",
+                description="The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+            ),
+            AGE,
+            _col("IP", priority=1, description="podIP address allocated to the pod."),
+            _col(
+                "Node",
+                priority=1,
+                description="NodeName indicates in which node this pod is scheduled.",
+            ),
+            _col(
+                "Nominated Node",
+                priority=1,
+                description="nominatedNodeName is set only when this pod preempts other pods on the node.",
+            ),
+            _col(
+                "Readiness Gates",
+                priority=1,
+                description="If specified, all readiness gates will be evaluated for pod readiness.",
+            ),
+        ],
+        _pod,
+    ),
+    "Service": (
+        [
+            NAME,
+            _col("Type", description="type determines how the Service is exposed."),
+            _col("Cluster-IP", description="clusterIP is the IP address of the service."),
+            _col(
+                "External-IP",
+                description="externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.",
+            ),
+            _col("Port(s)", description="The list of ports that are exposed by this service."),
+            AGE,
+            _col(
+                "Selector",
+                priority=1,
+                description="Route service traffic to pods with label keys and values matching this selector.",
+            ),
+        ],
+        _service,
+    ),
+    "ControllerRevision": (
+        [
+            NAME,
+            _col("Controller", description="Controller of the object"),
+            _col(
+                "Revision",
+                description="Revision indicates the revision of the state represented by Data.",
+            ),
+            AGE,
+        ],
+        _controllerrevision,
+    ),
+    "Namespace": (
+        [NAME, _col("Status", description="The status of the namespace"), AGE],
+        _namespace,
+    ),
+    "ConfigMap": (
+        [NAME, _col("Data", description="Data contains the configuration data."), AGE],
+        _configmap,
+    ),
+    "Secret": (
+        [
+            NAME,
+            _col("Type", description="Used to facilitate programmatic handling of secret data."),
+            _col("Data", description="Data contains the secret data."),
+            AGE,
+        ],
+        _secret,
+    ),
+    "Event": (
+        [
+            _col(
+                "Last Seen",
+                description="The time at which the most recent occurrence of this event was recorded.",
+            ),
+            _col(
+                "Type",
+                description="Type of this event (Normal, Warning), new types could be added in the future",
+            ),
+            _col(
+                "Reason",
+                description="This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+            ),
+            _col("Object", description="The object that this event is about."),
+            _col(
+                "Subobject",
+                priority=1,
+                description="If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go-field access statement.",
+            ),
+            _col("Source", priority=1, description="The component reporting this event."),
+            _col(
+                "Message",
+                description="A human-readable description of the status of this operation.",
+            ),
+            _col(
+                "First Seen",
+                priority=1,
+                description="The time at which the event was first recorded.",
+            ),
+            _col("Count", priority=1, description="The number of times this event has occurred."),
+            _col("Name", priority=1, fmt="name", description=_NAME_DOC),
+        ],
+        _event,
+    ),
+    "Endpoints": (
+        [
+            NAME,
+            _col("Endpoints", description="The set of all endpoints is the union of all subsets."),
+            AGE,
+        ],
+        _endpoints,
+    ),
+    "HorizontalPodAutoscaler": (
+        [
+            NAME,
+            _col("Reference", description="scaleTargetRef points to the target resource to scale."),
+            _col(
+                "Targets",
+                description="metrics contains the specifications for which to use to calculate the desired replica count.",
+            ),
+            _col(
+                "MinPods", description="minReplicas is the lower limit for the number of replicas."
+            ),
+            _col(
+                "MaxPods", description="maxReplicas is the upper limit for the number of replicas."
+            ),
+            _col(
+                "Replicas",
+                description="currentReplicas is current number of replicas of pods managed by this autoscaler.",
+            ),
+            AGE,
+        ],
+        _hpa,
+    ),
 }
 DEFAULT_COLUMNS = ([NAME, _col("Created At", "date", description=_AGE_DOC)], _default)
 
@@ -416,8 +690,9 @@ _CACHEABLE = frozenset(COLUMNS) - {"Pod", "Event"}
 RowCache = MutableMapping[tuple[str, str, str], tuple[str, list[Any]]]
 
 
-def _cells(kind: str, printer: Printer, obj: Obj, now: datetime, cache: RowCache | None,
-           age_at: int) -> list[Any]:
+def _cells(
+    kind: str, printer: Printer, obj: Obj, now: datetime, cache: RowCache | None, age_at: int
+) -> list[Any]:
     if cache is None or kind not in _CACHEABLE:
         return printer(obj, now)
     meta = _meta(obj)
@@ -461,11 +736,19 @@ def table(
         if include_object == "Object":
             row["object"] = obj
         elif include_object != "None":
-            row["object"] = {"kind": "PartialObjectMetadata", "apiVersion": api_version,
-                             "metadata": obj.get("metadata") or {}}
+            row["object"] = {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": api_version,
+                "metadata": obj.get("metadata") or {},
+            }
         rows.append(row)
     metadata = dict(list_meta or {})
     if resource_version:
         metadata["resourceVersion"] = resource_version
-    return {"kind": "Table", "apiVersion": api_version, "metadata": metadata,
-            "columnDefinitions": columns, "rows": rows}
+    return {
+        "kind": "Table",
+        "apiVersion": api_version,
+        "metadata": metadata,
+        "columnDefinitions": columns,
+        "rows": rows,
+    }

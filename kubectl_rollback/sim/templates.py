@@ -79,8 +79,12 @@ def fnv1a_32(data: bytes) -> int:
     return h
 
 
-def template_hash(template: Mapping[str, Any] | None, collision_count: int | None = None,
-                  *, canonical: str | None = None) -> str:
+def template_hash(
+    template: Mapping[str, Any] | None,
+    collision_count: int | None = None,
+    *,
+    canonical: str | None = None,
+) -> str:
     """`controller.ComputeHash`: the template's hash (plus the collision count) in safe characters."""
     data = (canonical if canonical is not None else canonical_template(template)).encode()
     if collision_count:

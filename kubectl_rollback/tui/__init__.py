@@ -24,25 +24,45 @@ DEMO_NAMESPACE = "shop"
 DEMO_KUBECONFIG_ENV = "KUBECTL_ROLLBACK_DEMO_KUBECONFIG"
 
 
-def run_app(*, namespace: str | None = None, context: str | None = None, kubeconfig: str | None = None,
-            demo: bool = False, read_only: bool = False, workload: str | None = None,
-            target: TargetSpec | None = None, workload_kind: str = "Deployment") -> None:
+def run_app(
+    *,
+    namespace: str | None = None,
+    context: str | None = None,
+    kubeconfig: str | None = None,
+    demo: bool = False,
+    read_only: bool = False,
+    workload: str | None = None,
+    target: TargetSpec | None = None,
+    workload_kind: str = "Deployment",
+) -> None:
     """Run the terminal UI until the user quits."""
     from .app import RollbackApp
     from .cluster import Connector
 
     if not demo:
-        RollbackApp(connector=Connector(kubeconfig), namespace=namespace, context=context,
-                    read_only=read_only, workload=workload, target=target,
-                    workload_kind=workload_kind).run()
+        RollbackApp(
+            connector=Connector(kubeconfig),
+            namespace=namespace,
+            context=context,
+            read_only=read_only,
+            workload=workload,
+            target=target,
+            workload_kind=workload_kind,
+        ).run()
         return
     from ..sim import run_cluster
 
     with run_cluster("demo", time_scale=1.0) as sim:
         _share_demo_kubeconfig(sim.kubeconfig)
-        app = RollbackApp(connector=Connector(sim.kubeconfig), namespace=namespace or DEMO_NAMESPACE,
-                          read_only=read_only, now_fn=sim.cluster.clock.now, workload=workload, target=target,
-                          workload_kind=workload_kind)
+        app = RollbackApp(
+            connector=Connector(sim.kubeconfig),
+            namespace=namespace or DEMO_NAMESPACE,
+            read_only=read_only,
+            now_fn=sim.cluster.clock.now,
+            workload=workload,
+            target=target,
+            workload_kind=workload_kind,
+        )
         app.run()
 
 

@@ -37,15 +37,30 @@ class RollbackApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave (a rollout in progress goes on)"),
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key"),
-        Binding("ctrl+p", "command_palette", "Palette", id="palette", show=False,
-                tooltip="every action by name"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Palette",
+            id="palette",
+            show=False,
+            tooltip="every action by name",
+        ),
     ]
 
-    def __init__(self, *, connector: Connector | None = None, namespace: str | None = None,
-                 context: str | None = None, read_only: bool = False,
-                 now_fn: Callable[[], datetime] | None = None, workload: str | None = None,
-                 target: TargetSpec | None = None, live: bool = True, display_tz: tzinfo | None = None,
-                 workload_kind: str = "Deployment") -> None:
+    def __init__(
+        self,
+        *,
+        connector: Connector | None = None,
+        namespace: str | None = None,
+        context: str | None = None,
+        read_only: bool = False,
+        now_fn: Callable[[], datetime] | None = None,
+        workload: str | None = None,
+        target: TargetSpec | None = None,
+        live: bool = True,
+        display_tz: tzinfo | None = None,
+        workload_kind: str = "Deployment",
+    ) -> None:
         super().__init__()
         self.connector = connector or Connector()
         self.read_only = read_only
@@ -62,9 +77,15 @@ class RollbackApp(App[None]):
         """Seconds from start to milestones (``workloads``, ``history:<name>``): for bench/bench_tui.py."""
 
     def on_mount(self) -> None:
-        self.push_screen(MainScreen(namespace=self._start_namespace, context=self._start_context,
-                                    workload=self._start_workload, target=self._start_target,
-                                    workload_kind=self._start_kind))
+        self.push_screen(
+            MainScreen(
+                namespace=self._start_namespace,
+                context=self._start_context,
+                workload=self._start_workload,
+                target=self._start_target,
+                workload_kind=self._start_kind,
+            )
+        )
 
     @property
     def main_screen(self) -> MainScreen | None:
@@ -86,8 +107,16 @@ class RollbackApp(App[None]):
                 why = main.rollback_unavailable()
             elif main is not None and binding.action == "switch_traffic":
                 why = main.switch_unavailable()
-            keys = binding.key_display or binding.key.replace("slash", "/").replace("question_mark", "?")
-            rows.append((keys, binding.description + (f": {binding.tooltip}" if binding.tooltip else ""), why))
+            keys = binding.key_display or binding.key.replace("slash", "/").replace(
+                "question_mark", "?"
+            )
+            rows.append(
+                (
+                    keys,
+                    binding.description + (f": {binding.tooltip}" if binding.tooltip else ""),
+                    why,
+                )
+            )
         return rows
 
     def action_help(self) -> None:

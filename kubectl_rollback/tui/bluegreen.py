@@ -63,17 +63,19 @@ def load_bluegreen_rows(gw: Any, namespace: str) -> tuple[list[BlueGreenRow], st
     for group in groups:
         live = group.live
         idle = group.idle[0] if group.idle else None
-        rows.append(BlueGreenRow(
-            name=group.name,
-            services=group.service_names,
-            primary=group.primary.name,
-            workloads=tuple(w for side in group.sides for w in side.workloads),
-            live=group.live_color or "none",
-            live_state=live.state if live is not None else "-",
-            live_ok=bool(live is not None and live.can_take_traffic),
-            idle=idle.color if idle is not None else "none",
-            idle_state=idle.state if idle is not None else "-",
-            idle_ok=bool(idle is not None and idle.can_take_traffic),
-            problems=tuple(group.problems),
-        ))
+        rows.append(
+            BlueGreenRow(
+                name=group.name,
+                services=group.service_names,
+                primary=group.primary.name,
+                workloads=tuple(w for side in group.sides for w in side.workloads),
+                live=group.live_color or "none",
+                live_state=live.state if live is not None else "-",
+                live_ok=bool(live is not None and live.can_take_traffic),
+                idle=idle.color if idle is not None else "none",
+                idle_state=idle.state if idle is not None else "-",
+                idle_ok=bool(idle is not None and idle.can_take_traffic),
+                problems=tuple(group.problems),
+            )
+        )
     return rows, None

@@ -29,16 +29,33 @@ class Gateway(Protocol):
     def get_statefulset(self, namespace: str, name: str) -> dict[str, JSON]: ...
     def get_daemonset(self, namespace: str, name: str) -> dict[str, JSON]: ...
     def list_replicasets(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]: ...
-    def list_controllerrevisions(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]: ...
+    def list_controllerrevisions(
+        self, namespace: str, label_selector: str
+    ) -> list[dict[str, JSON]]: ...
     def list_namespaces(self) -> list[str]: ...
-    def list_with_version(self, group: str, version: str, plural: str, namespace: str | None,
-                          label_selector: str | None = None) -> tuple[list[dict[str, JSON]], str]: ...
-    def watch(self, group: str, version: str, plural: str, namespace: str | None, resource_version: str,
-              timeout_seconds: int = 300, label_selector: str | None = None,
-              on_open: Callable[[Callable[[], None]], None] | None = None,
-              field_selector: str | None = None) -> Iterator[Event]: ...
-    def can_i(self, verb: str, group: str, plural: str, namespace: str | None,
-              name: str | None = None) -> tuple[bool, str]: ...
+    def list_with_version(
+        self,
+        group: str,
+        version: str,
+        plural: str,
+        namespace: str | None,
+        label_selector: str | None = None,
+    ) -> tuple[list[dict[str, JSON]], str]: ...
+    def watch(
+        self,
+        group: str,
+        version: str,
+        plural: str,
+        namespace: str | None,
+        resource_version: str,
+        timeout_seconds: int = 300,
+        label_selector: str | None = None,
+        on_open: Callable[[Callable[[], None]], None] | None = None,
+        field_selector: str | None = None,
+    ) -> Iterator[Event]: ...
+    def can_i(
+        self, verb: str, group: str, plural: str, namespace: str | None, name: str | None = None
+    ) -> tuple[bool, str]: ...
     def whoami(self) -> str | None: ...
     def close(self) -> None: ...
 
@@ -176,8 +193,15 @@ def watch_resource(
             if troubled:
                 on_trouble(None)
                 troubled = False
-            for kind, obj in gw.watch("apps", "v1", plural, namespace, version,
-                                      timeout_seconds=timeout_seconds, on_open=stop.register):
+            for kind, obj in gw.watch(
+                "apps",
+                "v1",
+                plural,
+                namespace,
+                version,
+                timeout_seconds=timeout_seconds,
+                on_open=stop.register,
+            ):
                 if stop.stopped:
                     return
                 version = str(dig(obj, "metadata", "resourceVersion") or version)
@@ -206,8 +230,14 @@ class FollowGateway:
     workload that follow reads (GET or watch event), for the rollout view.
     """
 
-    def __init__(self, gw: Gateway, stop: StopSignal, *, watch_seconds: int = 60,
-                 on_object: Callable[[dict[str, JSON]], object] | None = None) -> None:
+    def __init__(
+        self,
+        gw: Gateway,
+        stop: StopSignal,
+        *,
+        watch_seconds: int = 60,
+        on_object: Callable[[dict[str, JSON]], object] | None = None,
+    ) -> None:
         self._gw = gw
         self._stop = stop
         self._watch_seconds = watch_seconds
@@ -224,16 +254,27 @@ class FollowGateway:
 
     def _get(self, plural: str, namespace: str, name: str) -> dict[str, JSON]:
         self._check()
-        getter = {"deployments": "get_deployment", "statefulsets": "get_statefulset",
-                  "daemonsets": "get_daemonset"}[plural]
+        getter = {
+            "deployments": "get_deployment",
+            "statefulsets": "get_statefulset",
+            "daemonsets": "get_daemonset",
+        }[plural]
         return self._seen(getattr(self._gw, getter)(namespace, name))
 
-    def _watch(self, plural: str, namespace: str, name: str, resource_version: str,
-               timeout_seconds: int) -> Iterator[Event]:
+    def _watch(
+        self, plural: str, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    ) -> Iterator[Event]:
         self._check()
-        events = self._gw.watch("apps", "v1", plural, namespace, resource_version,
-                                timeout_seconds=min(timeout_seconds, self._watch_seconds),
-                                on_open=self._stop.register, field_selector=f"metadata.name={name}")
+        events = self._gw.watch(
+            "apps",
+            "v1",
+            plural,
+            namespace,
+            resource_version,
+            timeout_seconds=min(timeout_seconds, self._watch_seconds),
+            on_open=self._stop.register,
+            field_selector=f"metadata.name={name}",
+        )
         for kind, obj in events:
             self._check()
             if kind in ("ADDED", "MODIFIED"):
@@ -254,22 +295,26 @@ class FollowGateway:
         self._check()
         return self._gw.list_replicasets(namespace, label_selector)
 
-    def list_controllerrevisions(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]:
+    def list_controllerrevisions(
+        self, namespace: str, label_selector: str
+    ) -> list[dict[str, JSON]]:
         self._check()
         return self._gw.list_controllerrevisions(namespace, label_selector)
 
-    def watch_deployment(self, namespace: str, name: str, resource_version: str,
-                         timeout_seconds: int) -> Iterator[Event]:
+    def watch_deployment(
+        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    ) -> Iterator[Event]:
         return self._watch("deployments", namespace, name, resource_version, timeout_seconds)
 
-    def watch_statefulset(self, namespace: str, name: str, resource_version: str,
-                          timeout_seconds: int) -> Iterator[Event]:
+    def watch_statefulset(
+        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    ) -> Iterator[Event]:
         return self._watch("statefulsets", namespace, name, resource_version, timeout_seconds)
 
-    def watch_daemonset(self, namespace: str, name: str, resource_version: str,
-                        timeout_seconds: int) -> Iterator[Event]:
+    def watch_daemonset(
+        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    ) -> Iterator[Event]:
         return self._watch("daemonsets", namespace, name, resource_version, timeout_seconds)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._gw, name)
-

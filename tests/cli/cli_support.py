@@ -8,9 +8,16 @@ from typing import Any
 from kubectl_rollback.sim import RunningCluster
 
 
-def deployment(name: str, image: str, *, replicas: int = 3, namespace: str = "default",
-               annotations: dict[str, str] | None = None, env: list[dict[str, Any]] | None = None,
-               **spec: Any) -> dict[str, Any]:
+def deployment(
+    name: str,
+    image: str,
+    *,
+    replicas: int = 3,
+    namespace: str = "default",
+    annotations: dict[str, str] | None = None,
+    env: list[dict[str, Any]] | None = None,
+    **spec: Any,
+) -> dict[str, Any]:
     container: dict[str, Any] = {"name": "app", "image": image}
     if env:
         container["env"] = env
@@ -21,7 +28,10 @@ def deployment(name: str, image: str, *, replicas: int = 3, namespace: str = "de
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [container]}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [container]},
+            },
             **spec,
         },
     }
@@ -33,8 +43,9 @@ def roll_out(sim: RunningCluster, obj: dict[str, Any], seconds: float = 60) -> N
     sim.cluster.advance(seconds)
 
 
-def history_of(sim: RunningCluster, name: str, images: list[str], *, namespace: str = "default",
-               **kwargs: Any) -> None:
+def history_of(
+    sim: RunningCluster, name: str, images: list[str], *, namespace: str = "default", **kwargs: Any
+) -> None:
     """One revision per image, each given time to roll out (or to fail)."""
     for image in images:
         roll_out(sim, deployment(name, image, namespace=namespace, **kwargs))

@@ -13,8 +13,9 @@ from kubectl_rollback.sim import RunningCluster
 
 
 @pytest.fixture
-def cli(sim: RunningCluster, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+def cli(
+    sim: RunningCluster, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., CliResult]:
     """Run `kubectl rollback ARGS` in-process against `sim` (KUBECONFIG points at it)."""
     from kubectl_rollback.cli import run
 

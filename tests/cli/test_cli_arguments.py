@@ -13,19 +13,26 @@ CASES = [
     (["deploy/web", "--yes", "--to", ""], "--to is empty"),
     (["deploy/web", "--yes", "--to", "   "], "--to is empty"),
     (["deploy/web", "--yes", "--to", "0"], "--to must be a positive revision number, got 0"),
-    (["deploy/web", "--yes", "--to-revision", "0"], "--to-revision must be a positive revision number, got 0"),
+    (
+        ["deploy/web", "--yes", "--to-revision", "0"],
+        "--to-revision must be a positive revision number, got 0",
+    ),
     (["deploy/web", "--yes", "--to", "revision:"], "empty target after revision:"),
     (["deploy/web", "--yes", "--timeout", "5"], 'invalid duration "5" for --timeout: missing unit'),
     (["deploy/web", "--yes", "--timeout", "5x"], 'invalid duration "5x"'),
-    (["deploy/web", "--yes", "-o", "table"], 'unable to match a printer suitable for the output format "table"'),
+    (
+        ["deploy/web", "--yes", "-o", "table"],
+        'unable to match a printer suitable for the output format "table"',
+    ),
     (["deploy/web", "--yes", "--dry-run=maybe"], "Invalid dry-run value (maybe)"),
-    (["pods/web", "--yes"], "the server doesn't have a resource type \"pods\""),
+    (["pods/web", "--yes"], 'the server doesn\'t have a resource type "pods"'),
 ]
 
 
 @pytest.mark.parametrize(("args", "says"), CASES, ids=[" ".join(c[0]) for c in CASES])
-def test_malformed_arguments_change_nothing(sim: RunningCluster, cli: Callable[..., CliResult],
-                                            args: list[str], says: str) -> None:
+def test_malformed_arguments_change_nothing(
+    sim: RunningCluster, cli: Callable[..., CliResult], args: list[str], says: str
+) -> None:
     history_of(sim, "web", ["nginx:1.25.3", "nginx:1.26.0"])
     sim.cluster.count_requests = True
     result = cli(*args)
@@ -34,17 +41,23 @@ def test_malformed_arguments_change_nothing(sim: RunningCluster, cli: Callable[.
     assert len(line.splitlines()) == 1 and line.startswith("error: ") and says in line, line
     writes = [r for r in sim.cluster.requests if r[0] != "GET"]
     assert writes == [], f"a malformed command wrote to the cluster: {writes}"
-    image = sim.cluster.get("deployments", "default", "web")["spec"]["template"]["spec"]["containers"][0]["image"]
+    image = sim.cluster.get("deployments", "default", "web")["spec"]["template"]["spec"][
+        "containers"
+    ][0]["image"]
     assert image == "nginx:1.26.0"
 
 
-def test_a_zero_timeout_is_a_go_duration(sim: RunningCluster, cli: Callable[..., CliResult]) -> None:
+def test_a_zero_timeout_is_a_go_duration(
+    sim: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(sim, "web", ["nginx:1.25.3", "nginx:1.26.0"])
     result = cli("deploy/web", "--dry-run", "--timeout", "0")
     assert result.code == 0, result.err
 
 
-def test_kubeconfig_takes_a_list(sim: RunningCluster, cli: Callable[..., CliResult], tmp_path: object) -> None:
+def test_kubeconfig_takes_a_list(
+    sim: RunningCluster, cli: Callable[..., CliResult], tmp_path: object
+) -> None:
     from pathlib import Path
 
     import yaml

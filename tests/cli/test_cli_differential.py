@@ -38,7 +38,10 @@ def _history_numbers(kubectl: Kubectl, name: str) -> list[int]:
 
 @pytest.mark.parametrize("target", [1, 2, None], ids=["to-1", "to-2", "default"])
 def test_same_result_as_kubectl_rollout_undo(
-    target: int | None, sim: RunningCluster, kubectl: Kubectl, cli: Callable[..., CliResult],
+    target: int | None,
+    sim: RunningCluster,
+    kubectl: Kubectl,
+    cli: Callable[..., CliResult],
     tmp_path: Path,
 ) -> None:
     # Cluster B: kubectl rollout undo.  Cluster A (`sim`, used by `cli`): kubectl rollback.
@@ -46,9 +49,13 @@ def test_same_result_as_kubectl_rollout_undo(
         for cluster in (sim, other):
             history_of(cluster, "web", IMAGES)
         real = kubectl_or_skip(kubectl.version, other.kubeconfig, tmp_path / "cache-b")
-        undo = ["rollout", "undo", "deployment/web"] + ([f"--to-revision={target}"] if target else [])
+        undo = ["rollout", "undo", "deployment/web"] + (
+            [f"--to-revision={target}"] if target else []
+        )
         assert "rolled back" in real.ok(*undo)
-        ours = ["deploy/web", "--yes", "--no-wait"] + (["--to-revision", str(target)] if target else [])
+        ours = ["deploy/web", "--yes", "--no-wait"] + (
+            ["--to-revision", str(target)] if target else []
+        )
         result = cli(*ours)
         assert result.code == 0, result.err
         assert "deployment.apps/web rolled back" in result.out
@@ -62,7 +69,10 @@ def test_same_result_as_kubectl_rollout_undo(
         assert _history_numbers(kubectl, "web") == _history_numbers(real, "web")
         # Both report the same revision now; only the change-cause differs (ours records the
         # rollback, kubectl copies the target ReplicaSet's).
-        assert (mine["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
-                == theirs["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
+        assert (
+            mine["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+            == theirs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+        )
         assert mine["metadata"]["annotations"]["kubernetes.io/change-cause"].startswith(
-            "kubectl-rollback: rolled back from revision 4")
+            "kubectl-rollback: rolled back from revision 4"
+        )

@@ -36,7 +36,11 @@ def web(sim: RunningCluster) -> RunningCluster:
         (["web", "--yes"], 2, 'you must specify the type of resource: "web"'),
         (["deploy/nope", "--yes"], 1, 'deployments.apps "nope" not found'),
         (["deploy/web", "-n", "nowhere", "--yes"], 1, 'namespaces "nowhere" not found'),
-        (["deploy/web", "--to-revision", "9", "--yes"], 1, "unable to find specified revision 9 in history"),
+        (
+            ["deploy/web", "--to-revision", "9", "--yes"],
+            1,
+            "unable to find specified revision 9 in history",
+        ),
         (["deploy/web", "--to", "nginx:9.9", "--yes"], 1, "nginx:9.9"),
         (["deploy/web", "--timeout", "soon", "--yes"], 2, 'invalid duration "soon"'),
         (["deploy/web", "-o", "wide", "--dry-run"], 2, 'output format "wide"'),
@@ -44,8 +48,9 @@ def web(sim: RunningCluster) -> RunningCluster:
         (["deploy/web", "--bogus"], 2, "No such option"),
     ],
 )
-def test_usage_and_lookup_errors(web: RunningCluster, cli: Callable[..., CliResult], args: list[str],
-                                 code: int, message: str) -> None:
+def test_usage_and_lookup_errors(
+    web: RunningCluster, cli: Callable[..., CliResult], args: list[str], code: int, message: str
+) -> None:
     before = web.cluster.get("deployments", "default", "web")["metadata"]["resourceVersion"]
     _one_line(cli(*args), code, message)
     assert web.cluster.get("deployments", "default", "web")["metadata"]["resourceVersion"] == before
@@ -57,9 +62,16 @@ def test_no_history(sim: RunningCluster, cli: Callable[..., CliResult]) -> None:
 
 
 def test_forbidden(web: RunningCluster, cli: Callable[..., CliResult]) -> None:
-    web.cluster.authorizer = lambda verb, group, plural, ns, name: not (verb == "patch" and plural == "deployments")
+    web.cluster.authorizer = lambda verb, group, plural, ns, name: (
+        not (verb == "patch" and plural == "deployments")
+    )
     _one_line(cli("deploy/web", "--yes"), 1, "forbidden")
-    assert web.cluster.get("deployments", "default", "web")["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26.0"
+    assert (
+        web.cluster.get("deployments", "default", "web")["spec"]["template"]["spec"]["containers"][
+            0
+        ]["image"]
+        == "nginx:1.26.0"
+    )
 
 
 def test_unauthorized(web: RunningCluster, cli: Callable[..., CliResult]) -> None:
@@ -67,7 +79,9 @@ def test_unauthorized(web: RunningCluster, cli: Callable[..., CliResult]) -> Non
     _one_line(cli("deploy/web", "--yes"), 1, "You must be logged in to the server (Unauthorized)")
 
 
-def test_unreachable(tmp_path: Path, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable(
+    tmp_path: Path, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again on exit: nothing listens there
@@ -78,16 +92,25 @@ def test_unreachable(tmp_path: Path, cli: Callable[..., CliResult], monkeypatch:
         "users: [{name: u, user: {token: t}}]\n"
         "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
     )
-    _one_line(cli("deploy/web", "--yes", "--kubeconfig", str(kubeconfig)), 1, "Unable to connect to the server")
+    _one_line(
+        cli("deploy/web", "--yes", "--kubeconfig", str(kubeconfig)),
+        1,
+        "Unable to connect to the server",
+    )
 
 
 def test_bad_kubeconfig_and_unknown_context(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
     garbage = tmp_path / "garbage"
     garbage.write_text("{{{ not yaml")
     _one_line(cli("deploy/web", "--yes", "--kubeconfig", str(garbage)), 1, "kubeconfig")
-    _one_line(cli("deploy/web", "--yes", "--kubeconfig", str(tmp_path / "missing")), 1, "no such file")
-    _one_line(cli("deploy/web", "--yes", "--context", "elsewhere"), 1,
-              "context was not found for specified context: elsewhere")
+    _one_line(
+        cli("deploy/web", "--yes", "--kubeconfig", str(tmp_path / "missing")), 1, "no such file"
+    )
+    _one_line(
+        cli("deploy/web", "--yes", "--context", "elsewhere"),
+        1,
+        "context was not found for specified context: elsewhere",
+    )
 
 
 def test_change_between_plan_and_execute_applies_nothing(web: RunningCluster) -> None:
@@ -100,8 +123,12 @@ def test_change_between_plan_and_execute_applies_nothing(web: RunningCluster) ->
     plan = prepare(gw, "default", "web", now=datetime.now(UTC))
     # Someone scales the Deployment after the preview.
     web.cluster.store.mutate(
-        __import__("kubectl_rollback.sim.store", fromlist=["resource"]).resource("apps", "deployments"),
-        "default", "web", lambda d: d["spec"].__setitem__("replicas", 5),
+        __import__("kubectl_rollback.sim.store", fromlist=["resource"]).resource(
+            "apps", "deployments"
+        ),
+        "default",
+        "web",
+        lambda d: d["spec"].__setitem__("replicas", 5),
     )
     changed = web.cluster.get("deployments", "default", "web")
     with pytest.raises(Conflict) as err:
@@ -116,7 +143,11 @@ def test_change_between_plan_and_execute_applies_nothing(web: RunningCluster) ->
 def test_errors_from_the_installed_script_have_no_traceback(web: RunningCluster) -> None:
     script = Path(sys.executable).with_name("kubectl-rollback")
     argv = [str(script)] if script.exists() else [sys.executable, "-m", "kubectl_rollback"]
-    proc = subprocess.run([*argv, "deploy/nope", "--yes", "--kubeconfig", web.kubeconfig],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [*argv, "deploy/nope", "--yes", "--kubeconfig", web.kubeconfig],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert proc.stderr == 'error: deployments.apps "nope" not found\n'

@@ -24,11 +24,17 @@ IMAGES = ["nginx:1.25.3", "nginx:1.26.0"]
 
 
 def patches(sim: RunningCluster, plural: str) -> int:
-    return sum(1 for method, path in sim.cluster.requests if method == "PATCH" and f"/{plural}/" in path)
+    return sum(
+        1 for method, path in sim.cluster.requests if method == "PATCH" and f"/{plural}/" in path
+    )
 
 
 def image(sim: RunningCluster, name: str = "web") -> str:
-    return str(sim.cluster.get("deployments", "default", name)["spec"]["template"]["spec"]["containers"][0]["image"])
+    return str(
+        sim.cluster.get("deployments", "default", name)["spec"]["template"]["spec"]["containers"][
+            0
+        ]["image"]
+    )
 
 
 @pytest.fixture
@@ -38,18 +44,23 @@ def counted(sim: RunningCluster) -> RunningCluster:
 
 
 def test_a_lost_answer_to_an_applied_rollback_is_reported_as_applied(
-        counted: RunningCluster, cli: Callable[..., CliResult]) -> None:
+    counted: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(counted, "web", IMAGES)
     counted.cluster.faults.add("PATCH deployments/web lost")
     result = cli("deploy/web", "--yes", "--no-wait")
     assert result.code == 0, result.err
-    assert "deployment.apps/web rolled back (the server's answer was lost; read back, the rollback is applied)" in result.out
+    assert (
+        "deployment.apps/web rolled back (the server's answer was lost; read back, the rollback is applied)"
+        in result.out
+    )
     assert image(counted) == IMAGES[0]
     assert patches(counted, "deployments") == 1, "the PATCH was sent again"
 
 
 def test_a_reset_before_the_rollback_applied_nothing_and_says_so(
-        counted: RunningCluster, cli: Callable[..., CliResult]) -> None:
+    counted: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(counted, "web", IMAGES)
     before = counted.cluster.get("deployments", "default", "web")["metadata"]["resourceVersion"]
     counted.cluster.faults.add("PATCH deployments/web reset")
@@ -57,22 +68,40 @@ def test_a_reset_before_the_rollback_applied_nothing_and_says_so(
     assert result.code == 1
     line = result.err.strip()
     assert len(line.splitlines()) == 1
-    assert "did not answer PATCH" in line and "read back, deployment.apps/web is unchanged: nothing was applied; run again" in line
-    assert counted.cluster.get("deployments", "default", "web")["metadata"]["resourceVersion"] == before
+    assert (
+        "did not answer PATCH" in line
+        and "read back, deployment.apps/web is unchanged: nothing was applied; run again" in line
+    )
+    assert (
+        counted.cluster.get("deployments", "default", "web")["metadata"]["resourceVersion"]
+        == before
+    )
     assert patches(counted, "deployments") == 1, "the PATCH was sent again"
 
 
 @pytest.mark.parametrize("kind", ["sts", "ds"])
-def test_statefulsets_and_daemonsets_read_back_too(kind: str, counted: RunningCluster,
-                                                   cli: Callable[..., CliResult]) -> None:
+def test_statefulsets_and_daemonsets_read_back_too(
+    kind: str, counted: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     plural = {"sts": "statefulsets", "ds": "daemonsets"}[kind]
     for img in IMAGES:
-        spec = {"selector": {"matchLabels": {"app": "db"}},
-                "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "c", "image": img}]}}}
+        spec = {
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{"name": "c", "image": img}]},
+            },
+        }
         if kind == "sts":
             spec.update(replicas=2, serviceName="db")
-        counted.cluster.apply_object({"apiVersion": "apps/v1", "kind": {"sts": "StatefulSet", "ds": "DaemonSet"}[kind],
-                                      "metadata": {"name": "db", "namespace": "default"}, "spec": spec})
+        counted.cluster.apply_object(
+            {
+                "apiVersion": "apps/v1",
+                "kind": {"sts": "StatefulSet", "ds": "DaemonSet"}[kind],
+                "metadata": {"name": "db", "namespace": "default"},
+                "spec": spec,
+            }
+        )
         counted.cluster.advance(60)
     counted.cluster.faults.add(f"PATCH {plural}/db lost")
     result = cli(f"{kind}/db", "--yes", "--no-wait")
@@ -85,11 +114,15 @@ def test_statefulsets_and_daemonsets_read_back_too(kind: str, counted: RunningCl
 
 @BLUEGREEN
 def test_a_switch_whose_answer_was_lost_is_finished_not_resent(
-        counted: RunningCluster, cli: Callable[..., CliResult]) -> None:
+    counted: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     counted.cluster.faults.add("PATCH services/web lost")
     result = cli("svc/web", "--yes")
     assert result.code == 0, result.err
-    selectors = {n: counted.cluster.get("services", "default", n)["spec"]["selector"][COLOR] for n in ("web", "web-stage")}
+    selectors = {
+        n: counted.cluster.get("services", "default", n)["spec"]["selector"][COLOR]
+        for n in ("web", "web-stage")
+    }
     assert selectors == {"web": "blue", "web-stage": "green"}
     assert "service/web switched from green to blue" in result.out
     assert patches(counted, "services") == 2
@@ -97,57 +130,85 @@ def test_a_switch_whose_answer_was_lost_is_finished_not_resent(
 
 @BLUEGREEN
 def test_a_switch_cut_before_the_second_service_puts_the_first_back(
-        counted: RunningCluster, cli: Callable[..., CliResult]) -> None:
-    before = {n: counted.cluster.get("services", "default", n)["spec"]["selector"][COLOR] for n in ("web", "web-stage")}
+    counted: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
+    before = {
+        n: counted.cluster.get("services", "default", n)["spec"]["selector"][COLOR]
+        for n in ("web", "web-stage")
+    }
     counted.cluster.faults.add("PATCH services/web reset")
     result = cli("svc/web", "--yes")
     assert result.code == 1
     line = result.err.strip()
     assert len(line.splitlines()) == 1 and "did not move" in line and "was put back" in line, line
-    after = {n: counted.cluster.get("services", "default", n)["spec"]["selector"][COLOR] for n in ("web", "web-stage")}
+    after = {
+        n: counted.cluster.get("services", "default", n)["spec"]["selector"][COLOR]
+        for n in ("web", "web-stage")
+    }
     assert after == before
 
 
-@pytest.mark.parametrize(("spec", "says"), [
-    ("PATCH deployments", "expected"),
-    ("FETCH deployments 500", "verb must be one of"),
-    ("PATCH Deployments 500", "resource must be a plural"),
-    ("PATCH deployments 200", "a status must be 4xx or 5xx"),
-    ("PATCH deployments cut", "cut applies to WATCH"),
-    ("PATCH deployments delay=x", "delay=SECONDS"),
-    ("PATCH deployments explode", "effect must be"),
-])
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("PATCH deployments", "expected"),
+        ("FETCH deployments 500", "verb must be one of"),
+        ("PATCH Deployments 500", "resource must be a plural"),
+        ("PATCH deployments 200", "a status must be 4xx or 5xx"),
+        ("PATCH deployments cut", "cut applies to WATCH"),
+        ("PATCH deployments delay=x", "delay=SECONDS"),
+        ("PATCH deployments explode", "effect must be"),
+    ],
+)
 def test_fault_specs_that_do_not_parse(spec: str, says: str) -> None:
     with pytest.raises(FaultSpecError, match=says):
         parse_fault(spec)
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (["--port", "70000"], "invalid --port 70000"),
-    (["--scenario", "nope"], "unknown --scenario 'nope'"),
-    (["--write-kubeconfig", "/nonexistent/dir/k"], "the folder /nonexistent/dir does not exist"),
-    (["--time-scale", "0"], "invalid --time-scale"),
-    (["--fault", "PATCH deployments explode"], "effect must be"),
-])
-def test_sim_refuses_bad_arguments_before_starting(args: list[str], says: str, tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "kubectl_rollback", "sim", *args], capture_output=True, text=True,
-                         timeout=60)
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--port", "70000"], "invalid --port 70000"),
+        (["--scenario", "nope"], "unknown --scenario 'nope'"),
+        (
+            ["--write-kubeconfig", "/nonexistent/dir/k"],
+            "the folder /nonexistent/dir does not exist",
+        ),
+        (["--time-scale", "0"], "invalid --time-scale"),
+        (["--fault", "PATCH deployments explode"], "effect must be"),
+    ],
+)
+def test_sim_refuses_bad_arguments_before_starting(
+    args: list[str], says: str, tmp_path: Path
+) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "kubectl_rollback", "sim", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2, out.stderr
     line = out.stderr.strip()
-    assert len(line.splitlines()) == 1 and "Traceback" not in out.stderr and says in line, out.stderr
+    assert len(line.splitlines()) == 1 and "Traceback" not in out.stderr and says in line, (
+        out.stderr
+    )
 
 
 @pytest.mark.parametrize("effect", ["cut", "expire", "500", "reset"])
-def test_a_broken_watch_is_resumed_from_a_fresh_get(effect: str, counted: RunningCluster,
-                                                     cli: Callable[..., CliResult]) -> None:
+def test_a_broken_watch_is_resumed_from_a_fresh_get(
+    effect: str, counted: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     import json
 
     history_of(counted, "web", IMAGES)
     counted.cluster.faults.add(f"WATCH deployments/web {effect} x2")
 
     def watches() -> int:
-        return sum(1 for m, p in list(counted.cluster.requests)
-                   if m == "GET" and "watch=true" in p and "/deployments" in p)
+        return sum(
+            1
+            for m, p in list(counted.cluster.requests)
+            if m == "GET" and "watch=true" in p and "/deployments" in p
+        )
 
     # The rollout moves only once the two broken watches are behind (a third is open);
     # a watch cut after its first event needs events from the start.
@@ -161,8 +222,9 @@ def test_a_broken_watch_is_resumed_from_a_fresh_get(effect: str, counted: Runnin
     assert watches() >= (2 if effect == "cut" else 3)
 
 
-def test_a_429_on_the_rollback_is_sent_again_after_retry_after(counted: RunningCluster,
-                                                                cli: Callable[..., CliResult]) -> None:
+def test_a_429_on_the_rollback_is_sent_again_after_retry_after(
+    counted: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(counted, "web", IMAGES)
     counted.cluster.faults.add("PATCH deployments/web 429 x2")
     result = cli("deploy/web", "--yes", "--no-wait")
@@ -171,7 +233,9 @@ def test_a_429_on_the_rollback_is_sent_again_after_retry_after(counted: RunningC
     assert patches(counted, "deployments") == 3  # two refused (nothing done), one applied
 
 
-def test_a_500_on_the_rollback_is_not_sent_again(counted: RunningCluster, cli: Callable[..., CliResult]) -> None:
+def test_a_500_on_the_rollback_is_not_sent_again(
+    counted: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(counted, "web", IMAGES)
     counted.cluster.faults.add("PATCH deployments/web 500")
     result = cli("deploy/web", "--yes", "--no-wait")
@@ -188,7 +252,9 @@ def test_reads_ride_out_a_few_503s(counted: RunningCluster, cli: Callable[..., C
     assert IMAGES[0] in result.out
 
 
-def test_a_proxys_html_page_is_one_readable_line(counted: RunningCluster, cli: Callable[..., CliResult]) -> None:
+def test_a_proxys_html_page_is_one_readable_line(
+    counted: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(counted, "web", IMAGES)
     counted.cluster.faults.add("GET deployments/web 502 x0")
     result = cli("history", "deploy/web", "--request-timeout", "3s")
@@ -199,12 +265,26 @@ def test_a_proxys_html_page_is_one_readable_line(counted: RunningCluster, cli: C
 
 
 def test_a_server_that_never_answers_is_given_up_on_after_the_request_timeout(
-        counted: RunningCluster, tmp_path: Path) -> None:
+    counted: RunningCluster, tmp_path: Path
+) -> None:
     history_of(counted, "web", IMAGES)
     counted.cluster.faults.add("GET deployments/web delay=120 x0")
-    out = subprocess.run([sys.executable, "-m", "kubectl_rollback", "history", "deploy/web",
-                          "--kubeconfig", counted.kubeconfig, "--request-timeout", "2s"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kubectl_rollback",
+            "history",
+            "deploy/web",
+            "--kubeconfig",
+            counted.kubeconfig,
+            "--request-timeout",
+            "2s",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 1
     line = out.stderr.strip()
     assert len(line.splitlines()) == 1 and "timed out" in line, out.stderr

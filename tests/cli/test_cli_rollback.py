@@ -57,8 +57,9 @@ def test_harness_case_picks_last_successful_and_waits_until_healthy(
     # The revision we left was crashing: its failure is recorded on its ReplicaSet,
     # and the success of the rollback is recorded on the revived one.
     outcomes = {
-        rs["metadata"]["annotations"].get("deployment.kubernetes.io/revision"):
-            rs["metadata"]["annotations"].get("kubectl-rollback.io/outcome")
+        rs["metadata"]["annotations"].get("deployment.kubernetes.io/revision"): rs["metadata"][
+            "annotations"
+        ].get("kubectl-rollback.io/outcome")
         for rs in sim.cluster.list("replicasets", "default", "app=web")
     }
     assert outcomes == {"2": None, "3": "failed", "4": "succeeded"}
@@ -88,22 +89,31 @@ def test_history_shows_revisions_health_and_former_numbers(
 
 
 @pytest.mark.parametrize("how", [["--to", "nginx:1.26.0"], ["--to", "revision:2"]])
-def test_explicit_targets(how: list[str], sim: RunningCluster, cli: Callable[..., CliResult]) -> None:
+def test_explicit_targets(
+    how: list[str], sim: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(sim, "web", ["nginx:1.25.3", "nginx:1.26.0", "nginx:1.27.0"])
     out = cli("deploy/web", *how, "--yes", "--no-wait")
     assert out.code == 0, out.err
     assert _image(sim) == "nginx:1.26.0"
 
 
-def test_target_by_replicaset_name_and_hash(sim: RunningCluster, cli: Callable[..., CliResult]) -> None:
+def test_target_by_replicaset_name_and_hash(
+    sim: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(sim, "web", ["nginx:1.25.3", "nginx:1.26.0", "nginx:1.27.0"])
-    rs = next(r for r in sim.cluster.list("replicasets", "default", "app=web")
-              if r["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1")
+    rs = next(
+        r
+        for r in sim.cluster.list("replicasets", "default", "app=web")
+        if r["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "1"
+    )
     name, hash_ = rs["metadata"]["name"], rs["metadata"]["labels"]["pod-template-hash"]
     assert cli("deploy/web", "--to", name, "--yes", "--no-wait").code == 0
     sim.cluster.advance(60)
     assert _image(sim) == "nginx:1.25.3" and _revision(sim) == "4"
-    assert cli("deployment", "web", "--to", f"hash:{hash_}", "--yes", "--no-wait").code == 0  # current now
+    assert (
+        cli("deployment", "web", "--to", f"hash:{hash_}", "--yes", "--no-wait").code == 0
+    )  # current now
     assert _revision(sim) == "4"
 
 
@@ -134,20 +144,27 @@ def test_template_already_current_is_skipped_with_exit_0(
     )
 
 
-def test_target_trimmed_by_revision_history_limit(sim: RunningCluster, cli: Callable[..., CliResult]) -> None:
+def test_target_trimmed_by_revision_history_limit(
+    sim: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(sim, "web", [f"nginx:1.2{i}.0" for i in range(5)], revisionHistoryLimit=2)
     out = cli("deploy/web", "--to-revision", "1", "--yes")
     assert out.code == 1
     assert out.err.startswith("error: unable to find specified revision 1 in history")
     # Revision 3 is the oldest of the two kept: the next rollout would garbage-collect it.
-    warn = json.loads(cli("deploy/web", "--to-revision", "3", "--dry-run", "-o", "json").out)["plan"]
+    warn = json.loads(cli("deploy/web", "--to-revision", "3", "--dry-run", "-o", "json").out)[
+        "plan"
+    ]
     assert "history-limit" in [w["code"] for w in warn["warnings"]]
     assert "history-limit" not in [
-        w["code"] for w in json.loads(cli("deploy/web", "--dry-run", "-o", "json").out)["plan"]["warnings"]
+        w["code"]
+        for w in json.loads(cli("deploy/web", "--dry-run", "-o", "json").out)["plan"]["warnings"]
     ]
 
 
-def test_no_terminal_and_no_yes_changes_nothing(sim: RunningCluster, cli: Callable[..., CliResult]) -> None:
+def test_no_terminal_and_no_yes_changes_nothing(
+    sim: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(sim, "web", ["nginx:1.25.3", "nginx:1.26.0"])
     out = cli("deploy/web")
     assert out.code == 2
@@ -160,7 +177,10 @@ def test_server_dry_run_changes_nothing(sim: RunningCluster, cli: Callable[..., 
     out = cli("deploy/web", "--dry-run=server", "-o", "json")
     assert out.code == 0, out.err
     doc = json.loads(out.out)
-    assert doc["dryRun"] is True and doc["message"] == "deployment.apps/web rolled back (server dry run)"
+    assert (
+        doc["dryRun"] is True
+        and doc["message"] == "deployment.apps/web rolled back (server dry run)"
+    )
     assert _image(sim) == "nginx:1.26.0"
 
 
@@ -175,7 +195,9 @@ def test_wait_fails_on_progress_deadline(
     assert out.err.strip() == 'error: deployment "web" exceeded its progress deadline'
 
 
-def test_secret_values_are_masked_unless_asked(sim: RunningCluster, cli: Callable[..., CliResult]) -> None:
+def test_secret_values_are_masked_unless_asked(
+    sim: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     for value, image in (("hunter2", "nginx:1.25.3"), ("s3cr3t", "nginx:1.26.0")):
         roll_out(sim, deployment("web", image, env=[{"name": "DB_PASSWORD", "value": value}]))
     masked = cli("deploy/web", "--dry-run")

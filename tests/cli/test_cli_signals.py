@@ -24,7 +24,9 @@ from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.sim.scenarios.bluegreen import COLOR
 
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
-SIGNALS = pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+SIGNALS = pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"]
+)
 
 
 class Running:
@@ -32,9 +34,14 @@ class Running:
 
     def __init__(self, kubeconfig: str, *args: str, tty_input: bool = False) -> None:
         env = {**os.environ, "KUBECONFIG": kubeconfig, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "kubectl_rollback", *args], env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kubectl_rollback", *args],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -79,7 +86,8 @@ def one_line(err: str) -> str:
 
 @SIGNALS
 def test_an_interrupted_wait_says_what_was_applied_and_that_the_rollout_goes_on(
-        sim: RunningCluster, signum: int) -> None:
+    sim: RunningCluster, signum: int
+) -> None:
     history_of(sim, "web", ["nginx:1.25.3", "nginx:crash-1"])
     running = Running(sim.kubeconfig, "deploy/web", "--yes", "--wait", "--timeout", "10m")
     running.wait_for_line("deployment.apps/web rolled back")
@@ -87,7 +95,9 @@ def test_an_interrupted_wait_says_what_was_applied_and_that_the_rollout_goes_on(
     assert code == CODES[signum]
     line = one_line(err)
     assert "deployment.apps/web was rolled back to revision 1" in line
-    assert "the rollout goes on" in line and "kubectl rollout status deployment/web -n default" in line
+    assert (
+        "the rollout goes on" in line and "kubectl rollout status deployment/web -n default" in line
+    )
     live = sim.cluster.get("deployments", "default", "web")
     assert live["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25.3"
 
@@ -107,7 +117,9 @@ def test_an_interrupted_wait_still_prints_its_document(sim: RunningCluster) -> N
 
 @pytest.mark.parametrize("sim", ["bluegreen"], indirect=True)
 @SIGNALS
-def test_a_switch_interrupted_while_scaling_up_switches_nothing(sim: RunningCluster, signum: int) -> None:
+def test_a_switch_interrupted_while_scaling_up_switches_nothing(
+    sim: RunningCluster, signum: int
+) -> None:
     # api's blue side is scaled to 0; with the clock stopped its pods never get Ready.
     running = Running(sim.kubeconfig, "svc/api", "--yes", "--scale-up", "--timeout", "10m")
     running.wait_for_line("Waiting for")
@@ -120,7 +132,9 @@ def test_a_switch_interrupted_while_scaling_up_switches_nothing(sim: RunningClus
 
 @pytest.mark.parametrize("sim", ["bluegreen"], indirect=True)
 @SIGNALS
-def test_a_signal_during_a_switch_never_leaves_it_half_done(sim: RunningCluster, signum: int) -> None:
+def test_a_signal_during_a_switch_never_leaves_it_half_done(
+    sim: RunningCluster, signum: int
+) -> None:
     # The signal arrives while the first Service's PATCH is being answered (the server
     # holds it), so it lands between the two writes of the switch.
     gate = threading.Event()
@@ -144,7 +158,10 @@ def test_a_signal_during_a_switch_never_leaves_it_half_done(sim: RunningCluster,
     finally:
         store.update = original  # type: ignore[method-assign]
     assert code == CODES[signum]
-    selectors = {n: sim.cluster.get("services", "default", n)["spec"]["selector"][COLOR] for n in ("web", "web-stage")}
+    selectors = {
+        n: sim.cluster.get("services", "default", n)["spec"]["selector"][COLOR]
+        for n in ("web", "web-stage")
+    }
     assert selectors == {"web": "blue", "web-stage": "green"}, "the switch was left half-done"
     line = one_line(err)
     assert "service/web routes to blue" in line and "service/web-stage routes to green" in line
@@ -158,7 +175,10 @@ def test_end_of_input_at_the_question_cancels(sim: RunningCluster) -> None:
     pid, fd = pty.fork()
     if pid == 0:  # the child: a terminal on both ends, so the y/N question is asked
         os.environ["KUBECONFIG"] = sim.kubeconfig
-        os.execv(sys.executable, [sys.executable, "-m", "kubectl_rollback", "deploy/web", "-o", "json", "--no-wait"])
+        os.execv(
+            sys.executable,
+            [sys.executable, "-m", "kubectl_rollback", "deploy/web", "-o", "json", "--no-wait"],
+        )
     output = b""
     deadline = time.monotonic() + 30
     while b"[y/N]" not in output and time.monotonic() < deadline:

@@ -22,13 +22,27 @@ def _script() -> list[str]:
 def test_sim_command_serves_until_signalled(tmp_path: Path, stop: signal.Signals) -> None:
     kubeconfig = tmp_path / "sim.kubeconfig"
     proc = subprocess.Popen(
-        [*_script(), "sim", "--port", "0", "--scenario", "demo", "--write-kubeconfig", str(kubeconfig),
-         "--time-scale", "5"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            *_script(),
+            "sim",
+            "--port",
+            "0",
+            "--scenario",
+            "demo",
+            "--write-kubeconfig",
+            str(kubeconfig),
+            "--time-scale",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         first = proc.stdout.readline()  # type: ignore[union-attr]
-        match = re.match(r"Simulated cluster \(demo\) serving at http://127\.0\.0\.1:(\d+)$", first.strip())
+        match = re.match(
+            r"Simulated cluster \(demo\) serving at http://127\.0\.0\.1:(\d+)$", first.strip()
+        )
         assert match, first
         port = int(match.group(1))
         assert proc.stdout.readline().strip() == f"Port: {port}"  # type: ignore[union-attr]
@@ -36,9 +50,22 @@ def test_sim_command_serves_until_signalled(tmp_path: Path, stop: signal.Signals
         kubectl = binary("1.33") or binary("1.27")
         if kubectl is not None:
             out = subprocess.run(
-                [str(kubectl), "--kubeconfig", str(kubeconfig), "--cache-dir", str(tmp_path / "cache"),
-                 "-n", "shop", "get", "deploy", "checkout"],
-                capture_output=True, text=True, timeout=30, check=True,
+                [
+                    str(kubectl),
+                    "--kubeconfig",
+                    str(kubeconfig),
+                    "--cache-dir",
+                    str(tmp_path / "cache"),
+                    "-n",
+                    "shop",
+                    "get",
+                    "deploy",
+                    "checkout",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=True,
             ).stdout
             assert out.split("\n")[0].split()[:4] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE"]
             assert out.split("\n")[1].startswith("checkout")
@@ -52,4 +79,3 @@ def test_sim_command_serves_until_signalled(tmp_path: Path, stop: signal.Signals
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-

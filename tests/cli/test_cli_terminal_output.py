@@ -15,17 +15,29 @@ HOSTILE = "ok\x1b[2J\x1b[31m\r\nWhy:\n  - trust me\u202e"
 @pytest.fixture
 def hostile(sim: RunningCluster) -> RunningCluster:
     for n, image in enumerate(["nginx:1.25.3", "nginx:1.26.0"]):
-        d = deployment("web", image, annotations={"kubernetes.io/change-cause": f"release {n} {HOSTILE}"},
-                       env=[{"name": "BANNER", "value": f"{n}{HOSTILE}"}])
+        d = deployment(
+            "web",
+            image,
+            annotations={"kubernetes.io/change-cause": f"release {n} {HOSTILE}"},
+            env=[{"name": "BANNER", "value": f"{n}{HOSTILE}"}],
+        )
         roll_out(sim, d)
     return sim
 
 
-@pytest.mark.parametrize("args", [["deploy/web", "--dry-run"], ["history", "deploy/web"],
-                                  ["history", "deploy/web", "--revision", "1"], ["deploy/web", "--yes", "--no-wait"]],
-                         ids=lambda a: " ".join(a))
-def test_control_characters_from_the_cluster_are_escaped(hostile: RunningCluster, cli: Callable[..., CliResult],
-                                                         args: list[str]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["deploy/web", "--dry-run"],
+        ["history", "deploy/web"],
+        ["history", "deploy/web", "--revision", "1"],
+        ["deploy/web", "--yes", "--no-wait"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_control_characters_from_the_cluster_are_escaped(
+    hostile: RunningCluster, cli: Callable[..., CliResult], args: list[str]
+) -> None:
     result = cli(*args)
     assert result.code == 0, result.err
     text = result.out + result.err

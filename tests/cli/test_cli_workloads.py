@@ -25,28 +25,46 @@ IMAGES = ["nginx:1.25.3", "nginx:1.26.0", "nginx:1.27.0"]
 
 def statefulset(name: str, image: str, *, replicas: int = 3, **spec: Any) -> dict[str, Any]:
     return {
-        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
         "metadata": {"name": name, "namespace": "default"},
-        "spec": {"replicas": replicas, "serviceName": name, "selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name}},
-                              "spec": {"containers": [{"name": "app", "image": image}]}},
-                 **spec},
+        "spec": {
+            "replicas": replicas,
+            "serviceName": name,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
+            **spec,
+        },
     }
 
 
 def daemonset(name: str, image: str, **spec: Any) -> dict[str, Any]:
     return {
-        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
         "metadata": {"name": name, "namespace": "default"},
-        "spec": {"selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name}},
-                              "spec": {"containers": [{"name": "app", "image": image}]}},
-                 **spec},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
+            **spec,
+        },
     }
 
 
-def history_of(sim: RunningCluster, build: Callable[..., dict[str, Any]], name: str, images: list[str],
-               seconds: float = 60, **spec: Any) -> None:
+def history_of(
+    sim: RunningCluster,
+    build: Callable[..., dict[str, Any]],
+    name: str,
+    images: list[str],
+    seconds: float = 60,
+    **spec: Any,
+) -> None:
     """One revision per image, each given time to roll out (or to get stuck)."""
     for image in images:
         sim.cluster.apply_object(build(name, image, **spec))
@@ -55,13 +73,17 @@ def history_of(sim: RunningCluster, build: Callable[..., dict[str, Any]], name: 
 
 def revisions(sim: RunningCluster, name: str) -> dict[str, int]:
     """ControllerRevision name -> revision number."""
-    return {r["metadata"]["name"]: r["revision"]
-            for r in sim.cluster.list("controllerrevisions", "default", f"app={name}")}
+    return {
+        r["metadata"]["name"]: r["revision"]
+        for r in sim.cluster.list("controllerrevisions", "default", f"app={name}")
+    }
 
 
 def pod_images(sim: RunningCluster, name: str) -> dict[str, str]:
-    return {p["metadata"]["name"]: p["spec"]["containers"][0]["image"]
-            for p in sim.cluster.list("pods", "default", f"app={name}")}
+    return {
+        p["metadata"]["name"]: p["spec"]["containers"][0]["image"]
+        for p in sim.cluster.list("pods", "default", f"app={name}")
+    }
 
 
 def history_numbers(kubectl: Kubectl, resource: str) -> list[int]:
@@ -76,8 +98,12 @@ def history_numbers(kubectl: Kubectl, resource: str) -> list[int]:
 @pytest.mark.parametrize("kind", ["sts", "ds"])
 @pytest.mark.parametrize("target", [1, None], ids=["to-1", "default"])
 def test_same_result_as_kubectl_rollout_undo(
-    kind: str, target: int | None, sim: RunningCluster, kubectl: Kubectl,
-    cli: Callable[..., CliResult], tmp_path: Path,
+    kind: str,
+    target: int | None,
+    sim: RunningCluster,
+    kubectl: Kubectl,
+    cli: Callable[..., CliResult],
+    tmp_path: Path,
 ) -> None:
     build = statefulset if kind == "sts" else daemonset
     plural = "statefulsets" if kind == "sts" else "daemonsets"
@@ -88,7 +114,9 @@ def test_same_result_as_kubectl_rollout_undo(
         real = kubectl_or_skip(kubectl.version, other.kubeconfig, tmp_path / "cache-b")
         undo = ["rollout", "undo", f"{kind}/web"] + ([f"--to-revision={target}"] if target else [])
         assert "rolled back" in real.ok(*undo)
-        ours = [f"{kind}/web", "--yes", "--no-wait"] + (["--to-revision", str(target)] if target else [])
+        ours = [f"{kind}/web", "--yes", "--no-wait"] + (
+            ["--to-revision", str(target)] if target else []
+        )
         result = cli(*ours)
         assert result.code == 0, result.err
         assert f"{plural[:-1]}.apps/web rolled back" in result.out
@@ -101,7 +129,11 @@ def test_same_result_as_kubectl_rollout_undo(
         assert revisions(sim, "web") == revisions(other, "web")
         assert len(revisions(sim, "web")) == 3
         numbers = [2, 3, 4] if target == 1 else [1, 3, 4]
-        assert history_numbers(kubectl, f"{kind}/web") == history_numbers(real, f"{kind}/web") == numbers
+        assert (
+            history_numbers(kubectl, f"{kind}/web")
+            == history_numbers(real, f"{kind}/web")
+            == numbers
+        )
         assert sorted(pod_images(sim, "web").values()) == sorted(pod_images(other, "web").values())
         expected = IMAGES[0] if target == 1 else IMAGES[1]
         assert set(pod_images(sim, "web").values()) == {expected}
@@ -120,7 +152,9 @@ def _crash_stuck_statefulset(sim: RunningCluster) -> None:
     history_of(sim, statefulset, "db", ["postgres:15.4", "postgres:crash-15.5", "postgres:16.1"])
 
 
-def test_default_target_skips_a_crashing_revision(sim: RunningCluster, cli: Callable[..., CliResult]) -> None:
+def test_default_target_skips_a_crashing_revision(
+    sim: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     _crash_stuck_statefulset(sim)
     result = cli("sts/db", "--dry-run=client", "-o", "json")
     assert result.code == 0, result.err
@@ -136,14 +170,22 @@ def test_default_target_skips_a_crashing_revision(sim: RunningCluster, cli: Call
     assert any("kubectl delete pod -n default db-2" in w["message"] for w in plan["warnings"])
     body = plan["patch"][0]
     assert body["spec"]["template"]["$patch"] == "replace"
-    assert body["metadata"]["resourceVersion"] == sim.cluster.get("statefulsets", "default", "db")[
-        "metadata"]["resourceVersion"]
+    assert (
+        body["metadata"]["resourceVersion"]
+        == sim.cluster.get("statefulsets", "default", "db")["metadata"]["resourceVersion"]
+    )
     # Client dry run: nothing changed.
-    assert sim.cluster.get("statefulsets", "default", "db")["spec"]["template"]["spec"]["containers"][0][
-        "image"] == "postgres:16.1"
+    assert (
+        sim.cluster.get("statefulsets", "default", "db")["spec"]["template"]["spec"]["containers"][
+            0
+        ]["image"]
+        == "postgres:16.1"
+    )
 
 
-def test_explicit_targets_by_name_hash_and_image(sim: RunningCluster, cli: Callable[..., CliResult]) -> None:
+def test_explicit_targets_by_name_hash_and_image(
+    sim: RunningCluster, cli: Callable[..., CliResult]
+) -> None:
     history_of(sim, daemonset, "agent", IMAGES)
     names = {n: r for n, r in revisions(sim, "agent").items()}
     first = next(n for n, r in names.items() if r == 1)
@@ -167,7 +209,8 @@ def test_no_last_revision(sim: RunningCluster, cli: Callable[..., CliResult]) ->
 
 
 def test_rollback_records_change_cause_event_and_left_failure(
-    sim: RunningCluster, cli: Callable[..., CliResult],
+    sim: RunningCluster,
+    cli: Callable[..., CliResult],
 ) -> None:
     _crash_stuck_statefulset(sim)
     before = revisions(sim, "db")
@@ -177,12 +220,16 @@ def test_rollback_records_change_cause_event_and_left_failure(
     sts = sim.cluster.get("statefulsets", "default", "db")
     assert sts["spec"]["template"]["spec"]["containers"][0]["image"] == "postgres:15.4"
     assert sts["metadata"]["annotations"]["kubernetes.io/change-cause"].startswith(
-        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 (postgres:15.4)")
+        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 (postgres:15.4)"
+    )
     after = revisions(sim, "db")
     assert set(after) == set(before)  # no new ControllerRevision: revision 1 is renumbered 4
     assert sorted(after.values()) == [2, 3, 4]
-    events = [e for e in sim.cluster.list("events", "default")
-              if e["reason"] == "RolledBack" and e["involvedObject"]["kind"] == "StatefulSet"]
+    events = [
+        e
+        for e in sim.cluster.list("events", "default")
+        if e["reason"] == "RolledBack" and e["involvedObject"]["kind"] == "StatefulSet"
+    ]
     assert len(events) == 1 and events[0]["involvedObject"]["name"] == "db"
     # Kubernetes' forced rollback: the crashing pod must be deleted before the rollout moves.
     sim.cluster.advance(60)
@@ -191,8 +238,11 @@ def test_rollback_records_change_cause_event_and_left_failure(
     sim.cluster.advance(60)
     assert set(pod_images(sim, "db").values()) == {"postgres:15.4"}
     # The crashing revision was recorded while its pod showed it: still failed in the history.
-    crash = next(r for r in sim.cluster.list("controllerrevisions", "default", "app=db")
-                 if "crash" in json.dumps(r["data"]))
+    crash = next(
+        r
+        for r in sim.cluster.list("controllerrevisions", "default", "app=db")
+        if "crash" in json.dumps(r["data"])
+    )
     assert crash["metadata"]["annotations"][OUTCOME_ANNOTATION] == "failed"
     history = cli("history", "sts/db", "-o", "json")
     failed = [r for r in json.loads(history.out)["revisions"] if r["health"] == "failure"]
@@ -206,13 +256,17 @@ def _pods_rt() -> Any:
 
 
 def test_rollback_from_a_failing_current_revision_records_its_failure(
-    sim: RunningCluster, cli: Callable[..., CliResult],
+    sim: RunningCluster,
+    cli: Callable[..., CliResult],
 ) -> None:
     history_of(sim, daemonset, "agent", ["busybox:1.36", "busybox:crash-1.37"])
     result = cli("ds/agent", "--yes", "--no-wait")
     assert result.code == 0, result.err
-    crash = next(r for r in sim.cluster.list("controllerrevisions", "default", "app=agent")
-                 if "crash" in json.dumps(r["data"]))
+    crash = next(
+        r
+        for r in sim.cluster.list("controllerrevisions", "default", "app=agent")
+        if "crash" in json.dumps(r["data"])
+    )
     assert crash["metadata"]["annotations"][OUTCOME_ANNOTATION] == "failed"
     sim.cluster.advance(120)
     assert set(pod_images(sim, "agent").values()) == {"busybox:1.36"}
@@ -231,8 +285,9 @@ def test_conflict_between_plan_and_execute_applies_nothing(sim: RunningCluster) 
     history_of(sim, statefulset, "db", IMAGES)
     gw = KubeGateway.connect(sim.kubeconfig, None, "default")
     try:
-        plan = workload_service.prepare_workload(gw, "StatefulSet", "default", "db", TargetSpec.revision(1),
-                                                 now=datetime.now(UTC))
+        plan = workload_service.prepare_workload(
+            gw, "StatefulSet", "default", "db", TargetSpec.revision(1), now=datetime.now(UTC)
+        )
         changed = statefulset("db", IMAGES[2])
         changed["metadata"]["labels"] = {"touched": "yes"}
         sim.cluster.apply_object(changed)
@@ -245,22 +300,29 @@ def test_conflict_between_plan_and_execute_applies_nothing(sim: RunningCluster) 
     assert "kubernetes.io/change-cause" not in (sts["metadata"].get("annotations") or {})
 
 
-def test_sim_refuses_a_stale_resource_version_in_a_strategic_merge_patch(sim: RunningCluster) -> None:
+def test_sim_refuses_a_stale_resource_version_in_a_strategic_merge_patch(
+    sim: RunningCluster,
+) -> None:
     history_of(sim, daemonset, "agent", IMAGES[:1])
     gw = KubeGateway.connect(sim.kubeconfig, None, "default")
     try:
         rv = gw.get_daemonset("default", "agent")["metadata"]["resourceVersion"]
         gw.patch_daemonset("default", "agent", {"metadata": {"labels": {"a": "1"}}}, dry_run=False)
         with pytest.raises(errors.Conflict):
-            gw.patch_daemonset("default", "agent", {"metadata": {"resourceVersion": rv, "labels": {"a": "2"}}},
-                               dry_run=False)
+            gw.patch_daemonset(
+                "default",
+                "agent",
+                {"metadata": {"resourceVersion": rv, "labels": {"a": "2"}}},
+                dry_run=False,
+            )
     finally:
         gw.close()
     assert sim.cluster.get("daemonsets", "default", "agent")["metadata"]["labels"] == {"a": "1"}
 
 
 def test_on_delete_warns_and_has_no_rollout_to_wait_for(
-    sim: RunningCluster, cli: Callable[..., CliResult],
+    sim: RunningCluster,
+    cli: Callable[..., CliResult],
 ) -> None:
     history_of(sim, statefulset, "db", IMAGES[:2], updateStrategy={"type": "OnDelete"})
     assert set(pod_images(sim, "db").values()) == {IMAGES[0]}  # OnDelete: never updated
@@ -277,7 +339,9 @@ def test_on_delete_warns_and_has_no_rollout_to_wait_for(
 
 
 def test_wait_statefulset_to_success(
-    sim: RunningCluster, cli: Callable[..., CliResult], ticking: Callable[[], None],
+    sim: RunningCluster,
+    cli: Callable[..., CliResult],
+    ticking: Callable[[], None],
 ) -> None:
     history_of(sim, statefulset, "db", IMAGES[:2])
     ticking()
@@ -286,16 +350,26 @@ def test_wait_statefulset_to_success(
     lines = result.out.splitlines()
     assert "statefulset.apps/db rolled back" in lines
     assert "partitioned roll out complete: 3 new pods have been updated..." in lines
-    assert any(re.fullmatch(r"Waiting for partitioned roll out to finish: \d out of 3 new pods have been "
-                            r"updated\.\.\.|Waiting for \d pods to be ready\.\.\.", line) for line in lines)
-    current = max(sim.cluster.list("controllerrevisions", "default", "app=db"), key=lambda r: r["revision"])
+    assert any(
+        re.fullmatch(
+            r"Waiting for partitioned roll out to finish: \d out of 3 new pods have been "
+            r"updated\.\.\.|Waiting for \d pods to be ready\.\.\.",
+            line,
+        )
+        for line in lines
+    )
+    current = max(
+        sim.cluster.list("controllerrevisions", "default", "app=db"), key=lambda r: r["revision"]
+    )
     assert current["metadata"]["annotations"][OUTCOME_ANNOTATION] == "succeeded"
     history = cli("history", "sts/db")
     assert "success (record): rollout succeeded" in history.out
 
 
 def test_wait_daemonset_to_success(
-    sim: RunningCluster, cli: Callable[..., CliResult], ticking: Callable[[], None],
+    sim: RunningCluster,
+    cli: Callable[..., CliResult],
+    ticking: Callable[[], None],
 ) -> None:
     history_of(sim, daemonset, "agent", IMAGES[:2])
     ticking()
@@ -303,15 +377,21 @@ def test_wait_daemonset_to_success(
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert 'daemon set "agent" successfully rolled out' in lines
-    assert any(line.startswith('Waiting for daemon set "agent" rollout to finish: ') for line in lines)
+    assert any(
+        line.startswith('Waiting for daemon set "agent" rollout to finish: ') for line in lines
+    )
 
 
 def test_wait_to_a_crashing_revision_times_out(
-    sim: RunningCluster, cli: Callable[..., CliResult], ticking: Callable[[], None],
+    sim: RunningCluster,
+    cli: Callable[..., CliResult],
+    ticking: Callable[[], None],
 ) -> None:
     history_of(sim, daemonset, "agent", ["busybox:crash-1", "busybox:1.36"])
     ticking()
-    result = cli("ds/agent", "--to-revision", "1", "--yes", "--wait", "--timeout", "2s", "-o", "json")
+    result = cli(
+        "ds/agent", "--to-revision", "1", "--yes", "--wait", "--timeout", "2s", "-o", "json"
+    )
     assert result.code == errors.EXIT_ROLLOUT_FAILED
     assert "error: timed out waiting for the condition: Waiting for daemon set" in result.err
     doc = json.loads(result.out)
@@ -329,11 +409,19 @@ def test_history_of_a_statefulset(sim: RunningCluster, cli: Callable[..., CliRes
     lines = result.out.splitlines()
     assert lines[0] == "statefulset.apps/db (namespace default)"
     assert "CONTROLLERREVISION" in lines[1]
-    row = {line.split()[1] if line.split()[0] in "●★" else line.split()[0]: line for line in lines[2:5]}
+    row = {
+        line.split()[1] if line.split()[0] in "●★" else line.split()[0]: line for line in lines[2:5]
+    }
     assert row["3"].startswith("●") and "postgres:16.1" in row["3"]
     assert row["2"].split()[0] == "2" and "✖ failure" in row["2"] and "CrashLoopBackOff" in row["2"]
-    assert row["1"].startswith("★") and "still serving 2 Ready pods while revision 2 is failing" in row["1"]
-    assert "kubectl rollout undo would pick revision 2; kubectl rollback picks revision 1" in result.out
+    assert (
+        row["1"].startswith("★")
+        and "still serving 2 Ready pods while revision 2 is failing" in row["1"]
+    )
+    assert (
+        "kubectl rollout undo would pick revision 2; kubectl rollback picks revision 1"
+        in result.out
+    )
 
     doc = json.loads(cli("history", "sts/db", "-o", "json").out)
     assert doc["workload"]["kind"] == "StatefulSet"
@@ -356,14 +444,29 @@ def test_service_entry_points_dispatch_on_kind(sim: RunningCluster) -> None:
     gw = KubeGateway.connect(sim.kubeconfig, None, "default")
     try:
         now = datetime.now(UTC)
-        deploy = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "default"},
-                  "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                           "template": {"metadata": {"labels": {"app": "web"}},
-                                        "spec": {"containers": [{"name": "app", "image": IMAGES[0]}]}}}}
+        deploy = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "app", "image": IMAGES[0]}]},
+                },
+            },
+        }
         sim.cluster.apply_object(deploy)
-        assert type(workload_service.load_workload(gw, "Deployment", "default", "web", now=now)).__name__ == \
-            "DeploymentHistory"
-        assert workload_service.load_workload(gw, "DaemonSet", "default", "agent", now=now).revisions
+        assert (
+            type(
+                workload_service.load_workload(gw, "Deployment", "default", "web", now=now)
+            ).__name__
+            == "DeploymentHistory"
+        )
+        assert workload_service.load_workload(
+            gw, "DaemonSet", "default", "agent", now=now
+        ).revisions
         with pytest.raises(errors.UsageError):
             workload_service.load_workload(gw, "ReplicaSet", "default", "web", now=now)
         plan = workload_service.prepare_workload(gw, "StatefulSet", "default", "db", now=now)
@@ -371,7 +474,10 @@ def test_service_entry_points_dispatch_on_kind(sim: RunningCluster) -> None:
         assert result.applied and result.message == "statefulset.apps/db rolled back"
         seen: list[str] = []
         outcome = service.follow(
-            gw, plan.ref, timeout_seconds=30, now_fn=lambda: (sim.cluster.advance(2), datetime.now(UTC))[1],
+            gw,
+            plan.ref,
+            timeout_seconds=30,
+            now_fn=lambda: (sim.cluster.advance(2), datetime.now(UTC))[1],
             on_status=lambda s: seen.append(s.message),
         )
     finally:

@@ -10,7 +10,10 @@ from typing import Any
 from factory import NOW, ts
 
 ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-HASH_LABEL = {"StatefulSet": "controller.kubernetes.io/hash", "DaemonSet": "controller-revision-hash"}
+HASH_LABEL = {
+    "StatefulSet": "controller.kubernetes.io/hash",
+    "DaemonSet": "controller-revision-hash",
+}
 
 
 def template(image: str, app: str = "db", env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -28,7 +31,9 @@ def hash_of(tmpl: dict[str, Any]) -> str:
 class Controller:
     """A StatefulSet or DaemonSet and the ControllerRevisions it owns, evolving like the controller."""
 
-    def __init__(self, kind: str = "StatefulSet", name: str = "db", replicas: int = 3, **spec: Any) -> None:
+    def __init__(
+        self, kind: str = "StatefulSet", name: str = "db", replicas: int = 3, **spec: Any
+    ) -> None:
         self.kind = kind
         self.name = name
         self.uid = f"uid-{name}"
@@ -38,9 +43,16 @@ class Controller:
         if kind == "StatefulSet":
             body = {"replicas": replicas, "serviceName": name, **body}
         self.workload: dict[str, Any] = {
-            "apiVersion": "apps/v1", "kind": kind,
-            "metadata": {"name": name, "namespace": "default", "uid": self.uid, "resourceVersion": "100",
-                         "generation": 1, "annotations": {}},
+            "apiVersion": "apps/v1",
+            "kind": kind,
+            "metadata": {
+                "name": name,
+                "namespace": "default",
+                "uid": self.uid,
+                "resourceVersion": "100",
+                "generation": 1,
+                "annotations": {},
+            },
             "spec": body,
             "status": {"observedGeneration": 1},
         }
@@ -50,7 +62,9 @@ class Controller:
         tmpl = template(image, self.name, env or None)
         self.workload["spec"]["template"] = copy.deepcopy(tmpl)
         self.workload["metadata"]["generation"] += 1
-        self.workload["metadata"]["resourceVersion"] = str(int(self.workload["metadata"]["resourceVersion"]) + 1)
+        self.workload["metadata"]["resourceVersion"] = str(
+            int(self.workload["metadata"]["resourceVersion"]) + 1
+        )
         self.workload["status"]["observedGeneration"] = self.workload["metadata"]["generation"]
         top = max((r["revision"] for r in self.revisions), default=0)
         for revision in self.revisions:
@@ -63,12 +77,24 @@ class Controller:
         data_tmpl = {**copy.deepcopy(tmpl), "$patch": "replace"}
         data_tmpl["metadata"] = {"creationTimestamp": None, **data_tmpl["metadata"]}
         revision = {
-            "apiVersion": "apps/v1", "kind": "ControllerRevision",
-            "metadata": {"name": f"{self.name}-{value}", "namespace": "default", "uid": f"uid-{value}",
-                         "creationTimestamp": ts(NOW),
-                         "labels": {"app": self.name, HASH_LABEL[self.kind]: value},
-                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": self.kind, "name": self.name,
-                                              "uid": self.uid, "controller": True}]},
+            "apiVersion": "apps/v1",
+            "kind": "ControllerRevision",
+            "metadata": {
+                "name": f"{self.name}-{value}",
+                "namespace": "default",
+                "uid": f"uid-{value}",
+                "creationTimestamp": ts(NOW),
+                "labels": {"app": self.name, HASH_LABEL[self.kind]: value},
+                "ownerReferences": [
+                    {
+                        "apiVersion": "apps/v1",
+                        "kind": self.kind,
+                        "name": self.name,
+                        "uid": self.uid,
+                        "controller": True,
+                    }
+                ],
+            },
             "data": {"spec": {"template": data_tmpl}},
             "revision": top + 1,
         }
@@ -90,24 +116,52 @@ class Controller:
         name = self.workload["status"]["updateRevision"]
         self.pods = [self.pod(name, i) for i in range(3)]
         if self.kind == "StatefulSet":
-            self.workload["status"].update({"currentRevision": name, "replicas": 3, "readyReplicas": 3,
-                                            "updatedReplicas": 3, "currentReplicas": 3, "availableReplicas": 3})
+            self.workload["status"].update(
+                {
+                    "currentRevision": name,
+                    "replicas": 3,
+                    "readyReplicas": 3,
+                    "updatedReplicas": 3,
+                    "currentReplicas": 3,
+                    "availableReplicas": 3,
+                }
+            )
         else:
-            self.workload["status"].update({"desiredNumberScheduled": 3, "currentNumberScheduled": 3,
-                                            "updatedNumberScheduled": 3, "numberReady": 3,
-                                            "numberAvailable": 3})
+            self.workload["status"].update(
+                {
+                    "desiredNumberScheduled": 3,
+                    "currentNumberScheduled": 3,
+                    "updatedNumberScheduled": 3,
+                    "numberReady": 3,
+                    "numberAvailable": 3,
+                }
+            )
 
-    def pod(self, revision_name: str, index: int, *, ready: bool = True, waiting: str | None = None) -> dict[str, Any]:
+    def pod(
+        self, revision_name: str, index: int, *, ready: bool = True, waiting: str | None = None
+    ) -> dict[str, Any]:
         revision = next(r for r in self.revisions if r["metadata"]["name"] == revision_name)
-        label = revision_name if self.kind == "StatefulSet" else revision["metadata"]["labels"][HASH_LABEL[self.kind]]
-        status: dict[str, Any] = {"phase": "Running",
-                                  "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}
+        label = (
+            revision_name
+            if self.kind == "StatefulSet"
+            else revision["metadata"]["labels"][HASH_LABEL[self.kind]]
+        )
+        status: dict[str, Any] = {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+        }
         if waiting:
-            status["containerStatuses"] = [{"name": "app", "state": {"waiting": {"reason": waiting}}}]
+            status["containerStatuses"] = [
+                {"name": "app", "state": {"waiting": {"reason": waiting}}}
+            ]
         return {
-            "metadata": {"name": f"{self.name}-{index}", "namespace": "default",
-                         "labels": {"app": self.name, "controller-revision-hash": label},
-                         "ownerReferences": [{"kind": self.kind, "name": self.name, "uid": self.uid,
-                                              "controller": True}]},
+            "metadata": {
+                "name": f"{self.name}-{index}",
+                "namespace": "default",
+                "labels": {"app": self.name, "controller-revision-hash": label},
+                "ownerReferences": [
+                    {"kind": self.kind, "name": self.name, "uid": self.uid, "controller": True}
+                ],
+            },
             "status": status,
         }

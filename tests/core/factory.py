@@ -30,7 +30,9 @@ def template_hash(template: dict[str, Any]) -> str:
     return "".join(ALPHABET[ord(c) % 27] for c in str(digest))
 
 
-def container(name: str = "app", image: str = "nginx:1.25", env: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+def container(
+    name: str = "app", image: str = "nginx:1.25", env: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
     c: dict[str, Any] = {
         "name": name,
         "image": image,
@@ -166,7 +168,10 @@ class Scenario:
                     "replicas": self.replicas,
                     "selector": {"matchLabels": {"app": self.name}},
                     "template": pod_template(app=self.name),
-                    "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
+                    "strategy": {
+                        "type": "RollingUpdate",
+                        "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
+                    },
                     "revisionHistoryLimit": 10,
                     "progressDeadlineSeconds": 600,
                 },
@@ -181,7 +186,9 @@ class Scenario:
 
     def rs(self, number: int) -> dict[str, Any]:
         for rs in self.replicasets:
-            if rs["metadata"]["annotations"].get("deployment.kubernetes.io/revision") == str(number):
+            if rs["metadata"]["annotations"].get("deployment.kubernetes.io/revision") == str(
+                number
+            ):
                 return rs
         raise KeyError(number)
 
@@ -278,12 +285,19 @@ class Scenario:
                 },
                 "spec": {
                     "replicas": 0,
-                    "selector": {"matchLabels": {**self.deployment["spec"]["selector"]["matchLabels"], "pod-template-hash": h}},
+                    "selector": {
+                        "matchLabels": {
+                            **self.deployment["spec"]["selector"]["matchLabels"],
+                            "pod-template-hash": h,
+                        }
+                    },
                     "template": rs_template,
                 },
                 "status": {"replicas": 0},
             }
-            rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = str(self._max_revision() + 1)
+            rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = str(
+                self._max_revision() + 1
+            )
             self.replicasets.append(rs)
         else:
             rs = existing
@@ -292,12 +306,22 @@ class Scenario:
             new = self._max_revision(exclude=rs) + 1
             if str(new) != old:
                 history = annotations.get("deployment.kubernetes.io/revision-history")
-                annotations["deployment.kubernetes.io/revision-history"] = f"{history},{old}" if history else old
+                annotations["deployment.kubernetes.io/revision-history"] = (
+                    f"{history},{old}" if history else old
+                )
                 annotations["deployment.kubernetes.io/revision"] = str(new)
         self._copy_annotations(rs)
-        serving = [r for r in self.replicasets if r is not rs and r["status"].get("readyReplicas", 0) > 0]
-        serving_rs = max(serving, key=lambda r: r["status"].get("readyReplicas", 0)) if serving else None
-        self.pods = [p for p in self.pods if p["metadata"]["ownerReferences"][0]["uid"] != rs["metadata"]["uid"]]
+        serving = [
+            r for r in self.replicasets if r is not rs and r["status"].get("readyReplicas", 0) > 0
+        ]
+        serving_rs = (
+            max(serving, key=lambda r: r["status"].get("readyReplicas", 0)) if serving else None
+        )
+        self.pods = [
+            p
+            for p in self.pods
+            if p["metadata"]["ownerReferences"][0]["uid"] != rs["metadata"]["uid"]
+        ]
         if outcome == "complete":
             for other in self.replicasets:
                 if other is not rs:
@@ -308,7 +332,12 @@ class Scenario:
             for other in self.replicasets:
                 if other is not rs and other is not serving_rs:
                     self._set_rs_scale(other, 0, 0)
-            keep = [p for p in self.pods if serving_rs and p["metadata"]["ownerReferences"][0]["uid"] == serving_rs["metadata"]["uid"]]
+            keep = [
+                p
+                for p in self.pods
+                if serving_rs
+                and p["metadata"]["ownerReferences"][0]["uid"] == serving_rs["metadata"]["uid"]
+            ]
             self.pods = keep + [pod(rs, i, waiting=waiting) for i in range(stuck_pods)]
             self._set_rs_scale(rs, stuck_pods, 0)
         self._observe(rs, outcome)
@@ -318,21 +347,35 @@ class Scenario:
         for key, value in self.deployment["metadata"]["annotations"].items():
             if key not in SKIPPED_ANNOTATIONS:
                 rs["metadata"]["annotations"][key] = value
-        rs["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] = str(self.replicas)
-        rs["metadata"]["annotations"]["deployment.kubernetes.io/max-replicas"] = str(self.replicas + 1)
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] = str(
+            self.replicas
+        )
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/max-replicas"] = str(
+            self.replicas + 1
+        )
 
     def _observe(self, rs: dict[str, Any], outcome: str) -> None:
         meta = self.deployment["metadata"]
-        meta["annotations"]["deployment.kubernetes.io/revision"] = rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+        meta["annotations"]["deployment.kubernetes.io/revision"] = rs["metadata"]["annotations"][
+            "deployment.kubernetes.io/revision"
+        ]
         meta["resourceVersion"] = self._bump()
         total = sum(r["status"].get("replicas", 0) for r in self.replicasets)
         ready = sum(r["status"].get("readyReplicas", 0) for r in self.replicasets)
         updated = rs["status"].get("replicas", 0)
         rs_name = rs["metadata"]["name"]
         progressing = {
-            "complete": ("True", "NewReplicaSetAvailable", f'ReplicaSet "{rs_name}" has successfully progressed.'),
+            "complete": (
+                "True",
+                "NewReplicaSetAvailable",
+                f'ReplicaSet "{rs_name}" has successfully progressed.',
+            ),
             "stuck": ("True", "ReplicaSetUpdated", f'ReplicaSet "{rs_name}" is progressing.'),
-            "deadline": ("False", "ProgressDeadlineExceeded", f'ReplicaSet "{rs_name}" has timed out progressing.'),
+            "deadline": (
+                "False",
+                "ProgressDeadlineExceeded",
+                f'ReplicaSet "{rs_name}" has timed out progressing.',
+            ),
         }[outcome]
         self.deployment["status"] = {
             "observedGeneration": meta["generation"],
@@ -340,7 +383,9 @@ class Scenario:
             "updatedReplicas": updated,
             "readyReplicas": ready,
             "availableReplicas": ready,
-            "unavailableReplicas": max(0, sum(r["spec"]["replicas"] for r in self.replicasets) - ready),
+            "unavailableReplicas": max(
+                0, sum(r["spec"]["replicas"] for r in self.replicasets) - ready
+            ),
             "conditions": [
                 {
                     "type": "Available",
@@ -362,7 +407,9 @@ class Scenario:
         }
 
 
-def harness_configmap(releases: list[dict[str, Any]], *, name: str = "release-web", as_yaml: bool = True) -> dict[str, Any]:
+def harness_configmap(
+    releases: list[dict[str, Any]], *, name: str = "release-web", as_yaml: bool = True
+) -> dict[str, Any]:
     """A legacy Harness release-history ConfigMap (data.releaseHistory)."""
     if as_yaml:
         lines = ["version: v1", "releases:"]
@@ -375,7 +422,7 @@ def harness_configmap(releases: list[dict[str, Any]], *, name: str = "release-we
             lines.append("  managedWorkloads:")
             for w in rel["managedWorkloads"]:
                 lines.append(f"  - workload: {w['workload']}")
-                lines.append(f"    revision: \"{w['revision']}\"")
+                lines.append(f'    revision: "{w["revision"]}"')
         text = "\n".join(lines) + "\n"
     else:
         text = json.dumps({"version": "v1", "releases": releases})
@@ -388,14 +435,27 @@ def harness_configmap(releases: list[dict[str, Any]], *, name: str = "release-we
 
 
 def configmap(name: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default"}, "data": {}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": "default"},
+        "data": {},
+    }
 
 
-def secret(name: str, data: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> dict[str, Any]:
+def secret(
+    name: str, data: dict[str, str] | None = None, labels: dict[str, str] | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name, "namespace": "default"}
     if labels:
         meta["labels"] = labels
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "Opaque", "data": data or {}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": meta,
+        "type": "Opaque",
+        "data": data or {},
+    }
 
 
 def hpa(name: str, target: str, *, api_version: str = "autoscaling/v2") -> dict[str, Any]:

@@ -105,17 +105,23 @@ class FakeGateway:
         patched = apply_json_patch(self.deployment, json_patch)
         if dry_run:
             return patched
-        patched["metadata"]["resourceVersion"] = str(int(patched["metadata"]["resourceVersion"]) + 1)
+        patched["metadata"]["resourceVersion"] = str(
+            int(patched["metadata"]["resourceVersion"]) + 1
+        )
         patched["metadata"]["generation"] = patched["metadata"].get("generation", 1) + 1
         self.deployment = patched
         return copy.deepcopy(patched)
 
-    def patch_replicaset_annotations(self, namespace: str, name: str, merge_patch: dict[str, Any]) -> dict[str, Any]:
+    def patch_replicaset_annotations(
+        self, namespace: str, name: str, merge_patch: dict[str, Any]
+    ) -> dict[str, Any]:
         self._call("patch_replicaset_annotations", namespace, name, merge_patch)
         self.rs_patches.append((name, merge_patch))
         for rs in self.replicasets:
             if rs["metadata"]["name"] == name:
-                rs["metadata"].setdefault("annotations", {}).update(merge_patch["metadata"]["annotations"])
+                rs["metadata"].setdefault("annotations", {}).update(
+                    merge_patch["metadata"]["annotations"]
+                )
                 return copy.deepcopy(rs)
         raise NotFound(f'replicasets.apps "{name}" not found')
 

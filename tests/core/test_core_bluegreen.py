@@ -46,64 +46,123 @@ def _next_rv() -> str:
     return str(_rv[0])
 
 
-def service(name: str, selector: dict[str, str] | None, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+def service(
+    name: str, selector: dict[str, str] | None, annotations: dict[str, str] | None = None
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"ports": [{"port": 80}]}
     if selector is not None:
         spec["selector"] = dict(selector)
-    return {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": name, "namespace": NS, "resourceVersion": _next_rv(),
-                         "annotations": dict(annotations or {})},
-            "spec": spec}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": name,
+            "namespace": NS,
+            "resourceVersion": _next_rv(),
+            "annotations": dict(annotations or {}),
+        },
+        "spec": spec,
+    }
 
 
-def deployment(name: str, labels: dict[str, str], *, replicas: int = 3, ready: int | None = None,
-               image: str = "nginx:1.25") -> dict[str, Any]:
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": NS, "uid": f"uid-{name}", "resourceVersion": _next_rv()},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
-                     "template": {"metadata": {"labels": dict(labels)},
-                                  "spec": {"containers": [{"name": "app", "image": image}]}}},
-            "status": {"readyReplicas": replicas if ready is None else ready}}
+def deployment(
+    name: str,
+    labels: dict[str, str],
+    *,
+    replicas: int = 3,
+    ready: int | None = None,
+    image: str = "nginx:1.25",
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": name,
+            "namespace": NS,
+            "uid": f"uid-{name}",
+            "resourceVersion": _next_rv(),
+        },
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {
+                "metadata": {"labels": dict(labels)},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
+        },
+        "status": {"readyReplicas": replicas if ready is None else ready},
+    }
 
 
 def replicaset(dep: dict[str, Any]) -> dict[str, Any]:
     template = copy.deepcopy(dep["spec"]["template"])
     template["metadata"]["labels"]["pod-template-hash"] = "abc"
-    return {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-            "metadata": {"name": f"{dep['metadata']['name']}-abc", "namespace": NS,
-                         "labels": template["metadata"]["labels"],
-                         "creationTimestamp": "2024-05-01T10:00:00Z",
-                         "ownerReferences": [{"kind": "Deployment", "name": dep["metadata"]["name"],
-                                              "uid": dep["metadata"]["uid"], "controller": True}]},
-            "spec": {"replicas": dep["spec"]["replicas"], "template": template}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": f"{dep['metadata']['name']}-abc",
+            "namespace": NS,
+            "labels": template["metadata"]["labels"],
+            "creationTimestamp": "2024-05-01T10:00:00Z",
+            "ownerReferences": [
+                {
+                    "kind": "Deployment",
+                    "name": dep["metadata"]["name"],
+                    "uid": dep["metadata"]["uid"],
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": {"replicas": dep["spec"]["replicas"], "template": template},
+    }
 
 
-def pods(dep: dict[str, Any], ready: int, total: int | None = None, waiting: str | None = None) -> list[dict[str, Any]]:
+def pods(
+    dep: dict[str, Any], ready: int, total: int | None = None, waiting: str | None = None
+) -> list[dict[str, Any]]:
     labels = dict(dep["spec"]["template"]["metadata"]["labels"])
     out = []
     for i in range(total if total is not None else ready):
         is_ready = i < ready
-        status: dict[str, Any] = {"phase": "Running",
-                                  "conditions": [{"type": "Ready", "status": "True" if is_ready else "False"}]}
+        status: dict[str, Any] = {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True" if is_ready else "False"}],
+        }
         if not is_ready and waiting:
-            status["containerStatuses"] = [{"name": "app", "state": {"waiting": {"reason": waiting}}}]
-        out.append({"metadata": {"name": f"{dep['metadata']['name']}-abc-{i}", "namespace": NS, "labels": labels},
-                    "status": status})
+            status["containerStatuses"] = [
+                {"name": "app", "state": {"waiting": {"reason": waiting}}}
+            ]
+        out.append(
+            {
+                "metadata": {
+                    "name": f"{dep['metadata']['name']}-abc-{i}",
+                    "namespace": NS,
+                    "labels": labels,
+                },
+                "status": status,
+            }
+        )
     return out
 
 
-def harness_world(*, live: str = "green", green_ready: int = 0, blue_ready: int = 3,
-                  annotated: bool = True) -> dict[str, list[dict[str, Any]]]:
+def harness_world(
+    *, live: str = "green", green_ready: int = 0, blue_ready: int = 3, annotated: bool = True
+) -> dict[str, list[dict[str, Any]]]:
     """Harness pair after a swap to green (crashing); blue still runs."""
     idle = "blue" if live == "green" else "green"
     blue = deployment("web-blue", {"app": "web", HARNESS: "blue"}, ready=blue_ready)
-    green = deployment("web-green", {"app": "web", HARNESS: "green"}, ready=green_ready, image="nginx:crash-1")
+    green = deployment(
+        "web-green", {"app": "web", HARNESS: "green"}, ready=green_ready, image="nginx:crash-1"
+    )
     primary_ann = {"harness.io/primary-service": "true"} if annotated else {}
     stage_ann = {"harness.io/stage-service": "true"} if annotated else {}
     return {
-        "services": [service("web", {"app": "web", HARNESS: live}, primary_ann),
-                     service("web-stage", {"app": "web", HARNESS: idle}, stage_ann),
-                     service("db", {"app": "db"})],
+        "services": [
+            service("web", {"app": "web", HARNESS: live}, primary_ann),
+            service("web-stage", {"app": "web", HARNESS: idle}, stage_ann),
+            service("db", {"app": "db"}),
+        ],
         "deployments": [blue, green, deployment("db", {"app": "db"})],
         "replicasets": [replicaset(blue), replicaset(green)],
         "pods": pods(blue, blue_ready) + pods(green, green_ready, 3, "CrashLoopBackOff"),
@@ -111,7 +170,9 @@ def harness_world(*, live: str = "green", green_ready: int = 0, blue_ready: int 
 
 
 def group_of(world: dict[str, list[dict[str, Any]]], name: str = "web") -> BlueGreenGroup:
-    return find_group(name, NS, world["services"], world["deployments"], world["replicasets"], world["pods"])
+    return find_group(
+        name, NS, world["services"], world["deployments"], world["replicasets"], world["pods"]
+    )
 
 
 # ---------------------------------------------------------------- detection
@@ -122,7 +183,9 @@ def test_harness_pair_detected(annotated: bool) -> None:
     group = group_of(harness_world(annotated=annotated))
     assert group.style == "harness" and group.color_key == HARNESS
     assert [(s.name, s.role, s.color) for s in group.services] == [
-        ("web", "primary", "green"), ("web-stage", "stage", "blue")]
+        ("web", "primary", "green"),
+        ("web-stage", "stage", "blue"),
+    ]
     assert group.live_color == "green" and [s.color for s in group.idle] == ["blue"]
     blue, green = group.side("blue"), group.side("green")
     assert blue is not None and green is not None
@@ -150,19 +213,28 @@ def test_readiness_from_status_when_pods_not_listed() -> None:
 def test_generic_pair_detected_for_each_key(key: str) -> None:
     a = deployment("api-a", {"app": "api", key: "a"})
     b = deployment("api-b", {"app": "api", key: "b"}, replicas=0, ready=0)
-    services = [service("api", {"app": "api", key: "a"}), service("api-preview", {"app": "api", key: "b"})]
+    services = [
+        service("api", {"app": "api", key: "a"}),
+        service("api-preview", {"app": "api", key: "b"}),
+    ]
     groups = detect_groups(NS, services, [a, b])
     assert len(groups) == 1
     group = groups[0]
     assert (group.name, group.style, group.color_key) == ("api", "generic", key)
-    assert [(s.name, s.role) for s in group.services] == [("api", "primary"), ("api-preview", "stage")]
+    assert [(s.name, s.role) for s in group.services] == [
+        ("api", "primary"),
+        ("api-preview", "stage"),
+    ]
     assert group.live_color == "a" and group.colors == ("a", "b")
     assert dict(group.base_selector) == {"app": "api"}
 
 
 def test_one_deployment_with_a_version_label_is_not_blue_green() -> None:
     services = [service("api", {"app": "api", "version": "v1"})]
-    deployments = [deployment("api", {"app": "api", "version": "v1"}), deployment("other", {"app": "x", "version": "v2"})]
+    deployments = [
+        deployment("api", {"app": "api", "version": "v1"}),
+        deployment("other", {"app": "x", "version": "v2"}),
+    ]
     assert detect_groups(NS, services, deployments) == ()
     with pytest.raises(NotBlueGreen, match="differs only by version"):
         find_group("api", NS, services, deployments)
@@ -170,10 +242,14 @@ def test_one_deployment_with_a_version_label_is_not_blue_green() -> None:
 
 def test_selector_matching_nothing_is_reported_never_guessed() -> None:
     services = [service("orders", {"app": "orders", "color": "red"})]
-    deployments = [deployment("orders-blue", {"app": "orders", "color": "blue"}),
-                   deployment("orders-green", {"app": "orders", "color": "green"})]
+    deployments = [
+        deployment("orders-blue", {"app": "orders", "color": "blue"}),
+        deployment("orders-green", {"app": "orders", "color": "green"}),
+    ]
     group = find_group("orders", NS, services, deployments)
-    assert group.problems == ("the selector of Service orders (app=orders,color=red) matches no Deployment",)
+    assert group.problems == (
+        "the selector of Service orders (app=orders,color=red) matches no Deployment",
+    )
     red = group.side("red")
     assert red is not None and red.workloads == () and not red.can_take_traffic
     with pytest.raises(AmbiguousTarget, match="half-configured"):
@@ -186,10 +262,14 @@ def test_selector_matching_nothing_is_reported_never_guessed() -> None:
 
 def test_two_workloads_for_one_colour_are_reported_and_refused() -> None:
     world = harness_world()
-    world["deployments"].append(deployment("web-blue-2", {"app": "web", HARNESS: "blue", "tier": "x"}))
+    world["deployments"].append(
+        deployment("web-blue-2", {"app": "web", HARNESS: "blue", "tier": "x"})
+    )
     group = group_of(world)
     blue = group.side("blue")
-    assert blue is not None and blue.workloads == ("web-blue", "web-blue-2") and blue.workload is None
+    assert (
+        blue is not None and blue.workloads == ("web-blue", "web-blue-2") and blue.workload is None
+    )
     assert any("web-blue, web-blue-2" in p and "ambiguous" in p for p in group.problems)
     plan = plan_switch(group, actor="alice", now=NOW)
     assert plan.refusal is not None and "ambiguous" in plan.refusal
@@ -214,8 +294,11 @@ def test_service_without_selector() -> None:
 
 def test_two_stage_services_for_one_primary() -> None:
     world = harness_world()
-    world["services"].append(service("web-stage-2", {"app": "web", HARNESS: "blue"},
-                                     {"harness.io/stage-service": "true"}))
+    world["services"].append(
+        service(
+            "web-stage-2", {"app": "web", HARNESS: "blue"}, {"harness.io/stage-service": "true"}
+        )
+    )
     group = group_of(world)
     assert any("are all stage Services of web" in p for p in group.problems)
 
@@ -243,13 +326,21 @@ def test_plan_swaps_primary_and_stage_with_preconditions_and_records() -> None:
     assert (stage.service, stage.from_color, stage.to_color) == ("web-stage", "blue", "green")
     assert (primary.service, primary.from_color, primary.to_color) == ("web", "green", "blue")
     assert primary.pods_after == group.side("blue").ready_pods  # type: ignore[union-attr]
-    assert primary.patch[0] == {"op": "test", "path": "/metadata/resourceVersion",
-                                "value": world["services"][0]["metadata"]["resourceVersion"]}
-    assert primary.patch[1] == {"op": "replace", "path": "/spec/selector", "value": {"app": "web", HARNESS: "blue"}}
+    assert primary.patch[0] == {
+        "op": "test",
+        "path": "/metadata/resourceVersion",
+        "value": world["services"][0]["metadata"]["resourceVersion"],
+    }
+    assert primary.patch[1] == {
+        "op": "replace",
+        "path": "/spec/selector",
+        "value": {"app": "web", HARNESS: "blue"},
+    }
     annotations = primary.patch[2]["value"]
     assert json.loads(annotations[PREVIOUS_SELECTOR_ANNOTATION]) == {"app": "web", HARNESS: "green"}
     assert json.loads(annotations[SWITCH_HISTORY_ANNOTATION]) == [
-        {"at": "2024-05-01T12:00:00Z", "from": "green", "to": "blue", "by": "alice"}]
+        {"at": "2024-05-01T12:00:00Z", "from": "green", "to": "blue", "by": "alice"}
+    ]
     assert annotations["harness.io/primary-service"] == "true"  # other annotations kept
     doc = plan.to_dict()
     assert doc["kind"] == "TrafficSwitchPlan" and doc["apiVersion"] == "kubectl-rollback.io/v1"
@@ -262,13 +353,19 @@ def test_refuses_a_side_without_ready_pods_and_says_why() -> None:
     plan = plan_switch(group, actor=None, now=NOW)
     assert plan.to_color == "green"
     assert plan.refusal is not None
-    assert "no Ready pods" in plan.refusal and "--scale-up" in plan.refusal and "0/3 Ready" in plan.refusal
+    assert (
+        "no Ready pods" in plan.refusal
+        and "--scale-up" in plan.refusal
+        and "0/3 Ready" in plan.refusal
+    )
 
 
 def test_fewer_ready_pods_needs_force() -> None:
     group = group_of(harness_world(live="blue", green_ready=1, blue_ready=3))
     refused = plan_switch(group, actor=None, now=NOW)
-    assert refused.refusal is not None and "fewer than the 3 of the live side blue" in refused.refusal
+    assert (
+        refused.refusal is not None and "fewer than the 3 of the live side blue" in refused.refusal
+    )
     forced = plan_switch(group, actor=None, now=NOW, force=True)
     assert forced.refusal is None and "fewer-ready" in forced.warning_codes()
 
@@ -279,7 +376,11 @@ def test_scale_up_plans_the_live_sides_replicas() -> None:
     group = find_group("api", NS, [service("api", {"app": "api", "color": "green"})], [a, b])
     plan = plan_switch(group, actor=None, now=NOW, scale_up=True)
     assert plan.refusal is None and plan.scale_up is not None
-    assert (plan.scale_up.workload, plan.scale_up.from_replicas, plan.scale_up.to_replicas) == ("api-blue", 0, 4)
+    assert (plan.scale_up.workload, plan.scale_up.from_replicas, plan.scale_up.to_replicas) == (
+        "api-blue",
+        0,
+        4,
+    )
     assert plan.scale_up.patch[0]["op"] == "test"
 
 
@@ -303,7 +404,12 @@ def test_three_colours_need_the_record_and_use_it() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    colors=st.lists(st.sampled_from(["blue", "green", "red", "black", "white"]), min_size=2, max_size=4, unique=True),
+    colors=st.lists(
+        st.sampled_from(["blue", "green", "red", "black", "white"]),
+        min_size=2,
+        max_size=4,
+        unique=True,
+    ),
     data=st.data(),
 )
 def test_switch_then_default_switch_goes_back(colors: list[str], data: st.DataObject) -> None:
@@ -318,8 +424,11 @@ def test_switch_then_default_switch_goes_back(colors: list[str], data: st.DataOb
         plan = plan_switch(find_group("app", NS, [current], deps), target, actor="ci", now=NOW)
         assert plan.refusal is None
         change = plan.changes[0]
-        assert change.patch[0] == {"op": "test", "path": "/metadata/resourceVersion",
-                                   "value": current["metadata"]["resourceVersion"]}
+        assert change.patch[0] == {
+            "op": "test",
+            "path": "/metadata/resourceVersion",
+            "value": current["metadata"]["resourceVersion"],
+        }
         current = apply_json_patch(current, [dict(op) for op in change.patch])
         current["metadata"]["resourceVersion"] = _next_rv()
         assert current["spec"]["selector"] == {"app": "app", "color": target}
@@ -331,7 +440,12 @@ def test_switch_then_default_switch_goes_back(colors: list[str], data: st.DataOb
 
 
 @settings(max_examples=80, deadline=None)
-@given(live_ready=st.integers(0, 3), target_ready=st.integers(0, 4), force=st.booleans(), scale=st.booleans())
+@given(
+    live_ready=st.integers(0, 3),
+    target_ready=st.integers(0, 4),
+    force=st.booleans(),
+    scale=st.booleans(),
+)
 def test_refusal_rule(live_ready: int, target_ready: int, force: bool, scale: bool) -> None:
     world = harness_world(live="green", green_ready=live_ready, blue_ready=target_ready)
     plan = plan_switch(group_of(world), actor=None, now=NOW, force=force, scale_up=scale)
@@ -345,7 +459,9 @@ def test_refusal_rule(live_ready: int, target_ready: int, force: bool, scale: bo
 class RecordingGateway:
     """Services in memory; JSON patches applied with their tests; chosen patches fail."""
 
-    def __init__(self, world: dict[str, list[dict[str, Any]]], fail: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, world: dict[str, list[dict[str, Any]]], fail: dict[str, int] | None = None
+    ) -> None:
         self.services = {s["metadata"]["name"]: copy.deepcopy(s) for s in world["services"]}
         self.deployments = copy.deepcopy(world["deployments"])
         self.replicasets = copy.deepcopy(world["replicasets"])
@@ -368,11 +484,15 @@ class RecordingGateway:
 
     def list_pods(self, namespace: str, selector: str) -> list[dict[str, Any]]:
         wanted = dict(part.split("=", 1) for part in selector.split(",") if part)
-        return [copy.deepcopy(p) for p in self.pods
-                if all(p["metadata"]["labels"].get(k) == v for k, v in wanted.items())]
+        return [
+            copy.deepcopy(p)
+            for p in self.pods
+            if all(p["metadata"]["labels"].get(k) == v for k, v in wanted.items())
+        ]
 
-    def patch_service(self, namespace: str, name: str, json_patch: list[dict[str, Any]], *,
-                      dry_run: bool) -> dict[str, Any]:
+    def patch_service(
+        self, namespace: str, name: str, json_patch: list[dict[str, Any]], *, dry_run: bool
+    ) -> dict[str, Any]:
         self.patches.append(name)
         if self.fail.get(name, 0) > 0:
             self.fail[name] -= 1
@@ -399,13 +519,17 @@ def test_switch_applies_every_service_and_records_events() -> None:
     assert result.applied and gw.patches == ["web-stage", "web"]
     assert gw.services["web"]["spec"]["selector"][HARNESS] == "blue"
     assert gw.services["web-stage"]["spec"]["selector"][HARNESS] == "green"
-    assert result.message.splitlines() == ["service/web-stage switched from blue to green",
-                                           "service/web switched from green to blue"]
+    assert result.message.splitlines() == [
+        "service/web-stage switched from blue to green",
+        "service/web switched from green to blue",
+    ]
     assert result.events_recorded == 2 and gw.events[0]["reason"] == "TrafficSwitched"
     assert result.to_dict()["kind"] == "TrafficSwitchResult"
     history = bluegreen_service.switch_history(bluegreen_service.load_group(gw, NS, "web"))  # type: ignore[arg-type]
     assert {(r.service, r.from_color, r.to_color, r.by) for r in history} == {
-        ("web", "green", "blue", "alice"), ("web-stage", "blue", "green", "alice")}
+        ("web", "green", "blue", "alice"),
+        ("web-stage", "blue", "green", "alice"),
+    }
 
 
 def test_second_service_failure_puts_the_first_back() -> None:
@@ -418,7 +542,9 @@ def test_second_service_failure_puts_the_first_back() -> None:
     assert gw.patches == ["web-stage", "web", "web-stage"]
     for name in ("web", "web-stage"):
         assert gw.services[name]["spec"] == before[name]["spec"]
-        assert gw.services[name]["metadata"]["annotations"] == before[name]["metadata"]["annotations"]
+        assert (
+            gw.services[name]["metadata"]["annotations"] == before[name]["metadata"]["annotations"]
+        )
     message = str(caught.value)
     assert "switching service/web from green to blue failed" in message
     assert "service/web-stage was put back, so no traffic was moved" in message
@@ -431,7 +557,9 @@ def test_when_putting_back_fails_too_the_message_says_how_to_fix_it() -> None:
     plan = bluegreen_service.prepare_switch(gw, NS, "web", now=NOW)  # type: ignore[arg-type]
     original = gw.patch_service
 
-    def failing_restore(namespace: str, name: str, patch: list[dict[str, Any]], *, dry_run: bool) -> dict[str, Any]:
+    def failing_restore(
+        namespace: str, name: str, patch: list[dict[str, Any]], *, dry_run: bool
+    ) -> dict[str, Any]:
         if len(gw.patches) >= 2:
             gw.patches.append(name)
             raise Invalid("the server rejected our request")
@@ -464,7 +592,9 @@ def test_deployment_plan_warning_for_each_side() -> None:
     idle = deployment_group_warning("web-blue", groups)
     live = deployment_group_warning("web-green", groups)
     assert idle is not None and idle.code == "blue-green"
-    assert idle.message == ("web-blue is the idle side of blue/green group web (Services web, web-stage); "
-                            "to route traffic back use kubectl rollback svc/web")
+    assert idle.message == (
+        "web-blue is the idle side of blue/green group web (Services web, web-stage); "
+        "to route traffic back use kubectl rollback svc/web"
+    )
     assert live is not None and "web-green is the live side" in live.message
     assert deployment_group_warning("db", groups) is None

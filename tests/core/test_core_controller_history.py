@@ -50,7 +50,9 @@ def crash_stuck() -> Controller:
 def record(c: Controller, number: int, verdict: Verdict) -> None:
     name = c.name_of(number)
     patch = outcome_record_patch(verdict, "followed", NOW, replicaset=name)
-    c.revision(number)["metadata"].setdefault("annotations", {}).update(patch["metadata"]["annotations"])
+    c.revision(number)["metadata"].setdefault("annotations", {}).update(
+        patch["metadata"]["annotations"]
+    )
 
 
 # ------------------------------------------------------------------ history
@@ -126,7 +128,9 @@ def test_a_record_about_another_revision_is_ignored() -> None:
     c = three_good()
     record(c, 1, Verdict.FAILURE)
     annotations = c.revision(1)["metadata"]["annotations"]
-    c.revision(2)["metadata"]["annotations"] = dict(annotations)  # copied along, as annotations travel
+    c.revision(2)["metadata"]["annotations"] = dict(
+        annotations
+    )  # copied along, as annotations travel
     assert history(c).revision(2).health is Verdict.UNKNOWN  # type: ignore[union-attr]
 
 
@@ -161,8 +165,13 @@ def test_no_last_revision_in_kubectl_words() -> None:
 def test_explicit_targets(how: str) -> None:
     c = three_good()
     name = c.name_of(1)
-    text = {"number": "1", "name": name, "hash": name.removeprefix("db-"), "image": "postgres:15.4",
-            "cr-prefix": f"cr:{name}"}[how]
+    text = {
+        "number": "1",
+        "name": name,
+        "hash": name.removeprefix("db-"),
+        "image": "postgres:15.4",
+        "cr-prefix": f"cr:{name}",
+    }[how]
     assert choose_target(history(c), parse_target(text, deployment="db")).revision.number == 1
 
 
@@ -177,7 +186,9 @@ def test_explicit_current_is_refused() -> None:
 def test_plan_patch_is_the_revision_data_plus_precondition_and_change_cause() -> None:
     c = three_good()
     h = history(c)
-    plan = plan_controller_rollback(h, choose_target(h, TargetSpec.revision(1)), actor="alice", now=NOW)
+    plan = plan_controller_rollback(
+        h, choose_target(h, TargetSpec.revision(1)), actor="alice", now=NOW
+    )
     assert plan.patch_type == "strategic-merge"
     (body,) = plan.patch
     assert body["spec"] == c.revision(1)["data"]["spec"]
@@ -186,7 +197,8 @@ def test_plan_patch_is_the_revision_data_plus_precondition_and_change_cause() ->
         "annotations": {"kubernetes.io/change-cause": plan.change_cause},
     }
     assert plan.change_cause == (
-        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 (postgres:15.4) by alice")
+        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 (postgres:15.4) by alice"
+    )
     assert plan.new_revision_number == 4
     assert [c.line for c in plan.image_changes] == ["container app: postgres:16.1 -> postgres:15.4"]
     diff = plan.template_diff.splitlines()
@@ -216,17 +228,26 @@ def test_plan_masks_secret_looking_env_in_the_document() -> None:
 
 def test_plan_noop_when_the_template_already_matches() -> None:
     c = three_good()
-    c.workload["spec"]["template"] = json.loads(json.dumps(c.revision(1)["data"]["spec"]["template"]))
+    c.workload["spec"]["template"] = json.loads(
+        json.dumps(c.revision(1)["data"]["spec"]["template"])
+    )
     h = history(c)
-    plan = plan_controller_rollback(h, choose_target(h, TargetSpec.revision(1), allow_current=True),
-                                    actor=None, now=NOW)
-    assert plan.noop == "statefulset.apps/db skipped rollback (current template already matches revision 1)"
+    plan = plan_controller_rollback(
+        h, choose_target(h, TargetSpec.revision(1), allow_current=True), actor=None, now=NOW
+    )
+    assert (
+        plan.noop
+        == "statefulset.apps/db skipped rollback (current template already matches revision 1)"
+    )
 
 
-@pytest.mark.parametrize(("strategy", "code"), [
-    ({"type": "OnDelete"}, "on-delete"),
-    ({"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}, "partition"),
-])
+@pytest.mark.parametrize(
+    ("strategy", "code"),
+    [
+        ({"type": "OnDelete"}, "on-delete"),
+        ({"type": "RollingUpdate", "rollingUpdate": {"partition": 2}}, "partition"),
+    ],
+)
 def test_update_strategy_warnings(strategy: dict[str, object], code: str) -> None:
     c = three_good()
     c.workload["spec"]["updateStrategy"] = strategy
@@ -252,8 +273,10 @@ def test_statefulset_specific_warnings() -> None:
 def test_daemonset_plan_update_steps_and_owner_warning() -> None:
     c = three_good("DaemonSet")
     c.workload["metadata"]["labels"] = {"app.kubernetes.io/managed-by": "Helm"}
-    c.workload["spec"]["updateStrategy"] = {"type": "RollingUpdate",
-                                            "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "50%"}}
+    c.workload["spec"]["updateStrategy"] = {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "50%"},
+    }
     h = history(c)
     plan = plan_controller_rollback(h, choose_target(h), actor=None, now=NOW)
     assert plan.scaling.max_surge == 2 and plan.scaling.max_unavailable == 0
@@ -266,46 +289,87 @@ def test_daemonset_plan_update_steps_and_owner_warning() -> None:
 
 
 def _sts(**status: object) -> dict[str, object]:
-    return {"metadata": {"name": "db", "generation": 2},
-            "spec": {"replicas": 3, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}},
-            "status": {"observedGeneration": 2, **status}}
+    return {
+        "metadata": {"name": "db", "generation": 2},
+        "spec": {
+            "replicas": 3,
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+        },
+        "status": {"observedGeneration": 2, **status},
+    }
 
 
-@pytest.mark.parametrize(("status", "message", "done"), [
-    ({"observedGeneration": 1}, "Waiting for statefulset spec update to be observed...", False),
-    ({"readyReplicas": 2}, "Waiting for 1 pods to be ready...", False),
-    ({"readyReplicas": 3, "updatedReplicas": 1},
-     "Waiting for partitioned roll out to finish: 1 out of 3 new pods have been updated...", False),
-    ({"readyReplicas": 3, "updatedReplicas": 3}, "partitioned roll out complete: 3 new pods have been updated...",
-     True),
-])
+@pytest.mark.parametrize(
+    ("status", "message", "done"),
+    [
+        ({"observedGeneration": 1}, "Waiting for statefulset spec update to be observed...", False),
+        ({"readyReplicas": 2}, "Waiting for 1 pods to be ready...", False),
+        (
+            {"readyReplicas": 3, "updatedReplicas": 1},
+            "Waiting for partitioned roll out to finish: 1 out of 3 new pods have been updated...",
+            False,
+        ),
+        (
+            {"readyReplicas": 3, "updatedReplicas": 3},
+            "partitioned roll out complete: 3 new pods have been updated...",
+            True,
+        ),
+    ],
+)
 def test_statefulset_status(status: dict[str, object], message: str, done: bool) -> None:
     result = statefulset_status(_sts(**status))
     assert (result.message, result.done, result.failed) == (message, done, False)
 
 
 def test_statefulset_status_without_rolling_update_parameters() -> None:
-    sts = _sts(readyReplicas=3, updatedReplicas=3, currentReplicas=3, currentRevision="db-a", updateRevision="db-b")
+    sts = _sts(
+        readyReplicas=3,
+        updatedReplicas=3,
+        currentReplicas=3,
+        currentRevision="db-a",
+        updateRevision="db-b",
+    )
     sts["spec"] = {"replicas": 3, "updateStrategy": {"type": "RollingUpdate"}}
-    assert statefulset_status(sts).message == "waiting for statefulset rolling update to complete 3 pods at revision db-b..."
+    assert (
+        statefulset_status(sts).message
+        == "waiting for statefulset rolling update to complete 3 pods at revision db-b..."
+    )
     sts["status"]["currentRevision"] = "db-b"  # type: ignore[index]
-    assert statefulset_status(sts).message == "statefulset rolling update complete 3 pods at revision db-b..."
+    assert (
+        statefulset_status(sts).message
+        == "statefulset rolling update complete 3 pods at revision db-b..."
+    )
     sts["spec"] = {"replicas": 3, "updateStrategy": {"type": "OnDelete"}}
     assert statefulset_status(sts).failed and statefulset_status(sts).message == NOT_ROLLING
 
 
-@pytest.mark.parametrize(("status", "message", "done"), [
-    ({"observedGeneration": 1}, "Waiting for daemon set spec update to be observed...", False),
-    ({"desiredNumberScheduled": 3, "updatedNumberScheduled": 1},
-     'Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been updated...', False),
-    ({"desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 2},
-     'Waiting for daemon set "agent" rollout to finish: 2 of 3 updated pods are available...', False),
-    ({"desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 3},
-     'daemon set "agent" successfully rolled out', True),
-])
+@pytest.mark.parametrize(
+    ("status", "message", "done"),
+    [
+        ({"observedGeneration": 1}, "Waiting for daemon set spec update to be observed...", False),
+        (
+            {"desiredNumberScheduled": 3, "updatedNumberScheduled": 1},
+            'Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been updated...',
+            False,
+        ),
+        (
+            {"desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 2},
+            'Waiting for daemon set "agent" rollout to finish: 2 of 3 updated pods are available...',
+            False,
+        ),
+        (
+            {"desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 3},
+            'daemon set "agent" successfully rolled out',
+            True,
+        ),
+    ],
+)
 def test_daemonset_status(status: dict[str, object], message: str, done: bool) -> None:
-    ds = {"metadata": {"name": "agent", "generation": 2}, "spec": {"updateStrategy": {"type": "RollingUpdate"}},
-          "status": {"observedGeneration": 2, **status}}
+    ds = {
+        "metadata": {"name": "agent", "generation": 2},
+        "spec": {"updateStrategy": {"type": "RollingUpdate"}},
+        "status": {"observedGeneration": 2, **status},
+    }
     result = daemonset_status(ds)
     assert (result.message, result.done) == (message, done)
 
@@ -317,8 +381,11 @@ _STATES = st.sampled_from(["plain", "crash", "serving", "record-ok", "record-fai
 
 
 @settings(max_examples=150, deadline=None)
-@given(states=st.lists(_STATES, min_size=1, max_size=7), current_back=st.integers(min_value=0, max_value=3),
-       kind=st.sampled_from(["StatefulSet", "DaemonSet"]))
+@given(
+    states=st.lists(_STATES, min_size=1, max_size=7),
+    current_back=st.integers(min_value=0, max_value=3),
+    kind=st.sampled_from(["StatefulSet", "DaemonSet"]),
+)
 def test_default_target_property(states: list[str], current_back: int, kind: str) -> None:
     """Never the current revision, never one with failure evidence, never older than a newer
     successful candidate; kubectl's pick is the second-highest number."""

@@ -35,7 +35,9 @@ def test_completed_rollout_is_success_for_the_current_revision_only() -> None:
     s.deploy("nginx:1.24")
     s.deploy("nginx:1.25")
     h = build_deployment_history(s.deployment, s.replicasets, s.pods, now=NOW)
-    assert lines(h, 2) == ["success (rollout): completed: Progressing=NewReplicaSetAvailable, 3/3 available"]
+    assert lines(h, 2) == [
+        "success (rollout): completed: Progressing=NewReplicaSetAvailable, 3/3 available"
+    ]
     # Revision 1 was fully available once, but that is not observable: no evidence.
     assert lines(h, 1) == []
 
@@ -80,7 +82,9 @@ def test_terminating_pods_are_ignored() -> None:
 
 
 def test_outcome_record_patch_and_reading_it_back() -> None:
-    patch = outcome_record_patch(Verdict.SUCCESS, 'deployment "web"\nsuccessfully rolled out', NOW, replicaset="web-abc")
+    patch = outcome_record_patch(
+        Verdict.SUCCESS, 'deployment "web"\nsuccessfully rolled out', NOW, replicaset="web-abc"
+    )
     assert patch == {
         "metadata": {
             "annotations": {
@@ -91,7 +95,12 @@ def test_outcome_record_patch_and_reading_it_back() -> None:
             }
         }
     }
-    assert outcome_record_patch(Verdict.FAILURE, "x", NOW)["metadata"]["annotations"][OUTCOME_ANNOTATION] == "failed"
+    assert (
+        outcome_record_patch(Verdict.FAILURE, "x", NOW)["metadata"]["annotations"][
+            OUTCOME_ANNOTATION
+        ]
+        == "failed"
+    )
     with pytest.raises(ValueError):
         outcome_record_patch(Verdict.UNKNOWN, "x", NOW)
 
@@ -100,11 +109,15 @@ def test_outcome_record_patch_and_reading_it_back() -> None:
     s.deploy("nginx:1.25")
     s.deploy("nginx:1.26")
     s.rs(1)["metadata"]["annotations"].update(
-        outcome_record_patch(Verdict.FAILURE, "exceeded", NOW, replicaset=s.rs_name(1))["metadata"]["annotations"]
+        outcome_record_patch(Verdict.FAILURE, "exceeded", NOW, replicaset=s.rs_name(1))["metadata"][
+            "annotations"
+        ]
     )
     # A record copied from another ReplicaSet (plain kubectl undo + controller copy) is ignored.
     s.rs(2)["metadata"]["annotations"].update(
-        outcome_record_patch(Verdict.SUCCESS, "ok", NOW, replicaset="web-other")["metadata"]["annotations"]
+        outcome_record_patch(Verdict.SUCCESS, "ok", NOW, replicaset="web-other")["metadata"][
+            "annotations"
+        ]
     )
     h = build_deployment_history(s.deployment, s.replicasets, s.pods, now=NOW)
     assert lines(h, 1) == ["failure (record): rollout failed at 2024-05-01T12:00:00Z: exceeded"]
@@ -120,18 +133,39 @@ def _harness_case(**kwargs: object) -> DeploymentHistory:
 
 
 RELEASES = [
-    {"number": 1, "status": "Succeeded", "managedWorkloads": [{"workload": "Deployment/web", "revision": 1}]},
-    {"number": 2, "status": "Failed", "managedWorkloads": [{"workload": "deployment/web", "revision": 2}]},
-    {"number": 3, "status": "InProgress", "managedWorkloads": [{"workload": "Deployment/web", "revision": 3}]},
-    {"number": 9, "status": "Succeeded", "managedWorkloads": [{"workload": "Deployment/api", "revision": 2}]},
+    {
+        "number": 1,
+        "status": "Succeeded",
+        "managedWorkloads": [{"workload": "Deployment/web", "revision": 1}],
+    },
+    {
+        "number": 2,
+        "status": "Failed",
+        "managedWorkloads": [{"workload": "deployment/web", "revision": 2}],
+    },
+    {
+        "number": 3,
+        "status": "InProgress",
+        "managedWorkloads": [{"workload": "Deployment/web", "revision": 3}],
+    },
+    {
+        "number": 9,
+        "status": "Succeeded",
+        "managedWorkloads": [{"workload": "Deployment/api", "revision": 2}],
+    },
 ]
 
 
 @pytest.mark.parametrize("as_yaml", [True, False])
 def test_harness_legacy_configmap(as_yaml: bool) -> None:
     h = _harness_case(configmaps=[harness_configmap(RELEASES, as_yaml=as_yaml)])
-    assert "success (harness): Harness release release-web #1 Succeeded: deployed revision 1, from ConfigMap release-web" in lines(h, 1)
-    assert lines(h, 2) == ["failure (harness): Harness release release-web #2 Failed: deployed revision 2, from ConfigMap release-web"]
+    assert (
+        "success (harness): Harness release release-web #1 Succeeded: deployed revision 1, from ConfigMap release-web"
+        in lines(h, 1)
+    )
+    assert lines(h, 2) == [
+        "failure (harness): Harness release release-web #2 Failed: deployed revision 2, from ConfigMap release-web"
+    ]
     assert all(e.source != "harness" for e in h.revision(3).evidence)  # type: ignore[union-attr]
 
 
@@ -139,16 +173,31 @@ def test_harness_legacy_secret_is_base64() -> None:
     cm = harness_configmap(RELEASES)
     encoded = base64.b64encode(cm["data"]["releaseHistory"].encode()).decode()
     h = _harness_case(secrets=[secret("release-web", {"releaseHistory": encoded})])
-    assert lines(h, 2) == ["failure (harness): Harness release release-web #2 Failed: deployed revision 2, from Secret release-web"]
+    assert lines(h, 2) == [
+        "failure (harness): Harness release release-web #2 Failed: deployed revision 2, from Secret release-web"
+    ]
 
 
 def test_harness_declarative_secrets() -> None:
-    body = json.dumps({"number": 2, "managedWorkloads": [{"workload": {"kind": "Deployment", "name": "web"}, "revision": "2"}]})
+    body = json.dumps(
+        {
+            "number": 2,
+            "managedWorkloads": [
+                {"workload": {"kind": "Deployment", "name": "web"}, "revision": "2"}
+            ],
+        }
+    )
     data = {"release": base64.b64encode(gzip.compress(body.encode())).decode()}
     labels = {"owner": "harness", "release-number": "2", "status": "Failed"}
-    no_body = secret("harness.release.web.1", {}, {"owner": "harness", "release-number": "1", "status": "Succeeded"})
+    no_body = secret(
+        "harness.release.web.1",
+        {},
+        {"owner": "harness", "release-number": "1", "status": "Succeeded"},
+    )
     h = _harness_case(secrets=[secret("harness.release.web.2", data, labels), no_body])
-    assert lines(h, 2) == ["failure (harness): Harness release web #2 Failed: deployed revision 2, from Secret harness.release.web.2"]
+    assert lines(h, 2) == [
+        "failure (harness): Harness release web #2 Failed: deployed revision 2, from Secret harness.release.web.2"
+    ]
     assert all(e.source != "harness" for e in h.revision(1).evidence)  # type: ignore[union-attr]
 
 
@@ -157,9 +206,20 @@ def test_harness_revision_follows_renumbering() -> None:
     s.deploy("nginx:1.24")
     s.deploy("nginx:1.25")
     s.deploy("nginx:1.24")  # rolled back: revision 1 is now 3
-    cm = harness_configmap([{"number": 1, "status": "Succeeded", "managedWorkloads": [{"workload": "Deployment/web", "revision": 1}]}])
+    cm = harness_configmap(
+        [
+            {
+                "number": 1,
+                "status": "Succeeded",
+                "managedWorkloads": [{"workload": "Deployment/web", "revision": 1}],
+            }
+        ]
+    )
     h = build_deployment_history(s.deployment, s.replicasets, s.pods, configmaps=[cm], now=NOW)
-    assert "success (harness): Harness release release-web #1 Succeeded: deployed revision 1 (now revision 3), from ConfigMap release-web" in lines(h, 3)
+    assert (
+        "success (harness): Harness release release-web #1 Succeeded: deployed revision 1 (now revision 3), from ConfigMap release-web"
+        in lines(h, 3)
+    )
 
 
 def test_broken_release_history_is_skipped() -> None:

@@ -109,7 +109,9 @@ def test_pods_attributed_by_owner_then_hash_label() -> None:
     )
     failing = h.revision(2)
     assert failing is not None
-    assert [e.reason for e in failing.evidence if e.source == SOURCE_PODS] == ["2 pods in CrashLoopBackOff"]
+    assert [e.reason for e in failing.evidence if e.source == SOURCE_PODS] == [
+        "2 pods in CrashLoopBackOff"
+    ]
 
 
 def test_pods_none_means_no_pod_evidence() -> None:
@@ -121,10 +123,17 @@ def test_pods_none_means_no_pod_evidence() -> None:
 
 
 def test_strategy_resolution_rounds_like_the_controller() -> None:
-    spec = {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}}
+    spec = {
+        "strategy": {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
+        }
+    }
     s = resolve_strategy(spec, 10)
     assert (s.max_surge, s.max_unavailable) == (3, 2)  # ceil(2.5), floor(2.5)
-    s = resolve_strategy({"strategy": {"rollingUpdate": {"maxSurge": 0, "maxUnavailable": "10%"}}}, 3)
+    s = resolve_strategy(
+        {"strategy": {"rollingUpdate": {"maxSurge": 0, "maxUnavailable": "10%"}}}, 3
+    )
     assert (s.max_surge, s.max_unavailable) == (0, 1)  # both 0 -> unavailable 1
     assert resolve_strategy({}, 4).max_surge_raw == "25%"
     recreate = resolve_strategy({"strategy": {"type": "Recreate"}}, 3)
@@ -166,7 +175,9 @@ def test_configmap_and_secret_names_distinguish_not_checked() -> None:
     s = three_revisions()
     h = build_deployment_history(s.deployment, s.replicasets, s.pods, now=NOW)
     assert h.configmap_names is None and h.secret_names is None
-    h = build_deployment_history(s.deployment, s.replicasets, s.pods, configmaps=[], secrets=[], now=NOW)
+    h = build_deployment_history(
+        s.deployment, s.replicasets, s.pods, configmaps=[], secrets=[], now=NOW
+    )
     assert h.configmap_names == frozenset() and h.secret_names == frozenset()
 
 
@@ -180,11 +191,16 @@ def test_label_selector_string() -> None:
             {"key": "team", "operator": "Exists"},
         ],
     }
-    assert label_selector_string(selector) == "app=shop,tier=web,env in (canary,prod),!legacy,zone notin (a),team"
+    assert (
+        label_selector_string(selector)
+        == "app=shop,tier=web,env in (canary,prod),!legacy,zone notin (a),team"
+    )
 
 
 def _rev(evidence: tuple[HealthEvidence, ...]) -> Revision:
-    return Revision(1, (), "web-a", "a", (), None, None, 0, 0, 0, False, pod_template(), {}, "u", evidence)
+    return Revision(
+        1, (), "web-a", "a", (), None, None, 0, 0, 0, False, pod_template(), {}, "u", evidence
+    )
 
 
 def test_health_precedence_live_failure_beats_recorded_success() -> None:

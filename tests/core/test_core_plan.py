@@ -21,9 +21,17 @@ def build(s: Scenario, **kwargs: object) -> DeploymentHistory:
     return build_deployment_history(s.deployment, s.replicasets, s.pods, now=NOW, **kwargs)  # type: ignore[arg-type]
 
 
-def make_plan(s: Scenario, spec: TargetSpec | None = None, *, show_secrets: bool = False, **kwargs: object) -> RollbackPlan:
+def make_plan(
+    s: Scenario, spec: TargetSpec | None = None, *, show_secrets: bool = False, **kwargs: object
+) -> RollbackPlan:
     h = build(s, **kwargs)
-    return plan_rollback(h, choose_target(h, spec, allow_current=True), actor="alice", now=NOW, show_secrets=show_secrets)
+    return plan_rollback(
+        h,
+        choose_target(h, spec, allow_current=True),
+        actor="alice",
+        now=NOW,
+        show_secrets=show_secrets,
+    )
 
 
 def three(**deploy_kwargs: object) -> Scenario:
@@ -40,7 +48,11 @@ def test_patch_is_kubectl_template_plus_our_annotations_and_precondition() -> No
     s.rs(2)["metadata"]["annotations"]["kubectl-rollback.io/outcome"] = "succeeded"
     p = make_plan(s, TargetSpec.revision(2))
     test, template, annotations = p.patch
-    assert test == {"op": "test", "path": "/metadata/resourceVersion", "value": s.deployment["metadata"]["resourceVersion"]}
+    assert test == {
+        "op": "test",
+        "path": "/metadata/resourceVersion",
+        "value": s.deployment["metadata"]["resourceVersion"],
+    }
     expected_template = copy.deepcopy(s.rs(2)["spec"]["template"])
     del expected_template["metadata"]["labels"]["pod-template-hash"]
     assert template == {"op": "replace", "path": "/spec/template", "value": expected_template}
@@ -55,7 +67,9 @@ def test_patch_is_kubectl_template_plus_our_annotations_and_precondition() -> No
     )
     assert p.change_cause == value["kubernetes.io/change-cause"]
     assert p.kubectl_would_drop == ("team",)
-    assert [(c.key, c.kind) for c in p.annotation_changes] == [("kubernetes.io/change-cause", "changed")]
+    assert [(c.key, c.kind) for c in p.annotation_changes] == [
+        ("kubernetes.io/change-cause", "changed")
+    ]
     assert p.resource_version == s.deployment["metadata"]["resourceVersion"]
     assert p.executable and p.refusal is None and p.noop is None
 
@@ -64,7 +78,10 @@ def test_change_cause_without_actor() -> None:
     s = three()
     h = build(s)
     p = plan_rollback(h, choose_target(h), actor=None, now=NOW)
-    assert p.change_cause == "kubectl-rollback: rolled back from revision 3 (nginx:crash-1) to revision 2 (nginx:1.25)"
+    assert (
+        p.change_cause
+        == "kubectl-rollback: rolled back from revision 3 (nginx:crash-1) to revision 2 (nginx:1.25)"
+    )
 
 
 def test_emptied_labels_are_kept_as_an_empty_map() -> None:
@@ -90,28 +107,46 @@ def test_paused_refusal_uses_kubectl_message() -> None:
 def test_noop_uses_kubectl_wording() -> None:
     s = three()
     p = make_plan(s, TargetSpec.revision(3))
-    assert p.noop == "deployment.apps/web skipped rollback (current template already matches revision 3)"
+    assert (
+        p.noop
+        == "deployment.apps/web skipped rollback (current template already matches revision 3)"
+    )
     assert "noop" in p.warning_codes() and not p.executable
 
 
 def test_image_changes_and_diff_lead_with_images() -> None:
     s = Scenario()
-    s.deploy(template=pod_template(containers=[container(image="nginx:1.25"), container("sidecar", image="envoy:1")]))
-    s.deploy(template=pod_template(containers=[container(image="nginx:1.26"), container("metrics", image="prom:2")]))
+    s.deploy(
+        template=pod_template(
+            containers=[container(image="nginx:1.25"), container("sidecar", image="envoy:1")]
+        )
+    )
+    s.deploy(
+        template=pod_template(
+            containers=[container(image="nginx:1.26"), container("metrics", image="prom:2")]
+        )
+    )
     p = make_plan(s, TargetSpec.revision(1))
     assert [c.line for c in p.image_changes] == [
         "container app: nginx:1.26 -> nginx:1.25",
         "container sidecar: added (envoy:1)",
         "container metrics: removed (was prom:2)",
     ]
-    assert p.template_diff.startswith(f"--- revision 2 ({s.rs_name(2)})\n+++ revision 1 ({s.rs_name(1)})\n")
+    assert p.template_diff.startswith(
+        f"--- revision 2 ({s.rs_name(2)})\n+++ revision 1 ({s.rs_name(1)})\n"
+    )
     assert "-  - image: nginx:1.26\n+  - image: nginx:1.25\n" in p.template_diff
 
 
 def test_secret_looking_env_values_are_masked_unless_asked() -> None:
     s = Scenario()
     env1 = {"DB_PASSWORD": "hunter2", "api_key": "k-1", "GitHubToken": "same", "LOG_LEVEL": "debug"}
-    env2 = {"DB_PASSWORD": "swordfish", "api_key": "k-1", "GitHubToken": "same", "LOG_LEVEL": "info"}
+    env2 = {
+        "DB_PASSWORD": "swordfish",
+        "api_key": "k-1",
+        "GitHubToken": "same",
+        "LOG_LEVEL": "info",
+    }
     s.deploy(template=pod_template(env=env1))
     s.deploy(template=pod_template(env=env2))
     p = make_plan(s, TargetSpec.revision(1))
@@ -126,16 +161,24 @@ def test_secret_looking_env_values_are_masked_unless_asked() -> None:
         ("LOG_LEVEL", "info", "debug"),
     ]
     # The patch itself carries the real value: that is what gets applied.
-    assert {"name": "DB_PASSWORD", "value": "hunter2"} in p.patch[1]["value"]["spec"]["containers"][0]["env"]
+    assert {"name": "DB_PASSWORD", "value": "hunter2"} in p.patch[1]["value"]["spec"]["containers"][
+        0
+    ]["env"]
     shown = make_plan(s, TargetSpec.revision(1), show_secrets=True)
     assert "hunter2" in shown.template_diff and "hunter2" in json.dumps(shown.to_dict())
-    assert ("DB_PASSWORD", "swordfish", "hunter2") in [(c.name, c.before, c.after) for c in shown.env_changes]
+    assert ("DB_PASSWORD", "swordfish", "hunter2") in [
+        (c.name, c.before, c.after) for c in shown.env_changes
+    ]
 
 
 def test_scaling_rolling_update_and_recreate() -> None:
     s = three()
     p = make_plan(s, TargetSpec.revision(2))
-    assert (p.scaling.strategy, p.scaling.max_surge, p.scaling.max_unavailable) == ("RollingUpdate", 1, 0)
+    assert (p.scaling.strategy, p.scaling.max_surge, p.scaling.max_unavailable) == (
+        "RollingUpdate",
+        1,
+        0,
+    )
     assert p.scaling.steps[0] == (
         f"ReplicaSet {s.rs_name(2)} (revision 2) already has 3 replicas and stays at 3; its 3 Ready pods keep "
         "serving; at most 4 pods in total during the rollout (maxSurge 25% = 1)"
@@ -145,12 +188,17 @@ def test_scaling_rolling_update_and_recreate() -> None:
         "(maxUnavailable 25% = 0)"
     )
     assert p.scaling.steps[-1].startswith("revision 2 becomes revision 4")
-    assert [(m.revision, m.from_replicas, m.to_replicas) for m in p.scaling.moves] == [(2, 3, 3), (3, 1, 0)]
+    assert [(m.revision, m.from_replicas, m.to_replicas) for m in p.scaling.moves] == [
+        (2, 3, 3),
+        (3, 1, 0),
+    ]
     s.deployment["spec"]["strategy"] = {"type": "Recreate"}
     p = make_plan(s, TargetSpec.revision(1))
     assert p.scaling.strategy == "Recreate" and p.scaling.max_surge is None
     assert "scales down from 1 to 0 first (Recreate" in p.scaling.steps[0]
-    assert p.scaling.steps[-2].startswith(f"then replicaSet {s.rs_name(1)} (revision 1) scales up from 0 to 3")
+    assert p.scaling.steps[-2].startswith(
+        f"then replicaSet {s.rs_name(1)} (revision 1) scales up from 0 to 3"
+    )
 
 
 def codes(p: RollbackPlan) -> list[str]:
@@ -174,9 +222,16 @@ def test_helm_argo_flux_last_applied_warnings() -> None:
     meta["labels"]["helm.toolkit.fluxcd.io/name"] = "shop"
     meta["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = "{}"
     p = make_plan(s)
-    assert "auto-sync will revert the rollback; change Git or use argocd app rollback shop-app" in message(p, "managed-by-argocd")
-    assert "(HelmRelease shop): reconciliation will revert the rollback; suspend it" in message(p, "managed-by-flux")
-    assert "a later kubectl apply of its manifest will undo the rollback" in message(p, "last-applied-configuration")
+    assert (
+        "auto-sync will revert the rollback; change Git or use argocd app rollback shop-app"
+        in message(p, "managed-by-argocd")
+    )
+    assert "(HelmRelease shop): reconciliation will revert the rollback; suspend it" in message(
+        p, "managed-by-flux"
+    )
+    assert "a later kubectl apply of its manifest will undo the rollback" in message(
+        p, "last-applied-configuration"
+    )
     # last-applied is never copied back from the RS, and stays on the Deployment untouched.
     assert p.patch[2]["value"]["kubectl.kubernetes.io/last-applied-configuration"] == "{}"
     assert "managed-by-helm" not in codes(make_plan(three()))
@@ -196,7 +251,10 @@ def test_hpa_warning_and_not_rolled_back() -> None:
 
 def _with_references() -> Scenario:
     s = Scenario()
-    env_from = [{"configMapRef": {"name": "web-config"}}, {"secretRef": {"name": "web-env", "optional": True}}]
+    env_from = [
+        {"configMapRef": {"name": "web-config"}},
+        {"secretRef": {"name": "web-env", "optional": True}},
+    ]
     c = container(image="nginx:1.24", envFrom=env_from)
     c["env"] = [{"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db-creds", "key": "url"}}}]
     volumes = [
@@ -210,8 +268,13 @@ def _with_references() -> Scenario:
 
 def test_missing_references_only_when_checked() -> None:
     s = _with_references()
-    p = make_plan(s, TargetSpec.revision(1), configmaps=[configmap("web-config")], secrets=[secret("tls")])
-    assert p.references.configmaps == ("extra", "web-config") and p.references.secrets == ("db-creds", "tls")
+    p = make_plan(
+        s, TargetSpec.revision(1), configmaps=[configmap("web-config")], secrets=[secret("tls")]
+    )
+    assert p.references.configmaps == ("extra", "web-config") and p.references.secrets == (
+        "db-creds",
+        "tls",
+    )
     assert [w.message for w in p.warnings if w.code == "missing-reference"] == [
         'revision 1 references ConfigMap "extra", which no longer exists in namespace default: its pods will not start',
         'revision 1 references Secret "db-creds", which no longer exists in namespace default: its pods will not start',
@@ -237,7 +300,9 @@ def test_history_limit_warnings() -> None:
     assert "history-limit" not in codes(make_plan(s, TargetSpec.revision(2)))
     s.deployment["spec"]["revisionHistoryLimit"] = 0
     p = make_plan(s, TargetSpec.revision(3))
-    assert any("lets the controller delete revision" in w.message and "4" in w.message for w in p.warnings)
+    assert any(
+        "lets the controller delete revision" in w.message and "4" in w.message for w in p.warnings
+    )
 
 
 def test_fallback_and_failed_target_warnings_reach_the_plan() -> None:
@@ -260,8 +325,18 @@ def test_to_dict_is_stable_json() -> None:
     assert doc["createdAt"] == "2024-05-01T12:00:00Z"
     assert doc["patch"][0]["op"] == "test"
     assert set(doc) >= {
-        "why", "kubectlWouldPick", "imageChanges", "templateDiff", "scaling", "annotationChanges",
-        "warnings", "refusal", "noop", "notRolledBack", "resourceVersion", "changeCause",
+        "why",
+        "kubectlWouldPick",
+        "imageChanges",
+        "templateDiff",
+        "scaling",
+        "annotationChanges",
+        "warnings",
+        "refusal",
+        "noop",
+        "notRolledBack",
+        "resourceVersion",
+        "changeCause",
     }
     assert make_plan(s).to_dict() == doc
 
@@ -269,19 +344,33 @@ def test_to_dict_is_stable_json() -> None:
 # ------------------------------------------------------------------ properties
 
 images = st.text("abcdefghijklmnop0123456789.-", min_size=1, max_size=10).map(lambda t: f"app:{t}")
-envs = st.dictionaries(st.sampled_from(["A", "SECRET_KEY", "MODE", "TOKEN"]), st.text(max_size=8), max_size=3)
+envs = st.dictionaries(
+    st.sampled_from(["A", "SECRET_KEY", "MODE", "TOKEN"]), st.text(max_size=8), max_size=3
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(images, envs), min_size=2, max_size=5, unique_by=lambda t: (t[0], tuple(sorted(t[1].items())))), st.data())
-def test_patch_template_is_rs_template_minus_hash(revisions: list[tuple[str, dict[str, str]]], data: st.DataObject) -> None:
+@given(
+    st.lists(
+        st.tuples(images, envs),
+        min_size=2,
+        max_size=5,
+        unique_by=lambda t: (t[0], tuple(sorted(t[1].items()))),
+    ),
+    st.data(),
+)
+def test_patch_template_is_rs_template_minus_hash(
+    revisions: list[tuple[str, dict[str, str]]], data: st.DataObject
+) -> None:
     s = Scenario()
     for image, env in revisions:
         s.deploy(template=pod_template(image, env=env or None))
     h = build(s)
     candidates = [r for r in h.revisions if not r.current]
     target = data.draw(st.sampled_from(candidates))
-    p = plan_rollback(h, choose_target(h, TargetSpec.replicaset(target.replicaset)), actor=None, now=NOW)
+    p = plan_rollback(
+        h, choose_target(h, TargetSpec.replicaset(target.replicaset)), actor=None, now=NOW
+    )
     rs = next(r for r in s.replicasets if r["metadata"]["name"] == target.replicaset)
     expected = copy.deepcopy(rs["spec"]["template"])
     del expected["metadata"]["labels"]["pod-template-hash"]

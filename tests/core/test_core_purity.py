@@ -25,7 +25,13 @@ def test_module_is_pure(path: Path) -> None:
             assert (node.module or "").split(".")[0] in sys.stdlib_module_names, node.module
         elif isinstance(node, ast.Call):
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
             assert name not in {"open", "now", "utcnow", "time", "today", "sleep", "urlopen"}, (
                 f"{path.name}:{node.lineno} calls {name}()"
             )
@@ -33,5 +39,14 @@ def test_module_is_pure(path: Path) -> None:
 
 def test_every_module_checked() -> None:
     names = {p.name for p in SOURCES}
-    assert {"model.py", "history.py", "evidence.py", "target.py", "plan.py", "status.py", "ports.py",
-            "service.py", "errors.py"} <= names
+    assert {
+        "model.py",
+        "history.py",
+        "evidence.py",
+        "target.py",
+        "plan.py",
+        "status.py",
+        "ports.py",
+        "service.py",
+        "errors.py",
+    } <= names

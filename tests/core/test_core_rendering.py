@@ -12,8 +12,15 @@ from hypothesis import strategies as st
 from kubectl_rollback.core.rendering import is_secret_name, mask_template, to_yaml, unified_diff
 
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.text(st.characters(exclude_categories=["Cs"]), max_size=15)),
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**12), 10**12),
+        st.text(st.characters(exclude_categories=["Cs"]), max_size=15),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=25,
 )
 
@@ -31,8 +38,19 @@ def test_to_yaml_sorts_keys_and_quotes_ambiguous_strings() -> None:
     )
 
 
-@pytest.mark.parametrize("name", ["DB_PASSWORD", "passwd", "GITHUB_TOKEN", "client_secret", "API_KEY",
-                                  "AWS_CREDENTIALS", "PRIVATE_PEM", "basic_auth"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DB_PASSWORD",
+        "passwd",
+        "GITHUB_TOKEN",
+        "client_secret",
+        "API_KEY",
+        "AWS_CREDENTIALS",
+        "PRIVATE_PEM",
+        "basic_auth",
+    ],
+)
 def test_secret_names(name: str) -> None:
     assert is_secret_name(name)
 
@@ -44,12 +62,27 @@ def test_plain_names(name: str) -> None:
 
 def test_mask_template_marks_changes_and_keeps_refs() -> None:
     def t(value: str) -> dict[str, Any]:
-        return {"spec": {"containers": [{"name": "a", "env": [
-            {"name": "TOKEN", "value": value},
-            {"name": "FROM_SECRET_KEY", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}},
-        ]}]}}
+        return {
+            "spec": {
+                "containers": [
+                    {
+                        "name": "a",
+                        "env": [
+                            {"name": "TOKEN", "value": value},
+                            {
+                                "name": "FROM_SECRET_KEY",
+                                "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}},
+                            },
+                        ],
+                    }
+                ]
+            }
+        }
+
     masked = mask_template(t("new"), t("old"))
     assert masked["spec"]["containers"][0]["env"][0]["value"] == "*** (changed)"
     assert mask_template(t("same"), t("same"))["spec"]["containers"][0]["env"][0]["value"] == "***"
-    assert masked["spec"]["containers"][0]["env"][1]["valueFrom"] == {"secretKeyRef": {"name": "s", "key": "k"}}
+    assert masked["spec"]["containers"][0]["env"][1]["valueFrom"] == {
+        "secretKeyRef": {"name": "s", "key": "k"}
+    }
     assert unified_diff({"a": 1}, {"a": 1}, before_name="x", after_name="y") == ""

@@ -76,7 +76,13 @@ def test_harness_marked_workload_reads_the_release_history() -> None:
     s.deployment["metadata"].setdefault("labels", {})["harness.io/release-name"] = "web"
     gw = gateway(s)
     load_deployment(gw, "default", "web", now=NOW)
-    assert gw.methods() == ["get_deployment", "list_replicasets", "list_configmaps", "list_secrets", "list_hpas"]
+    assert gw.methods() == [
+        "get_deployment",
+        "list_replicasets",
+        "list_configmaps",
+        "list_secrets",
+        "list_hpas",
+    ]
     assert gw.calls[3][1] == ("default", "owner=harness")
 
 
@@ -129,7 +135,9 @@ def test_execute_applies_the_patch_and_records_an_event() -> None:
     assert event["message"] == p.change_cause
     assert event["source"] == {"component": "kubectl-rollback"}
     assert event["involvedObject"]["uid"] == s.uid
-    assert event["involvedObject"]["resourceVersion"] == gw.deployment["metadata"]["resourceVersion"]
+    assert (
+        event["involvedObject"]["resourceVersion"] == gw.deployment["metadata"]["resourceVersion"]
+    )
     assert result.event_recorded and result.to_dict()["kind"] == "RollbackResult"
 
 
@@ -160,11 +168,16 @@ def test_change_after_plan_is_a_conflict_and_nothing_is_applied() -> None:
 
 def test_noop_sends_nothing() -> None:
     gw = gateway(healthy())
-    p = plan(load_deployment(gw, "default", "web", now=NOW), TargetSpec.revision(2), actor=None, now=NOW)
+    p = plan(
+        load_deployment(gw, "default", "web", now=NOW), TargetSpec.revision(2), actor=None, now=NOW
+    )
     calls = len(gw.calls)
     result = execute(gw, p, dry_run=False)
     assert result.noop and not result.applied and result.exit_code == EXIT_OK
-    assert result.message == "deployment.apps/web skipped rollback (current template already matches revision 2)"
+    assert (
+        result.message
+        == "deployment.apps/web skipped rollback (current template already matches revision 2)"
+    )
     assert len(gw.calls) == calls
 
 
@@ -182,7 +195,11 @@ def test_event_failure_does_not_fail_the_rollback() -> None:
     gw = gateway(crashing(), forbidden=frozenset({"create_event"}))
     p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
     result = execute(gw, p, dry_run=False)
-    assert result.applied and not result.event_recorded and result.event_error == "create_event is forbidden"
+    assert (
+        result.applied
+        and not result.event_recorded
+        and result.event_error == "create_event is forbidden"
+    )
 
 
 def test_forbidden_patch_propagates() -> None:
@@ -201,12 +218,22 @@ def _rolled_back(gw: FakeGateway) -> tuple[Scenario, Any]:
     return Scenario(), p
 
 
-def _status(d: dict[str, Any], *, observed: int | None = None, updated: int, replicas: int, available: int,
-            reason: str = "ReplicaSetUpdated", rs: str = "") -> dict[str, Any]:
+def _status(
+    d: dict[str, Any],
+    *,
+    observed: int | None = None,
+    updated: int,
+    replicas: int,
+    available: int,
+    reason: str = "ReplicaSetUpdated",
+    rs: str = "",
+) -> dict[str, Any]:
     d = copy.deepcopy(d)
     d["status"].update(
         observedGeneration=observed if observed is not None else d["metadata"]["generation"],
-        updatedReplicas=updated, replicas=replicas, availableReplicas=available,
+        updatedReplicas=updated,
+        replicas=replicas,
+        availableReplicas=available,
     )
     d["status"]["conditions"][1].update(reason=reason, message=f'ReplicaSet "{rs}" is progressing.')
     d["metadata"]["resourceVersion"] = str(int(d["metadata"]["resourceVersion"]) + 1)
@@ -218,13 +245,27 @@ def test_follow_until_done_and_record_success() -> None:
     gw = gateway(s)
     _, p = _rolled_back(gw)
     target = p.to_revision.replicaset
-    gw.watch_script = [[
-        ("MODIFIED", _status(gw.deployment, updated=3, replicas=4, available=3, rs=target)),
-        ("BOOKMARK", {"metadata": {"resourceVersion": "5000"}}),
-        ("MODIFIED", _status(gw.deployment, updated=3, replicas=3, available=3, reason="NewReplicaSetAvailable", rs=target)),
-    ]]
+    gw.watch_script = [
+        [
+            ("MODIFIED", _status(gw.deployment, updated=3, replicas=4, available=3, rs=target)),
+            ("BOOKMARK", {"metadata": {"resourceVersion": "5000"}}),
+            (
+                "MODIFIED",
+                _status(
+                    gw.deployment,
+                    updated=3,
+                    replicas=3,
+                    available=3,
+                    reason="NewReplicaSetAvailable",
+                    rs=target,
+                ),
+            ),
+        ]
+    ]
     seen: list[RolloutStatus] = []
-    outcome = follow(gw, REF, timeout_seconds=60, now_fn=clock(), on_status=seen.append, expect_replicaset=target)
+    outcome = follow(
+        gw, REF, timeout_seconds=60, now_fn=clock(), on_status=seen.append, expect_replicaset=target
+    )
     assert [st.message for st in seen] == [
         "Waiting for deployment spec update to be observed...",
         'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...',
@@ -236,7 +277,10 @@ def test_follow_until_done_and_record_success() -> None:
     assert [name for name, _ in gw.rs_patches] == [left, target]
     (_, failed), (_, succeeded) = gw.rs_patches
     annotations = succeeded["metadata"]["annotations"]
-    assert annotations[OUTCOME_ANNOTATION] == "succeeded" and annotations[OUTCOME_REPLICASET_ANNOTATION] == target
+    assert (
+        annotations[OUTCOME_ANNOTATION] == "succeeded"
+        and annotations[OUTCOME_REPLICASET_ANNOTATION] == target
+    )
     # The revision we left was failing live; its failure is written down before it disappears.
     left_annotations = failed["metadata"]["annotations"]
     assert left_annotations[OUTCOME_ANNOTATION] == "failed"
@@ -249,9 +293,23 @@ def test_follow_failure_records_failure_and_exits_4() -> None:
     gw = gateway(s)
     _, p = _rolled_back(gw)
     target = p.to_revision.replicaset
-    failed = _status(gw.deployment, updated=1, replicas=4, available=3, reason="ProgressDeadlineExceeded", rs=target)
+    failed = _status(
+        gw.deployment,
+        updated=1,
+        replicas=4,
+        available=3,
+        reason="ProgressDeadlineExceeded",
+        rs=target,
+    )
     gw.watch_script = [[("MODIFIED", failed)]]
-    outcome = follow(gw, REF, timeout_seconds=60, now_fn=clock(), on_status=lambda _: None, expect_replicaset=target)
+    outcome = follow(
+        gw,
+        REF,
+        timeout_seconds=60,
+        now_fn=clock(),
+        on_status=lambda _: None,
+        expect_replicaset=target,
+    )
     assert outcome.verdict is Verdict.FAILURE and outcome.exit_code == EXIT_ROLLOUT_FAILED
     assert outcome.status.message == 'deployment "web" exceeded its progress deadline'
     assert gw.rs_patches[0][1]["metadata"]["annotations"][OUTCOME_ANNOTATION] == "failed"
@@ -261,6 +319,12 @@ def test_follow_timeout_records_nothing() -> None:
     gw = gateway(crashing())
     _rolled_back(gw)
     before = list(gw.rs_patches)  # the failure record of the revision we left
-    outcome = follow(gw, REF, timeout_seconds=5, now_fn=clock(timedelta(seconds=2)), on_status=lambda _: None)
-    assert outcome.timed_out and outcome.verdict is Verdict.UNKNOWN and outcome.exit_code == EXIT_ROLLOUT_FAILED
+    outcome = follow(
+        gw, REF, timeout_seconds=5, now_fn=clock(timedelta(seconds=2)), on_status=lambda _: None
+    )
+    assert (
+        outcome.timed_out
+        and outcome.verdict is Verdict.UNKNOWN
+        and outcome.exit_code == EXIT_ROLLOUT_FAILED
+    )
     assert gw.rs_patches == before and "watch_deployment" in gw.methods()

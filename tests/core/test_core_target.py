@@ -26,7 +26,9 @@ def history(s: Scenario, **kwargs: object) -> DeploymentHistory:
 
 
 def record(s: Scenario, number: int, verdict: Verdict) -> None:
-    annotations = outcome_record_patch(verdict, "followed", NOW, replicaset=s.rs_name(number))["metadata"]["annotations"]
+    annotations = outcome_record_patch(verdict, "followed", NOW, replicaset=s.rs_name(number))[
+        "metadata"
+    ]["annotations"]
     s.rs(number)["metadata"]["annotations"].update(annotations)
 
 
@@ -53,7 +55,10 @@ def harness_case() -> Scenario:
         ("6d4b75cb6d", TargetSpec.template_hash("6d4b75cb6d")),
         ("hash:245", TargetSpec.template_hash("245")),
         ("nginx:1.25", TargetSpec.image("nginx:1.25")),
-        ("registry.example.com/team/app@sha256:abc", TargetSpec.image("registry.example.com/team/app@sha256:abc")),
+        (
+            "registry.example.com/team/app@sha256:abc",
+            TargetSpec.image("registry.example.com/team/app@sha256:abc"),
+        ),
         ("app=nginx:1.25", TargetSpec.image("nginx:1.25", "app")),
         ("image:nginx", TargetSpec.image("nginx")),
         ("nginx", TargetSpec.image("nginx")),
@@ -77,15 +82,25 @@ def test_harness_case_kubectl_picks_2_we_pick_1() -> None:
     s = harness_case()
     cm = harness_configmap(
         [
-            {"number": 1, "status": "Succeeded", "managedWorkloads": [{"workload": "Deployment/web", "revision": 1}]},
-            {"number": 2, "status": "Failed", "managedWorkloads": [{"workload": "Deployment/web", "revision": 2}]},
+            {
+                "number": 1,
+                "status": "Succeeded",
+                "managedWorkloads": [{"workload": "Deployment/web", "revision": 1}],
+            },
+            {
+                "number": 2,
+                "status": "Failed",
+                "managedWorkloads": [{"workload": "Deployment/web", "revision": 2}],
+            },
         ]
     )
     h = history(s, configmaps=[cm])
     choice = choose_target(h)
     assert choice.revision.number == 1
     assert choice.kubectl_would_pick is not None and choice.kubectl_would_pick.number == 2
-    assert choice.why[0].startswith(f"revision 1 ({s.rs_name(1)}, nginx:1.25) is the newest revision before 3 with evidence of success: ")
+    assert choice.why[0].startswith(
+        f"revision 1 ({s.rs_name(1)}, nginx:1.25) is the newest revision before 3 with evidence of success: "
+    )
     assert choice.why[1] == (
         "revision 2 skipped: failure: Harness release release-web #2 Failed: deployed revision 2, from ConfigMap release-web"
     )
@@ -124,7 +139,9 @@ def test_fallback_to_previous_with_kubectl_wording() -> None:
     assert choice.revision.number == 2
     assert choice.why[0] == message
     assert [(w.code, w.message) for w in choice.warnings] == [("fallback", message)]
-    with pytest.raises(NoHealthyTarget, match="no revision before 3 of deployment.apps/web has evidence of success"):
+    with pytest.raises(
+        NoHealthyTarget, match="no revision before 3 of deployment.apps/web has evidence of success"
+    ):
         choose_target(history(s), require_healthy=True)
 
 
@@ -136,7 +153,10 @@ def test_fallback_skips_failed_previous() -> None:
     record(s, 2, Verdict.FAILURE)
     choice = choose_target(history(s))
     assert choice.revision.number == 1
-    assert "falling back to revision 1, the newest one without evidence of failure" in choice.warnings[0].message
+    assert (
+        "falling back to revision 1, the newest one without evidence of failure"
+        in choice.warnings[0].message
+    )
     record(s, 1, Verdict.FAILURE)
     with pytest.raises(NoHealthyTarget, match="every revision before 3"):
         choose_target(history(s))
@@ -175,7 +195,9 @@ def test_explicit_failed_target_works_with_warning() -> None:
     choice = choose_target(history(s), TargetSpec.revision(1))
     assert choice.revision.number == 1
     assert [w.code for w in choice.warnings] == ["target-failed"]
-    assert choice.warnings[0].message.startswith("revision 1 has evidence of failure (rollout failed at")
+    assert choice.warnings[0].message.startswith(
+        "revision 1 has evidence of failure (rollout failed at"
+    )
 
 
 def test_trimmed_history_uses_kubectl_wording() -> None:
@@ -195,7 +217,10 @@ def test_renumbered_revision_hint() -> None:
     s.deploy("nginx:1.24")
     with pytest.raises(TargetNotFound) as err:
         choose_target(history(s), TargetSpec.revision(1))
-    assert str(err.value) == "unable to find specified revision 1 in history (it was renumbered: it is now revision 3)"
+    assert (
+        str(err.value)
+        == "unable to find specified revision 1 in history (it was renumbered: it is now revision 3)"
+    )
 
 
 def test_ambiguous_and_current_targets() -> None:
@@ -203,11 +228,17 @@ def test_ambiguous_and_current_targets() -> None:
     sidecar = container("sidecar", image="envoy:1.30")
     s.deploy(template=pod_template(containers=[container(image="nginx:1.24"), sidecar]))
     s.deploy(template=pod_template(containers=[container(image="nginx:1.25"), sidecar]))
-    s.deploy(template=pod_template(containers=[container(image="nginx:1.26"), container("sidecar", image="envoy:1.31")]))
+    s.deploy(
+        template=pod_template(
+            containers=[container(image="nginx:1.26"), container("sidecar", image="envoy:1.31")]
+        )
+    )
     h = history(s)
     with pytest.raises(AmbiguousTarget) as err:
         choose_target(h, TargetSpec.image("envoy:1.30"))
-    assert str(err.value).startswith('image "envoy:1.30" matches 2 revisions of deployment.apps/web: revision 2 (')
+    assert str(err.value).startswith(
+        'image "envoy:1.30" matches 2 revisions of deployment.apps/web: revision 2 ('
+    )
     with pytest.raises(TargetIsCurrent, match="the current revision of deployment.apps/web"):
         choose_target(h, TargetSpec.image("envoy:1.31"))
     with pytest.raises(TargetIsCurrent):
@@ -250,9 +281,13 @@ def test_default_choice_properties(evidence: list[str], current_failing: bool) -
     assert not chosen.current and chosen.number < current.number
     assert chosen.health is not Verdict.FAILURE
     newer_successes = [
-        r for r in h.revisions if chosen.number < r.number < current.number and r.health is Verdict.SUCCESS
+        r
+        for r in h.revisions
+        if chosen.number < r.number < current.number and r.health is Verdict.SUCCESS
     ]
     assert newer_successes == []
     if chosen.health is not Verdict.SUCCESS:
-        assert all(r.health is not Verdict.SUCCESS for r in h.revisions if r.number < current.number)
+        assert all(
+            r.health is not Verdict.SUCCESS for r in h.revisions if r.number < current.number
+        )
         assert [w.code for w in choice.warnings] == ["fallback"]

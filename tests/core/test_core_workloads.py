@@ -17,11 +17,27 @@ from kubectl_rollback.core.workloads import (
 )
 
 
-def dep(name: str = "web", *, replicas: int = 3, ready: int = 3, updated: int = 3, available: int = 3,
-        total: int | None = None, generation: int = 2, observed: int = 2, paused: bool = False,
-        reason: str = "NewReplicaSetAvailable", revision: str | None = "4",
-        images: tuple[str, ...] = ("nginx:1.27.0",)) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name, "namespace": "shop", "generation": generation, "resourceVersion": "77"}
+def dep(
+    name: str = "web",
+    *,
+    replicas: int = 3,
+    ready: int = 3,
+    updated: int = 3,
+    available: int = 3,
+    total: int | None = None,
+    generation: int = 2,
+    observed: int = 2,
+    paused: bool = False,
+    reason: str = "NewReplicaSetAvailable",
+    revision: str | None = "4",
+    images: tuple[str, ...] = ("nginx:1.27.0",),
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "name": name,
+        "namespace": "shop",
+        "generation": generation,
+        "resourceVersion": "77",
+    }
     if revision is not None:
         meta["annotations"] = {"deployment.kubernetes.io/revision": revision}
     return {
@@ -30,7 +46,11 @@ def dep(name: str = "web", *, replicas: int = 3, ready: int = 3, updated: int = 
         "spec": {
             "replicas": replicas,
             "paused": paused,
-            "template": {"spec": {"containers": [{"name": f"c{i}", "image": im} for i, im in enumerate(images)]}},
+            "template": {
+                "spec": {
+                    "containers": [{"name": f"c{i}", "image": im} for i, im in enumerate(images)]
+                }
+            },
         },
         "status": {
             "observedGeneration": observed,
@@ -38,7 +58,9 @@ def dep(name: str = "web", *, replicas: int = 3, ready: int = 3, updated: int = 
             "updatedReplicas": updated,
             "readyReplicas": ready,
             "availableReplicas": available,
-            "conditions": [{"type": "Progressing", "reason": reason, "message": 'ReplicaSet "web-x" ...'}],
+            "conditions": [
+                {"type": "Progressing", "reason": reason, "message": 'ReplicaSet "web-x" ...'}
+            ],
         },
     }
 
@@ -83,17 +105,40 @@ def test_missing_or_odd_revision_annotation_is_none() -> None:
 
 
 def test_statefulset_and_daemonset_rows_can_be_rolled_back() -> None:
-    sts = {"kind": "StatefulSet", "metadata": {"name": "db", "namespace": "shop", "generation": 3},
-           "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "pg", "image": "postgres:16.1"}]}}},
-           "status": {"observedGeneration": 3, "readyReplicas": 3, "updatedReplicas": 3,
-                      "currentRevision": "db-1", "updateRevision": "db-1"}}
-    ds = {"kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "shop", "generation": 2},
-          "spec": {"template": {"spec": {"containers": [{"name": "a", "image": "agent:0.9"}]}}},
-          "status": {"observedGeneration": 2, "desiredNumberScheduled": 3, "numberReady": 2,
-                     "updatedNumberScheduled": 3}}
+    sts = {
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "shop", "generation": 3},
+        "spec": {
+            "replicas": 3,
+            "template": {"spec": {"containers": [{"name": "pg", "image": "postgres:16.1"}]}},
+        },
+        "status": {
+            "observedGeneration": 3,
+            "readyReplicas": 3,
+            "updatedReplicas": 3,
+            "currentRevision": "db-1",
+            "updateRevision": "db-1",
+        },
+    }
+    ds = {
+        "kind": "DaemonSet",
+        "metadata": {"name": "agent", "namespace": "shop", "generation": 2},
+        "spec": {"template": {"spec": {"containers": [{"name": "a", "image": "agent:0.9"}]}}},
+        "status": {
+            "observedGeneration": 2,
+            "desiredNumberScheduled": 3,
+            "numberReady": 2,
+            "updatedNumberScheduled": 3,
+        },
+    }
     s = summarise_statefulset(sts)
     d = summarise_daemonset(ds)
-    assert (s.status, s.short_kind, s.images, s.revision) == (WorkloadStatus.HEALTHY, "sts", ("postgres:16.1",), None)
+    assert (s.status, s.short_kind, s.images, s.revision) == (
+        WorkloadStatus.HEALTHY,
+        "sts",
+        ("postgres:16.1",),
+        None,
+    )
     assert s.unsupported is None
     assert (d.status, d.ready, d.desired, d.short_kind) == (WorkloadStatus.PROGRESSING, 2, 3, "ds")
     assert d.unsupported is None
@@ -109,8 +154,11 @@ def test_summarise_dispatches_on_kind_and_rejects_others() -> None:
 
 
 def test_ordering_and_filter() -> None:
-    rows = [summarise_deployment(dep("web")), summarise_deployment(dep("cart", paused=True)),
-            summarise({"metadata": {"name": "agent"}, "spec": {}, "status": {}}, "DaemonSet")]
+    rows = [
+        summarise_deployment(dep("web")),
+        summarise_deployment(dep("cart", paused=True)),
+        summarise({"metadata": {"name": "agent"}, "spec": {}, "status": {}}, "DaemonSet"),
+    ]
     assert [r.name for r in ordered(rows)] == ["cart", "web", "agent"]
     assert [r.name for r in rows if matches(r, "")] == ["web", "cart", "agent"]
     assert [r.name for r in rows if matches(r, "CA")] == ["cart"]

@@ -23,11 +23,19 @@ def _write(path: Path, doc: dict) -> str:
     return str(path)
 
 
-def _config(server: str, *, context: str = "c", user: dict | None = None, namespace: str | None = None,
-            cluster_extra: dict | None = None) -> dict:
+def _config(
+    server: str,
+    *,
+    context: str = "c",
+    user: dict | None = None,
+    namespace: str | None = None,
+    cluster_extra: dict | None = None,
+) -> dict:
     ctx = {"cluster": "k", "user": "u", **({"namespace": namespace} if namespace else {})}
     return {
-        "apiVersion": "v1", "kind": "Config", "current-context": context,
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": context,
         "clusters": [{"name": "k", "cluster": {"server": server, **(cluster_extra or {})}}],
         "users": [{"name": "u", "user": user if user is not None else {"token": TOKEN}}],
         "contexts": [{"name": context, "context": ctx}],
@@ -50,7 +58,9 @@ def test_token_file_relative_to_the_kubeconfig(sim: RunningCluster, tmp_path: Pa
     assert "default" in KubeGateway.connect(path).list_namespaces()
 
 
-def test_exec_credential_plugin_runs_without_the_kubernetes_client(sim: RunningCluster, tmp_path: Path) -> None:
+def test_exec_credential_plugin_runs_without_the_kubernetes_client(
+    sim: RunningCluster, tmp_path: Path
+) -> None:
     plugin = tmp_path / "plugin.py"
     plugin.write_text(
         "import json\n"
@@ -58,8 +68,14 @@ def test_exec_credential_plugin_runs_without_the_kubernetes_client(sim: RunningC
         f" 'status': {{'token': {TOKEN!r}}}}}))\n"
     )
     plugin.chmod(plugin.stat().st_mode | stat.S_IEXEC)
-    user = {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": sys.executable,
-                     "args": [str(plugin)], "interactiveMode": "Never"}}
+    user = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "command": sys.executable,
+            "args": [str(plugin)],
+            "interactiveMode": "Never",
+        }
+    }
     path = _write(tmp_path / "config", _config(sim.url, user=user))
     access = kubeconfig.resolve(path, None)
     assert access is not None and access.token == TOKEN  # the plugin ran, as client-go runs it
@@ -76,10 +92,14 @@ def test_kubeconfig_list_first_definition_and_current_context_win(
     sim: RunningCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = _config("http://127.0.0.1:1", context="other")  # current-context from here
-    first["contexts"].append({"name": "mine", "context": {"cluster": "k2", "user": "u", "namespace": "ns1"}})
+    first["contexts"].append(
+        {"name": "mine", "context": {"cluster": "k2", "user": "u", "namespace": "ns1"}}
+    )
     first["clusters"].append({"name": "k2", "cluster": {"server": sim.url}})
     second = _config("http://127.0.0.1:2", context="mine")
-    second["contexts"] = [{"name": "mine", "context": {"cluster": "k", "user": "u", "namespace": "ns2"}}]
+    second["contexts"] = [
+        {"name": "mine", "context": {"cluster": "k", "user": "u", "namespace": "ns2"}}
+    ]
     a = _write(tmp_path / "a", first)
     b = _write(tmp_path / "b", second)
     monkeypatch.setenv("KUBECONFIG", os.pathsep.join([a, str(tmp_path / "missing"), b]))
@@ -95,9 +115,14 @@ def test_agrees_with_the_kubernetes_client_loader(tmp_path: Path) -> None:
     from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 
     (tmp_path / "ca.crt").write_text("not really a certificate")
-    doc = _config("https://10.0.0.1:6443/", cluster_extra={"certificate-authority": "ca.crt",
-                                                          "insecure-skip-tls-verify": True,
-                                                          "tls-server-name": "kubernetes"})
+    doc = _config(
+        "https://10.0.0.1:6443/",
+        cluster_extra={
+            "certificate-authority": "ca.crt",
+            "insecure-skip-tls-verify": True,
+            "tls-server-name": "kubernetes",
+        },
+    )
     path = _write(tmp_path / "config", doc)
     access = kubeconfig.resolve(path, None)
     loader = KubeConfigLoader(config_dict=KubeConfigMerger(path).config, config_base_path=None)
@@ -106,7 +131,10 @@ def test_agrees_with_the_kubernetes_client_loader(tmp_path: Path) -> None:
     assert access is not None
     assert access.server == conf.host.rstrip("/")
     assert access.token == conf.api_key["BearerToken"].removeprefix("Bearer ")
-    assert access.ca_file == str(tmp_path / "ca.crt") and Path(conf.ssl_ca_cert).read_text() == "not really a certificate"
+    assert (
+        access.ca_file == str(tmp_path / "ca.crt")
+        and Path(conf.ssl_ca_cert).read_text() == "not really a certificate"
+    )
     assert access.insecure is (not conf.verify_ssl)
     assert access.tls_server_name == conf.tls_server_name
 
@@ -115,9 +143,17 @@ def test_agrees_with_the_kubernetes_client_loader(tmp_path: Path) -> None:
     ("doc", "message"),
     [
         ({"apiVersion": "v1", "kind": "Config"}, "no current context"),
-        (_config("http://x", context="c") | {"current-context": "ghost"}, 'current-context "ghost" is not defined'),
-        ({"current-context": "c", "contexts": [{"name": "c", "context": {"cluster": "nope", "user": "u"}}]},
-         'cluster "nope"'),
+        (
+            _config("http://x", context="c") | {"current-context": "ghost"},
+            'current-context "ghost" is not defined',
+        ),
+        (
+            {
+                "current-context": "c",
+                "contexts": [{"name": "c", "context": {"cluster": "nope", "user": "u"}}],
+            },
+            'cluster "nope"',
+        ),
     ],
 )
 def test_broken_kubeconfigs_are_one_clear_error(tmp_path: Path, doc: dict, message: str) -> None:
@@ -130,7 +166,11 @@ def test_broken_kubeconfigs_are_one_clear_error(tmp_path: Path, doc: dict, messa
 def test_importing_the_gateway_does_not_import_kubernetes() -> None:
     import subprocess
 
-    code = ("import sys; import kubectl_rollback.kube.gateway; "
-            "print(json.dumps([m for m in sys.modules if m.split('.')[0] == 'kubernetes']))")
-    out = subprocess.run([sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True)
+    code = (
+        "import sys; import kubectl_rollback.kube.gateway; "
+        "print(json.dumps([m for m in sys.modules if m.split('.')[0] == 'kubernetes']))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True
+    )
     assert json.loads(out.stdout) == []

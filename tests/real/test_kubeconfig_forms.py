@@ -42,14 +42,27 @@ class Forms:
     def data(self, name: str) -> str:
         return base64.b64encode((self.pki / name).read_bytes()).decode()
 
-    def write(self, cluster: dict[str, Any], user: dict[str, Any] | None, *, name: str = "u",
-              server: str | None = None, extra: dict[str, Any] | None = None) -> Path:
+    def write(
+        self,
+        cluster: dict[str, Any],
+        user: dict[str, Any] | None,
+        *,
+        name: str = "u",
+        server: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Path:
         self.count += 1
         doc: dict[str, Any] = {
-            "apiVersion": "v1", "kind": "Config",
+            "apiVersion": "v1",
+            "kind": "Config",
             "clusters": [{"name": "c", "cluster": {"server": server or self.cp.server, **cluster}}],
             "users": [{"name": name, "user": user}] if user is not None else [],
-            "contexts": [{"name": "ctx", "context": {"cluster": "c", "user": name, "namespace": "kubeconfig-forms"}}],
+            "contexts": [
+                {
+                    "name": "ctx",
+                    "context": {"cluster": "c", "user": name, "namespace": "kubeconfig-forms"},
+                }
+            ],
             "current-context": "ctx",
             **(extra or {}),
         }
@@ -68,14 +81,26 @@ class Forms:
         env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
         env["KUBECONFIG"] = kubeconfig
         env["KUBECACHEDIR"] = str(self.work / "kubectl-cache")
-        return subprocess.run([str(self.cp.binaries.kubectl), "get", "deployment", "web"],
-                              capture_output=True, text=True, env=env, timeout=timeout)
+        return subprocess.run(
+            [str(self.cp.binaries.kubectl), "get", "deployment", "web"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
+        )
 
-    def ours(self, kubeconfig: str, timeout: float = 60, **env_extra: str) -> subprocess.CompletedProcess[str]:
+    def ours(
+        self, kubeconfig: str, timeout: float = 60, **env_extra: str
+    ) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
         env.update(KUBECONFIG=kubeconfig, **env_extra)
-        return subprocess.run([sys.executable, "-m", "kubectl_rollback", "history", "deploy/web"],
-                              capture_output=True, text=True, env=env, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "kubectl_rollback", "history", "deploy/web"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
+        )
 
 
 def both(forms: Forms, kubeconfig: Path | str, **env: str) -> tuple[Any, Any]:
@@ -116,12 +141,20 @@ def test_token_file_relative_to_the_kubeconfig(forms: Forms) -> None:
 
 
 def test_client_certificate_and_key_as_files(forms: Forms) -> None:
-    user = {"client-certificate": str(forms.pki / "admin.crt"), "client-key": str(forms.pki / "admin.key")}
+    user = {
+        "client-certificate": str(forms.pki / "admin.crt"),
+        "client-key": str(forms.pki / "admin.key"),
+    }
     assert_both_succeed(forms, forms.write(forms.ca_file(), user))
 
 
-def test_client_certificate_and_key_inline_as_kind_writes_them(forms: Forms, tmp_path: Path) -> None:
-    user = {"client-certificate-data": forms.data("admin.crt"), "client-key-data": forms.data("admin.key")}
+def test_client_certificate_and_key_inline_as_kind_writes_them(
+    forms: Forms, tmp_path: Path
+) -> None:
+    user = {
+        "client-certificate-data": forms.data("admin.crt"),
+        "client-key-data": forms.data("admin.key"),
+    }
     before = set(Path(tmp_path.anchor, "tmp").glob("kubectl-rollback-*.pem"))
     assert_both_succeed(forms, forms.write(forms.ca_data(), user))
     # The key went through a private temporary file that is gone again.
@@ -141,20 +174,36 @@ def test_the_control_planes_own_kubeconfig_admin_cert_context(forms: Forms) -> N
 def test_tls_server_name(forms: Forms) -> None:
     from control_plane import SERVER_NAME
 
-    assert_both_succeed(forms, forms.write({**forms.ca_data(), "tls-server-name": SERVER_NAME},
-                                           {"token": forms.cp.creds.admin_token}))
+    assert_both_succeed(
+        forms,
+        forms.write(
+            {**forms.ca_data(), "tls-server-name": SERVER_NAME},
+            {"token": forms.cp.creds.admin_token},
+        ),
+    )
     # A name the certificate does not carry: both refuse.
-    assert_both_fail(forms, forms.write({**forms.ca_data(), "tls-server-name": "elsewhere.example"},
-                                        {"token": forms.cp.creds.admin_token}), "certificate")
+    assert_both_fail(
+        forms,
+        forms.write(
+            {**forms.ca_data(), "tls-server-name": "elsewhere.example"},
+            {"token": forms.cp.creds.admin_token},
+        ),
+        "certificate",
+    )
 
 
 def test_insecure_skip_tls_verify(forms: Forms) -> None:
-    assert_both_succeed(forms, forms.write({"insecure-skip-tls-verify": True},
-                                           {"token": forms.cp.creds.admin_token}))
+    assert_both_succeed(
+        forms,
+        forms.write({"insecure-skip-tls-verify": True}, {"token": forms.cp.creds.admin_token}),
+    )
 
 
 def test_insecure_skip_tls_verify_as_the_string_false(forms: Forms) -> None:
-    path = forms.write({**forms.ca_data(), "insecure-skip-tls-verify": "false"}, {"token": forms.cp.creds.admin_token})
+    path = forms.write(
+        {**forms.ca_data(), "insecure-skip-tls-verify": "false"},
+        {"token": forms.cp.creds.admin_token},
+    )
     line = assert_both_fail(forms, path)
     assert "insecure-skip-tls-verify" in line
 
@@ -162,9 +211,18 @@ def test_insecure_skip_tls_verify_as_the_string_false(forms: Forms) -> None:
 def test_a_kubeconfig_list(forms: Forms) -> None:
     first = forms.write(forms.ca_data(), None)
     second = forms.work / "users.yaml"
-    second.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "Config",
-                                      "users": [{"name": "u", "user": {"token": forms.cp.creds.admin_token}}]}))
-    assert_both_succeed(forms, f"{first}{os.pathsep}{forms.work / 'missing.yaml'}{os.pathsep}{second}")
+    second.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "users": [{"name": "u", "user": {"token": forms.cp.creds.admin_token}}],
+            }
+        )
+    )
+    assert_both_succeed(
+        forms, f"{first}{os.pathsep}{forms.work / 'missing.yaml'}{os.pathsep}{second}"
+    )
 
 
 # ------------------------------------------------------------------ exec credential plugins
@@ -178,23 +236,37 @@ def plugin(forms: Forms, name: str, body: str) -> str:
 
 
 def exec_user(command: str, **extra: Any) -> dict[str, Any]:
-    return {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": command,
-                     "interactiveMode": "Never", **extra}}
+    return {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": command,
+            "interactiveMode": "Never",
+            **extra,
+        }
+    }
 
 
 def test_exec_plugin_that_works(forms: Forms) -> None:
     token = forms.cp.creds.admin_token
-    cmd = plugin(forms, "good-plugin", "import json, os\n"
-                 "info = json.loads(os.environ['KUBERNETES_EXEC_INFO'])\n"
-                 "assert info['kind'] == 'ExecCredential'\n"
-                 f"print(json.dumps({{'apiVersion': info['apiVersion'], 'kind': 'ExecCredential', "
-                 f"'status': {{'token': os.environ['PREFIX'] + {token[4:]!r}}}}}))\n")
+    cmd = plugin(
+        forms,
+        "good-plugin",
+        "import json, os\n"
+        "info = json.loads(os.environ['KUBERNETES_EXEC_INFO'])\n"
+        "assert info['kind'] == 'ExecCredential'\n"
+        f"print(json.dumps({{'apiVersion': info['apiVersion'], 'kind': 'ExecCredential', "
+        f"'status': {{'token': os.environ['PREFIX'] + {token[4:]!r}}}}}))\n",
+    )
     user = exec_user(cmd, env=[{"name": "PREFIX", "value": token[:4]}])
     assert_both_succeed(forms, forms.write(forms.ca_data(), user))
 
 
 def test_exec_plugin_that_fails(forms: Forms) -> None:
-    cmd = plugin(forms, "bad-plugin", "import sys\nsys.stderr.write('no session: run login\\n')\nsys.exit(3)\n")
+    cmd = plugin(
+        forms,
+        "bad-plugin",
+        "import sys\nsys.stderr.write('no session: run login\\n')\nsys.exit(3)\n",
+    )
     line = assert_both_fail(forms, forms.write(forms.ca_data(), exec_user(cmd)), "exit code 3")
     assert "getting credentials" in line and "no session: run login" in line
 
@@ -240,7 +312,9 @@ def test_no_credentials_at_all(forms: Forms) -> None:
 def test_a_wrong_token(forms: Forms) -> None:
     # kubectl words it "(Unauthorized)" or "(the server has asked for the client to provide
     # credentials)" depending on which of its requests was refused first.
-    assert_both_fail(forms, forms.write(forms.ca_data(), {"token": "not-a-token"}), "must be logged in")
+    assert_both_fail(
+        forms, forms.write(forms.ca_data(), {"token": "not-a-token"}), "must be logged in"
+    )
 
 
 def test_no_certificate_authority(forms: Forms) -> None:
@@ -248,12 +322,18 @@ def test_no_certificate_authority(forms: Forms) -> None:
 
 
 def test_a_certificate_authority_file_that_is_missing(forms: Forms) -> None:
-    path = forms.write({"certificate-authority": str(forms.work / "nope.crt")}, {"token": forms.cp.creds.admin_token})
+    path = forms.write(
+        {"certificate-authority": str(forms.work / "nope.crt")},
+        {"token": forms.cp.creds.admin_token},
+    )
     assert_both_fail(forms, path, "nope.crt")
 
 
 def test_a_client_key_that_does_not_match(forms: Forms) -> None:
-    user = {"client-certificate-data": forms.data("admin.crt"), "client-key-data": forms.data("server.key")}
+    user = {
+        "client-certificate-data": forms.data("admin.crt"),
+        "client-key-data": forms.data("server.key"),
+    }
     assert_both_fail(forms, forms.write(forms.ca_data(), user))
 
 

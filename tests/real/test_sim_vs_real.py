@@ -40,15 +40,25 @@ NEWER_DEFAULTS = {
     ".spec.updateStrategy.rollingUpdate.maxUnavailable": 37,
 }
 
-DROP_META = ("uid", "creationTimestamp", "resourceVersion", "managedFields", "selfLink",
-             "deletionGracePeriodSeconds")
+DROP_META = (
+    "uid",
+    "creationTimestamp",
+    "resourceVersion",
+    "managedFields",
+    "selfLink",
+    "deletionGracePeriodSeconds",
+)
 
 
 class Pair:
     """The two clusters of one story, and the hash -> H<n> maps that make names comparable."""
 
-    def __init__(self, sim: SimTestCluster, real: RealTestCluster,
-                 rollback: Callable[[TestCluster, list[str]], CliResult]) -> None:
+    def __init__(
+        self,
+        sim: SimTestCluster,
+        real: RealTestCluster,
+        rollback: Callable[[TestCluster, list[str]], CliResult],
+    ) -> None:
         self.sim, self.real = sim, real
         self.both = (sim, real)
         self._rollback = rollback
@@ -74,11 +84,18 @@ class Pair:
     def compare(self, step: str, view: Callable[[TestCluster], Any]) -> None:
         mine, theirs = view(self.sim), view(self.real)
         minor = int(self.real.cp.version.split(".")[1])
-        differences = [d for d in diff(mine, theirs)
-                       if not any(d.split(":")[0].endswith(path) and minor < since
-                                  for path, since in NEWER_DEFAULTS.items())]
-        assert not differences, (f"after {step!r}, the simulated cluster differs from the real one "
-                                 "(path: sim | real):\n" + "\n".join(differences[:40]))
+        differences = [
+            d
+            for d in diff(mine, theirs)
+            if not any(
+                d.split(":")[0].endswith(path) and minor < since
+                for path, since in NEWER_DEFAULTS.items()
+            )
+        ]
+        assert not differences, (
+            f"after {step!r}, the simulated cluster differs from the real one "
+            "(path: sim | real):\n" + "\n".join(differences[:40])
+        )
 
 
 def diff(a: Any, b: Any, path: str = "") -> Any:
@@ -120,9 +137,15 @@ def scrub(value: Any, hashes: dict[str, str]) -> Any:
 def normal_meta(meta: dict[str, Any]) -> dict[str, Any]:
     meta = {k: v for k, v in meta.items() if k not in DROP_META and k != "namespace"}
     meta.pop("ownerReferences", None) if not meta.get("ownerReferences") else meta.update(
-        ownerReferences=[{k: v for k, v in o.items() if k != "uid"} for o in meta["ownerReferences"]])
-    annotations = {k: v for k, v in (meta.get("annotations") or {}).items()
-                   if k != "kubectl.kubernetes.io/last-applied-configuration"}
+        ownerReferences=[
+            {k: v for k, v in o.items() if k != "uid"} for o in meta["ownerReferences"]
+        ]
+    )
+    annotations = {
+        k: v
+        for k, v in (meta.get("annotations") or {}).items()
+        if k != "kubectl.kubernetes.io/last-applied-configuration"
+    }
     if annotations:
         meta["annotations"] = annotations
     else:
@@ -133,8 +156,13 @@ def normal_meta(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def conditions(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    return sorted(({k: c.get(k) for k in ("type", "status", "reason", "message")}
-                   for c in (obj.get("status") or {}).get("conditions") or []), key=lambda c: c["type"])
+    return sorted(
+        (
+            {k: c.get(k) for k in ("type", "status", "reason", "message")}
+            for c in (obj.get("status") or {}).get("conditions") or []
+        ),
+        key=lambda c: c["type"],
+    )
 
 
 def deployment_view(name: str) -> Callable[[TestCluster], Any]:
@@ -146,28 +174,53 @@ def deployment_view(name: str) -> Callable[[TestCluster], Any]:
         for rs in c.list("replicasets", selector_of(d)):
             # A ReplicaSet's generation counts the controller's scaling steps, which depend on
             # when each pod got Ready (real time on one cluster, one instant on the other).
-            rss.append({
-                "metadata": {k: v for k, v in normal_meta(rs["metadata"]).items() if k != "generation"},
-                "spec": rs["spec"],
-                "status": {k: rs.get("status", {}).get(k, 0) for k in ("replicas", "readyReplicas", "availableReplicas")},
-            })
+            rss.append(
+                {
+                    "metadata": {
+                        k: v for k, v in normal_meta(rs["metadata"]).items() if k != "generation"
+                    },
+                    "spec": rs["spec"],
+                    "status": {
+                        k: rs.get("status", {}).get(k, 0)
+                        for k in ("replicas", "readyReplicas", "availableReplicas")
+                    },
+                }
+            )
         pods: dict[str, list[str]] = {}
         for pod in c.list("pods", selector_of(d)):
             if pod["metadata"].get("deletionTimestamp"):
                 continue
             h = pod["metadata"]["labels"].get("pod-template-hash", "")
             pods.setdefault(h, []).append(pod["status"].get("phase", ""))
-        return scrub({
-            "metadata": normal_meta(d["metadata"]),
-            "spec": d["spec"],
-            "status": {k: status.get(k, 0) for k in ("observedGeneration", "replicas", "updatedReplicas",
-                                                     "readyReplicas", "availableReplicas", "unavailableReplicas")},
-            "conditions": conditions(d),
-            "replicasets": sorted(rss, key=lambda r: int(r["metadata"]["annotations"]["deployment.kubernetes.io/revision"])),
-            "pods": {h: sorted(p) for h, p in pods.items()},
-            "kubectl get": kubectl_text(c, "get", "deployment", name, "-o", "wide"),
-            "rollout history": kubectl_text(c, "rollout", "history", f"deployment/{name}"),
-        }, hashes)
+        return scrub(
+            {
+                "metadata": normal_meta(d["metadata"]),
+                "spec": d["spec"],
+                "status": {
+                    k: status.get(k, 0)
+                    for k in (
+                        "observedGeneration",
+                        "replicas",
+                        "updatedReplicas",
+                        "readyReplicas",
+                        "availableReplicas",
+                        "unavailableReplicas",
+                    )
+                },
+                "conditions": conditions(d),
+                "replicasets": sorted(
+                    rss,
+                    key=lambda r: int(
+                        r["metadata"]["annotations"]["deployment.kubernetes.io/revision"]
+                    ),
+                ),
+                "pods": {h: sorted(p) for h, p in pods.items()},
+                "kubectl get": kubectl_text(c, "get", "deployment", name, "-o", "wide"),
+                "rollout history": kubectl_text(c, "rollout", "history", f"deployment/{name}"),
+            },
+            hashes,
+        )
+
     return view
 
 
@@ -177,7 +230,7 @@ def kubectl_text(c: TestCluster, *args: str) -> list[str]:
     rows = [line.split() for line in out.strip().splitlines()]
     if rows and "AGE" in rows[0]:
         i = rows[0].index("AGE")
-        rows = [r[:i] + r[i + 1:] for r in rows]
+        rows = [r[:i] + r[i + 1 :] for r in rows]
     return [" ".join(r) for r in rows]
 
 
@@ -188,29 +241,62 @@ def controller_view(plural: str, name: str) -> Callable[[TestCluster], Any]:
         obj = c.must(plural, name)
         hashes = hash_map(c, name, "controllerrevisions")
         status = obj.get("status") or {}
-        keep = (("replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "currentRevision",
-                 "updateRevision", "observedGeneration") if plural == "statefulsets" else
-                ("desiredNumberScheduled", "currentNumberScheduled", "numberReady", "updatedNumberScheduled",
-                 "numberAvailable", "observedGeneration"))
-        revisions = [{"metadata": normal_meta(r["metadata"]), "revision": r["revision"], "data": r["data"]}
-                     for r in c.list("controllerrevisions", f"app={name}")]
-        pods = sorted((p["metadata"]["name"] if plural == "statefulsets" else "",
-                       p["spec"]["containers"][0]["image"], p["status"].get("phase", ""))
-                      for p in c.list("pods", f"app={name}") if not p["metadata"].get("deletionTimestamp"))
-        return scrub({
-            "metadata": normal_meta(obj["metadata"]),
-            "spec": obj["spec"],
-            "status": {k: status.get(k) for k in keep},
-            "revisions": sorted(revisions, key=lambda r: r["revision"]),
-            "pods": pods,
-            "rollout history": kubectl_text(c, "rollout", "history", f"{kind}/{name}"),
-        }, hashes)
+        keep = (
+            (
+                "replicas",
+                "readyReplicas",
+                "currentReplicas",
+                "updatedReplicas",
+                "currentRevision",
+                "updateRevision",
+                "observedGeneration",
+            )
+            if plural == "statefulsets"
+            else (
+                "desiredNumberScheduled",
+                "currentNumberScheduled",
+                "numberReady",
+                "updatedNumberScheduled",
+                "numberAvailable",
+                "observedGeneration",
+            )
+        )
+        revisions = [
+            {"metadata": normal_meta(r["metadata"]), "revision": r["revision"], "data": r["data"]}
+            for r in c.list("controllerrevisions", f"app={name}")
+        ]
+        pods = sorted(
+            (
+                p["metadata"]["name"] if plural == "statefulsets" else "",
+                p["spec"]["containers"][0]["image"],
+                p["status"].get("phase", ""),
+            )
+            for p in c.list("pods", f"app={name}")
+            if not p["metadata"].get("deletionTimestamp")
+        )
+        return scrub(
+            {
+                "metadata": normal_meta(obj["metadata"]),
+                "spec": obj["spec"],
+                "status": {k: status.get(k) for k in keep},
+                "revisions": sorted(revisions, key=lambda r: r["revision"]),
+                "pods": pods,
+                "rollout history": kubectl_text(c, "rollout", "history", f"{kind}/{name}"),
+            },
+            hashes,
+        )
+
     return view
 
 
 @pytest.fixture
-def pair(control_plane: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-         capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest) -> Any:
+def pair(
+    control_plane: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+) -> Any:
     from kubectl_rollback.cli import run
 
     def rollback(c: TestCluster, args: list[str]) -> CliResult:
@@ -238,9 +324,13 @@ def settle_both(p: Pair, name: str, expect: str = "complete") -> None:
 
 
 PRODUCTION = {
-    "apiVersion": "apps/v1", "kind": "Deployment",
-    "metadata": {"name": "shop", "labels": {"app": "shop", "tier": "web"},
-                 "annotations": {"team": "payments"}},
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {
+        "name": "shop",
+        "labels": {"app": "shop", "tier": "web"},
+        "annotations": {"team": "payments"},
+    },
     "spec": {
         "replicas": 4,
         "revisionHistoryLimit": 3,
@@ -248,24 +338,48 @@ PRODUCTION = {
         "selector": {"matchLabels": {"app": "shop"}},
         "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": "25%"}},
         "template": {
-            "metadata": {"labels": {"app": "shop"}, "annotations": {"prometheus.io/scrape": "true"}},
+            "metadata": {
+                "labels": {"app": "shop"},
+                "annotations": {"prometheus.io/scrape": "true"},
+            },
             "spec": {
-                "initContainers": [{"name": "migrate", "image": "shop:1.0.0", "command": ["migrate"],
-                                    "resources": {"requests": {"cpu": 0.1, "memory": "64Mi"}}}],
-                "containers": [
-                    {"name": "app", "image": "shop:1.0.0",
-                     "ports": [{"name": "http", "containerPort": 8080}],
-                     "env": [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}],
-                     "resources": {"requests": {"cpu": 0.25, "memory": "1Gi"},
-                                   "limits": {"cpu": "1", "memory": "1024Mi"}},
-                     "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}},
-                     "livenessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 5},
-                     "volumeMounts": [{"name": "cache", "mountPath": "/cache"}]},
-                    {"name": "sidecar", "image": "envoyproxy/envoy:v1.29.1",
-                     "resources": {"requests": {"cpu": "50m", "memory": "0.5Gi"}}},
+                "initContainers": [
+                    {
+                        "name": "migrate",
+                        "image": "shop:1.0.0",
+                        "command": ["migrate"],
+                        "resources": {"requests": {"cpu": 0.1, "memory": "64Mi"}},
+                    }
                 ],
-                "volumes": [{"name": "cache", "emptyDir": {"sizeLimit": "0.5Gi"}},
-                            {"name": "config", "configMap": {"name": "shop", "defaultMode": 420}}],
+                "containers": [
+                    {
+                        "name": "app",
+                        "image": "shop:1.0.0",
+                        "ports": [{"name": "http", "containerPort": 8080}],
+                        "env": [
+                            {
+                                "name": "DB_PASSWORD",
+                                "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}},
+                            }
+                        ],
+                        "resources": {
+                            "requests": {"cpu": 0.25, "memory": "1Gi"},
+                            "limits": {"cpu": "1", "memory": "1024Mi"},
+                        },
+                        "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}},
+                        "livenessProbe": {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 5},
+                        "volumeMounts": [{"name": "cache", "mountPath": "/cache"}],
+                    },
+                    {
+                        "name": "sidecar",
+                        "image": "envoyproxy/envoy:v1.29.1",
+                        "resources": {"requests": {"cpu": "50m", "memory": "0.5Gi"}},
+                    },
+                ],
+                "volumes": [
+                    {"name": "cache", "emptyDir": {"sizeLimit": "0.5Gi"}},
+                    {"name": "config", "configMap": {"name": "shop", "defaultMode": 420}},
+                ],
             },
         },
     },
@@ -274,7 +388,14 @@ PRODUCTION = {
 
 def test_deployment_story(pair: Pair) -> None:
     view = deployment_view("shop")
-    pair.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "stringData": {"password": "x"}})
+    pair.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db"},
+            "stringData": {"password": "x"},
+        }
+    )
     pair.apply(PRODUCTION)
     settle_both(pair, "shop")
     pair.compare("apply (production-like template)", view)
@@ -287,9 +408,23 @@ def test_deployment_story(pair: Pair) -> None:
     settle_both(pair, "shop")
     pair.compare("set env", view)
 
-    pair.kubectl("patch", "deployment", "shop", "-p",
-                 json.dumps({"spec": {"template": {"spec": {"containers": [
-                     {"name": "app", "resources": {"limits": {"cpu": "1.5"}}}]}}}}))
+    pair.kubectl(
+        "patch",
+        "deployment",
+        "shop",
+        "-p",
+        json.dumps(
+            {
+                "spec": {
+                    "template": {
+                        "spec": {
+                            "containers": [{"name": "app", "resources": {"limits": {"cpu": "1.5"}}}]
+                        }
+                    }
+                }
+            }
+        ),
+    )
     settle_both(pair, "shop")
     pair.compare("strategic-merge patch of a quantity", view)
 
@@ -320,10 +455,28 @@ def test_deployment_story(pair: Pair) -> None:
 
 
 def test_statefulset_story(pair: Pair) -> None:
-    sts = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db"},
-           "spec": {"replicas": 2, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
-                    "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [
-                        {"name": "db", "image": "postgres:15.4", "resources": {"requests": {"memory": "0.25Gi"}}}]}}}}
+    sts = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db"},
+        "spec": {
+            "replicas": 2,
+            "serviceName": "db",
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "db",
+                            "image": "postgres:15.4",
+                            "resources": {"requests": {"memory": "0.25Gi"}},
+                        }
+                    ]
+                },
+            },
+        },
+    }
     view = controller_view("statefulsets", "db")
 
     def settled(c: TestCluster) -> bool:
@@ -332,10 +485,17 @@ def test_statefulset_story(pair: Pair) -> None:
         s = sts.get("status") or {}
         image = sts["spec"]["template"]["spec"]["containers"][0]["image"]
         pods = c.list("pods", "app=db")
-        return (s.get("observedGeneration") == sts["metadata"]["generation"]
-                and s.get("updateRevision") == s.get("currentRevision") and s.get("readyReplicas") == 2
-                and len(pods) == 2 and all(p["status"].get("phase") == "Running"
-                                           and p["spec"]["containers"][0]["image"] == image for p in pods))
+        return (
+            s.get("observedGeneration") == sts["metadata"]["generation"]
+            and s.get("updateRevision") == s.get("currentRevision")
+            and s.get("readyReplicas") == 2
+            and len(pods) == 2
+            and all(
+                p["status"].get("phase") == "Running"
+                and p["spec"]["containers"][0]["image"] == image
+                for p in pods
+            )
+        )
 
     def settle() -> None:
         pair.settle(settled, "statefulset db settled")
@@ -355,10 +515,26 @@ def test_statefulset_story(pair: Pair) -> None:
 
 
 def test_daemonset_story(pair: Pair) -> None:
-    ds = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
-          "spec": {"selector": {"matchLabels": {"app": "agent"}},
-                   "template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [
-                       {"name": "agent", "image": "agent:1.0", "resources": {"limits": {"cpu": 0.5}}}]}}}}
+    ds = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "agent"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "agent"}},
+            "template": {
+                "metadata": {"labels": {"app": "agent"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "agent",
+                            "image": "agent:1.0",
+                            "resources": {"limits": {"cpu": 0.5}},
+                        }
+                    ]
+                },
+            },
+        },
+    }
     view = controller_view("daemonsets", "agent")
 
     def settled(c: TestCluster) -> bool:
@@ -366,10 +542,16 @@ def test_daemonset_story(pair: Pair) -> None:
         s = d.get("status") or {}
         want = s.get("desiredNumberScheduled", 0)
         image = d["spec"]["template"]["spec"]["containers"][0]["image"]
-        pods = [p for p in c.list("pods", "app=agent") if not p["metadata"].get("deletionTimestamp")]
-        return (want > 0 and s.get("updatedNumberScheduled") == want == s.get("numberAvailable")
-                and s.get("observedGeneration") == d["metadata"]["generation"]
-                and len(pods) == want and all(p["spec"]["containers"][0]["image"] == image for p in pods))
+        pods = [
+            p for p in c.list("pods", "app=agent") if not p["metadata"].get("deletionTimestamp")
+        ]
+        return (
+            want > 0
+            and s.get("updatedNumberScheduled") == want == s.get("numberAvailable")
+            and s.get("observedGeneration") == d["metadata"]["generation"]
+            and len(pods) == want
+            and all(p["spec"]["containers"][0]["image"] == image for p in pods)
+        )
 
     def settle() -> None:
         pair.settle(settled, "daemonset agent settled")
@@ -389,7 +571,9 @@ def test_service_switch_story(pair: Pair) -> None:
     for c in pair.both:
         ns = c.namespace
         c.apply(service(ns, "web", {"app": "web", COLOR: "blue"}, annotations={PRIMARY: "true"}))
-        c.apply(service(ns, "web-stage", {"app": "web", COLOR: "green"}, annotations={STAGE: "true"}))
+        c.apply(
+            service(ns, "web-stage", {"app": "web", COLOR: "green"}, annotations={STAGE: "true"})
+        )
         c.apply(side(ns, "web-blue", "web", COLOR, "blue", "nginx:1.25.3", replicas=2))
         c.apply(side(ns, "web-green", "web", COLOR, "green", "nginx:1.26.0", replicas=2))
         settle_deployment(c, "web-blue")
@@ -400,8 +584,11 @@ def test_service_switch_story(pair: Pair) -> None:
         for name in ("web", "web-stage"):
             svc = c.must("services", name)
             ep = c.get("endpoints", name) or {}
-            ready = sorted(a["targetRef"]["name"].rsplit("-", 2)[0]
-                           for s in ep.get("subsets") or () for a in s.get("addresses") or ())
+            ready = sorted(
+                a["targetRef"]["name"].rsplit("-", 2)[0]
+                for s in ep.get("subsets") or ()
+                for a in s.get("addresses") or ()
+            )
             spec = {k: v for k, v in svc["spec"].items() if k not in ("clusterIP", "clusterIPs")}
             out[name] = {"metadata": normal_meta(svc["metadata"]), "spec": spec, "endpoints": ready}
         for value in out.values():
@@ -409,12 +596,18 @@ def test_service_switch_story(pair: Pair) -> None:
             if "kubectl-rollback.io/switch-history" in ann:
                 ann["kubectl-rollback.io/switch-history"] = [
                     # `by` is the kubeconfig's user name, which differs by design (sim / admin).
-                    {k: v for k, v in h.items() if k not in ("at", "by")} for h in json.loads(ann["kubectl-rollback.io/switch-history"])]
+                    {k: v for k, v in h.items() if k not in ("at", "by")}
+                    for h in json.loads(ann["kubectl-rollback.io/switch-history"])
+                ]
         return out
 
     def endpoints_follow(c: TestCluster, colour: str) -> bool:
         ep = c.get("endpoints", "web") or {}
-        names = [a["targetRef"]["name"] for s in ep.get("subsets") or () for a in s.get("addresses") or ()]
+        names = [
+            a["targetRef"]["name"]
+            for s in ep.get("subsets") or ()
+            for a in s.get("addresses") or ()
+        ]
         return len(names) == 2 and all(n.startswith(f"web-{colour}-") for n in names)
 
     for c in pair.both:
@@ -422,29 +615,72 @@ def test_service_switch_story(pair: Pair) -> None:
     pair.compare("two sides up", view)
     pair.rollback("svc/web", "--yes", "--to", "green")
     for c in pair.both:
-        c.wait_for(lambda c=c: endpoints_follow(c, "green"), f"{c.name}: endpoints follow the switch")
+        c.wait_for(
+            lambda c=c: endpoints_follow(c, "green"), f"{c.name}: endpoints follow the switch"
+        )
     pair.compare("switch to green", view)
 
 
-QUANTITIES = ["0.25", 0.25, "250m", "1", 2, "1000m", "1000", "1.5", "0.1234567891", "1e3", "1.5e3", "12e-1",
-              "1024Mi", "1536Mi", "1.5Gi", "0.5Ki", "1Ki", "100Mi", "1Gi", "0", "0Mi", "10G", "1500k", "+1",
-              ".5", "1500u", "0.5Gi", "2.5Mi", "123456789", "0.001", "1.0", "0.0001", "1E3", "007"]
+QUANTITIES = [
+    "0.25",
+    0.25,
+    "250m",
+    "1",
+    2,
+    "1000m",
+    "1000",
+    "1.5",
+    "0.1234567891",
+    "1e3",
+    "1.5e3",
+    "12e-1",
+    "1024Mi",
+    "1536Mi",
+    "1.5Gi",
+    "0.5Ki",
+    "1Ki",
+    "100Mi",
+    "1Gi",
+    "0",
+    "0Mi",
+    "10G",
+    "1500k",
+    "+1",
+    ".5",
+    "1500u",
+    "0.5Gi",
+    "2.5Mi",
+    "123456789",
+    "0.001",
+    "1.0",
+    "0.0001",
+    "1E3",
+    "007",
+]
 
 
 def test_quantities_are_stored_as_the_api_server_stores_them(pair: Pair) -> None:
-    containers = [{"name": f"c{i}", "image": "nginx:1.25.3",
-                   "resources": {"requests": {"cpu": q, "memory": q}, "limits": {"ephemeral-storage": q}}}
-                  for i, q in enumerate(QUANTITIES)]
+    containers = [
+        {
+            "name": f"c{i}",
+            "image": "nginx:1.25.3",
+            "resources": {"requests": {"cpu": q, "memory": q}, "limits": {"ephemeral-storage": q}},
+        }
+        for i, q in enumerate(QUANTITIES)
+    ]
     d = deployment("quantities", "nginx:1.25.3", replicas=0, containers=containers)
     # A single quantity (not a resource list) is canonicalised but not rounded to milli units.
-    d["spec"]["template"]["spec"]["volumes"] = [{"name": f"v{i}", "emptyDir": {"sizeLimit": q}}
-                                                for i, q in enumerate(QUANTITIES)]
+    d["spec"]["template"]["spec"]["volumes"] = [
+        {"name": f"v{i}", "emptyDir": {"sizeLimit": q}} for i, q in enumerate(QUANTITIES)
+    ]
     pair.apply(d)
 
     def view(c: TestCluster) -> Any:
         spec = c.must("deployments", "quantities")["spec"]["template"]["spec"]
-        return {str(q): [s["resources"], v["emptyDir"]["sizeLimit"]]
-                for q, s, v in zip(QUANTITIES, spec["containers"], spec["volumes"], strict=True)}
+        return {
+            str(q): [s["resources"], v["emptyDir"]["sizeLimit"]]
+            for q, s, v in zip(QUANTITIES, spec["containers"], spec["volumes"], strict=True)
+        }
 
     pair.compare("create with quantities in every form", view)
     assert view(pair.sim)["0.25"][0]["requests"] == {"cpu": "250m", "memory": "250m"}

@@ -43,8 +43,15 @@ class RawApi:
         out.update(headers or {})
         return out
 
-    def request(self, method: str, path: str, body: Any = None, *, content_type: str | None = None,
-                headers: dict[str, str] | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
         all_headers = self._headers(headers)
         if content_type:
@@ -72,7 +79,9 @@ class RawApi:
     def delete(self, path: str, body: Any = None, **kwargs: Any) -> Response:
         return self.request("DELETE", path, body, **kwargs)
 
-    def watch(self, path: str, headers: dict[str, str] | None = None, timeout: float = 10) -> Iterator[dict[str, Any]]:
+    def watch(
+        self, path: str, headers: dict[str, str] | None = None, timeout: float = 10
+    ) -> Iterator[dict[str, Any]]:
         """Open a watch and yield its events (the generator closes the connection when dropped)."""
         conn = self._connection(timeout)
         try:
@@ -90,17 +99,29 @@ class RawApi:
             conn.close()
 
 
-def deployment(name: str, image: str = "nginx:1.25", replicas: int = 1, labels: dict[str, str] | None = None) -> dict[str, Any]:
+def deployment(
+    name: str, image: str = "nginx:1.25", replicas: int = 1, labels: dict[str, str] | None = None
+) -> dict[str, Any]:
     """A minimal valid apps/v1 Deployment."""
     return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": name, "labels": labels or {"app": name}},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                 "template": {"metadata": {"labels": {"app": name}},
-                              "spec": {"containers": [{"name": "app", "image": image}]}}},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
+        },
     }
 
 
 def configmap(name: str, data: dict[str, str] | None = None, **metadata: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, **metadata},
-            "data": data or {"k": "v"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, **metadata},
+        "data": data or {"k": "v"},
+    }

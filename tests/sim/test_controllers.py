@@ -22,7 +22,9 @@ DEPLOYMENT = BY_KIND["Deployment"]
 NS = "default"
 
 
-def deployment(name: str = "web", image: str = "nginx:1.25", replicas: int = 3, **spec: Any) -> dict[str, Any]:
+def deployment(
+    name: str = "web", image: str = "nginx:1.25", replicas: int = 3, **spec: Any
+) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -30,8 +32,10 @@ def deployment(name: str = "web", image: str = "nginx:1.25", replicas: int = 3, 
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": {"app": name}},
-                         "spec": {"containers": [{"name": "app", "image": image}]}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
             **spec,
         },
     }
@@ -68,8 +72,10 @@ def replica_sets(cluster: SimCluster, app: str = "web") -> dict[str, dict[str, A
 
 
 def by_revision(cluster: SimCluster, app: str = "web") -> dict[int, dict[str, Any]]:
-    return {int(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]): rs
-            for rs in replica_sets(cluster, app).values()}
+    return {
+        int(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]): rs
+        for rs in replica_sets(cluster, app).values()
+    }
 
 
 def image_of(rs: dict[str, Any]) -> str:
@@ -87,8 +93,9 @@ def sizes(cluster: SimCluster, old: str, new: str) -> tuple[int, int]:
 
 def rolled_out(cluster: SimCluster, name: str = "web") -> bool:
     status = dep(cluster, name).get("status", {})
-    return condition(dep(cluster, name), "Progressing")["reason"] == "NewReplicaSetAvailable" and \
-        status.get("updatedReplicas") == status.get("replicas")
+    return condition(dep(cluster, name), "Progressing")[
+        "reason"
+    ] == "NewReplicaSetAvailable" and status.get("updatedReplicas") == status.get("replicas")
 
 
 # ------------------------------------------------------------------------------ templates
@@ -100,9 +107,14 @@ def test_hash_uses_the_safe_alphabet_of_a_uint32() -> None:
 
 
 def test_semantic_equality_ignores_hash_label_and_empty_values() -> None:
-    a = {"metadata": {"labels": {"app": "x", "pod-template-hash": "abc"}, "creationTimestamp": None},
-         "spec": {"containers": [{"name": "c", "image": "i", "resources": {}}]}}
-    b = {"metadata": {"labels": {"app": "x"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    a = {
+        "metadata": {"labels": {"app": "x", "pod-template-hash": "abc"}, "creationTimestamp": None},
+        "spec": {"containers": [{"name": "c", "image": "i", "resources": {}}]},
+    }
+    b = {
+        "metadata": {"labels": {"app": "x"}},
+        "spec": {"containers": [{"name": "c", "image": "i"}]},
+    }
     assert templates_equal(a, b)
     assert not templates_equal(a, {"metadata": {"labels": {"app": "y"}}, "spec": b["spec"]})
 
@@ -127,8 +139,14 @@ def test_new_deployment_creates_a_named_replica_set_with_revision_1(cluster: Sim
     assert rs["spec"]["template"]["metadata"]["labels"]["pod-template-hash"] == pod_hash
     assert "pod-template-hash" not in dep(cluster)["spec"]["template"]["metadata"]["labels"]
     ref = rs["metadata"]["ownerReferences"][0]
-    assert ref == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web",
-                   "uid": dep(cluster)["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    assert ref == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "web",
+        "uid": dep(cluster)["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
     annotations = rs["metadata"]["annotations"]
     assert annotations["deployment.kubernetes.io/revision"] == "1"
     assert annotations["deployment.kubernetes.io/desired-replicas"] == "3"
@@ -147,35 +165,64 @@ def test_pods_start_after_the_simulated_delay(cluster: SimCluster) -> None:
     assert pod["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet"
     assert pod["spec"]["nodeName"] == "sim-node-1"
     assert pod["status"]["phase"] == "Pending"
-    assert pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating"
+    assert (
+        pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating"
+    )
     assert condition(dep(cluster), "Available")["status"] == "False"
     cluster.advance(kubelet.STARTUP_SECONDS)
     pod = cluster.get("pods", NS, pod["metadata"]["name"])
     assert pod["status"]["phase"] == "Running"
     assert {c["type"]: c["status"] for c in pod["status"]["conditions"]} == {
-        "Initialized": "True", "Ready": "True", "ContainersReady": "True", "PodScheduled": "True"}
+        "Initialized": "True",
+        "Ready": "True",
+        "ContainersReady": "True",
+        "PodScheduled": "True",
+    }
     status = pod["status"]["containerStatuses"][0]
     assert status["ready"] and status["started"] and status["restartCount"] == 0
     assert "startedAt" in status["state"]["running"]
     assert status["imageID"].startswith("docker.io/library/nginx@sha256:")
     d = dep(cluster)
-    assert {k: d["status"][k] for k in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas")} \
-        == {"replicas": 3, "updatedReplicas": 3, "readyReplicas": 3, "availableReplicas": 3}
+    assert {
+        k: d["status"][k]
+        for k in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas")
+    } == {"replicas": 3, "updatedReplicas": 3, "readyReplicas": 3, "availableReplicas": 3}
     assert condition(d, "Available") | {"lastUpdateTime": "", "lastTransitionTime": ""} == {
-        "type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
-        "message": "Deployment has minimum availability.", "lastUpdateTime": "", "lastTransitionTime": ""}
+        "type": "Available",
+        "status": "True",
+        "reason": "MinimumReplicasAvailable",
+        "message": "Deployment has minimum availability.",
+        "lastUpdateTime": "",
+        "lastTransitionTime": "",
+    }
     rs_name = next(iter(replica_sets(cluster)))
     assert condition(d, "Progressing")["reason"] == "NewReplicaSetAvailable"
-    assert condition(d, "Progressing")["message"] == f'ReplicaSet "{rs_name}" has successfully progressed.'
+    assert (
+        condition(d, "Progressing")["message"]
+        == f'ReplicaSet "{rs_name}" has successfully progressed.'
+    )
     rs = replica_sets(cluster)[rs_name]
-    assert rs["status"] == {"replicas": 3, "fullyLabeledReplicas": 3, "readyReplicas": 3,
-                            "availableReplicas": 3, "observedGeneration": 1}
+    assert rs["status"] == {
+        "replicas": 3,
+        "fullyLabeledReplicas": 3,
+        "readyReplicas": 3,
+        "availableReplicas": 3,
+        "observedGeneration": 1,
+    }
 
 
 # ------------------------------------------------------------------------------ rolling update
 def test_rolling_update_steps_within_max_surge_and_max_unavailable(cluster: SimCluster) -> None:
-    create(cluster, deployment(replicas=4, strategy={
-        "type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}}))
+    create(
+        cluster,
+        deployment(
+            replicas=4,
+            strategy={
+                "type": "RollingUpdate",
+                "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1},
+            },
+        ),
+    )
     cluster.advance(5)
     [old] = replica_sets(cluster)
     set_image(cluster, "web", "nginx:1.26")
@@ -218,8 +265,11 @@ def test_recreate_scales_old_to_zero_before_creating_the_new(cluster: SimCluster
     [new] = set(rss) - {old}
     assert rss[old]["spec"]["replicas"] == 0
     assert rss[new]["spec"]["replicas"] == 3  # created at full size once the old pods are gone
-    assert all(p["metadata"]["labels"]["pod-template-hash"] == rss[new]["metadata"]["labels"]["pod-template-hash"]
-               for p in cluster.list("pods", NS))
+    assert all(
+        p["metadata"]["labels"]["pod-template-hash"]
+        == rss[new]["metadata"]["labels"]["pod-template-hash"]
+        for p in cluster.list("pods", NS)
+    )
     cluster.advance(5)
     assert rolled_out(cluster)
 
@@ -230,7 +280,10 @@ def test_paused_deployment_does_not_roll_out_but_scales(cluster: SimCluster) -> 
     edit(cluster, "web", lambda d: d["spec"].update(paused=True))
     progressing = condition(dep(cluster), "Progressing")
     assert (progressing["status"], progressing["reason"], progressing["message"]) == (
-        "Unknown", "DeploymentPaused", "Deployment is paused")
+        "Unknown",
+        "DeploymentPaused",
+        "Deployment is paused",
+    )
     set_image(cluster, "web", "nginx:1.26")
     cluster.advance(30)
     assert len(replica_sets(cluster)) == 1
@@ -242,7 +295,10 @@ def test_paused_deployment_does_not_roll_out_but_scales(cluster: SimCluster) -> 
     assert rs["spec"]["replicas"] == 5
     assert rs["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] == "5"
     edit(cluster, "web", lambda d: d["spec"].pop("paused"))
-    assert condition(dep(cluster), "Progressing")["reason"] in ("DeploymentResumed", "ReplicaSetUpdated")
+    assert condition(dep(cluster), "Progressing")["reason"] in (
+        "DeploymentResumed",
+        "ReplicaSetUpdated",
+    )
     cluster.advance(60)
     assert len(replica_sets(cluster)) == 2
     assert rolled_out(cluster)
@@ -262,7 +318,9 @@ def test_rollback_reuses_the_old_replica_set_and_renumbers_it(cluster: SimCluste
     revisions = by_revision(cluster)
     assert sorted(revisions) == [2, 3, 4]
     assert revisions[4]["metadata"]["name"] == rev1
-    assert revisions[4]["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] == "1"
+    assert (
+        revisions[4]["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] == "1"
+    )
     assert image_of(revisions[4]) == "nginx:1.25"
     assert dep(cluster)["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "4"
     assert rolled_out(cluster)
@@ -271,7 +329,9 @@ def test_rollback_reuses_the_old_replica_set_and_renumbers_it(cluster: SimCluste
     cluster.advance(60)
     revisions = by_revision(cluster)
     assert sorted(revisions) == [2, 4, 5]
-    assert revisions[5]["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] == "3"
+    assert (
+        revisions[5]["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] == "3"
+    )
 
 
 def test_typed_client_zero_values_still_match_the_old_template(cluster: SimCluster) -> None:
@@ -343,11 +403,19 @@ def test_hash_collision_bumps_collision_count(cluster: SimCluster) -> None:
     future["spec"]["containers"][0]["image"] = "nginx:1.26"
     future_hash = template_hash(future)
     # A squatter with the name the next ReplicaSet would get, but a different template.
-    squatter = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                "metadata": {"name": f"web-{future_hash}", "namespace": NS, "labels": {"app": "other"}},
-                "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "other"}},
-                         "template": {"metadata": {"labels": {"app": "other"}},
-                                      "spec": {"containers": [{"name": "x", "image": "busybox"}]}}}}
+    squatter = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {"name": f"web-{future_hash}", "namespace": NS, "labels": {"app": "other"}},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": {"app": "other"}},
+            "template": {
+                "metadata": {"labels": {"app": "other"}},
+                "spec": {"containers": [{"name": "x", "image": "busybox"}]},
+            },
+        },
+    }
     create(cluster, squatter)
     set_image(cluster, "web", "nginx:1.26")
     cluster.advance(60)
@@ -364,18 +432,28 @@ def test_broken_image_never_pulls_and_hits_the_progress_deadline(cluster: SimClu
     cluster.advance(5)
     set_image(cluster, "web", "nginx:broken-1")
     cluster.advance(30)
-    broken = [p for p in cluster.list("pods", NS) if p["spec"]["containers"][0]["image"] == "nginx:broken-1"]
+    broken = [
+        p
+        for p in cluster.list("pods", NS)
+        if p["spec"]["containers"][0]["image"] == "nginx:broken-1"
+    ]
     assert len(broken) == 1
     status = broken[0]["status"]
     assert status["phase"] == "Pending"
     waiting = status["containerStatuses"][0]["state"]["waiting"]
-    assert waiting == {"reason": "ImagePullBackOff", "message": 'Back-off pulling image "nginx:broken-1"'}
+    assert waiting == {
+        "reason": "ImagePullBackOff",
+        "message": 'Back-off pulling image "nginx:broken-1"',
+    }
     assert condition(dep(cluster), "Progressing")["reason"] == "ReplicaSetUpdated"
     cluster.advance(600)  # simulated time: no real waiting
     progressing = condition(dep(cluster), "Progressing")
     new_rs = by_revision(cluster)[2]["metadata"]["name"]
     assert (progressing["status"], progressing["reason"], progressing["message"]) == (
-        "False", "ProgressDeadlineExceeded", f'ReplicaSet "{new_rs}" has timed out progressing.')
+        "False",
+        "ProgressDeadlineExceeded",
+        f'ReplicaSet "{new_rs}" has timed out progressing.',
+    )
     assert condition(dep(cluster), "Available")["status"] == "True"  # the old pods still serve
     assert dep(cluster)["status"]["availableReplicas"] == 3
 
@@ -398,7 +476,9 @@ def test_crash_image_restarts_with_a_growing_count(cluster: SimCluster) -> None:
     assert pod["status"]["phase"] == "Running"
     assert not status["ready"]
     assert status["state"]["waiting"]["reason"] == "CrashLoopBackOff"
-    assert status["state"]["waiting"]["message"].startswith("back-off 10s restarting failed container=app pod=")
+    assert status["state"]["waiting"]["message"].startswith(
+        "back-off 10s restarting failed container=app pod="
+    )
     assert status["lastState"]["terminated"]["exitCode"] == 1
     first = status["restartCount"]
     assert first >= 1
@@ -406,8 +486,7 @@ def test_crash_image_restarts_with_a_growing_count(cluster: SimCluster) -> None:
     [pod] = cluster.list("pods", NS)
     later = pod["status"]["containerStatuses"][0]
     assert later["restartCount"] > first
-    assert "back-off 5m0s" in later["state"]["waiting"]["message"] or \
-        "running" in later["state"]
+    assert "back-off 5m0s" in later["state"]["waiting"]["message"] or "running" in later["state"]
     assert next(c for c in pod["status"]["conditions"] if c["type"] == "Ready")["status"] == "False"
 
 
@@ -430,9 +509,15 @@ def test_scaling_events_like_the_real_controller(cluster: SimCluster) -> None:
     event = events[0]
     assert event["reason"] == "ScalingReplicaSet" and event["type"] == "Normal"
     assert event["source"] == {"component": "deployment-controller"}
-    assert event["involvedObject"]["kind"] == "Deployment" and event["involvedObject"]["name"] == "web"
+    assert (
+        event["involvedObject"]["kind"] == "Deployment" and event["involvedObject"]["name"] == "web"
+    )
     assert event["count"] == 1 and event["firstTimestamp"] == event["lastTimestamp"]
-    rs_events = {e["reason"] for e in cluster.list("events", NS) if e["involvedObject"]["kind"] == "ReplicaSet"}
+    rs_events = {
+        e["reason"]
+        for e in cluster.list("events", NS)
+        if e["involvedObject"]["kind"] == "ReplicaSet"
+    }
     assert rs_events == {"SuccessfulCreate", "SuccessfulDelete"}
 
 
@@ -468,8 +553,15 @@ def test_min_ready_seconds_delays_availability(cluster: SimCluster) -> None:
 
 def test_endpoints_follow_pod_readiness(cluster: SimCluster) -> None:
     create(cluster, deployment(replicas=2))
-    create(cluster, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": NS},
-                     "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}})
+    create(
+        cluster,
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web", "namespace": NS},
+            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+        },
+    )
     [subset] = cluster.get("endpoints", NS, "web")["subsets"]
     assert len(subset["notReadyAddresses"]) == 2 and "addresses" not in subset
     cluster.advance(5)

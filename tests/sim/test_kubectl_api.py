@@ -53,13 +53,39 @@ def test_apply_create_then_update_and_get_tables(kubectl: Kubectl, sim: RunningC
     assert sim.cluster.get("deployments", "default", "web")["spec"]["replicas"] == 3
 
     sim.cluster.advance(90)
-    assert _header(kubectl.ok("get", "deploy")) == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert _header(kubectl.ok("get", "deploy")) == [
+        "NAME",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "AGE",
+    ]
     wide = kubectl.ok("get", "deploy", "-o", "wide")
-    assert _header(wide) == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
+    assert _header(wide) == [
+        "NAME",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "AGE",
+        "CONTAINERS",
+        "IMAGES",
+        "SELECTOR",
+    ]
     assert wide.splitlines()[1].split()[4:] == ["90s", "nginx", "nginx:1.25", "app=web"]
     assert _header(kubectl.ok("get", "rs")) == ["NAME", "DESIRED", "CURRENT", "READY", "AGE"]
     assert _header(kubectl.ok("get", "pods", "-o", "wide")) == [
-        "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE", "READINESS", "GATES"]
+        "NAME",
+        "READY",
+        "STATUS",
+        "RESTARTS",
+        "AGE",
+        "IP",
+        "NODE",
+        "NOMINATED",
+        "NODE",
+        "READINESS",
+        "GATES",
+    ]
     svc = kubectl.ok("get", "svc", "web")
     assert _header(svc) == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
     assert svc.splitlines()[1].split()[1:5:3] == ["ClusterIP", "80/TCP"]
@@ -81,21 +107,32 @@ def test_get_yaml_label_annotate_scale(kubectl: Kubectl, http: RawApi) -> None:
     assert live["spec"]["replicas"] == 5
 
 
-def test_replace_with_a_stale_resource_version_is_a_conflict(kubectl: Kubectl, http: RawApi) -> None:
+def test_replace_with_a_stale_resource_version_is_a_conflict(
+    kubectl: Kubectl, http: RawApi
+) -> None:
     http.post("/api/v1/namespaces/default/configmaps", configmap("settings"))
     stale = kubectl.ok("get", "cm", "settings", "-o", "json")
     kubectl.ok("label", "cm", "settings", "x=1")
     result = kubectl("replace", "-f", "-", input=stale)
     assert result.returncode != 0
     assert "Error from server (Conflict)" in result.stderr
-    assert 'Operation cannot be fulfilled on configmaps "settings": the object has been modified' in result.stderr
+    assert (
+        'Operation cannot be fulfilled on configmaps "settings": the object has been modified'
+        in result.stderr
+    )
 
 
 def test_delete_takes_owned_objects_too(kubectl: Kubectl, http: RawApi) -> None:
     cms = "/api/v1/namespaces/default/configmaps"
     parent = http.post(cms, configmap("parent")).json
-    owner = {"apiVersion": "v1", "kind": "ConfigMap", "name": "parent",
-             "uid": parent["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    owner = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "name": "parent",
+        "uid": parent["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
     http.post(cms, configmap("child", ownerReferences=[owner]))
     assert 'configmap "parent" deleted' in kubectl.ok("delete", "cm", "parent")
     assert http.get(f"{cms}/child").status == 404
@@ -118,7 +155,9 @@ def test_get_watch_streams_a_change(kubectl: Kubectl, http: RawApi) -> None:
 
 def test_auth_can_i_follows_the_authorizer(kubectl: Kubectl, sim: RunningCluster) -> None:
     assert kubectl.ok("auth", "can-i", "patch", "deployments").strip() == "yes"
-    sim.cluster.authorizer = lambda verb, group, plural, ns, name: not (verb == "patch" and plural == "deployments")
+    sim.cluster.authorizer = lambda verb, group, plural, ns, name: (
+        not (verb == "patch" and plural == "deployments")
+    )
     result = kubectl("auth", "can-i", "patch", "deployments")
     assert (result.returncode, result.stdout.strip()) == (1, "no")
     assert kubectl.ok("auth", "can-i", "get", "deployments").strip() == "yes"

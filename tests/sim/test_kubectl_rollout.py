@@ -50,13 +50,17 @@ def revisions_listed(kubectl: Kubectl) -> list[int]:
 
 
 def replica_sets(sim: RunningCluster) -> dict[int, dict[str, Any]]:
-    return {int(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]): rs
-            for rs in sim.cluster.list("replicasets", "default", "app=web")}
+    return {
+        int(rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]): rs
+        for rs in sim.cluster.list("replicasets", "default", "app=web")
+    }
 
 
 def test_rollback_story(kubectl: Kubectl, sim: RunningCluster) -> None:
     apply(kubectl, sim)
-    assert "successfully rolled out" in kubectl.ok("rollout", "status", "deployment/web", "--timeout=10s")
+    assert "successfully rolled out" in kubectl.ok(
+        "rollout", "status", "deployment/web", "--timeout=10s"
+    )
     set_image(kubectl, sim, "nginx:1.26")
     set_image(kubectl, sim, "nginx:1.27")
     assert revisions_listed(kubectl) == [1, 2, 3]
@@ -66,28 +70,36 @@ def test_rollback_story(kubectl: Kubectl, sim: RunningCluster) -> None:
     assert "deployment.apps/web with revision #2" in detail
     assert re.search(r"Image:\s+nginx:1.26", detail)
 
-    assert kubectl.ok("rollout", "undo", "deployment/web", "--to-revision=1").strip() == \
-        "deployment.apps/web rolled back"
+    assert (
+        kubectl.ok("rollout", "undo", "deployment/web", "--to-revision=1").strip()
+        == "deployment.apps/web rolled back"
+    )
     sim.cluster.advance(60)
     assert revisions_listed(kubectl) == [2, 3, 4]
     rs = replica_sets(sim)[4]
     assert rs["metadata"]["name"] == first
     assert rs["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] == "1"
     assert rs["spec"]["replicas"] == 3
-    assert "successfully rolled out" in kubectl.ok("rollout", "status", "deployment/web", "--timeout=10s")
+    assert "successfully rolled out" in kubectl.ok(
+        "rollout", "status", "deployment/web", "--timeout=10s"
+    )
 
     # Plain undo goes to the second-highest revision (3: nginx 1.27), which becomes 5.
     kubectl.ok("rollout", "undo", "deployment/web")
     sim.cluster.advance(60)
     assert revisions_listed(kubectl) == [2, 4, 5]
-    assert replica_sets(sim)[5]["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+    assert (
+        replica_sets(sim)[5]["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+    )
 
     missing = kubectl.run("rollout", "undo", "deployment/web", "--to-revision=1")
     assert missing.returncode == 1
     assert "unable to find specified revision 1 in history" in missing.stderr
 
 
-def test_rollout_status_reports_the_progress_deadline(kubectl: Kubectl, sim: RunningCluster) -> None:
+def test_rollout_status_reports_the_progress_deadline(
+    kubectl: Kubectl, sim: RunningCluster
+) -> None:
     apply(kubectl, sim)
     kubectl.ok("set", "image", "deployment/web", "nginx=nginx:broken-1")
     sim.cluster.advance(10)
@@ -95,7 +107,9 @@ def test_rollout_status_reports_the_progress_deadline(kubectl: Kubectl, sim: Run
     try:
         assert status.stdout is not None
         first = status.stdout.readline()  # kubectl is watching before the deadline passes
-        assert first.startswith('Waiting for deployment "web" rollout to finish: 1 out of 3 new replicas')
+        assert first.startswith(
+            'Waiting for deployment "web" rollout to finish: 1 out of 3 new replicas'
+        )
         sim.cluster.advance(700)
         _, err = status.communicate(timeout=20)
     finally:
@@ -123,8 +137,12 @@ def test_pause_resume_restart(kubectl: Kubectl, sim: RunningCluster) -> None:
     kubectl.ok("rollout", "restart", "deployment/web")
     sim.cluster.advance(60)
     latest = replica_sets(sim)[4]
-    assert "kubectl.kubernetes.io/restartedAt" in latest["spec"]["template"]["metadata"]["annotations"]
-    assert "successfully rolled out" in kubectl.ok("rollout", "status", "deployment/web", "--timeout=10s")
+    assert (
+        "kubectl.kubernetes.io/restartedAt" in latest["spec"]["template"]["metadata"]["annotations"]
+    )
+    assert "successfully rolled out" in kubectl.ok(
+        "rollout", "status", "deployment/web", "--timeout=10s"
+    )
 
 
 def test_scale_and_delete(kubectl: Kubectl, sim: RunningCluster) -> None:
@@ -134,7 +152,9 @@ def test_scale_and_delete(kubectl: Kubectl, sim: RunningCluster) -> None:
     [rs] = replica_sets(sim).values()
     assert rs["spec"]["replicas"] == 5
     assert len(sim.cluster.list("pods", "default", "app=web")) == 5
-    assert "successfully rolled out" in kubectl.ok("rollout", "status", "deployment/web", "--timeout=10s")
+    assert "successfully rolled out" in kubectl.ok(
+        "rollout", "status", "deployment/web", "--timeout=10s"
+    )
     kubectl.ok("delete", "deployment/web")
     sim.cluster.settle()
     assert sim.cluster.list("replicasets", "default") == []
@@ -143,7 +163,8 @@ def test_scale_and_delete(kubectl: Kubectl, sim: RunningCluster) -> None:
 
 def test_statefulset_rollout_history_and_undo(kubectl: Kubectl, sim: RunningCluster) -> None:
     manifest = MANIFEST.replace("kind: Deployment", "kind: StatefulSet").replace(
-        "  replicas: 3\n", "  replicas: 2\n  serviceName: web\n")
+        "  replicas: 3\n", "  replicas: 2\n  serviceName: web\n"
+    )
     kubectl.ok("apply", "-f", "-", input=manifest.format(image="nginx:1.25"))
     sim.cluster.advance(30)
     kubectl.ok("set", "image", "statefulset/web", "nginx=nginx:1.26")
@@ -166,4 +187,3 @@ def test_status_of_a_crashing_rollout_waits(kubectl: Kubectl, sim: RunningCluste
     assert "1 out of 3 new replicas have been updated" in once
     pods = kubectl.ok("get", "pods", "-l", "app=web")
     assert "CrashLoopBackOff" in pods
-

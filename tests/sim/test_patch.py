@@ -16,9 +16,13 @@ POD = {
     "metadata": {"name": "p", "labels": {"a": "1", "b": "2"}, "finalizers": ["x"]},
     "spec": {
         "containers": [
-            {"name": "app", "image": "nginx:1.25", "args": ["-a"],
-             "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
-             "ports": [{"containerPort": 80, "protocol": "TCP"}]},
+            {
+                "name": "app",
+                "image": "nginx:1.25",
+                "args": ["-a"],
+                "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+                "ports": [{"containerPort": 80, "protocol": "TCP"}],
+            },
             {"name": "side", "image": "busybox"},
         ],
         "tolerations": [{"key": "k"}],
@@ -46,14 +50,23 @@ def test_json_patch_operations_and_inputs_untouched() -> None:
     assert POD["metadata"]["labels"] == {"a": "1", "b": "2"}
 
 
-@pytest.mark.parametrize("ops, message", [
-    ([{"op": "test", "path": "/metadata/name", "value": "q"}], "testing value /metadata/name failed"),
-    ([{"op": "test", "path": "/spec/x", "value": True}], "testing value /spec/x failed"),
-    ([{"op": "replace", "path": "/spec/missing", "value": 1}], "replace operation does not apply"),
-    ([{"op": "remove", "path": "/metadata/nothing"}], "remove operation does not apply"),
-    ([{"op": "add", "path": "/no/such/parent", "value": 1}], "add operation does not apply"),
-    ([{"op": "frobnicate", "path": "/"}], "Unexpected kind: frobnicate"),
-])
+@pytest.mark.parametrize(
+    "ops, message",
+    [
+        (
+            [{"op": "test", "path": "/metadata/name", "value": "q"}],
+            "testing value /metadata/name failed",
+        ),
+        ([{"op": "test", "path": "/spec/x", "value": True}], "testing value /spec/x failed"),
+        (
+            [{"op": "replace", "path": "/spec/missing", "value": 1}],
+            "replace operation does not apply",
+        ),
+        ([{"op": "remove", "path": "/metadata/nothing"}], "remove operation does not apply"),
+        ([{"op": "add", "path": "/no/such/parent", "value": 1}], "add operation does not apply"),
+        ([{"op": "frobnicate", "path": "/"}], "Unexpected kind: frobnicate"),
+    ],
+)
 def test_json_patch_failures_do_not_apply(ops: list[dict[str, object]], message: str) -> None:
     with pytest.raises(PatchError) as err:
         json_patch(POD, ops)
@@ -83,8 +96,12 @@ def test_merge_patch_rfc7386() -> None:
 
 # ------------------------------------------------------------- strategic merge patch
 def test_smp_merges_containers_by_name_and_replaces_plain_lists() -> None:
-    patch = {"spec": {"containers": [{"name": "app", "image": "nginx:1.26", "args": ["-b"]}],
-                      "tolerations": [{"key": "t"}]}}
+    patch = {
+        "spec": {
+            "containers": [{"name": "app", "image": "nginx:1.26", "args": ["-b"]}],
+            "tolerations": [{"key": "t"}],
+        }
+    }
     out = strategic_merge_patch(POD, patch)
     app, side = out["spec"]["containers"]
     assert app["image"] == "nginx:1.26" and app["args"] == ["-b"]
@@ -94,9 +111,13 @@ def test_smp_merges_containers_by_name_and_replaces_plain_lists() -> None:
 
 
 def test_smp_null_deletes_and_set_element_order() -> None:
-    patch = {"metadata": {"labels": {"a": None}},
-             "spec": {"$setElementOrder/containers": [{"name": "side"}, {"name": "app"}],
-                      "containers": [{"name": "side", "image": "busybox:2"}]}}
+    patch = {
+        "metadata": {"labels": {"a": None}},
+        "spec": {
+            "$setElementOrder/containers": [{"name": "side"}, {"name": "app"}],
+            "containers": [{"name": "side", "image": "busybox:2"}],
+        },
+    }
     out = strategic_merge_patch(POD, patch)
     assert out["metadata"]["labels"] == {"b": "2"}
     assert [c["name"] for c in out["spec"]["containers"]] == ["side", "app"]
@@ -104,12 +125,16 @@ def test_smp_null_deletes_and_set_element_order() -> None:
 
 
 def test_smp_patch_directives() -> None:
-    delete_env = {"spec": {"containers": [{"name": "app", "env": [{"name": "A", "$patch": "delete"}]}]}}
+    delete_env = {
+        "spec": {"containers": [{"name": "app", "env": [{"name": "A", "$patch": "delete"}]}]}
+    }
     out = strategic_merge_patch(POD, delete_env)
     assert out["spec"]["containers"][0]["env"] == [{"name": "B", "value": "2"}]
 
     replace_list = {"spec": {"containers": [{"$patch": "replace"}, {"name": "only", "image": "x"}]}}
-    assert strategic_merge_patch(POD, replace_list)["spec"]["containers"] == [{"name": "only", "image": "x"}]
+    assert strategic_merge_patch(POD, replace_list)["spec"]["containers"] == [
+        {"name": "only", "image": "x"}
+    ]
 
     replace_map = {"metadata": {"labels": {"$patch": "replace", "z": "9"}}}
     assert strategic_merge_patch(POD, replace_map)["metadata"]["labels"] == {"z": "9"}
@@ -130,8 +155,9 @@ def test_smp_retain_keys_and_delete_from_primitive_list() -> None:
 
 
 def test_smp_ports_merge_on_container_port_and_service_port() -> None:
-    out = strategic_merge_patch(POD, {"spec": {"containers": [
-        {"name": "app", "ports": [{"containerPort": 443}]}]}})
+    out = strategic_merge_patch(
+        POD, {"spec": {"containers": [{"name": "app", "ports": [{"containerPort": 443}]}]}}
+    )
     assert [p["containerPort"] for p in out["spec"]["containers"][0]["ports"]] == [80, 443]
     service = {"spec": {"ports": [{"port": 80, "targetPort": 8080}, {"port": 81}]}}
     out = strategic_merge_patch(service, {"spec": {"ports": [{"port": 80, "targetPort": 9090}]}})
@@ -143,9 +169,16 @@ def test_smp_rollout_pause_resume_and_restart_patches() -> None:
     paused = strategic_merge_patch(deployment, {"spec": {"paused": True}})
     assert paused["spec"]["paused"] is True
     assert "paused" not in strategic_merge_patch(paused, {"spec": {"paused": None}})["spec"]
-    restart = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": "now"}}}}}
+    restart = {
+        "spec": {
+            "template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": "now"}}}
+        }
+    }
     meta = strategic_merge_patch(deployment, restart)["spec"]["template"]["metadata"]
-    assert meta == {"labels": {"app": "x"}, "annotations": {"kubectl.kubernetes.io/restartedAt": "now"}}
+    assert meta == {
+        "labels": {"app": "x"},
+        "annotations": {"kubectl.kubernetes.io/restartedAt": "now"},
+    }
 
 
 def test_smp_body_must_be_an_object() -> None:
@@ -155,8 +188,13 @@ def test_smp_body_must_be_an_object() -> None:
 
 
 def test_apply_patch_merges_applied_fields() -> None:
-    out = apply_patch(POD, {"metadata": {"labels": {"c": "3"}},
-                            "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}})
+    out = apply_patch(
+        POD,
+        {
+            "metadata": {"labels": {"c": "3"}},
+            "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]},
+        },
+    )
     assert out["metadata"]["labels"] == {"a": "1", "b": "2", "c": "3"}
     assert out["spec"]["containers"][0]["image"] == "nginx:1.27"
     assert out["spec"]["containers"][0]["env"] == POD["spec"]["containers"][0]["env"]

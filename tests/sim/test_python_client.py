@@ -25,10 +25,14 @@ def test_typed_crud_and_patches(api_client: Any) -> None:
     assert [d.metadata.name for d in listed.items] == ["web"]
     # A dict body is sent as a strategic merge patch, a list as a JSON patch.
     patched = apps.patch_namespaced_deployment(
-        "web", "default", {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "nginx:1.26"}]}}}})
+        "web",
+        "default",
+        {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "nginx:1.26"}]}}}},
+    )
     assert patched.spec.template.spec.containers[0].image == "nginx:1.26"
     patched = apps.patch_namespaced_deployment(
-        "web", "default", [{"op": "replace", "path": "/spec/replicas", "value": 3}])
+        "web", "default", [{"op": "replace", "path": "/spec/replicas", "value": 3}]
+    )
     assert patched.spec.replicas == 3
     scale = apps.patch_namespaced_deployment_scale("web", "default", {"spec": {"replicas": 1}})
     assert scale.spec.replicas == 1 and scale.status.selector == "app=web"
@@ -37,7 +41,9 @@ def test_typed_crud_and_patches(api_client: Any) -> None:
         apps.replace_namespaced_deployment("web", "default", read)
     assert (stale.value.status, stale.value.reason) == (409, "Conflict")
     assert json.loads(stale.value.body)["reason"] == "Conflict"
-    for _ in range(10):  # read-modify-write, retried on conflict as clients do: the controllers write too
+    for _ in range(
+        10
+    ):  # read-modify-write, retried on conflict as clients do: the controllers write too
         fresh = apps.read_namespaced_deployment("web", "default")
         fresh.spec.replicas = 4
         try:
@@ -63,7 +69,9 @@ def test_errors_arrive_as_api_exceptions(api_client: Any) -> None:
         core.create_namespaced_config_map("default", configmap("c"))
     assert exists.value.status == 409 and json.loads(exists.value.body)["reason"] == "AlreadyExists"
     with pytest.raises(ApiException) as invalid:
-        core.patch_namespaced_config_map("c", "default", [{"op": "test", "path": "/data/k", "value": "x"}])
+        core.patch_namespaced_config_map(
+            "c", "default", [{"op": "test", "path": "/data/k", "value": "x"}]
+        )
     assert invalid.value.status == 422 and json.loads(invalid.value.body)["reason"] == "Invalid"
 
 
@@ -72,7 +80,9 @@ def test_forbidden_and_unauthorized(sim: RunningCluster, api_client: Any) -> Non
     sim.cluster.authorizer = lambda verb, group, plural, ns, name: verb != "list"
     with pytest.raises(ApiException) as forbidden:
         core.list_namespaced_pod("default")
-    assert forbidden.value.status == 403 and json.loads(forbidden.value.body)["reason"] == "Forbidden"
+    assert (
+        forbidden.value.status == 403 and json.loads(forbidden.value.body)["reason"] == "Forbidden"
+    )
     sim.cluster.authorizer = lambda *args: True
     sim.cluster.required_token = "another-token"
     with pytest.raises(ApiException) as unauthorized:
@@ -112,4 +122,6 @@ def test_raw_list_for_all_namespaces(api_client: Any) -> None:
     body = json.loads(resp.data)
     assert body["kind"] == "ConfigMapList" and body["apiVersion"] == "v1"
     assert [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in body["items"]] == [
-        ("default", "y"), ("other", "x")]
+        ("default", "y"),
+        ("other", "x"),
+    ]

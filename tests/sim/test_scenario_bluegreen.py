@@ -19,9 +19,13 @@ def cluster() -> SimCluster:
     return built
 
 
-def addresses(cluster: SimCluster, name: str, field: str = "addresses", ns: str = "default") -> set[str]:
+def addresses(
+    cluster: SimCluster, name: str, field: str = "addresses", ns: str = "default"
+) -> set[str]:
     endpoints = cluster.get("endpoints", ns, name)
-    return {a["targetRef"]["name"] for s in endpoints.get("subsets") or () for a in s.get(field) or ()}
+    return {
+        a["targetRef"]["name"] for s in endpoints.get("subsets") or () for a in s.get(field) or ()
+    }
 
 
 def test_listed_with_a_description() -> None:
@@ -30,7 +34,10 @@ def test_listed_with_a_description() -> None:
 
 
 def test_harness_pair_after_the_swap_to_a_bad_green(cluster: SimCluster) -> None:
-    web, stage = cluster.get("services", "default", "web"), cluster.get("services", "default", "web-stage")
+    web, stage = (
+        cluster.get("services", "default", "web"),
+        cluster.get("services", "default", "web-stage"),
+    )
     assert web["metadata"]["annotations"] == {"harness.io/primary-service": "true"}
     assert stage["metadata"]["annotations"] == {"harness.io/stage-service": "true"}
     assert web["spec"]["selector"] == {"app": "web", COLOR: "green"}
@@ -42,7 +49,10 @@ def test_harness_pair_after_the_swap_to_a_bad_green(cluster: SimCluster) -> None
 
 
 def test_generic_pair_and_half_configured_services(cluster: SimCluster) -> None:
-    assert cluster.get("services", "default", "api")["spec"]["selector"] == {"app": "api", "color": "green"}
+    assert cluster.get("services", "default", "api")["spec"]["selector"] == {
+        "app": "api",
+        "color": "green",
+    }
     assert cluster.get("deployments", "default", "api-blue")["spec"]["replicas"] == 0
     assert {p.rsplit("-", 2)[0] for p in addresses(cluster, "api")} == {"api-green"}
     assert addresses(cluster, "orders") == set()  # color=red matches nothing
@@ -52,7 +62,12 @@ def test_generic_pair_and_half_configured_services(cluster: SimCluster) -> None:
 def test_endpoints_follow_a_selector_change() -> None:
     fresh = new_cluster()
     scenarios.load("bluegreen", fresh)
-    fresh.store.mutate(BY_KIND["Service"], "default", "web", lambda s: s["spec"]["selector"].update({COLOR: "blue"}))
+    fresh.store.mutate(
+        BY_KIND["Service"],
+        "default",
+        "web",
+        lambda s: s["spec"]["selector"].update({COLOR: "blue"}),
+    )
     fresh.settle()
     ready = addresses(fresh, "web")
     assert len(ready) == 3 and all(p.startswith("web-blue-") for p in ready)
@@ -63,5 +78,7 @@ def test_demo_has_a_harness_pair_in_shop() -> None:
     scenarios.load("demo", demo)
     assert demo.get("services", "shop", "storefront")["spec"]["selector"][COLOR] == "green"
     assert demo.get("services", "shop", "storefront-stage")["spec"]["selector"][COLOR] == "blue"
-    assert {p.rsplit("-", 2)[0] for p in addresses(demo, "storefront-stage", ns="shop")} == {"storefront-blue"}
+    assert {p.rsplit("-", 2)[0] for p in addresses(demo, "storefront-stage", ns="shop")} == {
+        "storefront-blue"
+    }
     assert addresses(demo, "storefront", ns="shop") == set()

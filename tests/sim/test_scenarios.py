@@ -24,14 +24,18 @@ def demo() -> SimCluster:
 def history(cluster: SimCluster, name: str) -> dict[int, dict[str, Any]]:
     """Revision number -> ReplicaSet, for the ReplicaSets the Deployment controls."""
     uid = cluster.get("deployments", NS, name)["metadata"]["uid"]
-    return {int(rs["metadata"]["annotations"][REVISION]): rs
-            for rs in cluster.list("replicasets", NS, f"app={name}")
-            if rs["metadata"]["ownerReferences"][0]["uid"] == uid}
+    return {
+        int(rs["metadata"]["annotations"][REVISION]): rs
+        for rs in cluster.list("replicasets", NS, f"app={name}")
+        if rs["metadata"]["ownerReferences"][0]["uid"] == uid
+    }
 
 
 def images(cluster: SimCluster, name: str) -> dict[int, str]:
-    return {n: rs["spec"]["template"]["spec"]["containers"][0]["image"]
-            for n, rs in sorted(history(cluster, name).items())}
+    return {
+        n: rs["spec"]["template"]["spec"]["containers"][0]["image"]
+        for n, rs in sorted(history(cluster, name).items())
+    }
 
 
 def progressing(cluster: SimCluster, name: str) -> str:
@@ -49,7 +53,11 @@ def test_empty_has_only_the_default_namespaces() -> None:
     cluster = new_cluster()
     scenarios.load("empty", cluster)
     assert {n["metadata"]["name"] for n in cluster.list("namespaces")} == {
-        "default", "kube-system", "kube-public", "kube-node-lease"}
+        "default",
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+    }
     assert cluster.list("deployments") == []
 
 
@@ -63,12 +71,24 @@ def test_demo_ends_at_cluster_start_with_days_of_history(demo: SimCluster) -> No
 
 
 def test_web_healthy_history_with_change_causes(demo: SimCluster) -> None:
-    assert images(demo, "web") == {1: "nginx:1.25.3", 2: "nginx:1.25.4", 3: "nginx:1.26.0", 4: "nginx:1.27.0"}
-    causes = [rs["metadata"]["annotations"].get("kubernetes.io/change-cause")
-              for _, rs in sorted(history(demo, "web").items())]
+    assert images(demo, "web") == {
+        1: "nginx:1.25.3",
+        2: "nginx:1.25.4",
+        3: "nginx:1.26.0",
+        4: "nginx:1.27.0",
+    }
+    causes = [
+        rs["metadata"]["annotations"].get("kubernetes.io/change-cause")
+        for _, rs in sorted(history(demo, "web").items())
+    ]
     assert all(causes)
     assert progressing(demo, "web") == "NewReplicaSetAvailable"
-    assert [rs["spec"]["replicas"] for _, rs in sorted(history(demo, "web").items())] == [0, 0, 0, 3]
+    assert [rs["spec"]["replicas"] for _, rs in sorted(history(demo, "web").items())] == [
+        0,
+        0,
+        0,
+        3,
+    ]
 
 
 def test_checkout_latest_rollouts_failed(demo: SimCluster) -> None:
@@ -79,8 +99,12 @@ def test_checkout_latest_rollouts_failed(demo: SimCluster) -> None:
     assert progressing(demo, "checkout") == "ProgressDeadlineExceeded"
     rss = history(demo, "checkout")
     assert rss[1]["status"]["availableReplicas"] == 3  # the last good revision still serves
-    crash_pods = [p for p in demo.list("pods", NS, "app=checkout")
-                  if p["metadata"]["labels"]["pod-template-hash"] == rss[3]["metadata"]["labels"]["pod-template-hash"]]
+    crash_pods = [
+        p
+        for p in demo.list("pods", NS, "app=checkout")
+        if p["metadata"]["labels"]["pod-template-hash"]
+        == rss[3]["metadata"]["labels"]["pod-template-hash"]
+    ]
     assert crash_pods
     waiting = crash_pods[0]["status"]["containerStatuses"][0]["state"].get("waiting", {})
     assert crash_pods[0]["status"]["containerStatuses"][0]["restartCount"] > 1
@@ -120,7 +144,9 @@ def test_cart_single_revision_and_search_recreate(demo: SimCluster) -> None:
 def test_statefulset_and_daemonset_histories(demo: SimCluster) -> None:
     revisions = demo.list("controllerrevisions", NS)
     db = sorted(r["revision"] for r in revisions if r["metadata"]["name"].startswith("db-"))
-    agent = sorted(r["revision"] for r in revisions if r["metadata"]["name"].startswith("node-agent-"))
+    agent = sorted(
+        r["revision"] for r in revisions if r["metadata"]["name"].startswith("node-agent-")
+    )
     assert db == [1, 2, 3] and agent == [1, 2]
     status = demo.get("statefulsets", NS, "db")["status"]
     assert status["currentRevision"] == status["updateRevision"] and status["readyReplicas"] == 3

@@ -20,11 +20,15 @@ def review(rollback: Callable[..., Any], tmp_path: Path, *args: str) -> Path:
     return path
 
 
-def test_the_reviewed_plan_is_applied(cluster: TestCluster, rollback: Callable[..., Any], tmp_path: Path) -> None:
+def test_the_reviewed_plan_is_applied(
+    cluster: TestCluster, rollback: Callable[..., Any], tmp_path: Path
+) -> None:
     for image in IMAGES[:3]:
         roll_out(cluster, deployment("web", image))
     plan = review(rollback, tmp_path, "deploy/web", "--to-revision", "1")
-    assert template_images(cluster.must("deployments", "web")) == [IMAGES[2]]  # the review changed nothing
+    assert template_images(cluster.must("deployments", "web")) == [
+        IMAGES[2]
+    ]  # the review changed nothing
     result = rollback("apply", str(plan), "--no-wait")
     assert result.code == 0, result.err
     assert "deployment.apps/web rolled back" in result.out
@@ -35,7 +39,8 @@ def test_the_reviewed_plan_is_applied(cluster: TestCluster, rollback: Callable[.
 
 
 def test_a_plan_overtaken_by_a_rollout_is_refused_and_nothing_changes(
-        cluster: TestCluster, rollback: Callable[..., Any], tmp_path: Path) -> None:
+    cluster: TestCluster, rollback: Callable[..., Any], tmp_path: Path
+) -> None:
     for image in IMAGES[:2]:
         roll_out(cluster, deployment("web", image))
     plan = review(rollback, tmp_path, "deploy/web")
@@ -46,22 +51,38 @@ def test_a_plan_overtaken_by_a_rollout_is_refused_and_nothing_changes(
     result = rollback("apply", str(plan), "--no-wait")
     assert result.code == 1
     line = result.err.strip()
-    assert len(line.splitlines()) == 1 and "changed since the plan was reviewed" in line and "nothing was applied" in line
+    assert (
+        len(line.splitlines()) == 1
+        and "changed since the plan was reviewed" in line
+        and "nothing was applied" in line
+    )
     live = cluster.must("deployments", "web")
     assert unchanged(live, before) and template_images(live) == [IMAGES[3]]
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    ("{not json", "neither JSON nor YAML"),
-    ('{"apiVersion": "v1", "kind": "Deployment"}', "is not a kubectl-rollback.io/v1 RollbackPlan"),
-    ('{"apiVersion": "kubectl-rollback.io/v1", "kind": "RollbackPlan"}', "is incomplete"),
-    ('{"apiVersion": "kubectl-rollback.io/v1", "kind": "TrafficSwitchPlan"}', "apply takes workload rollback plans"),
-])
-def test_a_file_that_is_not_a_plan_is_a_usage_error(cluster: TestCluster, rollback: Callable[..., Any],
-                                                    tmp_path: Path, content: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{not json", "neither JSON nor YAML"),
+        (
+            '{"apiVersion": "v1", "kind": "Deployment"}',
+            "is not a kubectl-rollback.io/v1 RollbackPlan",
+        ),
+        ('{"apiVersion": "kubectl-rollback.io/v1", "kind": "RollbackPlan"}', "is incomplete"),
+        (
+            '{"apiVersion": "kubectl-rollback.io/v1", "kind": "TrafficSwitchPlan"}',
+            "apply takes workload rollback plans",
+        ),
+    ],
+)
+def test_a_file_that_is_not_a_plan_is_a_usage_error(
+    cluster: TestCluster, rollback: Callable[..., Any], tmp_path: Path, content: str, says: str
+) -> None:
     path = tmp_path / "plan.json"
     path.write_text(content)
     result = rollback("apply", str(path))
-    assert result.code == 2 and says in result.err and len(result.err.strip().splitlines()) == 1, result.err
+    assert result.code == 2 and says in result.err and len(result.err.strip().splitlines()) == 1, (
+        result.err
+    )
     missing = rollback("apply", str(tmp_path / "nope.json"))
     assert missing.code == 2 and "cannot read the plan" in missing.err

@@ -34,8 +34,13 @@ IMAGES = ["nginx:1.25.3", "nginx:1.26.0", "nginx:1.27.0", "nginx:1.27.1"]
 def unchanged(live: dict[str, Any], before: dict[str, Any]) -> bool:
     """Nothing applied: the same generation, spec and annotations (not resourceVersion: the
     controllers of a real cluster may still write status after a rollout settles)."""
-    return all(live["metadata"].get(k) == before["metadata"].get(k) for k in ("generation", "annotations")) \
+    return (
+        all(
+            live["metadata"].get(k) == before["metadata"].get(k)
+            for k in ("generation", "annotations")
+        )
         and live["spec"] == before["spec"]
+    )
 
 
 def history_numbers(cluster: TestCluster, resource: str) -> list[int]:
@@ -52,8 +57,14 @@ def rs_shape(cluster: TestCluster, name: str) -> list[tuple[int, str, list[str],
     out = []
     for rs in cluster.list("replicasets", f"app={name}"):
         ann = rs["metadata"].get("annotations") or {}
-        out.append((revision(rs), ann.get("deployment.kubernetes.io/revision-history", ""),
-                    template_images(rs), rs["spec"]["replicas"]))
+        out.append(
+            (
+                revision(rs),
+                ann.get("deployment.kubernetes.io/revision-history", ""),
+                template_images(rs),
+                rs["spec"]["replicas"],
+            )
+        )
     return sorted(out)
 
 
@@ -67,9 +78,13 @@ def test_deployment_rollback_matches_kubectl_rollout_undo(
     # Two identical histories in one namespace: kubectl rolls `theirs` back, we roll `ours`.
     for image in IMAGES:
         roll_out(cluster, deployment("ours", image), deployment("theirs", image))
-    undo = ["rollout", "undo", "deployment/theirs"] + ([f"--to-revision={target}"] if target else [])
+    undo = ["rollout", "undo", "deployment/theirs"] + (
+        [f"--to-revision={target}"] if target else []
+    )
     assert "rolled back" in cluster.kubectl().ok(*undo)
-    args = ["deploy/ours", "--yes", "--no-wait"] + (["--to-revision", str(target)] if target else [])
+    args = ["deploy/ours", "--yes", "--no-wait"] + (
+        ["--to-revision", str(target)] if target else []
+    )
     result = rollback(*args)
     assert result.code == 0, result.err
     assert "deployment.apps/ours rolled back" in result.out
@@ -80,10 +95,13 @@ def test_deployment_rollback_matches_kubectl_rollout_undo(
     # The old ReplicaSet is reused (no new one), renumbered, with the same history annotations.
     assert rs_shape(cluster, "ours") == rs_shape(cluster, "theirs")
     assert len(rs_shape(cluster, "ours")) == 4
-    assert history_numbers(cluster, "deployment/ours") == history_numbers(cluster, "deployment/theirs")
+    assert history_numbers(cluster, "deployment/ours") == history_numbers(
+        cluster, "deployment/theirs"
+    )
     assert revision(mine) == revision(theirs) == 5
     assert mine["metadata"]["annotations"]["kubernetes.io/change-cause"].startswith(
-        "kubectl-rollback: rolled back from revision 4")
+        "kubectl-rollback: rolled back from revision 4"
+    )
 
 
 def test_production_like_template_reuses_the_old_replicaset(
@@ -93,37 +111,68 @@ def test_production_like_template_reuses_the_old_replicaset(
 
     def app(image: str) -> dict[str, Any]:
         return {
-            "name": "app", "image": image,
+            "name": "app",
+            "image": image,
             "ports": [{"name": "http", "containerPort": 8080}],
-            "resources": {"requests": {"cpu": 0.25, "memory": "1024Mi"},
-                          "limits": {"cpu": "1.5", "memory": "1.5Gi", "ephemeral-storage": "1000"}},
-            "env": [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
-                    {"name": "MODE", "value": "prod"}],
+            "resources": {
+                "requests": {"cpu": 0.25, "memory": "1024Mi"},
+                "limits": {"cpu": "1.5", "memory": "1.5Gi", "ephemeral-storage": "1000"},
+            },
+            "env": [
+                {
+                    "name": "DB_PASSWORD",
+                    "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}},
+                },
+                {"name": "MODE", "value": "prod"},
+            ],
             "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}, "periodSeconds": 5},
             "livenessProbe": {"tcpSocket": {"port": 8080}},
             "volumeMounts": [{"name": "cache", "mountPath": "/cache"}],
         }
 
     def build(image: str) -> dict[str, Any]:
-        d = deployment("shop", image, containers=[app(image), {
-            "name": "proxy", "image": "envoyproxy/envoy:v1.29.1",
-            "resources": {"requests": {"cpu": "100m", "memory": "0.5Gi"}}}])
+        d = deployment(
+            "shop",
+            image,
+            containers=[
+                app(image),
+                {
+                    "name": "proxy",
+                    "image": "envoyproxy/envoy:v1.29.1",
+                    "resources": {"requests": {"cpu": "100m", "memory": "0.5Gi"}},
+                },
+            ],
+        )
         spec = d["spec"]["template"]["spec"]
         spec["initContainers"] = [{"name": "migrate", "image": image, "command": ["migrate", "up"]}]
         spec["volumes"] = [{"name": "cache", "emptyDir": {"sizeLimit": "512Mi"}}]
         return d
 
-    cluster.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
-                   "stringData": {"password": "hunter2"}})
+    cluster.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db"},
+            "stringData": {"password": "hunter2"},
+        }
+    )
     roll_out(cluster, build("shop:1.0.0"))
     roll_out(cluster, build("shop:1.1.0"))
     stored = cluster.must("deployments", "shop")["spec"]["template"]["spec"]["containers"]
     assert stored[0]["resources"]["requests"] == {"cpu": "250m", "memory": "1Gi"}
-    assert stored[0]["resources"]["limits"] == {"cpu": "1500m", "memory": "1536Mi", "ephemeral-storage": "1k"}
+    assert stored[0]["resources"]["limits"] == {
+        "cpu": "1500m",
+        "memory": "1536Mi",
+        "ephemeral-storage": "1k",
+    }
     assert stored[1]["resources"]["requests"] == {"cpu": "100m", "memory": "512Mi"}
 
     # kubectl's undo and our rollback both bring revision 1 back in its old ReplicaSet.
-    first = {rs["metadata"]["name"] for rs in cluster.list("replicasets", "app=shop") if revision(rs) == 1}
+    first = {
+        rs["metadata"]["name"]
+        for rs in cluster.list("replicasets", "app=shop")
+        if revision(rs) == 1
+    }
     assert "rolled back" in cluster.kubectl().ok("rollout", "undo", "deployment/shop")
     settle_deployment(cluster, "shop")
     names = {rs["metadata"]["name"] for rs in cluster.list("replicasets", "app=shop")}
@@ -143,9 +192,16 @@ def test_production_like_template_reuses_the_old_replicaset(
 
 def harness_case(cluster: TestCluster, *names: str) -> None:
     """Revision 1 good; 2 a `broken` image past its progress deadline; 3 a crashing image."""
-    for image, expect in (("nginx:1.25.3", "complete"), ("nginx:broken-1", "deadline"),
-                          ("nginx:crash-1", "CrashLoopBackOff")):
-        roll_out(cluster, *(deployment(n, image, progressDeadlineSeconds=10) for n in names), expect=expect)
+    for image, expect in (
+        ("nginx:1.25.3", "complete"),
+        ("nginx:broken-1", "deadline"),
+        ("nginx:crash-1", "CrashLoopBackOff"),
+    ):
+        roll_out(
+            cluster,
+            *(deployment(n, image, progressDeadlineSeconds=10) for n in names),
+            expect=expect,
+        )
     # Past the crashing revision's deadline too, so no status write races the tests' plans.
     for n in names:
         settle_deployment(cluster, n, expect="deadline")
@@ -177,7 +233,10 @@ def test_harness_case_kubectl_picks_the_broken_revision_we_pick_the_good_one(
     assert history_numbers(cluster, "deployment/web") == [2, 3, 4]
     assert history_numbers(cluster, "deployment/twin") == [1, 3, 4]
     rs = new_replicaset(cluster, "web")
-    assert rs is not None and rs["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] == "1"
+    assert (
+        rs is not None
+        and rs["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] == "1"
+    )
 
 
 # ------------------------------------------------------------------ refusals
@@ -196,7 +255,9 @@ def test_a_change_made_meanwhile_is_refused_and_nothing_is_applied(
         roll_out(cluster, deployment("web", image))
     gw = KubeGateway.connect(cluster.kubeconfig, None, cluster.namespace)
     try:
-        plan = service.prepare(gw, cluster.namespace, "web", TargetSpec.revision(1), now=datetime.now(UTC))
+        plan = service.prepare(
+            gw, cluster.namespace, "web", TargetSpec.revision(1), now=datetime.now(UTC)
+        )
         # Someone runs `kubectl set env` between our plan and our patch.
         cluster.kubectl().ok("set", "env", "deployment/web", "MODE=edited")
         with pytest.raises(errors.Conflict, match="changed since the plan was made"):
@@ -205,7 +266,9 @@ def test_a_change_made_meanwhile_is_refused_and_nothing_is_applied(
         gw.close()
     live = cluster.must("deployments", "web")
     assert template_images(live) == [IMAGES[2]]
-    assert live["spec"]["template"]["spec"]["containers"][0]["env"] == [{"name": "MODE", "value": "edited"}]
+    assert live["spec"]["template"]["spec"]["containers"][0]["env"] == [
+        {"name": "MODE", "value": "edited"}
+    ]
     assert "kubernetes.io/change-cause" not in (live["metadata"].get("annotations") or {})
 
 
@@ -244,17 +307,35 @@ def test_a_read_only_user_is_refused_and_nothing_changes(
 
 
 def statefulset(name: str, image: str, replicas: int = 2) -> dict[str, Any]:
-    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name},
-            "spec": {"replicas": replicas, "serviceName": name, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "app", "image": image}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "serviceName": name,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
+        },
+    }
 
 
 def daemonset(name: str, image: str) -> dict[str, Any]:
-    return {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": name},
-            "spec": {"selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}},
-                                  "spec": {"containers": [{"name": "app", "image": image}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": name},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
+        },
+    }
 
 
 def controller_settled(cluster: TestCluster, plural: str, name: str) -> dict[str, Any] | None:
@@ -263,13 +344,18 @@ def controller_settled(cluster: TestCluster, plural: str, name: str) -> dict[str
     if s.get("observedGeneration", 0) < obj["metadata"]["generation"]:
         return None
     if plural == "statefulsets":
-        done = (s.get("updateRevision") == s.get("currentRevision")
-                and s.get("updatedReplicas", 0) == obj["spec"]["replicas"] == s.get("readyReplicas", 0))
+        done = s.get("updateRevision") == s.get("currentRevision") and s.get(
+            "updatedReplicas", 0
+        ) == obj["spec"]["replicas"] == s.get("readyReplicas", 0)
     else:
         want = s.get("desiredNumberScheduled", -1)
         done = want > 0 and s.get("updatedNumberScheduled") == want == s.get("numberAvailable")
     pods = cluster.list("pods", f"app={name}")
-    images = {p["spec"]["containers"][0]["image"] for p in pods if not p["metadata"].get("deletionTimestamp")}
+    images = {
+        p["spec"]["containers"][0]["image"]
+        for p in pods
+        if not p["metadata"].get("deletionTimestamp")
+    }
     return obj if done and images == set(template_images(obj)) else None
 
 
@@ -284,34 +370,51 @@ def test_statefulset_and_daemonset_rollback_matches_kubectl_rollout_undo(
         for name in ("ours", "theirs"):
             cluster.apply(build(name, image))
         for name in ("ours", "theirs"):
-            cluster.wait_for(lambda n=name: controller_settled(cluster, plural, n), f"{kind}/{name} rolled out")
+            cluster.wait_for(
+                lambda n=name: controller_settled(cluster, plural, n), f"{kind}/{name} rolled out"
+            )
     undo = ["rollout", "undo", f"{kind}/theirs"] + ([f"--to-revision={target}"] if target else [])
     assert "rolled back" in cluster.kubectl().ok(*undo)
-    args = [f"{kind}/ours", "--yes", "--no-wait"] + (["--to-revision", str(target)] if target else [])
+    args = [f"{kind}/ours", "--yes", "--no-wait"] + (
+        ["--to-revision", str(target)] if target else []
+    )
     result = rollback(*args)
     assert result.code == 0, result.err
     assert f"{plural[:-1]}.apps/ours rolled back" in result.out
     mine = cluster.wait_for(lambda: controller_settled(cluster, plural, "ours"), "ours rolled back")
-    theirs = cluster.wait_for(lambda: controller_settled(cluster, plural, "theirs"), "theirs rolled back")
+    theirs = cluster.wait_for(
+        lambda: controller_settled(cluster, plural, "theirs"), "theirs rolled back"
+    )
     expected = IMAGES[0] if target == 1 else IMAGES[1]
     assert template_images(mine) == template_images(theirs) == [expected]
     numbers = [2, 3, 4] if target == 1 else [1, 3, 4]
-    assert history_numbers(cluster, f"{kind}/ours") == history_numbers(cluster, f"{kind}/theirs") == numbers
-    revisions = {n: sorted(r["revision"] for r in cluster.list("controllerrevisions", f"app={n}"))
-                 for n in ("ours", "theirs")}
+    assert (
+        history_numbers(cluster, f"{kind}/ours")
+        == history_numbers(cluster, f"{kind}/theirs")
+        == numbers
+    )
+    revisions = {
+        n: sorted(r["revision"] for r in cluster.list("controllerrevisions", f"app={n}"))
+        for n in ("ours", "theirs")
+    }
     assert revisions["ours"] == revisions["theirs"] == numbers
     if kind == "ds":
-        assert mine["status"]["desiredNumberScheduled"] == (3 if cluster.name == "real" else
-                                                            mine["status"]["desiredNumberScheduled"])
+        assert mine["status"]["desiredNumberScheduled"] == (
+            3 if cluster.name == "real" else mine["status"]["desiredNumberScheduled"]
+        )
 
 
 # ------------------------------------------------------------------ blue/green
 
 
-def test_harness_blue_green_rapid_rollback(cluster: TestCluster, rollback: Callable[..., Any]) -> None:
+def test_harness_blue_green_rapid_rollback(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
     ns = cluster.namespace
     cluster.apply(service(ns, "web", {"app": "web", COLOR: "blue"}, annotations={PRIMARY: "true"}))
-    cluster.apply(service(ns, "web-stage", {"app": "web", COLOR: "green"}, annotations={STAGE: "true"}))
+    cluster.apply(
+        service(ns, "web-stage", {"app": "web", COLOR: "green"}, annotations={STAGE: "true"})
+    )
     cluster.apply(side(ns, "web-blue", "web", COLOR, "blue", "nginx:1.25.3"))
     settle_deployment(cluster, "web-blue")
     cluster.apply(side(ns, "web-green", "web", COLOR, "green", "nginx:crash-1.27.0"))
@@ -324,32 +427,50 @@ def test_harness_blue_green_rapid_rollback(cluster: TestCluster, rollback: Calla
 
     preview = rollback("svc/web", "--dry-run")
     assert preview.code == 0, preview.err
-    assert "service/web (primary): app=web,harness.io/color=green -> app=web,harness.io/color=blue" in preview.out
+    assert (
+        "service/web (primary): app=web,harness.io/color=green -> app=web,harness.io/color=blue"
+        in preview.out
+    )
     done = rollback("svc/web", "--yes")
     assert done.code == 0, done.err
     assert "service/web switched from green to blue" in done.out
     assert "service/web-stage switched from blue to green" in done.out
     assert cluster.must("services", "web")["spec"]["selector"] == {"app": "web", COLOR: "blue"}
-    assert cluster.must("services", "web-stage")["spec"]["selector"] == {"app": "web", COLOR: "green"}
+    assert cluster.must("services", "web-stage")["spec"]["selector"] == {
+        "app": "web",
+        COLOR: "green",
+    }
 
     def endpoint_pods() -> set[str] | None:
         ep = cluster.get("endpoints", "web")
-        names = {a["targetRef"]["name"] for s in (ep or {}).get("subsets") or () for a in s.get("addresses") or ()}
+        names = {
+            a["targetRef"]["name"]
+            for s in (ep or {}).get("subsets") or ()
+            for a in s.get("addresses") or ()
+        }
         return names if len(names) == 3 else None
 
     # The endpoints controller (real or simulated) follows the selector to the blue pods.
     names = cluster.wait_for(endpoint_pods, "web's endpoints follow the switch", timeout=60)
     assert all(n.startswith("web-blue-") for n in names)
     again = rollback("svc/web", "--yes")
-    assert again.code == 1 and "refusing to route traffic to green: it has no Ready pods" in again.err
+    assert (
+        again.code == 1 and "refusing to route traffic to green: it has no Ready pods" in again.err
+    )
 
 
-def test_generic_colour_switch_with_scale_up(cluster: TestCluster, rollback: Callable[..., Any]) -> None:
+def test_generic_colour_switch_with_scale_up(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
     ns = cluster.namespace
-    cluster.apply(side(ns, "api-blue", "api", "color", "blue", "registry.example.com/api:1.9.0", replicas=2))
+    cluster.apply(
+        side(ns, "api-blue", "api", "color", "blue", "registry.example.com/api:1.9.0", replicas=2)
+    )
     cluster.apply(service(ns, "api", {"app": "api", "color": "blue"}, port=8080))
     settle_deployment(cluster, "api-blue")
-    cluster.apply(side(ns, "api-green", "api", "color", "green", "registry.example.com/api:2.0.0", replicas=2))
+    cluster.apply(
+        side(ns, "api-green", "api", "color", "green", "registry.example.com/api:2.0.0", replicas=2)
+    )
     settle_deployment(cluster, "api-green")
     svc = cluster.must("services", "api")
     svc["spec"]["selector"]["color"] = "green"
@@ -360,7 +481,9 @@ def test_generic_colour_switch_with_scale_up(cluster: TestCluster, rollback: Cal
     settle_deployment(cluster, "api-blue")
 
     refused = rollback("svc/api", "--yes")
-    assert refused.code == 1 and "it has no Ready pods" in refused.err and "--scale-up" in refused.err
+    assert (
+        refused.code == 1 and "it has no Ready pods" in refused.err and "--scale-up" in refused.err
+    )
     assert cluster.must("services", "api")["spec"]["selector"]["color"] == "green"
     with cluster.clock():
         done = rollback("svc/api", "--yes", "--scale-up", "--timeout", "2m")

@@ -30,5 +30,3 @@ def demo() -> Iterator[RunningCluster]:
 def empty() -> Iterator[RunningCluster]:
     with run_cluster("empty", time_scale=0, start=START) as running:
         yield running
-
-

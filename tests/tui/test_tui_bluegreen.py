@@ -30,18 +30,24 @@ async def test_switch_routes_traffic_back_to_the_ready_side(demo: RunningCluster
         await open_on(pilot, app, "storefront-green")
         main = main_of(app)
         panel = main.query_one(BlueGreenPanel)
-        await wait_for(pilot, lambda: [r.name for r in panel.rows] == ["storefront"], what="the group")
+        await wait_for(
+            pilot, lambda: [r.name for r in panel.rows] == ["storefront"], what="the group"
+        )
         row = panel.rows[0]
         assert (row.live, row.live_ok, row.idle, row.idle_ok) == ("green", False, "blue", True)
         await wait_for(pilot, lambda: main.check_action("switch_traffic", ()) is True)
         await pilot.press("s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmSwitch), what="the confirmation")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ConfirmSwitch), what="the confirmation"
+        )
         assert "green → blue" in screen_text(app)
         assert _color(demo, "storefront") == "green"
         await pilot.press("y")
         await wait_for(pilot, lambda: _color(demo, "storefront") == "blue", what="the switch")
         await wait_for(pilot, lambda: "Traffic switched" in notified(app))
-        await wait_for(pilot, lambda: panel.rows and panel.rows[0].live == "blue", what="the panel to follow")
+        await wait_for(
+            pilot, lambda: panel.rows and panel.rows[0].live == "blue", what="the panel to follow"
+        )
     assert _color(demo, "storefront-stage") == "green"  # the swap is undone as a pair
 
 

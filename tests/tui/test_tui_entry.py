@@ -26,18 +26,32 @@ def test_deploy_name_in_a_terminal_opens_the_ui_on_it(opened: list[dict[str, Any
     from kubectl_rollback.cli import run
 
     assert run(["deploy/web", "-n", "shop"]) == 0
-    assert opened == [dict(namespace="shop", context=None, kubeconfig=None, demo=False, read_only=False,
-                           workload="web", target=None, workload_kind="Deployment")]
+    assert opened == [
+        dict(
+            namespace="shop",
+            context=None,
+            kubeconfig=None,
+            demo=False,
+            read_only=False,
+            workload="web",
+            target=None,
+            workload_kind="Deployment",
+        )
+    ]
     assert run(["deployment", "checkout", "-n", "shop", "--to-revision", "2"]) == 0
     assert opened[-1]["workload"] == "checkout" and opened[-1]["target"] == TargetSpec.revision(2)
     assert run(["sts/db", "-n", "shop"]) == 0
     assert (opened[-1]["workload"], opened[-1]["workload_kind"]) == ("db", "StatefulSet")
     assert run(["daemonset", "node-agent", "-n", "shop", "--to-revision", "1"]) == 0
-    assert (opened[-1]["workload_kind"], opened[-1]["target"]) == ("DaemonSet", TargetSpec.revision(1))
+    assert (opened[-1]["workload_kind"], opened[-1]["target"]) == (
+        "DaemonSet",
+        TargetSpec.revision(1),
+    )
 
 
-def test_yes_dry_run_and_output_keep_the_plain_command_line(opened: list[dict[str, Any]],
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_yes_dry_run_and_output_keep_the_plain_command_line(
+    opened: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
     from kubectl_rollback.cli import run
 
     assert run(["deploy/web", "-n", "shop", "--dry-run=server"]) == 0
@@ -46,9 +60,9 @@ def test_yes_dry_run_and_output_keep_the_plain_command_line(opened: list[dict[st
     assert "rolled back (server dry run)" in capsys.readouterr().out
 
 
-def test_without_a_terminal_nothing_opens_and_nothing_changes(monkeypatch: pytest.MonkeyPatch,
-                                                              demo: RunningCluster,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_a_terminal_nothing_opens_and_nothing_changes(
+    monkeypatch: pytest.MonkeyPatch, demo: RunningCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
     from kubectl_rollback.cli import run
 
     calls: list[object] = []
@@ -72,7 +86,8 @@ async def test_an_explicit_target_is_highlighted_and_previewed(demo: RunningClus
 
 
 def test_demo_kubeconfig_hook_writes_the_simulated_clusters_kubeconfig(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo: RunningCluster) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo: RunningCluster
+) -> None:
     from kubectl_rollback.tui import DEMO_KUBECONFIG_ENV, _share_demo_kubeconfig
 
     _share_demo_kubeconfig(demo.kubeconfig)  # unset: writes nothing

@@ -25,7 +25,9 @@ from kubectl_rollback.tui.screens.help import HelpScreen
 
 
 @pilot_test
-async def test_read_only_shows_the_action_disabled_with_the_reason_and_changes_nothing(demo: RunningCluster) -> None:
+async def test_read_only_shows_the_action_disabled_with_the_reason_and_changes_nothing(
+    demo: RunningCluster,
+) -> None:
     before = deployment_of(demo, "checkout")["metadata"]["resourceVersion"]
     app = make_app(demo, workload="checkout", read_only=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -40,15 +42,22 @@ async def test_read_only_shows_the_action_disabled_with_the_reason_and_changes_n
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = screen_text(app)
-        assert "unavailable:" in text and "read-only mode (--read-only): nothing can be changed" in text
+        assert (
+            "unavailable:" in text
+            and "read-only mode (--read-only): nothing can be changed" in text
+        )
     assert deployment_of(demo, "checkout")["metadata"]["resourceVersion"] == before
 
 
 @pilot_test
-async def test_rbac_denied_patch_is_checked_once_and_shown_as_unavailable(demo: RunningCluster) -> None:
+async def test_rbac_denied_patch_is_checked_once_and_shown_as_unavailable(
+    demo: RunningCluster,
+) -> None:
     asked: list[tuple[str, str, str | None]] = []
 
-    def authorizer(verb: str, group: str, plural: str, namespace: str | None, name: str | None) -> bool:
+    def authorizer(
+        verb: str, group: str, plural: str, namespace: str | None, name: str | None
+    ) -> bool:
         if plural == "deployments" and verb == "patch":
             asked.append((verb, plural, namespace))
             return False
@@ -59,8 +68,13 @@ async def test_rbac_denied_patch_is_checked_once_and_shown_as_unavailable(demo: 
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "checkout")
         main = main_of(app)
-        await wait_for(pilot, lambda: main.check_action("rollback", ()) is None, what="the RBAC answer")
-        assert "RBAC: you may not patch deployments.apps in namespace shop" in main.rollback_unavailable()
+        await wait_for(
+            pilot, lambda: main.check_action("rollback", ()) is None, what="the RBAC answer"
+        )
+        assert (
+            "RBAC: you may not patch deployments.apps in namespace shop"
+            in main.rollback_unavailable()
+        )
         assert "roll back unavailable: RBAC" in screen_text(app)
         await pilot.press("r")
         await pilot.pause(0.2)
@@ -73,9 +87,13 @@ async def test_rbac_denied_patch_is_checked_once_and_shown_as_unavailable(demo: 
 
 @pytest.mark.parametrize(("code", "reason"), [(409, "Conflict"), (500, "InternalError")])
 @pilot_test
-async def test_a_failing_patch_shows_an_error_and_nothing_changes(demo: RunningCluster, code: int, reason: str) -> None:
+async def test_a_failing_patch_shows_an_error_and_nothing_changes(
+    demo: RunningCluster, code: int, reason: str
+) -> None:
     before = deployment_of(demo, "checkout")["metadata"]["resourceVersion"]
-    demo.cluster.store.inject_failure("patch", "deployments", "checkout", code, reason, f"injected {reason}")
+    demo.cluster.store.inject_failure(
+        "patch", "deployments", "checkout", code, reason, f"injected {reason}"
+    )
     app = make_app(demo, workload="checkout")
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "checkout")
@@ -91,32 +109,47 @@ async def test_a_failing_patch_shows_an_error_and_nothing_changes(demo: RunningC
 
 @pytest.mark.parametrize("effect", ["lost", "reset"])
 @pilot_test
-async def test_a_rollback_whose_answer_is_lost_says_what_the_cluster_holds(demo: RunningCluster, effect: str) -> None:
+async def test_a_rollback_whose_answer_is_lost_says_what_the_cluster_holds(
+    demo: RunningCluster, effect: str
+) -> None:
     demo.cluster.faults.add(f"PATCH deployments/checkout {effect}")
     app = make_app(demo, workload="checkout")
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "checkout")
         await confirm_rollback(pilot, app)
         if effect == "lost":  # applied, answer lost: read back, it is followed as any rollback
-            await wait_for(pilot, lambda: main_of(app).following or "Rolling back" in screen_text(app),
-                           what="the rollout followed")
+            await wait_for(
+                pilot,
+                lambda: main_of(app).following or "Rolling back" in screen_text(app),
+                what="the rollout followed",
+            )
             assert "Rollback failed" not in notified(app)
         else:  # the connection dropped before the server applied it: read back, unchanged
             await wait_for(pilot, lambda: "Rollback failed" in notified(app), what="the error")
             text = screen_text(app)
-            assert "read back, deployment.apps/checkout is unchanged: nothing was applied; run again" in notified(app)
+            assert (
+                "read back, deployment.apps/checkout is unchanged: nothing was applied; run again"
+                in notified(app)
+            )
             assert "rollback failed: nothing was applied" not in text  # said once, by the core
     assert image_of(demo, "checkout") == (CHECKOUT_GOOD if effect == "lost" else CHECKOUT_CRASH)
 
 
 @pilot_test
-async def test_a_change_after_the_preview_is_a_conflict_and_nothing_is_applied(demo: RunningCluster) -> None:
+async def test_a_change_after_the_preview_is_a_conflict_and_nothing_is_applied(
+    demo: RunningCluster,
+) -> None:
     app = make_app(demo, workload="checkout", live=False)  # no watch: the preview goes stale
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "checkout")
         demo.cluster.store.mutate(
-            __import__("kubectl_rollback.sim.resources", fromlist=["BY_KIND"]).BY_KIND["Deployment"],
-            "shop", "checkout", lambda d: d["metadata"].setdefault("labels", {}).update(touched="yes"))
+            __import__("kubectl_rollback.sim.resources", fromlist=["BY_KIND"]).BY_KIND[
+                "Deployment"
+            ],
+            "shop",
+            "checkout",
+            lambda d: d["metadata"].setdefault("labels", {}).update(touched="yes"),
+        )
         changed = deployment_of(demo, "checkout")["metadata"]["resourceVersion"]
         await confirm_rollback(pilot, app)
         await wait_for(pilot, lambda: "Rollback failed" in notified(app), what="the conflict")

@@ -38,30 +38,46 @@ async def test_workloads_list_kinds_statuses_revisions_and_images(demo: RunningC
         assert rows[("Deployment", "payments")].status is WorkloadStatus.PAUSED
         assert rows[("Deployment", "web")].status is WorkloadStatus.HEALTHY
         assert rows[("Deployment", "web")].revision == 4
-        assert rows[("StatefulSet", "db")].unsupported is None and rows[("DaemonSet", "node-agent")].unsupported is None
+        assert (
+            rows[("StatefulSet", "db")].unsupported is None
+            and rows[("DaemonSet", "node-agent")].unsupported is None
+        )
         text = screen_text(app)
         for expected in ("✖  checkout", "⏸  payments", "✔  web", "sts", "ds", "nginx:1.27.0"):
             assert expected in text
 
 
 @pilot_test
-async def test_a_rollout_started_elsewhere_shows_up_without_refreshing(demo: RunningCluster) -> None:
+async def test_a_rollout_started_elsewhere_shows_up_without_refreshing(
+    demo: RunningCluster,
+) -> None:
     app = make_app(demo, workload="web")
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "web")
         main = main_of(app)
         workloads = main.query_one(WorkloadList)
         set_image(demo, "web", "nginx:1.28.0")  # kubectl set image, from another terminal
-        await wait_for(pilot, lambda: workloads.summaries[("Deployment", "web")].revision == 5,
-                       what="the watch event")
+        await wait_for(
+            pilot,
+            lambda: workloads.summaries[("Deployment", "web")].revision == 5,
+            what="the watch event",
+        )
         assert workloads.summaries[("Deployment", "web")].status is WorkloadStatus.PROGRESSING
-        await wait_for(pilot, lambda: main.history is not None and len(main.history.revisions) == 5,
-                       what="the history reloaded")
-        await wait_for(pilot, lambda: "nginx:1.28.0" in screen_text(app), what="the new revision on screen")
+        await wait_for(
+            pilot,
+            lambda: main.history is not None and len(main.history.revisions) == 5,
+            what="the history reloaded",
+        )
+        await wait_for(
+            pilot, lambda: "nginx:1.28.0" in screen_text(app), what="the new revision on screen"
+        )
         assert "⟳  web" in screen_text(app)
         demo.cluster.advance(120)
-        await wait_for(pilot, lambda: workloads.summaries[("Deployment", "web")].status is WorkloadStatus.HEALTHY,
-                       what="the rollout to complete")
+        await wait_for(
+            pilot,
+            lambda: workloads.summaries[("Deployment", "web")].status is WorkloadStatus.HEALTHY,
+            what="the rollout to complete",
+        )
         assert main.query_one("#context-bar").live == ""
 
 
@@ -72,11 +88,20 @@ async def test_a_new_deployment_appears_and_refresh_lists_again(demo: RunningClu
         await ready(pilot, app)
         workloads = main_of(app).query_one(WorkloadList)
         demo.cluster.apply_object(deployment("reviews", "reviews:1.0", namespace="shop"))
-        await wait_for(pilot, lambda: ("Deployment", "reviews") in workloads.summaries, what="ADDED")
+        await wait_for(
+            pilot, lambda: ("Deployment", "reviews") in workloads.summaries, what="ADDED"
+        )
         before = app.timings["workloads"]
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: ("Deployment", "reviews") in workloads.summaries and "reviews" in screen_text(app))
-        assert app.timings["workloads"] == before  # milestones are first-time only; the list is simply redone
+        await wait_for(
+            pilot,
+            lambda: (
+                ("Deployment", "reviews") in workloads.summaries and "reviews" in screen_text(app)
+            ),
+        )
+        assert (
+            app.timings["workloads"] == before
+        )  # milestones are first-time only; the list is simply redone
 
 
 @pilot_test
@@ -89,8 +114,13 @@ async def test_switching_namespace_lists_its_workloads(demo: RunningCluster) -> 
         await wait_for(pilot, lambda: isinstance(app.screen, PickOne), what="the namespace picker")
         await pilot.press(*"defa", "enter")
         main = main_of(app)
-        await wait_for(pilot, lambda: main.namespace == "default"
-                       and ("Deployment", "api") in main.query_one(WorkloadList).summaries)
+        await wait_for(
+            pilot,
+            lambda: (
+                main.namespace == "default"
+                and ("Deployment", "api") in main.query_one(WorkloadList).summaries
+            ),
+        )
         assert "namespace default" in screen_text(app)
         assert ("Deployment", "web") not in main.query_one(WorkloadList).summaries
 
@@ -99,8 +129,12 @@ async def test_switching_namespace_lists_its_workloads(demo: RunningCluster) -> 
 async def test_switching_context_reconnects(demo: RunningCluster, tmp_path: Path) -> None:
     text = kubeconfig_text(demo.url)
     # A second context on the same simulated cluster, defaulting to namespace shop.
-    text = text.replace("contexts:\n", "contexts:\n- name: staging\n  context:\n    cluster: sim\n    user: sim\n"
-                        "    namespace: shop\n", 1)
+    text = text.replace(
+        "contexts:\n",
+        "contexts:\n- name: staging\n  context:\n    cluster: sim\n    user: sim\n"
+        "    namespace: shop\n",
+        1,
+    )
     config = tmp_path / "kubeconfig"
     config.write_text(text)
     app = make_app(demo, namespace=None, kubeconfig=str(config))
@@ -112,8 +146,15 @@ async def test_switching_context_reconnects(demo: RunningCluster, tmp_path: Path
         await wait_for(pilot, lambda: isinstance(app.screen, PickOne), what="the context picker")
         assert "staging" in screen_text(app)
         await pilot.press(*"stag", "enter")
-        await wait_for(pilot, lambda: main.gw is not None and main.gw.context == "staging" and main.namespace == "shop"
-                       and ("Deployment", "web") in main.query_one(WorkloadList).summaries)
+        await wait_for(
+            pilot,
+            lambda: (
+                main.gw is not None
+                and main.gw.context == "staging"
+                and main.namespace == "shop"
+                and ("Deployment", "web") in main.query_one(WorkloadList).summaries
+            ),
+        )
         assert "context staging" in screen_text(app)
 
 
@@ -157,7 +198,9 @@ async def test_command_palette_runs_the_actions(demo: RunningCluster) -> None:
         await pilot.pause(0.5)
         assert "Switch namespace" in screen_text(app)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, PickOne), what="the palette to run the action")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, PickOne), what="the palette to run the action"
+        )
 
 
 @pilot_test
@@ -166,27 +209,40 @@ async def test_clicking_a_workload_selects_it(demo: RunningCluster) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         main = main_of(app)
-        await pilot.click("#workloads-table", offset=(6, 3))  # header row, then cart, catalog, checkout
-        await wait_for(pilot, lambda: main.selected is not None and main.selected.name == "checkout")
-        await wait_for(pilot, lambda: main.history is not None and main.history.ref.name == "checkout")
+        await pilot.click(
+            "#workloads-table", offset=(6, 3)
+        )  # header row, then cart, catalog, checkout
+        await wait_for(
+            pilot, lambda: main.selected is not None and main.selected.name == "checkout"
+        )
+        await wait_for(
+            pilot, lambda: main.history is not None and main.history.ref.name == "checkout"
+        )
 
 
 @pilot_test
-async def test_unreachable_cluster_is_an_error_panel_not_a_traceback(tmp_path: Path, demo: RunningCluster) -> None:
+async def test_unreachable_cluster_is_an_error_panel_not_a_traceback(
+    tmp_path: Path, demo: RunningCluster
+) -> None:
     config = tmp_path / "kubeconfig"
     config.write_text(kubeconfig_text("http://127.0.0.1:9"))  # discard port: nothing listens
     app = make_app(demo, kubeconfig=str(config))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "Cannot list workloads" in notified(app) or "Cannot connect" in notified(app),
-                       timeout=15, what="the error")
+        await wait_for(
+            pilot,
+            lambda: "Cannot list workloads" in notified(app) or "Cannot connect" in notified(app),
+            timeout=15,
+            what="the error",
+        )
         assert "Unable to connect to the server" in notified(app)
         assert "cannot" in screen_text(app).lower()
         assert app.is_running
 
 
 @pilot_test
-async def test_a_bug_in_a_worker_is_shown_and_the_app_keeps_running(demo: RunningCluster,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_bug_in_a_worker_is_shown_and_the_app_keeps_running(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(gw: object, namespace: str) -> None:
         raise RuntimeError("something unexpected")
 
@@ -194,7 +250,9 @@ async def test_a_bug_in_a_worker_is_shown_and_the_app_keeps_running(demo: Runnin
     assert tui_cluster.list_workloads is not broken
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "something unexpected" in notified(app), what="the error notification")
+        await wait_for(
+            pilot, lambda: "something unexpected" in notified(app), what="the error notification"
+        )
         assert app.is_running
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))

@@ -23,8 +23,9 @@ from kubectl_rollback.tui.widgets.rollout import RolloutView
 Compare = Callable[..., bool]
 
 
-def _opened(app: RollbackApp, workload: str,
-            then: Callable[[Pilot[Any]], Awaitable[None]] | None = None) -> Callable[[Pilot[Any]], Awaitable[None]]:
+def _opened(
+    app: RollbackApp, workload: str, then: Callable[[Pilot[Any]], Awaitable[None]] | None = None
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
     async def run_before(pilot: Pilot[Any]) -> None:
         await open_on(pilot, app, workload)
         if then is not None:
@@ -74,12 +75,18 @@ def test_rollout_progress(snap_compare: Compare, demo: RunningCluster) -> None:
         def caught_up() -> bool:
             replicasets = demo.cluster.list("replicasets", "shop", group="apps")
             shown = rollout.replicasets
-            return all(
-                r["metadata"]["name"] in shown
-                and shown[r["metadata"]["name"]].ready == int(dig(r, "status", "readyReplicas") or 0)
-                and shown[r["metadata"]["name"]].desired == int(dig(r, "spec", "replicas") or 0)
-                for r in replicasets if r["metadata"]["name"].startswith("web-")
-            ) and rollout.status is not None and "rollout to finish" in rollout.status.message
+            return (
+                all(
+                    r["metadata"]["name"] in shown
+                    and shown[r["metadata"]["name"]].ready
+                    == int(dig(r, "status", "readyReplicas") or 0)
+                    and shown[r["metadata"]["name"]].desired == int(dig(r, "spec", "replicas") or 0)
+                    for r in replicasets
+                    if r["metadata"]["name"].startswith("web-")
+                )
+                and rollout.status is not None
+                and "rollout to finish" in rollout.status.message
+            )
 
         await wait_for(pilot, caught_up, what="the rollout view to catch up")
         await pilot.pause(0.5)
@@ -91,7 +98,10 @@ def test_blue_green_panel(snap_compare: Compare, demo: RunningCluster) -> None:
     app = make_app(demo, workload="storefront-green")
 
     async def then(pilot: Pilot[Any]) -> None:
-        await wait_for(pilot, lambda: [r.name for r in main_of(app).query_one(BlueGreenPanel).rows] == ["storefront"])
+        await wait_for(
+            pilot,
+            lambda: [r.name for r in main_of(app).query_one(BlueGreenPanel).rows] == ["storefront"],
+        )
 
     assert snap_compare(app, terminal_size=SIZE, run_before=_opened(app, "storefront-green", then))
 
@@ -102,8 +112,9 @@ def test_statefulset_controllerrevisions(snap_compare: Compare, demo: RunningClu
 
 
 def test_an_error(snap_compare: Compare, demo: RunningCluster) -> None:
-    demo.cluster.store.inject_failure("patch", "deployments", "checkout", 500, "InternalError",
-                                      "etcdserver: request timed out")
+    demo.cluster.store.inject_failure(
+        "patch", "deployments", "checkout", 500, "InternalError", "etcdserver: request timed out"
+    )
     app = make_app(demo, workload="checkout")
 
     async def then(pilot: Pilot[Any]) -> None:

@@ -20,8 +20,10 @@ from terminal import terminal as open_terminal
 SCRIPT = Path(sys.executable).parent / "kubectl-rollback"
 CHECKOUT_GOOD = "registry.example.com/shop/checkout:1.8.1"
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None or not SCRIPT.exists(),
-                                reason="needs tmux and the installed kubectl-rollback script")
+pytestmark = pytest.mark.skipif(
+    shutil.which("tmux") is None or not SCRIPT.exists(),
+    reason="needs tmux and the installed kubectl-rollback script",
+)
 
 
 @pytest.fixture
@@ -31,20 +33,32 @@ def terminal(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
         yield term, kubeconfig
 
 
-def test_rolling_back_checkout_in_a_real_terminal(terminal: tuple[Terminal, Path], tmp_path: Path) -> None:
+def test_rolling_back_checkout_in_a_real_terminal(
+    terminal: tuple[Terminal, Path], tmp_path: Path
+) -> None:
     term, kubeconfig = terminal
     term.wait(lambda s: "Workloads (" in s and "checkout" in s, "the workloads list")
     assert kubeconfig.exists()
     kubectl: Kubectl = kubectl_or_skip("1.33", str(kubeconfig), tmp_path / "kubectl-cache")
-    image = ["get", "deploy", "checkout", "-n", "shop", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]
+    image = [
+        "get",
+        "deploy",
+        "checkout",
+        "-n",
+        "shop",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    ]
     assert kubectl.ok(*image).endswith("crash-1.9.1")
 
     term.keys("/")
     term.wait(lambda s: "filter: name, kind" in s, "the filter box")
     term.keys("-l", "checkout")
     term.keys("Enter")
-    term.wait(lambda s: "kubectl rollout undo would pick 2" in s and "Preview: checkout 3 → 1" in s,
-              "checkout's history and preview")
+    term.wait(
+        lambda s: "kubectl rollout undo would pick 2" in s and "Preview: checkout 3 → 1" in s,
+        "checkout's history and preview",
+    )
     term.keys("r")
     term.wait(lambda s: "Confirm rollback" in s, "the confirmation dialog")
     assert kubectl.ok(*image).endswith("crash-1.9.1")
@@ -52,8 +66,15 @@ def test_rolling_back_checkout_in_a_real_terminal(terminal: tuple[Terminal, Path
     screen = term.wait(lambda s: "successfully rolled out" in s, "the rollout to finish")
     assert "Rolling back deployment.apps/checkout" in screen
     assert kubectl.ok(*image) == CHECKOUT_GOOD
-    revision = kubectl.ok("get", "deploy", "checkout", "-n", "shop", "-o",
-                          "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}")
+    revision = kubectl.ok(
+        "get",
+        "deploy",
+        "checkout",
+        "-n",
+        "shop",
+        "-o",
+        "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}",
+    )
     assert revision == "4"
 
     term.keys("q")

@@ -24,12 +24,20 @@ CHECKOUT_CRASH = "registry.example.com/shop/checkout:crash-1.9.1"
 
 
 def make_app(sim: RunningCluster, namespace: str | None = "shop", **kwargs: Any) -> RollbackApp:
-    return RollbackApp(connector=Connector(kwargs.pop("kubeconfig", sim.kubeconfig)), namespace=namespace,
-                       now_fn=sim.cluster.clock.now, **kwargs)
+    return RollbackApp(
+        connector=Connector(kwargs.pop("kubeconfig", sim.kubeconfig)),
+        namespace=namespace,
+        now_fn=sim.cluster.clock.now,
+        **kwargs,
+    )
 
 
-async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 15.0,
-                   what: str = "condition") -> None:
+async def wait_for(
+    pilot: Pilot[Any],
+    predicate: Callable[[], object],
+    timeout: float = 15.0,
+    what: str = "condition",
+) -> None:
     """Let the app run until ``predicate()`` is true; fail after ``timeout`` seconds."""
     loop_steps = int(timeout / 0.02)
     for _ in range(loop_steps):
@@ -51,7 +59,9 @@ def main_of(app: RollbackApp) -> Any:
 
 async def open_on(pilot: Pilot[Any], app: RollbackApp, workload: str) -> None:
     """Wait until ``workload``'s history and preview are shown (the app was made with workload=...)."""
-    await wait_for(pilot, lambda: f"history:{workload}" in app.timings, what=f"history of {workload}")
+    await wait_for(
+        pilot, lambda: f"history:{workload}" in app.timings, what=f"history of {workload}"
+    )
     await wait_for(pilot, lambda: main_of(app).plan is not None, what="a plan in the preview")
     await wait_for(pilot, lambda: tables_settled(app), what="the tables to lay out")
 
@@ -61,7 +71,9 @@ async def confirm_rollback(pilot: Pilot[Any], app: RollbackApp) -> None:
     from kubectl_rollback.tui.screens.confirm import ConfirmRollback
 
     await pilot.press("r")
-    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmRollback), what="the confirmation dialog")
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, ConfirmRollback), what="the confirmation dialog"
+    )
     await pilot.press("y")
 
 
@@ -75,7 +87,9 @@ def tables_settled(app: RollbackApp) -> bool:
     """Every DataTable has measured its new rows (it does so when idle): the layout is final."""
     from textual.widgets import DataTable
 
-    return all(not t._require_update_dimensions and not t._new_rows for t in app.screen.query(DataTable))
+    return all(
+        not t._require_update_dimensions and not t._new_rows for t in app.screen.query(DataTable)
+    )
 
 
 async def settle(pilot: Pilot[Any], app: RollbackApp) -> None:
@@ -95,11 +109,14 @@ def deployment_of(sim: RunningCluster, name: str, namespace: str = "shop") -> di
 
 
 def image_of(sim: RunningCluster, name: str, namespace: str = "shop") -> str:
-    return str(deployment_of(sim, name, namespace)["spec"]["template"]["spec"]["containers"][0]["image"])
+    return str(
+        deployment_of(sim, name, namespace)["spec"]["template"]["spec"]["containers"][0]["image"]
+    )
 
 
 def set_image(sim: RunningCluster, name: str, image: str, namespace: str = "shop") -> None:
     """`kubectl set image` from outside the app."""
+
     def edit(obj: dict[str, Any]) -> None:
         obj["spec"]["template"]["spec"]["containers"][0]["image"] = image
 
@@ -107,7 +124,9 @@ def set_image(sim: RunningCluster, name: str, image: str, namespace: str = "shop
     sim.cluster.settle()
 
 
-def deployment(name: str, image: str, *, replicas: int = 2, namespace: str = "default") -> dict[str, Any]:
+def deployment(
+    name: str, image: str, *, replicas: int = 2, namespace: str = "default"
+) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -115,8 +134,10 @@ def deployment(name: str, image: str, *, replicas: int = 2, namespace: str = "de
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": {"app": name}},
-                         "spec": {"containers": [{"name": "app", "image": image}]}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "app", "image": image}]},
+            },
         },
     }
 

@@ -34,8 +34,9 @@ EVENTS = BY_KIND["Event"]
 
 
 # ------------------------------------------------------------------------------ scoping
-def by_namespace(cluster: SimCluster, rt: ResourceType,
-                 namespaces: set[str] | None) -> Iterator[tuple[str, list[Obj]]]:
+def by_namespace(
+    cluster: SimCluster, rt: ResourceType, namespaces: set[str] | None
+) -> Iterator[tuple[str, list[Obj]]]:
     """(namespace, its stored objects of `rt`) for the namespaces a pass covers (None = all)."""
     store = cluster.store
     if namespaces is not None:
@@ -125,7 +126,9 @@ def pod_is_ready(pod: Mapping[str, Any]) -> bool:
     return pod_ready_since(pod) is not None
 
 
-def available_after(pod: Mapping[str, Any], min_ready_seconds: int, clock: SimClock) -> float | None:
+def available_after(
+    pod: Mapping[str, Any], min_ready_seconds: int, clock: SimClock
+) -> float | None:
     """When (sim seconds) a Ready pod counts as available; None when it is not Ready."""
     since = pod_ready_since(pod)
     if since is None:

@@ -48,7 +48,9 @@ class DaemonSetController:
                 self.sync_one(cluster, ds, revisions.get(uid, []), pods.get(uid, []))
         return None
 
-    def sync_one(self, cluster: SimCluster, ds: Obj, revisions: list[Obj], owned: list[Obj]) -> None:
+    def sync_one(
+        self, cluster: SimCluster, ds: Obj, revisions: list[Obj], owned: list[Obj]
+    ) -> None:
         if ds["metadata"].get("deletionTimestamp"):
             return
         update, revisions = sync_update_revision(cluster, ds, revisions, REVISION_HASH)
@@ -69,22 +71,36 @@ class DaemonSetController:
         self.rolling_update(cluster, ds, on_node, update_hash)
         self.write_status(cluster, ds, on_node, update_hash)
         live = {update["metadata"]["name"]}
-        hashes = {p["metadata"].get("labels", {}).get(REVISION_HASH) for ps in on_node.values() for p in ps}
-        live |= {r["metadata"]["name"] for r in revisions
-                 if r["metadata"].get("labels", {}).get(REVISION_HASH) in hashes}
+        hashes = {
+            p["metadata"].get("labels", {}).get(REVISION_HASH)
+            for ps in on_node.values()
+            for p in ps
+        }
+        live |= {
+            r["metadata"]["name"]
+            for r in revisions
+            if r["metadata"].get("labels", {}).get(REVISION_HASH) in hashes
+        }
         truncate_history(cluster, ds, revisions, live)
 
-    def rolling_update(self, cluster: SimCluster, ds: Obj, on_node: dict[str, list[Obj]],
-                       update_hash: str) -> None:
+    def rolling_update(
+        self, cluster: SimCluster, ds: Obj, on_node: dict[str, list[Obj]], update_hash: str
+    ) -> None:
         strategy = ds["spec"].get("updateStrategy") or {}
         if strategy.get("type", "RollingUpdate") != "RollingUpdate":
             return
-        max_unavailable = max(1, int_or_percent(
-            (strategy.get("rollingUpdate") or {}).get("maxUnavailable", 1), len(NODES), False))
+        max_unavailable = max(
+            1,
+            int_or_percent(
+                (strategy.get("rollingUpdate") or {}).get("maxUnavailable", 1), len(NODES), False
+            ),
+        )
         pods = [p for ps in on_node.values() for p in ps]
         unavailable = sum(1 for p in pods if not pod_is_ready(p))
-        old = sorted((p for p in pods if p["metadata"].get("labels", {}).get(REVISION_HASH) != update_hash),
-                     key=deletion_rank)
+        old = sorted(
+            (p for p in pods if p["metadata"].get("labels", {}).get(REVISION_HASH) != update_hash),
+            key=deletion_rank,
+        )
         for pod in old:
             if pod_is_ready(pod):
                 if unavailable >= max_unavailable:
@@ -99,18 +115,26 @@ class DaemonSetController:
         pod["metadata"]["labels"][REVISION_HASH] = update_hash
         pod["spec"] = {**pod["spec"], "nodeName": node}
         created = cluster.store.create(PODS, pod)
-        self.events.record(cluster, ds, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}")
+        self.events.record(
+            cluster, ds, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}"
+        )
         return created
 
     def delete_pod(self, cluster: SimCluster, ds: Obj, pod: Obj) -> None:
         cluster.store.delete(PODS, pod["metadata"]["namespace"], pod["metadata"]["name"])
-        self.events.record(cluster, ds, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")
+        self.events.record(
+            cluster, ds, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}"
+        )
 
     @staticmethod
-    def write_status(cluster: SimCluster, ds: Obj, on_node: dict[str, list[Obj]], update_hash: str) -> None:
+    def write_status(
+        cluster: SimCluster, ds: Obj, on_node: dict[str, list[Obj]], update_hash: str
+    ) -> None:
         pods = [p for ps in on_node.values() for p in ps]
         ready = sum(1 for p in pods if pod_is_ready(p))
-        updated = sum(1 for p in pods if p["metadata"].get("labels", {}).get(REVISION_HASH) == update_hash)
+        updated = sum(
+            1 for p in pods if p["metadata"].get("labels", {}).get(REVISION_HASH) == update_hash
+        )
         status: Obj = {
             "currentNumberScheduled": sum(1 for ps in on_node.values() if ps),
             "numberMisscheduled": 0,
@@ -121,15 +145,30 @@ class DaemonSetController:
             "numberAvailable": ready,
             "numberUnavailable": len(NODES) - ready,
         }
-        status = {k: v for k, v in status.items()
-                  if v or k in ("currentNumberScheduled", "numberMisscheduled",
-                                "desiredNumberScheduled", "numberReady")}
+        status = {
+            k: v
+            for k, v in status.items()
+            if v
+            or k
+            in (
+                "currentNumberScheduled",
+                "numberMisscheduled",
+                "desiredNumberScheduled",
+                "numberReady",
+            )
+        }
         old = ds.get("status") or {}
         if "collisionCount" in old:
             status["collisionCount"] = old["collisionCount"]
         if status != old:
+
             def change(obj: Obj) -> None:
                 obj["status"] = status
 
-            cluster.store.mutate(DAEMON_SETS, ds["metadata"]["namespace"], ds["metadata"]["name"],
-                                 change, subresource="status")
+            cluster.store.mutate(
+                DAEMON_SETS,
+                ds["metadata"]["namespace"],
+                ds["metadata"]["name"],
+                change,
+                subresource="status",
+            )

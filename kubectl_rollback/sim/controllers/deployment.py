@@ -44,8 +44,9 @@ MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 ROLLBACK_TO = "deprecated.deployment.rollback.to"
 
-ANNOTATIONS_NOT_COPIED = frozenset({LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS,
-                                    MAX_REPLICAS, ROLLBACK_TO})
+ANNOTATIONS_NOT_COPIED = frozenset(
+    {LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO}
+)
 """Deployment annotations the controller never copies to its ReplicaSets."""
 
 MAX_REVISION_HISTORY_CHARS = 2000
@@ -134,8 +135,14 @@ def get_condition(status: dict[str, Any], type_: str) -> dict[str, Any] | None:
 
 
 def new_condition(type_: str, status: str, reason: str, message: str, now: str) -> dict[str, Any]:
-    return {"type": type_, "status": status, "lastUpdateTime": now, "lastTransitionTime": now,
-            "reason": reason, "message": message}
+    return {
+        "type": type_,
+        "status": status,
+        "lastUpdateTime": now,
+        "lastTransitionTime": now,
+        "reason": reason,
+        "message": message,
+    }
 
 
 def remove_condition(status: dict[str, Any], type_: str) -> None:
@@ -147,7 +154,11 @@ def remove_condition(status: dict[str, Any], type_: str) -> None:
 def set_condition(status: dict[str, Any], cond: dict[str, Any]) -> None:
     """`SetDeploymentCondition`: unchanged status and reason leave the condition alone."""
     current = get_condition(status, cond["type"])
-    if current and current.get("status") == cond["status"] and current.get("reason") == cond["reason"]:
+    if (
+        current
+        and current.get("status") == cond["status"]
+        and current.get("reason") == cond["reason"]
+    ):
         return
     if current and current.get("status") == cond["status"]:
         cond = {**cond, "lastTransitionTime": current.get("lastTransitionTime")}
@@ -157,10 +168,12 @@ def set_condition(status: dict[str, Any], cond: dict[str, Any]) -> None:
 
 def deployment_complete(d: Obj, status: dict[str, Any]) -> bool:
     replicas = spec_replicas(d)
-    return (int(status.get("updatedReplicas") or 0) == replicas
-            and int(status.get("replicas") or 0) == replicas
-            and int(status.get("availableReplicas") or 0) == replicas
-            and int(status.get("observedGeneration") or 0) >= d["metadata"].get("generation", 0))
+    return (
+        int(status.get("updatedReplicas") or 0) == replicas
+        and int(status.get("replicas") or 0) == replicas
+        and int(status.get("availableReplicas") or 0) == replicas
+        and int(status.get("observedGeneration") or 0) >= d["metadata"].get("generation", 0)
+    )
 
 
 def deployment_progressing(d: Obj, new: dict[str, Any]) -> bool:
@@ -169,11 +182,13 @@ def deployment_progressing(d: Obj, new: dict[str, Any]) -> bool:
     def count(status: dict[str, Any], field: str) -> int:
         return int(status.get(field) or 0)
 
-    return (count(new, "updatedReplicas") > count(old, "updatedReplicas")
-            or count(new, "replicas") - count(new, "updatedReplicas")
-            < count(old, "replicas") - count(old, "updatedReplicas")
-            or count(new, "readyReplicas") > count(old, "readyReplicas")
-            or count(new, "availableReplicas") > count(old, "availableReplicas"))
+    return (
+        count(new, "updatedReplicas") > count(old, "updatedReplicas")
+        or count(new, "replicas") - count(new, "updatedReplicas")
+        < count(old, "replicas") - count(old, "updatedReplicas")
+        or count(new, "readyReplicas") > count(old, "readyReplicas")
+        or count(new, "availableReplicas") > count(old, "availableReplicas")
+    )
 
 
 def round_half_away(value: float) -> int:
@@ -241,8 +256,9 @@ class DeploymentController:
 class _Rollout:
     """One reconcile of one Deployment (`syncDeployment`), over fresh copies of what it writes."""
 
-    def __init__(self, controller: DeploymentController, cluster: SimCluster, d: Obj,
-                 owned: list[Obj]) -> None:
+    def __init__(
+        self, controller: DeploymentController, cluster: SimCluster, d: Obj, owned: list[Obj]
+    ) -> None:
 
         self.controller = controller
         self.cluster = cluster
@@ -251,7 +267,8 @@ class _Rollout:
         self.ns = d["metadata"]["namespace"]
         selector = d["spec"].get("selector")
         self.rss: dict[str, Obj] = {
-            rs["metadata"]["name"]: rs for rs in owned
+            rs["metadata"]["name"]: rs
+            for rs in owned
             if selector_matches(selector, rs["metadata"].get("labels") or {})
         }
         self.due: float | None = None
@@ -282,11 +299,17 @@ class _Rollout:
             if revision is not None:
                 obj["metadata"].setdefault("annotations", {})[REVISION] = revision
 
-        self.d = self.store.mutate(DEPLOYMENTS, self.ns, self.d["metadata"]["name"], change,
-                                   subresource="status")
+        self.d = self.store.mutate(
+            DEPLOYMENTS, self.ns, self.d["metadata"]["name"], change, subresource="status"
+        )
 
-    def write_rs(self, rs: Obj, replicas: int | None, rs_annotations: dict[str, str],
-                 min_ready_seconds: int | None = None) -> Obj:
+    def write_rs(
+        self,
+        rs: Obj,
+        replicas: int | None,
+        rs_annotations: dict[str, str],
+        min_ready_seconds: int | None = None,
+    ) -> Obj:
         def change(obj: Obj) -> None:
             if replicas is not None:
                 obj["spec"]["replicas"] = replicas
@@ -315,11 +338,17 @@ class _Rollout:
             return
         paused_cond = cond is not None and cond.get("reason") == PAUSED
         if d["spec"].get("paused") and not paused_cond:
-            set_condition(status, new_condition("Progressing", "Unknown", PAUSED,
-                                                "Deployment is paused", self._now))
+            set_condition(
+                status,
+                new_condition("Progressing", "Unknown", PAUSED, "Deployment is paused", self._now),
+            )
         elif not d["spec"].get("paused") and paused_cond:
-            set_condition(status, new_condition("Progressing", "Unknown", RESUMED,
-                                                "Deployment is resumed", self._now))
+            set_condition(
+                status,
+                new_condition(
+                    "Progressing", "Unknown", RESUMED, "Deployment is resumed", self._now
+                ),
+            )
         else:
             return
         self.write_status(status)
@@ -337,8 +366,9 @@ class _Rollout:
         existing, old = self.split()
         return self.get_new_rs(existing, old, create), old
 
-    def set_new_rs_annotations(self, rs_annotations: dict[str, str], new_revision: int,
-                               exists: bool) -> bool:
+    def set_new_rs_annotations(
+        self, rs_annotations: dict[str, str], new_revision: int, exists: bool
+    ) -> bool:
         changed = copy_annotations_to_rs(self.d, rs_annotations)
         former = rs_annotations.get(REVISION)
         try:
@@ -359,7 +389,10 @@ class _Rollout:
     def set_replicas_annotations(self, rs_annotations: dict[str, str]) -> bool:
         desired = str(spec_replicas(self.d))
         maximum = str(spec_replicas(self.d) + max_surge(self.d))
-        if rs_annotations.get(DESIRED_REPLICAS) == desired and rs_annotations.get(MAX_REPLICAS) == maximum:
+        if (
+            rs_annotations.get(DESIRED_REPLICAS) == desired
+            and rs_annotations.get(MAX_REPLICAS) == maximum
+        ):
             return False
         rs_annotations[DESIRED_REPLICAS] = desired
         rs_annotations[MAX_REPLICAS] = maximum
@@ -379,9 +412,16 @@ class _Rollout:
             revision = annotations_of(existing).get(REVISION, "")
             needs_update = annotations_of(d).get(REVISION) != revision
             if has_progress_deadline(d) and get_condition(status, "Progressing") is None:
-                set_condition(status, new_condition(
-                    "Progressing", "True", FOUND_NEW_RS,
-                    f'Found new replica set "{existing["metadata"]["name"]}"', self._now))
+                set_condition(
+                    status,
+                    new_condition(
+                        "Progressing",
+                        "True",
+                        FOUND_NEW_RS,
+                        f'Found new replica set "{existing["metadata"]["name"]}"',
+                        self._now,
+                    ),
+                )
                 needs_update = True
             if needs_update:
                 self.write_status(status, revision)
@@ -428,8 +468,11 @@ class _Rollout:
             if err.reason != "AlreadyExists":
                 raise
             found = self.store.peek(REPLICA_SETS, self.ns, rs["metadata"]["name"])
-            if (found is not None and controller_uid(found) == d["metadata"]["uid"]
-                    and self.controller.canonical(found) == self.controller.canonical(d)):
+            if (
+                found is not None
+                and controller_uid(found) == d["metadata"]["uid"]
+                and self.controller.canonical(found) == self.controller.canonical(d)
+            ):
                 created, already_exists = found, True
             else:
                 status = self.status_copy()
@@ -439,14 +482,24 @@ class _Rollout:
         self.rss[created["metadata"]["name"]] = created
         if not already_exists and replicas > 0:
             self.controller.events.record(
-                self.cluster, d, "ScalingReplicaSet",
-                f"Scaled up replica set {created['metadata']['name']} to {replicas}")
+                self.cluster,
+                d,
+                "ScalingReplicaSet",
+                f"Scaled up replica set {created['metadata']['name']} to {replicas}",
+            )
         status = self.status_copy()
         needs_update = annotations_of(d).get(REVISION) != str(new_revision)
         if not already_exists and has_progress_deadline(d):
-            set_condition(status, new_condition(
-                "Progressing", "True", NEW_RS_CREATED,
-                f'Created new replica set "{created["metadata"]["name"]}"', self._now))
+            set_condition(
+                status,
+                new_condition(
+                    "Progressing",
+                    "True",
+                    NEW_RS_CREATED,
+                    f'Created new replica set "{created["metadata"]["name"]}"',
+                    self._now,
+                ),
+            )
             needs_update = True
         if needs_update:
             self.write_status(status, str(new_revision))
@@ -484,8 +537,11 @@ class _Rollout:
         self.write_rs(rs, new_scale, rs_annotations)
         if old_scale != new_scale:
             self.controller.events.record(
-                self.cluster, self.d, "ScalingReplicaSet",
-                f"Scaled {operation} replica set {rs['metadata']['name']} to {new_scale} from {old_scale}")
+                self.cluster,
+                self.d,
+                "ScalingReplicaSet",
+                f"Scaled {operation} replica set {rs['metadata']['name']} to {new_scale} from {old_scale}",
+            )
             return True
         return False
 
@@ -565,9 +621,11 @@ class _Rollout:
 
     def is_saturated(self, rs: Obj) -> bool:
         replicas = spec_replicas(self.d)
-        return (annotations_of(rs).get(DESIRED_REPLICAS) == str(replicas)
-                and spec_replicas(rs) == replicas
-                and status_count(rs, "availableReplicas") == replicas)
+        return (
+            annotations_of(rs).get(DESIRED_REPLICAS) == str(replicas)
+            and spec_replicas(rs) == replicas
+            and status_count(rs, "availableReplicas") == replicas
+        )
 
     def proportion(self, rs: Obj, to_add: int, added: int) -> int:
         """`GetProportion`: this RS's share of the replicas being added or removed."""
@@ -582,8 +640,11 @@ class _Rollout:
                 annotated = int(annotations_of(rs)[MAX_REPLICAS])
             except (KeyError, ValueError):
                 annotated = status_count(d, "replicas")
-            fraction = (round_half_away(spec_replicas(rs) * total / annotated) - spec_replicas(rs)
-                        if annotated else 0)
+            fraction = (
+                round_half_away(spec_replicas(rs) * total / annotated) - spec_replicas(rs)
+                if annotated
+                else 0
+            )
         allowed = to_add - added
         return min(fraction, allowed) if to_add > 0 else max(fraction, allowed)
 
@@ -626,7 +687,8 @@ class _Rollout:
             return False
         cleaned = self.cleanup_unhealthy(old_active, max_scaled_down)
         scaled = self.scale_down_old_for_rolling_update(
-            [self.rss[rs["metadata"]["name"]] for rs in old_active], new)
+            [self.rss[rs["metadata"]["name"]] for rs in old_active], new
+        )
         return cleaned + scaled > 0
 
     def cleanup_unhealthy(self, old_active: list[Obj], max_cleanup: int) -> int:
@@ -685,8 +747,10 @@ class _Rollout:
         if sum(status_count(self.rss[rs["metadata"]["name"]], "replicas") for rs in old) > 0:
             return True
         old_uids = {rs["metadata"]["uid"] for rs in old}
-        return any(controller_uid(pod) in old_uids and pod_is_active(pod)
-                   for pod in self.store.all_of(PODS, self.ns))
+        return any(
+            controller_uid(pod) in old_uids and pod_is_active(pod)
+            for pod in self.store.all_of(PODS, self.ns)
+        )
 
     # -------------------------------------------------------------- cleanup
     def cleanup(self, old: list[Obj]) -> None:
@@ -694,16 +758,20 @@ class _Rollout:
         limit = self.d["spec"].get("revisionHistoryLimit")
         if limit is None:
             return
-        alive = [self.rss[rs["metadata"]["name"]] for rs in old
-                 if rs["metadata"]["name"] in self.rss]
+        alive = [
+            self.rss[rs["metadata"]["name"]] for rs in old if rs["metadata"]["name"] in self.rss
+        ]
         alive = [rs for rs in alive if not rs["metadata"].get("deletionTimestamp")]
         diff = len(alive) - int(limit)
         if diff <= 0:
             return
         alive.sort(key=lambda rs: (revision_of(rs) or 0, *created_order(rs)))
         for rs in alive[:diff]:
-            if (status_count(rs, "replicas") != 0 or spec_replicas(rs) != 0
-                    or rs["metadata"].get("generation", 0) > status_count(rs, "observedGeneration")):
+            if (
+                status_count(rs, "replicas") != 0
+                or spec_replicas(rs) != 0
+                or rs["metadata"].get("generation", 0) > status_count(rs, "observedGeneration")
+            ):
                 continue
             self.store.delete(REPLICA_SETS, self.ns, rs["metadata"]["name"])
             del self.rss[rs["metadata"]["name"]]
@@ -729,12 +797,27 @@ class _Rollout:
         if "collisionCount" in old_status:
             status["collisionCount"] = old_status["collisionCount"]
         if available >= spec_replicas(d) - max_unavailable(d):
-            set_condition(status, new_condition("Available", "True", MIN_AVAILABLE,
-                                                "Deployment has minimum availability.", self._now))
+            set_condition(
+                status,
+                new_condition(
+                    "Available",
+                    "True",
+                    MIN_AVAILABLE,
+                    "Deployment has minimum availability.",
+                    self._now,
+                ),
+            )
         else:
-            set_condition(status, new_condition("Available", "False", MIN_UNAVAILABLE,
-                                                "Deployment does not have minimum availability.",
-                                                self._now))
+            set_condition(
+                status,
+                new_condition(
+                    "Available",
+                    "False",
+                    MIN_UNAVAILABLE,
+                    "Deployment does not have minimum availability.",
+                    self._now,
+                ),
+            )
         return status
 
     def sync_status(self, new: Obj | None) -> None:
@@ -751,17 +834,28 @@ class _Rollout:
         if not has_progress_deadline(d):
             remove_condition(status, "Progressing")
         current = get_condition(d.get("status") or {}, "Progressing")
-        complete_rollout = (int(status.get("replicas") or 0) == int(status.get("updatedReplicas") or 0)
-                            and current is not None and current.get("reason") == NEW_RS_AVAILABLE)
+        complete_rollout = (
+            int(status.get("replicas") or 0) == int(status.get("updatedReplicas") or 0)
+            and current is not None
+            and current.get("reason") == NEW_RS_AVAILABLE
+        )
         if has_progress_deadline(d) and not complete_rollout:
             if deployment_complete(d, status):
-                message = (f'ReplicaSet "{new_name}" has successfully progressed.' if new_name
-                           else f'Deployment "{d["metadata"]["name"]}" has successfully progressed.')
-                set_condition(status, new_condition("Progressing", "True", NEW_RS_AVAILABLE,
-                                                    message, self._now))
+                message = (
+                    f'ReplicaSet "{new_name}" has successfully progressed.'
+                    if new_name
+                    else f'Deployment "{d["metadata"]["name"]}" has successfully progressed.'
+                )
+                set_condition(
+                    status,
+                    new_condition("Progressing", "True", NEW_RS_AVAILABLE, message, self._now),
+                )
             elif deployment_progressing(d, status):
-                message = (f'ReplicaSet "{new_name}" is progressing.' if new_name
-                           else f'Deployment "{d["metadata"]["name"]}" is progressing.')
+                message = (
+                    f'ReplicaSet "{new_name}" is progressing.'
+                    if new_name
+                    else f'Deployment "{d["metadata"]["name"]}" is progressing.'
+                )
                 cond = new_condition("Progressing", "True", RS_UPDATED, message, self._now)
                 if current is not None:
                     if current.get("status") == "True":
@@ -769,10 +863,14 @@ class _Rollout:
                     remove_condition(status, "Progressing")
                 set_condition(status, cond)
             elif self.timed_out(status):
-                message = (f'ReplicaSet "{new_name}" has timed out progressing.' if new_name
-                           else f'Deployment "{d["metadata"]["name"]}" has timed out progressing.')
-                set_condition(status, new_condition("Progressing", "False", TIMED_OUT,
-                                                    message, self._now))
+                message = (
+                    f'ReplicaSet "{new_name}" has timed out progressing.'
+                    if new_name
+                    else f'Deployment "{d["metadata"]["name"]}" has timed out progressing.'
+                )
+                set_condition(
+                    status, new_condition("Progressing", "False", TIMED_OUT, message, self._now)
+                )
         if status != (d.get("status") or {}):
             self.write_status(status)
             return
@@ -793,8 +891,13 @@ class _Rollout:
         cond = get_condition(self.d.get("status") or {}, "Progressing")
         if not has_progress_deadline(self.d) or cond is None:
             return None
-        if deployment_complete(self.d, status) or cond.get("reason") in (TIMED_OUT, NEW_RS_AVAILABLE):
+        if deployment_complete(self.d, status) or cond.get("reason") in (
+            TIMED_OUT,
+            NEW_RS_AVAILABLE,
+        ):
             return None
         clock = self.cluster.clock
-        deadline = sim_seconds_at(clock, cond["lastUpdateTime"]) + int(self.d["spec"]["progressDeadlineSeconds"])
+        deadline = sim_seconds_at(clock, cond["lastUpdateTime"]) + int(
+            self.d["spec"]["progressDeadlineSeconds"]
+        )
         return deadline + 1.0 if deadline + 1.0 > clock.seconds() else None

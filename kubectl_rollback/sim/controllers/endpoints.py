@@ -51,9 +51,16 @@ def endpoint_subsets(service: Obj, pods: list[Obj]) -> list[Obj]:
             ports.append(entry)
         key = repr(ports)
         subset = grouped.setdefault(key, {"ports": ports})
-        address = {"ip": ip, "nodeName": pod["spec"].get("nodeName", ""),
-                   "targetRef": {"kind": "Pod", "namespace": pod["metadata"]["namespace"],
-                                 "name": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]}}
+        address = {
+            "ip": ip,
+            "nodeName": pod["spec"].get("nodeName", ""),
+            "targetRef": {
+                "kind": "Pod",
+                "namespace": pod["metadata"]["namespace"],
+                "name": pod["metadata"]["name"],
+                "uid": pod["metadata"]["uid"],
+            },
+        }
         field = "addresses" if pod_is_ready(pod) else "notReadyAddresses"
         subset.setdefault(field, []).append(address)
     return [{k: v for k, v in s.items() if v} for s in grouped.values()]
@@ -72,8 +79,13 @@ class EndpointsController:
                 selector = service.get("spec", {}).get("selector")
                 if not selector:
                     continue
-                matching = [p for p in pods if selector_matches({"matchLabels": selector},
-                                                              p["metadata"].get("labels") or {})]
+                matching = [
+                    p
+                    for p in pods
+                    if selector_matches(
+                        {"matchLabels": selector}, p["metadata"].get("labels") or {}
+                    )
+                ]
                 self._write(cluster, service, endpoint_subsets(service, matching))
         return None
 
@@ -82,14 +94,22 @@ class EndpointsController:
         store = cluster.store
         meta = service["metadata"]
         existing = store.peek(ENDPOINTS, meta["namespace"], meta["name"])
-        body: Obj = {"apiVersion": "v1", "kind": "Endpoints",
-                     "metadata": {"name": meta["name"], "namespace": meta["namespace"],
-                                  "labels": dict(meta.get("labels") or {})}}
+        body: Obj = {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": {
+                "name": meta["name"],
+                "namespace": meta["namespace"],
+                "labels": dict(meta.get("labels") or {}),
+            },
+        }
         if subsets:
             body["subsets"] = subsets
         if existing is None:
             store.create(ENDPOINTS, body)
-        elif existing.get("subsets") != body.get("subsets") or (
-                existing["metadata"].get("labels") or {}) != body["metadata"]["labels"]:
+        elif (
+            existing.get("subsets") != body.get("subsets")
+            or (existing["metadata"].get("labels") or {}) != body["metadata"]["labels"]
+        ):
             body["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
             store.update(ENDPOINTS, body)

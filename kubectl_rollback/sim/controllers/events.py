@@ -23,8 +23,14 @@ class EventRecorder:
         self._seen: dict[tuple[str, str, str, str, str], str] = {}
         self._serial = 0
 
-    def record(self, cluster: SimCluster, obj: Mapping[str, Any], reason: str, message: str,
-               type_: str = "Normal") -> None:
+    def record(
+        self,
+        cluster: SimCluster,
+        obj: Mapping[str, Any],
+        reason: str,
+        message: str,
+        type_: str = "Normal",
+    ) -> None:
         meta = obj["metadata"]
         namespace = meta.get("namespace") or "default"
         key = (namespace, meta["uid"], type_, reason, message)
@@ -32,6 +38,7 @@ class EventRecorder:
         store = cluster.store
         existing_name = self._seen.get(key)
         if existing_name and store.peek(EVENTS, namespace, existing_name) is not None:
+
             def bump(event: dict[str, Any]) -> None:
                 event["count"] = int(event.get("count") or 1) + 1
                 event["lastTimestamp"] = now

@@ -22,7 +22,9 @@ def revision_data(template: Obj) -> Obj:
     """The revision's data: a patch replacing the whole template (`getPatch`)."""
     # Kubernetes up to 1.33 serialised the template's zero creationTimestamp as null; since
     # 1.34 (omitzero) it is left out, as here (see sim/README.md).
-    metadata = {k: v for k, v in (template.get("metadata") or {}).items() if k != "creationTimestamp"}
+    metadata = {
+        k: v for k, v in (template.get("metadata") or {}).items() if k != "creationTimestamp"
+    }
     patch = {"spec": {"template": {**template, "metadata": metadata, "$patch": "replace"}}}
     # Round-trip through compact sorted JSON, as the real controller stores raw bytes.
     data: dict[str, Any] = json.loads(json.dumps(patch, sort_keys=True, separators=(",", ":")))
@@ -44,8 +46,9 @@ def sorted_revisions(revisions: list[Obj]) -> list[Obj]:
     return sorted(revisions, key=lambda r: (revision_number(r), r["metadata"]["name"]))
 
 
-def sync_update_revision(cluster: SimCluster, owner: Obj, revisions: list[Obj],
-                         hash_label: str) -> tuple[Obj | None, list[Obj]]:
+def sync_update_revision(
+    cluster: SimCluster, owner: Obj, revisions: list[Obj], hash_label: str
+) -> tuple[Obj | None, list[Obj]]:
     """The revision for the owner's current template, created or bumped as needed.
 
     Returns (update revision, all revisions sorted by number); the update revision is None
@@ -61,6 +64,7 @@ def sync_update_revision(cluster: SimCluster, owner: Obj, revisions: list[Obj],
     if equal and equal[-1] is revisions[-1]:
         return revisions[-1], revisions
     if equal:
+
         def bump(obj: Obj) -> None:
             obj["revision"] = next_number
 
@@ -74,8 +78,12 @@ def sync_update_revision(cluster: SimCluster, owner: Obj, revisions: list[Obj],
     revision: Obj = {
         "apiVersion": "apps/v1",
         "kind": "ControllerRevision",
-        "metadata": {"name": f"{owner['metadata']['name']}-{value}", "namespace": ns,
-                     "labels": labels, "ownerReferences": [owner_reference(owner)]},
+        "metadata": {
+            "name": f"{owner['metadata']['name']}-{value}",
+            "namespace": ns,
+            "labels": labels,
+            "ownerReferences": [owner_reference(owner)],
+        },
         "data": revision_data(template),
         "revision": next_number,
     }
@@ -93,7 +101,9 @@ def sync_update_revision(cluster: SimCluster, owner: Obj, revisions: list[Obj],
         def collide(obj: Obj) -> None:
             obj.setdefault("status", {})["collisionCount"] = int(collision_count or 0) + 1
 
-        store.mutate(_owner_type(owner), ns, owner["metadata"]["name"], collide, subresource="status")
+        store.mutate(
+            _owner_type(owner), ns, owner["metadata"]["name"], collide, subresource="status"
+        )
         return None, revisions
     return created, sorted_revisions([*revisions, created])
 
@@ -103,8 +113,9 @@ def truncate_history(cluster: SimCluster, owner: Obj, revisions: list[Obj], live
     limit = int(owner["spec"].get("revisionHistoryLimit", 10))
     history = [r for r in sorted_revisions(revisions) if r["metadata"]["name"] not in live]
     for revision in history[: max(0, len(history) - limit)]:
-        cluster.store.delete(CONTROLLER_REVISIONS, revision["metadata"]["namespace"],
-                             revision["metadata"]["name"])
+        cluster.store.delete(
+            CONTROLLER_REVISIONS, revision["metadata"]["namespace"], revision["metadata"]["name"]
+        )
 
 
 def _owner_type(owner: Obj) -> Any:

@@ -83,8 +83,9 @@ class ContainerPhase:
     next_change: float | None  # sim seconds
 
 
-def crash_loop(name: str, pod_ref: str, start: float, now: float,
-               clock_text: Callable[[float], str]) -> ContainerPhase:
+def crash_loop(
+    name: str, pod_ref: str, start: float, now: float, clock_text: Callable[[float], str]
+) -> ContainerPhase:
     """Run CRASH_RUN_SECONDS, exit 1, wait the back-off, run again, ...; the state at `now`."""
     run_start, restarts, backoff = start, 0, BACKOFF_START_SECONDS
     last: dict[str, Any] = {}
@@ -93,15 +94,23 @@ def crash_loop(name: str, pod_ref: str, start: float, now: float,
         if now < exit_at:
             state = {"running": {"startedAt": clock_text(run_start)}}
             return ContainerPhase(state, last, False, True, restarts, exit_at)
-        last = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": clock_text(run_start),
-                               "finishedAt": clock_text(exit_at),
-                               "containerID": f"containerd://{hashlib.sha256(f'{pod_ref}{restarts}'.encode()).hexdigest()}"}}
+        last = {
+            "terminated": {
+                "exitCode": 1,
+                "reason": "Error",
+                "startedAt": clock_text(run_start),
+                "finishedAt": clock_text(exit_at),
+                "containerID": f"containerd://{hashlib.sha256(f'{pod_ref}{restarts}'.encode()).hexdigest()}",
+            }
+        }
         restart_at = exit_at + backoff
         if now < restart_at:
-            state = {"waiting": {
-                "reason": "CrashLoopBackOff",
-                "message": f"back-off {go_duration(backoff)} restarting failed container={name} pod={pod_ref}",
-            }}
+            state = {
+                "waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": f"back-off {go_duration(backoff)} restarting failed container={name} pod={pod_ref}",
+                }
+            }
             return ContainerPhase(state, last, False, False, restarts + 1, restart_at)
         run_start, restarts = restart_at, restarts + 1
         backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
@@ -132,17 +141,22 @@ class Kubelet:
         if phase in ("Succeeded", "Failed"):
             return None
         settled = self._settled.get(meta["uid"])
-        if (settled and settled[0] == meta.get("resourceVersion")
-                and (settled[1] is None or cluster.clock.seconds() < settled[1])):
+        if (
+            settled
+            and settled[0] == meta.get("resourceVersion")
+            and (settled[1] is None or cluster.clock.seconds() < settled[1])
+        ):
             return settled[1]
         store = cluster.store
         if not (pod.get("spec") or {}).get("nodeName"):
+
             def bind(obj: Obj) -> None:
                 obj["spec"]["nodeName"] = NODES[0]
 
             pod = store.mutate(PODS, meta["namespace"], meta["name"], bind)
         status, due = self.pod_status(cluster, pod)
         if status != pod.get("status"):
+
             def change(obj: Obj) -> None:
                 obj["status"] = status
 
@@ -171,37 +185,65 @@ class Kubelet:
         for container in pod["spec"].get("containers") or ():
             name, image = container.get("name", ""), container.get("image", "")
             tag = image_tag(image)
-            entry: Obj = {"name": name, "image": image, "imageID": "", "ready": False,
-                          "restartCount": 0, "started": False, "lastState": {}}
+            entry: Obj = {
+                "name": name,
+                "image": image,
+                "imageID": "",
+                "ready": False,
+                "restartCount": 0,
+                "started": False,
+                "lastState": {},
+            }
             if now < start:
                 entry["state"] = {"waiting": {"reason": "ContainerCreating"}}
                 due = earliest(due, start)
                 pending = True
             elif tag.startswith("broken"):
-                entry["state"] = {"waiting": {"reason": "ImagePullBackOff",
-                                              "message": f'Back-off pulling image "{image}"'}}
+                entry["state"] = {
+                    "waiting": {
+                        "reason": "ImagePullBackOff",
+                        "message": f'Back-off pulling image "{image}"',
+                    }
+                }
                 pending = True
             else:
                 entry["imageID"] = image_id(image)
-                entry["containerID"] = "containerd://" + hashlib.sha256(
-                    f"{meta['uid']}/{name}".encode()).hexdigest()
+                entry["containerID"] = (
+                    "containerd://" + hashlib.sha256(f"{meta['uid']}/{name}".encode()).hexdigest()
+                )
                 if tag.startswith("crash"):
                     crash = crash_loop(name, pod_ref, start, now, text)
-                    entry.update(state=crash.state, lastState=crash.last_state,
-                                 restartCount=crash.restarts, started=crash.started)
+                    entry.update(
+                        state=crash.state,
+                        lastState=crash.last_state,
+                        restartCount=crash.restarts,
+                        started=crash.started,
+                    )
                     due = earliest(due, crash.next_change)
                 else:
-                    entry.update(state={"running": {"startedAt": text(start)}}, ready=True, started=True)
+                    entry.update(
+                        state={"running": {"startedAt": text(start)}}, ready=True, started=True
+                    )
             statuses.append(entry)
         all_ready = bool(statuses) and all(s["ready"] for s in statuses)
         not_ready = [s["name"] for s in statuses if not s["ready"]]
         scheduled_at = text(created)
         conditions = [
             self._condition(old, "Initialized", "True", scheduled_at),
-            self._condition(old, "Ready", "True" if all_ready else "False",
-                            text(start) if all_ready else scheduled_at, not_ready),
-            self._condition(old, "ContainersReady", "True" if all_ready else "False",
-                            text(start) if all_ready else scheduled_at, not_ready),
+            self._condition(
+                old,
+                "Ready",
+                "True" if all_ready else "False",
+                text(start) if all_ready else scheduled_at,
+                not_ready,
+            ),
+            self._condition(
+                old,
+                "ContainersReady",
+                "True" if all_ready else "False",
+                text(start) if all_ready else scheduled_at,
+                not_ready,
+            ),
             self._condition(old, "PodScheduled", "True", scheduled_at),
         ]
         status: Obj = {
@@ -218,14 +260,20 @@ class Kubelet:
         return status, due
 
     @staticmethod
-    def _condition(old: Obj, type_: str, status: str, at: str, not_ready: list[str] | None = None) -> Obj:
+    def _condition(
+        old: Obj, type_: str, status: str, at: str, not_ready: list[str] | None = None
+    ) -> Obj:
         """A pod condition; its lastTransitionTime stays put while its status does not change."""
         for existing in old.get("conditions") or ():
             if existing.get("type") == type_ and existing.get("status") == status:
                 at = existing.get("lastTransitionTime", at)
-        cond: Obj = {"type": type_, "status": status, "lastProbeTime": None, "lastTransitionTime": at}
+        cond: Obj = {
+            "type": type_,
+            "status": status,
+            "lastProbeTime": None,
+            "lastTransitionTime": at,
+        }
         if status == "False" and not_ready:
             cond["reason"] = "ContainersNotReady"
             cond["message"] = f"containers with unready status: [{' '.join(not_ready)}]"
         return cond
-

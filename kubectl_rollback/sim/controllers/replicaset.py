@@ -55,7 +55,12 @@ def new_pod(owner: Obj, template: Obj) -> Obj:
     }
     if meta.get("annotations"):
         pod_meta["annotations"] = dict(meta["annotations"])
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": template.get("spec") or {}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": pod_meta,
+        "spec": template.get("spec") or {},
+    }
 
 
 class ReplicaSetController:
@@ -80,35 +85,48 @@ class ReplicaSetController:
         store = cluster.store
         spec = rs.get("spec") or {}
         selector = spec.get("selector")
-        active = [p for p in owned if pod_is_active(p)
-                  and selector_matches(selector, p["metadata"].get("labels") or {})]
+        active = [
+            p
+            for p in owned
+            if pod_is_active(p) and selector_matches(selector, p["metadata"].get("labels") or {})
+        ]
         wanted = int(spec.get("replicas") or 0)
         diff = len(active) - wanted
         if diff < 0:
             for _ in range(-diff):
                 pod = store.create(PODS, new_pod(rs, spec.get("template") or {}))
                 active.append(pod)
-                self.events.record(cluster, rs, "SuccessfulCreate",
-                                   f"Created pod: {pod['metadata']['name']}")
+                self.events.record(
+                    cluster, rs, "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}"
+                )
         elif diff > 0:
             doomed = sorted(active, key=deletion_rank)[:diff]
             for pod in doomed:
                 store.delete(PODS, pod["metadata"]["namespace"], pod["metadata"]["name"])
-                self.events.record(cluster, rs, "SuccessfulDelete",
-                                   f"Deleted pod: {pod['metadata']['name']}")
+                self.events.record(
+                    cluster, rs, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}"
+                )
             gone = {id(p) for p in doomed}
             active = [p for p in active if id(p) not in gone]
         status, due = self.calculate_status(cluster, rs, active)
         if status != rs.get("status"):
+
             def change(obj: Obj) -> None:
                 obj["status"] = status
 
-            store.mutate(REPLICA_SETS, rs["metadata"]["namespace"], rs["metadata"]["name"], change,
-                         subresource="status")
+            store.mutate(
+                REPLICA_SETS,
+                rs["metadata"]["namespace"],
+                rs["metadata"]["name"],
+                change,
+                subresource="status",
+            )
         return due
 
     @staticmethod
-    def calculate_status(cluster: SimCluster, rs: Obj, active: list[Obj]) -> tuple[Obj, float | None]:
+    def calculate_status(
+        cluster: SimCluster, rs: Obj, active: list[Obj]
+    ) -> tuple[Obj, float | None]:
         spec = rs.get("spec") or {}
         template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
         min_ready = int(spec.get("minReadySeconds") or 0)
@@ -128,9 +146,12 @@ class ReplicaSetController:
             else:
                 due = earliest(due, at)
         status: Obj = {"replicas": len(active)}
-        for key, value in (("fullyLabeledReplicas", fully_labeled), ("readyReplicas", ready),
-                           ("availableReplicas", available),
-                           ("observedGeneration", rs["metadata"].get("generation", 0))):
+        for key, value in (
+            ("fullyLabeledReplicas", fully_labeled),
+            ("readyReplicas", ready),
+            ("availableReplicas", available),
+            ("observedGeneration", rs["metadata"].get("generation", 0)),
+        ):
             if value:
                 status[key] = value
         old_conditions = (rs.get("status") or {}).get("conditions")

@@ -37,8 +37,8 @@ POD_REVISION = "controller-revision-hash"
 def ordinal(sts: Obj, pod: Obj) -> int | None:
     prefix = sts["metadata"]["name"] + "-"
     name = pod["metadata"]["name"]
-    if name.startswith(prefix) and name[len(prefix):].isdigit():
-        return int(name[len(prefix):])
+    if name.startswith(prefix) and name[len(prefix) :].isdigit():
+        return int(name[len(prefix) :])
     return None
 
 
@@ -59,7 +59,9 @@ class StatefulSetController:
                 self.sync_one(cluster, sts, revisions.get(uid, []), pods.get(uid, []))
         return None
 
-    def sync_one(self, cluster: SimCluster, sts: Obj, revisions: list[Obj], owned: list[Obj]) -> None:
+    def sync_one(
+        self, cluster: SimCluster, sts: Obj, revisions: list[Obj], owned: list[Obj]
+    ) -> None:
         if sts["metadata"].get("deletionTimestamp"):
             return
         update, revisions = sync_update_revision(cluster, sts, revisions, REVISION_HASH)
@@ -80,8 +82,9 @@ class StatefulSetController:
         live |= {p["metadata"].get("labels", {}).get(POD_REVISION, "") for p in pods.values()}
         truncate_history(cluster, sts, revisions, live)
 
-    def manage_pods(self, cluster: SimCluster, sts: Obj, pods: dict[int, Obj], current: Obj,
-                    update: Obj) -> None:
+    def manage_pods(
+        self, cluster: SimCluster, sts: Obj, pods: dict[int, Obj], current: Obj, update: Obj
+    ) -> None:
         spec = sts["spec"]
         replicas = int(spec.get("replicas") or 0)
         ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
@@ -118,26 +121,39 @@ class StatefulSetController:
         meta = pod["metadata"]
         del meta["generateName"]
         meta["name"] = name
-        meta["labels"].update({POD_REVISION: revision["metadata"]["name"],
-                               "statefulset.kubernetes.io/pod-name": name,
-                               "apps.kubernetes.io/pod-index": str(number)})
+        meta["labels"].update(
+            {
+                POD_REVISION: revision["metadata"]["name"],
+                "statefulset.kubernetes.io/pod-name": name,
+                "apps.kubernetes.io/pod-index": str(number),
+            }
+        )
         pod["spec"] = {**pod["spec"], "hostname": name}
         if sts["spec"].get("serviceName"):
             pod["spec"]["subdomain"] = sts["spec"]["serviceName"]
         created = cluster.store.create(PODS, pod)
-        self.events.record(cluster, sts, "SuccessfulCreate",
-                           f"create Pod {name} in StatefulSet {sts['metadata']['name']} successful")
+        self.events.record(
+            cluster,
+            sts,
+            "SuccessfulCreate",
+            f"create Pod {name} in StatefulSet {sts['metadata']['name']} successful",
+        )
         return created
 
     def delete_pod(self, cluster: SimCluster, sts: Obj, pod: Obj) -> None:
         name = pod["metadata"]["name"]
         cluster.store.delete(PODS, pod["metadata"]["namespace"], name)
-        self.events.record(cluster, sts, "SuccessfulDelete",
-                           f"delete Pod {name} in StatefulSet {sts['metadata']['name']} successful")
+        self.events.record(
+            cluster,
+            sts,
+            "SuccessfulDelete",
+            f"delete Pod {name} in StatefulSet {sts['metadata']['name']} successful",
+        )
 
     @staticmethod
-    def write_status(cluster: SimCluster, sts: Obj, pods: dict[int, Obj], current: Obj,
-                     update: Obj) -> None:
+    def write_status(
+        cluster: SimCluster, sts: Obj, pods: dict[int, Obj], current: Obj, update: Obj
+    ) -> None:
         current_name, update_name = current["metadata"]["name"], update["metadata"]["name"]
         revision_of = [p["metadata"].get("labels", {}).get(POD_REVISION) for p in pods.values()]
         ready = sum(1 for p in pods.values() if pod_is_ready(p))
@@ -157,11 +173,20 @@ class StatefulSetController:
             "collisionCount": old.get("collisionCount", 0),
             "availableReplicas": ready,
         }
-        status = {k: v for k, v in status.items()
-                  if v or k in ("replicas", "availableReplicas", "collisionCount")}
+        status = {
+            k: v
+            for k, v in status.items()
+            if v or k in ("replicas", "availableReplicas", "collisionCount")
+        }
         if status != old:
+
             def change(obj: Obj) -> None:
                 obj["status"] = status
 
-            cluster.store.mutate(STATEFUL_SETS, sts["metadata"]["namespace"], sts["metadata"]["name"],
-                                 change, subresource="status")
+            cluster.store.mutate(
+                STATEFUL_SETS,
+                sts["metadata"]["namespace"],
+                sts["metadata"]["name"],
+                change,
+                subresource="status",
+            )

@@ -47,19 +47,38 @@ def _set_selector(cluster: SimCluster, namespace: str, name: str, key: str, valu
     cluster.settle()
 
 
-def service(namespace: str, name: str, selector: dict[str, str] | None, *, port: int = 80,
-            annotations: dict[str, str] | None = None) -> dict[str, Any]:
+def service(
+    namespace: str,
+    name: str,
+    selector: dict[str, str] | None,
+    *,
+    port: int = 80,
+    annotations: dict[str, str] | None = None,
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"ports": [{"name": "http", "port": 80, "targetPort": port}]}
     if selector is not None:
         spec["selector"] = selector
-    meta: dict[str, Any] = {"name": name, "namespace": namespace, "labels": {"app": name.split("-")[0]}}
+    meta: dict[str, Any] = {
+        "name": name,
+        "namespace": namespace,
+        "labels": {"app": name.split("-")[0]},
+    }
     if annotations:
         meta["annotations"] = annotations
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec}
 
 
-def side(namespace: str, name: str, app: str, key: str, color: str, image: str, *,
-         replicas: int = 3, port: int = 80) -> dict[str, Any]:
+def side(
+    namespace: str,
+    name: str,
+    app: str,
+    key: str,
+    color: str,
+    image: str,
+    *,
+    replicas: int = 3,
+    port: int = 80,
+) -> dict[str, Any]:
     """A Deployment that is one side of a group: pods labelled app=<app>, <key>=<color>."""
     labels = {"app": app, key: color}
     return {
@@ -69,24 +88,46 @@ def side(namespace: str, name: str, app: str, key: str, color: str, image: str, 
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{
-                "name": app, "image": image, "ports": [{"name": "http", "containerPort": port}]}]}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": app,
+                            "image": image,
+                            "ports": [{"name": "http", "containerPort": port}],
+                        }
+                    ]
+                },
+            },
         },
     }
 
 
-def harness_pair(cluster: SimCluster, namespace: str, name: str, image: str, *, replicas: int = 3) -> None:
+def harness_pair(
+    cluster: SimCluster, namespace: str, name: str, image: str, *, replicas: int = 3
+) -> None:
     """Harness's first Blue/Green release: `<name>-blue` live behind `<name>`, `<name>-stage` idle."""
-    _create(cluster, service(namespace, name, {"app": name, COLOR: "blue"}, annotations={PRIMARY: "true"}))
-    _create(cluster, service(namespace, f"{name}-stage", {"app": name, COLOR: "green"},
-                             annotations={STAGE: "true"}))
+    _create(
+        cluster,
+        service(namespace, name, {"app": name, COLOR: "blue"}, annotations={PRIMARY: "true"}),
+    )
+    _create(
+        cluster,
+        service(
+            namespace, f"{name}-stage", {"app": name, COLOR: "green"}, annotations={STAGE: "true"}
+        ),
+    )
     _create(cluster, side(namespace, f"{name}-blue", name, COLOR, "blue", image, replicas=replicas))
 
 
-def harness_deploy_green(cluster: SimCluster, namespace: str, name: str, image: str, *,
-                         replicas: int = 3) -> None:
+def harness_deploy_green(
+    cluster: SimCluster, namespace: str, name: str, image: str, *, replicas: int = 3
+) -> None:
     """The next release deploys `<name>-green` behind the stage Service."""
-    _create(cluster, side(namespace, f"{name}-green", name, COLOR, "green", image, replicas=replicas))
+    _create(
+        cluster, side(namespace, f"{name}-green", name, COLOR, "green", image, replicas=replicas)
+    )
 
 
 def harness_swap(cluster: SimCluster, namespace: str, name: str) -> None:
@@ -102,22 +143,68 @@ def harness_swap(cluster: SimCluster, namespace: str, name: str) -> None:
 def build(cluster: SimCluster) -> None:
     ns = NAMESPACE
     harness_pair(cluster, ns, "web", "nginx:1.25.3")
-    _create(cluster, side(ns, "api-blue", "api", "color", "blue", "registry.example.com/api:1.9.0",
-                          replicas=2, port=8080))
+    _create(
+        cluster,
+        side(
+            ns,
+            "api-blue",
+            "api",
+            "color",
+            "blue",
+            "registry.example.com/api:1.9.0",
+            replicas=2,
+            port=8080,
+        ),
+    )
     _create(cluster, service(ns, "api", {"app": "api", "color": "blue"}, port=8080))
-    _create(cluster, side(ns, "orders-blue", "orders", "color", "blue", "registry.example.com/orders:3.0.0",
-                          replicas=1, port=8080))
-    _create(cluster, side(ns, "orders-green", "orders", "color", "green", "registry.example.com/orders:3.1.0",
-                          replicas=1, port=8080))
+    _create(
+        cluster,
+        side(
+            ns,
+            "orders-blue",
+            "orders",
+            "color",
+            "blue",
+            "registry.example.com/orders:3.0.0",
+            replicas=1,
+            port=8080,
+        ),
+    )
+    _create(
+        cluster,
+        side(
+            ns,
+            "orders-green",
+            "orders",
+            "color",
+            "green",
+            "registry.example.com/orders:3.1.0",
+            replicas=1,
+            port=8080,
+        ),
+    )
     _create(cluster, service(ns, "orders", {"app": "orders", "color": "red"}, port=8080))
     _create(cluster, service(ns, "legacy", None, port=8080))
     cluster.advance(60)
     # api 2.0.0 goes out on green; traffic moves to it; blue is scaled away.
-    _create(cluster, side(ns, "api-green", "api", "color", "green", "registry.example.com/api:2.0.0",
-                          replicas=2, port=8080))
+    _create(
+        cluster,
+        side(
+            ns,
+            "api-green",
+            "api",
+            "color",
+            "green",
+            "registry.example.com/api:2.0.0",
+            replicas=2,
+            port=8080,
+        ),
+    )
     cluster.advance(30)
     _set_selector(cluster, ns, "api", "color", "green")
-    cluster.store.mutate(BY_KIND["Deployment"], ns, "api-blue", lambda d: d["spec"].update(replicas=0))
+    cluster.store.mutate(
+        BY_KIND["Deployment"], ns, "api-blue", lambda d: d["spec"].update(replicas=0)
+    )
     cluster.settle()
     harness_deploy_green(cluster, ns, "web", "nginx:crash-1.27.0")
     cluster.advance(10)

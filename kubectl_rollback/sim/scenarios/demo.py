@@ -53,20 +53,30 @@ def _container(name: str, image: str, port: int, **extra: Any) -> dict[str, Any]
         "image": image,
         "ports": [{"name": "http", "containerPort": port}],
         "envFrom": [{"configMapRef": {"name": "shop-config"}}],
-        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
-                      "limits": {"memory": "256Mi"}},
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "128Mi"},
+            "limits": {"memory": "256Mi"},
+        },
     }
     container.update(extra)
     return container
 
 
-def _deployment(name: str, container: dict[str, Any], *, replicas: int = 3,
-                cause: str | None = None, extra_labels: dict[str, str] | None = None,
-                **spec: Any) -> dict[str, Any]:
+def _deployment(
+    name: str,
+    container: dict[str, Any],
+    *,
+    replicas: int = 3,
+    cause: str | None = None,
+    extra_labels: dict[str, str] | None = None,
+    **spec: Any,
+) -> dict[str, Any]:
     labels = {"app": name}
-    meta: dict[str, Any] = {"name": name, "namespace": NAMESPACE,
-                            "labels": {**labels, "app.kubernetes.io/part-of": "shop",
-                                       **(extra_labels or {})}}
+    meta: dict[str, Any] = {
+        "name": name,
+        "namespace": NAMESPACE,
+        "labels": {**labels, "app.kubernetes.io/part-of": "shop", **(extra_labels or {})},
+    }
     if cause:
         meta["annotations"] = {CHANGE_CAUSE: cause}
     return {
@@ -117,9 +127,11 @@ class _Story:
         self.store.mutate(BY_KIND[kind], NAMESPACE, name, edit)
         self.cluster.settle()
 
-    def set_image(self, kind: str, name: str, image: str, cause: str | None = None,
-                  **container_fields: Any) -> None:
+    def set_image(
+        self, kind: str, name: str, image: str, cause: str | None = None, **container_fields: Any
+    ) -> None:
         """`kubectl set image` (plus `kubectl annotate` of the change-cause, in one write)."""
+
         def edit(obj: dict[str, Any]) -> None:
             container = obj["spec"]["template"]["spec"]["containers"][0]
             container["image"] = image
@@ -155,92 +167,230 @@ def _steps(story: _Story) -> list[tuple[float, Any]]:
     return [
         (ROLLOUT_SECONDS, lambda: _foundation(story)),
         (20 * HOUR, lambda: _workloads(story)),
-        (0.0, lambda: bluegreen.harness_pair(story.cluster, NAMESPACE, "storefront",
-                                             f"{REGISTRY}/storefront:2.3.0")),
-        (ROLLOUT_SECONDS, lambda: story.set_image("Deployment", "web", "nginx:1.25.4",
-                                                  "upgrade nginx to 1.25.4 (CVE fixes)")),
+        (
+            0.0,
+            lambda: bluegreen.harness_pair(
+                story.cluster, NAMESPACE, "storefront", f"{REGISTRY}/storefront:2.3.0"
+            ),
+        ),
+        (
+            ROLLOUT_SECONDS,
+            lambda: story.set_image(
+                "Deployment", "web", "nginx:1.25.4", "upgrade nginx to 1.25.4 (CVE fixes)"
+            ),
+        ),
         (6 * HOUR, lambda: story.set_image("Deployment", "catalog", f"{REGISTRY}/catalog:1.1.0")),
         (8 * HOUR, lambda: story.set_image("StatefulSet", "db", "postgres:15.5")),
-        (14 * HOUR, lambda: story.set_image(
-            "Deployment", "payments", f"{REGISTRY}/payments:2.4.0", "payments 2.4.0: secrets from Secret",
-            env=[{"name": "DB_PASSWORD",
-                  "valueFrom": {"secretKeyRef": {"name": "payments-db", "key": "password"}}}])),
+        (
+            14 * HOUR,
+            lambda: story.set_image(
+                "Deployment",
+                "payments",
+                f"{REGISTRY}/payments:2.4.0",
+                "payments 2.4.0: secrets from Secret",
+                env=[
+                    {
+                        "name": "DB_PASSWORD",
+                        "valueFrom": {"secretKeyRef": {"name": "payments-db", "key": "password"}},
+                    }
+                ],
+            ),
+        ),
         (9 * HOUR, lambda: story.set_image("Deployment", "catalog", f"{REGISTRY}/catalog:1.2.0")),
-        (5 * HOUR, lambda: story.set_image("Deployment", "web", "nginx:1.26.0",
-                                           "upgrade nginx to 1.26.0")),
+        (
+            5 * HOUR,
+            lambda: story.set_image("Deployment", "web", "nginx:1.26.0", "upgrade nginx to 1.26.0"),
+        ),
         (11 * HOUR, lambda: story.set_image("Deployment", "search", f"{REGISTRY}/search:3.3.0")),
         (7 * HOUR, lambda: story.set_image("Deployment", "catalog", f"{REGISTRY}/catalog:1.3.0")),
-        (16 * HOUR, lambda: story.set_image("DaemonSet", "node-agent",
-                                            "registry.example.com/platform/node-agent:0.9.1")),
+        (
+            16 * HOUR,
+            lambda: story.set_image(
+                "DaemonSet", "node-agent", "registry.example.com/platform/node-agent:0.9.1"
+            ),
+        ),
         (6 * HOUR, lambda: story.set_image("Deployment", "catalog", f"{REGISTRY}/catalog:1.4.0")),
         (10 * HOUR, lambda: story.set_image("StatefulSet", "db", "postgres:16.1")),
-        (13 * HOUR, lambda: story.set_image("Deployment", "web", "nginx:1.27.0",
-                                            "upgrade nginx to 1.27.0")),
+        (
+            13 * HOUR,
+            lambda: story.set_image("Deployment", "web", "nginx:1.27.0", "upgrade nginx to 1.27.0"),
+        ),
         (8 * HOUR, lambda: story.set_image("Deployment", "catalog", f"{REGISTRY}/catalog:1.5.0")),
         (15 * 60.0, lambda: _checkout_broken(story)),
         (5 * HOUR, lambda: _checkout_failed(story)),
         (18 * HOUR, lambda: _payments_paused(story)),
-        (10.0, lambda: bluegreen.harness_deploy_green(story.cluster, NAMESPACE, "storefront",
-                                                      f"{REGISTRY}/storefront:crash-2.4.0")),
+        (
+            10.0,
+            lambda: bluegreen.harness_deploy_green(
+                story.cluster, NAMESPACE, "storefront", f"{REGISTRY}/storefront:crash-2.4.0"
+            ),
+        ),
         (0.0, lambda: bluegreen.harness_swap(story.cluster, NAMESPACE, "storefront")),
         (20 * 60.0, lambda: _checkout_crash(story)),
     ]
 
 
 def _foundation(story: _Story) -> None:
-    story.create({"apiVersion": "v1", "kind": "Namespace",
-                  "metadata": {"name": NAMESPACE, "labels": {"team": "shop"}}})
-    story.create({"apiVersion": "v1", "kind": "ConfigMap",
-                  "metadata": {"name": "shop-config", "namespace": NAMESPACE},
-                  "data": {"LOG_LEVEL": "info", "CURRENCY": "EUR",
-                           "CATALOG_URL": "http://catalog.shop.svc:8080"}})
-    story.create({"apiVersion": "v1", "kind": "Secret",
-                  "metadata": {"name": "payments-db", "namespace": NAMESPACE},
-                  "type": "Opaque", "data": {"password": "ZGVtby1wYXNzd29yZA=="}})
+    story.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": NAMESPACE, "labels": {"team": "shop"}},
+        }
+    )
+    story.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "shop-config", "namespace": NAMESPACE},
+            "data": {
+                "LOG_LEVEL": "info",
+                "CURRENCY": "EUR",
+                "CATALOG_URL": "http://catalog.shop.svc:8080",
+            },
+        }
+    )
+    story.create(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "payments-db", "namespace": NAMESPACE},
+            "type": "Opaque",
+            "data": {"password": "ZGVtby1wYXNzd29yZA=="},
+        }
+    )
     for name, port in (("web", 80), ("checkout", 8080), ("payments", 8080)):
-        story.create({"apiVersion": "v1", "kind": "Service",
-                      "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"app": name}},
-                      "spec": {"selector": {"app": name},
-                               "ports": [{"name": "http", "port": 80, "targetPort": port}]}})
+        story.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name, "namespace": NAMESPACE, "labels": {"app": name}},
+                "spec": {
+                    "selector": {"app": name},
+                    "ports": [{"name": "http", "port": 80, "targetPort": port}],
+                },
+            }
+        )
 
 
 def _workloads(story: _Story) -> None:
-    story.create(_deployment("web", _container("nginx", "nginx:1.25.3", 80),
-                             cause="initial release: nginx 1.25.3"))
+    story.create(
+        _deployment(
+            "web", _container("nginx", "nginx:1.25.3", 80), cause="initial release: nginx 1.25.3"
+        )
+    )
     # Harness labels the workloads it deploys; its release history is the ConfigMap below.
-    story.create(_deployment("checkout", _container("checkout", f"{REGISTRY}/checkout:1.8.1", 8080),
-                             extra_labels={"harness.io/release-name": "checkout"}))
-    story.create({
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "harness-release-checkout", "namespace": NAMESPACE,
-                     "labels": {"owner": "harness"}},
-        "data": {"releaseHistory": _release_history([(1, "Succeeded", 1)])}})
-    story.create(_deployment("payments", _container(
-        "payments", f"{REGISTRY}/payments:2.3.0", 8080,
-        env=[{"name": "DB_PASSWORD", "value": "s3cr3t-demo"}]),
-        replicas=2, cause="payments 2.3.0"))
-    story.create(_deployment("catalog", _container("catalog", f"{REGISTRY}/catalog:1.0.0", 8080),
-                             replicas=2, revisionHistoryLimit=3))
-    story.create(_deployment("cart", _container("cart", f"{REGISTRY}/cart:4.2.0", 8080), replicas=2))
-    story.create(_deployment("search", _container("search", f"{REGISTRY}/search:3.2.0", 9200),
-                             replicas=2, strategy={"type": "Recreate"}))
-    story.create({
-        "apiVersion": "apps/v1", "kind": "StatefulSet",
-        "metadata": {"name": "db", "namespace": NAMESPACE, "labels": {"app": "db"}},
-        "spec": {"replicas": 3, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}},
-                 "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{
-                     "name": "postgres", "image": "postgres:15.4",
-                     "ports": [{"name": "postgres", "containerPort": 5432}],
-                     "env": [{"name": "POSTGRES_PASSWORD", "valueFrom": {
-                         "secretKeyRef": {"name": "payments-db", "key": "password"}}}]}]}}},
-    })
-    story.create({
-        "apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": {"name": "node-agent", "namespace": NAMESPACE, "labels": {"app": "node-agent"}},
-        "spec": {"selector": {"matchLabels": {"app": "node-agent"}},
-                 "template": {"metadata": {"labels": {"app": "node-agent"}}, "spec": {"containers": [{
-                     "name": "agent", "image": "registry.example.com/platform/node-agent:0.9.0"}]}}},
-    })
+    story.create(
+        _deployment(
+            "checkout",
+            _container("checkout", f"{REGISTRY}/checkout:1.8.1", 8080),
+            extra_labels={"harness.io/release-name": "checkout"},
+        )
+    )
+    story.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": "harness-release-checkout",
+                "namespace": NAMESPACE,
+                "labels": {"owner": "harness"},
+            },
+            "data": {"releaseHistory": _release_history([(1, "Succeeded", 1)])},
+        }
+    )
+    story.create(
+        _deployment(
+            "payments",
+            _container(
+                "payments",
+                f"{REGISTRY}/payments:2.3.0",
+                8080,
+                env=[{"name": "DB_PASSWORD", "value": "s3cr3t-demo"}],
+            ),
+            replicas=2,
+            cause="payments 2.3.0",
+        )
+    )
+    story.create(
+        _deployment(
+            "catalog",
+            _container("catalog", f"{REGISTRY}/catalog:1.0.0", 8080),
+            replicas=2,
+            revisionHistoryLimit=3,
+        )
+    )
+    story.create(
+        _deployment("cart", _container("cart", f"{REGISTRY}/cart:4.2.0", 8080), replicas=2)
+    )
+    story.create(
+        _deployment(
+            "search",
+            _container("search", f"{REGISTRY}/search:3.2.0", 9200),
+            replicas=2,
+            strategy={"type": "Recreate"},
+        )
+    )
+    story.create(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": "db", "namespace": NAMESPACE, "labels": {"app": "db"}},
+            "spec": {
+                "replicas": 3,
+                "serviceName": "db",
+                "selector": {"matchLabels": {"app": "db"}},
+                "template": {
+                    "metadata": {"labels": {"app": "db"}},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "postgres",
+                                "image": "postgres:15.4",
+                                "ports": [{"name": "postgres", "containerPort": 5432}],
+                                "env": [
+                                    {
+                                        "name": "POSTGRES_PASSWORD",
+                                        "valueFrom": {
+                                            "secretKeyRef": {
+                                                "name": "payments-db",
+                                                "key": "password",
+                                            }
+                                        },
+                                    }
+                                ],
+                            }
+                        ]
+                    },
+                },
+            },
+        }
+    )
+    story.create(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": {
+                "name": "node-agent",
+                "namespace": NAMESPACE,
+                "labels": {"app": "node-agent"},
+            },
+            "spec": {
+                "selector": {"matchLabels": {"app": "node-agent"}},
+                "template": {
+                    "metadata": {"labels": {"app": "node-agent"}},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "agent",
+                                "image": "registry.example.com/platform/node-agent:0.9.0",
+                            }
+                        ]
+                    },
+                },
+            },
+        }
+    )
 
 
 def _checkout_broken(story: _Story) -> None:

@@ -28,7 +28,7 @@ def _hanging(lines: list[Text]) -> list[RenderableType]:
             grid = Table.grid(expand=True)
             grid.add_column(width=indent, no_wrap=True)
             grid.add_column(ratio=1)
-            grid.add_row(line[: indent], line[indent:])
+            grid.add_row(line[:indent], line[indent:])
             out.append(grid)
         else:
             out.append(line)
@@ -40,17 +40,30 @@ def plan_summary(plan: RollbackPlan) -> Group:
     src = plan.from_revision
     dst = plan.to_revision
     lines: list[Text] = [
-        Text.assemble(("Roll back ", "bold"), (plan.ref.display, "bold"), f" in namespace {plan.ref.namespace}"),
+        Text.assemble(
+            ("Roll back ", "bold"),
+            (plan.ref.display, "bold"),
+            f" in namespace {plan.ref.namespace}",
+        ),
         Text(f"  from revision {src.number if src else '?'}  {src.images if src else ''}"),
-        Text(f"  to   revision {dst.number}  {dst.images}   ({dst.health.value}; becomes revision "
-             f"{plan.new_revision_number})"),
+        Text(
+            f"  to   revision {dst.number}  {dst.images}   ({dst.health.value}; becomes revision "
+            f"{plan.new_revision_number})"
+        ),
         Text(""),
         Text("What changes", style="bold"),
     ]
     lines += [Text(f"  • {c.line}") for c in plan.image_changes] or [Text("  • no image changes")]
     lines += [Text(f"  • env {c.line}") for c in plan.env_changes]
-    lines += [Text(f"  • pod template: {len(plan.template_diff.splitlines())} diff lines (see the preview)")
-              ] if plan.template_diff.strip() else []
+    lines += (
+        [
+            Text(
+                f"  • pod template: {len(plan.template_diff.splitlines())} diff lines (see the preview)"
+            )
+        ]
+        if plan.template_diff.strip()
+        else []
+    )
     lines += [Text(f"  • annotation {c.kind}: {c.key}") for c in plan.annotation_changes]
     lines += [Text(f"  • then {step}", style="dim") for step in plan.scaling.steps[:3]]
     lines += [Text(""), Text("What does not change", style="bold")]
@@ -99,14 +112,24 @@ class ConfirmRollback(_ConfirmDialog):
             yield Static(Text("Confirm rollback", style="bold"), id="confirm-title")
             with VerticalScroll(id="confirm-body"):
                 yield Static(plan_summary(self.plan), id="confirm-plan")
-            yield Static(Text.assemble(
-                "Press ", ("y", "bold"), " to roll back, or type ", (self.plan.ref.name, "bold"),
-                " and Enter.  ", ("n", "bold"), " / ", ("esc", "bold"), " cancels."), id="confirm-help")
+            yield Static(
+                Text.assemble(
+                    "Press ",
+                    ("y", "bold"),
+                    " to roll back, or type ",
+                    (self.plan.ref.name, "bold"),
+                    " and Enter.  ",
+                    ("n", "bold"),
+                    " / ",
+                    ("esc", "bold"),
+                    " cancels.",
+                ),
+                id="confirm-help",
+            )
             yield Input(placeholder=f"type {self.plan.ref.name} to confirm", id="confirm-name")
             with Horizontal(id="confirm-buttons"):
                 yield Button("No, keep it", id="no", variant="primary")
                 yield Button("Roll back", id="yes", variant="error")
-
 
     @on(Input.Submitted, "#confirm-name")
     def _typed(self, event: Input.Submitted) -> None:
@@ -120,8 +143,11 @@ class ConfirmRollback(_ConfirmDialog):
 def switch_summary(plan: Any) -> Group:
     """The traffic switch restated: which Service selectors change, which pods get traffic, what stays."""
     lines: list[Text] = [
-        Text.assemble(("Switch traffic of ", "bold"), (plan.display, "bold"),
-                      f" in namespace {plan.group.namespace}: {plan.from_color or 'none'} → {plan.to_color}"),
+        Text.assemble(
+            ("Switch traffic of ", "bold"),
+            (plan.display, "bold"),
+            f" in namespace {plan.group.namespace}: {plan.from_color or 'none'} → {plan.to_color}",
+        ),
         Text(""),
         Text("What changes", style="bold"),
     ]
@@ -129,8 +155,11 @@ def switch_summary(plan: Any) -> Group:
     if plan.scale_up is not None:
         lines.append(Text(f"  • first {plan.scale_up.line}"))
     lines += [Text(f"  · {why}", style="dim") for why in plan.why]
-    lines += [Text(""), Text("What does not change", style="bold"),
-              Text("  • no Deployment is redeployed or rolled back; pods keep running", style="dim")]
+    lines += [
+        Text(""),
+        Text("What does not change", style="bold"),
+        Text("  • no Deployment is redeployed or rolled back; pods keep running", style="dim"),
+    ]
     if plan.warnings:
         lines += [Text(""), Text("Warnings", style="bold yellow")]
         lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
@@ -151,12 +180,23 @@ class ConfirmSwitch(_ConfirmDialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
-            yield Static(Text("Confirm traffic switch (rapid rollback)", style="bold"), id="confirm-title")
+            yield Static(
+                Text("Confirm traffic switch (rapid rollback)", style="bold"), id="confirm-title"
+            )
             with VerticalScroll(id="confirm-body"):
                 yield Static(switch_summary(self.plan), id="confirm-plan")
-            yield Static(Text.assemble("Press ", ("y", "bold"), " to switch traffic; ", ("n", "bold"), " / ",
-                                       ("esc", "bold"), " cancels."), id="confirm-help")
+            yield Static(
+                Text.assemble(
+                    "Press ",
+                    ("y", "bold"),
+                    " to switch traffic; ",
+                    ("n", "bold"),
+                    " / ",
+                    ("esc", "bold"),
+                    " cancels.",
+                ),
+                id="confirm-help",
+            )
             with Horizontal(id="confirm-buttons"):
                 yield Button("No, keep it", id="no", variant="primary")
                 yield Button("Switch", id="yes", variant="error")
-

@@ -17,7 +17,11 @@ EXTRA_KEYS: tuple[HelpRow, ...] = (
     ("↑ ↓ / mouse", "move in a list; click selects", None),
     ("enter", "workloads: look at the revisions of the workload", None),
     ("tab / shift+tab", "move between the workloads, the revisions and the preview", None),
-    ("in the confirmation", "y rolls back; typing the workload name + enter rolls back; n / esc cancels", None),
+    (
+        "in the confirmation",
+        "y rolls back; typing the workload name + enter rolls back; n / esc cancels",
+        None,
+    ),
 )
 
 
@@ -36,7 +40,10 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("ACTION")
         for keys, description, unavailable in [*self.rows, *EXTRA_KEYS]:
             if unavailable:
-                table.add_row(Text(keys, style="dim"), Text(f"{description} — unavailable: {unavailable}", style="dim"))
+                table.add_row(
+                    Text(keys, style="dim"),
+                    Text(f"{description} — unavailable: {unavailable}", style="dim"),
+                )
             else:
                 table.add_row(keys, description)
         with Vertical(id="help-dialog"):

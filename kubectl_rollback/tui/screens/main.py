@@ -90,19 +90,36 @@ class MainScreen(Screen[None]):
     """Workloads on the left; revisions and preview (or the rollout) on the right."""
 
     BINDINGS = [
-        Binding("r", "rollback", "Roll back", id="rollback",
-                tooltip="Roll back to the highlighted revision (asks for confirmation)"),
+        Binding(
+            "r",
+            "rollback",
+            "Roll back",
+            id="rollback",
+            tooltip="Roll back to the highlighted revision (asks for confirmation)",
+        ),
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the workloads by typing"),
         Binding("n", "namespace", "Namespace", id="namespace", tooltip="Switch namespace"),
         Binding("c", "context", "Context", id="context", tooltip="Switch kubeconfig context"),
         Binding("ctrl+r", "refresh", "Refresh", id="refresh", tooltip="List everything again"),
-        Binding("s", "switch_traffic", "Switch traffic", id="switch-traffic",
-                tooltip="Blue/green rapid rollback: route traffic back to the idle side"),
+        Binding(
+            "s",
+            "switch_traffic",
+            "Switch traffic",
+            id="switch-traffic",
+            tooltip="Blue/green rapid rollback: route traffic back to the idle side",
+        ),
         Binding("escape", "back", "Back / stop watching", id="back", show=False),
     ]
 
-    def __init__(self, *, namespace: str | None, context: str | None, workload: str | None,
-                 target: TargetSpec | None, workload_kind: str = "Deployment") -> None:
+    def __init__(
+        self,
+        *,
+        namespace: str | None,
+        context: str | None,
+        workload: str | None,
+        target: TargetSpec | None,
+        workload_kind: str = "Deployment",
+    ) -> None:
         super().__init__()
         self.requested_namespace = namespace
         self.requested_context = context
@@ -120,7 +137,9 @@ class MainScreen(Screen[None]):
         self.plan: RollbackPlan | None = None
         self.following = False
         self.connection_error: str | None = None
-        self._focus_workload: tuple[str, str] | None = (workload_kind, workload) if workload else None
+        self._focus_workload: tuple[str, str] | None = (
+            (workload_kind, workload) if workload else None
+        )
         self._focus_target = target
         self._watch_stops: list[StopSignal] = []
         self._follow_stop: StopSignal | None = None
@@ -171,7 +190,9 @@ class MainScreen(Screen[None]):
         self._connect(self.requested_context, self.requested_namespace, self.generation)
 
     def _tick(self) -> None:
-        self.query_one(ContextBar).clock = self.now().astimezone(self.rollback_app.display_tz).strftime("%H:%M:%S")
+        self.query_one(ContextBar).clock = (
+            self.now().astimezone(self.rollback_app.display_tz).strftime("%H:%M:%S")
+        )
 
     def on_unmount(self) -> None:
         self.stop_everything()
@@ -211,9 +232,14 @@ class MainScreen(Screen[None]):
         self.connection_error = message.error
         self.query_one(WorkloadList).clear("not connected")
         self.query_one(RevisionTable).show_message("Not connected", "")
-        self.query_one(PreviewPanel).show_text(Text.assemble(
-            ("✖ cannot connect: ", "bold red"), message.error, "\n\n",
-            ("ctrl+r tries again; c picks another context.", "dim")))
+        self.query_one(PreviewPanel).show_text(
+            Text.assemble(
+                ("✖ cannot connect: ", "bold red"),
+                message.error,
+                "\n\n",
+                ("ctrl+r tries again; c picks another context.", "dim"),
+            )
+        )
         self.notify(message.error, title="Cannot connect", severity="error", timeout=10)
         self._refresh_bindings()
 
@@ -263,13 +289,18 @@ class MainScreen(Screen[None]):
             self.selected = focus
             self._request_history()
         if not listing.summaries:
-            workloads.clear(f"no Deployments, StatefulSets or DaemonSets in namespace {listing.namespace}")
-            self.query_one(PreviewPanel).show_text(f"namespace {listing.namespace} has no workloads; "
-                                                   "n switches namespace", "dim")
+            workloads.clear(
+                f"no Deployments, StatefulSets or DaemonSets in namespace {listing.namespace}"
+            )
+            self.query_one(PreviewPanel).show_text(
+                f"namespace {listing.namespace} has no workloads; n switches namespace", "dim"
+            )
         if self._focus_workload and self._focus_workload not in workloads.summaries:
             kind, name = self._focus_workload
-            self.notify(f'{PLURALS.get(kind, kind.lower())}.apps "{name}" not found in namespace {listing.namespace}',
-                        severity="error")
+            self.notify(
+                f'{PLURALS.get(kind, kind.lower())}.apps "{name}" not found in namespace {listing.namespace}',
+                severity="error",
+            )
             self._focus_workload = None
         for note in listing.notes:
             self.notify(note, severity="warning")
@@ -282,17 +313,28 @@ class MainScreen(Screen[None]):
         if message.generation != self.generation:
             return
         self.query_one(WorkloadList).clear("cannot list workloads")
-        self.query_one(PreviewPanel).show_text(Text.assemble(
-            ("✖ cannot list the workloads of namespace ", "bold red"), (message.ns, "bold red"), "\n",
-            message.error, "\n\n", ("ctrl+r tries again; n switches namespace.", "dim")))
+        self.query_one(PreviewPanel).show_text(
+            Text.assemble(
+                ("✖ cannot list the workloads of namespace ", "bold red"),
+                (message.ns, "bold red"),
+                "\n",
+                message.error,
+                "\n\n",
+                ("ctrl+r tries again; n switches namespace.", "dim"),
+            )
+        )
         self.notify(message.error, title="Cannot list workloads", severity="error", timeout=10)
 
     # -------------------------------------------------------------- permission
     @work(thread=True, exclusive=True, exit_on_error=False, group="rbac")
     def _check_permission(self, gw: Gateway, namespace: str, generation: int) -> None:
         answers: list[tuple[str, bool, str]] = []
-        for group, plural in (("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"),
-                              ("", "services")):
+        for group, plural in (
+            ("apps", "deployments"),
+            ("apps", "statefulsets"),
+            ("apps", "daemonsets"),
+            ("", "services"),
+        ):
             try:
                 allowed, reason = gw.can_i("patch", group, plural, namespace)
             except errors.RollbackError:
@@ -308,7 +350,9 @@ class MainScreen(Screen[None]):
             key = (context, message.ns, plural)
             changed |= self.permission.get(key, (True, "")) != (allowed, reason)
             self.permission[key] = (allowed, reason)
-        if changed:  # the preview says why rolling back is unavailable: redo it only when that changed
+        if (
+            changed
+        ):  # the preview says why rolling back is unavailable: redo it only when that changed
             self._refresh_bindings()
             self._repreview()
 
@@ -330,10 +374,21 @@ class MainScreen(Screen[None]):
         self._watch_stops = []
 
     @work(thread=True, exit_on_error=False, group="watch")
-    def _watch(self, gw: Gateway, plural: str, namespace: str, version: str, stop: StopSignal,
-               generation: int) -> None:
+    def _watch(
+        self,
+        gw: Gateway,
+        plural: str,
+        namespace: str,
+        version: str,
+        stop: StopSignal,
+        generation: int,
+    ) -> None:
         watch_resource(
-            gw, plural, namespace, version, stop,
+            gw,
+            plural,
+            namespace,
+            version,
+            stop,
             lambda events: self.post_message(ResourceEvents(plural, events, generation)),
             lambda error: self.post_message(WatchTrouble(error, generation)),
         )
@@ -367,9 +422,14 @@ class MainScreen(Screen[None]):
                 workloads.remove_workload((workload_kind, name_of(obj)))
             else:
                 workloads.upsert(summarise(obj, workload_kind))
-            if (self.selected is not None and self.selected.key == (workload_kind, name_of(obj))
-                    and (self.history is None or self.history.resource_version
-                         != str(dig(obj, "metadata", "resourceVersion")))):
+            if (
+                self.selected is not None
+                and self.selected.key == (workload_kind, name_of(obj))
+                and (
+                    self.history is None
+                    or self.history.resource_version != str(dig(obj, "metadata", "resourceVersion"))
+                )
+            ):
                 self._schedule_history(LIVE_RELOAD_DEBOUNCE)
         if relisted is not None:
             others = [s for s in workloads.summaries.values() if s.kind != workload_kind]
@@ -405,8 +465,13 @@ class MainScreen(Screen[None]):
             self.query_one(RevisionTable).show_message("Revisions", "")
             self._refresh_bindings()
             return
-        if self.selected is not None and self.selected.key == summary.key and (
-                self.history is not None or self._history_loading == (self.namespace, *summary.key)):
+        if (
+            self.selected is not None
+            and self.selected.key == summary.key
+            and (
+                self.history is not None or self._history_loading == (self.namespace, *summary.key)
+            )
+        ):
             self.selected = summary
             return
         self.selected = summary
@@ -418,13 +483,21 @@ class MainScreen(Screen[None]):
         if summary.unsupported:
             self._cancel_history_timer()
             self.query_one(RevisionTable).show_message(
-                f"{summary.short_kind}/{summary.name}   {summary.ready}/{summary.desired} ready", summary.unsupported)
-            self.query_one(PreviewPanel).show_text(Text.assemble(
-                (f"{summary.kind} {summary.name}\n", "bold"), f"images  {summary.image_summary}\n",
-                f"status  {summary.status.value}: {summary.message}\n\n", (summary.unsupported, "yellow")))
+                f"{summary.short_kind}/{summary.name}   {summary.ready}/{summary.desired} ready",
+                summary.unsupported,
+            )
+            self.query_one(PreviewPanel).show_text(
+                Text.assemble(
+                    (f"{summary.kind} {summary.name}\n", "bold"),
+                    f"images  {summary.image_summary}\n",
+                    f"status  {summary.status.value}: {summary.message}\n\n",
+                    (summary.unsupported, "yellow"),
+                )
+            )
             return
-        self.query_one(RevisionTable).show_message(f"{summary.kind.lower()}.apps/{summary.name}",
-                                                   "loading revisions...")
+        self.query_one(RevisionTable).show_message(
+            f"{summary.kind.lower()}.apps/{summary.name}", "loading revisions..."
+        )
         self.query_one(PreviewPanel).show_text("")
         self._schedule_history(HISTORY_DEBOUNCE)
 
@@ -451,7 +524,9 @@ class MainScreen(Screen[None]):
         self._load_history(self.gw, self.namespace, summary.kind, summary.name, self.generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="history")
-    def _load_history(self, gw: Gateway, namespace: str, kind: str, name: str, generation: int) -> None:
+    def _load_history(
+        self, gw: Gateway, namespace: str, kind: str, name: str, generation: int
+    ) -> None:
         now = self.now()
         try:
             history = workload_service.load_workload(gw, kind, namespace, name, now=now)  # type: ignore[arg-type]
@@ -459,17 +534,32 @@ class MainScreen(Screen[None]):
             self.post_message(HistoryFailed(namespace, kind, name, str(exc), generation))
             return
         actor = gw.whoami()
-        group_warning = (bluegreen_service.deployment_warning(gw, history)  # type: ignore[arg-type]
-                         if isinstance(history, DeploymentHistory) else None)
+        group_warning = (
+            bluegreen_service.deployment_warning(gw, history)  # type: ignore[arg-type]
+            if isinstance(history, DeploymentHistory)
+            else None
+        )
         default_plan: RollbackPlan | None = None
         plan_error: str | None = None
         try:
             default_plan = self._with_group_warning(
-                workload_service.plan_workload(history, None, actor=actor, now=now), group_warning)
+                workload_service.plan_workload(history, None, actor=actor, now=now), group_warning
+            )
         except errors.RollbackError as exc:
             plan_error = str(exc)
-        self.post_message(HistoryLoaded(namespace, kind, name, history, default_plan, plan_error, actor, generation,
-                                        group_warning))
+        self.post_message(
+            HistoryLoaded(
+                namespace,
+                kind,
+                name,
+                history,
+                default_plan,
+                plan_error,
+                actor,
+                generation,
+                group_warning,
+            )
+        )
 
     @staticmethod
     def _with_group_warning(plan: RollbackPlan, warning: PlanWarning | None) -> RollbackPlan:
@@ -480,8 +570,11 @@ class MainScreen(Screen[None]):
 
     @on(HistoryLoaded)
     def _history_loaded(self, message: HistoryLoaded) -> None:
-        if (message.generation != self.generation or self.selected is None
-                or self.selected.key != (message.kind, message.name)):
+        if (
+            message.generation != self.generation
+            or self.selected is None
+            or self.selected.key != (message.kind, message.name)
+        ):
             return
         self._history_loading = None
         self.history = message.history
@@ -494,12 +587,19 @@ class MainScreen(Screen[None]):
             self._focus_workload = None
             if self._focus_target is not None:
                 try:
-                    select = choose_target(message.history, self._focus_target, allow_current=True).revision.number
+                    select = choose_target(
+                        message.history, self._focus_target, allow_current=True
+                    ).revision.number
                 except errors.RollbackError as exc:
                     self.notify(str(exc), severity="error")
                 self._focus_target = None
-        self.query_one(RevisionTable).show(message.history, message.default_plan, self.now, select=select,
-                                           plan_error=message.plan_error)
+        self.query_one(RevisionTable).show(
+            message.history,
+            message.default_plan,
+            self.now,
+            select=select,
+            plan_error=message.plan_error,
+        )
         if not message.history.revisions:
             self.query_one(PreviewPanel).show_text(message.plan_error or "no revisions", "yellow")
         self._refresh_bindings()
@@ -510,9 +610,17 @@ class MainScreen(Screen[None]):
         if message.generation != self.generation:
             return
         self._history_loading = None
-        self.query_one(RevisionTable).show_message(f"{message.kind.lower()}.apps/{message.name}", "")
-        self.query_one(PreviewPanel).show_text(Text.assemble(
-            ("✖ cannot load the history of ", "bold red"), (message.name, "bold red"), "\n", message.error))
+        self.query_one(RevisionTable).show_message(
+            f"{message.kind.lower()}.apps/{message.name}", ""
+        )
+        self.query_one(PreviewPanel).show_text(
+            Text.assemble(
+                ("✖ cannot load the history of ", "bold red"),
+                (message.name, "bold red"),
+                "\n",
+                message.error,
+            )
+        )
         self.notify(message.error, title="Cannot load history", severity="error")
 
     @on(RevisionTable.Highlighted)
@@ -534,8 +642,12 @@ class MainScreen(Screen[None]):
             plan = default
         else:
             try:
-                plan = self._with_group_warning(workload_service.plan_workload(
-                    history, TargetSpec.revision(number), actor=self.actor, now=self.now()), self.group_warning)
+                plan = self._with_group_warning(
+                    workload_service.plan_workload(
+                        history, TargetSpec.revision(number), actor=self.actor, now=self.now()
+                    ),
+                    self.group_warning,
+                )
             except errors.RollbackError as exc:
                 self.plan = None
                 self.query_one(PreviewPanel).show_text(f"✖ {exc}", "red")
@@ -546,9 +658,16 @@ class MainScreen(Screen[None]):
             panel = self.query_one(PreviewPanel)
             # No default target (a single revision...): the core's reason, once, instead of the noop plan.
             nothing = self.plan_error if default is None and plan.noop is not None else None
-            panel.show_plan(plan, history.revision(number), self.rollback_unavailable(), self.banner,
-                            nothing=nothing, default_target=default.to_revision.number
-                            if default is not None and default.noop is None else None)
+            panel.show_plan(
+                plan,
+                history.revision(number),
+                self.rollback_unavailable(),
+                self.banner,
+                nothing=nothing,
+                default_target=default.to_revision.number
+                if default is not None and default.noop is None
+                else None,
+            )
         self._refresh_bindings()
 
     # --------------------------------------------------------------- rollback
@@ -608,7 +727,10 @@ class MainScreen(Screen[None]):
         Every refresh recomposes the footer (tens of milliseconds): calling it on each
         cursor move or answer from the cluster made the UI stutter while loading.
         """
-        state = (self.rollback_unavailable() in (None, HISTORY_LOADING), self.switch_unavailable() is None)
+        state = (
+            self.rollback_unavailable() in (None, HISTORY_LOADING),
+            self.switch_unavailable() is None,
+        )
         if state != self._bindings_state:
             self._bindings_state = state
             self.refresh_bindings()
@@ -627,17 +749,23 @@ class MainScreen(Screen[None]):
             return
         plan = self.plan
         if plan is None:
-            self.notify(self.plan_error or "highlight a revision to roll back to", severity="warning")
+            self.notify(
+                self.plan_error or "highlight a revision to roll back to", severity="warning"
+            )
             return
         if plan.refusal is not None:
             self.notify(plan.refusal, title="Refused", severity="error", timeout=10)
             return
         if plan.noop is not None:
-            nothing = self.plan_error if self.default_plan is None and self.plan_error else plan.noop
+            nothing = (
+                self.plan_error if self.default_plan is None and self.plan_error else plan.noop
+            )
             self.notify(nothing, title="Nothing to roll back", severity="information")
             return
         self.banner = None
-        self.app.push_screen(ConfirmRollback(plan), callback=lambda ok: self._confirmed(plan, bool(ok)))
+        self.app.push_screen(
+            ConfirmRollback(plan), callback=lambda ok: self._confirmed(plan, bool(ok))
+        )
 
     def _confirmed(self, plan: RollbackPlan, ok: bool) -> None:
         if not ok:
@@ -664,7 +792,9 @@ class MainScreen(Screen[None]):
     def _rollback_failed(self, message: RollbackFailed) -> None:
         self.following = False
         self._refresh_bindings()
-        head = "rollback failed: nothing was applied" if message.nothing_applied else "rollback failed"
+        head = (
+            "rollback failed: nothing was applied" if message.nothing_applied else "rollback failed"
+        )
         self.notify(message.error, title=head.capitalize(), severity="error", timeout=15)
         self.banner = Text.assemble((f"✖ {head}: ", "bold red"), (message.error, "red"))
         self.query_one(PreviewPanel).show_text(self.banner)
@@ -679,8 +809,10 @@ class MainScreen(Screen[None]):
             return
         plan = result.plan
         history = self.history
-        rows = [ReplicaSetRow(r.replicaset, str(r.number), r.desired, r.desired, r.ready, r.available)
-                for r in (history.revisions if isinstance(history, DeploymentHistory) else ())]
+        rows = [
+            ReplicaSetRow(r.replicaset, str(r.number), r.desired, r.desired, r.ready, r.available)
+            for r in (history.revisions if isinstance(history, DeploymentHistory) else ())
+        ]
         self.query_one(PreviewPanel).display = False
         rollout = self.query_one(RolloutView)
         rollout.display = True
@@ -690,11 +822,15 @@ class MainScreen(Screen[None]):
         stop = StopSignal()
         self._follow_stop = stop
         # StatefulSets and DaemonSets have no progress deadline: a stuck rollout ends when this runs out.
-        deadline = history.progress_deadline_seconds if isinstance(history, DeploymentHistory) else 300
+        deadline = (
+            history.progress_deadline_seconds if isinstance(history, DeploymentHistory) else 300
+        )
         self._follow(self.gw, plan, stop, max(600, 2 * deadline))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="follow")
-    def _follow(self, gw: Gateway, plan: RollbackPlan, stop: StopSignal, timeout_seconds: int) -> None:
+    def _follow(
+        self, gw: Gateway, plan: RollbackPlan, stop: StopSignal, timeout_seconds: int
+    ) -> None:
         def on_status(status: RolloutStatus) -> None:
             self.post_message(RolloutProgress(status))
 
@@ -704,8 +840,11 @@ class MainScreen(Screen[None]):
 
         try:
             outcome = service.follow(
-                FollowGateway(gw, stop, on_object=on_object), plan.ref,
-                timeout_seconds=timeout_seconds, now_fn=self.now, on_status=on_status,
+                FollowGateway(gw, stop, on_object=on_object),
+                plan.ref,
+                timeout_seconds=timeout_seconds,
+                now_fn=self.now,
+                on_status=on_status,
                 expect_replicaset=plan.to_revision.replicaset,
             )
         except Cancelled:
@@ -729,13 +868,20 @@ class MainScreen(Screen[None]):
     def _rollout_ended(self, message: RolloutEnded) -> None:
         self._follow_stop = None
         self.following = False
-        self.query_one(RolloutView).finish(message.outcome, cancelled=message.cancelled, error=message.error)
+        self.query_one(RolloutView).finish(
+            message.outcome, cancelled=message.cancelled, error=message.error
+        )
         self._refresh_bindings()
         if message.outcome is not None:
             if message.outcome.status.done:
                 self.notify(message.outcome.status.message, title="Rollout complete")
             else:
-                self.notify(message.outcome.status.message, title="Rollout failed", severity="error", timeout=15)
+                self.notify(
+                    message.outcome.status.message,
+                    title="Rollout failed",
+                    severity="error",
+                    timeout=15,
+                )
         self._schedule_history(0.01)
 
     def action_back(self) -> None:
@@ -852,7 +998,9 @@ class MainScreen(Screen[None]):
             if name and self.gw is not None and name != self.namespace:
                 self._open_namespace(name)
 
-        self.app.push_screen(PickOne("Namespace", message.namespaces, self.namespace), callback=chosen)
+        self.app.push_screen(
+            PickOne("Namespace", message.namespaces, self.namespace), callback=chosen
+        )
 
     def action_context(self) -> None:
         self._list_contexts()
@@ -893,7 +1041,12 @@ class MainScreen(Screen[None]):
         # Workers catch the errors users can cause; anything else is a bug, shown, never a crash.
         if event.state is WorkerState.ERROR:
             error: Any = event.worker.error
-            self.notify(f"{type(error).__name__}: {error}", title="Unexpected error", severity="error", timeout=15)
+            self.notify(
+                f"{type(error).__name__}: {error}",
+                title="Unexpected error",
+                severity="error",
+                timeout=15,
+            )
             if event.worker.group == "rollback" or event.worker.group == "follow":
                 self.following = False
                 self._refresh_bindings()

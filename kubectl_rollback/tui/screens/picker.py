@@ -36,7 +36,9 @@ class PickOne(ModalScreen[str | None]):
         options = self.query_one("#pick-options", OptionList)
         options.clear_options()
         shown = [n for n in self.names if text.lower() in n.lower()]
-        options.add_options([Option(("● " if n == self.current else "  ") + n, id=n) for n in shown])
+        options.add_options(
+            [Option(("● " if n == self.current else "  ") + n, id=n) for n in shown]
+        )
         if shown:
             options.highlighted = shown.index(self.current) if self.current in shown else 0
 

@@ -27,10 +27,18 @@ class BlueGreenPanel(Static):
         for column in ("GROUP", "LIVE", "IDLE"):
             table.add_column(column)
         for row in rows:
-            live = Text.assemble((row.live, "bold"), " ", ("✔" if row.live_ok else "✖", "green" if row.live_ok else "red"),
-                                 f" {row.live_state}")
-            idle = Text.assemble((row.idle, "bold"), " ", ("✔" if row.idle_ok else "✖", "green" if row.idle_ok else "red"),
-                                 f" {row.idle_state}")
+            live = Text.assemble(
+                (row.live, "bold"),
+                " ",
+                ("✔" if row.live_ok else "✖", "green" if row.live_ok else "red"),
+                f" {row.live_state}",
+            )
+            idle = Text.assemble(
+                (row.idle, "bold"),
+                " ",
+                ("✔" if row.idle_ok else "✖", "green" if row.idle_ok else "red"),
+                f" {row.idle_state}",
+            )
             table.add_row(row.name, live, idle)
             for problem in row.problems:
                 table.add_row("", Text(f"⚠ {problem}", style="yellow"), "")

@@ -20,8 +20,10 @@ class ContextBar(Static):
     def render(self) -> Text:
         left = Text.assemble(
             (" kubectl rollback ", "bold"),
-            "  context ", (self.context or "-", "bold"),
-            "   namespace ", (self.namespace or "-", "bold"),
+            "  context ",
+            (self.context or "-", "bold"),
+            "   namespace ",
+            (self.namespace or "-", "bold"),
         )
         if self.read_only:
             left.append("   read-only", "bold yellow")

@@ -43,21 +43,35 @@ def _section(label: str, lines: Iterable[str | Text], style: str = "") -> Table:
     grid.add_column(width=LABEL_WIDTH - 1, style="bold", no_wrap=True)
     grid.add_column(ratio=1)
     for index, line in enumerate(lines):
-        grid.add_row(label if index == 0 else "", line if isinstance(line, Text) else Text(line, style=style))
+        grid.add_row(
+            label if index == 0 else "", line if isinstance(line, Text) else Text(line, style=style)
+        )
     return grid
 
 
 def _evidence(target: Revision | None) -> list[RenderableType]:
     if target is None or not target.evidence:
         return []
-    return [_section("evidence", [
-        Text.assemble((HEALTH_STYLE[e.verdict][0] + " ", HEALTH_STYLE[e.verdict][1]), f"{e.source}: {e.reason}")
-        for e in target.evidence
-    ])]
+    return [
+        _section(
+            "evidence",
+            [
+                Text.assemble(
+                    (HEALTH_STYLE[e.verdict][0] + " ", HEALTH_STYLE[e.verdict][1]),
+                    f"{e.source}: {e.reason}",
+                )
+                for e in target.evidence
+            ],
+        )
+    ]
 
 
-def noop_renderables(plan: RollbackPlan, target: Revision | None, nothing: str | None = None,
-                     default_target: int | None = None) -> list[RenderableType]:
+def noop_renderables(
+    plan: RollbackPlan,
+    target: Revision | None,
+    nothing: str | None = None,
+    default_target: int | None = None,
+) -> list[RenderableType]:
     """A plan that changes nothing (the highlighted revision's template is the current one).
 
     ``nothing``: the core's reason there is no rollback at all (``no rollout history
@@ -65,16 +79,29 @@ def noop_renderables(plan: RollbackPlan, target: Revision | None, nothing: str |
     the default plan rolls back to, if any.
     """
     dst = plan.to_revision
-    state = "the current revision" if target is None or target.current else "the same template as the current revision"
-    title = Text.assemble((f"Preview: {plan.ref.name}  ", "bold"), f"revision {dst.number} is {state}")
+    state = (
+        "the current revision"
+        if target is None or target.current
+        else "the same template as the current revision"
+    )
+    title = Text.assemble(
+        (f"Preview: {plan.ref.name}  ", "bold"), f"revision {dst.number} is {state}"
+    )
     lines = [Text(nothing or plan.noop or "", style="yellow")]
     if default_target is not None:
-        lines.append(Text(f"the default target is revision {default_target} (★): highlight it to preview "
-                          "the rollback", style="dim"))
+        lines.append(
+            Text(
+                f"the default target is revision {default_target} (★): highlight it to preview "
+                "the rollback",
+                style="dim",
+            )
+        )
     return [title, _section("nothing", lines), *_evidence(target)]
 
 
-def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: str | None) -> list[RenderableType]:
+def plan_renderables(
+    plan: RollbackPlan, target: Revision | None, unavailable: str | None
+) -> list[RenderableType]:
     """The preview, top to bottom. ``unavailable``: why the roll-back key is disabled (None: it is not)."""
     parts: list[RenderableType] = []
     src = plan.from_revision
@@ -94,7 +121,9 @@ def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: s
         parts.append(_section("nothing", [Text(plan.noop, style="yellow")]))
     warned = {w.message for w in plan.warnings}
     if plan.warnings:
-        parts.append(_section("warnings", [Text(f"⚠ {w.message}", style="yellow") for w in plan.warnings]))
+        parts.append(
+            _section("warnings", [Text(f"⚠ {w.message}", style="yellow") for w in plan.warnings])
+        )
     why = [line for line in plan.why if line not in warned]  # a warning is not repeated as a reason
     if why:
         parts.append(_section("why", why))
@@ -102,10 +131,21 @@ def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: s
     if plan.kubectl_would_pick is not None:
         k = plan.kubectl_would_pick
         symbol, colour = HEALTH_STYLE[k.health]
-        parts.append(_section("kubectl", [Text.assemble(
-            f"kubectl rollout undo would pick revision {k.number} ({k.images}) ", (f"{symbol} {k.health.value}", colour))]))
+        parts.append(
+            _section(
+                "kubectl",
+                [
+                    Text.assemble(
+                        f"kubectl rollout undo would pick revision {k.number} ({k.images}) ",
+                        (f"{symbol} {k.health.value}", colour),
+                    )
+                ],
+            )
+        )
     if plan.noop is None:
-        parts.append(_section("images", [c.line for c in plan.image_changes] or ["no image changes"]))
+        parts.append(
+            _section("images", [c.line for c in plan.image_changes] or ["no image changes"])
+        )
         if plan.env_changes:
             parts.append(_section("env", [c.line for c in plan.env_changes]))
         if plan.template_diff.strip():
@@ -113,18 +153,39 @@ def plan_renderables(plan: RollbackPlan, target: Revision | None, unavailable: s
         scaling = plan.scaling
         head = scaling.strategy + (
             f", maxSurge {scaling.max_surge}, maxUnavailable {scaling.max_unavailable}"
-            if scaling.max_surge is not None else "")
+            if scaling.max_surge is not None
+            else ""
+        )
         parts.append(_section("then", [head, *scaling.steps]))
         if plan.annotation_changes:
-            parts.append(_section("annot.", [
-                terminal_safe(f"{c.kind} {c.key}" + (f": {c.after}" if c.after is not None else ""))
-                for c in plan.annotation_changes
-            ]))
+            parts.append(
+                _section(
+                    "annot.",
+                    [
+                        terminal_safe(
+                            f"{c.kind} {c.key}" + (f": {c.after}" if c.after is not None else "")
+                        )
+                        for c in plan.annotation_changes
+                    ],
+                )
+            )
         if plan.kubectl_would_drop:
-            parts.append(_section("kept", ["kubectl rollout undo would drop: " + ", ".join(plan.kubectl_would_drop)]))
+            parts.append(
+                _section(
+                    "kept",
+                    ["kubectl rollout undo would drop: " + ", ".join(plan.kubectl_would_drop)],
+                )
+            )
     if plan.not_rolled_back:
-        parts.append(_section("unchanged", [Text("not rolled back:", style="bold"),
-                                            *[Text(f"· {line}", style="dim") for line in plan.not_rolled_back]]))
+        parts.append(
+            _section(
+                "unchanged",
+                [
+                    Text("not rolled back:", style="bold"),
+                    *[Text(f"· {line}", style="dim") for line in plan.not_rolled_back],
+                ],
+            )
+        )
     return parts
 
 
@@ -134,9 +195,16 @@ class PreviewPanel(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("", id="preview-body")
 
-    def show_plan(self, plan: RollbackPlan, target: Revision | None, unavailable: str | None,
-                  banner: Text | None = None, *, nothing: str | None = None,
-                  default_target: int | None = None) -> None:
+    def show_plan(
+        self,
+        plan: RollbackPlan,
+        target: Revision | None,
+        unavailable: str | None,
+        banner: Text | None = None,
+        *,
+        nothing: str | None = None,
+        default_target: int | None = None,
+    ) -> None:
         if plan.noop is not None and plan.refusal is None:
             parts = noop_renderables(plan, target, nothing, default_target)
         else:
@@ -147,5 +215,7 @@ class PreviewPanel(VerticalScroll):
         self.scroll_home(animate=False)
 
     def show_text(self, text: str | Text, style: str = "") -> None:
-        self.query_one("#preview-body", Static).update(text if isinstance(text, Text) else Text(text, style=style))
+        self.query_one("#preview-body", Static).update(
+            text if isinstance(text, Text) else Text(text, style=style)
+        )
         self.scroll_home(animate=False)

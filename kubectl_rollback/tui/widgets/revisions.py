@@ -22,9 +22,20 @@ from ...core.rendering import terminal_safe
 from ...core.workload_service import WorkloadHistory
 from ...report import age, revision_label
 
-HEALTH_STYLE = {Verdict.SUCCESS: ("✔", "green"), Verdict.FAILURE: ("✖", "red"), Verdict.UNKNOWN: ("?", "yellow")}
-COLUMNS = (("rev", "REV"), ("rs", "REPLICASET"), ("images", "IMAGES"), ("cause", "CHANGE-CAUSE"),
-           ("age", "AGE"), ("ready", "READY"), ("health", "HEALTH"))
+HEALTH_STYLE = {
+    Verdict.SUCCESS: ("✔", "green"),
+    Verdict.FAILURE: ("✖", "red"),
+    Verdict.UNKNOWN: ("?", "yellow"),
+}
+COLUMNS = (
+    ("rev", "REV"),
+    ("rs", "REPLICASET"),
+    ("images", "IMAGES"),
+    ("cause", "CHANGE-CAUSE"),
+    ("age", "AGE"),
+    ("ready", "READY"),
+    ("health", "HEALTH"),
+)
 
 
 def health_text(revision: Revision, width: int = 60) -> Text:
@@ -58,8 +69,10 @@ def strategy_label(history: WorkloadHistory) -> str:
     if partition:
         parts.append(f"partition {partition}")
     if history.ref.kind == "DaemonSet":
-        parts.append(f"maxSurge {strategy.max_surge_raw if strategy.max_surge_raw is not None else 0}"
-                     f" maxUnavailable {strategy.max_unavailable_raw if strategy.max_unavailable_raw is not None else 1}")
+        parts.append(
+            f"maxSurge {strategy.max_surge_raw if strategy.max_surge_raw is not None else 0}"
+            f" maxUnavailable {strategy.max_unavailable_raw if strategy.max_unavailable_raw is not None else 1}"
+        )
     elif strategy.max_unavailable_raw not in (None, 1):
         parts.append(f"maxUnavailable {strategy.max_unavailable_raw}")
     return " ".join(parts)
@@ -106,8 +119,15 @@ class RevisionTable(Vertical):
         self.query_one("#revisions-title", Static).update(title)
         self.query_one("#revisions-legend", Static).update(message)
 
-    def show(self, history: WorkloadHistory, default_plan: RollbackPlan | None, now: Callable[[], datetime],
-             *, select: int | None = None, plan_error: str | None = None) -> None:
+    def show(
+        self,
+        history: WorkloadHistory,
+        default_plan: RollbackPlan | None,
+        now: Callable[[], datetime],
+        *,
+        select: int | None = None,
+        plan_error: str | None = None,
+    ) -> None:
         """Fill the table; the cursor goes to ``select``, else the default target, else the current revision.
 
         On a reload of the same workload the cursor stays where the user put it, unless
@@ -119,35 +139,51 @@ class RevisionTable(Vertical):
         if previous is not None and previous == self.target:
             previous = None
         self.history = history
-        self.target = default_plan.to_revision.number if default_plan and default_plan.noop is None else None
+        self.target = (
+            default_plan.to_revision.number if default_plan and default_plan.noop is None else None
+        )
         moment = now()
         table = self.table
         table.clear()
-        object_kind = history.revisions[0].object_kind if history.revisions else (
-            "ReplicaSet" if isinstance(history, DeploymentHistory) else "ControllerRevision")
+        object_kind = (
+            history.revisions[0].object_kind
+            if history.revisions
+            else ("ReplicaSet" if isinstance(history, DeploymentHistory) else "ControllerRevision")
+        )
         table.columns[ColumnKey("rs")].label = Text(object_kind.upper())
         self._numbers = []
         rows = []
         for rev in history.revisions:
             mark = "●" if rev.current else ("★" if rev.number == self.target else " ")
-            rows.append([
-                Text.assemble((mark, "bold cyan" if rev.current else "bold yellow"), " ", revision_label(rev)),
-                rev.replicaset,
-                ", ".join(short_image(i.image) for i in rev.images if not i.init),
-                _shorten(terminal_safe(rev.change_cause or "<none>"), 24),
-                age(rev.created, moment),
-                f"{rev.ready}/{rev.desired}",
-            ])
+            rows.append(
+                [
+                    Text.assemble(
+                        (mark, "bold cyan" if rev.current else "bold yellow"),
+                        " ",
+                        revision_label(rev),
+                    ),
+                    rev.replicaset,
+                    ", ".join(short_image(i.image) for i in rev.images if not i.init),
+                    _shorten(terminal_safe(rev.change_cause or "<none>"), 24),
+                    age(rev.created, moment),
+                    f"{rev.ready}/{rev.desired}",
+                ]
+            )
         # The evidence gets what the other columns leave (2 cells of padding per column).
         labels = [column.label.cell_len for column in table.columns.values()]
         used = sum(max([len(str(row[i])) for row in rows] + [labels[i]]) + 2 for i in range(6))
         reason_width = max(12, (self.size.width or 110) - 6 - used - 11)
-        cells = [[*row, health_text(rev, reason_width)] for rev, row in zip(history.revisions, rows, strict=True)]
+        cells = [
+            [*row, health_text(rev, reason_width)]
+            for rev, row in zip(history.revisions, rows, strict=True)
+        ]
         # Widths follow this workload's rows, not every one seen before. They are set here, before
         # anything renders: DataTable caches rendered cells without their width, so a width that
         # changed later (when it measures the rows) could show stale cells.
         for index, column in enumerate(table.columns.values()):
-            column.content_width = max([column.label.cell_len] + [cell_len(str(r[index])) for r in cells])
+            column.content_width = max(
+                [column.label.cell_len] + [cell_len(str(r[index])) for r in cells]
+            )
         for rev, row_cells in zip(history.revisions, cells, strict=True):
             table.add_row(*row_cells, key=str(rev.number))
             self._numbers.append(rev.number)
@@ -156,23 +192,37 @@ class RevisionTable(Vertical):
         current = history.current.number if history.current else "?"
         paused = "   ⏸ paused" if history.paused else ""
         self.query_one("#revisions-title", Static).update(
-            f"{history.ref.display}   rev {current}   {counts.ready}/{history.replicas} ready   {rollout}{paused}")
+            f"{history.ref.display}   rev {current}   {counts.ready}/{history.replicas} ready   {rollout}{paused}"
+        )
         kept = f"history {len(history.revisions)} of {history.revision_history_limit} kept"
         if self.target is not None:
             legend = Text(f"● current  ★ default target   {kept}")
         else:
             legend = Text(f"● current   {kept}\n")
-            legend.append(f"no default target: {plan_error or (default_plan.noop if default_plan else '')}",
-                          style="yellow")
+            legend.append(
+                f"no default target: {plan_error or (default_plan.noop if default_plan else '')}",
+                style="yellow",
+            )
         if default_plan is not None and default_plan.kubectl_would_pick is not None:
-            legend.append(f"\nkubectl rollout undo would pick {default_plan.kubectl_would_pick.number}",
-                          style="yellow")
+            legend.append(
+                f"\nkubectl rollout undo would pick {default_plan.kubectl_would_pick.number}",
+                style="yellow",
+            )
             legend.append(f"; kubectl rollback picks {default_plan.to_revision.number}")
         self.query_one("#revisions-legend", Static).update(legend)
         if previous not in self._numbers:
             previous = None
-        wanted = select if select is not None else previous if previous is not None else (
-            self.target if self.target is not None else (history.current.number if history.current else None))
+        wanted = (
+            select
+            if select is not None
+            else previous
+            if previous is not None
+            else (
+                self.target
+                if self.target is not None
+                else (history.current.number if history.current else None)
+            )
+        )
         if wanted in self._numbers:
             table.move_cursor(row=self._numbers.index(wanted), animate=False)
         number = self.highlighted

@@ -42,14 +42,18 @@ class CounterRow:
     total: int
 
 
-def controller_counters(kind: str, obj: Mapping[str, Any]) -> tuple[list[CounterRow], int, int, str]:
+def controller_counters(
+    kind: str, obj: Mapping[str, Any]
+) -> tuple[list[CounterRow], int, int, str]:
     """(counters, progress, total, revisions line) of a StatefulSet or DaemonSet, from its status.
 
     Before the controller has observed the new generation its counters describe the
     previous update: progress is 0 then.
     """
     status = obj.get("status") or {}
-    observed = as_int(status.get("observedGeneration")) >= as_int(dig(obj, "metadata", "generation"))
+    observed = as_int(status.get("observedGeneration")) >= as_int(
+        dig(obj, "metadata", "generation")
+    )
     if kind == "StatefulSet":
         total = as_int(dig(obj, "spec", "replicas"), 1)
         updated = as_int(status.get("updatedReplicas")) if observed else 0
@@ -61,8 +65,11 @@ def controller_counters(kind: str, obj: Mapping[str, Any]) -> tuple[list[Counter
     total = as_int(status.get("desiredNumberScheduled"))
     updated = as_int(status.get("updatedNumberScheduled")) if observed else 0
     available = as_int(status.get("numberAvailable"))
-    rows = [CounterRow("nodes updated", updated, total), CounterRow("pods available", available, total),
-            CounterRow("pods ready", as_int(status.get("numberReady")), total)]
+    rows = [
+        CounterRow("nodes updated", updated, total),
+        CounterRow("pods available", available, total),
+        CounterRow("pods ready", as_int(status.get("numberReady")), total),
+    ]
     return rows, min(updated, available), total, f"{total} node(s) scheduled"
 
 
@@ -77,7 +84,9 @@ def replicaset_row(obj: Mapping[str, Any]) -> ReplicaSetRow:
     status = obj.get("status") or {}
     return ReplicaSetRow(
         name=str(dig(obj, "metadata", "name") or ""),
-        revision=str(dig(obj, "metadata", "annotations", "deployment.kubernetes.io/revision") or "?"),
+        revision=str(
+            dig(obj, "metadata", "annotations", "deployment.kubernetes.io/revision") or "?"
+        ),
         desired=as_int(dig(obj, "spec", "replicas")),
         replicas=as_int(status.get("replicas")),
         ready=as_int(status.get("readyReplicas")),
@@ -117,14 +126,23 @@ class RolloutView(Vertical):
         self.replicasets = {r.name: r for r in replicasets}
         self.counters = []
         src = plan.from_revision
-        self.query_one("#rollout-title", Static).update(Text.assemble(
-            ("Rolling back ", "bold"), (plan.ref.display, "bold"),
-            f"  revision {src.number if src else '?'} → {plan.to_revision.number} "
-            f"(becomes {plan.new_revision_number})  {plan.to_revision.images}"))
-        self.query_one("#rollout-progress", ProgressBar).update(total=self.target_replicas, progress=0)
-        self.query_one("#rollout-status", Static).update(Text("Waiting for the rollout to start...", style="dim"))
-        self.query_one("#rollout-outcome", Static).update(Text("esc stop watching (the rollout goes on; nothing is undone)",
-                                                                 style="dim"))
+        self.query_one("#rollout-title", Static).update(
+            Text.assemble(
+                ("Rolling back ", "bold"),
+                (plan.ref.display, "bold"),
+                f"  revision {src.number if src else '?'} → {plan.to_revision.number} "
+                f"(becomes {plan.new_revision_number})  {plan.to_revision.images}",
+            )
+        )
+        self.query_one("#rollout-progress", ProgressBar).update(
+            total=self.target_replicas, progress=0
+        )
+        self.query_one("#rollout-status", Static).update(
+            Text("Waiting for the rollout to start...", style="dim")
+        )
+        self.query_one("#rollout-outcome", Static).update(
+            Text("esc stop watching (the rollout goes on; nothing is undone)", style="dim")
+        )
         if plan.ref.kind == "Deployment":
             self._render_replicasets()
         else:
@@ -140,13 +158,19 @@ class RolloutView(Vertical):
         for column in ("", "", ""):
             table.add_column(column)
         for row in rows:
-            table.add_row(row.label, Text(bar(row.value, row.total), style="green"), f"{row.value}/{row.total}")
+            table.add_row(
+                row.label,
+                Text(bar(row.value, row.total), style="green"),
+                f"{row.value}/{row.total}",
+            )
         self.query_one("#rollout-replicasets", Static).update(
-            Group(table, Text(revisions, style="dim")))
+            Group(table, Text(revisions, style="dim"))
+        )
         if self.finished is None:
             self.target_replicas = max(total, 1)
-            self.query_one("#rollout-progress", ProgressBar).update(total=self.target_replicas,
-                                                                     progress=min(progress, self.target_replicas))
+            self.query_one("#rollout-progress", ProgressBar).update(
+                total=self.target_replicas, progress=min(progress, self.target_replicas)
+            )
 
     def update_replicaset(self, obj: Mapping[str, Any]) -> None:
         row = replicaset_row(obj)
@@ -176,38 +200,56 @@ class RolloutView(Vertical):
                 continue
             style = "bold" if row.name == target else ""
             table.add_row(
-                Text(row.revision, style=style), Text(row.name, style=style),
-                f"{row.replicas}/{row.desired}", Text(bar(row.ready, max(row.desired, row.replicas)), style="green"),
+                Text(row.revision, style=style),
+                Text(row.name, style=style),
+                f"{row.replicas}/{row.desired}",
+                Text(bar(row.ready, max(row.desired, row.replicas)), style="green"),
                 f"{row.ready}/{row.desired}",
             )
         self.query_one("#rollout-replicasets", Static).update(table)
         target_row = self.replicasets.get(target or "")
         if target_row is not None and self.finished is None:
             self.query_one("#rollout-progress", ProgressBar).update(
-                total=self.target_replicas, progress=min(target_row.available, self.target_replicas))
+                total=self.target_replicas, progress=min(target_row.available, self.target_replicas)
+            )
 
-    def finish(self, outcome: RolloutOutcome | None, *, cancelled: bool = False, error: str | None = None) -> None:
+    def finish(
+        self, outcome: RolloutOutcome | None, *, cancelled: bool = False, error: str | None = None
+    ) -> None:
         progress = self.query_one("#rollout-progress", ProgressBar)
         outcome_line = self.query_one("#rollout-outcome", Static)
         if cancelled:
             self.finished = "stopped"
-            outcome_line.update(Text("⏹ stopped watching: the rollout goes on in the cluster; nothing was undone."
-                                     "   esc back to the preview", style="yellow"))
+            outcome_line.update(
+                Text(
+                    "⏹ stopped watching: the rollout goes on in the cluster; nothing was undone."
+                    "   esc back to the preview",
+                    style="yellow",
+                )
+            )
         elif error is not None:
             self.finished = "error"
-            outcome_line.update(Text(f"✖ lost track of the rollout: {error}   esc back", style="red"))
+            outcome_line.update(
+                Text(f"✖ lost track of the rollout: {error}   esc back", style="red")
+            )
         elif outcome is not None:
             self.update_status(outcome.status)
             if outcome.timed_out:
                 self.finished = "timeout"
-                outcome_line.update(Text("✖ timed out waiting for the rollout   esc back", style="red"))
+                outcome_line.update(
+                    Text("✖ timed out waiting for the rollout   esc back", style="red")
+                )
             elif outcome.status.done:
                 self.finished = "done"
                 progress.update(total=self.target_replicas, progress=self.target_replicas)
-                outcome_line.update(Text("✔ rolled back and rolled out   esc back to the history", style="green"))
+                outcome_line.update(
+                    Text("✔ rolled back and rolled out   esc back to the history", style="green")
+                )
             else:
                 self.finished = "failed"
-                why = ("the rollout failed (ProgressDeadlineExceeded)"
-                       if self.plan is None or self.plan.ref.kind == "Deployment"
-                       else f"the rollout cannot be followed: {outcome.status.message}")
+                why = (
+                    "the rollout failed (ProgressDeadlineExceeded)"
+                    if self.plan is None or self.plan.ref.kind == "Deployment"
+                    else f"the rollout cannot be followed: {outcome.status.message}"
+                )
                 outcome_line.update(Text(f"✖ {why}   esc back", style="red"))

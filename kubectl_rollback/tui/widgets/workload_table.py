@@ -104,8 +104,13 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         def control(self) -> LightTable[Any]:
             return self.table
 
-    def __init__(self, columns: Sequence[Column], cells: Callable[[RowT], Sequence[Cell]], *,
-                 id: str | None = None) -> None:
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        cells: Callable[[RowT], Sequence[Cell]],
+        *,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.columns = tuple(columns)
         self._cells = cells
@@ -189,7 +194,10 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
     # ------------------------------------------------------------ rendering
     def _widths(self, total: int) -> list[int]:
         fixed = sum(c.width or 0 for c in self.columns) + 2 * len(self.columns)
-        return [c.width if c.width is not None else max(c.min_width, total - fixed) for c in self.columns]
+        return [
+            c.width if c.width is not None else max(c.min_width, total - fixed)
+            for c in self.columns
+        ]
 
     def _line(self, cells: Sequence[Cell], widths: list[int], style: Style) -> Strip:
         segments: list[Segment] = []
@@ -198,8 +206,10 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
             text = text.copy()
             text.truncate(width, overflow="ellipsis", pad=True)
             segments.append(Segment(" ", style))
-            segments.extend(Segment(seg.text, style + seg.style if seg.style else style)
-                            for seg in text.render(self.app.console))
+            segments.extend(
+                Segment(seg.text, style + seg.style if seg.style else style)
+                for seg in text.render(self.app.console)
+            )
             segments.append(Segment(" ", style))
         return Strip(segments)
 
@@ -214,6 +224,10 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
             index = int(self.scroll_offset.y) + y - 1
             if index >= len(self.rows):
                 return Strip.blank(width, base)
-            style = base + self.get_component_rich_style("light-table--cursor") if index == self.cursor_row else base
+            style = (
+                base + self.get_component_rich_style("light-table--cursor")
+                if index == self.cursor_row
+                else base
+            )
             strip = self._line(self._cells(self.rows[index]), widths, style)
         return strip.extend_cell_length(width, base).crop(0, width)

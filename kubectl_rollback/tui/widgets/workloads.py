@@ -20,7 +20,13 @@ STATUS_SYMBOL = {
     WorkloadStatus.PAUSED: ("⏸", "yellow"),
     WorkloadStatus.PROGRESSING: ("⟳", "cyan"),
 }
-COLUMNS = (Column("", 1), Column("NAME", 17), Column("KIND", 6), Column("REV", 3), Column("IMAGES", None, 12))
+COLUMNS = (
+    Column("", 1),
+    Column("NAME", 17),
+    Column("KIND", 6),
+    Column("REV", 3),
+    Column("IMAGES", None, 12),
+)
 """Fixed widths but the images' (what the pane leaves): nothing waits for thousands of cells to be measured."""
 
 
@@ -86,8 +92,12 @@ class WorkloadList(Vertical):
         return self.summaries.get(self._shown[table.cursor_row])
 
     # ----------------------------------------------------------------- data
-    def set_workloads(self, summaries: list[WorkloadSummary] | tuple[WorkloadSummary, ...],
-                      *, select: tuple[str, str] | None = None) -> None:
+    def set_workloads(
+        self,
+        summaries: list[WorkloadSummary] | tuple[WorkloadSummary, ...],
+        *,
+        select: tuple[str, str] | None = None,
+    ) -> None:
         self.summaries = {s.key: s for s in summaries}
         self._rebuild(select=select)
 
@@ -121,15 +131,21 @@ class WorkloadList(Vertical):
     def _rebuild(self, *, select: tuple[str, str] | None = None) -> None:
         """Show the workloads that match the filter, the cursor kept on ``select`` or the workload it was on."""
         table = self.table
-        keep = select or (self._shown[table.cursor_row] if 0 <= table.cursor_row < len(self._shown) else None)
+        keep = select or (
+            self._shown[table.cursor_row] if 0 <= table.cursor_row < len(self._shown) else None
+        )
         shown = [s for s in ordered(self.summaries.values()) if matches(s, self.filter_text)]
         self._shown = [s.key for s in shown]
         self._index = {key: i for i, key in enumerate(self._shown)}
-        title = f"Workloads ({len(shown)})" if not self.filter_text else (
-            f"Workloads ({len(shown)} of {len(self.summaries)}, filter: {self.filter_text})")
+        title = (
+            f"Workloads ({len(shown)})"
+            if not self.filter_text
+            else (f"Workloads ({len(shown)} of {len(self.summaries)}, filter: {self.filter_text})")
+        )
         self.query_one("#workloads-title", Static).update(title)
         self.query_one("#workloads-empty", Static).update(
-            "" if shown else ("no workload matches the filter" if self.summaries else ""))
+            "" if shown else ("no workload matches the filter" if self.summaries else "")
+        )
         target = self._index.get(keep, 0) if keep is not None else 0
         table.set_rows(shown, cursor=target)
         if not shown:
