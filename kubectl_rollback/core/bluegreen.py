@@ -55,7 +55,6 @@ from .model import ContainerImage, PlanWarning
 
 JSON = Any
 
-API_VERSION = "kubectl-rollback.io/v1"
 
 HARNESS_COLOR_KEY = "harness.io/color"
 HARNESS_PRIMARY_ANNOTATION = "harness.io/primary-service"
@@ -758,56 +757,6 @@ class TrafficSwitchPlan:
 
     def warning_codes(self) -> tuple[str, ...]:
         return tuple(w.code for w in self.warnings)
-
-    def to_dict(self) -> dict[str, JSON]:
-        """A stable JSON-serialisable document of the plan.
-
-        Schema (``kubectl-rollback.io/v1``, kind ``TrafficSwitchPlan``)::
-
-            apiVersion: str            "kubectl-rollback.io/v1"
-            kind: str                  "TrafficSwitchPlan"
-            group: {name, namespace, style: harness|generic, colorKey, baseSelector: {str: str},
-                    live: str|null, idle: [str], previous: str|null,
-                    services: [{name, role: primary|stage, selector: {str: str}|null, color: str|null,
-                                resourceVersion, previousSelector: {str: str}|null}],
-                    sides: [{color, workload: str|null, workloads: [str], replicaSet: str|null,
-                             images: [{container, image, init: bool}], desiredReplicas: int,
-                             readyReplicas: int, readyPods: [str], canTakeTraffic: bool,
-                             problem: str|null}],
-                    problems: [str]}
-            from: str|null             the live colour now
-            to: str                    the colour traffic goes to
-            why: [str]
-            changes: [{service, role, resourceVersion,     in execution order
-                       from: {selector, color}, to: {selector, color},
-                       podsBefore: [str], podsAfter: [str],  Ready pods routed to
-                       patch: [{op, path, value}]}]          JSON patch, resourceVersion tested
-            scaleUp: {workload, color, resourceVersion, from: int, to: int, patch} | null
-            warnings: [{code, message}]
-            refusal: str|null
-            noop: str|null
-            force: bool
-            actor: str|null
-            createdAt: str             RFC 3339 UTC
-        """
-        document = {
-            "apiVersion": API_VERSION,
-            "kind": "TrafficSwitchPlan",
-            "group": self.group.to_dict(),
-            "from": self.from_color,
-            "to": self.to_color,
-            "why": list(self.why),
-            "changes": [c.to_dict() for c in self.changes],
-            "scaleUp": self.scale_up.to_dict() if self.scale_up else None,
-            "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
-            "refusal": self.refusal,
-            "noop": self.noop,
-            "force": self.force,
-            "actor": self.actor,
-            "createdAt": format_time(self.created_at),
-        }
-        result: dict[str, JSON] = json.loads(json.dumps(document))
-        return result
 
 
 def choose_color(group: BlueGreenGroup, requested: str | None) -> tuple[str, tuple[str, ...]]:

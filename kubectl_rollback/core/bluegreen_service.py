@@ -24,7 +24,6 @@ from typing import Any
 
 from .api_objects import as_dict, dig, name_of, str_map
 from .bluegreen import (
-    API_VERSION,
     COLOR_KEYS,
     BlueGreenGroup,
     SelectorChange,
@@ -39,7 +38,6 @@ from .bluegreen import (
     selector_text,
 )
 from .errors import (
-    EXIT_OK,
     Conflict,
     Forbidden,
     Invalid,
@@ -51,9 +49,18 @@ from .errors import (
     SwitchFailed,
     Unreachable,
 )
-from .model import DeploymentHistory, PlanWarning
-from .ports import ClusterGateway
-from .service import optional_read, workload_event
+from .events import workload_event
+from .model import PlanWarning, RevisionHistory
+from .ports import (
+    DEPLOYMENTS,
+    EVENTS,
+    PODS,
+    REPLICASETS,
+    SERVICES,
+    ClusterGateway,
+    PatchType,
+    optional_read,
+)
 
 JSON = Any
 
@@ -66,15 +73,17 @@ def load_group(gw: ClusterGateway, namespace: str, service: str) -> BlueGreenGro
     Raises NotFound when the Service does not exist and NotBlueGreen (saying
     why) when it is not part of a group.
     """
-    services = gw.list_services(namespace)
+    services = gw.list(SERVICES, namespace)
     if not any(name_of(s) == service for s in services):
-        gw.get_service(namespace, service)  # raises NotFound with kubectl's wording
-        services = gw.list_services(namespace)
-    deployments = gw.list_deployments(namespace)
+        gw.get(SERVICES, namespace, service)  # raises NotFound with kubectl's wording
+        services = gw.list(SERVICES, namespace)
+    deployments = gw.list(DEPLOYMENTS, namespace)
     group = find_group(service, namespace, services, deployments)
     selector = selector_text(group.base_selector) if group.base_selector else ""
-    replicasets = optional_read(lambda: gw.list_replicasets(namespace, selector)) or []
-    pods = optional_read(lambda: gw.list_pods(namespace, selector))
+    replicasets = (
+        optional_read(lambda: gw.list(REPLICASETS, namespace, label_selector=selector)) or []
+    )
+    pods = optional_read(lambda: gw.list(PODS, namespace, label_selector=selector))
     return find_group(service, namespace, services, deployments, replicasets, pods)
 
 
@@ -129,35 +138,6 @@ class TrafficSwitchResult:
     scaled: bool = False
     events_recorded: int = 0
 
-    @property
-    def exit_code(self) -> int:
-        return EXIT_OK
-
-    def to_dict(self) -> dict[str, JSON]:
-        """``{"apiVersion", "kind": "TrafficSwitchResult", "applied", "dryRun", "noop", "message",
-        "scaled", "eventsRecorded", "services": [{name, selector, resourceVersion, changed}],
-        "plan": <TrafficSwitchPlan document>}``."""
-        return {
-            "apiVersion": API_VERSION,
-            "kind": "TrafficSwitchResult",
-            "applied": self.applied,
-            "dryRun": self.dry_run,
-            "noop": self.noop,
-            "message": self.message,
-            "scaled": self.scaled,
-            "eventsRecorded": self.events_recorded,
-            "services": [
-                {
-                    "name": s.name,
-                    "selector": dict(s.selector) if s.selector is not None else None,
-                    "resourceVersion": s.resource_version,
-                    "changed": s.changed,
-                }
-                for s in self.services
-            ],
-            "plan": self.plan.to_dict(),
-        }
-
 
 def switch_event(
     plan: TrafficSwitchPlan, change: SelectorChange, service: Mapping[str, JSON], now: datetime
@@ -184,7 +164,7 @@ def ready_pods(gw: ClusterGateway, group: BlueGreenGroup, color: str) -> int:
     """How many Ready pods a Service selecting ``color`` would route to now (one LIST of pods)."""
     from .evidence import summarise_pods
 
-    pods = gw.list_pods(group.namespace, selector_text(group.selector_for(color)))
+    pods = gw.list(PODS, group.namespace, label_selector=selector_text(group.selector_for(color)))
     return summarise_pods(pods).ready
 
 
@@ -213,8 +193,20 @@ def scale_up_and_wait(
     scaled = False
     if step.to_replicas != step.from_replicas:
         try:
-            gw.scale_deployment(
-                ns, step.workload, step.to_replicas, step.resource_version, dry_run=dry_run
+            gw.patch(
+                DEPLOYMENTS,
+                ns,
+                step.workload,
+                [
+                    {
+                        "op": "test",
+                        "path": "/metadata/resourceVersion",
+                        "value": step.resource_version,
+                    },
+                    {"op": "replace", "path": "/spec/replicas", "value": step.to_replicas},
+                ],
+                PatchType.JSON,
+                dry_run=dry_run,
             )
         except (Conflict, Invalid) as exc:
             raise Conflict(
@@ -251,7 +243,7 @@ def scale_up_and_wait(
 
 def _state(gw: ClusterGateway, namespace: str, name: str, changed: bool) -> ServiceState:
     try:
-        obj = gw.get_service(namespace, name)
+        obj = gw.get(SERVICES, namespace, name)
     except RollbackError:
         return ServiceState(name, None, None, changed)
     selector = str_map(dig(obj, "spec", "selector")) or None
@@ -294,8 +286,13 @@ def switch_traffic(
     applied: list[tuple[SelectorChange, dict[str, JSON]]] = []
     for change in plan.changes:
         try:
-            patched = gw.patch_service(
-                ns, change.service, [dict(op) for op in change.patch], dry_run=dry_run
+            patched = gw.patch(
+                SERVICES,
+                ns,
+                change.service,
+                [dict(op) for op in change.patch],
+                PatchType.JSON,
+                dry_run=dry_run,
             )
         except OutcomeUnknown as exc:
             if dry_run:
@@ -325,7 +322,7 @@ def switch_traffic(
     if not dry_run:
         for change, obj in applied:
             with contextlib.suppress(RollbackError):
-                gw.create_event(ns, switch_event(plan, change, obj, now or plan.created_at))
+                gw.create(EVENTS, ns, switch_event(plan, change, obj, now or plan.created_at))
                 recorded += 1
     return TrafficSwitchResult(
         plan,
@@ -344,7 +341,7 @@ def _read_back_service(
     """After an unanswered PATCH of a Service: (the Service, None) if it now selects the new
     side; else the error that says what is true (not applied, changed by someone, or unknown)."""
     try:
-        live = gw.get_service(namespace, change.service)
+        live = gw.get(SERVICES, namespace, change.service)
     except RollbackError as exc:
         return {}, OutcomeUnknown(
             f"{lost}; reading service/{change.service} back failed too ({exc})"
@@ -387,7 +384,9 @@ def _failed(
     for done, obj in reversed(applied):
         rv = str(dig(obj, "metadata", "resourceVersion") or "")
         try:
-            gw.patch_service(ns, done.service, done.restore_patch(rv), dry_run=dry_run)
+            gw.patch(
+                SERVICES, ns, done.service, done.restore_patch(rv), PatchType.JSON, dry_run=dry_run
+            )
         except RollbackError as restore_exc:
             not_restored.append((done, str(restore_exc)))
     failed_names = {c.service for c, _ in not_restored}
@@ -412,7 +411,7 @@ def _json(value: Mapping[str, str]) -> str:
     return json.dumps(dict(value), sort_keys=True, separators=(",", ":"))
 
 
-def deployment_warning(gw: ClusterGateway, history: DeploymentHistory) -> PlanWarning | None:
+def deployment_warning(gw: ClusterGateway, history: RevisionHistory) -> PlanWarning | None:
     """The ``blue-green`` warning for a Deployment rollback plan, or None.
 
     Nothing when the pod template has no colour label (COLOR_KEYS); else one LIST
@@ -424,12 +423,10 @@ def deployment_warning(gw: ClusterGateway, history: DeploymentHistory) -> PlanWa
     if not any(key in labels for key in COLOR_KEYS):
         return None  # a side of a group carries a colour label: no request needed to know it is not one
     try:
-        services = gw.list_services(ns)
-        if not membership_candidates(
-            history.raw or {"spec": {"template": dict(history.template)}}, services
-        ):
+        services = gw.list(SERVICES, ns)
+        if not membership_candidates({"spec": {"template": dict(history.template)}}, services):
             return None
-        deployments = gw.list_deployments(ns)
+        deployments = gw.list(DEPLOYMENTS, ns)
     except (Forbidden, NotFound):
         return None
     return deployment_group_warning(history.ref.name, detect_groups(ns, services, deployments))

@@ -163,12 +163,14 @@ class ControllerHistory:
         return next((r for r in self.revisions if r.number == number), None)
 
     @property
+    def no_history_message(self) -> str:
+        """kubectl's words when there is nothing to roll back to."""
+        return "no last revision to roll back to"
+
+    @property
     def old_revisions(self) -> tuple[Revision, ...]:
         """Every revision except the current one, newest first."""
         return tuple(r for r in self.revisions if not r.current)
-
-    def revision_named(self, name: str) -> Revision | None:
-        return next((r for r in self.revisions if r.replicaset == name), None)
 
 
 def clean_template(template: JSON) -> dict[str, JSON]:
@@ -368,7 +370,7 @@ def _revision(
     return Revision(
         number=as_int(raw.get("revision")),
         former_numbers=(),
-        replicaset=name_of(raw),
+        object_name=name_of(raw),
         pod_template_hash=_hash_of(raw, owner),
         images=images_of(template),
         change_cause=annotations.get(CHANGE_CAUSE_ANNOTATION) or None,
@@ -435,7 +437,7 @@ def build_controller_history(
         ref=ref,
         rollout=controller_rollout_evidence(which, workload, current_name),
     )
-    ordered = sorted(with_evidence, key=lambda r: (r.number, r.replicaset), reverse=True)
+    ordered = sorted(with_evidence, key=lambda r: (r.number, r.object_name), reverse=True)
     counts = _counts(which, workload)
     labels = labels_of(workload)
     annotations = annotations_of(workload)

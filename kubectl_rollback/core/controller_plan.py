@@ -54,7 +54,7 @@ def rollback_patch(
 ) -> dict[str, JSON]:
     """The strategic-merge body: the revision's ``data`` as kubectl sends it, a resourceVersion
     precondition and the change-cause annotation."""
-    data = history.revision_data.get(target.replicaset)
+    data = history.revision_data.get(target.object_name)
     body: dict[str, JSON] = (
         copy.deepcopy(dict(data))
         if data
@@ -79,10 +79,10 @@ def update_steps(history: ControllerHistory, target: Revision, new_number: int) 
     ref, strategy = history.ref, history.strategy
     steps: list[str] = []
     renumber = (
-        f"ControllerRevision {target.replicaset} (revision {target.number}) becomes revision {new_number}: "
+        f"ControllerRevision {target.object_name} (revision {target.number}) becomes revision {new_number}: "
         "the controller renumbers the existing revision (same name; its old number is not kept)"
         if new_number != target.number
-        else f"ControllerRevision {target.replicaset} stays revision {target.number}"
+        else f"ControllerRevision {target.object_name} stays revision {target.number}"
     )
     if not strategy.rolling:
         steps.append(
@@ -283,10 +283,10 @@ def plan_controller_rollback(
     diff = unified_diff(
         shown_before,
         shown_after,
-        before_name=f"revision {source.number} ({source.replicaset})"
+        before_name=f"revision {source.number} ({source.object_name})"
         if source
         else f"{ref.display} (current)",
-        after_name=f"revision {target.number} ({target.replicaset})",
+        after_name=f"revision {target.number} ({target.object_name})",
     )
     old_cause = history.annotations.get(CHANGE_CAUSE_ANNOTATION)
     annotation_changes = (

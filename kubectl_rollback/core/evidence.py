@@ -73,7 +73,7 @@ _RS_IN_MESSAGE = re.compile(r'ReplicaSet "([^"]+)"')
 
 
 def outcome_record_patch(
-    verdict: Verdict, reason: str, now: datetime, *, replicaset: str | None = None
+    verdict: Verdict, reason: str, now: datetime, *, revision_object: str | None = None
 ) -> dict[str, JSON]:
     """A JSON merge patch for a ReplicaSet recording how its rollout ended.
 
@@ -87,16 +87,16 @@ def outcome_record_patch(
         OUTCOME_REASON_ANNOTATION: " ".join(reason.split()),
         OUTCOME_AT_ANNOTATION: format_time(now),
     }
-    if replicaset:
-        annotations[OUTCOME_REPLICASET_ANNOTATION] = replicaset
+    if revision_object:
+        annotations[OUTCOME_REPLICASET_ANNOTATION] = revision_object
     return {"metadata": {"annotations": annotations}}
 
 
-def record_evidence(annotations: Mapping[str, str], replicaset: str) -> HealthEvidence | None:
+def record_evidence(annotations: Mapping[str, str], object_name: str) -> HealthEvidence | None:
     """Evidence from our own record annotations on a ReplicaSet, if any."""
     outcome = annotations.get(OUTCOME_ANNOTATION)
     about = annotations.get(OUTCOME_REPLICASET_ANNOTATION)
-    if about and about != replicaset:
+    if about and about != object_name:
         return None
     reason = annotations.get(OUTCOME_REASON_ANNOTATION, "").strip()
     at = annotations.get(OUTCOME_AT_ANNOTATION)
@@ -249,26 +249,26 @@ def attach_evidence(
     StatefulSet or DaemonSet has no Progressing condition); by default it comes
     from ``deployment``'s Progressing condition.
     """
-    found: dict[str, list[HealthEvidence]] = {r.replicaset: [] for r in revisions}
+    found: dict[str, list[HealthEvidence]] = {r.object_name: [] for r in revisions}
     current = next((r for r in revisions if r.current), None)
 
     if rollout is None:
         rollout = rollout_evidence(deployment)
     if rollout is not None and current is not None:
         named, item = rollout
-        if named is None or named == current.replicaset:
-            found[current.replicaset].append(item)
+        if named is None or named == current.object_name:
+            found[current.object_name].append(item)
 
     if pods is not None:
         for revision in revisions:
-            failure = pod_failure_evidence(pods.get(revision.replicaset, PodSummary()))
+            failure = pod_failure_evidence(pods.get(revision.object_name, PodSummary()))
             if failure is not None:
-                found[revision.replicaset].append(failure)
+                found[revision.object_name].append(failure)
 
     for revision in revisions:
-        record = record_evidence(revision.annotations, revision.replicaset)
+        record = record_evidence(revision.annotations, revision.object_name)
         if record is not None:
-            found[revision.replicaset].append(record)
+            found[revision.object_name].append(record)
 
     for release in releases:
         recorded = release.revision_of(ref.kind, ref.namespace, ref.name)
@@ -279,23 +279,23 @@ def attach_evidence(
             continue
         harness = _harness_evidence(release, recorded, target)
         if harness is not None:
-            found[target.replicaset].append(harness)
+            found[target.object_name].append(harness)
 
     if pods is not None:
         failing_live = [
             r
             for r in revisions
-            if any(e.live and e.verdict is Verdict.FAILURE for e in found[r.replicaset])
+            if any(e.live and e.verdict is Verdict.FAILURE for e in found[r.object_name])
         ]
         for revision in revisions:
-            summary = pods.get(revision.replicaset, PodSummary())
+            summary = pods.get(revision.object_name, PodSummary())
             if summary.ready == 0 or summary.waiting:
                 continue
             newer = [r for r in failing_live if r.number > revision.number]
             if not newer:
                 continue
             failing = max(newer, key=lambda r: r.number)
-            found[revision.replicaset].insert(
+            found[revision.object_name].insert(
                 0,
                 HealthEvidence(
                     Verdict.SUCCESS,
@@ -305,4 +305,4 @@ def attach_evidence(
                 ),
             )
 
-    return tuple(r.with_evidence(tuple(found[r.replicaset])) for r in revisions)
+    return tuple(r.with_evidence(tuple(found[r.object_name])) for r in revisions)

@@ -136,7 +136,7 @@ def _revision(rs: Mapping[str, JSON], current: bool) -> Revision:
     return Revision(
         number=as_int(annotations.get(REVISION_ANNOTATION), 0),
         former_numbers=parse_former_numbers(annotations.get(REVISION_HISTORY_ANNOTATION)),
-        replicaset=name_of(rs),
+        object_name=name_of(rs),
         pod_template_hash=template_hash,
         images=images_of(template),
         change_cause=annotations.get(CHANGE_CAUSE_ANNOTATION) or None,
@@ -154,9 +154,9 @@ def _revision(rs: Mapping[str, JSON], current: bool) -> Revision:
 def _pods_by_replicaset(
     revisions: Sequence[Revision], pods: Sequence[Mapping[str, JSON]]
 ) -> dict[str, PodSummary]:
-    by_uid = {r.uid: r.replicaset for r in revisions if r.uid}
-    by_hash = {r.pod_template_hash: r.replicaset for r in revisions if r.pod_template_hash}
-    grouped: dict[str, list[Mapping[str, JSON]]] = {r.replicaset: [] for r in revisions}
+    by_uid = {r.uid: r.object_name for r in revisions if r.uid}
+    by_hash = {r.pod_template_hash: r.object_name for r in revisions if r.pod_template_hash}
+    grouped: dict[str, list[Mapping[str, JSON]]] = {r.object_name: [] for r in revisions}
     for pod in pods:
         owner = controller_uid(pod)
         if owner is not None:
@@ -301,7 +301,7 @@ def build_deployment_history(
     )
     ordered = sorted(
         with_evidence,
-        key=lambda r: (r.number, r.created.isoformat() if r.created else "", r.replicaset),
+        key=lambda r: (r.number, r.created.isoformat() if r.created else "", r.object_name),
         reverse=True,
     )
     labels = labels_of(deployment)

@@ -102,7 +102,8 @@ class Revision:
 
     number: int
     former_numbers: tuple[int, ...]
-    replicaset: str
+    object_name: str
+    """The revision's object: a ReplicaSet or ControllerRevision name."""
     pod_template_hash: str
     images: tuple[ContainerImage, ...]
     change_cause: str | None
@@ -122,11 +123,6 @@ class Revision:
     pods of that revision."""
 
     @property
-    def object_name(self) -> str:
-        """The name of the ReplicaSet or ControllerRevision."""
-        return self.replicaset
-
-    @property
     def health(self) -> Verdict:
         """The overall verdict of ``evidence``.
 
@@ -143,10 +139,6 @@ class Revision:
     @property
     def failure_evidence(self) -> tuple[HealthEvidence, ...]:
         return tuple(e for e in self.evidence if e.verdict is Verdict.FAILURE)
-
-    @property
-    def success_evidence(self) -> tuple[HealthEvidence, ...]:
-        return tuple(e for e in self.evidence if e.verdict is Verdict.SUCCESS)
 
     @property
     def health_reason(self) -> str:
@@ -280,6 +272,11 @@ class DeploymentHistory:
         return next((r for r in self.revisions if r.number == number), None)
 
     @property
+    def no_history_message(self) -> str:
+        """kubectl's words when there is nothing to roll back to."""
+        return f'no rollout history found for deployment "{self.ref.name}"'
+
+    @property
     def old_revisions(self) -> tuple[Revision, ...]:
         """Every revision except the current one, newest first."""
         return tuple(r for r in self.revisions if not r.current)
@@ -323,3 +320,6 @@ class RevisionHistory(Protocol):
     def secret_names(self) -> frozenset[str] | None: ...
 
     def revision(self, number: int) -> Revision | None: ...
+
+    @property
+    def no_history_message(self) -> str: ...

@@ -12,7 +12,6 @@ from typing import Any
 from .api_objects import (
     as_dict,
     as_list,
-    format_time,
     pod_spec_containers,
     template_references,
     templates_equal,
@@ -25,7 +24,6 @@ from .rendering import (
     MASK_CHANGED,
     is_secret_name,
     mask_annotation,
-    mask_annotations,
     mask_template,
     mask_value,
     unified_diff,
@@ -34,7 +32,6 @@ from .target import TargetChoice
 
 JSON = Any
 
-PLAN_API_VERSION = "kubectl-rollback.io/v1"
 
 CONTROLLER_ANNOTATIONS = frozenset(
     {
@@ -59,21 +56,21 @@ class RevisionPointer:
     """A revision as the plan names it: number, ReplicaSet, images, health."""
 
     number: int
-    replicaset: str
+    object_name: str
     images: str
     health: Verdict
     health_reason: str = ""
     live_failure: bool = False
     """The failure is what the cluster shows now (rollout, pods), not an earlier record."""
     object_kind: str = "ReplicaSet"
-    """"ReplicaSet" or "ControllerRevision" (then ``replicaset`` is the ControllerRevision's name)."""
+    """"ReplicaSet" or "ControllerRevision": what ``object_name`` names."""
 
     @classmethod
     def of(cls, revision: Revision) -> RevisionPointer:
         live_failure = any(e.live for e in revision.failure_evidence)
         return cls(
             revision.number,
-            revision.replicaset,
+            revision.object_name,
             revision.image_summary,
             revision.health,
             revision.health_reason,
@@ -85,7 +82,7 @@ class RevisionPointer:
         key = "replicaSet" if self.object_kind == "ReplicaSet" else "controllerRevision"
         return {
             "revision": self.number,
-            key: self.replicaset,
+            key: self.object_name,
             "images": self.images,
             "health": self.health.value,
             "healthReason": self.health_reason,
@@ -230,140 +227,6 @@ class RollbackPlan:
     def warning_codes(self) -> tuple[str, ...]:
         return tuple(w.code for w in self.warnings)
 
-    def to_dict(self) -> dict[str, JSON]:
-        """A stable JSON-serialisable document of the plan.
-
-        Schema (``kubectl-rollback.io/v1``, kind ``RollbackPlan``)::
-
-            apiVersion: str               "kubectl-rollback.io/v1"
-            kind: str                     "RollbackPlan"
-            workload: {kind, namespace, name, display: str}
-            from: {revision: int, replicaSet, images, health: str} | null
-                                          (StatefulSet/DaemonSet: controllerRevision instead
-                                          of replicaSet, here and in to / kubectlWouldPick)
-            to: {revision: int, replicaSet, images, health: str}
-            newRevisionNumber: int        the number the target gets after the rollback
-            why: [str]
-            kubectlWouldPick: {revision, replicaSet, images, health} | null
-            imageChanges: [{container: str, init: bool, kind: added|removed|changed,
-                            from: str|null, to: str|null}]
-            envChanges: [{container, name: str, from: str|null, to: str|null}]
-            templateDiff: str             unified diff, masked unless showSecrets
-            scaling: {strategy: str, maxSurge: int|null, maxUnavailable: int|null,
-                      steps: [str], moves: [{replicaSet, revision: int, from: int, to: int}]}
-            annotationChanges: [{key, kind: added|changed|removed, from: str|null, to: str|null}]
-            kubectlWouldDrop: [str]       Deployment annotations plain kubectl undo would drop
-            warnings: [{code: str, message: str}]
-            refusal: str|null
-            noop: str|null
-            notRolledBack: [str]
-            references: {configMaps: [str], secrets: [str], configMapsChecked: bool,
-                         secretsChecked: bool, missingConfigMaps: [str], missingSecrets: [str]}
-            changeCause: str
-            actor: str|null
-            createdAt: str                RFC 3339 UTC
-            resourceVersion: str          the precondition
-            patch: [{op, path, value}]    env values masked unless showSecrets; with
-                                          patchType strategic-merge: [body], one
-                                          strategic-merge patch body
-            patchType: str                json-patch | strategic-merge
-            showSecrets: bool
-        """
-        patch = [copy.deepcopy(op) for op in self.patch]
-        if not self.show_secrets:
-            for op in patch:
-                if op.get("path") == "/spec/template":
-                    op["value"] = mask_template(as_dict(op.get("value")))
-                elif op.get("path") == "/metadata/annotations":
-                    op["value"] = mask_annotations(as_dict(op.get("value")))
-                spec = as_dict(op.get("spec"))
-                if self.patch_type == "strategic-merge" and "template" in spec:
-                    spec["template"] = mask_template(as_dict(spec.get("template")))
-                meta = as_dict(op.get("metadata"))
-                if self.patch_type == "strategic-merge" and isinstance(
-                    meta.get("annotations"), dict
-                ):
-                    meta["annotations"] = mask_annotations(as_dict(meta.get("annotations")))
-        masked = not self.show_secrets and patch != json.loads(
-            json.dumps([dict(op) for op in self.patch])
-        )
-        document: dict[str, JSON] = {
-            "apiVersion": PLAN_API_VERSION,
-            "kind": "RollbackPlan",
-            "workload": {
-                "kind": self.ref.kind,
-                "namespace": self.ref.namespace,
-                "name": self.ref.name,
-                "display": self.ref.display,
-            },
-            "from": self.from_revision.to_dict() if self.from_revision else None,
-            "to": self.to_revision.to_dict(),
-            "newRevisionNumber": self.new_revision_number,
-            "why": list(self.why),
-            "kubectlWouldPick": self.kubectl_would_pick.to_dict()
-            if self.kubectl_would_pick
-            else None,
-            "imageChanges": [
-                {
-                    "container": c.container,
-                    "init": c.init,
-                    "kind": c.kind,
-                    "from": c.before,
-                    "to": c.after,
-                }
-                for c in self.image_changes
-            ],
-            "envChanges": [
-                {"container": c.container, "name": c.name, "from": c.before, "to": c.after}
-                for c in self.env_changes
-            ],
-            "templateDiff": self.template_diff,
-            "scaling": {
-                "strategy": self.scaling.strategy,
-                "maxSurge": self.scaling.max_surge,
-                "maxUnavailable": self.scaling.max_unavailable,
-                "steps": list(self.scaling.steps),
-                "moves": [
-                    {
-                        "replicaSet": m.replicaset,
-                        "revision": m.revision,
-                        "from": m.from_replicas,
-                        "to": m.to_replicas,
-                    }
-                    for m in self.scaling.moves
-                ],
-            },
-            "annotationChanges": [
-                {"key": c.key, "kind": c.kind, "from": c.before, "to": c.after}
-                for c in self.annotation_changes
-            ],
-            "kubectlWouldDrop": list(self.kubectl_would_drop),
-            "warnings": [{"code": w.code, "message": w.message} for w in self.warnings],
-            "refusal": self.refusal,
-            "noop": self.noop,
-            "notRolledBack": list(self.not_rolled_back),
-            "references": {
-                "configMaps": list(self.references.configmaps),
-                "secrets": list(self.references.secrets),
-                "configMapsChecked": self.references.configmaps_checked,
-                "secretsChecked": self.references.secrets_checked,
-                "missingConfigMaps": list(self.references.missing_configmaps),
-                "missingSecrets": list(self.references.missing_secrets),
-            },
-            "changeCause": self.change_cause,
-            "actor": self.actor,
-            "createdAt": format_time(self.created_at),
-            "resourceVersion": self.resource_version,
-            "patch": patch,
-            "patchType": self.patch_type,
-            "showSecrets": self.show_secrets,
-            # A masked patch is for reading, not for applying: its *** are not the values.
-            "secretsMasked": masked,
-        }
-        # Round-trip to guarantee the document is plain JSON (no tuples, no datetimes).
-        result: dict[str, JSON] = json.loads(json.dumps(document))
-        return result
-
 
 # ---------------------------------------------------------------- building blocks
 
@@ -480,21 +343,21 @@ def scaling_plan(history: DeploymentHistory, target: Revision, new_number: int) 
     strategy = history.strategy
     source = history.current
     others = [r for r in history.revisions if r is not target and r is not source and r.desired > 0]
-    moves = [ScaleMove(target.replicaset, target.number, target.desired, replicas)]
+    moves = [ScaleMove(target.object_name, target.number, target.desired, replicas)]
     if source is not None:
-        moves.append(ScaleMove(source.replicaset, source.number, source.desired, 0))
-    moves += [ScaleMove(r.replicaset, r.number, r.desired, 0) for r in others]
+        moves.append(ScaleMove(source.object_name, source.number, source.desired, 0))
+    moves += [ScaleMove(r.object_name, r.number, r.desired, 0) for r in others]
     down = [
         m
         for m in moves[1:]
-        if m.from_replicas > 0 or m.replicaset == (source.replicaset if source else None)
+        if m.from_replicas > 0 or m.replicaset == (source.object_name if source else None)
     ]
     steps: list[str] = []
     if target.desired == replicas:
-        up = f"ReplicaSet {target.replicaset} (revision {target.number}) already has {replicas} replicas and stays at {replicas}"
+        up = f"ReplicaSet {target.object_name} (revision {target.number}) already has {replicas} replicas and stays at {replicas}"
     else:
         verb = "up" if target.desired < replicas else "down"
-        up = f"ReplicaSet {target.replicaset} (revision {target.number}) scales {verb} from {target.desired} to {replicas}"
+        up = f"ReplicaSet {target.object_name} (revision {target.number}) scales {verb} from {target.desired} to {replicas}"
     if target.ready:
         up += f"; its {target.ready} Ready pod{'s' if target.ready != 1 else ''} keep serving"
     if strategy.type == "Recreate":
@@ -743,10 +606,10 @@ def plan_rollback(
     diff = unified_diff(
         _display_template(current_template, target.template, show_secrets, after=False),
         _display_template(target.template, current_template, show_secrets, after=True),
-        before_name=f"revision {source.number} ({source.replicaset})"
+        before_name=f"revision {source.number} ({source.object_name})"
         if source
         else f"{ref.display} (current)",
-        after_name=f"revision {target.number} ({target.replicaset})",
+        after_name=f"revision {target.number} ({target.object_name})",
     )
     before_annotations = dict(history.annotations)
 

@@ -1,154 +1,157 @@
-"""The ClusterGateway protocol: the only way the core's services reach a cluster."""
+"""The ClusterGateway port: the only way the core (and the TUI) reach a cluster.
+
+A few generic verbs over API resources (get, list, patch, watch, create, who am I, access
+review) instead of one method per verb and kind: a new kind needs a new ``Resource``
+constant, not a new method. ``kube.gateway.KubeGateway`` implements it for real clusters;
+tests implement it in memory.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import builtins
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 JSON = Any
+WatchEvent = tuple[str, dict[str, JSON]]
+"""(type, object): ADDED, MODIFIED, DELETED, BOOKMARK, or ERROR with a Status object."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """An API resource: ``apps/v1 deployments`` (kind Deployment)."""
+
+    group: str
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool = True
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def qualified(self) -> str:
+        """``deployments.apps``, ``services``: how kubectl names it in messages."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+DEPLOYMENTS = Resource("apps", "v1", "deployments", "Deployment")
+REPLICASETS = Resource("apps", "v1", "replicasets", "ReplicaSet")
+STATEFULSETS = Resource("apps", "v1", "statefulsets", "StatefulSet")
+DAEMONSETS = Resource("apps", "v1", "daemonsets", "DaemonSet")
+CONTROLLERREVISIONS = Resource("apps", "v1", "controllerrevisions", "ControllerRevision")
+PODS = Resource("", "v1", "pods", "Pod")
+CONFIGMAPS = Resource("", "v1", "configmaps", "ConfigMap")
+SECRETS = Resource("", "v1", "secrets", "Secret")
+SERVICES = Resource("", "v1", "services", "Service")
+EVENTS = Resource("", "v1", "events", "Event")
+NAMESPACES = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
+HPAS = Resource("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler")
+
+
+class PatchType(enum.Enum):
+    """The PATCH content types the core sends."""
+
+    JSON = "application/json-patch+json"
+    MERGE = "application/merge-patch+json"
+    STRATEGIC = "application/strategic-merge-patch+json"
 
 
 class ClusterGateway(Protocol):
-    """What kube/ (real cluster) and test fakes implement. Every method returns raw API JSON.
+    """What kube/ (a real cluster) and test fakes implement. Every method returns raw API JSON.
 
-    Errors are raised as kubectl_rollback.core.errors types (NotFound,
-    Forbidden, Unauthorized, Conflict, Unreachable, ConfigError, Invalid), never
-    as the kubernetes client's exceptions. Reads may be retried by the
-    implementation; writes never are.
+    Errors are raised as kubectl_rollback.core.errors types (NotFound, Forbidden,
+    Unauthorized, Conflict, Invalid, Unreachable, OutcomeUnknown, ConfigError), never as
+    a client library's exceptions. Reads may be retried by the implementation; a write is
+    never resent once it may have reached the server (OutcomeUnknown says so).
     """
 
-    def get_deployment(self, namespace: str, name: str) -> dict[str, JSON]:
-        """GET apps/v1 Deployment."""
+    def get(self, resource: Resource, namespace: str, name: str) -> dict[str, JSON]:
+        """GET one object; NotFound names the namespace when that is what is missing."""
         ...
 
-    def list_replicasets(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]:
-        """LIST apps/v1 ReplicaSets with ``labelSelector`` (the items)."""
-        ...
-
-    def list_pods(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]:
-        """LIST v1 Pods with ``labelSelector`` (the items)."""
-        ...
-
-    def list_configmaps(self, namespace: str) -> list[dict[str, JSON]]:
-        """LIST v1 ConfigMaps of the namespace."""
-        ...
-
-    def list_secrets(self, namespace: str, label_selector: str | None) -> list[dict[str, JSON]]:
-        """LIST v1 Secrets, optionally with ``labelSelector``."""
-        ...
-
-    def list_hpas(self, namespace: str) -> list[dict[str, JSON]]:
-        """LIST HorizontalPodAutoscalers (autoscaling/v2, or v1 where v2 is not served)."""
-        ...
-
-    def patch_deployment(
-        self, namespace: str, name: str, json_patch: list[dict[str, JSON]], *, dry_run: bool
-    ) -> dict[str, JSON]:
-        """PATCH application/json-patch+json (``dryRun=All`` when dry_run); returns the object.
-
-        A failed ``test`` op (HTTP 422) or 409 should raise Conflict or Invalid.
-        """
-        ...
-
-    def patch_replicaset_annotations(
-        self, namespace: str, name: str, merge_patch: dict[str, JSON]
-    ) -> dict[str, JSON]:
-        """PATCH application/merge-patch+json with ``merge_patch`` (a whole merge-patch body,
-        ``{"metadata": {"annotations": {...}}}``); returns the object."""
-        ...
-
-    def create_event(self, namespace: str, event: dict[str, JSON]) -> None:
-        """POST a core/v1 Event."""
-        ...
-
-    def watch_deployment(
-        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
-    ) -> Iterator[tuple[str, dict[str, JSON]]]:
-        """WATCH one Deployment (fieldSelector metadata.name) from ``resource_version``.
-
-        Yields (type, object): ADDED, MODIFIED, DELETED, BOOKMARK, ERROR (object a Status).
-        Ends when the server closes the watch (timeoutSeconds).
-        """
-        ...
-
-    # StatefulSets and DaemonSets (workload_service): history in ControllerRevisions.
-
-    def get_statefulset(self, namespace: str, name: str) -> dict[str, JSON]:
-        """GET apps/v1 StatefulSet."""
-        ...
-
-    def get_daemonset(self, namespace: str, name: str) -> dict[str, JSON]:
-        """GET apps/v1 DaemonSet."""
-        ...
-
-    def list_controllerrevisions(
-        self, namespace: str, label_selector: str
+    def list(
+        self, resource: Resource, namespace: str | None, *, label_selector: str | None = None
     ) -> list[dict[str, JSON]]:
-        """LIST apps/v1 ControllerRevisions with ``labelSelector`` (the items)."""
+        """LIST (all pages); every item carries ``apiVersion`` and ``kind``."""
         ...
 
-    def patch_statefulset(
-        self, namespace: str, name: str, strategic_patch: dict[str, JSON], *, dry_run: bool
-    ) -> dict[str, JSON]:
-        """PATCH application/strategic-merge-patch+json (``dryRun=All`` when dry_run); returns the object.
+    def list_with_version(
+        self, resource: Resource, namespace: str | None, *, label_selector: str | None = None
+    ) -> tuple[builtins.list[dict[str, JSON]], str]:
+        """(items, the list's resourceVersion): where a ``watch`` of the collection starts."""
+        ...
 
-        A stale ``metadata.resourceVersion`` in the body (HTTP 409) should raise Conflict.
+    def patch(
+        self,
+        resource: Resource,
+        namespace: str,
+        name: str,
+        body: JSON,
+        patch_type: PatchType,
+        *,
+        dry_run: bool = False,
+    ) -> dict[str, JSON]:
+        """PATCH (``dryRun=All`` when dry_run); returns the object.
+
+        A failed JSON-patch ``test`` (422) raises Invalid, a stale resourceVersion (409)
+        Conflict, an answer lost after sending OutcomeUnknown.
         """
         ...
 
-    def patch_daemonset(
-        self, namespace: str, name: str, strategic_patch: dict[str, JSON], *, dry_run: bool
-    ) -> dict[str, JSON]:
-        """As ``patch_statefulset``, for a DaemonSet."""
+    def create(self, resource: Resource, namespace: str, body: dict[str, JSON]) -> dict[str, JSON]:
+        """POST a new object (the core creates Events)."""
         ...
 
-    def patch_controllerrevision_annotations(
-        self, namespace: str, name: str, merge_patch: dict[str, JSON]
-    ) -> dict[str, JSON]:
-        """PATCH a ControllerRevision with application/merge-patch+json; returns the object."""
-        ...
+    def watch(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        resource_version: str,
+        *,
+        name: str | None = None,
+        label_selector: str | None = None,
+        timeout_seconds: int = 300,
+        on_open: Callable[[Callable[[], None]], None] | None = None,
+    ) -> Iterator[WatchEvent]:
+        """Events after ``resource_version`` (one object when ``name`` is given), bookmarks included.
 
-    def watch_statefulset(
-        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
-    ) -> Iterator[tuple[str, dict[str, JSON]]]:
-        """WATCH one StatefulSet, as ``watch_deployment``."""
-        ...
-
-    def watch_daemonset(
-        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
-    ) -> Iterator[tuple[str, dict[str, JSON]]]:
-        """WATCH one DaemonSet, as ``watch_deployment``."""
-        ...
-
-    # Blue/green (bluegreen_service): Services, all Deployments, scaling.
-
-    def get_service(self, namespace: str, name: str) -> dict[str, JSON]:
-        """GET v1 Service (NotFound names the namespace when that is what is missing)."""
-        ...
-
-    def list_services(self, namespace: str) -> list[dict[str, JSON]]:
-        """LIST v1 Services of the namespace."""
-        ...
-
-    def list_deployments(self, namespace: str) -> list[dict[str, JSON]]:
-        """LIST apps/v1 Deployments of the namespace."""
-        ...
-
-    def patch_service(
-        self, namespace: str, name: str, json_patch: list[dict[str, JSON]], *, dry_run: bool
-    ) -> dict[str, JSON]:
-        """PATCH a Service with application/json-patch+json (``dryRun=All`` when dry_run).
-
-        A failed ``test`` op (HTTP 422) or 409 should raise Conflict or Invalid.
+        Never raises once called: a 410 Expired ends the stream with an ERROR event whose
+        Status has code 410 (list or GET again, then watch from the new version); a stream
+        cut mid-way or a watch that cannot be opened ends with an ERROR event of another
+        code (after a short pause, so a caller that starts again does not spin). Ends
+        without an ERROR when the server closes the watch (``timeout_seconds``).
+        ``on_open`` receives a function that ends the watch from another thread.
         """
-        ...
-
-    def scale_deployment(
-        self, namespace: str, name: str, replicas: int, resource_version: str, *, dry_run: bool
-    ) -> dict[str, JSON]:
-        """Set a Deployment's spec.replicas: a JSON patch testing metadata.resourceVersion first."""
         ...
 
     def whoami(self) -> str | None:
-        """The user name for change-cause and Events, when the credentials tell (else None)."""
+        """The user name for change-causes and Events, when the credentials tell (else None)."""
         ...
+
+    def can_i(
+        self, verb: str, resource: Resource, namespace: str | None, name: str | None = None
+    ) -> tuple[bool, str]:
+        """A SelfSubjectAccessReview: (allowed, the server's reason)."""
+        ...
+
+
+def is_expired(event: WatchEvent) -> bool:
+    """An ERROR event that says the watch's resourceVersion is too old (410)."""
+    kind, obj = event
+    return kind == "ERROR" and obj.get("code") == 410
+
+
+def optional_read(read: Callable[[], list[dict[str, JSON]]]) -> list[dict[str, JSON]] | None:
+    """The list, or None when RBAC forbids it: optional reads degrade to "not checked"."""
+    from .errors import Forbidden
+
+    # RBAC often denies listing Secrets or pods; the rollback must still work.
+    try:
+        return read()
+    except Forbidden:
+        return None

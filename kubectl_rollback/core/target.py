@@ -171,7 +171,7 @@ def _evidence_text(revision: Revision) -> str:
 
 
 def _label(revision: Revision) -> str:
-    return f"revision {revision.number} ({revision.replicaset}, {revision.image_summary})"
+    return f"revision {revision.number} ({revision.object_name}, {revision.image_summary})"
 
 
 def _ceiling(history: RevisionHistory) -> int:
@@ -261,14 +261,12 @@ def _default(history: RevisionHistory, spec: TargetSpec, *, require_healthy: boo
 
 
 def _no_history(history: RevisionHistory) -> str:
-    """kubectl's words when there is nothing to roll back to, per kind."""
-    if history.ref.kind in ("StatefulSet", "DaemonSet"):
-        return "no last revision to roll back to"
-    return f'no rollout history found for deployment "{history.ref.name}"'
+    """kubectl's words when there is nothing to roll back to (each kind has its own)."""
+    return history.no_history_message
 
 
 def _differs(kubectl: Revision | None, chosen: Revision) -> Revision | None:
-    if kubectl is None or kubectl.replicaset == chosen.replicaset:
+    if kubectl is None or kubectl.object_name == chosen.object_name:
         return None
     return kubectl
 
@@ -295,7 +293,7 @@ def _explicit(history: RevisionHistory, spec: TargetSpec, *, allow_current: bool
     warnings: list[PlanWarning] = []
     if chosen.current and not allow_current:
         raise TargetIsCurrent(
-            f"{spec.display} is revision {chosen.number} ({chosen.replicaset}), the current revision "
+            f"{spec.display} is revision {chosen.number} ({chosen.object_name}), the current revision "
             f"of {history.ref.display}; there is nothing to roll back to"
         )
     if chosen.health is Verdict.FAILURE:
@@ -316,7 +314,7 @@ def _matches(history: RevisionHistory, spec: TargetSpec) -> list[Revision]:
         number = int(value)
         return [r for r in history.revisions if r.number == number]
     if spec.kind == "replicaset":
-        return [r for r in history.revisions if r.replicaset == value]
+        return [r for r in history.revisions if r.object_name == value]
     if spec.kind == "hash":
         exact = [r for r in history.revisions if r.pod_template_hash == value]
         return exact or [r for r in history.revisions if r.pod_template_hash.startswith(value)]
@@ -340,7 +338,7 @@ def _not_found(history: RevisionHistory, spec: TargetSpec) -> str:
         return message
     known = {
         "replicaset": f"{_object_kind(history)}s: "
-        + ", ".join(r.replicaset for r in history.revisions),
+        + ", ".join(r.object_name for r in history.revisions),
         "hash": "hashes: " + ", ".join(r.pod_template_hash for r in history.revisions),
         "image": "images: " + ", ".join(sorted({r.image_summary for r in history.revisions})),
     }[spec.kind]

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .api_objects import annotations_of, as_dict, as_int, as_list, dig, name_of
+from .kinds import KINDS, kind_named, supported
 from .status import rollout_status
 
 JSON = Any
 
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
-SUPPORTED_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
-"""Kinds the rollback core handles (see workload_service.WORKLOAD_KINDS); others would be listed as unsupported."""
 
 
 class WorkloadStatus(enum.Enum):
@@ -64,10 +63,7 @@ class WorkloadSummary:
     @property
     def short_kind(self) -> str:
         """kubectl's short name: deploy, sts, ds."""
-        return _SHORT_KINDS.get(self.kind, self.kind.lower())
-
-
-_SHORT_KINDS = {"Deployment": "deploy", "StatefulSet": "sts", "DaemonSet": "ds"}
+        return kind_named(self.kind).short_name if supported(self.kind) else self.kind.lower()
 
 
 def _images(obj: Mapping[str, JSON]) -> tuple[str, ...]:
@@ -177,7 +173,7 @@ _SUMMARISERS = {
     "StatefulSet": summarise_statefulset,
     "DaemonSet": summarise_daemonset,
 }
-_KIND_ORDER = {"Deployment": 0, "StatefulSet": 1, "DaemonSet": 2}
+_KIND_ORDER = {k.kind: i for i, k in enumerate(KINDS)}
 
 
 def summarise(obj: Mapping[str, JSON], kind: str | None = None) -> WorkloadSummary:

@@ -11,6 +11,7 @@ models), maps every failure to the core's error types, retries reads with backof
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -18,13 +19,11 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..core import errors
+from ..core.ports import PatchType, Resource
 from . import kubeconfig as kubeconfig_files
 from .transport import ClientTransport, DirectTransport, StreamResponse, Transport
 
 JSON = "application/json"
-JSON_PATCH = "application/json-patch+json"
-MERGE_PATCH = "application/merge-patch+json"
-STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 USER_AGENT = "kubectl-rollback"
 
 # Reads are retried on these (the API server is busy or briefly unavailable).
@@ -266,88 +265,147 @@ class KubeGateway:
         return self._send("GET", path, query=query)
 
     def _list(
-        self,
-        group: str,
-        version: str,
-        plural: str,
-        namespace: str | None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-    ) -> list[dict[str, Any]]:
+        self, resource: Resource, namespace: str | None, label_selector: str | None
+    ) -> tuple[list[dict[str, Any]], str]:
+        """Every page of a LIST, and the first page's resourceVersion."""
         items: list[dict[str, Any]] = []
         cont: str | None = None
+        list_rv = ""
         while True:
             out = self._read(
-                _api_path(group, version, plural, namespace),
-                {
-                    "labelSelector": label_selector or None,
-                    "fieldSelector": field_selector or None,
-                    "limit": 500,
-                    "continue": cont,
-                },
+                _api_path(resource.group, resource.version, resource.plural, namespace),
+                {"labelSelector": label_selector or None, "limit": 500, "continue": cont},
             )
+            meta = out.get("metadata") or {}
+            list_rv = list_rv or str(meta.get("resourceVersion") or "")
             for item in out.get("items") or []:
-                # Lists omit kind/apiVersion on items; put them back so objects are self-describing.
-                item.setdefault("apiVersion", f"{group}/{version}" if group else version)
-                item.setdefault("kind", out.get("kind", "List").removesuffix("List"))
+                # Lists omit kind/apiVersion on items; put them back so objects describe themselves.
+                item.setdefault("apiVersion", resource.api_version)
+                item.setdefault("kind", resource.kind)
                 items.append(item)
-            cont = (out.get("metadata") or {}).get("continue")
+            cont = meta.get("continue")
             if not cont:
-                return items
+                return items, list_rv
+
+    def _raise_namespace_or(self, namespace: str, message: str) -> None:
+        try:
+            self._read(_api_path("", "v1", "namespaces", None, namespace))
+        except errors.NotFound:
+            raise errors.NotFound(f'namespaces "{namespace}" not found') from None
+        except errors.RollbackError:
+            pass
+        raise errors.NotFound(message)
 
     # ---------------------------------------------------------- ClusterGateway
-    def _get(self, group: str, plural: str, namespace: str, name: str) -> dict[str, Any]:
+    def get(self, resource: Resource, namespace: str, name: str) -> dict[str, Any]:
         """GET one object; a 404 says whether the object or its namespace is missing."""
+        path = _api_path(resource.group, resource.version, resource.plural, namespace, name)
         try:
-            obj: dict[str, Any] = self._read(_api_path(group, "v1", plural, namespace, name))
+            obj: dict[str, Any] = self._read(path)
         except errors.NotFound:
-            qualified = f"{plural}.{group}" if group else plural
-            self._raise_namespace_or(namespace, f'{qualified} "{name}" not found')
+            self._raise_namespace_or(namespace, f'{resource.qualified} "{name}" not found')
             raise
         return obj
 
-    def _patch(
+    def list_with_version(
+        self, resource: Resource, namespace: str | None, *, label_selector: str | None = None
+    ) -> tuple[list[dict[str, Any]], str]:
+        """(items, the list's resourceVersion): the starting point of a `watch`."""
+        return self._list(resource, namespace, label_selector)
+
+    def patch(
         self,
-        group: str,
-        plural: str,
+        resource: Resource,
         namespace: str,
         name: str,
         body: Any,
-        content_type: str,
+        patch_type: PatchType,
         *,
         dry_run: bool = False,
     ) -> dict[str, Any]:
         out: dict[str, Any] = self._send(
             "PATCH",
-            _api_path(group, "v1", plural, namespace, name),
+            _api_path(resource.group, resource.version, resource.plural, namespace, name),
             query={"dryRun": "All" if dry_run else None, "fieldManager": USER_AGENT},
             body=body,
-            content_type=content_type,
+            content_type=patch_type.value,
         )
         return out
 
-    def _watch_one(
-        self, plural: str, namespace: str, name: str, resource_version: str, timeout_seconds: int
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Events for one apps/v1 object after `resource_version`, as (type, object).
+    def create(self, resource: Resource, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = self._send(
+            "POST",
+            _api_path(resource.group, resource.version, resource.plural, namespace),
+            query={"fieldManager": USER_AGENT},
+            body=body,
+        )
+        return out
 
-        As the port promises: a 410 Expired, a stream cut mid-way or a watch the server
-        refuses for now ends as an ERROR event (after a pause of a second, so a caller that
-        starts again from a fresh GET does not spin), never as an exception.
+    def whoami(self) -> str | None:
+        """The user as the kubeconfig names it (SelfSubjectReview needs newer clusters)."""
+        return self.user
+
+    def can_i(
+        self, verb: str, resource: Resource, namespace: str | None, name: str | None = None
+    ) -> tuple[bool, str]:
+        """A SelfSubjectAccessReview: (allowed, reason)."""
+        attributes = {
+            "verb": verb,
+            "group": resource.group,
+            "resource": resource.plural,
+            "namespace": namespace,
+            "name": name,
+        }
+        review = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {k: v for k, v in attributes.items() if v is not None}},
+        }
+        out = self._send(
+            "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body=review
+        )
+        status = out.get("status") or {}
+        return bool(status.get("allowed")), str(
+            status.get("reason") or status.get("evaluationError") or ""
+        )
+
+    def watch(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        resource_version: str,
+        *,
+        name: str | None = None,
+        label_selector: str | None = None,
+        timeout_seconds: int = 300,
+        on_open: Callable[[Callable[[], None]], None] | None = None,
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Events after `resource_version` as (type, object), bookmarks included.
+
+        As the port promises, never raises once called: a 410 Expired ends as an ERROR
+        event with code 410; a stream cut mid-way, or a watch that cannot be opened, ends
+        as an ERROR event of another code after a pause of a second (so a caller that
+        starts again does not spin). `on_open` receives a function that ends the watch
+        from another thread (it shuts the socket down, so a blocked read returns at once):
+        how a UI stops watching on exit; a watch stopped so ends without an event.
         """
+        stopped: list[bool] = []
         try:
-            yield from self.watch(
-                "apps",
-                "v1",
-                plural,
+            yield from self._stream(
+                resource,
                 namespace,
                 resource_version,
+                name,
+                label_selector,
                 timeout_seconds,
-                field_selector=f"metadata.name={name}",
+                on_open,
+                stopped,
             )
         except WatchExpired as exc:
             yield "ERROR", {"kind": "Status", "code": 410, "reason": "Expired", "message": str(exc)}
         except (errors.RollbackError, ConnectionError, ValueError) as exc:
+            if stopped:
+                return
             time.sleep(1)
             yield (
                 "ERROR",
@@ -359,229 +417,30 @@ class KubeGateway:
                 },
             )
 
-    def get_deployment(self, namespace: str, name: str) -> dict[str, Any]:
-        return self._get("apps", "deployments", namespace, name)
-
-    def _raise_namespace_or(self, namespace: str, message: str) -> None:
-        try:
-            self._read(_api_path("", "v1", "namespaces", None, namespace))
-        except errors.NotFound:
-            raise errors.NotFound(f'namespaces "{namespace}" not found') from None
-        except errors.RollbackError:
-            pass
-        raise errors.NotFound(message)
-
-    def list_deployments(self, namespace: str | None) -> list[dict[str, Any]]:
-        return self._list("apps", "v1", "deployments", namespace)
-
-    def list_replicasets(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
-        return self._list("apps", "v1", "replicasets", namespace, label_selector)
-
-    def list_pods(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
-        return self._list("", "v1", "pods", namespace, label_selector)
-
-    def list_configmaps(self, namespace: str) -> list[dict[str, Any]]:
-        return self._list("", "v1", "configmaps", namespace)
-
-    def list_secrets(
-        self, namespace: str, label_selector: str | None = None
-    ) -> list[dict[str, Any]]:
-        return self._list("", "v1", "secrets", namespace, label_selector)
-
-    def list_hpas(self, namespace: str) -> list[dict[str, Any]]:
-        try:
-            return self._list("autoscaling", "v2", "horizontalpodautoscalers", namespace)
-        except errors.NotFound:
-            return []  # clusters without autoscaling/v2 (very old) simply have none to report
-
-    def patch_deployment(
-        self, namespace: str, name: str, json_patch: list[dict[str, Any]], *, dry_run: bool
-    ) -> dict[str, Any]:
-        return self._patch(
-            "apps", "deployments", namespace, name, json_patch, JSON_PATCH, dry_run=dry_run
-        )
-
-    def patch_replicaset_annotations(
-        self, namespace: str, name: str, merge_patch: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._patch("apps", "replicasets", namespace, name, merge_patch, MERGE_PATCH)
-
-    # ------------------------------------- StatefulSets, DaemonSets, ControllerRevisions
-    def get_statefulset(self, namespace: str, name: str) -> dict[str, Any]:
-        return self._get("apps", "statefulsets", namespace, name)
-
-    def get_daemonset(self, namespace: str, name: str) -> dict[str, Any]:
-        return self._get("apps", "daemonsets", namespace, name)
-
-    def list_controllerrevisions(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
-        return self._list("apps", "v1", "controllerrevisions", namespace, label_selector)
-
-    def patch_statefulset(
-        self, namespace: str, name: str, strategic_patch: dict[str, Any], *, dry_run: bool
-    ) -> dict[str, Any]:
-        return self._patch(
-            "apps",
-            "statefulsets",
-            namespace,
-            name,
-            strategic_patch,
-            STRATEGIC_MERGE_PATCH,
-            dry_run=dry_run,
-        )
-
-    def patch_daemonset(
-        self, namespace: str, name: str, strategic_patch: dict[str, Any], *, dry_run: bool
-    ) -> dict[str, Any]:
-        return self._patch(
-            "apps",
-            "daemonsets",
-            namespace,
-            name,
-            strategic_patch,
-            STRATEGIC_MERGE_PATCH,
-            dry_run=dry_run,
-        )
-
-    def patch_controllerrevision_annotations(
-        self, namespace: str, name: str, merge_patch: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._patch("apps", "controllerrevisions", namespace, name, merge_patch, MERGE_PATCH)
-
-    def watch_statefulset(
-        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        return self._watch_one("statefulsets", namespace, name, resource_version, timeout_seconds)
-
-    def watch_daemonset(
-        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        return self._watch_one("daemonsets", namespace, name, resource_version, timeout_seconds)
-
-    # ------------------------------------------------------ blue/green (Services)
-    def get_service(self, namespace: str, name: str) -> dict[str, Any]:
-        return self._get("", "services", namespace, name)
-
-    def list_services(self, namespace: str) -> list[dict[str, Any]]:
-        return self._list("", "v1", "services", namespace)
-
-    def patch_service(
-        self, namespace: str, name: str, json_patch: list[dict[str, Any]], *, dry_run: bool
-    ) -> dict[str, Any]:
-        return self._patch("", "services", namespace, name, json_patch, JSON_PATCH, dry_run=dry_run)
-
-    def scale_deployment(
-        self, namespace: str, name: str, replicas: int, resource_version: str, *, dry_run: bool
-    ) -> dict[str, Any]:
-        patch: list[dict[str, Any]] = [
-            {"op": "test", "path": "/metadata/resourceVersion", "value": resource_version},
-            {"op": "replace", "path": "/spec/replicas", "value": replicas},
-        ]
-        return self.patch_deployment(namespace, name, patch, dry_run=dry_run)
-
-    def create_event(self, namespace: str, event: dict[str, Any]) -> None:
-        self._send("POST", _api_path("", "v1", "events", namespace), body=event)
-
-    def watch_deployment(
-        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        return self._watch_one("deployments", namespace, name, resource_version, timeout_seconds)
-
-    def whoami(self) -> str | None:
-        """The user as the kubeconfig names it (SelfSubjectReview needs newer clusters)."""
-        return self.user
-
-    def can_i(
-        self, verb: str, group: str, plural: str, namespace: str | None, name: str | None = None
-    ) -> tuple[bool, str]:
-        """A SelfSubjectAccessReview: (allowed, reason)."""
-        review = {
-            "apiVersion": "authorization.k8s.io/v1",
-            "kind": "SelfSubjectAccessReview",
-            "spec": {
-                "resourceAttributes": {
-                    k: v
-                    for k, v in {
-                        "verb": verb,
-                        "group": group,
-                        "resource": plural,
-                        "namespace": namespace,
-                        "name": name,
-                    }.items()
-                    if v is not None
-                }
-            },
-        }
-        out = self._send(
-            "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body=review
-        )
-        status = out.get("status") or {}
-        return bool(status.get("allowed")), str(
-            status.get("reason") or status.get("evaluationError") or ""
-        )
-
-    def list_namespaces(self) -> list[str]:
-        return [ns["metadata"]["name"] for ns in self._list("", "v1", "namespaces", None)]
-
-    # ------------------------------------------------- lists and watches (TUI)
-    def list_with_version(
+    def _stream(
         self,
-        group: str,
-        version: str,
-        plural: str,
-        namespace: str | None,
-        label_selector: str | None = None,
-    ) -> tuple[list[dict[str, Any]], str]:
-        """(items, the list's resourceVersion): the starting point of a `watch`."""
-        items: list[dict[str, Any]] = []
-        cont: str | None = None
-        list_rv = ""
-        while True:
-            out = self._read(
-                _api_path(group, version, plural, namespace),
-                {"labelSelector": label_selector or None, "limit": 500, "continue": cont},
-            )
-            meta = out.get("metadata") or {}
-            list_rv = list_rv or str(meta.get("resourceVersion") or "")
-            for item in out.get("items") or []:
-                item.setdefault("apiVersion", f"{group}/{version}" if group else version)
-                item.setdefault("kind", out.get("kind", "List").removesuffix("List"))
-                items.append(item)
-            cont = meta.get("continue")
-            if not cont:
-                return items, list_rv
-
-    def watch(
-        self,
-        group: str,
-        version: str,
-        plural: str,
+        resource: Resource,
         namespace: str | None,
         resource_version: str,
-        timeout_seconds: int = 300,
-        label_selector: str | None = None,
-        on_open: Callable[[Callable[[], None]], None] | None = None,
-        field_selector: str | None = None,
+        name: str | None,
+        label_selector: str | None,
+        timeout_seconds: int,
+        on_open: Callable[[Callable[[], None]], None] | None,
+        stopped: list[bool],
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Events of a resource type after `resource_version` as (type, object), bookmarks included.
-
-        Raises WatchExpired on 410 Gone (list again, then watch from the new version) and
-        Unreachable when the connection drops; ends when the server closes the watch.
-        `on_open` receives a function that ends the watch from another thread (it shuts the
-        socket down, so a blocked read returns at once): how a UI stops watching on exit.
-        """
+        """The watch stream; raises WatchExpired on 410, Unreachable when the connection drops."""
         response = self._open_stream(
-            _api_path(group, version, plural, namespace),
+            _api_path(resource.group, resource.version, resource.plural, namespace),
             {
                 "watch": "true",
                 "resourceVersion": resource_version or None,
                 "labelSelector": label_selector or None,
-                "fieldSelector": field_selector or None,
+                "fieldSelector": f"metadata.name={name}" if name else None,
                 "timeoutSeconds": max(1, int(timeout_seconds)),
                 "allowWatchBookmarks": "true",
             },
             timeout_seconds + 10,
         )
-        stopped: list[bool] = []
 
         def stop() -> None:
             stopped.append(True)
@@ -623,6 +482,12 @@ class KubeGateway:
         """(context names, current context) of a kubeconfig, as `kubectl config get-contexts` lists them."""
         names, current = kubeconfig_files.list_contexts(kubeconfig)
         return sorted(names), current
+
+    # Last in the class: from here on, `list` in an annotation would name this method.
+    def list(
+        self, resource: Resource, namespace: str | None, *, label_selector: str | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        return self._list(resource, namespace, label_selector)[0]
 
 
 def _with_query(path: str, query: dict[str, Any] | None) -> str:

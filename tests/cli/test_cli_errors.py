@@ -12,7 +12,7 @@ import pytest
 from cli_support import CliResult, history_of
 
 from kubectl_rollback.core.model import WorkloadRef
-from kubectl_rollback.core.service import execute, prepare
+from kubectl_rollback.core.rollback import execute, prepare
 from kubectl_rollback.sim import RunningCluster
 
 
@@ -120,7 +120,8 @@ def test_change_between_plan_and_execute_applies_nothing(web: RunningCluster) ->
     gw = KubeGateway.connect(web.kubeconfig)
     from datetime import UTC, datetime
 
-    plan = prepare(gw, "default", "web", now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    plan = prepare(gw, WorkloadRef("Deployment", "default", "web"), now=now).plan(now=now)
     # Someone scales the Deployment after the preview.
     web.cluster.store.mutate(
         __import__("kubectl_rollback.sim.store", fromlist=["resource"]).resource(

@@ -14,7 +14,9 @@ import pytest
 from cli_support import CliResult
 from kubectl import Kubectl, kubectl_or_skip
 
-from kubectl_rollback.core import errors, workload_service
+from kubectl_rollback.core import errors, rollback
+from kubectl_rollback.core.model import WorkloadRef
+from kubectl_rollback.core.ports import DAEMONSETS, PatchType
 from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION
 from kubectl_rollback.core.target import TargetSpec
 from kubectl_rollback.kube.gateway import KubeGateway
@@ -285,14 +287,15 @@ def test_conflict_between_plan_and_execute_applies_nothing(sim: RunningCluster) 
     history_of(sim, statefulset, "db", IMAGES)
     gw = KubeGateway.connect(sim.kubeconfig, None, "default")
     try:
-        plan = workload_service.prepare_workload(
-            gw, "StatefulSet", "default", "db", TargetSpec.revision(1), now=datetime.now(UTC)
+        now = datetime.now(UTC)
+        plan = rollback.prepare(gw, WorkloadRef("StatefulSet", "default", "db"), now=now).plan(
+            TargetSpec.revision(1), now=now
         )
         changed = statefulset("db", IMAGES[2])
         changed["metadata"]["labels"] = {"touched": "yes"}
         sim.cluster.apply_object(changed)
         with pytest.raises(errors.Conflict, match="changed since the plan was made"):
-            workload_service.execute_workload(gw, plan, dry_run=False)
+            rollback.execute(gw, plan, dry_run=False)
     finally:
         gw.close()
     sts = sim.cluster.get("statefulsets", "default", "db")
@@ -306,14 +309,16 @@ def test_sim_refuses_a_stale_resource_version_in_a_strategic_merge_patch(
     history_of(sim, daemonset, "agent", IMAGES[:1])
     gw = KubeGateway.connect(sim.kubeconfig, None, "default")
     try:
-        rv = gw.get_daemonset("default", "agent")["metadata"]["resourceVersion"]
-        gw.patch_daemonset("default", "agent", {"metadata": {"labels": {"a": "1"}}}, dry_run=False)
+        rv = gw.get(DAEMONSETS, "default", "agent")["metadata"]["resourceVersion"]
+        labels = {"metadata": {"labels": {"a": "1"}}}
+        gw.patch(DAEMONSETS, "default", "agent", labels, PatchType.STRATEGIC)
         with pytest.raises(errors.Conflict):
-            gw.patch_daemonset(
+            gw.patch(
+                DAEMONSETS,
                 "default",
                 "agent",
                 {"metadata": {"resourceVersion": rv, "labels": {"a": "2"}}},
-                dry_run=False,
+                PatchType.STRATEGIC,
             )
     finally:
         gw.close()
@@ -435,10 +440,8 @@ def test_history_of_a_statefulset(sim: RunningCluster, cli: Callable[..., CliRes
     assert "image: postgres:crash-15.5" in detail.out
 
 
-def test_service_entry_points_dispatch_on_kind(sim: RunningCluster) -> None:
-    """The TUI's calls (service.execute / service.follow) work for a StatefulSet plan too."""
-    from kubectl_rollback.core import service
-
+def test_the_use_case_takes_every_kind(sim: RunningCluster) -> None:
+    """One use case (core.rollback) for Deployments, StatefulSets and DaemonSets; others refused."""
     history_of(sim, statefulset, "db", IMAGES[:2])
     history_of(sim, daemonset, "agent", IMAGES[:1])
     gw = KubeGateway.connect(sim.kubeconfig, None, "default")
@@ -459,21 +462,19 @@ def test_service_entry_points_dispatch_on_kind(sim: RunningCluster) -> None:
         }
         sim.cluster.apply_object(deploy)
         assert (
-            type(
-                workload_service.load_workload(gw, "Deployment", "default", "web", now=now)
-            ).__name__
+            type(rollback.load(gw, WorkloadRef("Deployment", "default", "web"), now=now)).__name__
             == "DeploymentHistory"
         )
-        assert workload_service.load_workload(
-            gw, "DaemonSet", "default", "agent", now=now
-        ).revisions
+        assert rollback.load(gw, WorkloadRef("DaemonSet", "default", "agent"), now=now).revisions
         with pytest.raises(errors.UsageError):
-            workload_service.load_workload(gw, "ReplicaSet", "default", "web", now=now)
-        plan = workload_service.prepare_workload(gw, "StatefulSet", "default", "db", now=now)
-        result = service.execute(gw, plan, dry_run=False)
+            rollback.load(gw, WorkloadRef("ReplicaSet", "default", "web"), now=now)
+        plan = rollback.prepare(gw, WorkloadRef("StatefulSet", "default", "db"), now=now).plan(
+            now=now
+        )
+        result = rollback.execute(gw, plan, dry_run=False)
         assert result.applied and result.message == "statefulset.apps/db rolled back"
         seen: list[str] = []
-        outcome = service.follow(
+        outcome = rollback.follow(
             gw,
             plan.ref,
             timeout_seconds=30,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from kubectl_rollback.core.errors import Forbidden, Invalid, NotFound
+from kubectl_rollback.core.ports import PatchType, Resource
 
 
 def _pointer(path: str) -> list[str]:
@@ -34,7 +35,13 @@ def apply_json_patch(obj: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str
 
 
 class FakeGateway:
-    """Holds one namespace's objects as raw dicts; ``calls`` lists (method, args) in order."""
+    """One namespace's objects as raw dicts behind the core's generic verbs.
+
+    ``calls`` lists ("VERB plural", args) in order (``"get deployments"``, ``"list pods"``);
+    a name in ``forbidden`` answers 403. Deployments take JSON patches (tests checked),
+    revision objects merge patches; ``watch_script`` holds the event batches successive
+    watches of the Deployment return.
+    """
 
     def __init__(
         self,
@@ -49,17 +56,23 @@ class FakeGateway:
         forbidden: frozenset[str] = frozenset(),
     ) -> None:
         self.deployment = copy.deepcopy(deployment)
-        self.replicasets = copy.deepcopy(replicasets)
-        self.pods = copy.deepcopy(pods or [])
-        self.configmaps = copy.deepcopy(configmaps or [])
-        self.secrets = copy.deepcopy(secrets or [])
-        self.hpas = copy.deepcopy(hpas or [])
+        self.objects: dict[str, list[dict[str, Any]]] = {
+            "replicasets": copy.deepcopy(replicasets),
+            "pods": copy.deepcopy(pods or []),
+            "configmaps": copy.deepcopy(configmaps or []),
+            "secrets": copy.deepcopy(secrets or []),
+            "horizontalpodautoscalers": copy.deepcopy(hpas or []),
+        }
         self.user = user
         self.forbidden = forbidden
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self.events: list[dict[str, Any]] = []
         self.watch_script: list[list[tuple[str, dict[str, Any]]]] = []
         self.rs_patches: list[tuple[str, dict[str, Any]]] = []
+
+    @property
+    def replicasets(self) -> list[dict[str, Any]]:
+        return self.objects["replicasets"]
 
     def _call(self, method: str, *args: Any) -> None:
         self.calls.append((method, args))
@@ -69,70 +82,75 @@ class FakeGateway:
     def methods(self) -> list[str]:
         return [m for m, _ in self.calls]
 
-    def get_deployment(self, namespace: str, name: str) -> dict[str, Any]:
-        self._call("get_deployment", namespace, name)
-        if name != self.deployment["metadata"]["name"]:
-            raise NotFound(f'deployments.apps "{name}" not found')
+    def get(self, resource: Resource, namespace: str, name: str) -> dict[str, Any]:
+        self._call(f"get {resource.plural}", namespace, name)
+        if resource.plural != "deployments" or name != self.deployment["metadata"]["name"]:
+            raise NotFound(f'{resource.qualified} "{name}" not found')
         return copy.deepcopy(self.deployment)
 
-    def list_replicasets(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
-        self._call("list_replicasets", namespace, label_selector)
-        return copy.deepcopy(self.replicasets)
-
-    def list_pods(self, namespace: str, label_selector: str) -> list[dict[str, Any]]:
-        self._call("list_pods", namespace, label_selector)
-        return copy.deepcopy(self.pods)
-
-    def list_configmaps(self, namespace: str) -> list[dict[str, Any]]:
-        self._call("list_configmaps", namespace)
-        return copy.deepcopy(self.configmaps)
-
-    def list_secrets(self, namespace: str, label_selector: str | None) -> list[dict[str, Any]]:
-        self._call("list_secrets", namespace, label_selector)
-        items = self.secrets
-        if label_selector == "owner=harness":
+    def list(
+        self, resource: Resource, namespace: str | None, *, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
+        self._call(f"list {resource.plural}", namespace, label_selector)
+        items = self.objects.get(resource.plural, [])
+        if resource.plural == "secrets" and label_selector == "owner=harness":
             items = [s for s in items if s["metadata"].get("labels", {}).get("owner") == "harness"]
         return copy.deepcopy(items)
 
-    def list_hpas(self, namespace: str) -> list[dict[str, Any]]:
-        self._call("list_hpas", namespace)
-        return copy.deepcopy(self.hpas)
+    def list_with_version(
+        self, resource: Resource, namespace: str | None, *, label_selector: str | None = None
+    ) -> tuple[list[dict[str, Any]], str]:
+        return self.list(resource, namespace, label_selector=label_selector), "1"
 
-    def patch_deployment(
-        self, namespace: str, name: str, json_patch: list[dict[str, Any]], *, dry_run: bool
+    def patch(
+        self,
+        resource: Resource,
+        namespace: str,
+        name: str,
+        body: Any,
+        patch_type: PatchType,
+        *,
+        dry_run: bool = False,
     ) -> dict[str, Any]:
-        self._call("patch_deployment", namespace, name, copy.deepcopy(json_patch), dry_run)
-        patched = apply_json_patch(self.deployment, json_patch)
-        if dry_run:
-            return patched
-        patched["metadata"]["resourceVersion"] = str(
-            int(patched["metadata"]["resourceVersion"]) + 1
-        )
-        patched["metadata"]["generation"] = patched["metadata"].get("generation", 1) + 1
-        self.deployment = patched
-        return copy.deepcopy(patched)
+        self._call(f"patch {resource.plural}", namespace, name, copy.deepcopy(body), dry_run)
+        if resource.plural == "deployments" and patch_type is PatchType.JSON:
+            patched = apply_json_patch(self.deployment, body)
+            if dry_run:
+                return patched
+            patched["metadata"]["resourceVersion"] = str(
+                int(patched["metadata"]["resourceVersion"]) + 1
+            )
+            patched["metadata"]["generation"] = patched["metadata"].get("generation", 1) + 1
+            self.deployment = patched
+            return copy.deepcopy(patched)
+        if resource.plural == "replicasets" and patch_type is PatchType.MERGE:
+            self.rs_patches.append((name, body))
+            for rs in self.replicasets:
+                if rs["metadata"]["name"] == name:
+                    rs["metadata"].setdefault("annotations", {}).update(
+                        body["metadata"]["annotations"]
+                    )
+                    return copy.deepcopy(rs)
+            raise NotFound(f'replicasets.apps "{name}" not found')
+        raise Invalid(f"the fake does not patch {resource.plural} with {patch_type.value}")
 
-    def patch_replicaset_annotations(
-        self, namespace: str, name: str, merge_patch: dict[str, Any]
-    ) -> dict[str, Any]:
-        self._call("patch_replicaset_annotations", namespace, name, merge_patch)
-        self.rs_patches.append((name, merge_patch))
-        for rs in self.replicasets:
-            if rs["metadata"]["name"] == name:
-                rs["metadata"].setdefault("annotations", {}).update(
-                    merge_patch["metadata"]["annotations"]
-                )
-                return copy.deepcopy(rs)
-        raise NotFound(f'replicasets.apps "{name}" not found')
+    def create(self, resource: Resource, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._call(f"create {resource.plural}", namespace, body)
+        self.events.append(body)
+        return copy.deepcopy(body)
 
-    def create_event(self, namespace: str, event: dict[str, Any]) -> None:
-        self._call("create_event", namespace, event)
-        self.events.append(event)
-
-    def watch_deployment(
-        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    def watch(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        resource_version: str,
+        *,
+        name: str | None = None,
+        label_selector: str | None = None,
+        timeout_seconds: int = 300,
+        on_open: Callable[[Callable[[], None]], None] | None = None,
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        self._call("watch_deployment", namespace, name, resource_version, timeout_seconds)
+        self._call(f"watch {resource.plural}", namespace, name, resource_version, timeout_seconds)
         batch = self.watch_script.pop(0) if self.watch_script else []
         for kind, obj in batch:
             if kind in ("ADDED", "MODIFIED"):
@@ -142,3 +160,9 @@ class FakeGateway:
     def whoami(self) -> str | None:
         self._call("whoami")
         return self.user
+
+    def can_i(
+        self, verb: str, resource: Resource, namespace: str | None, name: str | None = None
+    ) -> tuple[bool, str]:
+        self._call("can_i", verb, resource.plural, namespace, name)
+        return f"{verb} {resource.plural}" not in self.forbidden, ""

@@ -12,7 +12,7 @@ from fake_gateway import apply_json_patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kubectl_rollback.core import bluegreen_service
+from kubectl_rollback.core import bluegreen_service, documents
 from kubectl_rollback.core.bluegreen import (
     PREVIOUS_SELECTOR_ANNOTATION,
     SWITCH_HISTORY_ANNOTATION,
@@ -33,6 +33,7 @@ from kubectl_rollback.core.errors import (
     SwitchFailed,
     TargetNotFound,
 )
+from kubectl_rollback.core.ports import PatchType, Resource
 
 NS = "default"
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -342,7 +343,7 @@ def test_plan_swaps_primary_and_stage_with_preconditions_and_records() -> None:
         {"at": "2024-05-01T12:00:00Z", "from": "green", "to": "blue", "by": "alice"}
     ]
     assert annotations["harness.io/primary-service"] == "true"  # other annotations kept
-    doc = plan.to_dict()
+    doc = documents.traffic_switch_plan(plan)
     assert doc["kind"] == "TrafficSwitchPlan" and doc["apiVersion"] == "kubectl-rollback.io/v1"
     assert [c["service"] for c in doc["changes"]] == ["web-stage", "web"]
     assert doc["group"]["live"] == "green" and doc["group"]["sides"][0]["canTakeTraffic"] is True
@@ -470,29 +471,43 @@ class RecordingGateway:
         self.patches: list[str] = []
         self.events: list[dict[str, Any]] = []
 
-    def list_services(self, namespace: str) -> list[dict[str, Any]]:
-        return copy.deepcopy(list(self.services.values()))
+    def list(
+        self, resource: Resource, namespace: str | None, *, label_selector: str | None = None
+    ) -> list[dict[str, Any]]:
+        if resource.plural == "services":
+            return copy.deepcopy(list(self.services.values()))
+        if resource.plural == "pods":
+            wanted = dict(part.split("=", 1) for part in (label_selector or "").split(",") if part)
+            return [
+                copy.deepcopy(p)
+                for p in self.pods
+                if all(p["metadata"]["labels"].get(k) == v for k, v in wanted.items())
+            ]
+        return copy.deepcopy(
+            {"deployments": self.deployments, "replicasets": self.replicasets}[resource.plural]
+        )
 
-    def get_service(self, namespace: str, name: str) -> dict[str, Any]:
+    def get(self, resource: Resource, namespace: str, name: str) -> dict[str, Any]:
+        assert resource.plural == "services"
         return copy.deepcopy(self.services[name])
 
-    def list_deployments(self, namespace: str) -> list[dict[str, Any]]:
-        return copy.deepcopy(self.deployments)
-
-    def list_replicasets(self, namespace: str, selector: str) -> list[dict[str, Any]]:
-        return copy.deepcopy(self.replicasets)
-
-    def list_pods(self, namespace: str, selector: str) -> list[dict[str, Any]]:
-        wanted = dict(part.split("=", 1) for part in selector.split(",") if part)
-        return [
-            copy.deepcopy(p)
-            for p in self.pods
-            if all(p["metadata"]["labels"].get(k) == v for k, v in wanted.items())
-        ]
+    def patch(
+        self,
+        resource: Resource,
+        namespace: str,
+        name: str,
+        body: Any,
+        patch_type: PatchType,
+        *,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        assert resource.plural == "services" and patch_type is PatchType.JSON
+        return self.patch_service(namespace, name, body, dry_run=dry_run)
 
     def patch_service(
         self, namespace: str, name: str, json_patch: list[dict[str, Any]], *, dry_run: bool
     ) -> dict[str, Any]:
+        """The Services' JSON patches (a test may replace this one to make some fail)."""
         self.patches.append(name)
         if self.fail.get(name, 0) > 0:
             self.fail[name] -= 1
@@ -505,8 +520,9 @@ class RecordingGateway:
             self.services[name] = patched
         return copy.deepcopy(patched)
 
-    def create_event(self, namespace: str, event: dict[str, Any]) -> None:
-        self.events.append(event)
+    def create(self, resource: Resource, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.events.append(body)
+        return body
 
     def whoami(self) -> str | None:
         return "alice"
@@ -524,7 +540,7 @@ def test_switch_applies_every_service_and_records_events() -> None:
         "service/web switched from green to blue",
     ]
     assert result.events_recorded == 2 and gw.events[0]["reason"] == "TrafficSwitched"
-    assert result.to_dict()["kind"] == "TrafficSwitchResult"
+    assert documents.traffic_switch_result(result)["kind"] == "TrafficSwitchResult"
     history = bluegreen_service.switch_history(bluegreen_service.load_group(gw, NS, "web"))  # type: ignore[arg-type]
     assert {(r.service, r.from_color, r.to_color, r.by) for r in history} == {
         ("web", "green", "blue", "alice"),

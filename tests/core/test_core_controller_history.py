@@ -10,6 +10,7 @@ from factory import NOW
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kubectl_rollback.core import documents
 from kubectl_rollback.core.controller_history import ControllerHistory, build_controller_history
 from kubectl_rollback.core.controller_plan import plan_controller_rollback
 from kubectl_rollback.core.controller_status import (
@@ -49,7 +50,7 @@ def crash_stuck() -> Controller:
 
 def record(c: Controller, number: int, verdict: Verdict) -> None:
     name = c.name_of(number)
-    patch = outcome_record_patch(verdict, "followed", NOW, replicaset=name)
+    patch = outcome_record_patch(verdict, "followed", NOW, revision_object=name)
     c.revision(number)["metadata"].setdefault("annotations", {}).update(
         patch["metadata"]["annotations"]
     )
@@ -62,14 +63,14 @@ def test_revisions_from_controller_revisions() -> None:
     c = three_good()
     h = history(c)
     assert [r.number for r in h.revisions] == [3, 2, 1]
-    assert h.current is h.revisions[0] and h.current.replicaset == c.name_of(3)
+    assert h.current is h.revisions[0] and h.current.object_name == c.name_of(3)
     first = h.revision(1)
     assert first is not None
     assert first.object_kind == "ControllerRevision"
     assert first.pod_template_hash == c.name_of(1).removeprefix("db-")
     assert first.image_summary == "postgres:15.4"
     assert "$patch" not in first.template and "creationTimestamp" not in first.template["metadata"]
-    assert h.revision_data[first.replicaset] == c.revision(1)["data"]
+    assert h.revision_data[first.object_name] == c.revision(1)["data"]
     assert h.ref.display == "statefulset.apps/db"
 
 
@@ -121,7 +122,8 @@ def test_records_on_controller_revisions_are_evidence() -> None:
     record(c, 2, Verdict.SUCCESS)
     h = history(c)
     assert h.revision(1).health is Verdict.FAILURE  # type: ignore[union-attr]
-    assert h.revision(2).success_evidence[0].source == "record"  # type: ignore[union-attr]
+    [evidence] = h.revision(2).evidence  # type: ignore[union-attr]
+    assert evidence.verdict is Verdict.SUCCESS and evidence.source == "record"
 
 
 def test_a_record_about_another_revision_is_ignored() -> None:
@@ -207,7 +209,7 @@ def test_plan_patch_is_the_revision_data_plus_precondition_and_change_cause() ->
     assert plan.refusal is None and plan.noop is None
     assert any("highest ordinal down" in s for s in plan.scaling.steps)
     assert any("PersistentVolumeClaims" in line for line in plan.not_rolled_back)
-    doc = plan.to_dict()
+    doc = documents.rollback_plan(plan)
     assert doc["to"]["controllerRevision"] == c.name_of(1) and "replicaSet" not in doc["to"]
     assert doc["patchType"] == "strategic-merge"
     assert doc["patch"][0]["spec"]["template"]["$patch"] == "replace"
@@ -222,7 +224,7 @@ def test_plan_masks_secret_looking_env_in_the_document() -> None:
     c.complete()
     h = history(c)
     plan = plan_controller_rollback(h, choose_target(h), actor=None, now=NOW)
-    assert "hunter" not in json.dumps(plan.to_dict())
+    assert "hunter" not in json.dumps(documents.rollback_plan(plan))
     assert "hunter2" in json.dumps(plan.patch)  # the patch sent is exact
 
 

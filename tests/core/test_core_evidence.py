@@ -83,7 +83,7 @@ def test_terminating_pods_are_ignored() -> None:
 
 def test_outcome_record_patch_and_reading_it_back() -> None:
     patch = outcome_record_patch(
-        Verdict.SUCCESS, 'deployment "web"\nsuccessfully rolled out', NOW, replicaset="web-abc"
+        Verdict.SUCCESS, 'deployment "web"\nsuccessfully rolled out', NOW, revision_object="web-abc"
     )
     assert patch == {
         "metadata": {
@@ -109,13 +109,13 @@ def test_outcome_record_patch_and_reading_it_back() -> None:
     s.deploy("nginx:1.25")
     s.deploy("nginx:1.26")
     s.rs(1)["metadata"]["annotations"].update(
-        outcome_record_patch(Verdict.FAILURE, "exceeded", NOW, replicaset=s.rs_name(1))["metadata"][
-            "annotations"
-        ]
+        outcome_record_patch(Verdict.FAILURE, "exceeded", NOW, revision_object=s.rs_name(1))[
+            "metadata"
+        ]["annotations"]
     )
     # A record copied from another ReplicaSet (plain kubectl undo + controller copy) is ignored.
     s.rs(2)["metadata"]["annotations"].update(
-        outcome_record_patch(Verdict.SUCCESS, "ok", NOW, replicaset="web-other")["metadata"][
+        outcome_record_patch(Verdict.SUCCESS, "ok", NOW, revision_object="web-other")["metadata"][
             "annotations"
         ]
     )

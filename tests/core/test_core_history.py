@@ -42,7 +42,7 @@ def test_revisions_newest_first_with_fields() -> None:
     assert [r.number for r in h.revisions] == [3, 2, 1]
     newest = h.revisions[0]
     assert newest.current and h.current is newest
-    assert newest.replicaset == s.rs_name(3)
+    assert newest.object_name == s.rs_name(3)
     assert newest.pod_template_hash == s.rs(3)["metadata"]["labels"]["pod-template-hash"]
     assert [(i.container, i.image, i.init) for i in newest.images] == [("app", "nginx:1.26", False)]
     assert (newest.desired, newest.ready, newest.available) == (3, 3, 3)
@@ -61,7 +61,7 @@ def test_only_replicasets_controlled_by_the_deployment_count() -> None:
     orphan["metadata"]["name"] = "web-orphan"
     del orphan["metadata"]["ownerReferences"]
     h = build_deployment_history(s.deployment, [*s.replicasets, stranger, orphan], s.pods, now=NOW)
-    assert {r.replicaset for r in h.revisions} == {s.rs_name(n) for n in (1, 2, 3)}
+    assert {r.object_name for r in h.revisions} == {s.rs_name(n) for n in (1, 2, 3)}
 
 
 def test_missing_or_unparsable_revision_is_zero_and_former_numbers_parsed() -> None:

@@ -10,6 +10,7 @@ from factory import NOW, Scenario, configmap, container, hpa, pod_template, secr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kubectl_rollback.core import documents
 from kubectl_rollback.core.history import build_deployment_history
 from kubectl_rollback.core.model import DeploymentHistory, Verdict
 from kubectl_rollback.core.plan import RollbackPlan, plan_rollback
@@ -152,7 +153,7 @@ def test_secret_looking_env_values_are_masked_unless_asked() -> None:
     p = make_plan(s, TargetSpec.revision(1))
     for secret_value in ("hunter2", "swordfish", "k-1", "same"):
         assert secret_value not in p.template_diff
-        assert secret_value not in json.dumps(p.to_dict())
+        assert secret_value not in json.dumps(documents.rollback_plan(p))
         assert secret_value not in repr(p.env_changes)
     assert "-      value: '***'\n+      value: '*** (changed)'\n" in p.template_diff
     assert "-      value: info\n+      value: debug\n" in p.template_diff
@@ -165,7 +166,9 @@ def test_secret_looking_env_values_are_masked_unless_asked() -> None:
         0
     ]["env"]
     shown = make_plan(s, TargetSpec.revision(1), show_secrets=True)
-    assert "hunter2" in shown.template_diff and "hunter2" in json.dumps(shown.to_dict())
+    assert "hunter2" in shown.template_diff and "hunter2" in json.dumps(
+        documents.rollback_plan(shown)
+    )
     assert ("DB_PASSWORD", "swordfish", "hunter2") in [
         (c.name, c.before, c.after) for c in shown.env_changes
     ]
@@ -317,7 +320,7 @@ def test_fallback_and_failed_target_warnings_reach_the_plan() -> None:
 def test_to_dict_is_stable_json() -> None:
     s = three()
     p = make_plan(s)
-    doc = p.to_dict()
+    doc = documents.rollback_plan(p)
     assert json.loads(json.dumps(doc)) == doc
     assert (doc["apiVersion"], doc["kind"]) == ("kubectl-rollback.io/v1", "RollbackPlan")
     assert doc["from"]["revision"] == 3 and doc["to"]["revision"] == 2
@@ -338,7 +341,7 @@ def test_to_dict_is_stable_json() -> None:
         "resourceVersion",
         "changeCause",
     }
-    assert make_plan(s).to_dict() == doc
+    assert documents.rollback_plan(make_plan(s)) == doc
 
 
 # ------------------------------------------------------------------ properties
@@ -369,9 +372,9 @@ def test_patch_template_is_rs_template_minus_hash(
     candidates = [r for r in h.revisions if not r.current]
     target = data.draw(st.sampled_from(candidates))
     p = plan_rollback(
-        h, choose_target(h, TargetSpec.replicaset(target.replicaset)), actor=None, now=NOW
+        h, choose_target(h, TargetSpec.replicaset(target.object_name)), actor=None, now=NOW
     )
-    rs = next(r for r in s.replicasets if r["metadata"]["name"] == target.replicaset)
+    rs = next(r for r in s.replicasets if r["metadata"]["name"] == target.object_name)
     expected = copy.deepcopy(rs["spec"]["template"])
     del expected["metadata"]["labels"]["pod-template-hash"]
     assert p.patch[1]["value"] == expected

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).parents[2] / "kubectl_rollback" / "core"
-SOURCES = sorted(CORE.glob("*.py"))
+SOURCES = sorted(CORE.rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(CORE)))
 def test_module_is_pure(path: Path) -> None:
     tree = ast.parse(path.read_text())
     assert ast.get_docstring(tree), f"{path.name} has no module docstring"
@@ -47,6 +47,8 @@ def test_every_module_checked() -> None:
         "plan.py",
         "status.py",
         "ports.py",
-        "service.py",
+        "rollback.py",
         "errors.py",
+        "deployment.py",
+        "controllerrevision.py",
     } <= names

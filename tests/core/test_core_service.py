@@ -1,4 +1,4 @@
-"""Service functions against an in-memory gateway: reads, execute with its precondition, follow."""
+"""The rollback use case against an in-memory gateway: reads, execute with its precondition, follow."""
 
 from __future__ import annotations
 
@@ -11,18 +11,11 @@ import pytest
 from factory import NOW, Scenario, configmap, container, pod_template, secret
 from fake_gateway import FakeGateway
 
+from kubectl_rollback.core import documents
 from kubectl_rollback.core.errors import Conflict, Forbidden, Refused
 from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION, OUTCOME_REPLICASET_ANNOTATION
 from kubectl_rollback.core.model import Verdict, WorkloadRef
-from kubectl_rollback.core.service import (
-    EXIT_OK,
-    EXIT_ROLLOUT_FAILED,
-    execute,
-    follow,
-    load_deployment,
-    plan,
-    prepare,
-)
+from kubectl_rollback.core.rollback import execute, follow, load, plan, prepare
 from kubectl_rollback.core.status import RolloutStatus
 from kubectl_rollback.core.target import TargetSpec
 
@@ -63,9 +56,9 @@ def clock(step: timedelta = timedelta(seconds=1)) -> Callable[[], datetime]:
 
 def test_complete_rollout_needs_no_pod_list() -> None:
     gw = gateway(healthy())
-    h = load_deployment(gw, "default", "web", now=NOW)
+    h = load(gw, REF, now=NOW)
     # Nothing references a ConfigMap or Secret and Harness did not deploy it: no such lists.
-    assert gw.methods() == ["get_deployment", "list_replicasets", "list_hpas"]
+    assert gw.methods() == ["get deployments", "list replicasets", "list horizontalpodautoscalers"]
     assert gw.calls[1][1] == ("default", "app=web")
     assert h.current is not None and h.current.number == 2
     assert h.configmap_names == frozenset() and h.secret_names == frozenset()
@@ -75,21 +68,21 @@ def test_harness_marked_workload_reads_the_release_history() -> None:
     s = healthy()
     s.deployment["metadata"].setdefault("labels", {})["harness.io/release-name"] = "web"
     gw = gateway(s)
-    load_deployment(gw, "default", "web", now=NOW)
+    load(gw, REF, now=NOW)
     assert gw.methods() == [
-        "get_deployment",
-        "list_replicasets",
-        "list_configmaps",
-        "list_secrets",
-        "list_hpas",
+        "get deployments",
+        "list replicasets",
+        "list configmaps",
+        "list secrets",
+        "list horizontalpodautoscalers",
     ]
     assert gw.calls[3][1] == ("default", "owner=harness")
 
 
 def test_stuck_rollout_lists_pods_with_the_selector() -> None:
     gw = gateway(crashing())
-    h = load_deployment(gw, "default", "web", now=NOW)
-    assert ("list_pods", ("default", "app=web")) in gw.calls
+    h = load(gw, REF, now=NOW)
+    assert ("list pods", ("default", "app=web")) in gw.calls
     assert h.revision(1).health is Verdict.SUCCESS  # type: ignore[union-attr]
 
 
@@ -99,20 +92,20 @@ def test_secret_references_list_all_secrets_and_forbidden_degrades() -> None:
     s.deploy(template=pod_template(containers=[c]))
     s.deploy("nginx:1.25")
     gw = gateway(s, secrets=[secret("web-env")], configmaps=[configmap("x")])
-    h = load_deployment(gw, "default", "web", now=NOW)
-    assert ("list_secrets", ("default", None)) in gw.calls
+    h = load(gw, REF, now=NOW)
+    assert ("list secrets", ("default", None)) in gw.calls
     assert h.secret_names == frozenset({"web-env"})
-    gw = gateway(s, forbidden=frozenset({"list_secrets", "list_configmaps"}))
-    h = load_deployment(gw, "default", "web", now=NOW)
+    gw = gateway(s, forbidden=frozenset({"list secrets", "list configmaps"}))
+    h = load(gw, REF, now=NOW)
     # Secrets: referenced but not allowed to look ("not checked"); ConfigMaps: none referenced.
     assert h.secret_names is None and h.configmap_names == frozenset()
-    assert "list_configmaps" not in gw.methods()
+    assert "list configmaps" not in gw.methods()
 
 
 def test_minimal_reads_when_options_are_off() -> None:
     gw = gateway(healthy())
-    load_deployment(gw, "default", "web", now=NOW, references=False, harness=False, hpas=False)
-    assert gw.methods() == ["get_deployment", "list_replicasets"]
+    load(gw, REF, now=NOW, references=False, harness=False, hpas=False)
+    assert gw.methods() == ["get deployments", "list replicasets"]
 
 
 # ------------------------------------------------------------------ execute
@@ -121,10 +114,10 @@ def test_minimal_reads_when_options_are_off() -> None:
 def test_execute_applies_the_patch_and_records_an_event() -> None:
     s = crashing()
     gw = gateway(s)
-    p = prepare(gw, "default", "web", now=NOW)
+    p = prepare(gw, REF, now=NOW).plan(now=NOW)
     assert p.actor == "alice" and p.to_revision.number == 1
     result = execute(gw, p, dry_run=False)
-    assert result.applied and not result.noop and result.exit_code == EXIT_OK
+    assert result.applied and not result.noop
     assert result.message == "deployment.apps/web rolled back"
     expected = copy.deepcopy(s.rs(1)["spec"]["template"])
     del expected["metadata"]["labels"]["pod-template-hash"]
@@ -138,14 +131,16 @@ def test_execute_applies_the_patch_and_records_an_event() -> None:
     assert (
         event["involvedObject"]["resourceVersion"] == gw.deployment["metadata"]["resourceVersion"]
     )
-    assert result.event_recorded and result.to_dict()["kind"] == "RollbackResult"
+    assert result.event_recorded
+    doc = documents.rollback_result(result)
+    assert doc["kind"] == "RollbackResult" and doc["plan"]["kind"] == "RollbackPlan"
 
 
 def test_dry_run_changes_nothing() -> None:
     s = crashing()
     gw = gateway(s)
     before = copy.deepcopy(gw.deployment)
-    p = plan(load_deployment(gw, "default", "web", now=NOW), actor="bob", now=NOW)
+    p = plan(load(gw, REF, now=NOW), actor="bob", now=NOW)
     result = execute(gw, p, dry_run=True)
     assert result.message == "deployment.apps/web rolled back (server dry run)"
     assert gw.deployment == before and gw.events == []
@@ -154,7 +149,7 @@ def test_dry_run_changes_nothing() -> None:
 
 def test_change_after_plan_is_a_conflict_and_nothing_is_applied() -> None:
     gw = gateway(crashing())
-    p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
+    p = plan(load(gw, REF, now=NOW), actor=None, now=NOW)
     gw.deployment["metadata"]["resourceVersion"] = "999"  # someone scaled it meanwhile
     before = copy.deepcopy(gw.deployment)
     with pytest.raises(Conflict) as err:
@@ -168,12 +163,10 @@ def test_change_after_plan_is_a_conflict_and_nothing_is_applied() -> None:
 
 def test_noop_sends_nothing() -> None:
     gw = gateway(healthy())
-    p = plan(
-        load_deployment(gw, "default", "web", now=NOW), TargetSpec.revision(2), actor=None, now=NOW
-    )
+    p = plan(load(gw, REF, now=NOW), TargetSpec.revision(2), actor=None, now=NOW)
     calls = len(gw.calls)
     result = execute(gw, p, dry_run=False)
-    assert result.noop and not result.applied and result.exit_code == EXIT_OK
+    assert result.noop and not result.applied
     assert (
         result.message
         == "deployment.apps/web skipped rollback (current template already matches revision 2)"
@@ -185,26 +178,26 @@ def test_paused_is_refused_before_any_write() -> None:
     s = healthy()
     s.deployment["spec"]["paused"] = True
     gw = gateway(s)
-    p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
+    p = plan(load(gw, REF, now=NOW), actor=None, now=NOW)
     with pytest.raises(Refused, match="^you cannot rollback a paused deployment; resume it first"):
         execute(gw, p, dry_run=False)
-    assert "patch_deployment" not in gw.methods()
+    assert "patch deployments" not in gw.methods()
 
 
 def test_event_failure_does_not_fail_the_rollback() -> None:
-    gw = gateway(crashing(), forbidden=frozenset({"create_event"}))
-    p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
+    gw = gateway(crashing(), forbidden=frozenset({"create events"}))
+    p = plan(load(gw, REF, now=NOW), actor=None, now=NOW)
     result = execute(gw, p, dry_run=False)
     assert (
         result.applied
         and not result.event_recorded
-        and result.event_error == "create_event is forbidden"
+        and result.event_error == "create events is forbidden"
     )
 
 
 def test_forbidden_patch_propagates() -> None:
-    gw = gateway(crashing(), forbidden=frozenset({"patch_deployment"}))
-    p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
+    gw = gateway(crashing(), forbidden=frozenset({"patch deployments"}))
+    p = plan(load(gw, REF, now=NOW), actor=None, now=NOW)
     with pytest.raises(Forbidden):
         execute(gw, p, dry_run=False)
 
@@ -213,7 +206,7 @@ def test_forbidden_patch_propagates() -> None:
 
 
 def _rolled_back(gw: FakeGateway) -> tuple[Scenario, Any]:
-    p = plan(load_deployment(gw, "default", "web", now=NOW), actor=None, now=NOW)
+    p = plan(load(gw, REF, now=NOW), actor=None, now=NOW)
     execute(gw, p, dry_run=False)
     return Scenario(), p
 
@@ -244,7 +237,7 @@ def test_follow_until_done_and_record_success() -> None:
     s = crashing()
     gw = gateway(s)
     _, p = _rolled_back(gw)
-    target = p.to_revision.replicaset
+    target = p.to_revision.object_name
     gw.watch_script = [
         [
             ("MODIFIED", _status(gw.deployment, updated=3, replicas=4, available=3, rs=target)),
@@ -264,16 +257,16 @@ def test_follow_until_done_and_record_success() -> None:
     ]
     seen: list[RolloutStatus] = []
     outcome = follow(
-        gw, REF, timeout_seconds=60, now_fn=clock(), on_status=seen.append, expect_replicaset=target
+        gw, REF, timeout_seconds=60, now_fn=clock(), on_status=seen.append, expect_revision=target
     )
     assert [st.message for st in seen] == [
         "Waiting for deployment spec update to be observed...",
         'Waiting for deployment "web" rollout to finish: 1 old replicas are pending termination...',
         'deployment "web" successfully rolled out',
     ]
-    assert outcome.verdict is Verdict.SUCCESS and outcome.exit_code == EXIT_OK
-    assert outcome.replicaset == target and outcome.record_written
-    left = p.from_revision.replicaset
+    assert outcome.verdict is Verdict.SUCCESS
+    assert outcome.revision == target and outcome.record_written
+    left = p.from_revision.object_name
     assert [name for name, _ in gw.rs_patches] == [left, target]
     (_, failed), (_, succeeded) = gw.rs_patches
     annotations = succeeded["metadata"]["annotations"]
@@ -292,7 +285,7 @@ def test_follow_failure_records_failure_and_exits_4() -> None:
     s = crashing()
     gw = gateway(s)
     _, p = _rolled_back(gw)
-    target = p.to_revision.replicaset
+    target = p.to_revision.object_name
     failed = _status(
         gw.deployment,
         updated=1,
@@ -308,9 +301,9 @@ def test_follow_failure_records_failure_and_exits_4() -> None:
         timeout_seconds=60,
         now_fn=clock(),
         on_status=lambda _: None,
-        expect_replicaset=target,
+        expect_revision=target,
     )
-    assert outcome.verdict is Verdict.FAILURE and outcome.exit_code == EXIT_ROLLOUT_FAILED
+    assert outcome.verdict is Verdict.FAILURE
     assert outcome.status.message == 'deployment "web" exceeded its progress deadline'
     assert gw.rs_patches[0][1]["metadata"]["annotations"][OUTCOME_ANNOTATION] == "failed"
 
@@ -322,9 +315,87 @@ def test_follow_timeout_records_nothing() -> None:
     outcome = follow(
         gw, REF, timeout_seconds=5, now_fn=clock(timedelta(seconds=2)), on_status=lambda _: None
     )
-    assert (
-        outcome.timed_out
-        and outcome.verdict is Verdict.UNKNOWN
-        and outcome.exit_code == EXIT_ROLLOUT_FAILED
+    assert outcome.timed_out and outcome.verdict is Verdict.UNKNOWN
+    assert gw.rs_patches == before and "watch deployments" in gw.methods()
+
+
+def test_a_410_mid_follow_resumes_from_a_fresh_get() -> None:
+    """The port's promise: an expired watch is an ERROR event; follow GETs again and watches on."""
+    gw = gateway(crashing())
+    _, p = _rolled_back(gw)
+    target = p.to_revision.object_name
+    done = _status(
+        gw.deployment,
+        updated=3,
+        replicas=3,
+        available=3,
+        reason="NewReplicaSetAvailable",
+        rs=target,
     )
-    assert gw.rs_patches == before and "watch_deployment" in gw.methods()
+    expired = {"kind": "Status", "code": 410, "reason": "Expired", "message": "too old"}
+    gw.watch_script = [[("ERROR", expired)], [("MODIFIED", done)]]
+    outcome = follow(
+        gw,
+        REF,
+        timeout_seconds=60,
+        now_fn=clock(),
+        on_status=lambda _: None,
+        expect_revision=target,
+    )
+    assert outcome.verdict is Verdict.SUCCESS and outcome.record_written
+    watches = [i for i, m in enumerate(gw.methods()) if m == "watch deployments"]
+    assert len(watches) == 2 and "get deployments" in gw.methods()[watches[0] : watches[1]]
+
+
+# ------------------------------------------------------------------ kinds and warnings
+
+
+def test_every_kind_is_a_registered_strategy() -> None:
+    from kubectl_rollback.core.errors import UsageError
+    from kubectl_rollback.core.kinds import KINDS, kind_for, kind_named
+
+    assert [k.kind for k in KINDS] == ["Deployment", "StatefulSet", "DaemonSet"]
+    assert kind_for("deploy") is kind_named("Deployment")
+    assert kind_for("statefulsets.apps") is kind_named("StatefulSet")
+    assert kind_for("DS") is kind_named("DaemonSet") and kind_for("rs") is None
+    with pytest.raises(UsageError, match="^ReplicaSet cannot be rolled back: kubectl rollback"):
+        kind_named("ReplicaSet")
+    for kind in KINDS:
+        assert kind.resource.kind == kind.kind and kind.short_name in kind.aliases
+
+
+def test_the_blue_green_warning_joins_a_plan_that_changes_something_only() -> None:
+    from kubectl_rollback.core.model import PlanWarning
+    from kubectl_rollback.core.rollback import Prepared
+
+    gw = gateway(crashing())
+    warning = PlanWarning("blue-green", "web is the idle side of blue/green group web")
+    prepared = Prepared(load(gw, REF, now=NOW), "alice", (warning,))
+    assert warning in prepared.plan(now=NOW).warnings
+    noop = prepared.plan(TargetSpec.revision(3), now=NOW)
+    assert noop.noop is not None and warning not in noop.warnings
+
+
+def test_a_statefulset_plan_warns_about_its_hpa() -> None:
+    from controller_factory import Controller
+    from factory import hpa
+
+    from kubectl_rollback.core.kinds import kind_named
+    from kubectl_rollback.core.target import choose_target
+
+    c = Controller("StatefulSet")
+    for image in ("postgres:15.4", "postgres:15.5"):
+        c.deploy(image)
+        c.complete()
+    scaler = hpa("db-hpa", "db")
+    scaler["spec"]["scaleTargetRef"]["kind"] = "StatefulSet"
+    kind = kind_named("StatefulSet")
+    history = kind.build_history(
+        c.workload, c.revisions, c.pods, configmaps=[], secrets=[], hpas=[scaler], now=NOW
+    )
+    p = kind.plan(history, choose_target(history), actor=None, now=NOW, show_secrets=False)
+    [warning] = [w for w in p.warnings if w.code == "hpa"]
+    assert warning.message.startswith("HorizontalPodAutoscaler db-hpa scales statefulset.apps/db")
+    assert "HorizontalPodAutoscaler: unchanged (db-hpa)" in p.not_rolled_back
+    # A DaemonSet is never scaled by an HPA: the use case does not even list them for one.
+    assert kind_named("DaemonSet").lists_autoscalers is False and kind.lists_autoscalers

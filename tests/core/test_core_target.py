@@ -26,7 +26,7 @@ def history(s: Scenario, **kwargs: object) -> DeploymentHistory:
 
 
 def record(s: Scenario, number: int, verdict: Verdict) -> None:
-    annotations = outcome_record_patch(verdict, "followed", NOW, replicaset=s.rs_name(number))[
+    annotations = outcome_record_patch(verdict, "followed", NOW, revision_object=s.rs_name(number))[
         "metadata"
     ]["annotations"]
     s.rs(number)["metadata"]["annotations"].update(annotations)
@@ -112,7 +112,7 @@ def test_harness_case_without_history_skips_2_for_lack_of_evidence() -> None:
     choice = choose_target(h)
     assert choice.revision.number == 1
     assert choice.why == (
-        f"revision 1 ({h.revision(1).replicaset}, nginx:1.25) is the newest revision before 3 with evidence "  # type: ignore[union-attr]
+        f"revision 1 ({h.revision(1).object_name}, nginx:1.25) is the newest revision before 3 with evidence "  # type: ignore[union-attr]
         "of success: still serving 3 Ready pods while revision 3 is failing",
         "revision 2 skipped: no evidence of success",
     )

@@ -1,0 +1,156 @@
+"""StatefulSets and DaemonSets: revisions are ControllerRevisions, the rollback is a
+strategic-merge patch of the revision's data, and the controller never reports a failed
+rollout (a stuck one ends in a timeout). The rules live in controller_history.py,
+controller_plan.py and controller_status.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..api_objects import as_dict
+from ..controller_history import (
+    ControllerHistory,
+    build_controller_history,
+    find_current_revision,
+    owned_revisions,
+    revision_template,
+)
+from ..controller_plan import plan_controller_rollback
+from ..controller_status import NOT_ROLLING, daemonset_status, statefulset_status
+from ..plan import RevisionPointer, RollbackPlan
+from ..ports import CONTROLLERREVISIONS, DAEMONSETS, STATEFULSETS, PatchType, Resource
+from ..status import RolloutStatus
+from ..target import TargetChoice
+from .base import WorkloadHistory
+
+JSON = Any
+
+
+class ControllerRevisionKind:
+    """A kind whose controller keeps its history in ControllerRevisions."""
+
+    revision_resource: Resource = CONTROLLERREVISIONS
+    patch_type: PatchType = PatchType.STRATEGIC
+    progress_deadline: bool = False
+    update_word: str = "Update"
+    blue_green_side: bool = False
+
+    def __init__(
+        self,
+        kind: str,
+        resource: Resource,
+        short_name: str,
+        *,
+        lists_autoscalers: bool,
+        status: Callable[[Mapping[str, JSON]], RolloutStatus],
+    ) -> None:
+        self.kind = kind
+        self.resource = resource
+        self._short_name = short_name
+        singular = kind.lower()
+        self.aliases: tuple[str, ...] = (
+            short_name,
+            singular,
+            resource.plural,
+            f"{singular}.apps",
+            f"{resource.plural}.apps",
+        )
+        self.lists_autoscalers = lists_autoscalers
+        self._status = status
+
+    @property
+    def short_name(self) -> str:
+        return self._short_name
+
+    @property
+    def revision_json_key(self) -> str:
+        return "controllerRevision"
+
+    def owned_revisions(
+        self, workload: Mapping[str, JSON], revisions: Sequence[Mapping[str, JSON]]
+    ) -> list[Mapping[str, JSON]]:
+        return owned_revisions(workload, revisions)
+
+    def revision_template(self, revision: Mapping[str, JSON]) -> Mapping[str, JSON]:
+        return revision_template(revision)
+
+    def pods_needed(self, workload: Mapping[str, JSON], owned: list[Mapping[str, JSON]]) -> bool:
+        """Always: pods are the evidence of which revision runs where."""
+        return True
+
+    def build_history(
+        self,
+        workload: Mapping[str, JSON],
+        revisions: Sequence[Mapping[str, JSON]],
+        pods: Sequence[Mapping[str, JSON]] | None,
+        *,
+        configmaps: Sequence[Mapping[str, JSON]] | None,
+        secrets: Sequence[Mapping[str, JSON]] | None,
+        hpas: Sequence[Mapping[str, JSON]],
+        now: datetime,
+    ) -> WorkloadHistory:
+        return build_controller_history(
+            workload,
+            revisions,
+            pods,
+            kind=self.kind,
+            configmaps=configmaps,
+            secrets=secrets,
+            hpas=hpas,
+            now=now,
+        )
+
+    def plan(
+        self,
+        history: WorkloadHistory,
+        choice: TargetChoice,
+        *,
+        actor: str | None,
+        now: datetime,
+        show_secrets: bool,
+    ) -> RollbackPlan:
+        assert isinstance(history, ControllerHistory)
+        return plan_controller_rollback(
+            history, choice, actor=actor, now=now, show_secrets=show_secrets
+        )
+
+    def patch_body(self, plan: RollbackPlan) -> JSON:
+        return dict(plan.patch[0])
+
+    def planned_template(self, plan: RollbackPlan) -> Mapping[str, JSON] | None:
+        spec = as_dict(plan.patch[0].get("spec")) if plan.patch else {}
+        if "template" not in spec:
+            return None
+        return {k: v for k, v in as_dict(spec.get("template")).items() if k != "$patch"}
+
+    def status(
+        self, workload: Mapping[str, JSON], *, expect_revision: str | None = None
+    ) -> RolloutStatus:
+        return self._status(workload)
+
+    def not_followable(self, status: RolloutStatus) -> bool:
+        """An OnDelete workload: kubectl has no rollout status for it."""
+        return status.failed and status.message == NOT_ROLLING
+
+    def current_revision(
+        self, workload: Mapping[str, JSON], revisions: Sequence[Mapping[str, JSON]]
+    ) -> Mapping[str, JSON] | None:
+        return find_current_revision(workload, revisions)
+
+    def outcome_reason(self, workload: Mapping[str, JSON], status: RolloutStatus) -> str:
+        return status.message
+
+    def revisions_left(self, plan: RollbackPlan) -> tuple[RevisionPointer | None, ...]:
+        """The one rolled back from, and the one plain kubectl would have picked: a
+        StatefulSet often sticks on a crashing revision while a fix waits behind it."""
+        return (plan.from_revision, plan.kubectl_would_pick)
+
+
+STATEFULSET = ControllerRevisionKind(
+    "StatefulSet", STATEFULSETS, "sts", lists_autoscalers=True, status=statefulset_status
+)
+DAEMONSET = ControllerRevisionKind(
+    "DaemonSet", DAEMONSETS, "ds", lists_autoscalers=False, status=daemonset_status
+)

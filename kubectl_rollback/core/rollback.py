@@ -1,0 +1,542 @@
+"""The rollback use case, for every workload kind: prepare, plan, execute, follow, record.
+
+Both front ends (and the release and guard features built on them) call this module and
+nothing else of the core to roll a workload back; a kind adds only its strategy
+(``core/kinds/``). All I/O goes through a ClusterGateway passed in; time comes in as
+``now`` / ``now_fn``.
+
+Exit codes (the CLI's contract, defined in errors.py): 0 rolled back, dry run, or
+"skipped rollback" (the target is already current, as kubectl exits 0 there; a result
+says ``noop``); 1 any error; 2 bad command line; 4 the rollback was applied but the
+followed rollout failed or did not finish in time; 130/143 interrupted by SIGINT/SIGTERM.
+
+Reads of ``prepare`` for one workload: GET it; one LIST of its revision objects
+(ReplicaSets, ControllerRevisions) scoped by its selector; one LIST of pods with the same
+selector when the kind says pods add evidence now; one LIST of ConfigMaps when some
+revision references one or the workload carries Harness's marks (its legacy release
+history); one LIST of Secrets (all of them when some revision references Secrets, else
+only ``owner=harness`` ones for a Harness-marked workload); one LIST of HPAs for kinds an
+HPA scales; for a Deployment with a colour label, the Services (and Deployments) of the
+namespace for the blue/green warning. Each optional read degrades to "not checked" on 403.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from .api_objects import as_dict, dig, label_selector_string, name_of, template_references
+from .bluegreen_service import deployment_warning
+from .errors import (
+    Conflict,
+    Invalid,
+    NotFound,
+    OutcomeUnknown,
+    Refused,
+    RollbackError,
+    Unreachable,
+)
+from .events import workload_event
+from .evidence import outcome_record_patch
+from .history import CHANGE_CAUSE_ANNOTATION
+from .kinds import WorkloadHistory, WorkloadKind, kind_named
+from .model import PlanWarning, Verdict, WorkloadRef
+from .plan import RollbackPlan
+from .ports import (
+    CONFIGMAPS,
+    EVENTS,
+    HPAS,
+    PODS,
+    SECRETS,
+    ClusterGateway,
+    PatchType,
+    optional_read,
+)
+from .ports import WatchEvent as WatchEvent
+from .status import RolloutStatus
+from .target import TargetSpec, choose_target
+
+JSON = Any
+
+EVENT_REASON = "RolledBack"
+HARNESS_SECRET_SELECTOR = "owner=harness"
+HARNESS_PREFIX = "harness.io/"
+
+
+def harness_marked(workload: Mapping[str, JSON]) -> bool:
+    """Harness labels the workloads it deploys (harness.io/release-name and friends)."""
+    meta = as_dict(workload.get("metadata"))
+    keys = [*as_dict(meta.get("labels")), *as_dict(meta.get("annotations"))]
+    return any(key.startswith(HARNESS_PREFIX) for key in keys)
+
+
+def get_workload(gw: ClusterGateway, ref: WorkloadRef) -> dict[str, JSON]:
+    """GET the workload ``ref`` names (UsageError for a kind this tool does not roll back)."""
+    return gw.get(kind_named(ref.kind).resource, ref.namespace, ref.name)
+
+
+def load(
+    gw: ClusterGateway,
+    ref: WorkloadRef,
+    *,
+    now: datetime,
+    pods: bool | None = None,
+    references: bool = True,
+    harness: bool = True,
+    hpas: bool = True,
+) -> WorkloadHistory:
+    """Read one workload and what its history needs (see the module docstring).
+
+    ``pods``: None lets the kind decide (a Deployment lists pods only when they add
+    evidence), True/False force it. ``references``, ``harness``, ``hpas`` turn optional
+    reads off.
+    """
+    kind = kind_named(ref.kind)
+    ns = ref.namespace
+    workload = gw.get(kind.resource, ns, ref.name)
+    selector = label_selector_string(as_dict(dig(workload, "spec", "selector")))
+    revisions = gw.list(kind.revision_resource, ns, label_selector=selector)
+    owned = kind.owned_revisions(workload, revisions)
+    want_pods = kind.pods_needed(workload, owned) if pods is None else pods
+    pod_list = (
+        optional_read(lambda: gw.list(PODS, ns, label_selector=selector)) if want_pods else None
+    )
+    # Lists that cannot change the plan are not requested. An empty list then means
+    # "nothing relevant exists", None "not allowed to look".
+    templates = [kind.revision_template(r) for r in owned]
+    cm_refs = any(template_references(t)[0] for t in templates)
+    secret_refs = any(template_references(t)[1] for t in templates)
+    marked = harness and harness_marked(workload)
+    configmaps: list[dict[str, JSON]] | None = []
+    secrets: list[dict[str, JSON]] | None = []
+    if (references and cm_refs) or marked:
+        configmaps = optional_read(lambda: gw.list(CONFIGMAPS, ns))
+    if references and secret_refs:
+        secrets = optional_read(lambda: gw.list(SECRETS, ns))
+    elif marked:
+        # Only Harness's: good for history; no revision references a Secret.
+        secrets = optional_read(
+            lambda: gw.list(SECRETS, ns, label_selector=HARNESS_SECRET_SELECTOR)
+        )
+    hpa_list: list[dict[str, JSON]] = []
+    if hpas and kind.lists_autoscalers:
+        with contextlib.suppress(NotFound):  # a cluster without autoscaling/v2 has none
+            hpa_list = optional_read(lambda: gw.list(HPAS, ns)) or []
+    return kind.build_history(
+        workload,
+        revisions,
+        pod_list,
+        configmaps=configmaps,
+        secrets=secrets,
+        hpas=hpa_list,
+        now=now,
+    )
+
+
+def plan(
+    history: WorkloadHistory,
+    spec: TargetSpec | None = None,
+    *,
+    actor: str | None,
+    now: datetime,
+    require_healthy: bool = False,
+    show_secrets: bool = False,
+    warnings: tuple[PlanWarning, ...] = (),
+) -> RollbackPlan:
+    """Choose the target and plan the rollback (pure).
+
+    A target that is the current revision gives a "skipped rollback" plan (as ``kubectl
+    rollout undo --to-revision=<current>`` does) rather than an error. ``warnings`` read
+    from around the workload (the blue/green group it belongs to) are added to a plan that
+    changes something; a skipped rollback redeploys nothing, so they do not apply to it.
+    """
+    kind = kind_named(history.ref.kind)
+    choice = choose_target(history, spec, require_healthy=require_healthy, allow_current=True)
+    planned = kind.plan(history, choice, actor=actor, now=now, show_secrets=show_secrets)
+    if warnings and planned.noop is None:
+        planned = replace(planned, warnings=(*planned.warnings, *warnings))
+    return planned
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A workload read for a rollback: its history, who acts, and the warnings from around it.
+
+    ``plan`` may be called again for another target (the TUI's revision picker) without
+    reading the cluster again.
+    """
+
+    history: WorkloadHistory
+    actor: str | None
+    warnings: tuple[PlanWarning, ...] = ()
+
+    def plan(
+        self,
+        spec: TargetSpec | None = None,
+        *,
+        now: datetime,
+        require_healthy: bool = False,
+        show_secrets: bool = False,
+    ) -> RollbackPlan:
+        return plan(
+            self.history,
+            spec,
+            actor=self.actor,
+            now=now,
+            require_healthy=require_healthy,
+            show_secrets=show_secrets,
+            warnings=self.warnings,
+        )
+
+
+def prepare(
+    gw: ClusterGateway,
+    ref: WorkloadRef,
+    *,
+    now: datetime,
+    actor: str | None = None,
+    pods: bool | None = None,
+) -> Prepared:
+    """``load``, who acts (``gw.whoami()`` unless given), and the blue/green warning."""
+    history = load(gw, ref, now=now, pods=pods)
+    group = deployment_warning(gw, history) if kind_named(ref.kind).blue_green_side else None
+    return Prepared(
+        history,
+        actor if actor is not None else gw.whoami(),
+        (group,) if group is not None else (),
+    )
+
+
+# ------------------------------------------------------------------------------- execute
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    """What ``execute`` did. ``message`` is kubectl's line (``deployment.apps/web rolled back``)."""
+
+    plan: RollbackPlan
+    applied: bool
+    dry_run: bool
+    noop: bool
+    message: str
+    resource_version: str | None = None
+    event_recorded: bool = False
+    event_error: str | None = None
+    workload: Mapping[str, JSON] | None = None
+    """The workload as the PATCH answered (or as read back after a lost answer)."""
+
+
+def client_dry_run(plan: RollbackPlan) -> RollbackResult:
+    """What a client-side dry run reports: the plan, nothing sent."""
+    if plan.refusal is not None:
+        raise Refused(plan.refusal)
+    if plan.noop is not None:
+        return RollbackResult(plan, applied=False, dry_run=True, noop=True, message=plan.noop)
+    return RollbackResult(
+        plan,
+        applied=False,
+        dry_run=True,
+        noop=False,
+        message=f"{plan.ref.display} rolled back (dry run)",
+    )
+
+
+def rollback_event(
+    plan: RollbackPlan, workload: Mapping[str, JSON], now: datetime
+) -> dict[str, JSON]:
+    """The Event recorded on the workload after a rollback (reason RolledBack)."""
+    target = {
+        "apiVersion": kind_named(plan.ref.kind).resource.api_version,
+        "kind": plan.ref.kind,
+        "metadata": {
+            **as_dict(workload.get("metadata")),
+            "name": plan.ref.name,
+            "namespace": plan.ref.namespace,
+        },
+    }
+    return workload_event(
+        target, reason=EVENT_REASON, message=plan.change_cause, actor=plan.actor, now=now
+    )
+
+
+def execute(
+    gw: ClusterGateway, plan: RollbackPlan, *, dry_run: bool, now: datetime | None = None
+) -> RollbackResult:
+    """Apply ``plan``'s one patch (server-side dry run when ``dry_run``) and record an Event.
+
+    The patch carries its precondition (a Deployment's JSON patch tests the
+    resourceVersion first; a StatefulSet's or DaemonSet's strategic-merge body carries
+    it). Raises Refused when the plan refuses (paused), Conflict when the workload changed
+    since the plan was made (nothing applied). A noop plan returns without any request.
+    An answer lost after sending is never resent: the workload is read back and the true
+    state reported. A failure to record the Event does not fail the rollback.
+    """
+    if plan.refusal is not None:
+        raise Refused(plan.refusal)
+    if plan.noop is not None:
+        return RollbackResult(plan, applied=False, dry_run=dry_run, noop=True, message=plan.noop)
+    kind = kind_named(plan.ref.kind)
+    ns, name = plan.ref.namespace, plan.ref.name
+    answer_lost = False
+    try:
+        patched = gw.patch(
+            kind.resource, ns, name, kind.patch_body(plan), kind.patch_type, dry_run=dry_run
+        )
+    except (Conflict, Invalid) as exc:
+        actual = _current_resource_version(gw, plan.ref)
+        if actual != plan.resource_version:
+            raise Conflict.changed_since_plan(
+                plan.ref.display, plan.resource_version, actual
+            ) from exc
+        raise
+    except OutcomeUnknown as exc:
+        if dry_run:
+            raise
+        patched = read_back(gw, plan, exc)
+        answer_lost = True
+    result_rv = str(dig(patched, "metadata", "resourceVersion") or "") or None
+    if dry_run:
+        return RollbackResult(
+            plan,
+            True,
+            True,
+            False,
+            f"{plan.ref.display} rolled back (server dry run)",
+            result_rv,
+            workload=patched,
+        )
+    event_recorded, event_error = True, None
+    try:
+        gw.create(EVENTS, ns, rollback_event(plan, patched, now or plan.created_at))
+    except RollbackError as exc:
+        event_recorded, event_error = False, str(exc)
+    _record_left_failures(gw, plan, now or plan.created_at)
+    lost = " (the server's answer was lost; read back, the rollback is applied)"
+    return RollbackResult(
+        plan,
+        applied=True,
+        dry_run=False,
+        noop=False,
+        message=f"{plan.ref.display} rolled back" + (lost if answer_lost else ""),
+        resource_version=result_rv,
+        event_recorded=event_recorded,
+        event_error=event_error,
+        workload=patched,
+    )
+
+
+def holds_rollback(workload: Mapping[str, JSON], plan: RollbackPlan) -> bool:
+    """Whether the workload as it is now carries the plan's change (template and change-cause)."""
+    target = kind_named(plan.ref.kind).planned_template(plan)
+    annotations = as_dict(dig(workload, "metadata", "annotations"))
+    return (
+        target is not None
+        and dig(workload, "spec", "template") == target
+        and annotations.get(CHANGE_CAUSE_ANNOTATION) == plan.change_cause
+    )
+
+
+def read_back(gw: ClusterGateway, plan: RollbackPlan, lost: OutcomeUnknown) -> dict[str, JSON]:
+    """After a PATCH that got no answer: the workload if it holds the rollback, else the true
+    state as an error.
+
+    Never sends the PATCH again. Applied: returns the object (the caller goes on as after
+    an answer). Not applied (unchanged since the plan): Unreachable, run again. Changed by
+    someone else without our change: Conflict.
+    """
+    display = plan.ref.display
+    try:
+        live = get_workload(gw, plan.ref)
+    except RollbackError as exc:
+        raise OutcomeUnknown(
+            f"{lost}; reading {display} back failed too ({exc}): "
+            "look at it (kubectl get) before running again"
+        ) from None
+    if holds_rollback(live, plan):
+        return live
+    actual = str(dig(live, "metadata", "resourceVersion") or "")
+    if actual == plan.resource_version:
+        raise Unreachable(
+            f"{lost}; read back, {display} is unchanged: nothing was applied; run again"
+        ) from None
+    raise Conflict(
+        f"{lost}; read back, {display} was changed (resourceVersion {plan.resource_version} "
+        f"-> {actual}) but does not hold the rollback: it was not applied, or was changed "
+        "again since; look before running again"
+    ) from None
+
+
+def _record_left_failures(gw: ClusterGateway, plan: RollbackPlan, now: datetime) -> None:
+    """Write down why the revisions we leave failed, while the cluster still shows it.
+
+    Once their pods are gone the failure is no longer observable; the record keeps the
+    next rollback from choosing them. A refused write does not fail the rollback.
+    """
+    kind = kind_named(plan.ref.kind)
+    for revision in kind.revisions_left(plan):
+        if revision is None or revision.health is not Verdict.FAILURE or not revision.live_failure:
+            continue
+        patch = outcome_record_patch(
+            Verdict.FAILURE,
+            f"rolled back from: {revision.health_reason}",
+            now,
+            revision_object=revision.object_name,
+        )
+        with contextlib.suppress(RollbackError):
+            gw.patch(
+                kind.revision_resource,
+                plan.ref.namespace,
+                revision.object_name,
+                patch,
+                PatchType.MERGE,
+            )
+
+
+def _current_resource_version(gw: ClusterGateway, ref: WorkloadRef) -> str | None:
+    try:
+        return str(dig(get_workload(gw, ref), "metadata", "resourceVersion") or "")
+    except RollbackError:
+        return None
+
+
+# -------------------------------------------------------------------------------- follow
+
+
+@dataclass(frozen=True)
+class RolloutOutcome:
+    """How a followed rollout ended; ``verdict`` UNKNOWN on timeout (and for a workload with no
+    rollout to follow); ``revision`` the revision object the outcome was recorded on."""
+
+    verdict: Verdict
+    status: RolloutStatus
+    timed_out: bool
+    revision: str | None
+    record_written: bool
+
+
+def follow(
+    gw: ClusterGateway,
+    ref: WorkloadRef,
+    *,
+    timeout_seconds: int,
+    now_fn: Callable[[], datetime],
+    on_status: Callable[[RolloutStatus], None],
+    expect_revision: str | None = None,
+    record: bool = True,
+) -> RolloutOutcome:
+    """Watch the rollout until it is done, fails, or ``timeout_seconds`` pass.
+
+    ``on_status`` gets every new status line (kubectl's wording). On done or failed the
+    outcome is recorded on the revision object now current (evidence.outcome_record_patch).
+    A timeout records nothing: a short ``--timeout`` is not evidence that the revision is
+    broken. Kinds without a progress deadline (StatefulSets, DaemonSets) end a stuck
+    rollout in a timeout; an OnDelete workload has no rollout to follow (verdict UNKNOWN,
+    kubectl's message, nothing recorded).
+    """
+    kind = kind_named(ref.kind)
+    status, workload, timed_out = watch_rollout(
+        ref,
+        get=lambda: gw.get(kind.resource, ref.namespace, ref.name),
+        watch=lambda rv, seconds: gw.watch(
+            kind.resource, ref.namespace, rv, name=ref.name, timeout_seconds=seconds
+        ),
+        status_of=lambda obj: kind.status(obj, expect_revision=expect_revision),
+        timeout_seconds=timeout_seconds,
+        now_fn=now_fn,
+        on_status=on_status,
+    )
+    if timed_out:
+        return RolloutOutcome(Verdict.UNKNOWN, status, True, None, False)
+    if kind.not_followable(status):
+        return RolloutOutcome(Verdict.UNKNOWN, status, False, None, False)
+    verdict = Verdict.SUCCESS if status.done else Verdict.FAILURE
+    revision, written = (None, False)
+    if record:
+        revision, written = _record_outcome(gw, kind, ref, workload, status, verdict, now_fn())
+    return RolloutOutcome(verdict, status, False, revision, written)
+
+
+def watch_rollout(
+    ref: WorkloadRef,
+    *,
+    get: Callable[[], dict[str, JSON]],
+    watch: Callable[[str, int], Iterator[WatchEvent]],
+    status_of: Callable[[Mapping[str, JSON]], RolloutStatus],
+    timeout_seconds: int,
+    now_fn: Callable[[], datetime],
+    on_status: Callable[[RolloutStatus], None],
+) -> tuple[RolloutStatus, Mapping[str, JSON], bool]:
+    """GET, then watch from its resourceVersion until done, failed or the deadline.
+
+    Returns the last status, the last object seen and whether the deadline passed.
+    ``on_status`` gets each new status line once. A watch that ends (timeout, 410
+    Expired, a cut stream: an ERROR event) is resumed from a fresh GET.
+    """
+    deadline = now_fn() + timedelta(seconds=timeout_seconds)
+    last: list[str] = []
+
+    def observe(obj: Mapping[str, JSON]) -> RolloutStatus:
+        status = status_of(obj)
+        if not last or last[-1] != status.message:
+            last.append(status.message)
+            on_status(status)
+        return status
+
+    current: Mapping[str, JSON] = get()
+    status = observe(current)
+    while not (status.done or status.failed):
+        remaining = (deadline - now_fn()).total_seconds()
+        if remaining <= 0:
+            return status, current, True
+        rv = str(dig(current, "metadata", "resourceVersion") or "")
+        resync = True
+        for event_type, obj in watch(rv, max(1, math.ceil(remaining))):
+            if event_type == "ERROR":
+                break  # e.g. 410 Expired: start again from a fresh GET
+            if event_type == "DELETED":
+                raise NotFound(f"{ref.display} was deleted while waiting for the rollout")
+            if event_type == "BOOKMARK" or name_of(obj) != ref.name:
+                continue
+            current = obj
+            status = observe(obj)
+            if status.done or status.failed or now_fn() >= deadline:
+                resync = False
+                break
+        if resync and not (status.done or status.failed):
+            current = get()
+            status = observe(current)
+    return status, current, False
+
+
+def _record_outcome(
+    gw: ClusterGateway,
+    kind: WorkloadKind,
+    ref: WorkloadRef,
+    workload: Mapping[str, JSON],
+    status: RolloutStatus,
+    verdict: Verdict,
+    now: datetime,
+) -> tuple[str | None, bool]:
+    try:
+        selector = label_selector_string(as_dict(dig(workload, "spec", "selector")))
+        revisions = gw.list(kind.revision_resource, ref.namespace, label_selector=selector)
+        current = kind.current_revision(workload, revisions)
+        if current is None:
+            return None, False
+        name = name_of(current)
+        reason = kind.outcome_reason(workload, status)
+        gw.patch(
+            kind.revision_resource,
+            ref.namespace,
+            name,
+            outcome_record_patch(verdict, reason, now, revision_object=name),
+            PatchType.MERGE,
+        )
+        return name, True
+    except RollbackError:
+        # The rollout outcome stands even if we may not write the record.
+        return None, False
