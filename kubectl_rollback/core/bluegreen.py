@@ -1,4 +1,5 @@
-"""Blue/green groups: which Service routes to which side, their detection, and the traffic switch plan.
+"""Blue/green groups: which Service routes to which side, their detection, and
+the traffic switch plan.
 
 A *blue/green group* is one or more Services that select the pods of one of
 several *sides* (Deployments told apart by a colour label) and differ only in
@@ -100,7 +101,8 @@ class SwitchRecord:
 
 @dataclass(frozen=True)
 class ServiceRoute:
-    """A Service of a group: its selector (None: it has none), the colour it routes to, our records."""
+    """A Service of a group: its selector (None: it has none), the colour it
+    routes to, our records."""
 
     name: str
     role: str
@@ -186,7 +188,8 @@ class Side:
 
 @dataclass(frozen=True)
 class BlueGreenGroup:
-    """Services that route to one of several sides; ``services[0]`` is the primary (it decides "live")."""
+    """Services that route to one of several sides; ``services[0]`` is the
+    primary (it decides "live")."""
 
     name: str
     namespace: str
@@ -222,7 +225,8 @@ class BlueGreenGroup:
 
     @property
     def previous_color(self) -> str | None:
-        """The colour the primary routed to before kubectl-rollback's last switch, if still valid."""
+        """The colour the primary routed to before kubectl-rollback's last switch,
+        if still valid."""
         return _recorded_previous(self)[0]
 
     @property
@@ -468,7 +472,8 @@ def _group(
             )
         elif route.color is None:
             problems.append(
-                f"the selector of Service {route.name} ({route.selector_text}) has no {color_key} key"
+                f"the selector of Service {route.name} ({route.selector_text}) "
+                f"has no {color_key} key"
             )
         elif _base(route.selector, color_key) != base:
             problems.append(
@@ -481,7 +486,8 @@ def _group(
         users = [r.name for r in routes if r.color == side.color]
         if not side.workloads and users:
             problems.append(
-                f"the selector of Service {', '.join(users)} ({selector_text({**base, color_key: side.color})}) "
+                f"the selector of Service {', '.join(users)} "
+                f"({selector_text({**base, color_key: side.color})}) "
                 "matches no Deployment"
             )
         elif side.workloads:
@@ -628,8 +634,8 @@ def find_group(
     keys = [k for k in COLOR_KEYS if k in (selector or {})]
     if not keys:
         raise NotBlueGreen(
-            f"service/{service} is not blue/green: its selector ({selector_text(selector)}) has no colour key "
-            f"({', '.join(COLOR_KEYS)})"
+            f"service/{service} is not blue/green: its selector ({selector_text(selector)}) "
+            f"has no colour key ({', '.join(COLOR_KEYS)})"
         )
     raise NotBlueGreen(
         f"service/{service} is not blue/green: no Deployment other than the one it selects "
@@ -642,7 +648,8 @@ def find_group(
 
 @dataclass(frozen=True)
 class SelectorChange:
-    """One Service's selector change and the JSON patch that makes it (resourceVersion tested first)."""
+    """One Service's selector change and the JSON patch that makes it
+    (resourceVersion tested first)."""
 
     service: str
     role: str
@@ -665,7 +672,8 @@ class SelectorChange:
         )
 
     def restore_patch(self, resource_version: str) -> list[dict[str, JSON]]:
-        """The patch that puts the Service back as it was, if nobody touched it since ``resource_version``."""
+        """The patch that puts the Service back as it was, if nobody touched it
+        since ``resource_version``."""
         return [
             {"op": "test", "path": "/metadata/resourceVersion", "value": resource_version},
             {"op": "replace", "path": "/spec/selector", "value": dict(self.before)},
@@ -687,7 +695,8 @@ class SelectorChange:
 
 @dataclass(frozen=True)
 class ScaleUp:
-    """``--scale-up``: the target side's Deployment is scaled to ``to_replicas`` and waited for first."""
+    """``--scale-up``: the target side's Deployment is scaled to ``to_replicas``
+    and waited for first."""
 
     workload: str
     color: str
@@ -706,8 +715,8 @@ class ScaleUp:
     def line(self) -> str:
         if self.to_replicas == self.from_replicas:
             return (
-                f"deployment.apps/{self.workload} ({self.color}) keeps {self.to_replicas} replicas; "
-                f"wait until {self.to_replicas} pods are Ready"
+                f"deployment.apps/{self.workload} ({self.color}) keeps "
+                f"{self.to_replicas} replicas; wait until {self.to_replicas} pods are Ready"
             )
         return (
             f"deployment.apps/{self.workload} ({self.color}) scales from {self.from_replicas} to "
@@ -760,7 +769,8 @@ class TrafficSwitchPlan:
 
 
 def choose_color(group: BlueGreenGroup, requested: str | None) -> tuple[str, tuple[str, ...]]:
-    """The colour to route to and why: ``requested``, else the recorded previous one, else the other side.
+    """The colour to route to and why: ``requested``, else the recorded previous
+    one, else the other side.
 
     Raises TargetNotFound for an unknown colour and AmbiguousTarget when the
     previous side cannot be known (no record and not exactly two sides).
@@ -769,7 +779,8 @@ def choose_color(group: BlueGreenGroup, requested: str | None) -> tuple[str, tup
     if requested is not None:
         if group.side(requested) is None:
             raise TargetNotFound(
-                f"blue/green group {group.name} has no side {requested} (sides: {', '.join(group.colors) or 'none'})"
+                f"blue/green group {group.name} has no side {requested} "
+                f"(sides: {', '.join(group.colors) or 'none'})"
             )
         return requested, (f"{requested} was asked for (--to {requested})",)
     if live is None:
@@ -783,23 +794,26 @@ def choose_color(group: BlueGreenGroup, requested: str | None) -> tuple[str, tup
         last = group.primary.switches[-1] if group.primary.switches else None
         when = f" at {last.at}" if last is not None and last.at else ""
         why.append(
-            f"Service {group.primary.name} routed to {previous} before kubectl-rollback switched it to "
-            f"{live}{when} ({PREVIOUS_SELECTOR_ANNOTATION})"
+            f"Service {group.primary.name} routed to {previous} before kubectl-rollback "
+            f"switched it to {live}{when} ({PREVIOUS_SELECTOR_ANNOTATION})"
         )
         return previous, tuple(why)
     others = [c for c in group.colors if c != live]
     live_side = group.live
     if len(group.sides) == 2 and live_side is not None and live_side.workloads:
         why.append(
-            f"{others[0]} is the other side of the two-sided group (no kubectl-rollback record says otherwise)"
+            f"{others[0]} is the other side of the two-sided group "
+            "(no kubectl-rollback record says otherwise)"
         )
         return others[0], tuple(why)
     real = [s.color for s in group.sides if s.workloads]
     if live_side is None or not live_side.workloads:
         raise AmbiguousTarget(
-            f"Service {group.primary.name} routes to {live} ({group.primary.selector_text}), which matches no "
-            f"Deployment: blue/green group {group.name} is half-configured and the side that was live before "
-            f"is unknown (sides with a Deployment: {', '.join(real) or 'none'}); name the side with --to COLOR"
+            f"Service {group.primary.name} routes to {live} ({group.primary.selector_text}), "
+            f"which matches no Deployment: blue/green group {group.name} is half-configured "
+            "and the side that was live before is unknown "
+            f"(sides with a Deployment: {', '.join(real) or 'none'}); "
+            "name the side with --to COLOR"
         )
     raise AmbiguousTarget(
         f"cannot tell which side of blue/green group {group.name} was live before {live}: sides "
@@ -921,8 +935,8 @@ def plan_switch(
             )
     elif noop is None and target.ready == 0:
         hint = (
-            f"; scale it up first with --scale-up (to {live_side.desired if live_side else target.desired} "
-            "replicas)"
+            "; scale it up first with --scale-up "
+            f"(to {live_side.desired if live_side else target.desired} replicas)"
         )
         refusal = (
             f"refusing to route traffic to {to_color}: it has no Ready pods "
@@ -933,15 +947,17 @@ def plan_switch(
             warnings.append(
                 PlanWarning(
                     "fewer-ready",
-                    f"{to_color} has {_pods(target.ready)}, fewer than the {live_ready} of the live side {live} "
-                    "(--force)",
+                    f"{to_color} has {_pods(target.ready)}, fewer than the {live_ready} "
+                    f"of the live side {live} (--force)",
                 )
             )
         else:
             refusal = (
-                f"refusing to route traffic to {to_color}: it has {_pods(target.ready)}, fewer than the "
-                f"{live_ready} of the live side {live}; pass --force to switch anyway, or --scale-up to "
-                f"scale {target.workload} to {live_side.desired if live_side else target.desired} first"
+                f"refusing to route traffic to {to_color}: it has {_pods(target.ready)}, "
+                f"fewer than the {live_ready} of the live side {live}; "
+                "pass --force to switch anyway, or --scale-up to "
+                f"scale {target.workload} to "
+                f"{live_side.desired if live_side else target.desired} first"
             )
     for problem in group.problems:
         if target.problem is None or problem != target.problem:
@@ -950,23 +966,24 @@ def plan_switch(
         warnings.append(
             PlanWarning(
                 "live-unready",
-                f"the live side {live} has no Ready pods ({live_side.state}): traffic is failing now",
+                f"the live side {live} has no Ready pods ({live_side.state}): "
+                "traffic is failing now",
             )
         )
     if noop is None and group.style == STYLE_HARNESS:
         warnings.append(
             PlanWarning(
                 "harness",
-                "Harness keeps no Blue/Green state: its next deployment goes to the side the stage Service "
-                "routes to after this switch, then swaps again",
+                "Harness keeps no Blue/Green state: its next deployment goes to the side "
+                "the stage Service routes to after this switch, then swaps again",
             )
         )
     if noop is None and live_side is not None and live_side.workload:
         warnings.append(
             PlanWarning(
                 "not-scaled-down",
-                f"deployment.apps/{live_side.workload} ({live}) keeps running; scale it down yourself once "
-                "traffic is back",
+                f"deployment.apps/{live_side.workload} ({live}) keeps running; "
+                "scale it down yourself once traffic is back",
             )
         )
     return TrafficSwitchPlan(
@@ -986,19 +1003,24 @@ def plan_switch(
 
 
 def readiness_refusal(plan: TrafficSwitchPlan, group: BlueGreenGroup) -> str | None:
-    """After ``--scale-up`` waited: the refusal that still applies with ``group`` as it is now, if any."""
+    """After ``--scale-up`` waited: the refusal that still applies with ``group``
+    as it is now, if any."""
     target = group.side(plan.to_color)
     live = group.side(plan.from_color)
     if target is None or target.problem is not None:
-        return f"refusing to route traffic to {plan.to_color}: {target.problem if target else 'side is gone'}"
+        return (
+            f"refusing to route traffic to {plan.to_color}: "
+            f"{target.problem if target else 'side is gone'}"
+        )
     if target.ready == 0:
         return (
             f"refusing to route traffic to {plan.to_color}: it has no Ready pods ({target.state})"
         )
     if live is not None and target.ready < live.ready and not plan.force:
         return (
-            f"refusing to route traffic to {plan.to_color}: it has {_pods(target.ready)}, fewer than the "
-            f"{live.ready} of the live side {plan.from_color}; pass --force to switch anyway"
+            f"refusing to route traffic to {plan.to_color}: it has {_pods(target.ready)}, "
+            f"fewer than the {live.ready} of the live side {plan.from_color}; "
+            "pass --force to switch anyway"
         )
     return None
 
@@ -1009,7 +1031,8 @@ def readiness_refusal(plan: TrafficSwitchPlan, group: BlueGreenGroup) -> str | N
 def membership_candidates(
     deployment: Mapping[str, JSON], services: Sequence[Mapping[str, JSON]]
 ) -> bool:
-    """Cheap test: could this Deployment be a side of a group of ``services``? (a colour key in common)."""
+    """Cheap test: could this Deployment be a side of a group of ``services``?
+    (a colour key in common)."""
     labels = _template_labels(deployment)
     for service in services:
         selector = _service_selector(service) or {}
@@ -1022,7 +1045,8 @@ def membership_candidates(
 def deployment_group_warning(
     deployment_name: str, groups: Sequence[BlueGreenGroup]
 ) -> PlanWarning | None:
-    """The ``blue-green`` warning of a Deployment rollback plan when the Deployment is a side of a group."""
+    """The ``blue-green`` warning of a Deployment rollback plan when the
+    Deployment is a side of a group."""
     for group in groups:
         side = group.side_of_workload(deployment_name)
         if side is None:
@@ -1032,9 +1056,9 @@ def deployment_group_warning(
         if side.color == group.live_color:
             return PlanWarning(
                 "blue-green",
-                f"{deployment_name} is the live side of {where}: rolling it back redeploys the side that "
-                f"serves traffic; kubectl rollback svc/{group.name} routes traffic to the other side instead, "
-                "with no redeploy",
+                f"{deployment_name} is the live side of {where}: rolling it back redeploys "
+                f"the side that serves traffic; kubectl rollback svc/{group.name} routes "
+                "traffic to the other side instead, with no redeploy",
             )
         return PlanWarning(
             "blue-green",

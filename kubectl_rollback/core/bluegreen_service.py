@@ -1,4 +1,5 @@
-"""Blue/green operations both front ends call: load a group, plan, scale up and wait, switch traffic.
+"""Blue/green operations both front ends call: load a group, plan, scale up and
+wait, switch traffic.
 
 All I/O goes through a ClusterGateway; time comes in as ``now`` / ``now_fn``
 and waiting as ``sleep_fn``. Reads for ``load_group`` (five requests): LIST
@@ -210,8 +211,8 @@ def scale_up_and_wait(
             )
         except (Conflict, Invalid) as exc:
             raise Conflict(
-                f"deployment.apps/{step.workload} was changed since the plan was made; nothing was applied; "
-                "run again"
+                f"deployment.apps/{step.workload} was changed since the plan was made; "
+                "nothing was applied; run again"
             ) from exc
         scaled = True
         on_status(
@@ -391,7 +392,10 @@ def _failed(
             not_restored.append((done, str(restore_exc)))
     failed_names = {c.service for c, _ in not_restored}
     states = [_state(gw, ns, c.service, c.service in failed_names) for c in plan.changes]
-    head = f"switching service/{change.service} from {change.from_color} to {change.to_color} failed: {exc}"
+    head = (
+        f"switching service/{change.service} from {change.from_color} "
+        f"to {change.to_color} failed: {exc}"
+    )
     if not not_restored:
         put_back = ", ".join(f"service/{c.service}" for c, _ in applied)
         return SwitchFailed(
@@ -421,7 +425,8 @@ def deployment_warning(gw: ClusterGateway, history: RevisionHistory) -> PlanWarn
     ns = history.ref.namespace
     labels = as_dict(dig(history.template, "metadata", "labels"))
     if not any(key in labels for key in COLOR_KEYS):
-        return None  # a side of a group carries a colour label: no request needed to know it is not one
+        # a side of a group carries a colour label: no request needed to know it is not one
+        return None
     try:
         services = gw.list(SERVICES, ns)
         if not membership_candidates({"spec": {"template": dict(history.template)}}, services):

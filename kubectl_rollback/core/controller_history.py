@@ -350,7 +350,8 @@ def controller_rollout_evidence(
         return current_name, HealthEvidence(
             Verdict.SUCCESS,
             SOURCE_ROLLOUT,
-            f"completed: currentRevision = updateRevision, {counts.ready}/{replicas} pods updated and Ready",
+            "completed: currentRevision = updateRevision, "
+            f"{counts.ready}/{replicas} pods updated and Ready",
         )
     if counts.desired == 0 or counts.updated < counts.desired or counts.available < counts.desired:
         return None

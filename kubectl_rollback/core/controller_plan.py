@@ -1,4 +1,5 @@
-"""The rollback plan of a StatefulSet or DaemonSet: the ControllerRevision's patch, update behaviour, warnings.
+"""The rollback plan of a StatefulSet or DaemonSet: the ControllerRevision's patch,
+update behaviour, warnings.
 
 The plan is a plan.RollbackPlan (one document for preview, dry-run and
 execution, rendered by the same code as a Deployment's) with
@@ -79,15 +80,17 @@ def update_steps(history: ControllerHistory, target: Revision, new_number: int) 
     ref, strategy = history.ref, history.strategy
     steps: list[str] = []
     renumber = (
-        f"ControllerRevision {target.object_name} (revision {target.number}) becomes revision {new_number}: "
-        "the controller renumbers the existing revision (same name; its old number is not kept)"
+        f"ControllerRevision {target.object_name} (revision {target.number}) "
+        f"becomes revision {new_number}: the controller renumbers the existing revision "
+        "(same name; its old number is not kept)"
         if new_number != target.number
         else f"ControllerRevision {target.object_name} stays revision {target.number}"
     )
     if not strategy.rolling:
         steps.append(
-            f"updateStrategy {strategy.type}: the controller replaces NO pod; each pod moves to revision "
-            f"{target.number} only when it is deleted (kubectl delete pod ...)"
+            f"updateStrategy {strategy.type}: the controller replaces NO pod; "
+            f"each pod moves to revision {target.number} only when it is deleted "
+            "(kubectl delete pod ...)"
         )
         steps.append(renumber)
         return ScalingPlan(strategy.type, None, None, tuple(steps), ())
@@ -98,20 +101,22 @@ def update_steps(history: ControllerHistory, target: Revision, new_number: int) 
             "one pod at a time"
             if strategy.max_unavailable == 1
             else (
-                f"up to {strategy.max_unavailable} pods at a time (maxUnavailable {strategy.max_unavailable_raw})"
+                f"up to {strategy.max_unavailable} pods at a time "
+                f"(maxUnavailable {strategy.max_unavailable_raw})"
             )
         )
         updated = range(replicas - 1, partition - 1, -1)
         if len(updated):
             steps.append(
-                f"pods are deleted and recreated from revision {target.number} from the highest ordinal down, "
-                f"{order}: {_ordinals(ref.name, updated)}; each must be Running and Ready before the next "
-                "is replaced (a pod that never becomes Ready stops the rollout)"
+                f"pods are deleted and recreated from revision {target.number} "
+                f"from the highest ordinal down, {order}: {_ordinals(ref.name, updated)}; "
+                "each must be Running and Ready before the next is replaced "
+                "(a pod that never becomes Ready stops the rollout)"
             )
         if partition > 0:
             steps.append(
-                f"partition {strategy.partition}: {_ordinals(ref.name, range(partition))} keep their current "
-                "revision until the partition is lowered"
+                f"partition {strategy.partition}: {_ordinals(ref.name, range(partition))} "
+                "keep their current revision until the partition is lowered"
             )
         if history.volume_claim_templates:
             steps.append(
@@ -123,14 +128,16 @@ def update_steps(history: ControllerHistory, target: Revision, new_number: int) 
     nodes = history.replicas
     if strategy.max_surge > 0:
         steps.append(
-            f"on each of the {nodes} scheduled node(s) a pod of revision {target.number} starts before the old "
-            f"one is removed: up to {strategy.max_surge} node(s) at a time (maxSurge {strategy.max_surge_raw})"
+            f"on each of the {nodes} scheduled node(s) a pod of revision {target.number} "
+            f"starts before the old one is removed: up to {strategy.max_surge} node(s) "
+            f"at a time (maxSurge {strategy.max_surge_raw})"
         )
     else:
         steps.append(
-            f"on each of the {nodes} scheduled node(s) the old pod is deleted, then one of revision "
-            f"{target.number} is created: at most {strategy.max_unavailable} node(s) without a Ready pod at a "
-            f"time (maxUnavailable {strategy.max_unavailable_raw})"
+            f"on each of the {nodes} scheduled node(s) the old pod is deleted, "
+            f"then one of revision {target.number} is created: "
+            f"at most {strategy.max_unavailable} node(s) without a Ready pod "
+            f"at a time (maxUnavailable {strategy.max_unavailable_raw})"
         )
     steps.append(renumber)
     return ScalingPlan(
@@ -145,8 +152,10 @@ def _kind_warnings(history: ControllerHistory, target: Revision) -> list[PlanWar
         warnings.append(
             PlanWarning(
                 "on-delete",
-                f"{ref.display} uses updateStrategy {strategy.type}: the rollback changes the template but "
-                f"NOTHING is rolled back on the running pods until you delete them; they keep running "
+                f"{ref.display} uses updateStrategy {strategy.type}: "
+                "the rollback changes the template but "
+                "NOTHING is rolled back on the running pods until you delete them; "
+                "they keep running "
                 f"{history.current.image_summary if history.current else 'the current revision'}",
             )
         )
@@ -167,8 +176,9 @@ def _kind_warnings(history: ControllerHistory, target: Revision) -> list[PlanWar
         warnings.append(
             PlanWarning(
                 "stuck-pods",
-                f"pod(s) {', '.join(history.unready_pods)} of {ref.display} are not Ready: the StatefulSet "
-                "controller waits for them before it replaces any pod, so reverting the template is not "
+                f"pod(s) {', '.join(history.unready_pods)} of {ref.display} are not Ready: "
+                "the StatefulSet controller waits for them before it replaces any pod, "
+                "so reverting the template is not "
                 f'enough (Kubernetes\' "forced rollback"); delete them after the rollback: '
                 f"kubectl delete pod -n {ref.namespace} {pods}",
             )
@@ -177,9 +187,11 @@ def _kind_warnings(history: ControllerHistory, target: Revision) -> list[PlanWar
         warnings.append(
             PlanWarning(
                 "volume-claims",
-                f"PersistentVolumeClaims of {ref.display} ({', '.join(history.volume_claim_templates)}) are "
+                f"PersistentVolumeClaims of {ref.display} "
+                f"({', '.join(history.volume_claim_templates)}) are "
                 "NOT rolled back: revision "
-                f"{target.number} runs on the data the newer revision left (schema or format changes stay)",
+                f"{target.number} runs on the data the newer revision left "
+                "(schema or format changes stay)",
             )
         )
     old = [r for r in history.revisions if not r.current]
@@ -188,8 +200,9 @@ def _kind_warnings(history: ControllerHistory, target: Revision) -> list[PlanWar
         warnings.append(
             PlanWarning(
                 "history-limit",
-                f"revision {target.number} is the oldest revision kept under revisionHistoryLimit {limit} "
-                f"({len(old)} old ControllerRevisions): the next rollout would delete it",
+                f"revision {target.number} is the oldest revision kept under "
+                f"revisionHistoryLimit {limit} ({len(old)} old ControllerRevisions): "
+                "the next rollout would delete it",
             )
         )
     return warnings
@@ -261,7 +274,10 @@ def plan_controller_rollback(
     warnings: list[PlanWarning] = []
     noop = None
     if templates_equal(target.template, history.template):
-        noop = f"{ref.display} skipped rollback (current template already matches revision {target.number})"
+        noop = (
+            f"{ref.display} skipped rollback "
+            f"(current template already matches revision {target.number})"
+        )
         warnings.append(PlanWarning("noop", noop))
     if source is None:
         warnings.append(

@@ -47,8 +47,8 @@ def statefulset_status(statefulset: Mapping[str, JSON]) -> RolloutStatus:
             return RolloutStatus(
                 False,
                 False,
-                f"Waiting for partitioned roll out to finish: {updated} out of {replicas - partition} "
-                "new pods have been updated...",
+                "Waiting for partitioned roll out to finish: "
+                f"{updated} out of {replicas - partition} new pods have been updated...",
             )
         return RolloutStatus(
             True, False, f"partitioned roll out complete: {updated} new pods have been updated..."
@@ -58,13 +58,14 @@ def statefulset_status(statefulset: Mapping[str, JSON]) -> RolloutStatus:
         return RolloutStatus(
             False,
             False,
-            f"waiting for statefulset rolling update to complete {updated} pods at revision {update_revision}...",
+            f"waiting for statefulset rolling update to complete {updated} pods "
+            f"at revision {update_revision}...",
         )
     return RolloutStatus(
         True,
         False,
-        f"statefulset rolling update complete {as_int(status.get('currentReplicas'))} pods at revision "
-        f"{status.get('currentRevision') or ''}...",
+        f"statefulset rolling update complete {as_int(status.get('currentReplicas'))} pods "
+        f"at revision {status.get('currentRevision') or ''}...",
     )
 
 

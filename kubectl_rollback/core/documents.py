@@ -247,7 +247,8 @@ def rollout(outcome: RolloutOutcome) -> dict[str, JSON]:
 
 
 def interrupted_rollout(word: str) -> dict[str, JSON]:
-    """The ``rollout`` of a RollbackResult whose following a signal stopped (``word``: SIGINT...)."""
+    """The ``rollout`` of a RollbackResult whose following a signal stopped
+    (``word``: SIGINT...)."""
     return {
         "verdict": "interrupted",
         "done": False,

@@ -122,7 +122,8 @@ class NotBlueGreen(RollbackError):
 
 
 class SwitchFailed(RollbackError):
-    """A traffic switch failed part-way; the message states exactly what state the Services are in."""
+    """A traffic switch failed part-way; the message states exactly what state
+    the Services are in."""
 
 
 class ScaleUpTimeout(RollbackError):

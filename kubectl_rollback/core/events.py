@@ -1,4 +1,5 @@
-"""The core/v1 Events this tool records on the objects it changes (what `kubectl describe` lists)."""
+"""The core/v1 Events this tool records on the objects it changes
+(what `kubectl describe` lists)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ What the cluster shows, and so what we can claim:
   pods are Ready while a newer revision is failing is success evidence (it is
   still serving).
 - Records this tool writes after following a rollout (source "record"):
-  annotations on the ReplicaSet (ControllerRevision for StatefulSets and DaemonSets) under ``kubectl-rollback.io/``.
+  annotations on the ReplicaSet (ControllerRevision for StatefulSets and
+  DaemonSets) under ``kubectl-rollback.io/``.
 - Harness release history (source "harness"): a Succeeded release that
   recorded revision R of this workload is success evidence for R; Failed is
   failure evidence.
@@ -48,7 +49,8 @@ from .model import (
 JSON = Any
 
 RECORD_PREFIX = "kubectl-rollback.io/"
-"""Prefix of every annotation this tool writes (on ReplicaSets and ControllerRevisions only, never on the workload)."""
+"""Prefix of every annotation this tool writes (on ReplicaSets and
+ControllerRevisions only, never on the workload)."""
 OUTCOME_ANNOTATION = RECORD_PREFIX + "outcome"
 """``succeeded`` or ``failed``: how the rollout of this ReplicaSet ended when we followed it."""
 OUTCOME_REASON_ANNOTATION = RECORD_PREFIX + "outcome-reason"

@@ -1,4 +1,5 @@
-"""Build a DeploymentHistory from raw API dicts: owned ReplicaSets, revisions, pods, owners, HPAs."""
+"""Build a DeploymentHistory from raw API dicts: owned ReplicaSets, revisions,
+pods, owners, HPAs."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ DEFAULT_SURGE_OR_UNAVAILABLE = "25%"
 
 
 def resolve_int_or_percent(value: int | str | None, total: int, *, round_up: bool) -> int:
-    """maxSurge / maxUnavailable against ``total`` replicas: percentages round up for surge, down for unavailable."""
+    """maxSurge / maxUnavailable against ``total`` replicas: percentages round up
+    for surge, down for unavailable."""
     if value is None:
         return 0
     if isinstance(value, int):
@@ -117,7 +119,8 @@ def _age_key(obj: Mapping[str, JSON]) -> tuple[str, str]:
 def find_current_replicaset(
     deployment: Mapping[str, JSON], replicasets: Sequence[Mapping[str, JSON]]
 ) -> Mapping[str, JSON] | None:
-    """The "new" ReplicaSet as the controller defines it: the oldest owned one whose template matches."""
+    """The "new" ReplicaSet as the controller defines it: the oldest owned one
+    whose template matches."""
     template = dig(deployment, "spec", "template")
     for rs in owned_replicasets(deployment, replicasets):
         if templates_equal(dig(rs, "spec", "template"), template):
@@ -173,7 +176,8 @@ def _pods_by_replicaset(
 def detect_managers(
     labels: Mapping[str, str], annotations: Mapping[str, str]
 ) -> tuple[ManagedBy, ...]:
-    """Helm, Argo CD, Flux or kubectl apply ownership, from the Deployment's labels and annotations."""
+    """Helm, Argo CD, Flux or kubectl apply ownership, from the Deployment's
+    labels and annotations."""
     found: list[ManagedBy] = []
     if (
         labels.get("app.kubernetes.io/managed-by", "").lower() == "helm"

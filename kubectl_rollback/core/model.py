@@ -18,7 +18,8 @@ _API_GROUPS = {"Deployment": "apps", "StatefulSet": "apps", "DaemonSet": "apps"}
 
 @dataclass(frozen=True)
 class WorkloadRef:
-    """Which workload: kind ("Deployment", "StatefulSet" or "DaemonSet"; "Service" for blue/green), namespace and name."""
+    """Which workload: kind ("Deployment", "StatefulSet" or "DaemonSet";
+    "Service" for blue/green), namespace and name."""
 
     kind: str
     namespace: str

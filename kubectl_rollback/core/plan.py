@@ -43,7 +43,8 @@ CONTROLLER_ANNOTATIONS = frozenset(
         "deprecated.deployment.rollback.to",
     }
 )
-"""Annotations kubectl rollout undo never copies from the ReplicaSet (the Deployment keeps its own)."""
+"""Annotations kubectl rollout undo never copies from the ReplicaSet
+(the Deployment keeps its own)."""
 
 PAUSED_REFUSAL = (
     "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' "
@@ -127,7 +128,10 @@ class EnvChange:
 
     @property
     def line(self) -> str:
-        return f"{self.container}: {self.name}: {self.before or '<unset>'} -> {self.after or '<unset>'}"
+        return (
+            f"{self.container}: {self.name}: "
+            f"{self.before or '<unset>'} -> {self.after or '<unset>'}"
+        )
 
 
 @dataclass(frozen=True)
@@ -255,7 +259,8 @@ def rollback_annotations(
 
 
 def kubectl_dropped_annotations(history: DeploymentHistory, target: Revision) -> tuple[str, ...]:
-    """Deployment annotations plain ``kubectl rollout undo`` would drop (absent from the ReplicaSet)."""
+    """Deployment annotations plain ``kubectl rollout undo`` would drop
+    (absent from the ReplicaSet)."""
     return tuple(
         sorted(
             k
@@ -266,7 +271,8 @@ def kubectl_dropped_annotations(history: DeploymentHistory, target: Revision) ->
 
 
 def change_cause_for(source: Revision | None, target: Revision, actor: str | None) -> str:
-    """``kubectl-rollback: rolled back from revision 3 (nginx:crash-1) to revision 1 (nginx:1.25) by alice``."""
+    """``kubectl-rollback: rolled back from revision 3 (nginx:crash-1) to
+    revision 1 (nginx:1.25) by alice``."""
     text = "kubectl-rollback: rolled back"
     if source is not None:
         text += f" from revision {source.number} ({source.image_summary})"
@@ -277,7 +283,8 @@ def change_cause_for(source: Revision | None, target: Revision, actor: str | Non
 
 
 def image_changes(before: Mapping[str, JSON], after: Mapping[str, JSON]) -> tuple[ImageChange, ...]:
-    """Per container (matched by name and init-ness): images that change, containers added or removed."""
+    """Per container (matched by name and init-ness): images that change,
+    containers added or removed."""
     old = {
         (str(c.get("name", "")), init): str(c.get("image", ""))
         for c, init in pod_spec_containers(before)
@@ -354,17 +361,24 @@ def scaling_plan(history: DeploymentHistory, target: Revision, new_number: int) 
     ]
     steps: list[str] = []
     if target.desired == replicas:
-        up = f"ReplicaSet {target.object_name} (revision {target.number}) already has {replicas} replicas and stays at {replicas}"
+        up = (
+            f"ReplicaSet {target.object_name} (revision {target.number}) "
+            f"already has {replicas} replicas and stays at {replicas}"
+        )
     else:
         verb = "up" if target.desired < replicas else "down"
-        up = f"ReplicaSet {target.object_name} (revision {target.number}) scales {verb} from {target.desired} to {replicas}"
+        up = (
+            f"ReplicaSet {target.object_name} (revision {target.number}) "
+            f"scales {verb} from {target.desired} to {replicas}"
+        )
     if target.ready:
         up += f"; its {target.ready} Ready pod{'s' if target.ready != 1 else ''} keep serving"
     if strategy.type == "Recreate":
         for move in down:
             steps.append(
                 f"ReplicaSet {move.replicaset} (revision {move.revision}) scales down from "
-                f"{move.from_replicas} to 0 first (Recreate: no pods serve until the new ones are Ready)"
+                f"{move.from_replicas} to 0 first "
+                "(Recreate: no pods serve until the new ones are Ready)"
             )
         steps.append(f"then {up[0].lower()}{up[1:]}")
         surge: int | None = None
@@ -378,7 +392,8 @@ def scaling_plan(history: DeploymentHistory, target: Revision, new_number: int) 
         for move in down:
             steps.append(
                 f"ReplicaSet {move.replicaset} (revision {move.revision}) scales down from "
-                f"{move.from_replicas} to 0; at least {max(replicas - unavailable, 0)} pods stay available "
+                f"{move.from_replicas} to 0; "
+                f"at least {max(replicas - unavailable, 0)} pods stay available "
                 f"(maxUnavailable {strategy.max_unavailable_raw} = {unavailable})"
             )
     steps.append(
@@ -421,8 +436,8 @@ def reference_warnings(
             warnings.append(
                 PlanWarning(
                     "missing-reference",
-                    f'revision {target.number} references {kind} "{name}", which no longer exists in '
-                    f"namespace {namespace}: its pods will not start",
+                    f'revision {target.number} references {kind} "{name}", '
+                    f"which no longer exists in namespace {namespace}: its pods will not start",
                 )
             )
     unchecked = [
@@ -437,7 +452,8 @@ def reference_warnings(
         warnings.append(
             PlanWarning(
                 "references-not-checked",
-                f"{' and '.join(unchecked)} referenced by revision {target.number} were not checked for existence",
+                f"{' and '.join(unchecked)} referenced by revision {target.number} "
+                "were not checked for existence",
             )
         )
     return warnings
@@ -468,8 +484,9 @@ def _history_limit_warnings(history: DeploymentHistory, target: Revision) -> lis
         warnings.append(
             PlanWarning(
                 "history-limit",
-                f"after the rollback, revisionHistoryLimit {limit} lets the controller delete revision "
-                f"{numbers} once scaled down; you will not be able to roll back or forward to it",
+                f"after the rollback, revisionHistoryLimit {limit} lets the controller "
+                f"delete revision {numbers} once scaled down; "
+                "you will not be able to roll back or forward to it",
             )
         )
     return warnings
@@ -484,7 +501,8 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
             warnings.append(
                 PlanWarning(
                     "managed-by-helm",
-                    f"{display} is managed by Helm (release {release}): the next helm upgrade/rollback "
+                    f"{display} is managed by Helm (release {release}): "
+                    "the next helm upgrade/rollback "
                     f"will revert it; use helm rollback {release} instead",
                 )
             )
@@ -493,7 +511,8 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
             warnings.append(
                 PlanWarning(
                     "managed-by-argocd",
-                    f"{display} is managed by Argo CD (application {app}): auto-sync will revert the "
+                    f"{display} is managed by Argo CD (application {app}): "
+                    "auto-sync will revert the "
                     f"rollback; change Git or use argocd app rollback {app}",
                 )
             )
@@ -502,7 +521,8 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
             warnings.append(
                 PlanWarning(
                     "managed-by-flux",
-                    f"{display} is managed by Flux ({what}): reconciliation will revert the rollback; "
+                    f"{display} is managed by Flux ({what}): "
+                    "reconciliation will revert the rollback; "
                     "suspend it (flux suspend) or revert the change in Git",
                 )
             )
@@ -510,8 +530,9 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
             warnings.append(
                 PlanWarning(
                     "last-applied-configuration",
-                    f"{display} carries {LAST_APPLIED_ANNOTATION}: a later kubectl apply of its manifest "
-                    "will undo the rollback; update the manifest as well",
+                    f"{display} carries {LAST_APPLIED_ANNOTATION}: "
+                    "a later kubectl apply of its manifest will undo the rollback; "
+                    "update the manifest as well",
                 )
             )
     for hpa in history.hpas:
@@ -586,13 +607,17 @@ def plan_rollback(
         warnings.append(PlanWarning("paused", f"{ref.display} is paused: {PAUSED_REFUSAL}"))
     noop = None
     if templates_equal(target.template, history.template):
-        noop = f"{ref.display} skipped rollback (current template already matches revision {target.number})"
+        noop = (
+            f"{ref.display} skipped rollback "
+            f"(current template already matches revision {target.number})"
+        )
         warnings.append(PlanWarning("noop", noop))
     if source is None:
         warnings.append(
             PlanWarning(
                 "no-current-revision",
-                f"the template of {ref.display} matches none of its ReplicaSets (a rollout has not started yet)",
+                f"the template of {ref.display} matches none of its ReplicaSets "
+                "(a rollout has not started yet)",
             )
         )
     warnings.extend(choice.warnings)

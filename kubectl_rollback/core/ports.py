@@ -118,7 +118,8 @@ class ClusterGateway(Protocol):
         timeout_seconds: int = 300,
         on_open: Callable[[Callable[[], None]], None] | None = None,
     ) -> Iterator[WatchEvent]:
-        """Events after ``resource_version`` (one object when ``name`` is given), bookmarks included.
+        """Events after ``resource_version`` (one object when ``name`` is given),
+        bookmarks included.
 
         Never raises once called: a 410 Expired ends the stream with an ERROR event whose
         Status has code 410 (list or GET again, then watch from the new version); a stream

@@ -26,7 +26,8 @@ SECRET_NAME_PARTS = (
     "AUTH",
     "CERT",
 )
-"""Substrings (case-insensitive) of env var names whose values are masked. API_KEY is covered by KEY."""
+"""Substrings (case-insensitive) of env var names whose values are masked.
+API_KEY is covered by KEY."""
 
 
 def is_secret_name(name: str) -> bool:

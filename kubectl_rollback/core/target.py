@@ -88,7 +88,8 @@ def parse_target(text: str | None, *, deployment: str | None = None) -> TargetSp
     """Recognise a target written by a user.
 
     - empty/None: the default target;
-    - ``kind:value`` with kind revision/rev, rs/replicaset (cr/controllerrevision for StatefulSets and DaemonSets), hash, image: explicit;
+    - ``kind:value`` with kind revision/rev, rs/replicaset (cr/controllerrevision
+      for StatefulSets and DaemonSets), hash, image: explicit;
     - digits: a revision number;
     - ``<deployment>-...`` (or anything with a ``-`` and no image punctuation): a ReplicaSet name;
     - ``container=image`` or text containing ``:``, ``@`` or ``/``: an image reference;
@@ -159,7 +160,8 @@ class TargetChoice:
 
 
 def kubectl_default(history: RevisionHistory) -> Revision | None:
-    """What ``kubectl rollout undo`` (no --to-revision) picks: the second-highest revision number."""
+    """What ``kubectl rollout undo`` (no --to-revision) picks: the second-highest
+    revision number."""
     ordered = sorted(history.revisions, key=lambda r: r.number, reverse=True)
     if len(ordered) < 2:
         return None
@@ -293,8 +295,8 @@ def _explicit(history: RevisionHistory, spec: TargetSpec, *, allow_current: bool
     warnings: list[PlanWarning] = []
     if chosen.current and not allow_current:
         raise TargetIsCurrent(
-            f"{spec.display} is revision {chosen.number} ({chosen.object_name}), the current revision "
-            f"of {history.ref.display}; there is nothing to roll back to"
+            f"{spec.display} is revision {chosen.number} ({chosen.object_name}), "
+            f"the current revision of {history.ref.display}; there is nothing to roll back to"
         )
     if chosen.health is Verdict.FAILURE:
         message = (

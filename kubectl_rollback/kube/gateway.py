@@ -83,7 +83,8 @@ def _status_message(body: bytes | str | None) -> tuple[str, str]:
             said = " ".join(title.group(1).split())[:120] if title else "an HTML page"
             return (
                 "",
-                f"{said} (an HTML page, not an answer of the Kubernetes API: a proxy or load balancer in between?)",
+                f"{said} (an HTML page, not an answer of the Kubernetes API: "
+                "a proxy or load balancer in between?)",
             )
         return "", " ".join(text.split())[:300]
     if isinstance(status, dict):
@@ -92,7 +93,8 @@ def _status_message(body: bytes | str | None) -> tuple[str, str]:
 
 
 class KubeGateway:
-    """Talks to one cluster (one kubeconfig context) with raw JSON; implements core.ports.ClusterGateway."""
+    """Talks to one cluster (one kubeconfig context) with raw JSON; implements
+    core.ports.ClusterGateway."""
 
     def __init__(
         self,
@@ -240,8 +242,8 @@ class KubeGateway:
         if status == 401:
             withheld = (
                 (
-                    " (the kubeconfig's credentials are not sent over plain http to another machine; "
-                    "use https)"
+                    " (the kubeconfig's credentials are not sent over plain http "
+                    "to another machine; use https)"
                 )
                 if getattr(self._transport, "withheld", False)
                 else ""
@@ -479,7 +481,8 @@ class KubeGateway:
 
     @staticmethod
     def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]:
-        """(context names, current context) of a kubeconfig, as `kubectl config get-contexts` lists them."""
+        """(context names, current context) of a kubeconfig, as
+        `kubectl config get-contexts` lists them."""
         names, current = kubeconfig_files.list_contexts(kubeconfig)
         return sorted(names), current
 

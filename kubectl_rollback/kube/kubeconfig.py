@@ -48,7 +48,8 @@ class ClusterAccess:
 
 
 def default_paths(kubeconfig: str | None) -> tuple[list[str], bool]:
-    """The files to read and whether they were named explicitly (then a missing file is an error)."""
+    """The files to read and whether they were named explicitly
+    (then a missing file is an error)."""
     if kubeconfig:  # a file, or a list as KUBECONFIG takes it (each file named must exist)
         return [p for p in kubeconfig.split(os.pathsep) if p], True
     env = os.environ.get("KUBECONFIG")
@@ -102,7 +103,8 @@ def _named(
             body = entry.get(field) or {}
             if not isinstance(body, dict):
                 raise errors.ConfigError(
-                    f'invalid kubeconfig {path}: {field} "{entry["name"]}" must be a mapping, not {type(body).__name__}'
+                    f'invalid kubeconfig {path}: {field} "{entry["name"]}" must be a mapping, '
+                    f"not {type(body).__name__}"
                 )
             if str(entry["name"]) not in out:
                 out[str(entry["name"])] = (path, body)
@@ -137,7 +139,8 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]
 
 
 def resolve(kubeconfig: str | None, context: str | None) -> ClusterAccess | None:
-    """The access for `context` (default: current-context), or None when only the client can do it."""
+    """The access for `context` (default: current-context), or None when only the
+    client can do it."""
     paths, explicit = default_paths(kubeconfig)
     docs = _load_files(paths, explicit)
     if not docs:
@@ -226,21 +229,23 @@ def resolve(kubeconfig: str | None, context: str | None) -> ClusterAccess | None
 
 
 def _insecure(value: Any, cluster_name: Any) -> bool:
-    """`insecure-skip-tls-verify` is a YAML boolean; kubectl refuses anything else (even "false")."""
+    """`insecure-skip-tls-verify` is a YAML boolean; kubectl refuses anything else
+    (even "false")."""
     if value is None:
         return False
     if isinstance(value, bool):
         return value
     raise errors.ConfigError(
-        f'invalid kubeconfig: cluster "{cluster_name}": insecure-skip-tls-verify must be true or false, '
-        f"not {value!r} (a string)"
+        f'invalid kubeconfig: cluster "{cluster_name}": '
+        f"insecure-skip-tls-verify must be true or false, not {value!r} (a string)"
     )
 
 
 def _run_exec_plugin(
     spec: dict[str, Any], user_file: Path, server: str, cluster: dict[str, Any]
 ) -> dict[str, Any]:
-    """Run an exec credential plugin as client-go does; its ExecCredential status (token or cert)."""
+    """Run an exec credential plugin as client-go does; its ExecCredential status
+    (token or cert)."""
     import json
     import shutil
     import subprocess
@@ -314,19 +319,22 @@ def _run_exec_plugin(
         status = credential.get("status") or {}
     except (ValueError, AttributeError):
         raise errors.ConfigError(
-            f"getting credentials: exec: executable {spec.get('command')} wrote no ExecCredential JSON"
+            f"getting credentials: exec: executable {spec.get('command')} "
+            "wrote no ExecCredential JSON"
         ) from None
     if not isinstance(status, dict) or not (
         status.get("token") or status.get("clientCertificateData")
     ):
         raise errors.ConfigError(
-            f"getting credentials: exec: executable {spec.get('command')} returned no token or certificate"
+            f"getting credentials: exec: executable {spec.get('command')} "
+            "returned no token or certificate"
         )
     return status
 
 
 def _checked_server(server: str, cluster_name: str) -> str:
-    """The server URL: http(s), a host and a valid port; user:password@ is refused, never printed."""
+    """The server URL: http(s), a host and a valid port; user:password@ is
+    refused, never printed."""
     from urllib.parse import urlsplit
 
     if not server:
@@ -340,7 +348,8 @@ def _checked_server(server: str, cluster_name: str) -> str:
         ) from None
     if parts.scheme not in ("http", "https"):
         raise errors.ConfigError(
-            f'cluster "{cluster_name}": unsupported scheme "{parts.scheme}" in the server URL (http or https)'
+            f'cluster "{cluster_name}": unsupported scheme "{parts.scheme}" '
+            "in the server URL (http or https)"
         )
     if not parts.hostname:
         raise errors.ConfigError(f'cluster "{cluster_name}": the server URL has no host')

@@ -226,7 +226,8 @@ class DirectTransport:
         except (OSError, ssl.SSLError, UnicodeDecodeError) as exc:
             what = access.ca_file or "certificate-authority-data"
             raise errors.ConfigError(
-                f"unable to load root certificates from {what}: {getattr(exc, 'strerror', None) or exc}"
+                f"unable to load root certificates from {what}: "
+                f"{getattr(exc, 'strerror', None) or exc}"
             ) from None
         if access.insecure:
             ctx.check_hostname = False
@@ -243,7 +244,8 @@ class DirectTransport:
             ctx.load_cert_chain(cert, key)  # type: ignore[arg-type]
         except (OSError, ssl.SSLError) as exc:
             raise errors.ConfigError(
-                f"cannot load the client certificate of the kubeconfig: {getattr(exc, 'strerror', None) or exc}"
+                "cannot load the client certificate of the kubeconfig: "
+                f"{getattr(exc, 'strerror', None) or exc}"
             ) from None
         finally:
             for fd, path in opened:
