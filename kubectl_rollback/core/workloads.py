@@ -13,6 +13,7 @@ from typing import Any
 
 from .api_objects import annotations_of, as_dict, as_int, as_list, dig, name_of
 from .kinds import KINDS, kind_named, supported
+from .ports import NAMESPACES, ClusterGateway
 from .status import rollout_status
 
 JSON = Any
@@ -199,3 +200,8 @@ def matches(summary: WorkloadSummary, text: str) -> bool:
         (summary.name, summary.kind, summary.short_kind, summary.status.value, *summary.images)
     )
     return all(part in haystack.lower() for part in needle.split())
+
+
+def namespace_names(gw: ClusterGateway) -> list[str]:
+    """The namespaces the credentials may list, by name (one LIST)."""
+    return [name_of(ns) for ns in gw.list(NAMESPACES, None)]

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from kubectl_rollback.core import errors
+from kubectl_rollback.core.workloads import namespace_names
 from kubectl_rollback.kube import kubeconfig
 from kubectl_rollback.kube.gateway import KubeGateway
 from kubectl_rollback.kube.transport import DirectTransport
@@ -48,14 +49,14 @@ def test_static_token_uses_the_direct_transport(sim: RunningCluster, tmp_path: P
     assert isinstance(gw._transport, DirectTransport)
     assert gw.namespace == "kube-system" and gw.context == "c" and gw.user == "u"
     sim.cluster.required_token = TOKEN
-    assert "default" in gw.list_namespaces()
+    assert "default" in namespace_names(gw)
 
 
 def test_token_file_relative_to_the_kubeconfig(sim: RunningCluster, tmp_path: Path) -> None:
     (tmp_path / "tok").write_text(TOKEN + "\n")
     path = _write(tmp_path / "config", _config(sim.url, user={"tokenFile": "tok"}))
     sim.cluster.required_token = TOKEN
-    assert "default" in KubeGateway.connect(path).list_namespaces()
+    assert "default" in namespace_names(KubeGateway.connect(path))
 
 
 def test_exec_credential_plugin_runs_without_the_kubernetes_client(
@@ -82,10 +83,10 @@ def test_exec_credential_plugin_runs_without_the_kubernetes_client(
     sim.cluster.required_token = TOKEN
     gw = KubeGateway.connect(path)
     assert isinstance(gw._transport, DirectTransport)
-    assert "default" in gw.list_namespaces()
+    assert "default" in namespace_names(gw)
     sim.cluster.required_token = "something-else"
     with pytest.raises(errors.Unauthorized):
-        KubeGateway.connect(path).list_namespaces()
+        namespace_names(KubeGateway.connect(path))
 
 
 def test_kubeconfig_list_first_definition_and_current_context_win(
