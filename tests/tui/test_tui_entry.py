@@ -17,13 +17,13 @@ def opened(monkeypatch: pytest.MonkeyPatch, demo: RunningCluster) -> list[dict[s
     """Record run_app calls instead of starting the UI; the CLI believes it runs in a terminal."""
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr("kubectl_rollback.tui.run_app", lambda **kwargs: calls.append(kwargs))
-    monkeypatch.setattr("kubectl_rollback.commands._interactive", lambda: True)
+    monkeypatch.setattr("kubectl_rollback.cli.commands._interactive", lambda: True)
     monkeypatch.setenv("KUBECONFIG", demo.kubeconfig)
     return calls
 
 
 def test_deploy_name_in_a_terminal_opens_the_ui_on_it(opened: list[dict[str, Any]]) -> None:
-    from kubectl_rollback.cli import run
+    from kubectl_rollback.cli.app import run
 
     assert run(["deploy/web", "-n", "shop"]) == 0
     assert opened == [
@@ -52,7 +52,7 @@ def test_deploy_name_in_a_terminal_opens_the_ui_on_it(opened: list[dict[str, Any
 def test_yes_dry_run_and_output_keep_the_plain_command_line(
     opened: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kubectl_rollback.cli import run
+    from kubectl_rollback.cli.app import run
 
     assert run(["deploy/web", "-n", "shop", "--dry-run=server"]) == 0
     assert run(["deploy/web", "-n", "shop", "--dry-run", "-o", "json"]) == 0
@@ -63,7 +63,7 @@ def test_yes_dry_run_and_output_keep_the_plain_command_line(
 def test_without_a_terminal_nothing_opens_and_nothing_changes(
     monkeypatch: pytest.MonkeyPatch, demo: RunningCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kubectl_rollback.cli import run
+    from kubectl_rollback.cli.app import run
 
     calls: list[object] = []
     monkeypatch.setattr("kubectl_rollback.tui.run_app", lambda **kwargs: calls.append(kwargs))
