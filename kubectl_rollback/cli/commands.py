@@ -189,6 +189,7 @@ def rollback(
             kubeconfig=kubeconfig,
             demo=demo,
             read_only=read_only,
+            request_timeout=parse_duration(request_timeout, "--request-timeout"),
         )
         return
     kind, name = parse_workload(workload)  # usage errors before any connection
@@ -204,6 +205,7 @@ def rollback(
             workload=name,
             target=_target(to_revision, to, name),
             workload_kind=kind,
+            request_timeout=parse_duration(request_timeout, "--request-timeout"),
         )
         return
     timeout_seconds = parse_duration(timeout)
@@ -483,7 +485,9 @@ def _open_tui(
     workload: str | None = None,
     target: TargetSpec | None = None,
     workload_kind: str = "Deployment",
+    request_timeout: float,
 ) -> None:
+    """Run the terminal UI (usage errors, such as a bad --request-timeout, come before: exit 2)."""
     try:
         from ..tui import run_app
     except ImportError:
@@ -507,6 +511,7 @@ def _open_tui(
         workload=workload,
         target=target,
         workload_kind=workload_kind,
+        request_timeout=request_timeout,
     )
 
 
