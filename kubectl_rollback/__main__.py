@@ -6,9 +6,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .cli import run
+    from .cli.app import main
 
-    return run(sys.argv[1:] if argv is None else argv)
+    return main(argv)
 
 
 if __name__ == "__main__":

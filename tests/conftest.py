@@ -127,7 +127,7 @@ def rollback(
     """Run `kubectl rollback ARGS` in-process against `cluster` (kubeconfig= another file)."""
     from cli_support import CliResult
 
-    from kubectl_rollback.cli import run
+    from kubectl_rollback.cli.app import run
 
     def invoke(*args: str, kubeconfig: str | None = None) -> CliResult:
         monkeypatch.setenv("KUBECONFIG", kubeconfig or cluster.kubeconfig)

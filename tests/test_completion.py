@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from packaging_support import kubectl_binaries
+from typer.main import get_command
 
-from kubectl_rollback import completion
+from kubectl_rollback.cli import completion
+from kubectl_rollback.cli.app import app
 from kubectl_rollback.sim import RunningCluster, run_cluster
 
 DEPLOYMENTS = {"default": ["api", "web"], "shop": ["cart"]}
@@ -117,9 +119,9 @@ def test_a_refused_connection_completes_nothing(tmp_path: Path) -> None:
     assert completion.complete_workloads("", None, None, kubeconfig) == []
 
 
-# --------------------------------------------------------- command lines, as cli.py dispatches
+# --------------------------------------------------------- command lines, as app.py dispatches
 def _values(args: list[str], incomplete: str) -> list[str]:
-    return [item.value for item in completion.complete_args(args, incomplete)]
+    return [item.value for item in completion.complete_args(get_command(app), args, incomplete)]
 
 
 @pytest.mark.parametrize(
@@ -161,14 +163,14 @@ def _completer_on_path(directory: Path) -> Path:
     """`kubectl-rollback` and `kubectl_complete-rollback` running this checkout, as the console
     scripts do (kubectl completes a plugin only when it finds the plugin itself too)."""
     directory.mkdir(parents=True, exist_ok=True)
-    for name, module in (
-        ("kubectl-rollback", "kubectl_rollback.__main__"),
-        ("kubectl_complete-rollback", "kubectl_rollback.completion"),
+    for name, module, function in (
+        ("kubectl-rollback", "kubectl_rollback.__main__", "main"),
+        ("kubectl_complete-rollback", "kubectl_rollback.cli.app", "complete_main"),
     ):
         script = directory / name
         script.write_text(
             f'#!/bin/sh\nexec "{sys.executable}" -c '
-            f'"import sys; from {module} import main; sys.exit(main())" "$@"\n'
+            f'"import sys; from {module} import {function}; sys.exit({function}())" "$@"\n'
         )
         script.chmod(0o755)
     return directory

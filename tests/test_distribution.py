@@ -83,7 +83,7 @@ def test_the_wheel_carries_the_package_and_the_console_script(wheel: Path) -> No
     assert "kubectl_rollback/__main__.py" in names
     assert not [n for n in names if n.startswith("tests/")]
     assert "kubectl-rollback = kubectl_rollback.__main__:main" in entry_points
-    assert "kubectl_complete-rollback = kubectl_rollback.completion:main" in entry_points
+    assert "kubectl_complete-rollback = kubectl_rollback.cli.app:complete_main" in entry_points
 
 
 def test_the_installed_package_is_the_wheel_and_its_dependencies_import(

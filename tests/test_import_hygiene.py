@@ -57,3 +57,11 @@ def test_import_linter_contracts_hold() -> None:
     if "No module named" in lint.stderr:
         lint = subprocess.run(["lint-imports"], capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_the_text_renderings_the_tui_imports_load_no_other_part_of_the_command_line() -> None:
+    loaded = _loaded_after("import kubectl_rollback.cli.text")
+    assert not {m for m in loaded if m.split(".")[0] in ("typer", "click", "textual", "kubernetes")}
+    assert {m for m in loaded if m.startswith("kubectl_rollback.cli.")} == {
+        "kubectl_rollback.cli.text"
+    }

@@ -34,14 +34,19 @@ def run_app(
     workload: str | None = None,
     target: TargetSpec | None = None,
     workload_kind: str = "Deployment",
+    request_timeout: float = 30.0,
 ) -> None:
-    """Run the terminal UI until the user quits."""
+    """Run the terminal UI until the user quits.
+
+    ``request_timeout``: how long one request to the API server may take, retries included
+    (seconds; 0: no limit), as ``--request-timeout`` says.
+    """
     from .app import RollbackApp
     from .cluster import Connector
 
     if not demo:
         RollbackApp(
-            connector=Connector(kubeconfig),
+            connector=Connector(kubeconfig, request_timeout=request_timeout),
             namespace=namespace,
             context=context,
             read_only=read_only,
@@ -55,7 +60,7 @@ def run_app(
     with run_cluster("demo", time_scale=1.0) as sim:
         _share_demo_kubeconfig(sim.kubeconfig)
         app = RollbackApp(
-            connector=Connector(sim.kubeconfig),
+            connector=Connector(sim.kubeconfig, request_timeout=request_timeout),
             namespace=namespace or DEMO_NAMESPACE,
             read_only=read_only,
             now_fn=sim.cluster.clock.now,

@@ -62,14 +62,21 @@ class Gateway(Protocol):
 
 @dataclass(frozen=True)
 class Connector:
-    """How to reach clusters: a kubeconfig (None: $KUBECONFIG or ~/.kube/config)."""
+    """How to reach clusters: a kubeconfig (None: $KUBECONFIG or ~/.kube/config).
+
+    `request_timeout`: how long one request may take, retries included (seconds; 0: no
+    limit), from `--request-timeout` (the same default as the command line's 30s).
+    """
 
     kubeconfig: str | None = None
+    request_timeout: float = 30.0
 
     def connect(self, context: str | None, namespace: str | None) -> Gateway:
         from ..kube.gateway import KubeGateway
 
-        gateway: Gateway = KubeGateway.connect(self.kubeconfig, context, namespace)
+        gateway: Gateway = KubeGateway.connect(
+            self.kubeconfig, context, namespace, request_timeout=self.request_timeout
+        )
         return gateway
 
     def contexts(self) -> tuple[list[str], str | None]:

@@ -17,13 +17,13 @@ def opened(monkeypatch: pytest.MonkeyPatch, demo: RunningCluster) -> list[dict[s
     """Record run_app calls instead of starting the UI; the CLI believes it runs in a terminal."""
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr("kubectl_rollback.tui.run_app", lambda **kwargs: calls.append(kwargs))
-    monkeypatch.setattr("kubectl_rollback.commands._interactive", lambda: True)
+    monkeypatch.setattr("kubectl_rollback.cli.commands._interactive", lambda: True)
     monkeypatch.setenv("KUBECONFIG", demo.kubeconfig)
     return calls
 
 
 def test_deploy_name_in_a_terminal_opens_the_ui_on_it(opened: list[dict[str, Any]]) -> None:
-    from kubectl_rollback.cli import run
+    from kubectl_rollback.cli.app import run
 
     assert run(["deploy/web", "-n", "shop"]) == 0
     assert opened == [
@@ -36,6 +36,7 @@ def test_deploy_name_in_a_terminal_opens_the_ui_on_it(opened: list[dict[str, Any
             workload="web",
             target=None,
             workload_kind="Deployment",
+            request_timeout=30.0,
         )
     ]
     assert run(["deployment", "checkout", "-n", "shop", "--to-revision", "2"]) == 0
@@ -49,10 +50,70 @@ def test_deploy_name_in_a_terminal_opens_the_ui_on_it(opened: list[dict[str, Any
     )
 
 
+def test_request_timeout_reaches_the_ui_when_it_opens(opened: list[dict[str, Any]]) -> None:
+    from kubectl_rollback.cli.app import run
+
+    assert run(["--request-timeout", "7s"]) == 0
+    assert opened[-1]["request_timeout"] == 7.0 and opened[-1]["workload"] is None
+    assert run(["--demo", "--request-timeout", "1m30s"]) == 0
+    assert (opened[-1]["demo"], opened[-1]["request_timeout"]) == (True, 90.0)
+    assert run(["deploy/web", "-n", "shop", "--request-timeout", "0"]) == 0
+    assert (opened[-1]["workload"], opened[-1]["request_timeout"]) == ("web", 0.0)
+    assert run([]) == 0
+    assert opened[-1]["request_timeout"] == 30.0  # the default, as for the other commands
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--request-timeout", "5"],
+        ["--demo", "--request-timeout", "5"],
+        ["deploy/web", "-n", "shop", "--request-timeout", "5"],
+    ],
+    ids=["ui", "demo", "ui-on-a-workload"],
+)
+def test_a_malformed_request_timeout_is_a_usage_error_before_the_ui_opens(
+    opened: list[dict[str, Any]], capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    from kubectl_rollback.cli.app import run
+
+    capsys.readouterr()
+    assert run(args) == 2
+    assert opened == []
+    assert capsys.readouterr().err == (
+        'error: invalid duration "5" for --request-timeout: missing unit (e.g. 5s or 5m)\n'
+    )
+
+
+@pytest.mark.parametrize("demo_flag", [False, True], ids=["kubeconfig", "demo"])
+def test_the_uis_connections_take_the_request_timeout(
+    monkeypatch: pytest.MonkeyPatch, demo: RunningCluster, demo_flag: bool
+) -> None:
+    """From the command line through run_app and its Connector to the connected gateway."""
+    from kubectl_rollback.cli.app import run
+    from kubectl_rollback.tui.app import RollbackApp
+
+    seen: list[float] = []
+
+    def connect_instead_of_running(app: RollbackApp) -> None:
+        gateway = app.connector.connect(None, "shop")
+        try:
+            seen.append(gateway.request_timeout)  # type: ignore[attr-defined]
+        finally:
+            gateway.close()
+
+    monkeypatch.setattr(RollbackApp, "run", connect_instead_of_running)
+    monkeypatch.setattr("kubectl_rollback.cli.commands._interactive", lambda: True)
+    monkeypatch.setenv("KUBECONFIG", demo.kubeconfig)
+    assert run(["--request-timeout", "7s", *(["--demo"] if demo_flag else [])]) == 0
+    assert run(["deploy/web", "-n", "shop", *(["--demo"] if demo_flag else [])]) == 0
+    assert seen == [7.0, 30.0]
+
+
 def test_yes_dry_run_and_output_keep_the_plain_command_line(
     opened: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kubectl_rollback.cli import run
+    from kubectl_rollback.cli.app import run
 
     assert run(["deploy/web", "-n", "shop", "--dry-run=server"]) == 0
     assert run(["deploy/web", "-n", "shop", "--dry-run", "-o", "json"]) == 0
@@ -63,7 +124,7 @@ def test_yes_dry_run_and_output_keep_the_plain_command_line(
 def test_without_a_terminal_nothing_opens_and_nothing_changes(
     monkeypatch: pytest.MonkeyPatch, demo: RunningCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kubectl_rollback.cli import run
+    from kubectl_rollback.cli.app import run
 
     calls: list[object] = []
     monkeypatch.setattr("kubectl_rollback.tui.run_app", lambda **kwargs: calls.append(kwargs))

@@ -16,11 +16,11 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
+from ...cli.text import age, revision_label
 from ...core.model import DeploymentHistory, Revision, Verdict
 from ...core.plan import RollbackPlan
 from ...core.rendering import terminal_safe
 from ...core.workload_service import WorkloadHistory
-from ...report import age, revision_label
 
 HEALTH_STYLE = {
     Verdict.SUCCESS: ("✔", "green"),

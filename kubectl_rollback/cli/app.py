@@ -1,19 +1,22 @@
-"""The command line: argument parsing and dispatch to the core (Typer; heavy imports are lazy).
+"""The command line: the Typer app, its options and dispatch (Typer; heavy imports are lazy).
 
 `kubectl rollback` with no workload in a terminal opens the terminal UI; with a workload it
 plans and performs a rollback; `history` shows revisions; `sim` runs the simulated cluster.
-Nothing here decides anything about rollbacks: the core does.
+What each command does is in commands.py (imported only when a command runs, so `--help`
+stays fast), argument parsing in args.py. Nothing here decides anything about rollbacks: the
+core does.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-from . import __version__
+from .. import __version__
+from .args import Failure, fail
 from .completion import (
     COMPLETE_VAR,
     COMPLETION_PROG,
@@ -23,23 +26,6 @@ from .completion import (
 
 PROG = "kubectl rollback"
 SUBCOMMANDS = ("history", "sim", "rollback", "apply")
-
-# kubectl's names for the kinds we handle (singular, plural, short, fully qualified).
-TYPE_ALIASES: dict[str, str] = {}
-for _kind, _plural, _short, _group in (
-    ("Deployment", "deployments", "deploy", "apps"),
-    ("StatefulSet", "statefulsets", "sts", "apps"),
-    ("DaemonSet", "daemonsets", "ds", "apps"),
-    ("Service", "services", "svc", ""),
-):
-    _singular = _kind.lower()
-    for _alias in (_singular, _plural, _short):
-        TYPE_ALIASES[_alias] = _kind
-        if _group:
-            TYPE_ALIASES[f"{_alias}.{_group}"] = _kind
-            TYPE_ALIASES[f"{_alias}.v1.{_group}"] = _kind
-        else:
-            TYPE_ALIASES[f"{_alias}.v1"] = _kind
 
 EXAMPLES_ROLLBACK = """\
 Examples:
@@ -125,36 +111,6 @@ app = typer.Typer(
     + EXAMPLES_ROLLBACK
     + "\nRun 'kubectl rollback COMMAND --help' for the other commands (history, sim).",
 )
-
-
-class Failure(Exception):
-    """An error already worded for the user, with its exit code."""
-
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-def fail(message: str, exit_code: int = 1) -> NoReturn:
-    raise Failure(message, exit_code)
-
-
-def parse_workload(words: list[str]) -> tuple[str, str]:
-    """`TYPE/NAME` or `TYPE NAME` (kubectl's aliases) -> (Kind, name); exit 2 otherwise."""
-    if len(words) == 1 and "/" in words[0]:
-        type_text, name = words[0].split("/", 1)
-    elif len(words) == 2 and "/" not in words[0]:
-        type_text, name = words
-    elif len(words) == 1:
-        fail(f'you must specify the type of resource: "{words[0]}" (e.g. deploy/{words[0]})', 2)
-    else:
-        fail(f"expected TYPE/NAME or TYPE NAME, got: {' '.join(words)}", 2)
-    kind = TYPE_ALIASES.get(type_text.lower())
-    if kind is None:
-        fail(f'the server doesn\'t have a resource type "{type_text}"', 2)
-    if not name:
-        fail(f"resource name may not be empty: {words[0]}", 2)
-    return kind, name
 
 
 def _version_callback(value: bool) -> None:
@@ -406,9 +362,9 @@ def sim_command(
         ),
     ] = None,
 ) -> None:
-    from .sim import serve_forever
-    from .sim.faults import FaultSpecError, parse_fault
-    from .sim.scenarios import names
+    from ..sim import serve_forever
+    from ..sim.faults import FaultSpecError, parse_fault
+    from ..sim.scenarios import names
 
     # Every argument is checked before anything starts (usage errors, exit 2).
     if not 0 <= port <= 65535:
@@ -454,7 +410,7 @@ def _dispatch(argv: list[str]) -> None:
     if os.environ.get(COMPLETE_VAR):  # a script from --show-completion asks for completions
         from .completion import run_shell_completion
 
-        raise typer.Exit(run_shell_completion(os.environ[COMPLETE_VAR]))
+        raise typer.Exit(run_shell_completion(group, os.environ[COMPLETE_VAR]))
     if args and args[0] in ("--install-completion", "--show-completion"):
         # Completion scripts are for the `kubectl-rollback` command: `kubectl rollback` is
         # completed by kubectl itself, through `kubectl_complete-rollback`.
@@ -470,8 +426,8 @@ def _dispatch(argv: list[str]) -> None:
 
 def run(argv: list[str]) -> int:
     """Run the command line; returns the exit code (errors end as one line on stderr)."""
-    from .core import errors
-    from .interrupts import Stopped, raising
+    from ..core import errors
+    from ..interrupts import Stopped, raising
 
     try:
         with raising():
@@ -508,7 +464,19 @@ def _click_errors() -> Any:
 
 
 def _error_line(message: str) -> None:
-    from .core.rendering import terminal_safe
+    from ..core.rendering import terminal_safe
 
     text = terminal_safe(" ".join(str(message).split()))
     sys.stderr.write(f"error: {text}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console script `kubectl-rollback` (through kubectl_rollback.__main__)."""
+    return run(sys.argv[1:] if argv is None else argv)
+
+
+def complete_main(argv: list[str] | None = None) -> int:
+    """Console script `kubectl_complete-rollback`: kubectl's completion of `kubectl rollback`."""
+    from .completion import kubectl_complete_main
+
+    return kubectl_complete_main(typer.main.get_command(app), argv)

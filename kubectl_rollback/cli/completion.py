@@ -4,16 +4,18 @@
   namespace as kubectl resolves them) and give up after DEADLINE_SECONDS: on a slow or
   unreachable cluster, or any error, they return [] and the shell offers nothing.
 - `workload_autocompletion` and `namespace_autocompletion` are Typer `autocompletion=`
-  callbacks for cli.py's `workload` argument and `--namespace` option.
-- `complete_args()` completes a command line the way cli.py dispatches it: a first word that is
+  callbacks for app.py's `workload` argument and `--namespace` option.
+- `complete_args()` completes a command line the way app.py dispatches it: a first word that is
   a subcommand (`history`, `apply`, `sim`) goes to that command, anything else to the default rollback
   command (and the first word may also be a subcommand's name).
-- `kubectl_complete_main()` is the `kubectl_complete-rollback` executable: kubectl 1.26+ runs
-  it to complete `kubectl rollback ...` in bash, zsh, fish and PowerShell (Cobra's protocol:
-  one `value<TAB>description` per line, then `:<directive>`).
+- `kubectl_complete_main()` is the `kubectl_complete-rollback` executable (app.complete_main):
+  kubectl 1.26+ runs it to complete `kubectl rollback ...` in bash, zsh, fish and PowerShell
+  (Cobra's protocol: one `value<TAB>description` per line, then `:<directive>`).
 - `run_shell_completion()` answers the scripts of `kubectl-rollback --show-completion`
   (Typer's, for the `kubectl-rollback` command itself) through the same `complete_args()`.
 
+These take the Click group of app.py's Typer app (`typer.main.get_command(app)`) as their
+`group`: app.py imports this module for its callbacks, so this module never imports app.py.
 Nothing here imports the cluster client until a completion actually needs the cluster.
 """
 
@@ -27,6 +29,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+from .args import TYPE_ALIASES
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem, ShellComplete
@@ -67,8 +71,6 @@ def _within_deadline(
 
 
 def _deployment_aliases() -> frozenset[str]:
-    from .cli import TYPE_ALIASES
-
     return frozenset(alias for alias, kind in TYPE_ALIASES.items() if kind == "Deployment")
 
 
@@ -76,7 +78,7 @@ def _deployment_names(
     namespace: str | None, context: str | None, kubeconfig: str | None
 ) -> list[str]:
     def fetch() -> list[str]:
-        from .kube.gateway import KubeGateway
+        from ..kube.gateway import KubeGateway
 
         gateway = KubeGateway.connect(kubeconfig, context, namespace)
         try:
@@ -116,7 +118,7 @@ def complete_namespaces(incomplete: str, context: str | None, kubeconfig: str | 
     """Namespace names starting with `incomplete`; [] on any error or after the deadline."""
 
     def fetch() -> list[str]:
-        from .kube.gateway import KubeGateway
+        from ..kube.gateway import KubeGateway
 
         gateway = KubeGateway.connect(kubeconfig, context, None)
         try:
@@ -127,7 +129,7 @@ def complete_namespaces(incomplete: str, context: str | None, kubeconfig: str | 
     return [name for name in _within_deadline(fetch) if name.startswith(incomplete)]
 
 
-# ------------------------------------------------------------------- Typer callbacks (cli.py)
+# ------------------------------------------------------------------- Typer callbacks (app.py)
 def workload_autocompletion(ctx: typer.Context, incomplete: str) -> list[str]:
     """Typer `autocompletion=` for the `workload` argument (TYPE/NAME or TYPE NAME)."""
     params = ctx.params
@@ -174,15 +176,13 @@ def _completer_class() -> type[ShellComplete]:
 
 
 def complete_args(
-    args: list[str], incomplete: str, prog_name: str = COMPLETION_PROG
+    group: Any, args: list[str], incomplete: str, prog_name: str = COMPLETION_PROG
 ) -> list[CompletionItem]:
-    """Completions of `incomplete` after the words `args`, dispatched as cli.py dispatches."""
-    from typer.main import get_command
+    """Completions of `incomplete` after the words `args`, dispatched as app.py dispatches.
 
-    from .cli import app
-
+    `group` is the Click group of the Typer app (`typer.main.get_command(app)`).
+    """
     completion_item = _shell_completion().CompletionItem
-    group: Any = get_command(app)
     commands = group.commands
     target = group if args and args[0] in commands else commands[DEFAULT_COMMAND]
     items: list[Any] = _completer_class()(target, {}, prog_name, COMPLETE_VAR).get_completions(
@@ -202,12 +202,12 @@ def _completes_a_file(args: list[str]) -> bool:
     return bool(args) and args[-1].lstrip("-").replace("-", "_") in FILE_PARAMETERS
 
 
-def kubectl_complete_main(argv: list[str] | None = None) -> int:
+def kubectl_complete_main(group: Any, argv: list[str] | None = None) -> int:
     """`kubectl_complete-rollback ARGS... INCOMPLETE`: what kubectl runs to complete the plugin."""
     words = list(sys.argv[1:] if argv is None else argv)
     args, incomplete = (words[:-1], words[-1]) if words else ([], "")
     try:
-        items = complete_args(args, incomplete, prog_name="kubectl rollback")
+        items = complete_args(group, args, incomplete, prog_name="kubectl rollback")
     except Exception:  # noqa: BLE001 - a broken completion must not break the shell
         items = []
     for item in items:
@@ -220,12 +220,9 @@ def kubectl_complete_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_shell_completion(instruction: str) -> int:
+def run_shell_completion(group: Any, instruction: str) -> int:
     """Answer a Typer completion script (`COMPLETE_VAR=complete_bash` etc.); the exit status."""
     from typer._completion_classes import completion_init
-    from typer.main import get_command
-
-    from .cli import app
 
     completion_init()
     action, _, shell = instruction.partition("_")
@@ -236,17 +233,8 @@ def run_shell_completion(instruction: str) -> int:
 
     class Dispatching(base):  # type: ignore[misc]
         def get_completions(self, args: list[str], incomplete: str) -> list[CompletionItem]:
-            return complete_args(args, incomplete)
+            return complete_args(group, args, incomplete)
 
-    completer = Dispatching(get_command(app), {}, COMPLETION_PROG, COMPLETE_VAR)
+    completer = Dispatching(group, {}, COMPLETION_PROG, COMPLETE_VAR)
     sys.stdout.write((completer.source() if action == "source" else completer.complete()) + "\n")
     return 0
-
-
-def main() -> None:
-    """Console script `kubectl_complete-rollback`."""
-    sys.exit(kubectl_complete_main())
-
-
-if __name__ == "__main__":
-    main()

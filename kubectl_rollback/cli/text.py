@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from .core.bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
-from .core.controller_history import ControllerHistory
-from .core.model import DeploymentHistory, Revision, Verdict
-from .core.plan import RollbackPlan
-from .core.target import TargetChoice
+from ..core.bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
+from ..core.controller_history import ControllerHistory
+from ..core.model import DeploymentHistory, Revision, Verdict
+from ..core.plan import RollbackPlan
+from ..core.target import TargetChoice
 
 SYMBOL = {Verdict.SUCCESS: "✔", Verdict.FAILURE: "✖", Verdict.UNKNOWN: "?"}
 
@@ -99,7 +99,7 @@ def revision_detail_lines(
     history: DeploymentHistory | ControllerHistory, revision: Revision, show_secrets: bool = False
 ) -> list[str]:
     """`history --revision N`: kubectl's heading, then the template and evidence."""
-    from .core.rendering import mask_template, to_yaml
+    from ..core.rendering import mask_template, to_yaml
 
     lines = [f"{history.ref.display} with revision #{revision.number}"]
     if revision.former_numbers:
@@ -190,7 +190,7 @@ def history_document(
     history: DeploymentHistory | ControllerHistory, choice: TargetChoice | None
 ) -> dict[str, Any]:
     """`history -o json|yaml`: kubectl-rollback.io/v1 RevisionHistory."""
-    from .core.api_objects import format_time
+    from ..core.api_objects import format_time
 
     return {
         "apiVersion": "kubectl-rollback.io/v1",

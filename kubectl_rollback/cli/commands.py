@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from .cli import fail, parse_workload
-from .core import bluegreen_service, errors, service, workload_service
-from .core.model import DeploymentHistory, WorkloadRef
-from .core.rendering import terminal_lines, terminal_safe
-from .core.target import TargetChoice, TargetSpec, choose_target, parse_target
-from .interrupts import Stopped, deferred
-from .report import (
+from ..core import bluegreen_service, errors, service, workload_service
+from ..core.model import DeploymentHistory, WorkloadRef
+from ..core.rendering import terminal_lines, terminal_safe
+from ..core.target import TargetChoice, TargetSpec, choose_target, parse_target
+from ..interrupts import Stopped, deferred
+from .args import fail, parse_duration, parse_workload
+from .text import (
     dump,
     group_lines,
     history_document,
@@ -30,22 +29,6 @@ from .report import (
 )
 
 DEMO_NAMESPACE = "shop"
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-
-
-def parse_duration(text: str, flag: str = "--timeout") -> float:
-    """Go-style durations as kubectl takes them (`90s`, `5m`, `1h30m`; a bare number needs a unit, except 0)."""
-    text = text.strip()
-    if re.fullmatch(r"0+(\.0+)?", text):
-        return 0.0
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        # As kubectl (Go's time.ParseDuration): only 0 may go without a unit.
-        fail(f'invalid duration "{text}" for {flag}: missing unit (e.g. {text}s or {text}m)', 2)
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        fail(f'invalid duration "{text}" for {flag} (use e.g. 90s, 5m, 1h)', 2)
-    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
-    return sum(float(n) * scale[u] for n, u in parts)
 
 
 @contextlib.contextmanager
@@ -57,7 +40,7 @@ def gateway(
     request_timeout: str = "30s",
 ) -> Iterator[Any]:
     """A connected KubeGateway; with `demo`, against a simulated cluster started for this run."""
-    from .kube.gateway import KubeGateway
+    from ..kube.gateway import KubeGateway
 
     seconds = parse_duration(request_timeout, "--request-timeout")
     if not demo:
@@ -67,7 +50,7 @@ def gateway(
         finally:
             gw.close()
         return
-    from .sim import run_cluster
+    from ..sim import run_cluster
 
     with run_cluster("demo", time_scale=1.0) as sim:
         gw = KubeGateway.connect(
@@ -206,6 +189,7 @@ def rollback(
             kubeconfig=kubeconfig,
             demo=demo,
             read_only=read_only,
+            request_timeout=parse_duration(request_timeout, "--request-timeout"),
         )
         return
     kind, name = parse_workload(workload)  # usage errors before any connection
@@ -221,6 +205,7 @@ def rollback(
             workload=name,
             target=_target(to_revision, to, name),
             workload_kind=kind,
+            request_timeout=parse_duration(request_timeout, "--request-timeout"),
         )
         return
     timeout_seconds = parse_duration(timeout)
@@ -500,9 +485,11 @@ def _open_tui(
     workload: str | None = None,
     target: TargetSpec | None = None,
     workload_kind: str = "Deployment",
+    request_timeout: float,
 ) -> None:
+    """Run the terminal UI (usage errors, such as a bad --request-timeout, come before: exit 2)."""
     try:
-        from .tui import run_app
+        from ..tui import run_app
     except ImportError:
         fail(
             "the terminal UI is not available in this build; name a workload, e.g. "
@@ -524,6 +511,7 @@ def _open_tui(
         workload=workload,
         target=target,
         workload_kind=workload_kind,
+        request_timeout=request_timeout,
     )
 
 
