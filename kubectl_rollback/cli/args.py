@@ -1,29 +1,35 @@
 """Argument parsing of the command line: kind aliases, TYPE/NAME, durations, usage errors.
 
-Nothing here imports Typer, the core or the cluster client: every module of `cli/` may use it.
+Nothing here imports Typer or the cluster client, and the core only when a TYPE/NAME is
+parsed (the kinds registry names the types): every module of `cli/` may use it, and
+`--help` does not pay for the core.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NoReturn
 
-# kubectl's names for the kinds we handle (singular, plural, short, fully qualified).
-TYPE_ALIASES: dict[str, str] = {}
-for _kind, _plural, _short, _group in (
-    ("Deployment", "deployments", "deploy", "apps"),
-    ("StatefulSet", "statefulsets", "sts", "apps"),
-    ("DaemonSet", "daemonsets", "ds", "apps"),
-    ("Service", "services", "svc", ""),
-):
-    _singular = _kind.lower()
-    for _alias in (_singular, _plural, _short):
-        TYPE_ALIASES[_alias] = _kind
-        if _group:
-            TYPE_ALIASES[f"{_alias}.{_group}"] = _kind
-            TYPE_ALIASES[f"{_alias}.v1.{_group}"] = _kind
-        else:
-            TYPE_ALIASES[f"{_alias}.v1"] = _kind
+
+@functools.cache
+def type_aliases() -> dict[str, str]:
+    """kubectl's names for the types we handle -> kind: singular, plural, short, qualified
+    (``deploy``, ``deployments.apps``, ``deployment.v1.apps``...); the workload kinds come
+    from the core's registry, Services (blue/green switches) are added here."""
+    from ..core.kinds import KINDS
+
+    aliases: dict[str, str] = {}
+    types = [(k.kind, k.resource.plural, k.short_name, k.resource.group) for k in KINDS]
+    for kind, plural, short, group in (*types, ("Service", "services", "svc", "")):
+        for alias in (kind.lower(), plural, short):
+            aliases[alias] = kind
+            if group:
+                aliases[f"{alias}.{group}"] = kind
+                aliases[f"{alias}.v1.{group}"] = kind
+            else:
+                aliases[f"{alias}.v1"] = kind
+    return aliases
 
 
 class Failure(Exception):
@@ -48,7 +54,7 @@ def parse_workload(words: list[str]) -> tuple[str, str]:
         fail(f'you must specify the type of resource: "{words[0]}" (e.g. deploy/{words[0]})', 2)
     else:
         fail(f"expected TYPE/NAME or TYPE NAME, got: {' '.join(words)}", 2)
-    kind = TYPE_ALIASES.get(type_text.lower())
+    kind = type_aliases().get(type_text.lower())
     if kind is None:
         fail(f'the server doesn\'t have a resource type "{type_text}"', 2)
     if not name:

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ..core import bluegreen_service, errors, service, workload_service
-from ..core.model import DeploymentHistory, WorkloadRef
+from ..core import bluegreen_service, documents, errors
+from ..core import rollback as use_case
+from ..core.kinds import kind_named, supported, supported_text
+from ..core.model import WorkloadRef
 from ..core.rendering import terminal_lines, terminal_safe
 from ..core.target import TargetChoice, TargetSpec, choose_target, parse_target
 from ..interrupts import Stopped, deferred
@@ -19,11 +21,9 @@ from .args import fail, parse_duration, parse_workload
 from .text import (
     dump,
     group_lines,
-    history_document,
     history_lines,
     plan_lines,
     revision_detail_lines,
-    switch_history_document,
     switch_history_lines,
     switch_plan_lines,
 )
@@ -66,10 +66,10 @@ def _ref(workload: list[str], namespace: str) -> WorkloadRef:
     kind, name = parse_workload(workload)
     if kind == "Service":
         return WorkloadRef(kind, namespace, name)
-    if kind not in workload_service.WORKLOAD_KINDS:
+    if not supported(kind):
         fail(
-            f"{kind}s cannot be rolled back: kubectl rollback handles Deployments, StatefulSets "
-            "and DaemonSets (and blue/green Services)",
+            f"{kind}s cannot be rolled back: kubectl rollback handles {supported_text()} "
+            "(and blue/green Services)",
             2,
         )
     return WorkloadRef(kind, namespace, name)
@@ -130,9 +130,7 @@ def history(
                 )
             _service_history(gw, ref, output)
             return
-        hist = workload_service.load_workload(
-            gw, ref.kind, ref.namespace, ref.name, now=now, pods=True
-        )
+        hist = use_case.load(gw, ref, now=now, pods=True)
         choice: TargetChoice | None
         try:
             choice = choose_target(hist)
@@ -145,14 +143,14 @@ def history(
                     f"unable to find the specified revision {revision} in history"
                 )
             if output:
-                doc = history_document(hist, choice)
+                doc = documents.revision_history(hist, choice)
                 doc["revisions"] = [r for r in doc["revisions"] if r["revision"] == revision]
                 sys.stdout.write(dump(doc, output))
             else:
                 _print(revision_detail_lines(hist, rev, show_secrets))
             return
         if output:
-            sys.stdout.write(dump(history_document(hist, choice), output))
+            sys.stdout.write(dump(documents.revision_history(hist, choice), output))
         else:
             _print(history_lines(hist, choice, now))
 
@@ -194,7 +192,7 @@ def rollback(
         return
     kind, name = parse_workload(workload)  # usage errors before any connection
     interactive = mode is None and not yes and output is None and _interactive()
-    if interactive and kind in workload_service.WORKLOAD_KINDS:
+    if interactive and supported(kind):
         # In a terminal, without --yes/--dry-run/-o: the UI, on this workload, its target previewed.
         _open_tui(
             namespace=namespace,
@@ -239,22 +237,9 @@ def rollback(
             return
         spec = _target(to_revision, to, ref.name)
         now = datetime.now(UTC)
-        hist = workload_service.load_workload(gw, ref.kind, ref.namespace, ref.name, now=now)
-        plan = workload_service.plan_workload(
-            hist,
-            spec,
-            actor=gw.whoami(),
-            now=now,
-            require_healthy=require_healthy,
-            show_secrets=show_secrets,
+        plan = use_case.prepare(gw, ref, now=now).plan(
+            spec, now=now, require_healthy=require_healthy, show_secrets=show_secrets
         )
-        group_warning = (
-            bluegreen_service.deployment_warning(gw, hist)
-            if isinstance(hist, DeploymentHistory)
-            else None
-        )
-        if group_warning is not None:
-            plan = dataclasses.replace(plan, warnings=(*plan.warnings, group_warning))
         _carry_out(
             gw,
             ref,
@@ -284,19 +269,13 @@ def _carry_out(
     if plan.refusal is not None:
         raise errors.Refused(plan.refusal)
     if plan.noop is not None:
-        result = service.execute(gw, plan, dry_run=mode == "server")
+        result = use_case.execute(gw, plan, dry_run=mode == "server")
         _emit_result(result, output, info)
         return
     if human:
         _print(plan_lines(plan))
     if mode == "client":
-        result = service.RollbackResult(
-            plan,
-            applied=False,
-            dry_run=True,
-            noop=False,
-            message=f"{ref.display} rolled back (dry run)",
-        )
+        result = use_case.client_dry_run(plan)
         _emit_result(result, output, info)
         return
     if mode is None and not yes:
@@ -308,7 +287,7 @@ def _carry_out(
         )
     # The PATCH is answered (or read back) before a signal is heard: never a misreport.
     with deferred() as signals:
-        result = service.execute(gw, plan, dry_run=mode == "server")
+        result = use_case.execute(gw, plan, dry_run=mode == "server")
     if mode == "server" or not wait or signals:
         _emit_result(result, output, info)
         if signals:
@@ -319,25 +298,17 @@ def _carry_out(
         return
     try:
         _say(result.message, info)
-        outcome = service.follow(
+        outcome = use_case.follow(
             gw,
             ref,
             timeout_seconds=max(1, int(timeout_seconds)),
             now_fn=lambda: datetime.now(UTC),
             on_status=lambda s: None if s.failed else _say(s.message, info),
-            expect_replicaset=plan.to_revision.replicaset,
+            expect_revision=plan.to_revision.object_name,
         )
     except Stopped as stop:
         if output:
-            doc = result.to_dict()
-            doc["rollout"] = {
-                "verdict": "interrupted",
-                "done": False,
-                "failed": False,
-                "timedOut": False,
-                "message": f"stopped following ({stop.word})",
-                "recordWritten": False,
-            }
+            doc = documents.rollback_result(result, documents.interrupted_rollout(stop.word))
             sys.stdout.write(dump(doc, output))
         raise stop.saying(
             f"{ref.display} was rolled back to revision {plan.to_revision.number} "
@@ -345,15 +316,7 @@ def _carry_out(
             f"(kubectl rollout status {ref.kind.lower()}/{ref.name} -n {ref.namespace})"
         ) from None
     if output:
-        doc = result.to_dict()
-        doc["rollout"] = {
-            "verdict": outcome.verdict.value,
-            "done": outcome.status.done,
-            "failed": outcome.status.failed,
-            "timedOut": outcome.timed_out,
-            "message": outcome.status.message,
-            "recordWritten": outcome.record_written,
-        }
+        doc = documents.rollback_result(result, documents.rollout(outcome))
         sys.stdout.write(dump(doc, output))
     if outcome.timed_out:
         fail(
@@ -440,14 +403,23 @@ def _service_history(gw: Any, ref: WorkloadRef, output: str | None) -> None:
     group = bluegreen_service.load_group(gw, ref.namespace, ref.name)
     records = bluegreen_service.switch_history(group)
     if output:
-        sys.stdout.write(dump(switch_history_document(group, records), output))
+        sys.stdout.write(dump(documents.traffic_switch_history(group, records), output))
     else:
         _print(group_lines(group) + [""] + switch_history_lines(records))
 
 
-def _emit_result(result: Any, output: str | None, info: Any) -> None:
+def _emit_result(
+    result: use_case.RollbackResult | bluegreen_service.TrafficSwitchResult,
+    output: str | None,
+    info: Any,
+) -> None:
     if output:
-        sys.stdout.write(dump(result.to_dict(), output))
+        doc = (
+            documents.rollback_result(result)
+            if isinstance(result, use_case.RollbackResult)
+            else documents.traffic_switch_result(result)
+        )
+        sys.stdout.write(dump(doc, output))
     else:
         _say(result.message, info)
 
@@ -541,14 +513,14 @@ def apply(
     reviewed = _read_plan(path)
     workload = reviewed["workload"]
     kind, namespace, name = str(workload["kind"]), str(workload["namespace"]), str(workload["name"])
-    target = reviewed["to"].get("replicaSet") or reviewed["to"].get("controllerRevision")
+    target = reviewed["to"].get(kind_named(kind).revision_json_key)
     with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
         ref = WorkloadRef(kind, namespace, name)
         now = datetime.now(UTC)
-        hist = workload_service.load_workload(gw, kind, namespace, name, now=now)
+        hist = use_case.load(gw, ref, now=now)
         # Planned again from the cluster as it is now, for the reviewed target and by the
         # reviewed actor: the same plan exactly when nothing it covers has changed.
-        plan = workload_service.plan_workload(
+        plan = use_case.plan(
             hist,
             TargetSpec.replicaset(str(target)),
             actor=reviewed.get("actor"),
@@ -561,7 +533,7 @@ def apply(
                 f"{reviewed.get('resourceVersion')} -> {plan.resource_version}): nothing was applied; "
                 "make and review a new plan"
             )
-        fresh = plan.to_dict()
+        fresh = documents.rollback_plan(plan)
         for key, what in (
             ("patch", "the change it makes"),
             ("patchType", "the change it makes"),
@@ -608,7 +580,7 @@ def _read_plan(path: str) -> dict[str, Any]:
     if (
         not isinstance(doc, dict)
         or doc.get("kind") != "RollbackPlan"
-        or doc.get("apiVersion") != "kubectl-rollback.io/v1"
+        or doc.get("apiVersion") != documents.API_VERSION
     ):
         if isinstance(doc, dict) and doc.get("kind") in (
             "TrafficSwitchPlan",
@@ -629,12 +601,13 @@ def _read_plan(path: str) -> dict[str, Any]:
         isinstance(workload, dict)
         and all(isinstance(workload.get(k), str) for k in ("kind", "namespace", "name"))
         and isinstance(to, dict)
-        and (to.get("replicaSet") or to.get("controllerRevision"))
     ):
         fail(f"the plan {path} is incomplete (workload and target are required)", 2)
-    if workload["kind"] not in workload_service.WORKLOAD_KINDS:
+    if not supported(workload["kind"]):
         fail(
-            f"the plan {path} names a {workload['kind']}: only Deployments, StatefulSets and DaemonSets",
+            f"the plan {path} names a {workload['kind']}: only {supported_text()}",
             2,
         )
+    if not to.get(kind_named(workload["kind"]).revision_json_key):
+        fail(f"the plan {path} is incomplete (workload and target are required)", 2)
     return doc

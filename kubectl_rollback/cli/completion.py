@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from .args import TYPE_ALIASES
+from .args import type_aliases
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem, ShellComplete
@@ -71,19 +71,20 @@ def _within_deadline(
 
 
 def _deployment_aliases() -> frozenset[str]:
-    return frozenset(alias for alias, kind in TYPE_ALIASES.items() if kind == "Deployment")
+    return frozenset(alias for alias, kind in type_aliases().items() if kind == "Deployment")
 
 
 def _deployment_names(
     namespace: str | None, context: str | None, kubeconfig: str | None
 ) -> list[str]:
     def fetch() -> list[str]:
+        from ..core.ports import DEPLOYMENTS
         from ..kube.gateway import KubeGateway
 
         gateway = KubeGateway.connect(kubeconfig, context, namespace)
         try:
             return sorted(
-                str(d["metadata"]["name"]) for d in gateway.list_deployments(gateway.namespace)
+                str(d["metadata"]["name"]) for d in gateway.list(DEPLOYMENTS, gateway.namespace)
             )
         finally:
             gateway.close()
@@ -118,11 +119,12 @@ def complete_namespaces(incomplete: str, context: str | None, kubeconfig: str | 
     """Namespace names starting with `incomplete`; [] on any error or after the deadline."""
 
     def fetch() -> list[str]:
+        from ..core.workloads import namespace_names
         from ..kube.gateway import KubeGateway
 
         gateway = KubeGateway.connect(kubeconfig, context, None)
         try:
-            return sorted(gateway.list_namespaces())
+            return sorted(namespace_names(gateway))
         finally:
             gateway.close()
 

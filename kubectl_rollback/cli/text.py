@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from ..core.bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
-from ..core.controller_history import ControllerHistory
-from ..core.model import DeploymentHistory, Revision, Verdict
+from ..core.kinds import WorkloadHistory, kind_named
+from ..core.model import Revision, Verdict
 from ..core.plan import RollbackPlan
 from ..core.target import TargetChoice
 
@@ -52,7 +52,7 @@ def table(rows: list[list[str]]) -> list[str]:
 
 
 def history_lines(
-    history: DeploymentHistory | ControllerHistory, choice: TargetChoice | None, now: datetime
+    history: WorkloadHistory, choice: TargetChoice | None, now: datetime
 ) -> list[str]:
     """The `history` command's table, markers for the current revision and the default target."""
     target = choice.revision.number if choice else None
@@ -66,7 +66,7 @@ def history_lines(
             [
                 mark,
                 revision_label(rev),
-                rev.replicaset,
+                rev.object_name,
                 rev.image_summary,
                 age(rev.created, now),
                 f"{rev.ready}/{rev.desired}",
@@ -90,13 +90,13 @@ def history_lines(
     return lines
 
 
-def _object_column(history: DeploymentHistory | ControllerHistory) -> str:
+def _object_column(history: WorkloadHistory) -> str:
     """The history table's column of revision objects: REPLICASET or CONTROLLERREVISION."""
-    return "CONTROLLERREVISION" if isinstance(history, ControllerHistory) else "REPLICASET"
+    return kind_named(history.ref.kind).revision_resource.kind.upper()
 
 
 def revision_detail_lines(
-    history: DeploymentHistory | ControllerHistory, revision: Revision, show_secrets: bool = False
+    history: WorkloadHistory, revision: Revision, show_secrets: bool = False
 ) -> list[str]:
     """`history --revision N`: kubectl's heading, then the template and evidence."""
     from ..core.rendering import mask_template, to_yaml
@@ -104,7 +104,7 @@ def revision_detail_lines(
     lines = [f"{history.ref.display} with revision #{revision.number}"]
     if revision.former_numbers:
         lines.append(f"Formerly revision(s): {', '.join(str(n) for n in revision.former_numbers)}")
-    lines.append(f"{revision.object_kind + ':':<13} {revision.replicaset}")
+    lines.append(f"{revision.object_kind + ':':<13} {revision.object_name}")
     lines.append(f"Change-cause: {revision.change_cause or '<none>'}")
     lines.append(f"Health:       {SYMBOL[revision.health]} {revision.health.value}")
     lines.extend(f"  - {e.line}" for e in revision.evidence)
@@ -122,10 +122,10 @@ def plan_lines(plan: RollbackPlan) -> list[str]:
     out.append(f"Rollback plan for {plan.ref.display} (namespace {plan.ref.namespace})")
     if src is not None:
         out.append(
-            f"  from  revision {src.number}  {src.replicaset}  {src.images}  [{src.health.value}]"
+            f"  from  revision {src.number}  {src.object_name}  {src.images}  [{src.health.value}]"
         )
     out.append(
-        f"  to    revision {dst.number}  {dst.replicaset}  {dst.images}  [{dst.health.value}]"
+        f"  to    revision {dst.number}  {dst.object_name}  {dst.images}  [{dst.health.value}]"
         + (f"  (becomes revision {plan.new_revision_number})" if plan.executable else "")
     )
     _section(out, "Why", plan.why)
@@ -141,7 +141,7 @@ def plan_lines(plan: RollbackPlan) -> list[str]:
         out.append("Pod template diff:")
         out.extend("  " + line for line in plan.template_diff.rstrip("\n").splitlines())
     scaling = plan.scaling
-    head = f"{'Scaling' if plan.ref.kind == 'Deployment' else 'Update'} ({scaling.strategy}"
+    head = f"{kind_named(plan.ref.kind).update_word} ({scaling.strategy}"
     if scaling.max_surge is not None:
         head += f", maxSurge {scaling.max_surge}, maxUnavailable {scaling.max_unavailable}"
     _section(out, head + ")", scaling.steps)
@@ -184,59 +184,6 @@ def dump(document: Any, output: str) -> str:
     import yaml
 
     return str(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
-
-
-def history_document(
-    history: DeploymentHistory | ControllerHistory, choice: TargetChoice | None
-) -> dict[str, Any]:
-    """`history -o json|yaml`: kubectl-rollback.io/v1 RevisionHistory."""
-    from ..core.api_objects import format_time
-
-    return {
-        "apiVersion": "kubectl-rollback.io/v1",
-        "kind": "RevisionHistory",
-        "workload": {
-            "kind": history.ref.kind,
-            "namespace": history.ref.namespace,
-            "name": history.ref.name,
-            "display": history.ref.display,
-        },
-        "paused": history.paused,
-        "revisionHistoryLimit": history.revision_history_limit,
-        "currentRevision": history.current.number if history.current else None,
-        "defaultTarget": choice.revision.number if choice else None,
-        "kubectlWouldPick": (
-            choice.kubectl_would_pick.number
-            if choice and choice.kubectl_would_pick
-            else (choice.revision.number if choice else None)
-        ),
-        "warnings": [
-            {"code": w.code, "message": w.message} for w in (choice.warnings if choice else ())
-        ],
-        "revisions": [
-            {
-                "revision": r.number,
-                "formerRevisions": list(r.former_numbers),
-                (
-                    "replicaSet" if r.object_kind == "ReplicaSet" else "controllerRevision"
-                ): r.replicaset,
-                "podTemplateHash": r.pod_template_hash,
-                "images": [
-                    {"container": i.container, "image": i.image, "init": i.init} for i in r.images
-                ],
-                "changeCause": r.change_cause,
-                "created": format_time(r.created) if r.created else None,
-                "replicas": {"desired": r.desired, "ready": r.ready, "available": r.available},
-                "current": r.current,
-                "health": r.health.value,
-                "evidence": [
-                    {"verdict": e.verdict.value, "source": e.source, "reason": e.reason}
-                    for e in r.evidence
-                ],
-            }
-            for r in history.revisions
-        ],
-    }
 
 
 # ---------------------------------------------------------------- blue/green
@@ -317,15 +264,3 @@ def switch_history_lines(records: Iterable[SwitchRecord]) -> list[str]:
     rows = [["AT", "SERVICE", "FROM", "TO", "BY"]]
     rows += [[r.at, r.service, r.from_color or "-", r.to_color, r.by or "-"] for r in items]
     return ["Switches recorded by kubectl-rollback:", *("  " + line for line in table(rows))]
-
-
-def switch_history_document(
-    group: BlueGreenGroup, records: Iterable[SwitchRecord]
-) -> dict[str, Any]:
-    """`history svc/NAME -o json|yaml`: kubectl-rollback.io/v1 TrafficSwitchHistory."""
-    return {
-        "apiVersion": "kubectl-rollback.io/v1",
-        "kind": "TrafficSwitchHistory",
-        "group": group.to_dict(),
-        "switches": [r.to_dict() for r in records],
-    }

@@ -1,7 +1,7 @@
 """The ``kubectl-rollback.io/v1`` documents (``-o json|yaml``, plan files): one builder each.
 
-RollbackPlan, RollbackResult (with the followed rollout), TrafficSwitchPlan,
-TrafficSwitchResult. Every front end prints these and nothing else; a plan document read
+RollbackPlan, RollbackResult (with the followed rollout), RevisionHistory, TrafficSwitchPlan,
+TrafficSwitchResult, TrafficSwitchHistory. Every front end prints these and nothing else; a plan document read
 back by ``kubectl rollback apply`` is checked against ``API_VERSION`` and its kind.
 """
 
@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from .api_objects import as_dict, format_time
-from .bluegreen import TrafficSwitchPlan
+from .bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
 from .bluegreen_service import TrafficSwitchResult
+from .kinds import WorkloadHistory, kind_named
 from .plan import RollbackPlan
 from .rendering import mask_annotations, mask_template
 from .rollback import RollbackResult, RolloutOutcome
+from .target import TargetChoice
 
 JSON = Any
 
@@ -280,3 +283,63 @@ def rollback_result(
     if rollout is not None:
         document["rollout"] = rollout
     return document
+
+
+def revision_history(history: WorkloadHistory, choice: TargetChoice | None) -> dict[str, JSON]:
+    """`history -o json|yaml`: kubectl-rollback.io/v1 RevisionHistory."""
+    revision_key = kind_named(history.ref.kind).revision_json_key
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "RevisionHistory",
+        "workload": {
+            "kind": history.ref.kind,
+            "namespace": history.ref.namespace,
+            "name": history.ref.name,
+            "display": history.ref.display,
+        },
+        "paused": history.paused,
+        "revisionHistoryLimit": history.revision_history_limit,
+        "currentRevision": history.current.number if history.current else None,
+        "defaultTarget": choice.revision.number if choice else None,
+        "kubectlWouldPick": (
+            choice.kubectl_would_pick.number
+            if choice and choice.kubectl_would_pick
+            else (choice.revision.number if choice else None)
+        ),
+        "warnings": [
+            {"code": w.code, "message": w.message} for w in (choice.warnings if choice else ())
+        ],
+        "revisions": [
+            {
+                "revision": r.number,
+                "formerRevisions": list(r.former_numbers),
+                revision_key: r.object_name,
+                "podTemplateHash": r.pod_template_hash,
+                "images": [
+                    {"container": i.container, "image": i.image, "init": i.init} for i in r.images
+                ],
+                "changeCause": r.change_cause,
+                "created": format_time(r.created) if r.created else None,
+                "replicas": {"desired": r.desired, "ready": r.ready, "available": r.available},
+                "current": r.current,
+                "health": r.health.value,
+                "evidence": [
+                    {"verdict": e.verdict.value, "source": e.source, "reason": e.reason}
+                    for e in r.evidence
+                ],
+            }
+            for r in history.revisions
+        ],
+    }
+
+
+def traffic_switch_history(
+    group: BlueGreenGroup, records: Iterable[SwitchRecord]
+) -> dict[str, JSON]:
+    """`history svc/NAME -o json|yaml`: kubectl-rollback.io/v1 TrafficSwitchHistory."""
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "TrafficSwitchHistory",
+        "group": group.to_dict(),
+        "switches": [r.to_dict() for r in records],
+    }

@@ -12,7 +12,15 @@ from .base import WorkloadHistory, WorkloadKind
 from .controllerrevision import DAEMONSET, STATEFULSET
 from .deployment import DEPLOYMENT
 
-__all__ = ["KINDS", "WorkloadHistory", "WorkloadKind", "kind_for", "kind_named", "supported"]
+__all__ = [
+    "KINDS",
+    "WorkloadHistory",
+    "WorkloadKind",
+    "kind_for",
+    "kind_named",
+    "supported",
+    "supported_text",
+]
 
 KINDS: tuple[WorkloadKind, ...] = (DEPLOYMENT, STATEFULSET, DAEMONSET)
 
@@ -30,11 +38,15 @@ def kind_named(kind: str) -> WorkloadKind:
     try:
         return _BY_KIND[kind]
     except KeyError:
-        names = [f"{k.kind}s" for k in KINDS]
-        listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
         raise UsageError(
-            f"{kind} cannot be rolled back: kubectl rollback handles {listed}"
+            f"{kind} cannot be rolled back: kubectl rollback handles {supported_text()}"
         ) from None
+
+
+def supported_text() -> str:
+    """``Deployments, StatefulSets and DaemonSets``: the kinds, as messages name them."""
+    names = [f"{k.kind}s" for k in KINDS]
+    return ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
 
 
 def kind_for(text: str) -> WorkloadKind | None:
