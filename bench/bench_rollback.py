@@ -21,11 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from kubectl import binary as kubectl_binary  # noqa: E402
 
 from kubectl_rollback.sim import run_cluster  # noqa: E402
+from tests.kubectl import binary as kubectl_binary  # noqa: E402
 
 
 def deployment(name: str, image: str) -> dict[str, object]:

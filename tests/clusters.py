@@ -18,6 +18,7 @@ is a bounded wait-for, never a sleep.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import ssl
@@ -28,16 +29,31 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
-from kubectl import Kubectl, kubectl_or_skip
-
 from kubectl_rollback.sim import RunningCluster
+from tests.kubectl import Kubectl, kubectl_or_skip
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-import control_plane  # noqa: E402
+def _load_control_plane() -> ModuleType:
+    """scripts/control_plane.py (stdlib only, not in a package), loaded by path.
+
+    Registered as `control_plane`, the name scripts/control-plane imports it by.
+    """
+    if "control_plane" in sys.modules:
+        return sys.modules["control_plane"]
+    path = Path(__file__).resolve().parent.parent / "scripts" / "control_plane.py"
+    spec = importlib.util.spec_from_file_location("control_plane", path)
+    assert spec and spec.loader, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["control_plane"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+control_plane = _load_control_plane()
 
 Obj = dict[str, Any]
 

@@ -21,7 +21,9 @@ from typing import Any
 
 import pytest
 import yaml
-from packaging_support import (
+
+from kubectl_rollback import __version__
+from tests.packaging_support import (
     REPO,
     build_once,
     clean_env,
@@ -30,8 +32,6 @@ from packaging_support import (
     run,
     skip_if_disabled,
 )
-
-from kubectl_rollback import __version__
 
 pytestmark = [
     skip_if_disabled,

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from packaging_support import kubectl_binaries
 
 from kubectl_rollback import completion
 from kubectl_rollback.sim import RunningCluster, run_cluster
+from tests.packaging_support import kubectl_binaries
 
 DEPLOYMENTS = {"default": ["api", "web"], "shop": ["cart"]}
 # Subprocesses import this checkout as the tests do (PYTHONPATH passes through when set).

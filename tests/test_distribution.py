@@ -16,7 +16,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from packaging_support import (
+
+from kubectl_rollback import __version__
+from tests.packaging_support import (
     REPO,
     build_once,
     clean_env,
@@ -27,8 +29,6 @@ from packaging_support import (
     run,
     skip_if_disabled,
 )
-
-from kubectl_rollback import __version__
 
 pytestmark = [skip_if_disabled, pytest.mark.kubectl, pytest.mark.timeout(900)]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from cli_support import CliResult, history_of
 
 from kubectl_rollback.sim import RunningCluster
+from tests.cli.cli_support import CliResult, history_of
 
 CASES = [
     (["deploy/web", "--yes", "--to", ""], "--to is empty"),

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 import yaml
-from cli_support import CliResult
 
 from kubectl_rollback.sim import RunningCluster
+from tests.cli.cli_support import CliResult
 
 BLUEGREEN = pytest.mark.parametrize("sim", ["bluegreen"], indirect=True)
 """The scenario of sim/scenarios/bluegreen.py (Harness pair web, generic api, half-configured orders)."""

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import CliResult, history_of
-from kubectl import Kubectl, kubectl_or_skip
 
 from kubectl_rollback.sim import RunningCluster, run_cluster
+from tests.cli.cli_support import CliResult, history_of
+from tests.kubectl import Kubectl, kubectl_or_skip
 
 pytestmark = pytest.mark.kubectl
 

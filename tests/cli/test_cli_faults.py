@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_support import CliResult, history_of
-from clusters import running_clock
 
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.sim.faults import FaultSpecError, parse_fault
 from kubectl_rollback.sim.scenarios.bluegreen import COLOR
+from tests.cli.cli_support import CliResult, history_of
+from tests.clusters import running_clock
 
 BLUEGREEN = pytest.mark.parametrize("sim", ["bluegreen"], indirect=True)
 IMAGES = ["nginx:1.25.3", "nginx:1.26.0"]

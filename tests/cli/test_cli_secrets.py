@@ -6,10 +6,10 @@ import json
 from collections.abc import Callable
 
 import pytest
-from cli_support import CliResult
-from kubectl import Kubectl
 
 from kubectl_rollback.sim import RunningCluster
+from tests.cli.cli_support import CliResult
+from tests.kubectl import Kubectl
 
 SECRETS = [f"hunter{i}" for i in range(2, 10)]
 

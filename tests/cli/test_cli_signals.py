@@ -18,10 +18,10 @@ import time
 from typing import Any
 
 import pytest
-from cli_support import history_of
 
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.sim.scenarios.bluegreen import COLOR
+from tests.cli.cli_support import history_of
 
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 SIGNALS = pytest.mark.parametrize(

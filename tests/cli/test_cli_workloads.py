@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import CliResult
-from kubectl import Kubectl, kubectl_or_skip
 
 from kubectl_rollback.core import errors, workload_service
 from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION
 from kubectl_rollback.core.target import TargetSpec
 from kubectl_rollback.kube.gateway import KubeGateway
 from kubectl_rollback.sim import RunningCluster, run_cluster
+from tests.cli.cli_support import CliResult
+from tests.kubectl import Kubectl, kubectl_or_skip
 
 IMAGES = ["nginx:1.25.3", "nginx:1.26.0", "nginx:1.27.0"]
 

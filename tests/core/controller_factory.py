@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Any
 
-from factory import NOW, ts
+from tests.core.factory import NOW, ts
 
 ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 HASH_LABEL = {

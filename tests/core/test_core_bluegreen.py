@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fake_gateway import apply_json_patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +32,7 @@ from kubectl_rollback.core.errors import (
     SwitchFailed,
     TargetNotFound,
 )
+from tests.core.fake_gateway import apply_json_patch
 
 NS = "default"
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from controller_factory import Controller
-from factory import NOW
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +19,8 @@ from kubectl_rollback.core.errors import NoHealthyTarget, NoHistory, TargetIsCur
 from kubectl_rollback.core.evidence import outcome_record_patch
 from kubectl_rollback.core.model import Verdict
 from kubectl_rollback.core.target import TargetSpec, choose_target, kubectl_default, parse_target
+from tests.core.controller_factory import Controller
+from tests.core.factory import NOW
 
 
 def history(c: Controller, **kwargs: object) -> ControllerHistory:

@@ -8,7 +8,6 @@ import json
 
 import pytest
 import yaml
-from factory import NOW, Scenario, harness_configmap, secret
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,6 +21,7 @@ from kubectl_rollback.core.evidence import (
 from kubectl_rollback.core.harness import parse_yaml_subset, releases_from_objects
 from kubectl_rollback.core.history import build_deployment_history
 from kubectl_rollback.core.model import DeploymentHistory, Verdict
+from tests.core.factory import NOW, Scenario, harness_configmap, secret
 
 
 def lines(h: DeploymentHistory, number: int) -> list[str]:

@@ -6,7 +6,6 @@ import copy
 import json
 
 import yaml
-from factory import NOW, Scenario, configmap, container, hpa, pod_template, secret
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from kubectl_rollback.core.model import DeploymentHistory, Verdict
 from kubectl_rollback.core.plan import RollbackPlan, plan_rollback
 from kubectl_rollback.core.rendering import mask_template, to_yaml
 from kubectl_rollback.core.target import TargetSpec, choose_target
+from tests.core.factory import NOW, Scenario, configmap, container, hpa, pod_template, secret
 
 
 def build(s: Scenario, **kwargs: object) -> DeploymentHistory:

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from factory import NOW, Scenario, configmap, container, pod_template, secret
-from fake_gateway import FakeGateway
 
 from kubectl_rollback.core.errors import Conflict, Forbidden, Refused
 from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION, OUTCOME_REPLICASET_ANNOTATION
@@ -25,6 +23,8 @@ from kubectl_rollback.core.service import (
 )
 from kubectl_rollback.core.status import RolloutStatus
 from kubectl_rollback.core.target import TargetSpec
+from tests.core.factory import NOW, Scenario, configmap, container, pod_template, secret
+from tests.core.fake_gateway import FakeGateway
 
 REF = WorkloadRef("Deployment", "default", "web")
 

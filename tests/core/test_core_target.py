@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from factory import NOW, Scenario, container, harness_configmap, pod_template
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from kubectl_rollback.core.evidence import outcome_record_patch
 from kubectl_rollback.core.history import build_deployment_history
 from kubectl_rollback.core.model import DeploymentHistory, Verdict
 from kubectl_rollback.core.target import TargetSpec, choose_target, kubectl_default, parse_target
+from tests.core.factory import NOW, Scenario, container, harness_configmap, pod_template
 
 
 def history(s: Scenario, **kwargs: object) -> DeploymentHistory:
@@ -265,7 +265,7 @@ def test_default_choice_properties(evidence: list[str], current_failing: bool) -
         if kind in ("succeeded", "failed"):
             record(s, number, Verdict.SUCCESS if kind == "succeeded" else Verdict.FAILURE)
         elif kind == "crash" and not rs["status"].get("readyReplicas"):
-            from factory import pod
+            from tests.core.factory import pod
 
             s.pods.append(pod(rs, 40 + number, waiting="CrashLoopBackOff"))
     h = history(s)

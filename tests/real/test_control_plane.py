@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from clusters import control_plane, env_ci
+
+from tests.clusters import control_plane, env_ci
 
 pytestmark = [pytest.mark.real, pytest.mark.xdist_group("real")]
 

@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import CliResult
-from clusters import (
+
+from kubectl_rollback.sim import run_cluster
+from kubectl_rollback.sim.scenarios.bluegreen import COLOR, PRIMARY, STAGE, service, side
+from tests.cli.cli_support import CliResult
+from tests.clusters import (
     RealTestCluster,
     SimTestCluster,
     TestCluster,
@@ -28,9 +31,6 @@ from clusters import (
     selector_of,
     settle_deployment,
 )
-
-from kubectl_rollback.sim import run_cluster
-from kubectl_rollback.sim.scenarios.bluegreen import COLOR, PRIMARY, STAGE, service, side
 
 pytestmark = [pytest.mark.real, pytest.mark.xdist_group("real"), pytest.mark.kubectl]
 

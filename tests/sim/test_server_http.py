@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 import pytest
-from rawapi import TABLE, RawApi, configmap, deployment
 
 from kubectl_rollback.sim import RunningCluster, protobuf, run_cluster
+from tests.sim.rawapi import TABLE, RawApi, configmap, deployment
 
 DEPLOYS = "/apis/apps/v1/namespaces/default/deployments"
 CMS = "/api/v1/namespaces/default/configmaps"

@@ -7,17 +7,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from tui_helpers import START  # noqa: E402
-
-from kubectl_rollback.sim import RunningCluster, run_cluster  # noqa: E402
+from kubectl_rollback.sim import RunningCluster, run_cluster
+from tests.tui.tui_helpers import START
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kubectl import Kubectl, kubectl_or_skip
-from terminal import Terminal
-from terminal import terminal as open_terminal
+
+from tests.kubectl import Kubectl, kubectl_or_skip
+from tests.terminal import Terminal
+from tests.terminal import terminal as open_terminal
 
 SCRIPT = Path(sys.executable).parent / "kubectl-rollback"
 CHECKOUT_GOOD = "registry.example.com/shop/checkout:1.8.1"
