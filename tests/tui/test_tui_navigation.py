@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from kubectl_rollback.core.workloads import WorkloadStatus
-from kubectl_rollback.sim import RunningCluster
-from kubectl_rollback.sim.__init__ import kubeconfig_text
+from kubectl_rollback.sim import RunningCluster, kubeconfig_text
 from kubectl_rollback.tui import cluster as tui_cluster
 from kubectl_rollback.tui.screens.help import HelpScreen
 from kubectl_rollback.tui.screens.picker import PickOne
