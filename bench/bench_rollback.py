@@ -99,7 +99,8 @@ def main() -> int:
     for label in commands:
         med = statistics.median(times[label])
         print(
-            f"{label:36s} median {med * 1000:7.1f} ms   requests/run {statistics.median(requests[label]):.0f}"
+            f"{label:36s} median {med * 1000:7.1f} ms   requests/run "
+            f"{statistics.median(requests[label]):.0f}"
         )
         for path, count in sorted(paths[label].items()):
             print(f"    {count / args.runs:4.1f} x {path}")

@@ -79,7 +79,8 @@ KINDS = {
     "Endpoints": "endpoints",
 }
 SIM_KUBECTL = "1.33"
-"""The kubectl the simulated cluster is checked with (the real one uses the kubectl built with it)."""
+"""The kubectl the simulated cluster is checked with (the real one uses the kubectl built with
+it)."""
 
 
 def namespaced_kubeconfig(source: str, namespace: str, target: Path) -> str:
@@ -144,7 +145,8 @@ class TestCluster:
         raise NotImplementedError
 
     def kubeconfig_as(self, user: str) -> str:
-        """A kubeconfig (this namespace) whose current context is `user` (admin, admin-cert, viewer)."""
+        """A kubeconfig (this namespace) whose current context is `user` (admin, admin-cert,
+        viewer)."""
         raise NotImplementedError
 
     def must(self, plural: str, name: str) -> Obj:
@@ -214,7 +216,8 @@ class SimTestCluster(TestCluster):
         return kubectl_or_skip(SIM_KUBECTL, self.kubeconfig, self.workdir / "kubectl-cache")
 
     def kubeconfig_as(self, user: str) -> str:
-        """The simulated cluster has one user: "viewer" makes it read-only from now on (for every client)."""
+        """The simulated cluster has one user: "viewer" makes it read-only from now on (for every
+        client)."""
         if user == "viewer":
             self.sim.user = "viewer"
             self.sim.authorizer = lambda verb, group, plural, namespace, name: (
@@ -398,7 +401,8 @@ def rollout_complete(d: Obj) -> bool:
 
 
 def pods_waiting(cluster: TestCluster, selector: str) -> list[str]:
-    """The waiting reasons (ImagePullBackOff, CrashLoopBackOff, ...) of the pods matching `selector`."""
+    """The waiting reasons (ImagePullBackOff, CrashLoopBackOff, ...) of the pods matching
+    `selector`."""
     reasons = []
     for pod in cluster.list("pods", selector):
         for status in (pod.get("status") or {}).get("containerStatuses") or []:

@@ -1,4 +1,5 @@
-"""Shell completion: names from the (simulated) cluster, kubectl's plugin completion, Typer's scripts."""
+"""Shell completion: names from the (simulated) cluster, kubectl's plugin completion, Typer's
+scripts."""
 
 from __future__ import annotations
 
@@ -257,7 +258,8 @@ def test_the_bash_script_completes_workloads_from_the_cluster(
     def complete(*words: str) -> list[str]:
         line = " ".join(f"'{w}'" for w in words)
         code = (
-            f"source <(kubectl-rollback --show-completion bash); COMP_WORDS=(kubectl-rollback {line}); "
+            "source <(kubectl-rollback --show-completion bash); COMP_WORDS=(kubectl-rollback "
+            f"{line}); "
             f"COMP_CWORD={len(words)}; _kubectl_rollback_completion kubectl-rollback; "
             'printf "%s\\n" "${COMPREPLY[@]}"'
         )

@@ -1,4 +1,5 @@
-"""Installing the built wheel the ways kubectl users do (pip, pipx, uv tool) puts a plugin kubectl finds.
+"""Installing the built wheel the ways kubectl users do (pip, pipx, uv tool) puts a plugin kubectl
+finds.
 
 The wheel is built once per session (`pip wheel --no-deps`, the project's own build backend in
 an isolated build environment) and installed into a fresh virtual environment with its

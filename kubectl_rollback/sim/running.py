@@ -171,7 +171,8 @@ def serve_forever(
             print(f"Port: {running.port}", flush=True)
         if kubeconfig_path:
             print(
-                f"Kubeconfig: {kubeconfig_path} (kubectl --kubeconfig {kubeconfig_path} get deploy -A)",
+                f"Kubeconfig: {kubeconfig_path} (kubectl --kubeconfig {kubeconfig_path} get "
+                "deploy -A)",
                 flush=True,
             )
         for fault in faults or ():

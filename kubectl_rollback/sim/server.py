@@ -96,7 +96,10 @@ _FAULT_REASONS = {
 def fault_reply(code: int) -> Reply:
     """The answer of an injected status fault: a Status, or a proxy's HTML page for 502."""
     if code == 502:
-        page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+        page = (
+            b"<html><head><title>502 Bad Gateway</title></head>"
+            b"<body><h1>502 Bad Gateway</h1></body></html>\n"
+        )
         return Reply(502, page, "text/html")
     reason, message = _FAULT_REASONS.get(code, ("InternalError", f"injected status {code}"))
     reply = status_reply(ApiError(code, reason, message))

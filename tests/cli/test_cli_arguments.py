@@ -1,4 +1,4 @@
-"""Malformed arguments are usage errors (exit 2, one line) before any request reaches the cluster."""
+"""Malformed arguments are usage errors (exit 2, one line) before a request reaches the cluster."""
 
 from __future__ import annotations
 

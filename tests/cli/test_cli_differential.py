@@ -1,4 +1,5 @@
-"""Differential tests: `kubectl rollout undo` on one cluster, `kubectl rollback` on an identical one."""
+"""Differential tests: `kubectl rollout undo` on one cluster, `kubectl rollback` on an identical
+one."""
 
 from __future__ import annotations
 

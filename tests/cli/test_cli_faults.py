@@ -51,8 +51,8 @@ def test_a_lost_answer_to_an_applied_rollback_is_reported_as_applied(
     result = cli("deploy/web", "--yes", "--no-wait")
     assert result.code == 0, result.err
     assert (
-        "deployment.apps/web rolled back (the server's answer was lost; read back, the rollback is applied)"
-        in result.out
+        "deployment.apps/web rolled back (the server's answer was lost; read back, the rollback "
+        "is applied)" in result.out
     )
     assert image(counted) == IMAGES[0]
     assert patches(counted, "deployments") == 1, "the PATCH was sent again"

@@ -1,4 +1,5 @@
-"""One masking rule on every output path: no secret value reaches a terminal, a document or an Event."""
+"""One masking rule on every output path: no secret value reaches a terminal, a document or an
+Event."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Signals sent to the real process: an interrupted command says what it applied and exits 130 / 143.
+"""Signals sent to the real process: an interrupted command says what it applied and exits 130 /
+143.
 
 The simulated cluster runs in this process with its clock stopped, so a rollout never
 finishes by itself and `--wait` is still following it when the signal arrives.

@@ -1,4 +1,5 @@
-"""StatefulSets and DaemonSets against the simulated cluster: differential with kubectl, default target,
+"""StatefulSets and DaemonSets against the simulated cluster: differential with kubectl, default
+target,
 --wait, dry runs, conflicts, Events, history."""
 
 from __future__ import annotations
@@ -220,7 +221,8 @@ def test_rollback_records_change_cause_event_and_left_failure(
     sts = sim.cluster.get("statefulsets", "default", "db")
     assert sts["spec"]["template"]["spec"]["containers"][0]["image"] == "postgres:15.4"
     assert sts["metadata"]["annotations"]["kubernetes.io/change-cause"].startswith(
-        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 (postgres:15.4)"
+        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 "
+        "(postgres:15.4)"
     )
     after = revisions(sim, "db")
     assert set(after) == set(before)  # no new ControllerRevision: revision 1 is renumbered 4

@@ -1,4 +1,5 @@
-"""Blue/green in the core: detection of each style and each half-configured setup, target, plan, switch."""
+"""Blue/green in the core: detection of each style and each half-configured setup, target, plan,
+switch."""
 
 from __future__ import annotations
 
@@ -413,7 +414,8 @@ def test_three_colours_need_the_record_and_use_it() -> None:
     data=st.data(),
 )
 def test_switch_then_default_switch_goes_back(colors: list[str], data: st.DataObject) -> None:
-    """For any number of colours: a switch records where it came from, and the next default goes back."""
+    """For any number of colours: a switch records where it came from, and the next default goes
+    back."""
     deps = [deployment(f"app-{c}", {"app": "app", "color": c}) for c in colors]
     start = data.draw(st.sampled_from(colors))
     target = data.draw(st.sampled_from([c for c in colors if c != start]))

@@ -1,4 +1,5 @@
-"""StatefulSet/DaemonSet histories from ControllerRevisions: revisions, evidence, target choice, plan, status."""
+"""StatefulSet/DaemonSet histories from ControllerRevisions: revisions, evidence, target choice,
+plan, status."""
 
 from __future__ import annotations
 
@@ -197,7 +198,8 @@ def test_plan_patch_is_the_revision_data_plus_precondition_and_change_cause() ->
         "annotations": {"kubernetes.io/change-cause": plan.change_cause},
     }
     assert plan.change_cause == (
-        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 (postgres:15.4) by alice"
+        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 "
+        "(postgres:15.4) by alice"
     )
     assert plan.new_revision_number == 4
     assert [c.line for c in plan.image_changes] == ["container app: postgres:16.1 -> postgres:15.4"]
@@ -349,12 +351,14 @@ def test_statefulset_status_without_rolling_update_parameters() -> None:
         ({"observedGeneration": 1}, "Waiting for daemon set spec update to be observed...", False),
         (
             {"desiredNumberScheduled": 3, "updatedNumberScheduled": 1},
-            'Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been updated...',
+            'Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been '
+            "updated...",
             False,
         ),
         (
             {"desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 2},
-            'Waiting for daemon set "agent" rollout to finish: 2 of 3 updated pods are available...',
+            'Waiting for daemon set "agent" rollout to finish: 2 of 3 updated pods are '
+            "available...",
             False,
         ),
         (

@@ -160,7 +160,8 @@ def test_change_after_plan_is_a_conflict_and_nothing_is_applied() -> None:
     with pytest.raises(Conflict) as err:
         execute(gw, p, dry_run=False)
     assert str(err.value) == (
-        f"deployment.apps/web was changed since the plan was made (resourceVersion {p.resource_version} -> 999); "
+        "deployment.apps/web was changed since the plan was made (resourceVersion "
+        f"{p.resource_version} -> 999); "
         "nothing was applied; run again"
     )
     assert gw.deployment == before and gw.events == []

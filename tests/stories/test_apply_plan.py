@@ -1,4 +1,5 @@
-"""Review, then apply: `kubectl rollback apply plan.json` applies exactly the reviewed plan, on both clusters."""
+"""Review, then apply: `kubectl rollback apply plan.json` applies exactly the reviewed plan, on both
+clusters."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Fixtures for the terminal UI tests: simulated clusters on a fixed clock (helpers: tui_helpers.py).
+"""Fixtures for the terminal UI tests: simulated clusters on a fixed clock (helpers:
+tui_helpers.py).
 
 - `demo`: the demo scenario (namespace `shop`) served with a clock that starts at
   `tui_helpers.START` and only moves when a test advances it (`demo.cluster.advance(s)`).

@@ -1,4 +1,5 @@
-"""StatefulSets and DaemonSets in the terminal UI: ControllerRevision history, preview, rollback, live view.
+"""StatefulSets and DaemonSets in the terminal UI: ControllerRevision history, preview, rollback,
+live view.
 
 Every assertion that matters is on the simulated cluster afterwards (the workload's
 template, the renumbered ControllerRevision), not only on the screen.

@@ -1,4 +1,4 @@
-"""How the UI is started: `kubectl rollback deploy/NAME` in a terminal, targets, and the demo hook."""
+"""How the UI is started: `kubectl rollback deploy/NAME` in a terminal, targets, the demo hook."""
 
 from __future__ import annotations
 

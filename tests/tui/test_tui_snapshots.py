@@ -1,4 +1,5 @@
-"""Snapshots of the main screens on the demo cluster: fixed size, fixed simulated clock, no blinking.
+"""Snapshots of the main screens on the demo cluster: fixed size, fixed simulated clock, no
+blinking.
 
 Regenerate with `pytest tests/tui/test_tui_snapshots.py --snapshot-update` and look at the
 SVGs under tests/tui/__snapshots__ before committing them.

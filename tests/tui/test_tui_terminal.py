@@ -1,4 +1,5 @@
-"""End to end in a real terminal: tmux runs the installed `kubectl-rollback --demo`, keys roll checkout back.
+"""End to end in a real terminal: tmux runs the installed `kubectl-rollback --demo`, keys roll
+checkout back.
 
 The demo's simulated cluster lives inside that process; the documented hook
 KUBECTL_ROLLBACK_DEMO_KUBECONFIG makes it write its kubeconfig so that the real
