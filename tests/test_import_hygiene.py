@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import pkgutil
 import subprocess
 import sys
@@ -142,12 +143,16 @@ def test_the_circle_finder_finds_a_circle(tmp_path: Path) -> None:
     (package / "c.py").write_text("from .a import b as _\ndef g(): pass\n")
     (package / "d.py").write_text("from .a import b\n")
     code = (
-        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
         "from tests.test_import_hygiene import _import_circles\n"
         "print(sorted(sorted(c) for c in _import_circles('circlepkg')))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])},
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert out.strip() == "[['a', 'b', 'c']]"
 
