@@ -34,7 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kubectl_rollback.sim import TOKEN, RunningCluster, run_cluster  # noqa: E402
 from kubectl_rollback.sim.resources import lookup  # noqa: E402
 
-TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+TABLE = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,"
+    "application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
+    "application/json"
+)
 NAMESPACES = 20
 
 
@@ -132,7 +136,8 @@ def main() -> int:
         body = raw_get(sim, path, "application/json")
         assert len(json.loads(body)["items"]) == args.count
         print(
-            f"  JSON list: {len(body) / 1e6:.1f} MB, Table: {len(raw_get(sim, path, TABLE)) / 1e6:.1f} MB"
+            f"  JSON list: {len(body) / 1e6:.1f} MB, Table: "
+            f"{len(raw_get(sim, path, TABLE)) / 1e6:.1f} MB"
         )
         results["raw HTTP JSON list"] = median_seconds(
             lambda: raw_get(sim, path, "application/json"), args.runs
@@ -171,7 +176,8 @@ def main() -> int:
                 sim.cluster.count_requests = False
                 pages = sum(1 for _, p in sim.cluster.requests if p.startswith(path))
                 print(
-                    f"  kubectl get rs -A sends {len(sim.cluster.requests)} request(s), {pages} of them "
+                    f"  kubectl get rs -A sends {len(sim.cluster.requests)} request(s), {pages} "
+                    "of them "
                     f"list pages (limit=500 + continue)"
                 )
                 results["kubectl 1.33 get rs -A"] = median_seconds(kubectl, args.runs)

@@ -21,11 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from kubectl import binary as kubectl_binary  # noqa: E402
 
 from kubectl_rollback.sim import run_cluster  # noqa: E402
+from tests.kubectl import binary as kubectl_binary  # noqa: E402
 
 
 def deployment(name: str, image: str) -> dict[str, object]:
@@ -101,7 +99,8 @@ def main() -> int:
     for label in commands:
         med = statistics.median(times[label])
         print(
-            f"{label:36s} median {med * 1000:7.1f} ms   requests/run {statistics.median(requests[label]):.0f}"
+            f"{label:36s} median {med * 1000:7.1f} ms   requests/run "
+            f"{statistics.median(requests[label]):.0f}"
         )
         for path, count in sorted(paths[label].items()):
             print(f"    {count / args.runs:4.1f} x {path}")

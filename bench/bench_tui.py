@@ -1,4 +1,5 @@
-"""Benchmark: how fast the terminal UI shows workloads and a revision view, and whether it stays responsive.
+"""Benchmark: how fast the terminal UI shows workloads and a revision view, and whether it stays
+responsive.
 
 A child process serves a simulated cluster whose namespace is filled straight into the
 store (objects shaped as the Deployment controller leaves them: Deployments with a complete

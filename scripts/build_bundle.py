@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build the self-contained krew bundle of kubectl-rollback for the platform this runs on.
 
-    python scripts/build_bundle.py [--manifest krew-manifest.yaml] [--dist dist] [--work build/bundle]
+    python scripts/build_bundle.py [--manifest krew-manifest.yaml] [--dist dist] [--work
+    build/bundle]
 
 1. A fresh virtual environment in WORK/venv gets the project with its `bundle` extra (the
    runtime dependencies and PyInstaller), so only what the project declares is bundled.
@@ -58,7 +59,8 @@ if os.environ.get("KUBECTL_ROLLBACK_BUNDLE_SELFTEST") == "1":
     import kubectl_rollback
 
     names = [m.name for m in pkgutil.walk_packages(kubectl_rollback.__path__, "kubectl_rollback.")]
-    for name in names + ["textual.app", "textual.widgets", "kubernetes.client", "kubernetes.config"]:
+    extra = ["textual.app", "textual.widgets", "kubernetes.client", "kubernetes.config"]
+    for name in names + extra:
         importlib.import_module(name)
     from rich.cells import cell_len
     from textual.widgets import DataTable, Footer, Header, Static  # noqa: F401 (lazy loads)
@@ -117,7 +119,7 @@ def _run(cmd: list[str | Path], *, exit_code: int = 1, **kwargs: Any) -> None:
 
 
 def build_environment(work: Path) -> Path:
-    """A fresh virtual environment with the project, its dependencies and PyInstaller; its python."""
+    """A fresh virtual environment with the project, its dependencies, PyInstaller; its python."""
     env_dir = work / "venv"
     if env_dir.exists():
         shutil.rmtree(env_dir)

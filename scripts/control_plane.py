@@ -383,7 +383,7 @@ def make_credentials(folder: Path) -> Credentials:
 
 
 def kubeconfig_text(server: str, creds: Credentials) -> str:
-    """Three contexts: admin (token, current), admin-cert (inline data, as kind writes it), viewer."""
+    """Three contexts: admin (token, current), admin-cert (inline data, as kind has it), viewer."""
     ca = creds.data("ca.crt")
     doc = {
         "apiVersion": "v1",
@@ -426,8 +426,10 @@ VIEWER_RBAC = """\
             {"nonResourceURLs": ["*"], "verbs": ["get"]}]},
  {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
   "metadata": {"name": "kubectl-rollback:viewer"},
-  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kubectl-rollback:viewer"},
-  "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "kubectl-rollback:viewers"}]}
+  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+              "name": "kubectl-rollback:viewer"},
+  "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                "name": "kubectl-rollback:viewers"}]}
 ]}
 """
 
@@ -509,7 +511,8 @@ class ControlPlane:
         ]
 
     def stop(self) -> None:
-        """Stop every process, newest first, each before the next (the API server needs etcd to stop cleanly)."""
+        """Stop every process, newest first, each before the next (the API server needs etcd to stop
+        cleanly)."""
         for p in reversed(self.processes):
             if p.popen.poll() is None:
                 p.popen.terminate()
@@ -587,7 +590,8 @@ def start(
     b = binaries(version)
     if not is_built(version):
         raise ControlPlaneError(
-            f"the control plane {version} is not built: run scripts/control-plane build --version {version}"
+            f"the control plane {version} is not built: run scripts/control-plane build --version "
+            f"{version}"
         )
     started = time.monotonic()
     work = Path(workdir or tempfile.mkdtemp(prefix="kubectl-rollback-cp-"))
@@ -787,7 +791,8 @@ def _up(version: str, kubeconfig_path: Path) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     say(
-        f"starting Kubernetes {version} (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok)"
+        f"starting Kubernetes {version} (etcd, kube-apiserver, kube-controller-manager, "
+        "kube-scheduler, kwok)"
     )
     cp = start(version)
     try:
@@ -800,7 +805,8 @@ def _up(version: str, kubeconfig_path: Path) -> int:
             f"(contexts admin, admin-cert, viewer); logs in {cp.workdir / 'logs'}"
         )
         say(
-            f"try: KUBECONFIG={kubeconfig_path} kubectl-rollback --context admin   (Ctrl-C stops everything)"
+            f"try: KUBECONFIG={kubeconfig_path} kubectl-rollback --context admin   (Ctrl-C stops "
+            "everything)"
         )
         while not stop.wait(1.0):
             dead = cp.dead()
@@ -829,7 +835,8 @@ def main(argv: Sequence[str]) -> int:
     p_build.add_argument(
         "--version",
         action="append",
-        help=f"Kubernetes version (default {DEFAULT_VERSION}; repeatable; 'all' for {', '.join(VERSIONS)})",
+        help=f"Kubernetes version (default {DEFAULT_VERSION}; repeatable; 'all' for "
+        f"{', '.join(VERSIONS)})",
     )
     p_up = sub.add_parser("up", help="start a control plane in the foreground until SIGINT/SIGTERM")
     p_up.add_argument("--version", default=DEFAULT_VERSION)

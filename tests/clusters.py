@@ -18,6 +18,7 @@ is a bounded wait-for, never a sleep.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import ssl
@@ -28,16 +29,31 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
-from kubectl import Kubectl, kubectl_or_skip
-
 from kubectl_rollback.sim import RunningCluster
+from tests.kubectl import Kubectl, kubectl_or_skip
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-import control_plane  # noqa: E402
+def _load_control_plane() -> ModuleType:
+    """scripts/control_plane.py (stdlib only, not in a package), loaded by path.
+
+    Registered as `control_plane`, the name scripts/control-plane imports it by.
+    """
+    if "control_plane" in sys.modules:
+        return sys.modules["control_plane"]
+    path = Path(__file__).resolve().parent.parent / "scripts" / "control_plane.py"
+    spec = importlib.util.spec_from_file_location("control_plane", path)
+    assert spec and spec.loader, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["control_plane"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+control_plane = _load_control_plane()
 
 Obj = dict[str, Any]
 
@@ -63,7 +79,8 @@ KINDS = {
     "Endpoints": "endpoints",
 }
 SIM_KUBECTL = "1.33"
-"""The kubectl the simulated cluster is checked with (the real one uses the kubectl built with it)."""
+"""The kubectl the simulated cluster is checked with (the real one uses the kubectl built with
+it)."""
 
 
 def namespaced_kubeconfig(source: str, namespace: str, target: Path) -> str:
@@ -128,7 +145,8 @@ class TestCluster:
         raise NotImplementedError
 
     def kubeconfig_as(self, user: str) -> str:
-        """A kubeconfig (this namespace) whose current context is `user` (admin, admin-cert, viewer)."""
+        """A kubeconfig (this namespace) whose current context is `user` (admin, admin-cert,
+        viewer)."""
         raise NotImplementedError
 
     def must(self, plural: str, name: str) -> Obj:
@@ -198,7 +216,8 @@ class SimTestCluster(TestCluster):
         return kubectl_or_skip(SIM_KUBECTL, self.kubeconfig, self.workdir / "kubectl-cache")
 
     def kubeconfig_as(self, user: str) -> str:
-        """The simulated cluster has one user: "viewer" makes it read-only from now on (for every client)."""
+        """The simulated cluster has one user: "viewer" makes it read-only from now on (for every
+        client)."""
         if user == "viewer":
             self.sim.user = "viewer"
             self.sim.authorizer = lambda verb, group, plural, namespace, name: (
@@ -382,7 +401,8 @@ def rollout_complete(d: Obj) -> bool:
 
 
 def pods_waiting(cluster: TestCluster, selector: str) -> list[str]:
-    """The waiting reasons (ImagePullBackOff, CrashLoopBackOff, ...) of the pods matching `selector`."""
+    """The waiting reasons (ImagePullBackOff, CrashLoopBackOff, ...) of the pods matching
+    `selector`."""
     reasons = []
     for pod in cluster.list("pods", selector):
         for status in (pod.get("status") or {}).get("containerStatuses") or []:

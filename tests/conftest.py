@@ -22,21 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent / "cli"))
-sys.path.insert(0, str(Path(__file__).parent / "stories"))
-
-import clusters  # noqa: E402
-from kubectl import VERSIONS, Kubectl, kubectl_or_skip  # noqa: E402
-
-from kubectl_rollback.sim import RunningCluster, run_cluster  # noqa: E402
+from kubectl_rollback.sim import RunningCluster, run_cluster
+from tests import clusters
+from tests.kubectl import VERSIONS, Kubectl, kubectl_or_skip
 
 
 @pytest.fixture
@@ -125,9 +119,8 @@ def rollback(
     capsys: pytest.CaptureFixture[str],
 ) -> Any:
     """Run `kubectl rollback ARGS` in-process against `cluster` (kubeconfig= another file)."""
-    from cli_support import CliResult
-
     from kubectl_rollback.cli.app import run
+    from tests.cli.cli_support import CliResult
 
     def invoke(*args: str, kubeconfig: str | None = None) -> CliResult:
         monkeypatch.setenv("KUBECONFIG", kubeconfig or cluster.kubeconfig)

@@ -101,7 +101,7 @@ class Kubectl:
         )
 
     def stream(self, *args: str) -> Stream:
-        """Start a long-running command (e.g. `get -w`) whose output lines are read with a timeout."""
+        """Start a long-running command (e.g. `get -w`); its lines are read with a timeout."""
         return Stream(self.popen(*args))
 
 

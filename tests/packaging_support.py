@@ -1,4 +1,5 @@
-"""Helpers for the packaging tests (wheel, pipx/uv, krew bundle): build once, find kubectl, clean envs.
+"""Helpers for the packaging tests (wheel, pipx/uv, krew bundle): build once, find kubectl, clean
+envs.
 
 The artefacts these tests need (an installed wheel, a PyInstaller bundle) take tens of seconds
 to build, so each is built once per test session and shared by all pytest-xdist workers: the

@@ -52,11 +52,12 @@ class Terminal:
 
 @contextmanager
 def terminal(command: str, width: int = 160, height: int = 48) -> Iterator[Terminal]:
-    """Run `command` (a shell line) in a new tmux server of `width` x `height`; killed afterwards."""
+    """Run `command` (a shell line) in a new tmux server `width` x `height`; killed afterwards."""
     name = f"kubectl-rollback-e2e-{uuid.uuid4().hex[:8]}"
     # COLUMNS/LINES (pytest's own terminal) would override the window size for the app.
     line = f"env -u COLUMNS -u LINES TERM=xterm-256color COLORTERM=truecolor {command}"
-    # A private tmux server (-L) with no user configuration (-f /dev/null) keeps the size we ask for.
+    # A private tmux server (-L) with no user configuration (-f /dev/null) keeps the size we ask
+    # for.
     subprocess.run(
         [
             "tmux",

@@ -1,4 +1,5 @@
-"""The linux-amd64 krew bundle: built by scripts/build_bundle.py, installed the way krew does, run by kubectl.
+"""The linux-amd64 krew bundle: built by scripts/build_bundle.py, installed the way krew does, run
+by kubectl.
 
 The bundle is built once per session (a fresh build environment, then PyInstaller: about a
 minute and a half on two cores) into a temporary directory, against a copy of
@@ -21,7 +22,9 @@ from typing import Any
 
 import pytest
 import yaml
-from packaging_support import (
+
+from kubectl_rollback import __version__
+from tests.packaging_support import (
     REPO,
     build_once,
     clean_env,
@@ -30,8 +33,6 @@ from packaging_support import (
     run,
     skip_if_disabled,
 )
-
-from kubectl_rollback import __version__
 
 pytestmark = [
     skip_if_disabled,
@@ -71,11 +72,13 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         if proc.returncode == BUILD_ENV_FAILED:
             pytest.skip(
-                f"the bundle's build environment could not be installed: {proc.stderr.strip()[-500:]}"
+                "the bundle's build environment could not be installed: "
+                f"{proc.stderr.strip()[-500:]}"
             )
         if proc.returncode != 0:
             pytest.fail(
-                f"build_bundle.py exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+                "build_bundle.py exited "
+                f"{proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
             )
         shutil.rmtree(directory / "work")  # the build environment and PyInstaller's output: ~400 MB
 

@@ -1,4 +1,5 @@
-"""Shell completion: names from the (simulated) cluster, kubectl's plugin completion, Typer's scripts."""
+"""Shell completion: names from the (simulated) cluster, kubectl's plugin completion, Typer's
+scripts."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from packaging_support import kubectl_binaries
 from typer.main import get_command
 
 from kubectl_rollback.cli import completion
 from kubectl_rollback.cli.app import app
 from kubectl_rollback.sim import RunningCluster, run_cluster
+from tests.packaging_support import kubectl_binaries
 
 DEPLOYMENTS = {"default": ["api", "web"], "shop": ["cart"]}
 # Subprocesses import this checkout as the tests do (PYTHONPATH passes through when set).
@@ -259,7 +260,8 @@ def test_the_bash_script_completes_workloads_from_the_cluster(
     def complete(*words: str) -> list[str]:
         line = " ".join(f"'{w}'" for w in words)
         code = (
-            f"source <(kubectl-rollback --show-completion bash); COMP_WORDS=(kubectl-rollback {line}); "
+            "source <(kubectl-rollback --show-completion bash); COMP_WORDS=(kubectl-rollback "
+            f"{line}); "
             f"COMP_CWORD={len(words)}; _kubectl_rollback_completion kubectl-rollback; "
             'printf "%s\\n" "${COMPREPLY[@]}"'
         )

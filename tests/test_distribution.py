@@ -1,4 +1,5 @@
-"""Installing the built wheel the ways kubectl users do (pip, pipx, uv tool) puts a plugin kubectl finds.
+"""Installing the built wheel the ways kubectl users do (pip, pipx, uv tool) puts a plugin kubectl
+finds.
 
 The wheel is built once per session (`pip wheel --no-deps`, the project's own build backend in
 an isolated build environment) and installed into a fresh virtual environment with its
@@ -16,7 +17,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from packaging_support import (
+
+from kubectl_rollback import __version__
+from tests.packaging_support import (
     REPO,
     build_once,
     clean_env,
@@ -27,8 +30,6 @@ from packaging_support import (
     run,
     skip_if_disabled,
 )
-
-from kubectl_rollback import __version__
 
 pytestmark = [skip_if_disabled, pytest.mark.kubectl, pytest.mark.timeout(900)]
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+import os
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import kubectl_rollback.core
 import kubectl_rollback.sim
 
+ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = ("textual", "typer", "kubernetes", "kubectl_rollback.kube", "kubectl_rollback.tui")
 
 
@@ -65,3 +69,154 @@ def test_the_text_renderings_the_tui_imports_load_no_other_part_of_the_command_l
     assert {m for m in loaded if m.startswith("kubectl_rollback.cli.")} == {
         "kubectl_rollback.cli.text"
     }
+
+
+# Import circles being removed in issue 11 (by other branches): each leaves this list when its
+# fix is merged. Any other circle fails test_no_import_circles.
+CIRCLES_BEING_REMOVED = (frozenset({"tui.app", "tui.palette", "tui.screens.main"}),)
+
+
+def _import_circles(package: str) -> list[frozenset[str]]:
+    """The strongly connected components (of two modules or more) of `package`'s import graph.
+
+    Every import counts, function-level ones and those under TYPE_CHECKING included (grimp).
+    """
+    import grimp
+
+    graph = grimp.build_graph(package)
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[frozenset[str]] = []
+
+    def visit(root: str) -> None:
+        # Tarjan's algorithm, iterative (no recursion limit on long chains).
+        work = [(root, iter(edges.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges.get(child, ()))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    circles.append(frozenset(component))
+
+    for module in sorted(edges):
+        if module not in index:
+            visit(module)
+    prefix = package + "."
+    return [frozenset(m.removeprefix(prefix) for m in c) for c in circles]
+
+
+def test_no_import_circles() -> None:
+    circles = _import_circles("kubectl_rollback")
+    unexpected = [sorted(c) for c in circles if c not in CIRCLES_BEING_REMOVED]
+    assert unexpected == [], "import circles: " + "; ".join(" <-> ".join(c) for c in unexpected)
+
+
+def test_the_circle_finder_finds_a_circle(tmp_path: Path) -> None:
+    """The finder itself: a package whose modules import each other (one at run time)."""
+    package = tmp_path / "circlepkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from . import b\n")
+    (package / "b.py").write_text("def f():\n    from .c import g\n")
+    (package / "c.py").write_text("from .a import b as _\ndef g(): pass\n")
+    (package / "d.py").write_text("from .a import b\n")
+    code = (
+        "from tests.test_import_hygiene import _import_circles\n"
+        "print(sorted(sorted(c) for c in _import_circles('circlepkg')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert out.strip() == "[['a', 'b', 'c']]"
+
+
+def _parent_package_imports(root: Path, package: str) -> list[str]:
+    """Imports, anywhere in a module of `package` (in folder `root`), of a package holding it.
+
+    `from . import x` in sim/server.py, `from .. import x`, `from ..scenarios import x` in
+    scenarios/demo.py, `import kubectl_rollback.sim`: each runs (or names) a package
+    `__init__` that may import the module back. A package's own `__init__` may import its
+    children (`from . import demo` in scenarios/__init__.py).
+    """
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        parts = [*package.split("."), *path.relative_to(root).with_suffix("").parts]
+        is_init = parts[-1] == "__init__"
+        module = ".".join(parts[:-1] if is_init else parts)
+        here = module if is_init else module.rpartition(".")[0]  # what `.` means in this file
+        ancestors = set()
+        name = module
+        while "." in name:
+            name = name.rpartition(".")[0]
+            ancestors.add(name)
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = here.split(".")
+                    base = base[: len(base) - (node.level - 1)]
+                    targets = [".".join([*base, *([node.module] if node.module else [])])]
+                else:
+                    targets = [node.module or ""]
+            for target in targets:
+                if target in ancestors:
+                    found.append(f"{path.relative_to(root.parent)}:{node.lineno} imports {target}")
+    return found
+
+
+def test_no_module_of_sim_imports_a_package_it_is_in() -> None:
+    sim = Path(kubectl_rollback.sim.__file__).parent
+    assert len(list(sim.rglob("*.py"))) > 20
+    assert _parent_package_imports(sim, "kubectl_rollback.sim") == []
+
+
+def test_the_parent_package_finder_finds_them(tmp_path: Path) -> None:
+    package = tmp_path / "kubectl_rollback" / "sim"
+    (package / "scenarios").mkdir(parents=True)
+    (package / "__init__.py").write_text("from . import server\n")
+    (package / "server.py").write_text("def f():\n    from . import patch\n")
+    (package / "patch.py").write_text("import kubectl_rollback.sim.store\n")
+    (package / "scenarios" / "__init__.py").write_text("from . import demo\n")
+    (package / "scenarios" / "demo.py").write_text(
+        "from ..scenarios import bluegreen\nfrom .. import store\nfrom .bluegreen import x\n"
+    )
+    (package / "scenarios" / "bluegreen.py").write_text("from kubectl_rollback.sim import y\n")
+    assert _parent_package_imports(package, "kubectl_rollback.sim") == [
+        "sim/scenarios/bluegreen.py:1 imports kubectl_rollback.sim",
+        "sim/scenarios/demo.py:1 imports kubectl_rollback.sim.scenarios",
+        "sim/scenarios/demo.py:2 imports kubectl_rollback.sim",
+        "sim/server.py:2 imports kubectl_rollback.sim",
+    ]

@@ -44,7 +44,8 @@ WINDOWS_FORBIDDEN = {
     *(f"lpt{i}" for i in range(1, 10)),
 }
 SHA256 = re.compile(r"^[a-f0-9]{64}$")
-# k8s.io/apimachinery/pkg/util/version ParseSemantic (after krew strips nothing: the 'v' is allowed).
+# k8s.io/apimachinery/pkg/util/version ParseSemantic (after krew strips nothing: the 'v' is
+# allowed).
 SEMVER = re.compile(
     r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*)?"

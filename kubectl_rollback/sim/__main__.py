@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import serve_forever
+from .running import serve_forever
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -190,7 +190,8 @@ class Discovery:
             {
                 "paths": {
                     prefix: {
-                        "serverRelativeURL": f"/openapi/v3/{prefix}?hash={hashlib.sha256(doc).hexdigest()[:32].upper()}"
+                        "serverRelativeURL": f"/openapi/v3/{prefix}?hash="
+                        + hashlib.sha256(doc).hexdigest()[:32].upper()
                     }
                     for prefix, doc in self.openapi_docs.items()
                 }

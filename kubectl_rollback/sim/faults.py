@@ -1,4 +1,5 @@
-"""Network and server faults the simulated API server can inject (`kubectl-rollback sim --fault SPEC`).
+"""Network and server faults the simulated API server can inject (`kubectl-rollback sim --fault
+SPEC`).
 
     SPEC = "VERB RESOURCE[/NAME] EFFECT [xCOUNT]"
 

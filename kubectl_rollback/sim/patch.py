@@ -169,7 +169,8 @@ def json_patch(doc: JSON, operations: JSON) -> JSON:
     """Apply an RFC 6902 JSON patch (a list of operations) and return the new document."""
     if not isinstance(operations, list):
         raise PatchError(
-            f"json: cannot unmarshal {type(operations).__name__} into Go value of type jsonpatch.Patch",
+            f"json: cannot unmarshal {type(operations).__name__} into Go value of type "
+            "jsonpatch.Patch",
             bad_request=True,
         )
     result = copy.deepcopy(doc)
@@ -331,7 +332,8 @@ def strategic_merge_patch(doc: JSON, patch: JSON) -> JSON:
     """Apply a strategic merge patch (the subset documented above) and return the new document."""
     if not isinstance(patch, dict):
         raise PatchError(
-            f"json: cannot unmarshal {type(patch).__name__} into Go value of type map[string]interface {{}}",
+            f"json: cannot unmarshal {type(patch).__name__} into Go value of type "
+            f"map[string]interface {{}}",
             bad_request=True,
         )
     return _merge_map(doc if isinstance(doc, dict) else {}, patch)

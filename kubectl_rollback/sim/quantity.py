@@ -180,7 +180,7 @@ def canonical_resource(value: Any) -> str:
 
 
 def canonicalize_map(resources: Any) -> None:
-    """Canonicalise every value of a resource list in place (values that are not quantities stay)."""
+    """Canonicalise every value of a resource list in place (values not quantities stay)."""
     if not isinstance(resources, dict):
         return
     for name, value in list(resources.items()):

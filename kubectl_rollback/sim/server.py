@@ -29,23 +29,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import patch as patches
-from . import protobuf, tables
 from .cluster import SimCluster
 from .discovery import JSON_TYPE, KUBERNETES_VERSION, OPENAPI_V2_PROTOBUF, Discovery
 from .errors import ApiError, bad_request, conflict, forbidden, not_found
 from .faults import Fault
+from .patch import PatchError, apply_patch, json_patch, merge_patch, strategic_merge_patch
+from .protobuf import PROTOBUF_TYPE, ProtobufError, self_subject_access_review, unwrap
 from .resources import ResourceType, lookup
 from .selectors import parse_field_selector, parse_label_selector, selector_to_string
 from .store import Obj, WatchEvent
+from .tables import table
 
 # Kinds whose DELETE answers with the deleted object (ReturnDeletedObject); others with a Status.
 RETURNS_DELETED_OBJECT = frozenset({"Pod", "Service", "Namespace"})
 PATCH_TYPES = {
-    "application/json-patch+json": patches.json_patch,
-    "application/merge-patch+json": patches.merge_patch,
-    "application/strategic-merge-patch+json": patches.strategic_merge_patch,
-    "application/apply-patch+yaml": patches.apply_patch,
+    "application/json-patch+json": json_patch,
+    "application/merge-patch+json": merge_patch,
+    "application/strategic-merge-patch+json": strategic_merge_patch,
+    "application/apply-patch+yaml": apply_patch,
 }
 WATCH_TIMEOUT = 1800.0  # real seconds, when the client sets no timeoutSeconds
 _encode = json.JSONEncoder(separators=(",", ":")).encode
@@ -95,7 +96,10 @@ _FAULT_REASONS = {
 def fault_reply(code: int) -> Reply:
     """The answer of an injected status fault: a Status, or a proxy's HTML page for 502."""
     if code == 502:
-        page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n"
+        page = (
+            b"<html><head><title>502 Bad Gateway</title></head>"
+            b"<body><h1>502 Bad Gateway</h1></body></html>\n"
+        )
         return Reply(502, page, "text/html")
     reason, message = _FAULT_REASONS.get(code, ("InternalError", f"injected status {code}"))
     reply = status_reply(ApiError(code, reason, message))
@@ -312,10 +316,10 @@ class ApiServer:
             )
 
     def _access_review(self, req: Request) -> Reply:
-        if _content_type(req) == protobuf.PROTOBUF_TYPE:  # kubectl 1.33 `auth can-i`
+        if _content_type(req) == PROTOBUF_TYPE:  # kubectl 1.33 `auth can-i`
             try:
-                review = protobuf.self_subject_access_review(protobuf.unwrap(req.body)[2])
-            except protobuf.ProtobufError as exc:
+                review = self_subject_access_review(unwrap(req.body)[2])
+            except ProtobufError as exc:
                 raise bad_request(f"invalid protobuf SelfSubjectAccessReview: {exc}") from exc
         else:
             review = req.json_body()
@@ -395,7 +399,7 @@ class ApiServer:
     def _render_one(self, rt: ResourceType, obj: Obj, wanted: Negotiated, req: Request) -> bytes:
         if wanted.shape == "table":
             return dumps(
-                tables.table(
+                table(
                     rt.kind,
                     [obj],
                     self.cluster.clock.now(),
@@ -438,7 +442,7 @@ class ApiServer:
         if wanted.shape == "table":
             return Reply(
                 body=dumps(
-                    tables.table(
+                    table(
                         rt.kind,
                         items,
                         self.cluster.clock.now(),
@@ -555,7 +559,7 @@ class ApiServer:
         return Reply(body=dumps(updated))
 
     def _apply_create(self, req: Request, target: Target, body: Any) -> Reply:
-        obj = patches.apply_patch({}, body)
+        obj = apply_patch({}, body)
         obj.setdefault("metadata", {})["name"] = target.name
         if target.rt.namespaced:
             obj["metadata"]["namespace"] = target.namespace
@@ -712,7 +716,7 @@ class ApiServer:
 
         def encode(kind: str, obj: Obj) -> bytes:
             if wanted.shape == "table" and kind in ("ADDED", "MODIFIED", "DELETED"):
-                obj = tables.table(
+                obj = table(
                     rt.kind,
                     [obj],
                     self.cluster.clock.now(),
@@ -807,7 +811,7 @@ def _apply_patch(req: Request, doc: Obj, body: Any) -> Any:
     algorithm: Callable[[Any, Any], Any] = PATCH_TYPES[_content_type(req)]
     try:
         return algorithm(doc, body)
-    except patches.PatchError as exc:
+    except PatchError as exc:
         if exc.bad_request:
             raise bad_request(exc.message) from exc
         # As the API server reports a failed JSON patch (NewGenericServerResponse(422, ...)).

@@ -102,7 +102,8 @@ def default_pod_spec(spec: Obj) -> None:
 
 
 def default_pod_template(template: Obj) -> None:
-    """Defaults for `spec.template` of a workload; drops the typed client's `creationTimestamp: null`."""
+    """Defaults for `spec.template` of a workload; drops the typed client's `creationTimestamp:
+    null`."""
     meta = template.get("metadata")
     if isinstance(meta, dict) and "creationTimestamp" in meta and meta["creationTimestamp"] is None:
         del meta["creationTimestamp"]
@@ -238,21 +239,22 @@ def go_string_map(labels: Mapping[str, Any] | None) -> str:
     return f"map[string]string{{{body}}}"
 
 
+def _go_requirement(e: Mapping[str, Any]) -> str:
+    """A match expression as Go's %#v prints a v1.LabelSelectorRequirement."""
+    values = ", ".join(chr(34) + v + chr(34) for v in e.get("values") or [])
+    return (
+        f'v1.LabelSelectorRequirement{{Key:"{e.get("key")}", Operator:"{e.get("operator")}", '
+        f"Values:[]string{{{values}}}}}"
+    )
+
+
 def _go_selector(selector: Mapping[str, Any] | None) -> str:
     selector = selector or {}
     exprs = selector.get("matchExpressions")
     exprs_text = (
         "[]v1.LabelSelectorRequirement(nil)"
         if not exprs
-        else (
-            "[]v1.LabelSelectorRequirement{"
-            + ", ".join(
-                f'v1.LabelSelectorRequirement{{Key:"{e.get("key")}", Operator:"{e.get("operator")}", '
-                f"Values:[]string{{{', '.join(chr(34) + v + chr(34) for v in e.get('values') or [])}}}}}"
-                for e in exprs
-            )
-            + "}"
-        )
+        else ("[]v1.LabelSelectorRequirement{" + ", ".join(_go_requirement(e) for e in exprs) + "}")
     )
     return (
         f"v1.LabelSelector{{MatchLabels:{go_string_map(selector.get('matchLabels'))}, "
@@ -299,7 +301,8 @@ def _validate_workload(kind: str, obj: Obj, old: Obj | None) -> list[tuple[str, 
         causes.append(
             (
                 "spec.template.metadata.labels",
-                f"Invalid value: {go_string_map(labels)}: `selector` does not match template `labels`",
+                f"Invalid value: {go_string_map(labels)}: `selector` does not match template "
+                "`labels`",
             )
         )
     _validate_containers(template.get("spec") or {}, "spec.template.spec", causes)

@@ -455,11 +455,13 @@ COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
             _col("Ready", description="Number of the pod with ready state"),
             _col(
                 "Up-to-date",
-                description="Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+                description="Total number of non-terminated pods targeted by this deployment that "
+                "have the desired template spec.",
             ),
             _col(
                 "Available",
-                description="Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+                description="Total number of available pods (ready for at least minReadySeconds) "
+                "targeted by this deployment.",
             ),
             AGE,
             CONTAINERS,
@@ -513,7 +515,8 @@ COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
             _col(
                 "Ready",
                 "integer",
-                description="The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.",
+                description="The number of nodes that should be running the daemon pod and have "
+                "one or more of the daemon pod running and ready.",
             ),
             _col(
                 "Up-to-date",
@@ -523,11 +526,13 @@ COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
             _col(
                 "Available",
                 "integer",
-                description="The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.",
+                description="The number of nodes that should be running the daemon pod and have "
+                "one or more of the daemon pod running and available.",
             ),
             _col(
                 "Node Selector",
-                description="NodeSelector is a selector which must be true for the pod to fit on a node.",
+                description="NodeSelector is a selector which must be true for the pod to fit on "
+                "a node.",
             ),
             AGE,
             CONTAINERS,
@@ -546,7 +551,8 @@ COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
             _col("Status", description="The aggregate status of the containers in this pod."),
             _col(
                 "Restarts",
-                description="The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+                description="The number of times the containers in this pod have been restarted "
+                "and when the last container in this pod has restarted.",
             ),
             AGE,
             _col("IP", priority=1, description="podIP address allocated to the pod."),
@@ -558,12 +564,14 @@ COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
             _col(
                 "Nominated Node",
                 priority=1,
-                description="nominatedNodeName is set only when this pod preempts other pods on the node.",
+                description="nominatedNodeName is set only when this pod preempts other pods on "
+                "the node.",
             ),
             _col(
                 "Readiness Gates",
                 priority=1,
-                description="If specified, all readiness gates will be evaluated for pod readiness.",
+                description="If specified, all readiness gates will be evaluated for pod "
+                "readiness.",
             ),
         ],
         _pod,
@@ -575,14 +583,16 @@ COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
             _col("Cluster-IP", description="clusterIP is the IP address of the service."),
             _col(
                 "External-IP",
-                description="externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.",
+                description="externalIPs is a list of IP addresses for which nodes in the cluster "
+                "will also accept traffic for this service.",
             ),
             _col("Port(s)", description="The list of ports that are exposed by this service."),
             AGE,
             _col(
                 "Selector",
                 priority=1,
-                description="Route service traffic to pods with label keys and values matching this selector.",
+                description="Route service traffic to pods with label keys and values matching "
+                "this selector.",
             ),
         ],
         _service,
@@ -620,21 +630,25 @@ COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
         [
             _col(
                 "Last Seen",
-                description="The time at which the most recent occurrence of this event was recorded.",
+                description="The time at which the most recent occurrence of this event was "
+                "recorded.",
             ),
             _col(
                 "Type",
-                description="Type of this event (Normal, Warning), new types could be added in the future",
+                description="Type of this event (Normal, Warning), new types could be added in "
+                "the future",
             ),
             _col(
                 "Reason",
-                description="This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+                description="This should be a short, machine understandable string that gives the "
+                "reason for the transition into the object's current status.",
             ),
             _col("Object", description="The object that this event is about."),
             _col(
                 "Subobject",
                 priority=1,
-                description="If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go-field access statement.",
+                description="If referring to a piece of an object instead of an entire object, "
+                "this string should contain a valid JSON/Go-field access statement.",
             ),
             _col("Source", priority=1, description="The component reporting this event."),
             _col(
@@ -665,7 +679,8 @@ COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
             _col("Reference", description="scaleTargetRef points to the target resource to scale."),
             _col(
                 "Targets",
-                description="metrics contains the specifications for which to use to calculate the desired replica count.",
+                description="metrics contains the specifications for which to use to calculate "
+                "the desired replica count.",
             ),
             _col(
                 "MinPods", description="minReplicas is the lower limit for the number of replicas."
@@ -675,7 +690,8 @@ COLUMNS: dict[str, tuple[list[dict[str, Any]], Printer]] = {
             ),
             _col(
                 "Replicas",
-                description="currentReplicas is current number of replicas of pods managed by this autoscaler.",
+                description="currentReplicas is current number of replicas of pods managed by "
+                "this autoscaler.",
             ),
             AGE,
         ],

@@ -85,7 +85,7 @@ def template_hash(
     *,
     canonical: str | None = None,
 ) -> str:
-    """`controller.ComputeHash`: the template's hash (plus the collision count) in safe characters."""
+    """`controller.ComputeHash`: the template's hash (plus collision count) in safe characters."""
     data = (canonical if canonical is not None else canonical_template(template)).encode()
     if collision_count:
         data += collision_count.to_bytes(4, "little")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import controllers, strategy
 from .cluster import SimCluster
+from .controllers import install as install_controllers
 from .resources import BY_KIND
+from .strategy import install as install_admission
 
 
 def new_cluster(*, time_scale: float = 0.0, start: datetime | None = None) -> SimCluster:
@@ -16,10 +17,10 @@ def new_cluster(*, time_scale: float = 0.0, start: datetime | None = None) -> Si
     1.0 lets simulated time follow real time.
     """
     cluster = SimCluster(time_scale=time_scale, start=start)
-    strategy.install(cluster)
+    install_admission(cluster)
     namespaces = BY_KIND["Namespace"]
     for ns in list(cluster.store.all_of(namespaces)):  # created before admission was installed
         cluster.store.update(namespaces, ns)
-    controllers.install(cluster)
+    install_controllers(cluster)
     cluster.settle()
     return cluster

@@ -6,10 +6,10 @@ import contextlib
 from collections.abc import Callable, Iterator
 
 import pytest
-from cli_support import CliResult
-from clusters import running_clock
 
 from kubectl_rollback.sim import RunningCluster
+from tests.cli.cli_support import CliResult
+from tests.clusters import running_clock
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
-"""Malformed arguments are usage errors (exit 2, one line) before any request reaches the cluster."""
+"""Malformed arguments are usage errors (exit 2, one line) before a request reaches the cluster."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from cli_support import CliResult, history_of
 
 from kubectl_rollback.sim import RunningCluster
+from tests.cli.cli_support import CliResult, history_of
 
 CASES = [
     (["deploy/web", "--yes", "--to", ""], "--to is empty"),

@@ -1,4 +1,5 @@
-"""`kubectl rollback svc/x ...`: blue/green rapid rollback against the simulated cluster, checked with kubectl."""
+"""`kubectl rollback svc/x ...`: blue/green rapid rollback against the simulated cluster, checked
+with kubectl."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections.abc import Callable
 
 import pytest
 import yaml
-from cli_support import CliResult
 
 from kubectl_rollback.sim import RunningCluster
+from tests.cli.cli_support import CliResult
 
 BLUEGREEN = pytest.mark.parametrize("sim", ["bluegreen"], indirect=True)
-"""The scenario of sim/scenarios/bluegreen.py (Harness pair web, generic api, half-configured orders)."""
+"""The scenario of sim/scenarios/bluegreen.py (Harness pair web, generic api, half-configured
+orders)."""
 
 COLOR = "harness.io/color"
 

@@ -1,4 +1,5 @@
-"""Differential tests: `kubectl rollout undo` on one cluster, `kubectl rollback` on an identical one."""
+"""Differential tests: `kubectl rollout undo` on one cluster, `kubectl rollback` on an identical
+one."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import CliResult, history_of
-from kubectl import Kubectl, kubectl_or_skip
 
 from kubectl_rollback.sim import RunningCluster, run_cluster
+from tests.cli.cli_support import CliResult, history_of
+from tests.kubectl import Kubectl, kubectl_or_skip
 
 pytestmark = pytest.mark.kubectl
 

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_support import CliResult, history_of
 
 from kubectl_rollback.core.model import WorkloadRef
 from kubectl_rollback.core.rollback import execute, prepare
 from kubectl_rollback.sim import RunningCluster
+from tests.cli.cli_support import CliResult, history_of
 
 
 def _one_line(result: CliResult, code: int, expected: str) -> None:

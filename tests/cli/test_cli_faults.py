@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_support import CliResult, history_of
-from clusters import running_clock
 
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.sim.faults import FaultSpecError, parse_fault
 from kubectl_rollback.sim.scenarios.bluegreen import COLOR
+from tests.cli.cli_support import CliResult, history_of
+from tests.clusters import running_clock
 
 BLUEGREEN = pytest.mark.parametrize("sim", ["bluegreen"], indirect=True)
 IMAGES = ["nginx:1.25.3", "nginx:1.26.0"]
@@ -51,8 +51,8 @@ def test_a_lost_answer_to_an_applied_rollback_is_reported_as_applied(
     result = cli("deploy/web", "--yes", "--no-wait")
     assert result.code == 0, result.err
     assert (
-        "deployment.apps/web rolled back (the server's answer was lost; read back, the rollback is applied)"
-        in result.out
+        "deployment.apps/web rolled back (the server's answer was lost; read back, the rollback "
+        "is applied)" in result.out
     )
     assert image(counted) == IMAGES[0]
     assert patches(counted, "deployments") == 1, "the PATCH was sent again"

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 import yaml
-from cli_support import CliResult, deployment, history_of, roll_out
 
 from kubectl_rollback.sim import RunningCluster
+from tests.cli.cli_support import CliResult, deployment, history_of, roll_out
 
 
 def _image(sim: RunningCluster, name: str = "web") -> str:

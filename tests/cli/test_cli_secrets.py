@@ -1,4 +1,5 @@
-"""One masking rule on every output path: no secret value reaches a terminal, a document or an Event."""
+"""One masking rule on every output path: no secret value reaches a terminal, a document or an
+Event."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import json
 from collections.abc import Callable
 
 import pytest
-from cli_support import CliResult
-from kubectl import Kubectl
 
 from kubectl_rollback.sim import RunningCluster
+from tests.cli.cli_support import CliResult
+from tests.kubectl import Kubectl
 
 SECRETS = [f"hunter{i}" for i in range(2, 10)]
 

@@ -1,4 +1,5 @@
-"""Signals sent to the real process: an interrupted command says what it applied and exits 130 / 143.
+"""Signals sent to the real process: an interrupted command says what it applied and exits 130 /
+143.
 
 The simulated cluster runs in this process with its clock stopped, so a rollout never
 finishes by itself and `--wait` is still following it when the signal arrives.
@@ -18,10 +19,10 @@ import time
 from typing import Any
 
 import pytest
-from cli_support import history_of
 
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.sim.scenarios.bluegreen import COLOR
+from tests.cli.cli_support import history_of
 
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 SIGNALS = pytest.mark.parametrize(

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from kubectl import binary
+
+from tests.kubectl import binary
 
 
 def _script() -> list[str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from cli_support import CliResult, deployment, roll_out
 
 from kubectl_rollback.sim import RunningCluster
+from tests.cli.cli_support import CliResult, deployment, roll_out
 
 HOSTILE = "ok\x1b[2J\x1b[31m\r\nWhy:\n  - trust me\u202e"
 

@@ -1,4 +1,5 @@
-"""StatefulSets and DaemonSets against the simulated cluster: differential with kubectl, default target,
+"""StatefulSets and DaemonSets against the simulated cluster: differential with kubectl, default
+target,
 --wait, dry runs, conflicts, Events, history."""
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import CliResult
-from kubectl import Kubectl, kubectl_or_skip
 
 from kubectl_rollback.core import errors, rollback
+from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION
 from kubectl_rollback.core.model import WorkloadRef
 from kubectl_rollback.core.ports import DAEMONSETS, PatchType
-from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION
 from kubectl_rollback.core.target import TargetSpec
 from kubectl_rollback.kube.gateway import KubeGateway
 from kubectl_rollback.sim import RunningCluster, run_cluster
+from tests.cli.cli_support import CliResult
+from tests.kubectl import Kubectl, kubectl_or_skip
 
 IMAGES = ["nginx:1.25.3", "nginx:1.26.0", "nginx:1.27.0"]
 
@@ -222,7 +223,8 @@ def test_rollback_records_change_cause_event_and_left_failure(
     sts = sim.cluster.get("statefulsets", "default", "db")
     assert sts["spec"]["template"]["spec"]["containers"][0]["image"] == "postgres:15.4"
     assert sts["metadata"]["annotations"]["kubernetes.io/change-cause"].startswith(
-        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 (postgres:15.4)"
+        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 "
+        "(postgres:15.4)"
     )
     after = revisions(sim, "db")
     assert set(after) == set(before)  # no new ControllerRevision: revision 1 is renumbered 4

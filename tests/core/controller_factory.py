@@ -1,4 +1,5 @@
-"""Pure builders of StatefulSet/DaemonSet, ControllerRevision and Pod dicts shaped like the real API."""
+"""Pure builders of StatefulSet/DaemonSet, ControllerRevision and Pod dicts shaped like the real
+API."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import hashlib
 import json
 from typing import Any
 
-from factory import NOW, ts
+from tests.core.factory import NOW, ts
 
 ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 HASH_LABEL = {
@@ -29,7 +30,7 @@ def hash_of(tmpl: dict[str, Any]) -> str:
 
 
 class Controller:
-    """A StatefulSet or DaemonSet and the ControllerRevisions it owns, evolving like the controller."""
+    """A StatefulSet or DaemonSet and its ControllerRevisions, evolving as the controller does."""
 
     def __init__(
         self, kind: str = "StatefulSet", name: str = "db", replicas: int = 3, **spec: Any
@@ -58,7 +59,8 @@ class Controller:
         }
 
     def deploy(self, image: str, **env: str) -> str:
-        """Set the template; reuse (and renumber) an identical revision or create one. Returns its name."""
+        """Set the template; reuse (and renumber) an identical revision or create one. Returns its
+        name."""
         tmpl = template(image, self.name, env or None)
         self.workload["spec"]["template"] = copy.deepcopy(tmpl)
         self.workload["metadata"]["generation"] += 1

@@ -1,4 +1,5 @@
-"""Pure builders of Deployment/ReplicaSet/Pod dicts shaped like the real API, evolving like the controller."""
+"""Pure builders of Deployment/ReplicaSet/Pod dicts shaped like the real API, evolving like the
+controller."""
 
 from __future__ import annotations
 

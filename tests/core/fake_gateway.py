@@ -1,4 +1,5 @@
-"""An in-memory ClusterGateway for service tests: records every call, applies JSON patches, checks tests."""
+"""An in-memory ClusterGateway for service tests: records every call, applies JSON patches, checks
+tests."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def _pointer(path: str) -> list[str]:
 
 
 def apply_json_patch(obj: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any]:
-    """RFC 6902 test/replace/add on a copy; a failed test raises Invalid (as the API answers 422)."""
+    """RFC 6902 test/replace/add on a copy; a failed test raises Invalid (the API answers 422)."""
     result = copy.deepcopy(obj)
     for op in ops:
         *parents, last = _pointer(op["path"])

@@ -1,4 +1,5 @@
-"""Blue/green in the core: detection of each style and each half-configured setup, target, plan, switch."""
+"""Blue/green in the core: detection of each style and each half-configured setup, target, plan,
+switch."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fake_gateway import apply_json_patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +34,7 @@ from kubectl_rollback.core.errors import (
     TargetNotFound,
 )
 from kubectl_rollback.core.ports import PatchType, Resource
+from tests.core.fake_gateway import apply_json_patch
 
 NS = "default"
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -414,7 +415,8 @@ def test_three_colours_need_the_record_and_use_it() -> None:
     data=st.data(),
 )
 def test_switch_then_default_switch_goes_back(colors: list[str], data: st.DataObject) -> None:
-    """For any number of colours: a switch records where it came from, and the next default goes back."""
+    """For any number of colours: a switch records where it came from, and the next default goes
+    back."""
     deps = [deployment(f"app-{c}", {"app": "app", "color": c}) for c in colors]
     start = data.draw(st.sampled_from(colors))
     target = data.draw(st.sampled_from([c for c in colors if c != start]))

@@ -1,12 +1,11 @@
-"""StatefulSet/DaemonSet histories from ControllerRevisions: revisions, evidence, target choice, plan, status."""
+"""StatefulSet/DaemonSet histories from ControllerRevisions: revisions, evidence, target choice,
+plan, status."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from controller_factory import Controller
-from factory import NOW
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +21,8 @@ from kubectl_rollback.core.errors import NoHealthyTarget, NoHistory, TargetIsCur
 from kubectl_rollback.core.evidence import outcome_record_patch
 from kubectl_rollback.core.model import Verdict
 from kubectl_rollback.core.target import TargetSpec, choose_target, kubectl_default, parse_target
+from tests.core.controller_factory import Controller
+from tests.core.factory import NOW
 
 
 def history(c: Controller, **kwargs: object) -> ControllerHistory:
@@ -199,7 +200,8 @@ def test_plan_patch_is_the_revision_data_plus_precondition_and_change_cause() ->
         "annotations": {"kubernetes.io/change-cause": plan.change_cause},
     }
     assert plan.change_cause == (
-        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 (postgres:15.4) by alice"
+        "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 "
+        "(postgres:15.4) by alice"
     )
     assert plan.new_revision_number == 4
     assert [c.line for c in plan.image_changes] == ["container app: postgres:16.1 -> postgres:15.4"]
@@ -351,12 +353,14 @@ def test_statefulset_status_without_rolling_update_parameters() -> None:
         ({"observedGeneration": 1}, "Waiting for daemon set spec update to be observed...", False),
         (
             {"desiredNumberScheduled": 3, "updatedNumberScheduled": 1},
-            'Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been updated...',
+            'Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been '
+            "updated...",
             False,
         ),
         (
             {"desiredNumberScheduled": 3, "updatedNumberScheduled": 3, "numberAvailable": 2},
-            'Waiting for daemon set "agent" rollout to finish: 2 of 3 updated pods are available...',
+            'Waiting for daemon set "agent" rollout to finish: 2 of 3 updated pods are '
+            "available...",
             False,
         ),
         (

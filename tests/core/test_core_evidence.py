@@ -1,4 +1,4 @@
-"""Health evidence: rollout condition, pods, records, Harness release history (and its YAML subset)."""
+"""Health evidence: rollout condition, pods, records, Harness release history (its YAML subset)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import json
 
 import pytest
 import yaml
-from factory import NOW, Scenario, harness_configmap, secret
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,6 +21,7 @@ from kubectl_rollback.core.evidence import (
 from kubectl_rollback.core.harness import parse_yaml_subset, releases_from_objects
 from kubectl_rollback.core.history import build_deployment_history
 from kubectl_rollback.core.model import DeploymentHistory, Verdict
+from tests.core.factory import NOW, Scenario, harness_configmap, secret
 
 
 def lines(h: DeploymentHistory, number: int) -> list[str]:
@@ -48,7 +48,8 @@ def test_progress_deadline_is_failure_only_for_the_named_current_replicaset() ->
     s.deploy("nginx:broken", outcome="deadline", waiting="ImagePullBackOff", stuck_pods=2)
     h = build_deployment_history(s.deployment, s.replicasets, s.pods, now=NOW)
     assert lines(h, 2) == [
-        "failure (rollout): progress deadline exceeded: Progressing=ProgressDeadlineExceeded after 600s, 3/3 available",
+        "failure (rollout): progress deadline exceeded: Progressing=ProgressDeadlineExceeded "
+        "after 600s, 3/3 available",
         "failure (pods): 2 pods in ImagePullBackOff",
     ]
     assert lines(h, 1) == ["success (pods): still serving 3 Ready pods while revision 2 is failing"]
@@ -160,11 +161,12 @@ RELEASES = [
 def test_harness_legacy_configmap(as_yaml: bool) -> None:
     h = _harness_case(configmaps=[harness_configmap(RELEASES, as_yaml=as_yaml)])
     assert (
-        "success (harness): Harness release release-web #1 Succeeded: deployed revision 1, from ConfigMap release-web"
-        in lines(h, 1)
+        "success (harness): Harness release release-web #1 Succeeded: deployed revision 1, from "
+        "ConfigMap release-web" in lines(h, 1)
     )
     assert lines(h, 2) == [
-        "failure (harness): Harness release release-web #2 Failed: deployed revision 2, from ConfigMap release-web"
+        "failure (harness): Harness release release-web #2 Failed: deployed revision 2, from "
+        "ConfigMap release-web"
     ]
     assert all(e.source != "harness" for e in h.revision(3).evidence)  # type: ignore[union-attr]
 
@@ -174,7 +176,8 @@ def test_harness_legacy_secret_is_base64() -> None:
     encoded = base64.b64encode(cm["data"]["releaseHistory"].encode()).decode()
     h = _harness_case(secrets=[secret("release-web", {"releaseHistory": encoded})])
     assert lines(h, 2) == [
-        "failure (harness): Harness release release-web #2 Failed: deployed revision 2, from Secret release-web"
+        "failure (harness): Harness release release-web #2 Failed: deployed revision 2, from "
+        "Secret release-web"
     ]
 
 
@@ -196,7 +199,8 @@ def test_harness_declarative_secrets() -> None:
     )
     h = _harness_case(secrets=[secret("harness.release.web.2", data, labels), no_body])
     assert lines(h, 2) == [
-        "failure (harness): Harness release web #2 Failed: deployed revision 2, from Secret harness.release.web.2"
+        "failure (harness): Harness release web #2 Failed: deployed revision 2, from Secret "
+        "harness.release.web.2"
     ]
     assert all(e.source != "harness" for e in h.revision(1).evidence)  # type: ignore[union-attr]
 
@@ -217,8 +221,8 @@ def test_harness_revision_follows_renumbering() -> None:
     )
     h = build_deployment_history(s.deployment, s.replicasets, s.pods, configmaps=[cm], now=NOW)
     assert (
-        "success (harness): Harness release release-web #1 Succeeded: deployed revision 1 (now revision 3), from ConfigMap release-web"
-        in lines(h, 3)
+        "success (harness): Harness release release-web #1 Succeeded: deployed revision 1 (now "
+        "revision 3), from ConfigMap release-web" in lines(h, 3)
     )
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 
-from factory import NOW, Scenario, hpa, pod, pod_template
-
 from kubectl_rollback.core.api_objects import label_selector_string, templates_equal
 from kubectl_rollback.core.history import (
     build_deployment_history,
@@ -21,6 +19,7 @@ from kubectl_rollback.core.model import (
     WorkloadRef,
     health_of,
 )
+from tests.core.factory import NOW, Scenario, hpa, pod, pod_template
 
 
 def three_revisions() -> Scenario:

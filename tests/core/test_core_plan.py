@@ -1,4 +1,5 @@
-"""Plans: the patch kubectl would produce, annotations, warnings, masking, scaling, the JSON document."""
+"""Plans: the patch kubectl would produce, annotations, warnings, masking, scaling, the JSON
+document."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import copy
 import json
 
 import yaml
-from factory import NOW, Scenario, configmap, container, hpa, pod_template, secret
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +16,7 @@ from kubectl_rollback.core.model import DeploymentHistory, Verdict
 from kubectl_rollback.core.plan import RollbackPlan, plan_rollback
 from kubectl_rollback.core.rendering import mask_template, to_yaml
 from kubectl_rollback.core.target import TargetSpec, choose_target
+from tests.core.factory import NOW, Scenario, configmap, container, hpa, pod_template, secret
 
 
 def build(s: Scenario, **kwargs: object) -> DeploymentHistory:
@@ -64,7 +65,8 @@ def test_patch_is_kubectl_template_plus_our_annotations_and_precondition() -> No
     assert "deployment.kubernetes.io/desired-replicas" not in value
     assert not any(k.startswith("kubectl-rollback.io/") for k in value)
     assert value["kubernetes.io/change-cause"] == (
-        "kubectl-rollback: rolled back from revision 3 (nginx:crash-1) to revision 2 (nginx:1.25) by alice"
+        "kubectl-rollback: rolled back from revision 3 (nginx:crash-1) to revision 2 (nginx:1.25) "
+        "by alice"
     )
     assert p.change_cause == value["kubernetes.io/change-cause"]
     assert p.kubectl_would_drop == ("team",)
@@ -81,7 +83,8 @@ def test_change_cause_without_actor() -> None:
     p = plan_rollback(h, choose_target(h), actor=None, now=NOW)
     assert (
         p.change_cause
-        == "kubectl-rollback: rolled back from revision 3 (nginx:crash-1) to revision 2 (nginx:1.25)"
+        == "kubectl-rollback: rolled back from revision 3 (nginx:crash-1) to revision 2 "
+        "(nginx:1.25)"
     )
 
 
@@ -100,7 +103,8 @@ def test_paused_refusal_uses_kubectl_message() -> None:
     s.deployment["spec"]["paused"] = True
     p = make_plan(s)
     assert p.refusal == (
-        "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again"
+        "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' "
+        "and try again"
     )
     assert "paused" in p.warning_codes() and not p.executable
 
@@ -183,11 +187,13 @@ def test_scaling_rolling_update_and_recreate() -> None:
         0,
     )
     assert p.scaling.steps[0] == (
-        f"ReplicaSet {s.rs_name(2)} (revision 2) already has 3 replicas and stays at 3; its 3 Ready pods keep "
+        f"ReplicaSet {s.rs_name(2)} (revision 2) already has 3 replicas and stays at 3; its 3 "
+        "Ready pods keep "
         "serving; at most 4 pods in total during the rollout (maxSurge 25% = 1)"
     )
     assert p.scaling.steps[1] == (
-        f"ReplicaSet {s.rs_name(3)} (revision 3) scales down from 1 to 0; at least 3 pods stay available "
+        f"ReplicaSet {s.rs_name(3)} (revision 3) scales down from 1 to 0; at least 3 pods stay "
+        "available "
         "(maxUnavailable 25% = 0)"
     )
     assert p.scaling.steps[-1].startswith("revision 2 becomes revision 4")
@@ -218,7 +224,8 @@ def test_helm_argo_flux_last_applied_warnings() -> None:
     meta["annotations"]["meta.helm.sh/release-name"] = "shop"
     p = make_plan(s)
     assert message(p, "managed-by-helm") == (
-        "deployment.apps/web is managed by Helm (release shop): the next helm upgrade/rollback will revert it; "
+        "deployment.apps/web is managed by Helm (release shop): the next helm upgrade/rollback "
+        "will revert it; "
         "use helm rollback shop instead"
     )
     meta["annotations"]["argocd.argoproj.io/tracking-id"] = "shop-app:apps/Deployment:default/web"
@@ -244,7 +251,8 @@ def test_hpa_warning_and_not_rolled_back() -> None:
     s = three()
     p = make_plan(s, hpas=[hpa("web-hpa", "web")])
     assert message(p, "hpa") == (
-        "HorizontalPodAutoscaler web-hpa scales deployment.apps/web (min 2, max 10): replicas are not rolled "
+        "HorizontalPodAutoscaler web-hpa scales deployment.apps/web (min 2, max 10): replicas are "
+        "not rolled "
         "back and stay under its control"
     )
     assert "HorizontalPodAutoscaler: unchanged (web-hpa)" in p.not_rolled_back
@@ -279,8 +287,10 @@ def test_missing_references_only_when_checked() -> None:
         "tls",
     )
     assert [w.message for w in p.warnings if w.code == "missing-reference"] == [
-        'revision 1 references ConfigMap "extra", which no longer exists in namespace default: its pods will not start',
-        'revision 1 references Secret "db-creds", which no longer exists in namespace default: its pods will not start',
+        'revision 1 references ConfigMap "extra", which no longer exists in namespace default: '
+        "its pods will not start",
+        'revision 1 references Secret "db-creds", which no longer exists in namespace default: '
+        "its pods will not start",
     ]
     unchecked = make_plan(s, TargetSpec.revision(1))
     assert "missing-reference" not in codes(unchecked)

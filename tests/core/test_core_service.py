@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from factory import NOW, Scenario, configmap, container, pod_template, secret
-from fake_gateway import FakeGateway
 
 from kubectl_rollback.core import documents
 from kubectl_rollback.core.errors import Conflict, Forbidden, Refused
@@ -18,6 +16,8 @@ from kubectl_rollback.core.model import Verdict, WorkloadRef
 from kubectl_rollback.core.rollback import execute, follow, load, plan, prepare
 from kubectl_rollback.core.status import RolloutStatus
 from kubectl_rollback.core.target import TargetSpec
+from tests.core.factory import NOW, Scenario, configmap, container, pod_template, secret
+from tests.core.fake_gateway import FakeGateway
 
 REF = WorkloadRef("Deployment", "default", "web")
 
@@ -155,7 +155,8 @@ def test_change_after_plan_is_a_conflict_and_nothing_is_applied() -> None:
     with pytest.raises(Conflict) as err:
         execute(gw, p, dry_run=False)
     assert str(err.value) == (
-        f"deployment.apps/web was changed since the plan was made (resourceVersion {p.resource_version} -> 999); "
+        "deployment.apps/web was changed since the plan was made (resourceVersion "
+        f"{p.resource_version} -> 999); "
         "nothing was applied; run again"
     )
     assert gw.deployment == before and gw.events == []
@@ -377,11 +378,10 @@ def test_the_blue_green_warning_joins_a_plan_that_changes_something_only() -> No
 
 
 def test_a_statefulset_plan_warns_about_its_hpa() -> None:
-    from controller_factory import Controller
-    from factory import hpa
-
     from kubectl_rollback.core.kinds import kind_named
     from kubectl_rollback.core.target import choose_target
+    from tests.core.controller_factory import Controller
+    from tests.core.factory import hpa
 
     c = Controller("StatefulSet")
     for image in ("postgres:15.4", "postgres:15.5"):

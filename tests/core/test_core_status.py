@@ -58,7 +58,8 @@ def dep(
             RolloutStatus(
                 False,
                 False,
-                'Waiting for deployment "x" rollout to finish: 1 out of 3 new replicas have been updated...',
+                'Waiting for deployment "x" rollout to finish: 1 out of 3 new replicas have been '
+                "updated...",
             ),
         ),
         (
@@ -66,7 +67,8 @@ def dep(
             RolloutStatus(
                 False,
                 False,
-                'Waiting for deployment "x" rollout to finish: 2 old replicas are pending termination...',
+                'Waiting for deployment "x" rollout to finish: 2 old replicas are pending '
+                "termination...",
             ),
         ),
         (
@@ -74,7 +76,8 @@ def dep(
             RolloutStatus(
                 False,
                 False,
-                'Waiting for deployment "x" rollout to finish: 1 of 3 updated replicas are available...',
+                'Waiting for deployment "x" rollout to finish: 1 of 3 updated replicas are '
+                "available...",
             ),
         ),
         (dep(), RolloutStatus(True, False, 'deployment "x" successfully rolled out')),

@@ -1,9 +1,9 @@
-"""Target parsing and choice: defaults, kubectl's pick, fallbacks, explicit targets and their errors."""
+"""Target parsing and choice: defaults, kubectl's pick, fallbacks, explicit targets and their
+errors."""
 
 from __future__ import annotations
 
 import pytest
-from factory import NOW, Scenario, container, harness_configmap, pod_template
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +19,7 @@ from kubectl_rollback.core.evidence import outcome_record_patch
 from kubectl_rollback.core.history import build_deployment_history
 from kubectl_rollback.core.model import DeploymentHistory, Verdict
 from kubectl_rollback.core.target import TargetSpec, choose_target, kubectl_default, parse_target
+from tests.core.factory import NOW, Scenario, container, harness_configmap, pod_template
 
 
 def history(s: Scenario, **kwargs: object) -> DeploymentHistory:
@@ -99,10 +100,12 @@ def test_harness_case_kubectl_picks_2_we_pick_1() -> None:
     assert choice.revision.number == 1
     assert choice.kubectl_would_pick is not None and choice.kubectl_would_pick.number == 2
     assert choice.why[0].startswith(
-        f"revision 1 ({s.rs_name(1)}, nginx:1.25) is the newest revision before 3 with evidence of success: "
+        f"revision 1 ({s.rs_name(1)}, nginx:1.25) is the newest revision before 3 "
+        "with evidence of success: "
     )
     assert choice.why[1] == (
-        "revision 2 skipped: failure: Harness release release-web #2 Failed: deployed revision 2, from ConfigMap release-web"
+        "revision 2 skipped: failure: Harness release release-web #2 Failed: deployed revision 2, "
+        "from ConfigMap release-web"
     )
     assert choice.warnings == ()
 
@@ -112,7 +115,8 @@ def test_harness_case_without_history_skips_2_for_lack_of_evidence() -> None:
     choice = choose_target(h)
     assert choice.revision.number == 1
     assert choice.why == (
-        f"revision 1 ({h.revision(1).object_name}, nginx:1.25) is the newest revision before 3 with evidence "  # type: ignore[union-attr]
+        f"revision 1 ({h.revision(1).object_name}, nginx:1.25) "  # type: ignore[union-attr]
+        "is the newest revision before 3 with evidence "
         "of success: still serving 3 Ready pods while revision 3 is failing",
         "revision 2 skipped: no evidence of success",
     )
@@ -135,7 +139,10 @@ def test_fallback_to_previous_with_kubectl_wording() -> None:
     s.deploy("nginx:1.25")
     s.deploy("nginx:1.26")
     choice = choose_target(history(s))
-    message = "no revision before 3 has evidence of success; falling back to the previous revision 2, as kubectl rollout undo would"
+    message = (
+        "no revision before 3 has evidence of success; "
+        "falling back to the previous revision 2, as kubectl rollout undo would"
+    )
     assert choice.revision.number == 2
     assert choice.why[0] == message
     assert [(w.code, w.message) for w in choice.warnings] == [("fallback", message)]
@@ -218,8 +225,8 @@ def test_renumbered_revision_hint() -> None:
     with pytest.raises(TargetNotFound) as err:
         choose_target(history(s), TargetSpec.revision(1))
     assert (
-        str(err.value)
-        == "unable to find specified revision 1 in history (it was renumbered: it is now revision 3)"
+        str(err.value) == "unable to find specified revision 1 in history "
+        "(it was renumbered: it is now revision 3)"
     )
 
 
@@ -254,7 +261,8 @@ verdicts = st.sampled_from(["succeeded", "failed", "none", "crash", "serving"])
 @settings(max_examples=150, deadline=None)
 @given(st.lists(verdicts, min_size=2, max_size=7), st.booleans())
 def test_default_choice_properties(evidence: list[str], current_failing: bool) -> None:
-    """Never the current revision, never one with failure evidence, never older than a newer success."""
+    """Never the current revision, never one with failure evidence, never older than a newer
+    success."""
     s = Scenario()
     for index in range(len(evidence)):
         s.deploy(f"app:{index + 1}")
@@ -265,7 +273,7 @@ def test_default_choice_properties(evidence: list[str], current_failing: bool) -
         if kind in ("succeeded", "failed"):
             record(s, number, Verdict.SUCCESS if kind == "succeeded" else Verdict.FAILURE)
         elif kind == "crash" and not rs["status"].get("readyReplicas"):
-            from factory import pod
+            from tests.core.factory import pod
 
             s.pods.append(pod(rs, 40 + number, waiting="CrashLoopBackOff"))
     h = history(s)

@@ -65,7 +65,8 @@ def test_exec_credential_plugin_runs_without_the_kubernetes_client(
     plugin = tmp_path / "plugin.py"
     plugin.write_text(
         "import json\n"
-        "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1beta1', 'kind': 'ExecCredential',"
+        "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1beta1',"
+        " 'kind': 'ExecCredential',"
         f" 'status': {{'token': {TOKEN!r}}}}}))\n"
     )
     plugin.chmod(plugin.stat().st_mode | stat.S_IEXEC)

@@ -1,4 +1,5 @@
-"""scripts/control-plane itself: a cached build is a no-op; `up` serves three contexts and stops cleanly."""
+"""scripts/control-plane itself: a cached build is a no-op; `up` serves three contexts and stops
+cleanly."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from clusters import control_plane, env_ci
+
+from tests.clusters import control_plane, env_ci
 
 pytestmark = [pytest.mark.real, pytest.mark.xdist_group("real")]
 
@@ -26,7 +28,10 @@ VERSION = os.environ.get("KUBECTL_ROLLBACK_REAL_VERSION", control_plane.DEFAULT_
 @pytest.fixture(autouse=True)
 def built() -> None:
     if not control_plane.is_built(VERSION):
-        message = f"real control plane {VERSION} not built: run scripts/control-plane build --version {VERSION}"
+        message = (
+            f"real control plane {VERSION} not built: "
+            f"run scripts/control-plane build --version {VERSION}"
+        )
         if env_ci():
             pytest.fail(message)
         pytest.skip(message)

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-from clusters import RealTestCluster, deployment, settle_deployment
+
+from tests.clusters import RealTestCluster, deployment, settle_deployment
 
 pytestmark = [pytest.mark.real, pytest.mark.xdist_group("real")]
 
@@ -172,12 +173,12 @@ def test_the_control_planes_own_kubeconfig_admin_cert_context(forms: Forms) -> N
 
 
 def test_tls_server_name(forms: Forms) -> None:
-    from control_plane import SERVER_NAME
+    from tests.clusters import control_plane as launcher
 
     assert_both_succeed(
         forms,
         forms.write(
-            {**forms.ca_data(), "tls-server-name": SERVER_NAME},
+            {**forms.ca_data(), "tls-server-name": launcher.SERVER_NAME},
             {"token": forms.cp.creds.admin_token},
         ),
     )

@@ -1,4 +1,5 @@
-"""The simulated cluster held to the real one: the same scripted stories on both, compared after each step.
+"""The simulated cluster held to the real one: the same scripted stories on both, compared after
+each step.
 
 Each story drives both clusters with the real kubectl (apply, set image, set env, patch,
 scale, rollout undo) and with `kubectl rollback`, waits until both have settled, then
@@ -18,8 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import CliResult
-from clusters import (
+
+from kubectl_rollback.sim import run_cluster
+from kubectl_rollback.sim.scenarios.bluegreen import COLOR, PRIMARY, STAGE, service, side
+from tests.cli.cli_support import CliResult
+from tests.clusters import (
     RealTestCluster,
     SimTestCluster,
     TestCluster,
@@ -28,9 +32,6 @@ from clusters import (
     selector_of,
     settle_deployment,
 )
-
-from kubectl_rollback.sim import run_cluster
-from kubectl_rollback.sim.scenarios.bluegreen import COLOR, PRIMARY, STAGE, service, side
 
 pytestmark = [pytest.mark.real, pytest.mark.xdist_group("real"), pytest.mark.kubectl]
 
@@ -103,7 +104,9 @@ def diff(a: Any, b: Any, path: str = "") -> Any:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(set(a) | set(b), key=str):
             if key not in a or key not in b:
-                yield f"{path}.{key}: {json.dumps(a.get(key, '<absent>'))[:150]} | {json.dumps(b.get(key, '<absent>'))[:150]}"
+                left = json.dumps(a.get(key, "<absent>"))[:150]
+                right = json.dumps(b.get(key, "<absent>"))[:150]
+                yield f"{path}.{key}: {left} | {right}"
             else:
                 yield from diff(a[key], b[key], f"{path}.{key}")
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):

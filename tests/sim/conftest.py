@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from rawapi import RawApi  # noqa: E402
-
-from kubectl_rollback.sim import RunningCluster  # noqa: E402
+from kubectl_rollback.sim import RunningCluster
+from tests.sim.rawapi import RawApi
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""A raw HTTP client for the simulated API server and small object builders, for tests of the wire format."""
+"""A raw HTTP client for the simulated API server and small object builders, for tests of the wire
+format."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from urllib.parse import urlsplit
 
 from kubectl_rollback.sim import TOKEN
 
-TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+TABLE = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,"
+    "application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
+    "application/json"
+)
 
 
 @dataclass

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 
-from kubectl import Kubectl
-from rawapi import RawApi, configmap
-
 from kubectl_rollback.sim import RunningCluster
+from tests.kubectl import Kubectl
+from tests.sim.rawapi import RawApi, configmap
 
 MANIFEST = """\
 apiVersion: apps/v1

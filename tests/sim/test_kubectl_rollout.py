@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 import pytest
-from kubectl import Kubectl
 
 from kubectl_rollback.sim import RunningCluster
+from tests.kubectl import Kubectl
 
 pytestmark = pytest.mark.kubectl
 

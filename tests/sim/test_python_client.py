@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
-from rawapi import configmap, deployment
 
 from kubectl_rollback.sim import RunningCluster
+from tests.sim.rawapi import configmap, deployment
 
 
 def test_typed_crud_and_patches(api_client: Any) -> None:

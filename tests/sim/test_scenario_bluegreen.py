@@ -1,4 +1,5 @@
-"""The blue/green scenarios: Harness pair after a bad swap, generic pair, half-configured Services; Endpoints follow."""
+"""The blue/green scenarios: Harness pair after a bad swap, generic pair, half-configured Services;
+Endpoints follow."""
 
 from __future__ import annotations
 
@@ -82,3 +83,14 @@ def test_demo_has_a_harness_pair_in_shop() -> None:
         "storefront-blue"
     }
     assert addresses(demo, "storefront", ns="shop") == set()
+
+
+def test_every_description_is_its_docstrings_first_paragraph_on_one_line() -> None:
+    assert {name: scenarios.description(name) for name in scenarios.names()} == {
+        "bluegreen": "Blue/green groups in namespace `default`: a Harness-style pair after a bad "
+        "swap, a generic pair, a broken one.",
+        "demo": "A shop in namespace `shop` whose workloads show every history rollback cares "
+        "about.",
+        "empty": "An empty cluster: only the default namespaces (default, kube-system, "
+        "kube-public, kube-node-lease).",
+    }

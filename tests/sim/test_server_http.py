@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 import pytest
-from rawapi import TABLE, RawApi, configmap, deployment
 
 from kubectl_rollback.sim import RunningCluster, protobuf, run_cluster
+from tests.sim.rawapi import TABLE, RawApi, configmap, deployment
 
 DEPLOYS = "/apis/apps/v1/namespaces/default/deployments"
 CMS = "/api/v1/namespaces/default/configmaps"
@@ -230,7 +230,8 @@ def test_scale_and_status_subresources(http: RawApi) -> None:
     # ... and a write of the object leaves the status alone.
     current = http.get(f"{DEPLOYS}/web").json
     current["status"] = {"observedGeneration": 1}
-    # No resourceVersion: the controllers may write the status meanwhile (a 409 is not the point here).
+    # No resourceVersion: the controllers may write the status meanwhile (a 409 is not the point
+    # here).
     del current["metadata"]["resourceVersion"]
     replaced = http.put(f"{DEPLOYS}/web", current)
     assert replaced.status == 200, replaced.body

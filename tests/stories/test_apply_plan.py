@@ -1,4 +1,5 @@
-"""Review, then apply: `kubectl rollback apply plan.json` applies exactly the reviewed plan, on both clusters."""
+"""Review, then apply: `kubectl rollback apply plan.json` applies exactly the reviewed plan, on both
+clusters."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clusters import TestCluster, deployment, roll_out, settle_deployment
-from test_stories import IMAGES, template_images, unchanged
+
+from tests.clusters import TestCluster, deployment, roll_out, settle_deployment
+from tests.stories.test_stories import IMAGES, template_images, unchanged
 
 
 def review(rollback: Callable[..., Any], tmp_path: Path, *args: str) -> Path:

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from clusters import (
+
+from kubectl_rollback.sim.scenarios.bluegreen import COLOR, PRIMARY, STAGE, service, side
+from tests.clusters import (
     TestCluster,
     condition,
     deployment,
@@ -23,8 +25,6 @@ from clusters import (
     rollout_complete,
     settle_deployment,
 )
-
-from kubectl_rollback.sim.scenarios.bluegreen import COLOR, PRIMARY, STAGE, service, side
 
 pytestmark = pytest.mark.kubectl
 

@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from clusters import TestCluster, rollout_complete
-from terminal import terminal
-from test_stories import harness_case, template_images
+
+from tests.clusters import TestCluster, rollout_complete
+from tests.stories.test_stories import harness_case, template_images
+from tests.terminal import terminal
 
 SCRIPT = Path(sys.executable).parent / "kubectl-rollback"
 

@@ -1,4 +1,5 @@
-"""Fixtures for the terminal UI tests: simulated clusters on a fixed clock (helpers: tui_helpers.py).
+"""Fixtures for the terminal UI tests: simulated clusters on a fixed clock (helpers:
+tui_helpers.py).
 
 - `demo`: the demo scenario (namespace `shop`) served with a clock that starts at
   `tui_helpers.START` and only moves when a test advances it (`demo.cluster.advance(s)`).
@@ -7,17 +8,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from tui_helpers import START  # noqa: E402
-
-from kubectl_rollback.sim import RunningCluster, run_cluster  # noqa: E402
+from kubectl_rollback.sim import RunningCluster, run_cluster
+from tests.tui.tui_helpers import START
 
 
 @pytest.fixture

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tui_helpers import (
+from kubectl_rollback.sim import RunningCluster
+from kubectl_rollback.tui.screens.confirm import ConfirmSwitch
+from kubectl_rollback.tui.widgets.bluegreen import BlueGreenPanel
+from tests.tui.tui_helpers import (
     SIZE,
     main_of,
     make_app,
@@ -12,10 +15,6 @@ from tui_helpers import (
     screen_text,
     wait_for,
 )
-
-from kubectl_rollback.sim import RunningCluster
-from kubectl_rollback.tui.screens.confirm import ConfirmSwitch
-from kubectl_rollback.tui.widgets.bluegreen import BlueGreenPanel
 
 
 def _color(sim: RunningCluster, service: str) -> str:

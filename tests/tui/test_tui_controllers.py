@@ -1,4 +1,5 @@
-"""StatefulSets and DaemonSets in the terminal UI: ControllerRevision history, preview, rollback, live view.
+"""StatefulSets and DaemonSets in the terminal UI: ControllerRevision history, preview, rollback,
+live view.
 
 Every assertion that matters is on the simulated cluster afterwards (the workload's
 template, the renumbered ControllerRevision), not only on the screen.
@@ -9,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
-from tui_helpers import (
+
+from kubectl_rollback.sim import RunningCluster
+from kubectl_rollback.sim.resources import BY_KIND
+from kubectl_rollback.tui.screens.confirm import ConfirmRollback
+from kubectl_rollback.tui.widgets.revisions import RevisionTable
+from kubectl_rollback.tui.widgets.rollout import RolloutView
+from kubectl_rollback.tui.widgets.workloads import WorkloadList
+from tests.tui.tui_helpers import (
     SIZE,
     main_of,
     make_app,
@@ -20,13 +28,6 @@ from tui_helpers import (
     screen_text,
     wait_for,
 )
-
-from kubectl_rollback.sim import RunningCluster
-from kubectl_rollback.sim.resources import BY_KIND
-from kubectl_rollback.tui.screens.confirm import ConfirmRollback
-from kubectl_rollback.tui.widgets.revisions import RevisionTable
-from kubectl_rollback.tui.widgets.rollout import RolloutView
-from kubectl_rollback.tui.widgets.workloads import WorkloadList
 
 AGENT_090 = "registry.example.com/platform/node-agent:0.9.0"
 AGENT_091 = "registry.example.com/platform/node-agent:0.9.1"

@@ -1,4 +1,4 @@
-"""How the UI is started: `kubectl rollback deploy/NAME` in a terminal, targets, and the demo hook."""
+"""How the UI is started: `kubectl rollback deploy/NAME` in a terminal, targets, the demo hook."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_helpers import SIZE, main_of, make_app, open_on, pilot_test
 
 from kubectl_rollback.core.target import TargetSpec
 from kubectl_rollback.sim import RunningCluster
+from tests.tui.tui_helpers import SIZE, main_of, make_app, open_on, pilot_test
 
 
 @pytest.fixture

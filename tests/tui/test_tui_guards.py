@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tui_helpers import (
+
+from kubectl_rollback.sim import RunningCluster
+from kubectl_rollback.tui.screens.confirm import ConfirmRollback
+from kubectl_rollback.tui.screens.help import HelpScreen
+from tests.tui.tui_helpers import (
     CHECKOUT_CRASH,
     CHECKOUT_GOOD,
     SIZE,
@@ -18,10 +22,6 @@ from tui_helpers import (
     screen_text,
     wait_for,
 )
-
-from kubectl_rollback.sim import RunningCluster
-from kubectl_rollback.tui.screens.confirm import ConfirmRollback
-from kubectl_rollback.tui.screens.help import HelpScreen
 
 
 @pilot_test

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tui_helpers import (
+
+from kubectl_rollback.core.workloads import WorkloadStatus
+from kubectl_rollback.sim import RunningCluster, kubeconfig_text
+from kubectl_rollback.tui import cluster as tui_cluster
+from kubectl_rollback.tui.screens.help import HelpScreen
+from kubectl_rollback.tui.screens.picker import PickOne
+from kubectl_rollback.tui.widgets.workloads import WorkloadList
+from tests.tui.tui_helpers import (
     SIZE,
     deployment,
     main_of,
@@ -18,14 +25,6 @@ from tui_helpers import (
     set_image,
     wait_for,
 )
-
-from kubectl_rollback.core.workloads import WorkloadStatus
-from kubectl_rollback.sim import RunningCluster
-from kubectl_rollback.sim.__init__ import kubeconfig_text
-from kubectl_rollback.tui import cluster as tui_cluster
-from kubectl_rollback.tui.screens.help import HelpScreen
-from kubectl_rollback.tui.screens.picker import PickOne
-from kubectl_rollback.tui.widgets.workloads import WorkloadList
 
 
 @pilot_test

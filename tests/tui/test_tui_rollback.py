@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
-from tui_helpers import (
+
+from kubectl_rollback.sim import RunningCluster
+from kubectl_rollback.tui.screens.confirm import ConfirmRollback
+from kubectl_rollback.tui.widgets.rollout import RolloutView
+from tests.tui.tui_helpers import (
     CHECKOUT_CRASH,
     CHECKOUT_GOOD,
     SIZE,
@@ -20,10 +24,6 @@ from tui_helpers import (
     screen_text,
     wait_for,
 )
-
-from kubectl_rollback.sim import RunningCluster
-from kubectl_rollback.tui.screens.confirm import ConfirmRollback
-from kubectl_rollback.tui.widgets.rollout import RolloutView
 
 
 async def _advance_until(

@@ -1,4 +1,5 @@
-"""Snapshots of the main screens on the demo cluster: fixed size, fixed simulated clock, no blinking.
+"""Snapshots of the main screens on the demo cluster: fixed size, fixed simulated clock, no
+blinking.
 
 Regenerate with `pytest tests/tui/test_tui_snapshots.py --snapshot-update` and look at the
 SVGs under tests/tui/__snapshots__ before committing them.
@@ -10,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual.pilot import Pilot
-from tui_helpers import SIZE, main_of, make_app, no_blink, open_on, settle, wait_for
 
 from kubectl_rollback.core.api_objects import dig
 from kubectl_rollback.core.target import TargetSpec
@@ -19,6 +19,7 @@ from kubectl_rollback.tui.app import RollbackApp
 from kubectl_rollback.tui.screens.confirm import ConfirmRollback
 from kubectl_rollback.tui.widgets.bluegreen import BlueGreenPanel
 from kubectl_rollback.tui.widgets.rollout import RolloutView
+from tests.tui.tui_helpers import SIZE, main_of, make_app, no_blink, open_on, settle, wait_for
 
 Compare = Callable[..., bool]
 

@@ -1,4 +1,5 @@
-"""End to end in a real terminal: tmux runs the installed `kubectl-rollback --demo`, keys roll checkout back.
+"""End to end in a real terminal: tmux runs the installed `kubectl-rollback --demo`, keys roll
+checkout back.
 
 The demo's simulated cluster lives inside that process; the documented hook
 KUBECTL_ROLLBACK_DEMO_KUBECONFIG makes it write its kubeconfig so that the real
@@ -13,9 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kubectl import Kubectl, kubectl_or_skip
-from terminal import Terminal
-from terminal import terminal as open_terminal
+
+from tests.kubectl import Kubectl, kubectl_or_skip
+from tests.terminal import Terminal
+from tests.terminal import terminal as open_terminal
 
 SCRIPT = Path(sys.executable).parent / "kubectl-rollback"
 CHECKOUT_GOOD = "registry.example.com/shop/checkout:1.8.1"

@@ -1,4 +1,5 @@
-"""Helpers of the TUI tests: the app on a simulated cluster, bounded waiting, screen text, cluster edits."""
+"""Helpers of the TUI tests: the app on a simulated cluster, bounded waiting, screen text, cluster
+edits."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def main_of(app: RollbackApp) -> Any:
 
 
 async def open_on(pilot: Pilot[Any], app: RollbackApp, workload: str) -> None:
-    """Wait until ``workload``'s history and preview are shown (the app was made with workload=...)."""
+    """Wait until ``workload``'s history and preview are shown (the app made with workload=...)."""
     await wait_for(
         pilot, lambda: f"history:{workload}" in app.timings, what=f"history of {workload}"
     )

@@ -324,7 +324,8 @@ class _Rollout:
         return updated
 
     def status_copy(self) -> dict[str, Any]:
-        """A copy of the status whose top level may be changed (nested values are replaced, not edited)."""
+        """A copy of the status whose top level may be changed (nested values are replaced, not
+        edited)."""
         return dict(self.d.get("status") or {})
 
     # -------------------------------------------------------------- paused
@@ -355,7 +356,7 @@ class _Rollout:
 
     # -------------------------------------------------------------- replica sets
     def split(self) -> tuple[Obj | None, list[Obj]]:
-        """`FindNewReplicaSet` / `FindOldReplicaSets`: the oldest RS with the Deployment's template."""
+        """`FindNewReplicaSet` / `FindOldReplicaSets`: the oldest RS with the current template."""
         wanted = self.controller.canonical(self.d)
         ordered = sorted(self.rss.values(), key=created_order)
         new = next((rs for rs in ordered if self.controller.canonical(rs) == wanted), None)
@@ -540,7 +541,8 @@ class _Rollout:
                 self.cluster,
                 self.d,
                 "ScalingReplicaSet",
-                f"Scaled {operation} replica set {rs['metadata']['name']} to {new_scale} from {old_scale}",
+                f"Scaled {operation} replica set {rs['metadata']['name']} to {new_scale} from "
+                f"{old_scale}",
             )
             return True
         return False
@@ -562,7 +564,7 @@ class _Rollout:
         return False
 
     def sync_scaling(self) -> None:
-        """`sync`: scale proportionally (paused Deployments and scaling events), clean up, status."""
+        """`sync`: scale proportionally (paused Deployments, scaling events), clean up, status."""
         new, old = self.get_all(create=False)
         self.scale(new, old)
         if self.d["spec"].get("paused"):

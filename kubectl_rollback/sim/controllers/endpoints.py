@@ -34,7 +34,7 @@ def _target_port(port: Obj, pod: Obj) -> int | None:
 
 
 def endpoint_subsets(service: Obj, pods: list[Obj]) -> list[Obj]:
-    """`subsets`: one per distinct port set; Ready pods in addresses, others in notReadyAddresses."""
+    """`subsets`: one per distinct port set; Ready pods in addresses, the rest notReadyAddresses."""
     grouped: dict[str, dict[str, Any]] = {}
     for pod in sorted(pods, key=lambda p: p["metadata"]["name"]):
         ip = (pod.get("status") or {}).get("podIP")

@@ -108,7 +108,8 @@ def crash_loop(
             state = {
                 "waiting": {
                     "reason": "CrashLoopBackOff",
-                    "message": f"back-off {go_duration(backoff)} restarting failed container={name} pod={pod_ref}",
+                    "message": f"back-off {go_duration(backoff)} restarting failed "
+                    f"container={name} pod={pod_ref}",
                 }
             }
             return ContainerPhase(state, last, False, False, restarts + 1, restart_at)

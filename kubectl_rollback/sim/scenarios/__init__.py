@@ -29,9 +29,9 @@ def names() -> list[str]:
 
 
 def description(name: str) -> str:
-    """The one-line description of a scenario (its module's docstring)."""
+    """The one-line description of a scenario: its module docstring's first paragraph."""
     module = {"empty": empty, "demo": demo, "bluegreen": bluegreen}[name]
-    return (module.__doc__ or "").strip().splitlines()[0]
+    return " ".join((module.__doc__ or "").strip().split("\n\n")[0].split())
 
 
 def load(name: str, cluster: SimCluster) -> None:

@@ -1,4 +1,5 @@
-"""Blue/green groups in namespace `default`: a Harness-style pair after a bad swap, a generic pair, a broken one.
+"""Blue/green groups in namespace `default`: a Harness-style pair after a bad swap, a generic
+pair, a broken one.
 
 - Harness style `web`: Services `web` (`harness.io/primary-service: "true"`) and `web-stage`
   (`harness.io/stage-service: "true"`) selecting `app=web, harness.io/color=blue|green`;
@@ -107,7 +108,8 @@ def side(
 def harness_pair(
     cluster: SimCluster, namespace: str, name: str, image: str, *, replicas: int = 3
 ) -> None:
-    """Harness's first Blue/Green release: `<name>-blue` live behind `<name>`, `<name>-stage` idle."""
+    """Harness's first Blue/Green release: `<name>-blue` live behind `<name>`, `<name>-stage`
+    idle."""
     _create(
         cluster,
         service(namespace, name, {"app": name, COLOR: "blue"}, annotations={PRIMARY: "true"}),

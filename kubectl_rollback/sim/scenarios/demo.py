@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..resources import BY_KIND
 from ..store import clone
-from . import bluegreen
+from .bluegreen import harness_deploy_green, harness_pair, harness_swap
 
 if TYPE_CHECKING:
     from ..cluster import SimCluster
@@ -169,7 +169,7 @@ def _steps(story: _Story) -> list[tuple[float, Any]]:
         (20 * HOUR, lambda: _workloads(story)),
         (
             0.0,
-            lambda: bluegreen.harness_pair(
+            lambda: harness_pair(
                 story.cluster, NAMESPACE, "storefront", f"{REGISTRY}/storefront:2.3.0"
             ),
         ),
@@ -221,11 +221,11 @@ def _steps(story: _Story) -> list[tuple[float, Any]]:
         (18 * HOUR, lambda: _payments_paused(story)),
         (
             10.0,
-            lambda: bluegreen.harness_deploy_green(
+            lambda: harness_deploy_green(
                 story.cluster, NAMESPACE, "storefront", f"{REGISTRY}/storefront:crash-2.4.0"
             ),
         ),
-        (0.0, lambda: bluegreen.harness_swap(story.cluster, NAMESPACE, "storefront")),
+        (0.0, lambda: harness_swap(story.cluster, NAMESPACE, "storefront")),
         (20 * 60.0, lambda: _checkout_crash(story)),
     ]
 

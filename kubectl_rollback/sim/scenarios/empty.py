@@ -1,4 +1,6 @@
-"""An empty cluster: only the default namespaces (default, kube-system, kube-public, kube-node-lease)."""
+"""An empty cluster: only the default namespaces (default, kube-system, kube-public,
+kube-node-lease).
+"""
 
 from __future__ import annotations
 

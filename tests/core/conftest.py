@@ -1,6 +1,0 @@
-"""Make the factory and fake gateway importable as plain modules from tests/core."""
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
