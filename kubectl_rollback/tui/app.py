@@ -14,6 +14,7 @@ from .cluster import Connector
 from .palette import RollbackCommands
 from .screens.help import HelpRow, HelpScreen
 from .screens.main import MainScreen
+from .settings import Settings
 
 
 def _utc_now() -> datetime:
@@ -79,6 +80,14 @@ class RollbackApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(
             MainScreen(
+                Settings(
+                    connector=self.connector,
+                    read_only=self.read_only,
+                    live=self.live,
+                    now_fn=self.now_fn,
+                    display_tz=self.display_tz,
+                    milestone=self.milestone,
+                ),
                 namespace=self._start_namespace,
                 context=self._start_context,
                 workload=self._start_workload,
@@ -91,11 +100,8 @@ class RollbackApp(App[None]):
     def main_screen(self) -> MainScreen | None:
         return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
 
-    def workloads_shown(self, count: int) -> None:
-        self.timings.setdefault("workloads", time.perf_counter() - self.started_at)
-
-    def history_shown(self, name: str) -> None:
-        self.timings.setdefault(f"history:{name}", time.perf_counter() - self.started_at)
+    def milestone(self, name: str) -> None:
+        self.timings.setdefault(name, time.perf_counter() - self.started_at)
 
     def help_rows(self) -> list[HelpRow]:
         main = self.main_screen
