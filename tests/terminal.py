@@ -26,6 +26,37 @@ class Terminal:
         )
         return out.stdout
 
+    def everything(self) -> str:
+        """The pane with its scrollback (what the terminal holds, not only what is on screen)."""
+        out = subprocess.run(
+            ["tmux", "-L", self.name, "capture-pane", "-p", "-J", "-S", "-", "-t", self.name],
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout
+
+    def pane(self, variable: str) -> str:
+        """A tmux pane variable, e.g. ``pane_dead_status`` or ``alternate_on``."""
+        out = subprocess.run(
+            ["tmux", "-L", self.name, "display-message", "-p", "-t", self.name, f"#{{{variable}}}"],
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout.strip()
+
+    def wait_exit(self, timeout: float = 10) -> int:
+        """The exit status of the command (the session must keep its pane: ``keep=True``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            # tmux may mark the pane dead a moment before it has the status.
+            status = self.pane("pane_dead_status") if self.pane("pane_dead") == "1" else ""
+            if status:
+                return int(status)
+            time.sleep(0.1)
+        raise AssertionError(
+            f"the command did not end within {timeout}s; the screen was:\n{self.screen()}"
+        )
+
     def alive(self) -> bool:
         return (
             subprocess.run(
@@ -51,11 +82,19 @@ class Terminal:
 
 
 @contextmanager
-def terminal(command: str, width: int = 160, height: int = 48) -> Iterator[Terminal]:
-    """Run `command` (a shell line) in a new tmux server `width` x `height`; killed afterwards."""
+def terminal(
+    command: str, width: int = 160, height: int = 48, *, keep: bool = False
+) -> Iterator[Terminal]:
+    """Run `command` (a shell line) in a new tmux server of `width` x `height`; killed afterwards.
+
+    ``keep``: the pane stays when the command ends, so that its last screen and exit status
+    can be read (`Terminal.wait_exit`).
+    """
     name = f"kubectl-rollback-e2e-{uuid.uuid4().hex[:8]}"
     # COLUMNS/LINES (pytest's own terminal) would override the window size for the app.
     line = f"env -u COLUMNS -u LINES TERM=xterm-256color COLORTERM=truecolor {command}"
+    # Set in the same tmux call as the session is made: before the command could end.
+    keep_pane = [";", "set-option", "-t", name, "remain-on-exit", "on"] if keep else []
     # A private tmux server (-L) with no user configuration (-f /dev/null) keeps the size we ask
     # for.
     subprocess.run(
@@ -74,6 +113,7 @@ def terminal(command: str, width: int = 160, height: int = 48) -> Iterator[Termi
             "-y",
             str(height),
             line,
+            *keep_pane,
         ],
         check=True,
     )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..core.target import TargetSpec
+    from .app import RollbackApp
 
 DEMO_NAMESPACE = "shop"
 DEMO_KUBECONFIG_ENV = "KUBECTL_ROLLBACK_DEMO_KUBECONFIG"
@@ -40,12 +41,14 @@ def run_app(
 
     ``request_timeout``: how long one request to the API server may take, retries included
     (seconds; 0: no limit), as ``--request-timeout`` says.
+    SIGTERM or SIGINT ends the app cleanly (the terminal restored), then raises
+    ``interrupts.Stopped`` saying what was left how (exit 143 / 130 from the CLI).
     """
     from .app import RollbackApp
     from .cluster import Connector
 
     if not demo:
-        RollbackApp(
+        app = RollbackApp(
             connector=Connector(kubeconfig, request_timeout=request_timeout),
             namespace=namespace,
             context=context,
@@ -53,7 +56,10 @@ def run_app(
             workload=workload,
             target=target,
             workload_kind=workload_kind,
-        ).run()
+            handle_signals=True,
+        )
+        app.run()
+        _raise_if_signalled(app)
         return
     from ..sim import run_cluster
 
@@ -67,8 +73,17 @@ def run_app(
             workload=workload,
             target=target,
             workload_kind=workload_kind,
+            handle_signals=True,
         )
         app.run()
+    _raise_if_signalled(app)
+
+
+def _raise_if_signalled(app: RollbackApp) -> None:
+    from ..interrupts import Stopped
+
+    if app.stopped_by is not None:
+        raise Stopped(app.stopped_by).saying(app.stop_message or "nothing was changed")
 
 
 def _share_demo_kubeconfig(path: str) -> None:

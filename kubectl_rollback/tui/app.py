@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -14,6 +16,10 @@ from .cluster import Connector
 from .palette import RollbackCommands
 from .screens.help import HelpRow, HelpScreen
 from .screens.main import MainScreen
+from .settings import Settings
+
+SIGNAL_WAIT_SECONDS = 30.0
+"""How long a signal waits for a rollback PATCH on its way to be answered before the app leaves."""
 
 
 def _utc_now() -> datetime:
@@ -28,6 +34,11 @@ class RollbackApp(App[None]):
     manual refresh key still works); ``workload``/``target`` open the app on
     that workload (a ``workload_kind``: Deployment, StatefulSet or DaemonSet) with
     that target highlighted (default: the core's default).
+
+    ``handle_signals``: SIGTERM and SIGINT (``kill -INT``; Ctrl-C in the app is a key)
+    make the app leave cleanly, the terminal restored: a rollback PATCH on its way is
+    answered first, the follow stops (the rollout goes on in the cluster), and
+    ``stopped_by`` / ``stop_message`` say which signal and what was left how.
     """
 
     CSS_PATH = "app.tcss"
@@ -60,6 +71,7 @@ class RollbackApp(App[None]):
         live: bool = True,
         display_tz: tzinfo | None = None,
         workload_kind: str = "Deployment",
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
         self.connector = connector or Connector()
@@ -75,10 +87,28 @@ class RollbackApp(App[None]):
         self.started_at = time.perf_counter()
         self.timings: dict[str, float] = {}
         """Seconds from start to milestones (``workloads``, ``history:<name>``): for bench/bench_tui.py."""
+        self._handle_signals = handle_signals
+        self.stopped_by: int | None = None
+        """The signal that ended the app (None: the user quit)."""
+        self.stop_message: str | None = None
+        """What was left how when a signal ended the app (a rollout going on, ...)."""
+        self._signal_deadline = 0.0
 
     def on_mount(self) -> None:
+        if self._handle_signals:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, self._signalled, signum)
         self.push_screen(
             MainScreen(
+                Settings(
+                    connector=self.connector,
+                    read_only=self.read_only,
+                    live=self.live,
+                    now_fn=self.now_fn,
+                    display_tz=self.display_tz,
+                    milestone=self.milestone,
+                ),
                 namespace=self._start_namespace,
                 context=self._start_context,
                 workload=self._start_workload,
@@ -91,11 +121,8 @@ class RollbackApp(App[None]):
     def main_screen(self) -> MainScreen | None:
         return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
 
-    def workloads_shown(self, count: int) -> None:
-        self.timings.setdefault("workloads", time.perf_counter() - self.started_at)
-
-    def history_shown(self, name: str) -> None:
-        self.timings.setdefault(f"history:{name}", time.perf_counter() - self.started_at)
+    def milestone(self, name: str) -> None:
+        self.timings.setdefault(name, time.perf_counter() - self.started_at)
 
     def help_rows(self) -> list[HelpRow]:
         main = self.main_screen
@@ -128,3 +155,34 @@ class RollbackApp(App[None]):
         if main is not None:
             main.stop_everything()
         self.exit()
+
+    # ---------------------------------------------------------------- signals
+    def _signalled(self, signum: int) -> None:
+        if self.stopped_by is not None:
+            return  # already leaving
+        self.stopped_by = signum
+        self._signal_deadline = time.monotonic() + SIGNAL_WAIT_SECONDS
+        main = self.main_screen
+        if main is not None and main.rollback.sending is not None:
+            # Never leave between the PATCH and its answer: what was applied must be known.
+            self.set_interval(0.05, self._leave_when_answered)
+            return
+        self._leave()
+
+    def _leave_when_answered(self) -> None:
+        main = self.main_screen
+        if (
+            main is None
+            or main.rollback.sending is None
+            or time.monotonic() > self._signal_deadline
+        ):
+            self._leave()
+
+    def _leave(self) -> None:
+        if self.stop_message is not None:
+            return
+        main = self.main_screen
+        self.stop_message = main.rollback.stopped_line() if main else "nothing was changed"
+        if main is not None:
+            main.stop_everything()
+        self.exit(return_code=128 + (self.stopped_by or 0))

@@ -2,19 +2,18 @@
 
 ``load_bluegreen_rows`` is the one place the TUI asks for blue/green groups. It
 reads Services, Deployments and ReplicaSets of the namespace and hands them to
-``kubectl_rollback.core.bluegreen.detect_groups``; when that module is not in
-this build, it reports no groups. The rows carry only display text: every
-decision (which side is live, whether a side can take traffic) is the core's.
+``kubectl_rollback.core.bluegreen.detect_groups`` (a gateway that cannot list
+Services reports no groups). The rows carry only display text: every decision
+(which side is live, whether a side can take traffic) is the core's.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
 from ..core import errors
+from ..core.bluegreen import detect_groups
 
 
 @dataclass(frozen=True)
@@ -35,21 +34,10 @@ class BlueGreenRow:
     problems: tuple[str, ...] = ()
 
 
-def _core_module() -> Any | None:
-    name = "kubectl_rollback.core.bluegreen"
-    try:
-        if importlib.util.find_spec(name) is None:
-            return None
-        return importlib.import_module(name)
-    except ImportError:
-        return None
-
-
 def load_bluegreen_rows(gw: Any, namespace: str) -> tuple[list[BlueGreenRow], str | None]:
     """(rows, note): the groups of ``namespace``; the note says why there are none when it is not obvious."""
-    module = _core_module()
-    if module is None or not hasattr(module, "detect_groups") or not hasattr(gw, "list_services"):
-        return [], "blue/green detection is not available in this build"
+    if not hasattr(gw, "list_services"):
+        return [], "blue/green detection is not available with this gateway"
     try:
         services = gw.list_services(namespace)
         if not services:
@@ -58,7 +46,7 @@ def load_bluegreen_rows(gw: Any, namespace: str) -> tuple[list[BlueGreenRow], st
         replicasets = gw.list_with_version("apps", "v1", "replicasets", namespace)[0]
     except errors.Forbidden as exc:
         return [], f"Services not readable: {exc}"
-    groups = module.detect_groups(namespace, services, deployments, replicasets)
+    groups = detect_groups(namespace, services, deployments, replicasets)
     rows = []
     for group in groups:
         live = group.live

@@ -7,13 +7,12 @@ from typing import Any
 
 from textual.message import Message
 
-from ..core.model import PlanWarning
-from ..core.plan import RollbackPlan
-from ..core.service import RollbackResult, RolloutOutcome
+from ..core.service import RollbackResult
 from ..core.status import RolloutStatus
-from ..core.workload_service import WorkloadHistory
 from .bluegreen import BlueGreenRow
 from .cluster import Event, Gateway, WorkloadListing
+from .controllers.preview import LoadedHistory
+from .controllers.rollback import Failed, FollowEnd
 
 
 @dataclass
@@ -80,21 +79,11 @@ class PermissionChecked(Message):
 
 @dataclass
 class HistoryLoaded(Message):
-    """A workload's history and the default plan (or why there is none).
+    """A workload's history and the default plan (or why there is none), with its blue/green
+    warning (see controllers.preview.LoadedHistory)."""
 
-    ``group_warning``: the core's blue/green warning for a Deployment that is a
-    side of a group (added to every plan of this workload, as the CLI does).
-    """
-
-    ns: str
-    kind: str
-    name: str
-    history: WorkloadHistory
-    default_plan: RollbackPlan | None
-    plan_error: str | None
-    actor: str | None
+    loaded: LoadedHistory
     generation: int
-    group_warning: PlanWarning | None = None
 
 
 @dataclass
@@ -127,12 +116,10 @@ class RollbackApplied(Message):
 
 @dataclass
 class RollbackFailed(Message):
-    """The rollback failed; `nothing_applied` says whether that is certain (the error's message says
-    what is true otherwise: a write without an answer is read back, never resent)."""
+    """The rollback failed; ``failure.nothing_applied`` says whether that is certain (the error's
+    message says what is true otherwise: a write without an answer is read back, never resent)."""
 
-    plan: RollbackPlan
-    error: str
-    nothing_applied: bool = True
+    failure: Failed
 
 
 @dataclass
@@ -153,9 +140,7 @@ class WorkloadObserved(Message):
 class RolloutEnded(Message):
     """Following the rollout ended: an outcome, the user stopped watching, or an error."""
 
-    outcome: RolloutOutcome | None
-    cancelled: bool = False
-    error: str | None = None
+    end: FollowEnd
 
 
 @dataclass

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from .screens.main import MainScreen
+from .screens.main import MainScreen
 
 ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Roll back", "rollback", "roll back to the highlighted revision (asks for confirmation)"),
@@ -27,8 +26,6 @@ class RollbackCommands(Provider):
     """Lists the actions; one the user may not take now says why instead of running."""
 
     def _main(self) -> MainScreen | None:
-        from .screens.main import MainScreen
-
         for screen in reversed(self.app.screen_stack):
             if isinstance(screen, MainScreen):
                 return screen

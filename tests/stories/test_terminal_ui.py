@@ -6,13 +6,17 @@ roll the Harness case back; the real kubectl confirms the result from outside.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.clusters import TestCluster, rollout_complete
+from kubectl_rollback.sim import run_cluster
+from tests.clusters import SimTestCluster, TestCluster, deployment, roll_out, rollout_complete
 from tests.stories.test_stories import harness_case, template_images
 from tests.terminal import terminal
 
@@ -60,3 +64,58 @@ def test_rolling_back_the_harness_case_in_a_real_terminal(cluster: TestCluster) 
         assert out == "4"
         term.keys("q")
         assert term.wait_gone(), "q did not quit the app"
+
+
+@pytest.fixture
+def stopped_clock(tmp_path: Path) -> Iterator[SimTestCluster]:
+    """The simulated cluster with its clock stopped: a rollout started in it stays in progress."""
+    with run_cluster("empty", time_scale=0) as running:
+        yield SimTestCluster(running, "signals", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("signum", "status", "word"),
+    [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")],
+    ids=["SIGTERM", "SIGINT"],
+)
+def test_a_signal_during_a_rollout_ends_the_ui_cleanly_and_says_the_rollout_goes_on(
+    stopped_clock: SimTestCluster, tmp_path: Path, signum: int, status: int, word: str
+) -> None:
+    cluster = stopped_clock
+    # Three healthy revisions: revision 2's pods are gone, so rolling back to it starts new
+    # pods, which wait for the stopped clock.
+    for image in ("nginx:1.25.3", "nginx:1.25.4", "nginx:1.26.0"):
+        roll_out(cluster, deployment("web", image), expect="complete")
+    pid_file = tmp_path / "tui.pid"
+    # sh writes its pid and becomes the TUI (exec): the signal goes to the real process.
+    command = f"KUBECONFIG={cluster.kubeconfig} sh -c 'echo $$ > {pid_file}; exec {SCRIPT}'"
+    with terminal(command, keep=True) as term:
+        term.wait(
+            lambda s: "Preview: web 3 → 2" in s and "as kubectl rollout undo would" in s,
+            "web's history and preview",
+            timeout=30,
+        )
+        term.keys("r")
+        term.wait(lambda s: "Confirm rollback" in s, "the confirmation dialog")
+        term.keys("y")
+        term.wait(
+            lambda s: "Rolling back deployment.apps/web" in s and "rollout to finish" in s,
+            "the rollout in progress",
+            timeout=30,
+        )
+        assert not rollout_complete(cluster.must("deployments", "web"))  # the clock is stopped
+        os.kill(int(pid_file.read_text()), signum)
+        assert term.wait_exit(timeout=10) == status
+        assert term.pane("alternate_on") == "0", "the Textual screen was left on the terminal"
+        shown = term.everything()
+    # Every line the program left (tmux adds its own "Pane is dead" line under it).
+    lines = [line for line in shown.splitlines() if line.strip() and "Pane is dead" not in line]
+    assert "Traceback" not in shown and "Workloads (" not in shown, shown
+    assert lines == [
+        f"error: {word}: deployment.apps/web was rolled back to revision 2 (nginx:1.25.4); "
+        "the rollout goes on in the cluster (kubectl rollout status deployment/web -n signals)"
+    ], shown
+    # The rollback is whole in the cluster: revision 2's template as the new revision 4.
+    live = cluster.must("deployments", "web")
+    assert template_images(live) == ["nginx:1.25.4"]
+    assert live["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "4"

@@ -13,6 +13,7 @@ from tests.tui.tui_helpers import (
     open_on,
     pilot_test,
     screen_text,
+    set_image,
     wait_for,
 )
 
@@ -70,3 +71,24 @@ async def test_cancelled_or_read_only_switch_changes_nothing(demo: RunningCluste
         await pilot.pause(0.2)
         assert not isinstance(read_only.screen, ConfirmSwitch)
     assert _color(demo, "storefront") == "green"
+
+
+@pilot_test
+async def test_the_preview_warns_that_a_deployment_is_a_side_of_a_blue_green_group(
+    demo: RunningCluster,
+) -> None:
+    # A second revision of the idle side, so that rolling it back is a real plan; the CLI puts
+    # the core's blue-green warning on that plan, and the TUI must show the same.
+    set_image(demo, "storefront-blue", "registry.example.com/shop/storefront:2.0.0")
+    app = make_app(demo, workload="storefront-blue")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "storefront-blue")
+        plan = main_of(app).preview.plan
+        assert plan.noop is None and plan.refusal is None and plan.to_revision.number == 1
+        assert [w.code for w in plan.warnings if w.code == "blue-green"] == ["blue-green"]
+        await wait_for(
+            pilot,
+            lambda: "storefront-blue is the idle side of blue/green group" in screen_text(app),
+            what="the blue/green warning in the preview",
+        )
+        assert "kubectl rollback svc/storefront" in screen_text(app)

@@ -76,7 +76,7 @@ async def test_statefulset_db_rolls_back_to_its_default_target_and_the_rollout_i
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "db")
         main = main_of(app)
-        plan = main.plan
+        plan = main.preview.plan
         assert plan.ref.kind == "StatefulSet" and plan.to_revision.number == 2
         assert plan.to_revision.object_kind == "ControllerRevision"
         await wait_for(
@@ -108,9 +108,9 @@ async def test_statefulset_db_rolls_back_to_its_default_target_and_the_rollout_i
         await wait_for(
             pilot,
             lambda: (
-                main.history is not None
-                and main.history.current is not None
-                and main.history.current.number == 4
+                main.preview.history is not None
+                and main.preview.history.current is not None
+                and main.preview.history.current.number == 4
             ),
             what="the renumbered revision",
         )
@@ -139,7 +139,9 @@ async def test_daemonset_node_agent_rolls_back_to_its_default_target(demo: Runni
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "node-agent")
         main = main_of(app)
-        assert main.plan.ref.kind == "DaemonSet" and main.plan.to_revision.number == 1
+        assert (
+            main.preview.plan.ref.kind == "DaemonSet" and main.preview.plan.to_revision.number == 1
+        )
         await wait_for(
             pilot, lambda: "node-agent:0.9.1 -> " in screen_text(app), what="the preview"
         )
@@ -182,10 +184,10 @@ async def test_read_only_blocks_statefulsets_and_daemonsets_picked_in_the_list(
             await wait_for(
                 pilot,
                 lambda kind=kind, name=name: (
-                    main.history is not None
-                    and main.history.ref.kind == kind
-                    and main.history.ref.name == name
-                    and main.plan is not None
+                    main.preview.history is not None
+                    and main.preview.history.ref.kind == kind
+                    and main.preview.history.ref.name == name
+                    and main.preview.plan is not None
                 ),
                 what=f"the history of {name}",
             )
@@ -242,10 +244,10 @@ async def test_a_statefulset_changed_elsewhere_shows_its_new_revision_without_re
         demo.cluster.settle()
         await wait_for(
             pilot,
-            lambda: main.history is not None and len(main.history.revisions) == 4,
+            lambda: main.preview.history is not None and len(main.preview.history.revisions) == 4,
             what="the history reloaded by the watch",
         )
-        assert main.history.current is not None and main.history.current.number == 4
+        assert main.preview.history.current is not None and main.preview.history.current.number == 4
         await wait_for(
             pilot, lambda: "postgres:16.2" in screen_text(app), what="the new revision on screen"
         )

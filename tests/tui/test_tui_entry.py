@@ -142,7 +142,7 @@ async def test_an_explicit_target_is_highlighted_and_previewed(demo: RunningClus
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "checkout")
         main = main_of(app)
-        assert main.plan.to_revision.number == 2
+        assert main.preview.plan.to_revision.number == 2
         assert main.query_one("#revisions-table").cursor_row == 1
 
 

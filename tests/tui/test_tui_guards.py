@@ -102,7 +102,7 @@ async def test_a_failing_patch_shows_an_error_and_nothing_changes(
         assert f"injected {reason}" in notified(app)
         assert "rollback failed: nothing was applied" in screen_text(app)
         main = main_of(app)
-        assert not main.following and main.check_action("rollback", ()) is True
+        assert not main.rollback.following and main.check_action("rollback", ()) is True
     assert deployment_of(demo, "checkout")["metadata"]["resourceVersion"] == before
     assert image_of(demo, "checkout") == CHECKOUT_CRASH
 
@@ -120,7 +120,7 @@ async def test_a_rollback_whose_answer_is_lost_says_what_the_cluster_holds(
         if effect == "lost":  # applied, answer lost: read back, it is followed as any rollback
             await wait_for(
                 pilot,
-                lambda: main_of(app).following or "Rolling back" in screen_text(app),
+                lambda: main_of(app).rollback.following or "Rolling back" in screen_text(app),
                 what="the rollout followed",
             )
             assert "Rollback failed" not in notified(app)

@@ -64,7 +64,7 @@ async def test_a_rollout_started_elsewhere_shows_up_without_refreshing(
         assert workloads.summaries[("Deployment", "web")].status is WorkloadStatus.PROGRESSING
         await wait_for(
             pilot,
-            lambda: main.history is not None and len(main.history.revisions) == 5,
+            lambda: main.preview.history is not None and len(main.preview.history.revisions) == 5,
             what="the history reloaded",
         )
         await wait_for(
@@ -116,7 +116,7 @@ async def test_switching_namespace_lists_its_workloads(demo: RunningCluster) -> 
         await wait_for(
             pilot,
             lambda: (
-                main.namespace == "default"
+                main.connection.namespace == "default"
                 and ("Deployment", "api") in main.query_one(WorkloadList).summaries
             ),
         )
@@ -140,7 +140,7 @@ async def test_switching_context_reconnects(demo: RunningCluster, tmp_path: Path
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         main = main_of(app)
-        assert main.namespace == "default"
+        assert main.connection.namespace == "default"
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, PickOne), what="the context picker")
         assert "staging" in screen_text(app)
@@ -148,9 +148,9 @@ async def test_switching_context_reconnects(demo: RunningCluster, tmp_path: Path
         await wait_for(
             pilot,
             lambda: (
-                main.gw is not None
-                and main.gw.context == "staging"
-                and main.namespace == "shop"
+                main.connection.gw is not None
+                and main.connection.gw.context == "staging"
+                and main.connection.namespace == "shop"
                 and ("Deployment", "web") in main.query_one(WorkloadList).summaries
             ),
         )
@@ -212,10 +212,16 @@ async def test_clicking_a_workload_selects_it(demo: RunningCluster) -> None:
             "#workloads-table", offset=(6, 3)
         )  # header row, then cart, catalog, checkout
         await wait_for(
-            pilot, lambda: main.selected is not None and main.selected.name == "checkout"
+            pilot,
+            lambda: (
+                main.workloads.selected is not None and main.workloads.selected.name == "checkout"
+            ),
         )
         await wait_for(
-            pilot, lambda: main.history is not None and main.history.ref.name == "checkout"
+            pilot,
+            lambda: (
+                main.preview.history is not None and main.preview.history.ref.name == "checkout"
+            ),
         )
 
 
@@ -245,7 +251,7 @@ async def test_a_bug_in_a_worker_is_shown_and_the_app_keeps_running(
     def broken(gw: object, namespace: str) -> None:
         raise RuntimeError("something unexpected")
 
-    monkeypatch.setattr("kubectl_rollback.tui.screens.main.list_workloads", broken)
+    monkeypatch.setattr("kubectl_rollback.tui.controllers.workloads.list_workloads", broken)
     assert tui_cluster.list_workloads is not broken
     app = make_app(demo)
     async with app.run_test(size=SIZE) as pilot:

@@ -52,7 +52,7 @@ async def test_confirming_rolls_checkout_back_to_its_last_good_revision_and_foll
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "checkout")
         main = main_of(app)
-        assert main.plan.to_revision.number == 1
+        assert main.preview.plan.to_revision.number == 1
         assert "kubectl rollout undo would pick 2" in screen_text(app)
         await pilot.press("r")
         await wait_for(
@@ -70,9 +70,9 @@ async def test_confirming_rolls_checkout_back_to_its_last_good_revision_and_foll
         await wait_for(
             pilot,
             lambda: (
-                main.history is not None
-                and main.history.current is not None
-                and main.history.current.number == 4
+                main.preview.history is not None
+                and main.preview.history.current is not None
+                and main.preview.history.current.number == 4
             ),
             what="the new revision numbers",
         )
@@ -136,7 +136,10 @@ async def test_an_explicit_revision_is_rolled_back_to_and_its_failure_is_reporte
             pilot, lambda: main.query_one("#revisions-table").has_focus, what="revisions focus"
         )
         await pilot.press("up")  # from ★ 1 to revision 2 (the broken image)
-        await wait_for(pilot, lambda: main.plan is not None and main.plan.to_revision.number == 2)
+        await wait_for(
+            pilot,
+            lambda: main.preview.plan is not None and main.preview.plan.to_revision.number == 2,
+        )
         assert "⚠" in screen_text(app)  # rolling back onto a failed revision warns
         await confirm_rollback(pilot, app)
         await wait_for(
@@ -155,11 +158,13 @@ async def test_stopping_the_watch_does_not_undo_the_rollback(demo: RunningCluste
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "web")
         main = main_of(app)
-        assert main.plan.to_revision.number == 3
+        assert main.preview.plan.to_revision.number == 3
         await confirm_rollback(pilot, app)
         rollout = main.query_one(RolloutView)
         await wait_for(
-            pilot, lambda: rollout.display and main._follow_stop is not None, what="following"
+            pilot,
+            lambda: rollout.display and main.rollback.follow_stop is not None,
+            what="following",
         )
         await wait_for(
             pilot, lambda: "rollout to finish" in screen_text(app), what="kubectl's status line"
@@ -167,7 +172,7 @@ async def test_stopping_the_watch_does_not_undo_the_rollback(demo: RunningCluste
         await pilot.press("escape")
         await wait_for(pilot, lambda: rollout.finished == "stopped", what="stopped watching")
         assert "nothing was undone" in screen_text(app)
-        assert not main.following
+        assert not main.rollback.following
         demo.cluster.advance(120)
     assert image_of(demo, "web") == "nginx:1.26.0"
     assert demo.cluster.get("deployments", "shop", "web")["status"]["updatedReplicas"] == 3
@@ -192,7 +197,7 @@ async def test_a_single_revision_has_nothing_to_roll_back_to(demo: RunningCluste
     async with app.run_test(size=SIZE) as pilot:
         await open_on(pilot, app, "cart")
         message = 'no rollout history found for deployment "cart"'
-        assert main_of(app).plan_error == message
+        assert main_of(app).preview.plan_error == message
         # Once in the revisions legend, once in the preview (they are drawn one after the other).
         await wait_for(
             pilot,

@@ -122,7 +122,7 @@ def test_an_error(snap_compare: Compare, demo: RunningCluster) -> None:
         await _confirm_dialog(app, pilot)
         await pilot.press("y")
         await wait_for(pilot, lambda: main_of(app).banner is not None, what="the error")
-        await wait_for(pilot, lambda: main_of(app).plan is not None)
+        await wait_for(pilot, lambda: main_of(app).preview.plan is not None)
         await pilot.pause(0.5)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=_opened(app, "checkout", then))

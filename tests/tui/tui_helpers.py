@@ -63,7 +63,9 @@ async def open_on(pilot: Pilot[Any], app: RollbackApp, workload: str) -> None:
     await wait_for(
         pilot, lambda: f"history:{workload}" in app.timings, what=f"history of {workload}"
     )
-    await wait_for(pilot, lambda: main_of(app).plan is not None, what="a plan in the preview")
+    await wait_for(
+        pilot, lambda: main_of(app).preview.plan is not None, what="a plan in the preview"
+    )
     await wait_for(pilot, lambda: tables_settled(app), what="the tables to lay out")
 
 

@@ -13,7 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static
 
-from ...core.api_objects import as_int, dig
+from ...core.api_objects import as_dict, as_int, dig
+from ...core.controller_status import workload_status
 from ...core.plan import RollbackPlan
 from ...core.service import RolloutOutcome
 from ...core.status import RolloutStatus
@@ -45,12 +46,15 @@ class CounterRow:
 def controller_counters(
     kind: str, obj: Mapping[str, Any]
 ) -> tuple[list[CounterRow], int, int, str]:
-    """(counters, progress, total, revisions line) of a StatefulSet or DaemonSet, from its status.
+    """(counters, progress, total, revisions line) of a StatefulSet or DaemonSet.
 
-    Before the controller has observed the new generation its counters describe the
-    previous update: progress is 0 then.
+    Whether the rollout is done is the core's reading (``controller_status``, kubectl's
+    rules: a partitioned StatefulSet is done with pods left on the old revision); the
+    counters are the status fields shown. Before the controller has observed the new
+    generation its counters describe the previous update: nothing is updated yet then.
     """
-    status = obj.get("status") or {}
+    verdict = workload_status(kind, obj)
+    status = as_dict(obj.get("status"))
     observed = as_int(status.get("observedGeneration")) >= as_int(
         dig(obj, "metadata", "generation")
     )
@@ -61,16 +65,19 @@ def controller_counters(
         rows = [CounterRow("pods updated", updated, total), CounterRow("pods ready", ready, total)]
         update, current = status.get("updateRevision") or "?", status.get("currentRevision") or "?"
         revisions = f"updateRevision {update}   currentRevision {current}"
-        return rows, min(updated, ready), total, revisions
-    total = as_int(status.get("desiredNumberScheduled"))
-    updated = as_int(status.get("updatedNumberScheduled")) if observed else 0
-    available = as_int(status.get("numberAvailable"))
-    rows = [
-        CounterRow("nodes updated", updated, total),
-        CounterRow("pods available", available, total),
-        CounterRow("pods ready", as_int(status.get("numberReady")), total),
-    ]
-    return rows, min(updated, available), total, f"{total} node(s) scheduled"
+        progress = min(updated, ready)
+    else:
+        total = as_int(status.get("desiredNumberScheduled"))
+        updated = as_int(status.get("updatedNumberScheduled")) if observed else 0
+        available = as_int(status.get("numberAvailable"))
+        rows = [
+            CounterRow("nodes updated", updated, total),
+            CounterRow("pods available", available, total),
+            CounterRow("pods ready", as_int(status.get("numberReady")), total),
+        ]
+        revisions = f"{total} node(s) scheduled"
+        progress = min(updated, available)
+    return rows, total if verdict.done else progress, total, revisions
 
 
 def bar(value: int, total: int, width: int = BAR_WIDTH) -> str:

@@ -1,0 +1,161 @@
+"""The workloads of the open namespace: listing, live watches, which one is selected or asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ...core.api_objects import controller_uid, dig, name_of
+from ...core.workloads import WorkloadSummary, summarise
+from ..cluster import (
+    KINDS,
+    PLURALS,
+    Event,
+    Gateway,
+    StopSignal,
+    WorkloadListing,
+    list_workloads,
+    watch_resource,
+)
+
+
+@dataclass
+class WorkloadChanges:
+    """What a batch of watch events of one workload kind changes in the list."""
+
+    upserts: list[WorkloadSummary] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    relisted: list[WorkloadSummary] | None = None
+    """Every workload of the kind, after a relist (None: no relist in the batch)."""
+    reload_selected: bool = False
+    """The selected workload changed: its history must be loaded again."""
+
+
+@dataclass
+class ReplicaSetChanges:
+    """The selected Deployment's ReplicaSets that a batch of watch events touched."""
+
+    updated: list[dict[str, object]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.updated or self.removed)
+
+
+@dataclass
+class WorkloadsController:
+    """The selection, the workload the app was asked to open, and the running watches."""
+
+    focus: tuple[str, str] | None = None
+    """(kind, name) the app should select once listed (from the command line or a refresh)."""
+    selected: WorkloadSummary | None = None
+    watch_stops: list[StopSignal] = field(default_factory=list)
+
+    # -- worker side (blocking) --------------------------------------------------
+    @staticmethod
+    def load(gw: Gateway, namespace: str) -> WorkloadListing:
+        return list_workloads(gw, namespace)
+
+    @staticmethod
+    def watch(
+        gw: Gateway,
+        plural: str,
+        namespace: str,
+        version: str,
+        stop: StopSignal,
+        on_events: Callable[[list[Event]], object],
+        on_trouble: Callable[[str | None], object],
+    ) -> None:
+        watch_resource(gw, plural, namespace, version, stop, on_events, on_trouble)
+
+    # -- UI side --------------------------------------------------------------------
+    def start_watches(self, versions: Mapping[str, str]) -> list[tuple[str, str, StopSignal]]:
+        """(plural, resourceVersion, stop) of every watch to start: the listed workload
+        resources and, for Deployments, the ReplicaSets. Watches running before are stopped."""
+        self.stop_watches()
+        watched = dict(versions)
+        if "deployments" in watched:
+            watched["replicasets"] = watched["deployments"]
+        started = []
+        for plural, version in watched.items():
+            stop = StopSignal()
+            self.watch_stops.append(stop)
+            started.append((plural, version, stop))
+        return started
+
+    def stop_watches(self) -> None:
+        for stop in self.watch_stops:
+            stop.stop()
+        self.watch_stops = []
+
+    def listed(
+        self, listing: WorkloadListing, shown: Mapping[tuple[str, str], WorkloadSummary]
+    ) -> tuple[WorkloadSummary | None, str | None]:
+        """The asked-for workload once listed: (it, to select now, or None; a 'not found'
+        message or None). ``shown``: the list's workloads by (kind, name)."""
+        focus = self.focus
+        chosen = shown.get(focus) if focus else None
+        select = None
+        if chosen is not None and self.selected is None and not chosen.unsupported:
+            self.selected = chosen
+            select = chosen
+        missing = None
+        if focus and focus not in shown:
+            kind, name = focus
+            missing = (
+                f'{PLURALS.get(kind, kind.lower())}.apps "{name}" not found in namespace '
+                f"{listing.namespace}"
+            )
+            self.focus = None
+        return select, missing
+
+    def refocus(self) -> None:
+        """A refresh: select the workload selected now once it is listed again."""
+        if self.selected is not None:
+            self.focus = self.selected.key
+
+    @staticmethod
+    def kind_of(plural: str) -> str | None:
+        """The workload kind watched as ``plural`` (None: the ReplicaSets)."""
+        return KINDS.get(plural)
+
+    def workload_events(
+        self, workload_kind: str, events: list[Event], history_version: str | None
+    ) -> WorkloadChanges:
+        """What ``events`` change; ``history_version``: the resourceVersion of the selected
+        workload's loaded history (None: not loaded)."""
+        changes = WorkloadChanges()
+        for kind, obj in events:
+            if kind == "RELIST":
+                changes.relisted = []
+                continue
+            if changes.relisted is not None:
+                changes.relisted.append(summarise(obj, workload_kind))
+                continue
+            if kind == "DELETED":
+                changes.removed.append((workload_kind, name_of(obj)))
+            else:
+                changes.upserts.append(summarise(obj, workload_kind))
+            if (
+                self.selected is not None
+                and self.selected.key == (workload_kind, name_of(obj))
+                and history_version != str(dig(obj, "metadata", "resourceVersion"))
+            ):
+                changes.reload_selected = True
+        return changes
+
+    @staticmethod
+    def replicaset_events(events: list[Event], deployment_uid: str | None) -> ReplicaSetChanges:
+        """The ReplicaSets of the Deployment ``deployment_uid`` in ``events``."""
+        changes = ReplicaSetChanges()
+        if deployment_uid is None:
+            return changes
+        for kind, obj in events:
+            if kind == "RELIST" or controller_uid(obj) != deployment_uid:
+                continue
+            if kind == "DELETED":
+                changes.removed.append(name_of(obj))
+            else:
+                changes.updated.append(obj)
+        return changes
