@@ -44,19 +44,6 @@ class Terminal:
         )
         return out.stdout.strip()
 
-    def wait_exit(self, timeout: float = 10) -> int:
-        """The exit status of the command (the session must keep its pane: ``keep=True``)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            # tmux may mark the pane dead a moment before it has the status.
-            status = self.pane("pane_dead_status") if self.pane("pane_dead") == "1" else ""
-            if status:
-                return int(status)
-            time.sleep(0.1)
-        raise AssertionError(
-            f"the command did not end within {timeout}s; the screen was:\n{self.screen()}"
-        )
-
     def alive(self) -> bool:
         return (
             subprocess.run(
@@ -88,7 +75,7 @@ def terminal(
     """Run `command` (a shell line) in a new tmux server of `width` x `height`; killed afterwards.
 
     ``keep``: the pane stays when the command ends, so that its last screen and exit status
-    can be read (`Terminal.wait_exit`).
+    can be read.
     """
     name = f"kubectl-rollback-e2e-{uuid.uuid4().hex[:8]}"
     # COLUMNS/LINES (pytest's own terminal) would override the window size for the app.

@@ -10,10 +10,10 @@ Services reports no groups). The rows carry only display text: every decision
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..core import errors
 from ..core.bluegreen import detect_groups
+from ..core.ports import DEPLOYMENTS, REPLICASETS, SERVICES, ClusterGateway
 
 
 @dataclass(frozen=True)
@@ -34,16 +34,17 @@ class BlueGreenRow:
     problems: tuple[str, ...] = ()
 
 
-def load_bluegreen_rows(gw: Any, namespace: str) -> tuple[list[BlueGreenRow], str | None]:
-    """(rows, note): the groups of ``namespace``; the note says why there are none when it is not obvious."""
-    if not hasattr(gw, "list_services"):
-        return [], "blue/green detection is not available with this gateway"
+def load_bluegreen_rows(
+    gw: ClusterGateway, namespace: str
+) -> tuple[list[BlueGreenRow], str | None]:
+    """(rows, note): the groups of ``namespace``; the note says why there are none when it is
+    not obvious."""
     try:
-        services = gw.list_services(namespace)
+        services = gw.list(SERVICES, namespace)
         if not services:
             return [], None
-        deployments = gw.list_deployments(namespace)
-        replicasets = gw.list_with_version("apps", "v1", "replicasets", namespace)[0]
+        deployments = gw.list(DEPLOYMENTS, namespace)
+        replicasets = gw.list(REPLICASETS, namespace)
     except errors.Forbidden as exc:
         return [], f"Services not readable: {exc}"
     groups = detect_groups(namespace, services, deployments, replicasets)

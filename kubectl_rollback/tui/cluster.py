@@ -6,6 +6,7 @@ thread workers only, and they report back through the callbacks they are given.
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,50 +14,28 @@ from typing import Any, Protocol
 
 from ..core import errors
 from ..core.api_objects import dig
+from ..core.kinds import KINDS as WORKLOAD_KINDS
+from ..core.ports import (
+    REPLICASETS,
+    ClusterGateway,
+    PatchType,
+    Resource,
+    WatchEvent,
+    is_expired,
+)
 from ..core.workloads import WorkloadSummary, ordered, summarise
 
 JSON = Any
-Event = tuple[str, dict[str, JSON]]
+Event = WatchEvent
 
 
-class Gateway(Protocol):
-    """What the TUI needs of kube.gateway.KubeGateway (the core's ClusterGateway and more)."""
+class Gateway(ClusterGateway, Protocol):
+    """What the TUI needs of kube.gateway.KubeGateway: the core's ClusterGateway, which
+    context and namespace it is connected to, and closing it."""
 
     namespace: str
     context: str
 
-    def get_deployment(self, namespace: str, name: str) -> dict[str, JSON]: ...
-    def get_statefulset(self, namespace: str, name: str) -> dict[str, JSON]: ...
-    def get_daemonset(self, namespace: str, name: str) -> dict[str, JSON]: ...
-    def list_replicasets(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]: ...
-    def list_controllerrevisions(
-        self, namespace: str, label_selector: str
-    ) -> list[dict[str, JSON]]: ...
-    def list_namespaces(self) -> list[str]: ...
-    def list_with_version(
-        self,
-        group: str,
-        version: str,
-        plural: str,
-        namespace: str | None,
-        label_selector: str | None = None,
-    ) -> tuple[list[dict[str, JSON]], str]: ...
-    def watch(
-        self,
-        group: str,
-        version: str,
-        plural: str,
-        namespace: str | None,
-        resource_version: str,
-        timeout_seconds: int = 300,
-        label_selector: str | None = None,
-        on_open: Callable[[Callable[[], None]], None] | None = None,
-        field_selector: str | None = None,
-    ) -> Iterator[Event]: ...
-    def can_i(
-        self, verb: str, group: str, plural: str, namespace: str | None, name: str | None = None
-    ) -> tuple[bool, str]: ...
-    def whoami(self) -> str | None: ...
     def close(self) -> None: ...
 
 
@@ -122,17 +101,15 @@ class Cancelled(Exception):
     """The user stopped watching (nothing is undone)."""
 
 
-LISTED_KINDS: tuple[tuple[str, str], ...] = (
-    ("Deployment", "deployments"),
-    ("StatefulSet", "statefulsets"),
-    ("DaemonSet", "daemonsets"),
-)
-
-
-PLURALS: dict[str, str] = dict(LISTED_KINDS)
-"""Workload kind -> its apps/v1 resource (plural)."""
-KINDS: dict[str, str] = {plural: kind for kind, plural in LISTED_KINDS}
-"""apps/v1 workload resource (plural) -> kind."""
+PLURALS: dict[str, str] = {k.kind: k.resource.plural for k in WORKLOAD_KINDS}
+"""Workload kind -> its resource (plural)."""
+KINDS: dict[str, str] = {k.resource.plural: k.kind for k in WORKLOAD_KINDS}
+"""Workload resource (plural) -> kind."""
+WATCHED: dict[str, Resource] = {
+    **{k.resource.plural: k.resource for k in WORKLOAD_KINDS},
+    REPLICASETS.plural: REPLICASETS,
+}
+"""What the TUI watches, by plural: the workloads, and the ReplicaSets of a rollout."""
 
 
 @dataclass(frozen=True)
@@ -147,26 +124,24 @@ class WorkloadListing:
     versions: tuple[tuple[str, str], ...]
     notes: tuple[str, ...] = ()
 
-    @property
-    def deployments_version(self) -> str:
-        return dict(self.versions).get("deployments", "")
-
 
 def list_workloads(gw: Gateway, namespace: str) -> WorkloadListing:
-    """One LIST per kind (Deployments first; the others are optional: a 403 only adds a note)."""
+    """One LIST per kind (the first kind, Deployments, is required; the others are optional:
+    a 403 only adds a note)."""
     summaries: list[WorkloadSummary] = []
     versions: list[tuple[str, str]] = []
     notes: list[str] = []
-    for kind, plural in LISTED_KINDS:
+    for kind in WORKLOAD_KINDS:
+        plural = kind.resource.plural
         try:
-            items, list_version = gw.list_with_version("apps", "v1", plural, namespace)
+            items, list_version = gw.list_with_version(kind.resource, namespace)
         except (errors.Forbidden, errors.NotFound) as exc:
-            if kind == "Deployment":
+            if kind is WORKLOAD_KINDS[0]:
                 raise
             notes.append(f"{plural} not listed: {exc}")
             continue
         versions.append((plural, list_version))
-        summaries.extend(summarise(item, kind) for item in items)
+        summaries.extend(summarise(item, kind.kind) for item in items)
     return WorkloadListing(namespace, tuple(ordered(summaries)), tuple(versions), tuple(notes))
 
 
@@ -181,47 +156,49 @@ def watch_resource(
     *,
     timeout_seconds: int = 240,
 ) -> None:
-    """Follow apps/v1 ``plural`` of a namespace until ``stop``: relist on 410, reconnect on errors.
+    """Follow ``plural`` (see WATCHED) of a namespace until ``stop``: relist on 410, reconnect on errors.
 
     ``on_events`` gets batches of (type, object) (a relist comes as ADDED events
     after a ``("RELIST", {})`` marker); ``on_trouble`` gets a message while the
     watch is down and None once it is up again.
     """
-    from ..kube.gateway import WatchExpired
-
+    resource = WATCHED[plural]
     version = resource_version
     backoff = 0.5
     troubled = False
     while not stop.stopped:
+        trouble: str | None = None
         try:
             if not version:
-                items, version = gw.list_with_version("apps", "v1", plural, namespace)
+                items, version = gw.list_with_version(resource, namespace)
                 on_events([("RELIST", {})] + [("ADDED", item) for item in items])
             if troubled:
                 on_trouble(None)
                 troubled = False
-            for kind, obj in gw.watch(
-                "apps",
-                "v1",
-                plural,
-                namespace,
-                version,
-                timeout_seconds=timeout_seconds,
-                on_open=stop.register,
+            for event in gw.watch(
+                resource, namespace, version, timeout_seconds=timeout_seconds, on_open=stop.register
             ):
+                kind, obj = event
                 if stop.stopped:
                     return
+                if kind == "ERROR":
+                    if is_expired(event):
+                        version = ""  # list again, then watch from the new version
+                    else:
+                        trouble = str(obj.get("message") or "the watch ended")
+                    break
                 version = str(dig(obj, "metadata", "resourceVersion") or version)
                 if kind in ("ADDED", "MODIFIED", "DELETED"):
                     on_events([(kind, obj)])
-            backoff = 0.5
-        except WatchExpired:
-            version = ""
+            else:
+                backoff = 0.5
         except errors.RollbackError as exc:
+            trouble = str(exc)
+        if trouble is not None:
             if stop.stopped:
                 return
             troubled = True
-            on_trouble(f"live updates paused ({plural}): {exc}; retrying")
+            on_trouble(f"live updates paused ({plural}): {trouble}; retrying")
             if stop.wait(backoff):
                 return
             backoff = min(backoff * 2, 15.0)
@@ -229,17 +206,17 @@ def watch_resource(
 
 
 class FollowGateway:
-    """A gateway for core.service.follow (any workload kind) whose waiting the user can stop.
+    """A ClusterGateway for the core's follow whose waiting the user can stop.
 
-    Every call follow makes checks the stop signal first, and watches are opened
-    with it, so stopping ends ``follow`` at once with Cancelled (nothing is
-    recorded or undone). ``on_object`` sees every state of the followed
-    workload that follow reads (GET or watch event), for the rollout view.
+    Every call checks the stop signal first, and watches are opened with it, so stopping
+    ends ``follow`` at once with Cancelled (nothing is recorded or undone). ``on_object``
+    sees every state of a workload that follow reads (GET or watch event), for the
+    rollout view.
     """
 
     def __init__(
         self,
-        gw: Gateway,
+        gw: ClusterGateway,
         stop: StopSignal,
         *,
         watch_seconds: int = 60,
@@ -259,28 +236,52 @@ class FollowGateway:
             self._on_object(obj)
         return obj
 
-    def _get(self, plural: str, namespace: str, name: str) -> dict[str, JSON]:
+    def get(self, resource: Resource, namespace: str, name: str) -> dict[str, JSON]:
         self._check()
-        getter = {
-            "deployments": "get_deployment",
-            "statefulsets": "get_statefulset",
-            "daemonsets": "get_daemonset",
-        }[plural]
-        return self._seen(getattr(self._gw, getter)(namespace, name))
+        return self._seen(self._gw.get(resource, namespace, name))
 
-    def _watch(
-        self, plural: str, namespace: str, name: str, resource_version: str, timeout_seconds: int
+    def list_with_version(
+        self, resource: Resource, namespace: str | None, *, label_selector: str | None = None
+    ) -> tuple[list[dict[str, JSON]], str]:
+        self._check()
+        return self._gw.list_with_version(resource, namespace, label_selector=label_selector)
+
+    def patch(
+        self,
+        resource: Resource,
+        namespace: str,
+        name: str,
+        body: JSON,
+        patch_type: PatchType,
+        *,
+        dry_run: bool = False,
+    ) -> dict[str, JSON]:
+        # Never stopped half-way: a write the core decided to send (an outcome record) is sent.
+        return self._gw.patch(resource, namespace, name, body, patch_type, dry_run=dry_run)
+
+    def create(self, resource: Resource, namespace: str, body: dict[str, JSON]) -> dict[str, JSON]:
+        return self._gw.create(resource, namespace, body)
+
+    def watch(
+        self,
+        resource: Resource,
+        namespace: str | None,
+        resource_version: str,
+        *,
+        name: str | None = None,
+        label_selector: str | None = None,
+        timeout_seconds: int = 300,
+        on_open: Callable[[Callable[[], None]], None] | None = None,
     ) -> Iterator[Event]:
         self._check()
         events = self._gw.watch(
-            "apps",
-            "v1",
-            plural,
+            resource,
             namespace,
             resource_version,
+            name=name,
+            label_selector=label_selector,
             timeout_seconds=min(timeout_seconds, self._watch_seconds),
             on_open=self._stop.register,
-            field_selector=f"metadata.name={name}",
         )
         for kind, obj in events:
             self._check()
@@ -289,39 +290,17 @@ class FollowGateway:
             yield kind, obj
         self._check()
 
-    def get_deployment(self, namespace: str, name: str) -> dict[str, JSON]:
-        return self._get("deployments", namespace, name)
+    def whoami(self) -> str | None:
+        return self._gw.whoami()
 
-    def get_statefulset(self, namespace: str, name: str) -> dict[str, JSON]:
-        return self._get("statefulsets", namespace, name)
+    def can_i(
+        self, verb: str, resource: Resource, namespace: str | None, name: str | None = None
+    ) -> tuple[bool, str]:
+        return self._gw.can_i(verb, resource, namespace, name)
 
-    def get_daemonset(self, namespace: str, name: str) -> dict[str, JSON]:
-        return self._get("daemonsets", namespace, name)
-
-    def list_replicasets(self, namespace: str, label_selector: str) -> list[dict[str, JSON]]:
+    # Last in the class: from here on, `list` in an annotation would name this method.
+    def list(
+        self, resource: Resource, namespace: str | None, *, label_selector: str | None = None
+    ) -> builtins.list[dict[str, JSON]]:
         self._check()
-        return self._gw.list_replicasets(namespace, label_selector)
-
-    def list_controllerrevisions(
-        self, namespace: str, label_selector: str
-    ) -> list[dict[str, JSON]]:
-        self._check()
-        return self._gw.list_controllerrevisions(namespace, label_selector)
-
-    def watch_deployment(
-        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
-    ) -> Iterator[Event]:
-        return self._watch("deployments", namespace, name, resource_version, timeout_seconds)
-
-    def watch_statefulset(
-        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
-    ) -> Iterator[Event]:
-        return self._watch("statefulsets", namespace, name, resource_version, timeout_seconds)
-
-    def watch_daemonset(
-        self, namespace: str, name: str, resource_version: str, timeout_seconds: int
-    ) -> Iterator[Event]:
-        return self._watch("daemonsets", namespace, name, resource_version, timeout_seconds)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._gw, name)
+        return self._gw.list(resource, namespace, label_selector=label_selector)

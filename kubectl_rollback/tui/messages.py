@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.message import Message
 
-from ..core.service import RollbackResult
+from ..core.rollback import RollbackResult
 from ..core.status import RolloutStatus
 from .bluegreen import BlueGreenRow
 from .cluster import Event, Gateway, WorkloadListing

@@ -89,8 +89,13 @@ def one_line(err: str) -> str:
 def test_an_interrupted_wait_says_what_was_applied_and_that_the_rollout_goes_on(
     sim: RunningCluster, signum: int
 ) -> None:
-    history_of(sim, "web", ["nginx:1.25.3", "nginx:crash-1"])
-    running = Running(sim.kubeconfig, "deploy/web", "--yes", "--wait", "--timeout", "10m")
+    # Revision 1's ReplicaSet has no pods left: with the clock stopped its new pods never get
+    # Ready, so the rollout is still going when the signal comes (rolling back to revision 2,
+    # whose pods still serve, would finish at once: the test would race the controllers).
+    history_of(sim, "web", ["nginx:1.25.3", "nginx:1.25.4", "nginx:crash-1"])
+    running = Running(
+        sim.kubeconfig, "deploy/web", "--yes", "--wait", "--timeout", "10m", "--to-revision", "1"
+    )
     running.wait_for_line("deployment.apps/web rolled back")
     code, _, err = running.stop(signum)
     assert code == CODES[signum]
@@ -104,8 +109,10 @@ def test_an_interrupted_wait_says_what_was_applied_and_that_the_rollout_goes_on(
 
 
 def test_an_interrupted_wait_still_prints_its_document(sim: RunningCluster) -> None:
-    history_of(sim, "web", ["nginx:1.25.3", "nginx:crash-1"])
-    running = Running(sim.kubeconfig, "deploy/web", "--yes", "--wait", "-o", "json")
+    history_of(sim, "web", ["nginx:1.25.3", "nginx:1.25.4", "nginx:crash-1"])  # as above
+    running = Running(
+        sim.kubeconfig, "deploy/web", "--yes", "--wait", "-o", "json", "--to-revision", "1"
+    )
     assert running.proc.stderr is not None
     line = running.proc.stderr.readline()  # progress goes to stderr with -o json
     assert "rolled back" in line, line

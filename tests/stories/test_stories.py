@@ -247,7 +247,9 @@ def test_a_change_made_meanwhile_is_refused_and_nothing_is_applied(
 ) -> None:
     from datetime import UTC, datetime
 
-    from kubectl_rollback.core import errors, service
+    from kubectl_rollback.core import errors
+    from kubectl_rollback.core import rollback as use_case
+    from kubectl_rollback.core.model import WorkloadRef
     from kubectl_rollback.core.target import TargetSpec
     from kubectl_rollback.kube.gateway import KubeGateway
 
@@ -255,13 +257,13 @@ def test_a_change_made_meanwhile_is_refused_and_nothing_is_applied(
         roll_out(cluster, deployment("web", image))
     gw = KubeGateway.connect(cluster.kubeconfig, None, cluster.namespace)
     try:
-        plan = service.prepare(
-            gw, cluster.namespace, "web", TargetSpec.revision(1), now=datetime.now(UTC)
-        )
+        now = datetime.now(UTC)
+        ref = WorkloadRef("Deployment", cluster.namespace, "web")
+        plan = use_case.prepare(gw, ref, now=now).plan(TargetSpec.revision(1), now=now)
         # Someone runs `kubectl set env` between our plan and our patch.
         cluster.kubectl().ok("set", "env", "deployment/web", "MODE=edited")
         with pytest.raises(errors.Conflict, match="changed since the plan was made"):
-            service.execute(gw, plan, dry_run=False)
+            use_case.execute(gw, plan, dry_run=False)
     finally:
         gw.close()
     live = cluster.must("deployments", "web")

@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,6 +67,16 @@ def test_rolling_back_the_harness_case_in_a_real_terminal(cluster: TestCluster) 
         assert term.wait_gone(), "q did not quit the app"
 
 
+def wait_for_file(path: Path, timeout: float) -> str:
+    """The contents of ``path`` once it exists (bounded)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path.name} was not written within {timeout}s")
+        time.sleep(0.05)
+    return path.read_text()
+
+
 @pytest.fixture
 def stopped_clock(tmp_path: Path) -> Iterator[SimTestCluster]:
     """The simulated cluster with its clock stopped: a rollout started in it stays in progress."""
@@ -86,9 +97,16 @@ def test_a_signal_during_a_rollout_ends_the_ui_cleanly_and_says_the_rollout_goes
     # pods, which wait for the stopped clock.
     for image in ("nginx:1.25.3", "nginx:1.25.4", "nginx:1.26.0"):
         roll_out(cluster, deployment("web", image), expect="complete")
-    pid_file = tmp_path / "tui.pid"
-    # sh writes its pid and becomes the TUI (exec): the signal goes to the real process.
-    command = f"KUBECONFIG={cluster.kubeconfig} sh -c 'echo $$ > {pid_file}; exec {SCRIPT}'"
+    pid_file, status_file = tmp_path / "tui.pid", tmp_path / "tui.status"
+    # The inner sh writes its pid and becomes the TUI (exec): the signal goes to the real
+    # process. The outer sh writes its exit status (tmux may take long to report a dead
+    # pane's status on a busy machine).
+    wrapper = tmp_path / "run.sh"
+    wrapper.write_text(
+        f"sh -c 'echo $$ > {pid_file}; exec {SCRIPT}'\necho $? > {status_file}.tmp\n"
+        f"mv {status_file}.tmp {status_file}\n"
+    )
+    command = f"KUBECONFIG={cluster.kubeconfig} sh {wrapper}"
     with terminal(command, keep=True) as term:
         term.wait(
             lambda s: "Preview: web 3 → 2" in s and "as kubectl rollout undo would" in s,
@@ -105,7 +123,7 @@ def test_a_signal_during_a_rollout_ends_the_ui_cleanly_and_says_the_rollout_goes
         )
         assert not rollout_complete(cluster.must("deployments", "web"))  # the clock is stopped
         os.kill(int(pid_file.read_text()), signum)
-        assert term.wait_exit(timeout=10) == status
+        assert wait_for_file(status_file, timeout=30).strip() == str(status)
         assert term.pane("alternate_on") == "0", "the Textual screen was left on the terminal"
         shown = term.everything()
     # Every line the program left (tmux adds its own "Pane is dead" line under it).

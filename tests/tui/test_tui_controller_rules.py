@@ -116,7 +116,7 @@ def test_what_the_user_is_told_when_a_signal_ends_the_app(demo: RunningCluster) 
     assert control.stopped_line() == "nothing was changed"
     control.send(plan)
     assert "may or may not have been applied" in control.stopped_line()
-    result = rollback.service.RollbackResult(plan, True, False, False, "rolled back")
+    result = rollback.RollbackResult(plan, True, False, False, "rolled back")
     assert control.applied_now(result)
     line = control.stopped_line()
     assert line.startswith(

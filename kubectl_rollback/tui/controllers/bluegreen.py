@@ -31,7 +31,7 @@ def load(gw: Gateway, namespace: str) -> tuple[list[BlueGreenRow], str | None]:
 def prepare(gw: Gateway, namespace: str, service_name: str, *, now: datetime) -> Any:
     """The switch plan for the group of ``service_name`` (blocking), or SwitchFailed."""
     try:
-        return bluegreen_service.prepare_switch(gw, namespace, service_name, now=now)  # type: ignore[arg-type]
+        return bluegreen_service.prepare_switch(gw, namespace, service_name, now=now)
     except errors.RollbackError as exc:
         return SwitchFailed(str(exc), "Cannot plan the traffic switch")
 
@@ -39,7 +39,7 @@ def prepare(gw: Gateway, namespace: str, service_name: str, *, now: datetime) ->
 def switch(gw: Gateway, plan: Any, *, now: datetime) -> Any:
     """Route traffic as ``plan`` says (blocking); the result, or SwitchFailed."""
     try:
-        return bluegreen_service.switch_traffic(gw, plan, dry_run=False, now=now)  # type: ignore[arg-type]
+        return bluegreen_service.switch_traffic(gw, plan, dry_run=False, now=now)
     except errors.RollbackError as exc:
         return SwitchFailed(str(exc), "Traffic switch failed")
 

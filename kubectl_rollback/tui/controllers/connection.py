@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...core import errors
+from ...core.kinds import KINDS
+from ...core.ports import SERVICES, Resource
+from ...core.workloads import namespace_names
 from ..cluster import Connector, Gateway
 
-PATCHED: tuple[tuple[str, str], ...] = (
-    ("apps", "deployments"),
-    ("apps", "statefulsets"),
-    ("apps", "daemonsets"),
-    ("", "services"),
-)
-"""(group, plural) of every resource the app may patch: asked with one access review each."""
+PATCHED: tuple[Resource, ...] = (*(k.resource for k in KINDS), SERVICES)
+"""Every resource the app may patch (the workload kinds, and Services for blue/green
+switches): asked with one access review each."""
 
 Answer = tuple[str, bool, str]
 """(plural, may patch, reason) from a SelfSubjectAccessReview."""
@@ -47,14 +46,15 @@ class ConnectionController:
 
     @staticmethod
     def namespaces(gw: Gateway) -> list[str]:
-        return gw.list_namespaces()
+        return namespace_names(gw)
 
     @staticmethod
     def check_permissions(gw: Gateway, namespace: str) -> tuple[Answer, ...]:
         answers: list[Answer] = []
-        for group, plural in PATCHED:
+        for resource in PATCHED:
+            plural = resource.plural
             try:
-                allowed, reason = gw.can_i("patch", group, plural, namespace)
+                allowed, reason = gw.can_i("patch", resource, namespace)
             except errors.RollbackError:
                 continue  # cannot tell: let the request itself say (a 403 is shown as an error)
             answers.append((plural, allowed, reason))

@@ -8,70 +8,56 @@ revision the user highlights, from the loaded history (no cluster call).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from ...core import bluegreen_service, errors, workload_service
-from ...core.model import DeploymentHistory, PlanWarning
+from ...core import errors
+from ...core import rollback as use_case
+from ...core.kinds import WorkloadHistory, kind_named
+from ...core.model import PlanWarning, WorkloadRef
 from ...core.plan import RollbackPlan
+from ...core.ports import REPLICASETS
 from ...core.target import TargetSpec, choose_target
-from ...core.workload_service import WorkloadHistory
 from ..cluster import Gateway
 
 
 @dataclass(frozen=True)
 class LoadedHistory:
-    """A workload's history as a worker loaded it, with its default plan (or why there is none)."""
+    """A workload read for a rollback as a worker loaded it (the core's ``Prepared``: its
+    history, who acts, the warnings from around it), with its default plan (or why there is
+    none)."""
 
     namespace: str
     kind: str
     name: str
-    history: WorkloadHistory
+    prepared: use_case.Prepared
     default_plan: RollbackPlan | None
     plan_error: str | None
-    actor: str | None
-    group_warning: PlanWarning | None = None
-    """The core's blue/green warning, for a Deployment that is a side of a group."""
 
+    @property
+    def history(self) -> WorkloadHistory:
+        return self.prepared.history
 
-def with_group_warning(plan: RollbackPlan, warning: PlanWarning | None) -> RollbackPlan:
-    """The core's blue/green warning added to a Deployment's plan (as the CLI does)."""
-    if warning is None or plan.noop is not None:
-        return plan
-    return dataclasses.replace(plan, warnings=(*plan.warnings, warning))
+    @property
+    def actor(self) -> str | None:
+        return self.prepared.actor
 
-
-def _plan(
-    loaded: LoadedHistory | WorkloadHistory,
-    spec: TargetSpec | None,
-    *,
-    actor: str | None,
-    warning: PlanWarning | None,
-    now: datetime,
-) -> RollbackPlan:
-    history = loaded.history if isinstance(loaded, LoadedHistory) else loaded
-    return with_group_warning(
-        workload_service.plan_workload(history, spec, actor=actor, now=now), warning
-    )
+    @property
+    def group_warning(self) -> PlanWarning | None:
+        """The core's blue/green warning, for a Deployment that is a side of a group."""
+        return next((w for w in self.prepared.warnings if w.code == "blue-green"), None)
 
 
 def load(gw: Gateway, namespace: str, kind: str, name: str, *, now: datetime) -> LoadedHistory:
-    """Load the history and plan the default target (blocking; RollbackError: no history)."""
-    history = workload_service.load_workload(gw, kind, namespace, name, now=now)  # type: ignore[arg-type]
-    actor = gw.whoami()
-    warning = (
-        bluegreen_service.deployment_warning(gw, history)  # type: ignore[arg-type]
-        if isinstance(history, DeploymentHistory)
-        else None
-    )
+    """Prepare the rollback and plan the default target (blocking; RollbackError: no history)."""
+    prepared = use_case.prepare(gw, WorkloadRef(kind, namespace, name), now=now)
     default_plan: RollbackPlan | None = None
     plan_error: str | None = None
     try:
-        default_plan = _plan(history, None, actor=actor, warning=warning, now=now)
+        default_plan = prepared.plan(now=now)
     except errors.RollbackError as exc:
         plan_error = str(exc)
-    return LoadedHistory(namespace, kind, name, history, default_plan, plan_error, actor, warning)
+    return LoadedHistory(namespace, kind, name, prepared, default_plan, plan_error)
 
 
 @dataclass
@@ -99,9 +85,12 @@ class PreviewController:
 
     @property
     def deployment_uid(self) -> str | None:
-        """The uid of the selected Deployment (None: none, or another kind)."""
+        """The uid of the selected Deployment, whose ReplicaSets the rollout view watches
+        (None: none, or a kind whose revisions are not ReplicaSets)."""
         history = self.history
-        return history.uid if isinstance(history, DeploymentHistory) else None
+        if history is None or kind_named(history.ref.kind).revision_resource is not REPLICASETS:
+            return None
+        return history.uid
 
     @property
     def resource_version(self) -> str | None:
@@ -138,13 +127,7 @@ class PreviewController:
             plan = default
         else:
             try:
-                plan = _plan(
-                    loaded,
-                    TargetSpec.revision(number),
-                    actor=loaded.actor,
-                    warning=loaded.group_warning,
-                    now=now,
-                )
+                plan = loaded.prepared.plan(TargetSpec.revision(number), now=now)
             except errors.RollbackError:
                 self.plan = None
                 raise

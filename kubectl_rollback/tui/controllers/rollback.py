@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from ...core import errors, service
-from ...core.model import DeploymentHistory
+from ...core import errors
+from ...core import rollback as use_case
+from ...core.kinds import WorkloadHistory, kind_named
 from ...core.plan import RollbackPlan
-from ...core.service import RollbackResult, RolloutOutcome
+from ...core.ports import REPLICASETS
+from ...core.rollback import RollbackResult, RolloutOutcome
 from ...core.status import RolloutStatus
-from ...core.workload_service import WorkloadHistory
 from ...core.workloads import WorkloadSummary
 from ..cluster import PLURALS, Cancelled, FollowGateway, Gateway, StopSignal
 from .connection import ConnectionController
@@ -64,7 +65,7 @@ class FollowEnd:
 def execute(gw: Gateway, plan: RollbackPlan, *, now: datetime) -> RollbackResult | Failed:
     """Send the rollback (blocking)."""
     try:
-        return service.execute(gw, plan, dry_run=False, now=now)  # type: ignore[arg-type]
+        return use_case.execute(gw, plan, dry_run=False, now=now)
     except errors.RollbackError as exc:
         # "nothing was applied" only where it is certain and the message does not already say.
         certain = exc.nothing_applied and "applied" not in str(exc)
@@ -84,18 +85,21 @@ def follow(
     """Follow the rollout until it ends or ``stop`` (blocking); ``on_workload`` sees each state
     of a StatefulSet or DaemonSet (a Deployment's ReplicaSets come from the screen's watch)."""
 
+    # A Deployment's rollout shows its ReplicaSets; other kinds, the workload's own counters.
+    by_replicasets = kind_named(plan.ref.kind).revision_resource is REPLICASETS
+
     def on_object(obj: dict[str, Any]) -> None:
-        if plan.ref.kind != "Deployment":
+        if not by_replicasets:
             on_workload(obj)
 
     try:
-        outcome = service.follow(
+        outcome = use_case.follow(
             FollowGateway(gw, stop, on_object=on_object),
             plan.ref,
             timeout_seconds=timeout_seconds,
             now_fn=now_fn,
             on_status=on_status,
-            expect_replicaset=plan.to_revision.replicaset,
+            expect_revision=plan.to_revision.object_name,
         )
     except Cancelled:
         return FollowEnd(None, cancelled=True)
@@ -107,7 +111,7 @@ def follow(
 def follow_timeout(history: WorkloadHistory | None) -> int:
     """Seconds to follow: StatefulSets and DaemonSets have no progress deadline, so a stuck
     rollout ends when this runs out."""
-    deadline = history.progress_deadline_seconds if isinstance(history, DeploymentHistory) else 300
+    deadline = getattr(history, "progress_deadline_seconds", None) or 300
     return max(600, 2 * deadline)
 
 

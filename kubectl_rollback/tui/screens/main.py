@@ -22,9 +22,10 @@ from textual.widgets import DataTable, Input
 from textual.worker import Worker, WorkerState
 
 from ...core import errors
-from ...core.model import DeploymentHistory
+from ...core.kinds import kind_named
 from ...core.plan import RollbackPlan
-from ...core.service import RollbackResult
+from ...core.ports import REPLICASETS
+from ...core.rollback import RollbackResult
 from ...core.status import RolloutStatus
 from ...core.target import TargetSpec
 from ..cluster import Gateway, StopSignal
@@ -605,16 +606,17 @@ class MainScreen(Screen[None]):
             return
         plan = result.plan
         history = self.preview.history
+        by_replicasets = kind_named(plan.ref.kind).revision_resource is REPLICASETS
         rows = [
-            ReplicaSetRow(r.replicaset, str(r.number), r.desired, r.desired, r.ready, r.available)
-            for r in (history.revisions if isinstance(history, DeploymentHistory) else ())
+            ReplicaSetRow(r.object_name, str(r.number), r.desired, r.desired, r.ready, r.available)
+            for r in (history.revisions if history is not None and by_replicasets else ())
         ]
         self.query_one(PreviewPanel).display = False
         view = self.query_one(RolloutView)
         view.display = True
         view.start(plan, history.replicas if history else 1, rows)
-        if result.deployment and plan.ref.kind != "Deployment":
-            view.update_workload(result.deployment)
+        if result.workload and not by_replicasets:
+            view.update_workload(dict(result.workload))
         stop = self.rollback.start_following()
         self._follow(self.connection.gw, plan, stop, rollback.follow_timeout(history))
 

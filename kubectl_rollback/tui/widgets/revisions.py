@@ -17,10 +17,10 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import ColumnKey
 
 from ...cli.text import age, revision_label
+from ...core.kinds import WorkloadHistory, kind_named
 from ...core.model import DeploymentHistory, Revision, Verdict
 from ...core.plan import RollbackPlan
 from ...core.rendering import terminal_safe
-from ...core.workload_service import WorkloadHistory
 
 HEALTH_STYLE = {
     Verdict.SUCCESS: ("✔", "green"),
@@ -145,11 +145,7 @@ class RevisionTable(Vertical):
         moment = now()
         table = self.table
         table.clear()
-        object_kind = (
-            history.revisions[0].object_kind
-            if history.revisions
-            else ("ReplicaSet" if isinstance(history, DeploymentHistory) else "ControllerRevision")
-        )
+        object_kind = kind_named(history.ref.kind).revision_resource.kind
         table.columns[ColumnKey("rs")].label = Text(object_kind.upper())
         self._numbers = []
         rows = []
@@ -162,7 +158,7 @@ class RevisionTable(Vertical):
                         " ",
                         revision_label(rev),
                     ),
-                    rev.replicaset,
+                    rev.object_name,
                     ", ".join(short_image(i.image) for i in rev.images if not i.init),
                     _shorten(terminal_safe(rev.change_cause or "<none>"), 24),
                     age(rev.created, moment),

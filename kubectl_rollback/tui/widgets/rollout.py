@@ -16,7 +16,7 @@ from textual.widgets import ProgressBar, Static
 from ...core.api_objects import as_dict, as_int, dig
 from ...core.controller_status import workload_status
 from ...core.plan import RollbackPlan
-from ...core.service import RolloutOutcome
+from ...core.rollback import RolloutOutcome
 from ...core.status import RolloutStatus
 
 BAR_WIDTH = 20
@@ -200,7 +200,7 @@ class RolloutView(Vertical):
         table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
         for column in ("REV", "REPLICASET", "REPLICAS", "", "PODS READY"):
             table.add_column(column)
-        target = self.plan.to_revision.replicaset if self.plan else None
+        target = self.plan.to_revision.object_name if self.plan else None
         rows = sorted(self.replicasets.values(), key=lambda r: (r.name != target, r.name))
         for row in rows:
             if row.desired == 0 and row.replicas == 0 and row.name != target:
