@@ -71,11 +71,6 @@ def test_the_text_renderings_the_tui_imports_load_no_other_part_of_the_command_l
     }
 
 
-# Import circles being removed in issue 11 (by other branches): each leaves this list when its
-# fix is merged. Any other circle fails test_no_import_circles.
-CIRCLES_BEING_REMOVED = (frozenset({"tui.app", "tui.palette", "tui.screens.main"}),)
-
-
 def _import_circles(package: str) -> list[frozenset[str]]:
     """The strongly connected components (of two modules or more) of `package`'s import graph.
 
@@ -133,8 +128,8 @@ def _import_circles(package: str) -> list[frozenset[str]]:
 
 def test_no_import_circles() -> None:
     circles = _import_circles("kubectl_rollback")
-    unexpected = [sorted(c) for c in circles if c not in CIRCLES_BEING_REMOVED]
-    assert unexpected == [], "import circles: " + "; ".join(" <-> ".join(c) for c in unexpected)
+    found = [sorted(c) for c in circles]
+    assert found == [], "import circles: " + "; ".join(" <-> ".join(c) for c in found)
 
 
 def test_the_circle_finder_finds_a_circle(tmp_path: Path) -> None:

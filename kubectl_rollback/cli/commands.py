@@ -28,8 +28,6 @@ from .text import (
     switch_plan_lines,
 )
 
-DEMO_NAMESPACE = "shop"
-
 
 @contextlib.contextmanager
 def gateway(
@@ -50,9 +48,9 @@ def gateway(
         finally:
             gw.close()
         return
-    from ..sim import run_cluster
+    from ..sim import DEMO_NAMESPACE, run_demo
 
-    with run_cluster("demo", time_scale=1.0) as sim:
+    with run_demo() as sim:
         gw = KubeGateway.connect(
             sim.kubeconfig, None, namespace or DEMO_NAMESPACE, request_timeout=seconds
         )

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .api_objects import as_dict, as_int, dig
-from .status import RolloutStatus, rollout_status
+from .status import RolloutStatus
 
 JSON = Any
 
@@ -91,14 +91,3 @@ def daemonset_status(daemonset: Mapping[str, JSON]) -> RolloutStatus:
             False, False, f"{prefix}{available} of {desired} updated pods are available..."
         )
     return RolloutStatus(True, False, f'daemon set "{name}" successfully rolled out')
-
-
-def workload_status(
-    kind: str, obj: Mapping[str, JSON], *, expect_replicaset: str | None = None
-) -> RolloutStatus:
-    """kubectl's rollout status of a Deployment, StatefulSet or DaemonSet."""
-    if kind == "StatefulSet":
-        return statefulset_status(obj)
-    if kind == "DaemonSet":
-        return daemonset_status(obj)
-    return rollout_status(obj, expect_replicaset=expect_replicaset)

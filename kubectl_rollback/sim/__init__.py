@@ -25,11 +25,13 @@ subset of YAML); deletion is immediate (no graceful termination or finalizers).
 from .cluster import SimCluster
 from .running import (
     CONTEXT,
+    DEMO_NAMESPACE,
     TOKEN,
     RunningCluster,
     build_cluster,
     kubeconfig_text,
     run_cluster,
+    run_demo,
     serve_forever,
     start_cluster,
     write_kubeconfig,
@@ -38,6 +40,7 @@ from .server import SimServer
 
 __all__ = [
     "CONTEXT",
+    "DEMO_NAMESPACE",
     "RunningCluster",
     "SimCluster",
     "SimServer",
@@ -45,6 +48,7 @@ __all__ = [
     "build_cluster",
     "kubeconfig_text",
     "run_cluster",
+    "run_demo",
     "serve_forever",
     "start_cluster",
     "write_kubeconfig",

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .cluster import SimCluster
 from .faults import Fault
+from .scenarios import demo as demo_scenario
 from .scenarios import load as load_scenario
 from .server import SimServer
 from .world import new_cluster
@@ -143,6 +144,18 @@ def run_cluster(
         yield running
     finally:
         running.stop()
+
+
+DEMO_NAMESPACE = demo_scenario.NAMESPACE
+"""Where `--demo` opens: the demo scenario's namespace."""
+
+
+@contextmanager
+def run_demo() -> Iterator[RunningCluster]:
+    """The `--demo` cluster of both front ends: the demo scenario, its clock running at real
+    speed, for the duration of a `with` block (it stops with the command or the UI)."""
+    with run_cluster("demo", time_scale=1.0) as running:
+        yield running
 
 
 def serve_forever(

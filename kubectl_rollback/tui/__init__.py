@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from ..core.target import TargetSpec
     from .app import RollbackApp
 
-DEMO_NAMESPACE = "shop"
 DEMO_KUBECONFIG_ENV = "KUBECTL_ROLLBACK_DEMO_KUBECONFIG"
 
 
@@ -61,9 +60,9 @@ def run_app(
         app.run()
         _raise_if_signalled(app)
         return
-    from ..sim import run_cluster
+    from ..sim import DEMO_NAMESPACE, run_demo
 
-    with run_cluster("demo", time_scale=1.0) as sim:
+    with run_demo() as sim:
         _share_demo_kubeconfig(sim.kubeconfig)
         app = RollbackApp(
             connector=Connector(sim.kubeconfig, request_timeout=request_timeout),

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from ..core import errors
 from ..core.api_objects import dig
-from ..core.kinds import KINDS as WORKLOAD_KINDS
+from ..core.kinds import KINDS as ALL_KINDS
 from ..core.ports import (
     REPLICASETS,
     ClusterGateway,
@@ -101,12 +101,12 @@ class Cancelled(Exception):
     """The user stopped watching (nothing is undone)."""
 
 
-PLURALS: dict[str, str] = {k.kind: k.resource.plural for k in WORKLOAD_KINDS}
+PLURALS: dict[str, str] = {k.kind: k.resource.plural for k in ALL_KINDS}
 """Workload kind -> its resource (plural)."""
-KINDS: dict[str, str] = {k.resource.plural: k.kind for k in WORKLOAD_KINDS}
+KINDS: dict[str, str] = {k.resource.plural: k.kind for k in ALL_KINDS}
 """Workload resource (plural) -> kind."""
 WATCHED: dict[str, Resource] = {
-    **{k.resource.plural: k.resource for k in WORKLOAD_KINDS},
+    **{k.resource.plural: k.resource for k in ALL_KINDS},
     REPLICASETS.plural: REPLICASETS,
 }
 """What the TUI watches, by plural: the workloads, and the ReplicaSets of a rollout."""
@@ -131,12 +131,12 @@ def list_workloads(gw: Gateway, namespace: str) -> WorkloadListing:
     summaries: list[WorkloadSummary] = []
     versions: list[tuple[str, str]] = []
     notes: list[str] = []
-    for kind in WORKLOAD_KINDS:
+    for kind in ALL_KINDS:
         plural = kind.resource.plural
         try:
             items, list_version = gw.list_with_version(kind.resource, namespace)
         except (errors.Forbidden, errors.NotFound) as exc:
-            if kind is WORKLOAD_KINDS[0]:
+            if kind is ALL_KINDS[0]:
                 raise
             notes.append(f"{plural} not listed: {exc}")
             continue

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.tui.screens.confirm import ConfirmSwitch
 from kubectl_rollback.tui.widgets.bluegreen import BlueGreenPanel
@@ -92,3 +97,15 @@ async def test_the_preview_warns_that_a_deployment_is_a_side_of_a_blue_green_gro
             what="the blue/green warning in the preview",
         )
         assert "kubectl rollback svc/storefront" in screen_text(app)
+        shown = [(w.code, w.message) for w in plan.warnings]
+    # The same (default) plan from the command line: the same warnings, word for word.
+    out = subprocess.run(
+        [sys.executable, "-m", "kubectl_rollback", "deploy/storefront-blue", "-n", "shop"]
+        + ["--dry-run", "-o", "json"],
+        env={**os.environ, "KUBECONFIG": demo.kubeconfig},
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    printed = [(w["code"], w["message"]) for w in json.loads(out.stdout)["plan"]["warnings"]]
+    assert printed == shown

@@ -14,8 +14,9 @@ from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static
 
 from ...core.api_objects import as_dict, as_int, dig
-from ...core.controller_status import workload_status
+from ...core.kinds import kind_named
 from ...core.plan import RollbackPlan
+from ...core.ports import REPLICASETS
 from ...core.rollback import RolloutOutcome
 from ...core.status import RolloutStatus
 
@@ -49,11 +50,12 @@ def controller_counters(
     """(counters, progress, total, revisions line) of a StatefulSet or DaemonSet.
 
     Whether the rollout is done is the core's reading (``controller_status``, kubectl's
-    rules: a partitioned StatefulSet is done with pods left on the old revision); the
+    rules, the kind's strategy: a partitioned StatefulSet is done with pods left on the old
+    revision); the
     counters are the status fields shown. Before the controller has observed the new
     generation its counters describe the previous update: nothing is updated yet then.
     """
-    verdict = workload_status(kind, obj)
+    verdict = kind_named(kind).status(obj)
     status = as_dict(obj.get("status"))
     observed = as_int(status.get("observedGeneration")) >= as_int(
         dig(obj, "metadata", "generation")
@@ -78,6 +80,11 @@ def controller_counters(
         revisions = f"{total} node(s) scheduled"
         progress = min(updated, available)
     return rows, total if verdict.done else progress, total, revisions
+
+
+def _by_replicasets(plan: RollbackPlan) -> bool:
+    """A rollout shown as ReplicaSets scaling (a Deployment's); else as the workload's counters."""
+    return kind_named(plan.ref.kind).revision_resource is REPLICASETS
 
 
 def bar(value: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -150,14 +157,14 @@ class RolloutView(Vertical):
         self.query_one("#rollout-outcome", Static).update(
             Text("esc stop watching (the rollout goes on; nothing is undone)", style="dim")
         )
-        if plan.ref.kind == "Deployment":
+        if _by_replicasets(plan):
             self._render_replicasets()
         else:
             self.query_one("#rollout-replicasets", Static).update("")
 
     def update_workload(self, obj: Mapping[str, Any]) -> None:
         """A new state of the StatefulSet or DaemonSet being rolled back."""
-        if self.plan is None or self.plan.ref.kind == "Deployment":
+        if self.plan is None or _by_replicasets(self.plan):
             return
         rows, progress, total, revisions = controller_counters(self.plan.ref.kind, obj)
         self.counters = rows
@@ -195,7 +202,7 @@ class RolloutView(Vertical):
         self.query_one("#rollout-status", Static).update(Text(prefix + status.message, style=style))
 
     def _render_replicasets(self) -> None:
-        if self.plan is not None and self.plan.ref.kind != "Deployment":
+        if self.plan is not None and not _by_replicasets(self.plan):
             return
         table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
         for column in ("REV", "REPLICASET", "REPLICAS", "", "PODS READY"):
@@ -256,7 +263,7 @@ class RolloutView(Vertical):
                 self.finished = "failed"
                 why = (
                     "the rollout failed (ProgressDeadlineExceeded)"
-                    if self.plan is None or self.plan.ref.kind == "Deployment"
+                    if self.plan is None or kind_named(self.plan.ref.kind).progress_deadline
                     else f"the rollout cannot be followed: {outcome.status.message}"
                 )
                 outcome_line.update(Text(f"✖ {why}   esc back", style="red"))
