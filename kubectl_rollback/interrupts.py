@@ -1,4 +1,5 @@
-"""SIGINT and SIGTERM on the command line: an exception the front ends word, and sections they must not cut.
+"""SIGINT and SIGTERM on the command line: an exception the front ends word, and sections they
+must not cut.
 
 `run()` makes both signals raise `Stopped` in the main thread (Click would turn a
 KeyboardInterrupt into a silent exit 0). A command that is following a rollout catches it
@@ -58,7 +59,8 @@ def raising() -> Iterator[None]:
 
 @contextmanager
 def deferred() -> Iterator[list[int]]:
-    """Signals that arrive inside the block are held (their numbers collected in the list it gives)."""
+    """Signals that arrive inside the block are held (their numbers collected in the list it
+    gives)."""
     got: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield got

@@ -182,7 +182,8 @@ def rollback_command(
         str | None,
         typer.Option(
             "--dry-run",
-            help="client (default when given without a value) or server: print the plan, change nothing.",
+            help="client (default when given without a value) or server: print the plan, "
+            "change nothing.",
         ),
     ] = None,
     output: Output = None,
@@ -356,9 +357,9 @@ def sim_command(
         typer.Option(
             "--fault",
             metavar="SPEC",
-            help='Inject a fault (repeatable): "VERB RESOURCE[/NAME] EFFECT [xCOUNT]", e.g. "PATCH deployments lost", '
-            '"LIST pods 429 x3", "WATCH deployments cut". EFFECT: an HTTP status, reset, lost, delay=SECONDS, '
-            "cut or expire.",
+            help='Inject a fault (repeatable): "VERB RESOURCE[/NAME] EFFECT [xCOUNT]", '
+            'e.g. "PATCH deployments lost", "LIST pods 429 x3", "WATCH deployments cut". '
+            "EFFECT: an HTTP status, reset, lost, delay=SECONDS, cut or expire.",
         ),
     ] = None,
 ) -> None:

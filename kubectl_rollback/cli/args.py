@@ -66,7 +66,8 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 
 
 def parse_duration(text: str, flag: str = "--timeout") -> float:
-    """Go-style durations as kubectl takes them (`90s`, `5m`, `1h30m`; a bare number needs a unit, except 0)."""
+    """Go-style durations as kubectl takes them (`90s`, `5m`, `1h30m`; a bare number needs a unit,
+    except 0)."""
     text = text.strip()
     if re.fullmatch(r"0+(\.0+)?", text):
         return 0.0

@@ -214,7 +214,8 @@ def rollback(
             fail("--to-revision does not apply to a Service: name the colour with --to COLOR", 2)
         if scale_up and not wait:
             fail(
-                "--scale-up waits until the side is Ready before switching; it cannot be used with --no-wait",
+                "--scale-up waits until the side is Ready before switching; "
+                "it cannot be used with --no-wait",
                 2,
             )
     parse_duration(request_timeout, "--request-timeout")  # usage errors before any connection
@@ -337,7 +338,8 @@ def _rollback_service(
     force: bool,
     scale_up: bool,
 ) -> None:
-    """Blue/green rapid rollback: route a group's traffic back, with the same preview/dry-run/execute path."""
+    """Blue/green rapid rollback: route a group's traffic back, with the same
+    preview/dry-run/execute path."""
     plan = bluegreen_service.prepare_switch(
         gw, ref.namespace, ref.name, to, now=datetime.now(UTC), force=force, scale_up=scale_up
     )
@@ -504,7 +506,8 @@ def apply(
     timeout: str,
     request_timeout: str,
 ) -> None:
-    """Apply exactly a reviewed plan (`--dry-run -o json > plan.json`), or refuse, changing nothing."""
+    """Apply exactly a reviewed plan (`--dry-run -o json > plan.json`), or refuse, changing
+    nothing."""
     _check_output(output)
     timeout_seconds = parse_duration(timeout)
     parse_duration(request_timeout, "--request-timeout")
@@ -528,8 +531,8 @@ def apply(
         if plan.resource_version != reviewed.get("resourceVersion"):
             raise errors.Conflict(
                 f"{ref.display} changed since the plan was reviewed (resourceVersion "
-                f"{reviewed.get('resourceVersion')} -> {plan.resource_version}): nothing was applied; "
-                "make and review a new plan"
+                f"{reviewed.get('resourceVersion')} -> {plan.resource_version}): "
+                "nothing was applied; make and review a new plan"
             )
         fresh = documents.rollback_plan(plan)
         for key, what in (
@@ -539,8 +542,8 @@ def apply(
         ):
             if fresh.get(key) != reviewed.get(key):
                 raise errors.Conflict(
-                    f"the rollback of {ref.display} would now differ from the reviewed plan ({what}): "
-                    "nothing was applied; make and review a new plan"
+                    f"the rollback of {ref.display} would now differ from the reviewed plan "
+                    f"({what}): nothing was applied; make and review a new plan"
                 )
         _carry_out(
             gw,
@@ -555,7 +558,8 @@ def apply(
 
 
 def _read_plan(path: str) -> dict[str, Any]:
-    """A RollbackPlan document (or the RollbackResult of a dry run holding one); usage errors otherwise."""
+    """A RollbackPlan document (or the RollbackResult of a dry run holding one); usage errors
+    otherwise."""
     import json
 
     import yaml

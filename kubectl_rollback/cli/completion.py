@@ -6,8 +6,8 @@
 - `workload_autocompletion` and `namespace_autocompletion` are Typer `autocompletion=`
   callbacks for app.py's `workload` argument and `--namespace` option.
 - `complete_args()` completes a command line the way app.py dispatches it: a first word that is
-  a subcommand (`history`, `apply`, `sim`) goes to that command, anything else to the default rollback
-  command (and the first word may also be a subcommand's name).
+  a subcommand (`history`, `apply`, `sim`) goes to that command, anything else to the default
+  rollback command (and the first word may also be a subcommand's name).
 - `kubectl_complete_main()` is the `kubectl_complete-rollback` executable (app.complete_main):
   kubectl 1.26+ runs it to complete `kubectl rollback ...` in bash, zsh, fish and PowerShell
   (Cobra's protocol: one `value<TAB>description` per line, then `:<directive>`).

@@ -190,7 +190,8 @@ def dump(document: Any, output: str) -> str:
 
 
 def group_lines(group: BlueGreenGroup) -> list[str]:
-    """A blue/green group: where each Service routes, and each side's workload, images and Ready pods."""
+    """A blue/green group: where each Service routes, and each side's workload, images and Ready
+    pods."""
     style = "Harness" if group.style == "harness" else f"generic ({group.color_key})"
     out = [f"Blue/green group {group.name} (namespace {group.namespace}, {style})"]
     rows = [["SERVICE", "ROLE", "SELECTOR", "ROUTES TO"]]
@@ -229,7 +230,8 @@ def group_lines(group: BlueGreenGroup) -> list[str]:
 
 
 def switch_plan_lines(plan: TrafficSwitchPlan) -> list[str]:
-    """A traffic switch plan as a person reads it: the group, the selector changes, traffic, warnings."""
+    """A traffic switch plan as a person reads it: the group, the selector changes, traffic,
+    warnings."""
     out = [
         f"Blue/green rollback plan for service/{plan.group.name} (namespace {plan.group.namespace})"
     ]
@@ -259,7 +261,8 @@ def switch_history_lines(records: Iterable[SwitchRecord]) -> list[str]:
     items = list(records)
     if not items:
         return [
-            "No switches recorded by kubectl-rollback (annotation kubectl-rollback.io/switch-history)."
+            "No switches recorded by kubectl-rollback "
+            "(annotation kubectl-rollback.io/switch-history)."
         ]
     rows = [["AT", "SERVICE", "FROM", "TO", "BY"]]
     rows += [[r.at, r.service, r.from_color or "-", r.to_color, r.by or "-"] for r in items]

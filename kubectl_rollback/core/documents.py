@@ -1,8 +1,8 @@
 """The ``kubectl-rollback.io/v1`` documents (``-o json|yaml``, plan files): one builder each.
 
 RollbackPlan, RollbackResult (with the followed rollout), RevisionHistory, TrafficSwitchPlan,
-TrafficSwitchResult, TrafficSwitchHistory. Every front end prints these and nothing else; a plan document read
-back by ``kubectl rollback apply`` is checked against ``API_VERSION`` and its kind.
+TrafficSwitchResult, TrafficSwitchHistory. Every front end prints these and nothing else; a plan
+document read back by ``kubectl rollback apply`` is checked against ``API_VERSION`` and its kind.
 """
 
 from __future__ import annotations

@@ -86,7 +86,8 @@ class RollbackApp(App[None]):
         self._start_target = target
         self.started_at = time.perf_counter()
         self.timings: dict[str, float] = {}
-        """Seconds from start to milestones (``workloads``, ``history:<name>``): for bench/bench_tui.py."""
+        """Seconds from start to milestones (``workloads``, ``history:<name>``): for
+        bench/bench_tui.py."""
         self._handle_signals = handle_signals
         self.stopped_by: int | None = None
         """The signal that ended the app (None: the user quit)."""

@@ -114,7 +114,8 @@ WATCHED: dict[str, Resource] = {
 
 @dataclass(frozen=True)
 class WorkloadListing:
-    """The workloads of a namespace and, per listed resource (plural), the resourceVersion its watch starts from.
+    """The workloads of a namespace and, per listed resource (plural), the resourceVersion its
+    watch starts from.
 
     A kind that could not be listed (403) has no version: it is not watched.
     """
@@ -156,7 +157,8 @@ def watch_resource(
     *,
     timeout_seconds: int = 240,
 ) -> None:
-    """Follow ``plural`` (see WATCHED) of a namespace until ``stop``: relist on 410, reconnect on errors.
+    """Follow ``plural`` (see WATCHED) of a namespace until ``stop``: relist on 410, reconnect on
+    errors.
 
     ``on_events`` gets batches of (type, object) (a relist comes as ADDED events
     after a ``("RELIST", {})`` marker); ``on_trouble`` gets a message while the

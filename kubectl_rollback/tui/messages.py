@@ -50,7 +50,8 @@ class WorkloadsFailed(Message):
 
 @dataclass
 class ResourceEvents(Message):
-    """Watch events of the namespace's Deployments, StatefulSets, DaemonSets or ReplicaSets (``plural``)."""
+    """Watch events of the namespace's Deployments, StatefulSets, DaemonSets or ReplicaSets
+    (``plural``)."""
 
     plural: str
     events: list[Event]

@@ -1,4 +1,5 @@
-"""The command palette's provider: every action of the main screen by name, with why it is unavailable."""
+"""The command palette's provider: every action of the main screen by name, with why it is
+unavailable."""
 
 from __future__ import annotations
 

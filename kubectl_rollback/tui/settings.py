@@ -21,4 +21,5 @@ class Settings:
     now_fn: Callable[[], datetime]
     display_tz: tzinfo
     milestone: Callable[[str], None]
-    """Called with ``workloads`` and ``history:<name>`` when they are first shown (bench timings)."""
+    """Called with ``workloads`` and ``history:<name>`` when they are first shown (bench
+    timings)."""

@@ -1,4 +1,5 @@
-"""The rollback use case against an in-memory gateway: reads, execute with its precondition, follow."""
+"""The rollback use case against an in-memory gateway: reads, execute with its precondition,
+follow."""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ from ..cluster import PLURALS, Cancelled, FollowGateway, Gateway, StopSignal
 from .connection import ConnectionController
 
 HISTORY_LOADING = "the history is still loading"
-"""Why rolling back is not possible for a moment: the key stays enabled (it says so when pressed)."""
+"""Why rolling back is not possible for a moment: the key stays enabled (it says so when
+pressed)."""
 READ_ONLY = "read-only mode (--read-only): nothing can be changed"
 
 Severity = Literal["information", "warning", "error"]

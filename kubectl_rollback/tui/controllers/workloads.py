@@ -1,4 +1,5 @@
-"""The workloads of the open namespace: listing, live watches, which one is selected or asked for."""
+"""The workloads of the open namespace: listing, live watches, which one is selected or asked
+for."""
 
 from __future__ import annotations
 

@@ -58,7 +58,8 @@ def plan_summary(plan: RollbackPlan) -> Group:
     lines += (
         [
             Text(
-                f"  • pod template: {len(plan.template_diff.splitlines())} diff lines (see the preview)"
+                f"  • pod template: {len(plan.template_diff.splitlines())} diff lines "
+                "(see the preview)"
             )
         ]
         if plan.template_diff.strip()
@@ -141,7 +142,8 @@ class ConfirmRollback(_ConfirmDialog):
 
 
 def switch_summary(plan: Any) -> Group:
-    """The traffic switch restated: which Service selectors change, which pods get traffic, what stays."""
+    """The traffic switch restated: which Service selectors change, which pods get traffic, what
+    stays."""
     lines: list[Text] = [
         Text.assemble(
             ("Switch traffic of ", "bold"),
@@ -167,7 +169,8 @@ def switch_summary(plan: Any) -> Group:
 
 
 class ConfirmSwitch(_ConfirmDialog):
-    """The blue/green rapid rollback's confirmation: ``y`` switches, anything else keeps traffic where it is."""
+    """The blue/green rapid rollback's confirmation: ``y`` switches, anything else keeps traffic
+    where it is."""
 
     BINDINGS = [
         Binding("y", "confirm", "Switch traffic", id="switch-yes"),

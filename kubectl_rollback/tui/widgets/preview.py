@@ -102,7 +102,8 @@ def noop_renderables(
 def plan_renderables(
     plan: RollbackPlan, target: Revision | None, unavailable: str | None
 ) -> list[RenderableType]:
-    """The preview, top to bottom. ``unavailable``: why the roll-back key is disabled (None: it is not)."""
+    """The preview, top to bottom. ``unavailable``: why the roll-back key is disabled (None: it is
+    not)."""
     parts: list[RenderableType] = []
     src = plan.from_revision
     dst = plan.to_revision

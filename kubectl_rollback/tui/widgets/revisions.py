@@ -1,5 +1,5 @@
-"""The revisions table of one workload: markers, ReplicaSets or ControllerRevisions, images, age, readiness,
-health and evidence."""
+"""The revisions table of one workload: markers, ReplicaSets or ControllerRevisions, images, age,
+readiness, health and evidence."""
 
 from __future__ import annotations
 
@@ -57,13 +57,16 @@ def _shorten(text: str, width: int) -> str:
 
 
 def strategy_label(history: WorkloadHistory) -> str:
-    """The update strategy as kubectl users know it: ``RollingUpdate 25%/25%`` (maxSurge/maxUnavailable),
-    ``RollingUpdate partition 2``, ``OnDelete``."""
+    """The update strategy as kubectl users know it: ``RollingUpdate 25%/25%``
+    (maxSurge/maxUnavailable), ``RollingUpdate partition 2``, ``OnDelete``."""
     strategy = history.strategy
     if strategy.type != "RollingUpdate":
         return strategy.type
     if isinstance(history, DeploymentHistory):
-        return f"RollingUpdate {strategy.max_surge_raw or '25%'}/{strategy.max_unavailable_raw or '25%'}"
+        return (
+            f"RollingUpdate {strategy.max_surge_raw or '25%'}/"
+            f"{strategy.max_unavailable_raw or '25%'}"
+        )
     parts = ["RollingUpdate"]
     partition = getattr(strategy, "partition", 0)
     if partition:
@@ -71,7 +74,8 @@ def strategy_label(history: WorkloadHistory) -> str:
     if history.ref.kind == "DaemonSet":
         parts.append(
             f"maxSurge {strategy.max_surge_raw if strategy.max_surge_raw is not None else 0}"
-            f" maxUnavailable {strategy.max_unavailable_raw if strategy.max_unavailable_raw is not None else 1}"
+            " maxUnavailable "
+            f"{strategy.max_unavailable_raw if strategy.max_unavailable_raw is not None else 1}"
         )
     elif strategy.max_unavailable_raw not in (None, 1):
         parts.append(f"maxUnavailable {strategy.max_unavailable_raw}")
@@ -128,7 +132,8 @@ class RevisionTable(Vertical):
         select: int | None = None,
         plan_error: str | None = None,
     ) -> None:
-        """Fill the table; the cursor goes to ``select``, else the default target, else the current revision.
+        """Fill the table; the cursor goes to ``select``, else the default target, else the
+        current revision.
 
         On a reload of the same workload the cursor stays where the user put it, unless
         it was on the default target (it follows the new one) or its revision is gone
@@ -188,7 +193,8 @@ class RevisionTable(Vertical):
         current = history.current.number if history.current else "?"
         paused = "   ⏸ paused" if history.paused else ""
         self.query_one("#revisions-title", Static).update(
-            f"{history.ref.display}   rev {current}   {counts.ready}/{history.replicas} ready   {rollout}{paused}"
+            f"{history.ref.display}   rev {current}   {counts.ready}/{history.replicas} ready   "
+            f"{rollout}{paused}"
         )
         kept = f"history {len(history.revisions)} of {history.revision_history_limit} kept"
         if self.target is not None:

@@ -1,4 +1,5 @@
-"""The live view of a rollout after a rollback: ReplicaSets scaling, pods Ready, progress, kubectl's status line."""
+"""The live view of a rollout after a rollback: ReplicaSets scaling, pods Ready, progress,
+kubectl's status line."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ class ReplicaSetRow:
 
 @dataclass
 class CounterRow:
-    """One status counter of a StatefulSet or DaemonSet during its rollout (e.g. pods updated 2/3)."""
+    """One status counter of a StatefulSet or DaemonSet during its rollout (e.g. pods updated
+    2/3)."""
 
     label: str
     value: int

@@ -30,7 +30,8 @@ Cell = str | Text
 
 @dataclass(frozen=True)
 class Column:
-    """A column: its header and width in cells (None: what the others leave, at least ``min_width``)."""
+    """A column: its header and width in cells (None: what the others leave, at least
+    ``min_width``)."""
 
     label: str
     width: int | None

@@ -27,7 +27,8 @@ COLUMNS = (
     Column("REV", 3),
     Column("IMAGES", None, 12),
 )
-"""Fixed widths but the images' (what the pane leaves): nothing waits for thousands of cells to be measured."""
+"""Fixed widths but the images' (what the pane leaves): nothing waits for thousands of cells to be
+measured."""
 
 
 def short_image(image: str) -> str:
@@ -129,7 +130,8 @@ class WorkloadList(Vertical):
         self._rebuild()
 
     def _rebuild(self, *, select: tuple[str, str] | None = None) -> None:
-        """Show the workloads that match the filter, the cursor kept on ``select`` or the workload it was on."""
+        """Show the workloads that match the filter, the cursor kept on ``select`` or the workload
+        it was on."""
         table = self.table
         keep = select or (
             self._shown[table.cursor_row] if 0 <= table.cursor_row < len(self._shown) else None
