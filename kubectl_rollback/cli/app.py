@@ -25,7 +25,7 @@ from .completion import (
 )
 
 PROG = "kubectl rollback"
-SUBCOMMANDS = ("history", "sim", "rollback", "apply")
+SUBCOMMANDS = ("history", "sim", "rollback", "apply", "releases")
 
 EXAMPLES_ROLLBACK = """\
 Examples:
@@ -228,6 +228,26 @@ def rollback_command(
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Terminal UI: look, never change anything.")
     ] = False,
+    selector: Annotated[
+        str | None,
+        typer.Option(
+            "--selector",
+            "-l",
+            help="Roll back every workload this label selector picks, together (as a release).",
+        ),
+    ] = None,
+    to_release: Annotated[
+        int | None,
+        typer.Option("--to-release", help="release/NAME: the recorded release to go back to."),
+    ] = None,
+    no_restore: Annotated[
+        bool,
+        typer.Option(
+            "--no-restore",
+            help="release/NAME: when one workload's patch fails, leave the ones already "
+            "rolled back as they are (default: put them back).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -256,6 +276,9 @@ def rollback_command(
         force=force,
         scale_up=scale_up,
         request_timeout=request_timeout,
+        selector=selector,
+        to_release=to_release,
+        restore=not no_restore,
     )
 
 
@@ -293,6 +316,29 @@ def history_command(
         output=output,
         revision=revision,
         show_secrets=show_secrets,
+        request_timeout=request_timeout,
+    )
+
+
+@app.command(
+    "releases",
+    help="List the releases of a namespace (Harness, Helm, Argo CD, Flux) with their "
+    "workloads and the release each would go back to.",
+)
+def releases_command(
+    namespace: Namespace = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = None,
+    request_timeout: RequestTimeout = "30s",
+) -> None:
+    from . import commands
+
+    commands.releases(
+        namespace=namespace,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
         request_timeout=request_timeout,
     )
 

@@ -21,7 +21,8 @@ def type_aliases() -> dict[str, str]:
 
     aliases: dict[str, str] = {}
     types = [(k.kind, k.resource.plural, k.short_name, k.resource.group) for k in KINDS]
-    for kind, plural, short, group in (*types, ("Service", "services", "svc", "")):
+    extra = (("Service", "services", "svc", ""), ("Release", "releases", "release", ""))
+    for kind, plural, short, group in (*types, *extra):
         for alias in (kind.lower(), plural, short):
             aliases[alias] = kind
             if group:

@@ -14,10 +14,13 @@ from ..core import bluegreen_service, documents, errors
 from ..core import rollback as use_case
 from ..core.kinds import kind_named, supported, supported_text
 from ..core.model import WorkloadRef
-from ..core.rendering import terminal_lines, terminal_safe
 from ..core.target import TargetChoice, TargetSpec, choose_target, parse_target
 from ..interrupts import Stopped, deferred
 from .args import fail, parse_duration, parse_workload
+from .console import confirm as _confirm
+from .console import interactive as _interactive
+from .console import print_lines as _print
+from .console import say as _say
 from .text import (
     dump,
     group_lines,
@@ -62,7 +65,7 @@ def gateway(
 
 def _ref(workload: list[str], namespace: str) -> WorkloadRef:
     kind, name = parse_workload(workload)
-    if kind == "Service":
+    if kind in ("Service", "Release"):
         return WorkloadRef(kind, namespace, name)
     if not supported(kind):
         fail(
@@ -121,6 +124,11 @@ def history(
     with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
         ref = _ref(workload, gw.namespace)
         now = datetime.now(UTC)
+        if ref.kind == "Release":
+            from .releases import release_history
+
+            release_history(gw, ref.name, output)
+            return
         if ref.kind == "Service":
             if revision is not None:
                 fail(
@@ -173,11 +181,54 @@ def rollback(
     force: bool = False,
     scale_up: bool = False,
     request_timeout: str = "30s",
+    selector: str | None = None,
+    to_release: int | None = None,
+    restore: bool = True,
 ) -> None:
     _check_output(output)
     if dry_run not in (None, "none", "client", "server"):
         fail(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".', 2)
     mode = None if dry_run == "none" else dry_run
+    release_only = [
+        flag
+        for flag, given in (("--to-release", to_release is not None), ("--no-restore", not restore))
+        if given
+    ]
+    if selector is not None or (workload and parse_workload(workload)[0] == "Release"):
+        if selector is not None and workload:
+            fail("-l/--selector picks the workloads itself: name no TYPE/NAME with it", 2)
+        if selector is not None and not selector.strip():
+            fail("-l/--selector is empty: give a label selector, e.g. -l app=web", 2)
+        if to_revision is not None or to is not None or force or scale_up:
+            fail(
+                "--to-revision, --to, --force and --scale-up apply to one workload or Service; "
+                "a release goes back to its last successful release (or --to-release N)",
+                2,
+            )
+        if to_release is not None and to_release <= 0:
+            fail(f"--to-release must be a positive release number, got {to_release}", 2)
+        if read_only and mode is None:
+            fail("--read-only: refusing to change anything (use --dry-run to see the plan)", 2)
+        timeout_seconds = parse_duration(timeout)
+        parse_duration(request_timeout, "--request-timeout")
+        from .releases import rollback_release
+
+        with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
+            rollback_release(
+                gw,
+                name=parse_workload(workload)[1] if workload else None,
+                selector=selector,
+                to_release=to_release,
+                restore=restore,
+                mode=mode,
+                output=output,
+                yes=yes,
+                wait=wait,
+                timeout_seconds=timeout_seconds,
+            )
+        return
+    if release_only:
+        fail(f"{' and '.join(release_only)} apply to release/NAME or -l SELECTOR only", 2)
     if not workload:
         _open_tui(
             namespace=namespace,
@@ -424,29 +475,6 @@ def _emit_result(
         _say(result.message, info)
 
 
-def _confirm(question: str, doing: str, verb: str) -> None:
-    """Ask y/N on a terminal; refuse (changing nothing) when there is none."""
-    if not _interactive():
-        fail(
-            f"refusing to {doing} without confirmation: not running in a terminal; "
-            f"pass --yes to {verb} (or --dry-run to only see the plan)",
-            2,
-        )
-    try:
-        answer = input(f"{terminal_safe(question)} [y/N] ")
-    except EOFError:  # Ctrl-D: no answer is a no
-        print(file=sys.stderr)
-        answer = ""
-    except Stopped as stop:
-        raise stop.saying("nothing was changed") from None
-    if answer.strip().lower() not in ("y", "yes"):
-        fail("rollback cancelled; nothing was changed", 1)
-
-
-def _interactive() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
-
-
 def _open_tui(
     *,
     namespace: str | None,
@@ -485,15 +513,6 @@ def _open_tui(
         workload_kind=workload_kind,
         request_timeout=request_timeout,
     )
-
-
-def _print(lines: list[str]) -> None:
-    sys.stdout.write("\n".join(terminal_safe(line) for line in lines) + "\n")
-
-
-def _say(text: str, file: Any) -> None:
-    """A message line for a person (progress, results): control characters escaped."""
-    print(terminal_lines(text), file=file, flush=True)
 
 
 def apply(
@@ -613,3 +632,19 @@ def _read_plan(path: str) -> dict[str, Any]:
     if not to.get(kind_named(workload["kind"]).revision_json_key):
         fail(f"the plan {path} is incomplete (workload and target are required)", 2)
     return doc
+
+
+def releases(
+    *,
+    namespace: str | None,
+    context: str | None,
+    kubeconfig: str | None,
+    output: str | None,
+    request_timeout: str,
+) -> None:
+    _check_output(output)
+    parse_duration(request_timeout, "--request-timeout")
+    from .releases import list_releases
+
+    with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
+        list_releases(gw, output)

@@ -1,7 +1,8 @@
 """The ``kubectl-rollback.io/v1`` documents (``-o json|yaml``, plan files): one builder each.
 
 RollbackPlan, RollbackResult (with the followed rollout), RevisionHistory, TrafficSwitchPlan,
-TrafficSwitchResult, TrafficSwitchHistory. Every front end prints these and nothing else; a plan
+TrafficSwitchResult, TrafficSwitchHistory, ReleasePlan, ReleaseResult, ReleaseHistory,
+ReleaseList. Every front end prints these and nothing else; a plan
 document read back by ``kubectl rollback apply`` is checked against ``API_VERSION`` and its kind.
 """
 
@@ -9,17 +10,21 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .api_objects import as_dict, format_time
 from .bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
 from .bluegreen_service import TrafficSwitchResult
 from .kinds import WorkloadHistory, kind_named
+from .model import WorkloadRef
 from .plan import RollbackPlan
+from .release import ReleaseFailed, ReleaseGroup, ReleasePlan, ReleaseResult
+from .release_records import ReleaseHistory, ReleaseRevision
 from .rendering import mask_annotations, mask_template
 from .rollback import RollbackResult, RolloutOutcome
 from .target import TargetChoice
+from .workloads import WorkloadSummary
 
 JSON = Any
 
@@ -343,3 +348,151 @@ def traffic_switch_history(
         "group": group.to_dict(),
         "switches": [r.to_dict() for r in records],
     }
+
+
+# ------------------------------------------------------------------------------ releases
+
+
+def _group(group: ReleaseGroup) -> dict[str, JSON]:
+    return {
+        "name": group.name,
+        "namespace": group.namespace,
+        "source": group.source,
+        "clue": group.clue,
+        "workloads": [{"kind": r.kind, "name": r.name} for r in group.workloads],
+    }
+
+
+def _release_revision(revision: ReleaseRevision | None) -> dict[str, JSON] | None:
+    if revision is None:
+        return None
+    return {
+        "number": revision.number,
+        "status": revision.status,
+        "succeeded": revision.succeeded,
+        "record": revision.record,
+        "workloads": [
+            {"kind": w.kind, "name": w.name, "namespace": w.namespace, "revision": w.revision}
+            for w in revision.workloads
+        ],
+    }
+
+
+def release_plan(plan: ReleasePlan) -> dict[str, JSON]:
+    """``kubectl-rollback.io/v1`` ReleasePlan: the group, the records' source, from/to
+    release, one RollbackPlan per workload (in execution order), warnings, what is not
+    rolled back, the record updates."""
+    return _plain(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "ReleasePlan",
+            "release": _group(plan.group),
+            "records": plan.records.source if plan.records else None,
+            "from": _release_revision(plan.from_release),
+            "to": _release_revision(plan.to_release),
+            "workloads": [{"how": s.how, "plan": rollback_plan(s.plan)} for s in plan.steps],
+            "warnings": [{"code": w.code, "message": w.message} for w in plan.warnings],
+            "notRolledBack": list(plan.not_rolled_back),
+            "recordUpdates": [u.description for u in plan.record_updates],
+            "refusal": plan.refusal,
+            "noop": plan.noop,
+            "actor": plan.actor,
+            "createdAt": format_time(plan.created_at),
+        }
+    )
+
+
+def release_result(
+    plan: ReleasePlan,
+    result: ReleaseResult | None,
+    outcomes: Mapping[WorkloadRef, RolloutOutcome | None] | None = None,
+) -> dict[str, JSON]:
+    """``kubectl-rollback.io/v1`` ReleaseResult: per workload its state (and its followed
+    rollout), the records written; ``plan`` the ReleasePlan. ``result`` None: nothing was
+    sent (a client dry run or nothing to do)."""
+    workloads: list[dict[str, JSON]] = []
+    for outcome in result.workloads if result else ():
+        entry: dict[str, JSON] = {
+            "kind": outcome.ref.kind,
+            "name": outcome.ref.name,
+            "state": outcome.state,
+            "message": outcome.message,
+        }
+        if outcomes is not None and outcome.ref in outcomes:
+            followed = outcomes[outcome.ref]
+            entry["rollout"] = rollout(followed) if followed is not None else None
+        workloads.append(entry)
+    return _plain(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "ReleaseResult",
+            "applied": bool(result and result.applied and not result.dry_run),
+            "dryRun": result.dry_run if result else True,
+            "noop": plan.noop is not None,
+            "workloads": workloads,
+            "recordsWritten": list(result.records_written) if result else [],
+            "recordErrors": list(result.record_errors) if result else [],
+            "plan": release_plan(plan),
+        }
+    )
+
+
+def release_failure(plan: ReleasePlan, failed: ReleaseFailed) -> dict[str, JSON]:
+    """The ReleaseResult of a release rollback that stopped: where every workload stands."""
+    return _plain(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "ReleaseResult",
+            "applied": not failed.nothing_applied,
+            "dryRun": False,
+            "noop": False,
+            "error": str(failed),
+            "workloads": [
+                {"kind": o.ref.kind, "name": o.ref.name, "state": o.state, "message": o.message}
+                for o in failed.outcomes
+            ],
+            "recordsWritten": [],
+            "recordErrors": [],
+            "plan": release_plan(plan),
+        }
+    )
+
+
+def release_history(group: ReleaseGroup, records: ReleaseHistory | None) -> dict[str, JSON]:
+    """``kubectl-rollback.io/v1`` ReleaseHistory: the recorded releases, newest first."""
+    return _plain(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "ReleaseHistory",
+            "release": _group(group),
+            "records": records.source if records else None,
+            "lastSuccessful": (
+                last.number if records and (last := records.last_successful()) else None
+            ),
+            "releases": [_release_revision(r) for r in (records.revisions if records else ())],
+        }
+    )
+
+
+def release_list(
+    namespace: str,
+    groups: Iterable[ReleaseGroup],
+    rows: Mapping[tuple[str, str], WorkloadSummary],
+) -> dict[str, JSON]:
+    """``kubectl-rollback.io/v1`` ReleaseList: the releases of a namespace, their workloads
+    and the state of each."""
+    items = []
+    for group in groups:
+        doc = _group(group)
+        doc["workloads"] = [
+            {
+                "kind": r.kind,
+                "name": r.name,
+                "status": rows[(r.kind, r.name)].status.value if (r.kind, r.name) in rows else None,
+            }
+            for r in group.workloads
+        ]
+        items.append(doc)
+    return _plain(
+        {"apiVersion": API_VERSION, "kind": "ReleaseList", "namespace": namespace, "items": items}
+    )

@@ -540,3 +540,18 @@ def _record_outcome(
     except RollbackError:
         # The rollout outcome stands even if we may not write the record.
         return None, False
+
+
+def restore(
+    gw: ClusterGateway, history: WorkloadHistory, result: RollbackResult
+) -> dict[str, JSON]:
+    """Put a rolled-back workload back: exactly the template and change-cause it had when
+    ``history`` was read, guarded by the resourceVersion the rollback's answer gave (a change
+    by anyone since is a Conflict, and nothing is written)."""
+    kind = kind_named(history.ref.kind)
+    body = kind.restore_body(
+        history.template,
+        history.annotations.get(CHANGE_CAUSE_ANNOTATION),
+        result.resource_version or "",
+    )
+    return gw.patch(kind.resource, history.ref.namespace, history.ref.name, body, kind.patch_type)

@@ -130,3 +130,13 @@ class WorkloadKind(Protocol):
     def revisions_left(self, plan: RollbackPlan) -> tuple[RevisionPointer | None, ...]:
         """The revisions a rollback leaves whose live failure is recorded before it is gone."""
         ...
+
+    def restore_body(
+        self,
+        template: Mapping[str, JSON],
+        change_cause: str | None,
+        resource_version: str,
+    ) -> JSON:
+        """A patch (of ``patch_type``) putting back ``template`` and the change-cause a
+        rollback replaced, guarded by the workload's ``resource_version`` after it."""
+        ...

@@ -19,6 +19,7 @@ from ..controller_history import (
 )
 from ..controller_plan import plan_controller_rollback
 from ..controller_status import NOT_ROLLING, daemonset_status, statefulset_status
+from ..history import CHANGE_CAUSE_ANNOTATION
 from ..plan import RevisionPointer, RollbackPlan
 from ..ports import CONTROLLERREVISIONS, DAEMONSETS, STATEFULSETS, PatchType, Resource
 from ..status import RolloutStatus
@@ -146,6 +147,17 @@ class ControllerRevisionKind:
         """The one rolled back from, and the one plain kubectl would have picked: a
         StatefulSet often sticks on a crashing revision while a fix waits behind it."""
         return (plan.from_revision, plan.kubectl_would_pick)
+
+    def restore_body(
+        self, template: Mapping[str, JSON], change_cause: str | None, resource_version: str
+    ) -> JSON:
+        return {
+            "metadata": {
+                "resourceVersion": resource_version,
+                "annotations": {CHANGE_CAUSE_ANNOTATION: change_cause},
+            },
+            "spec": {"template": {**dict(template), "$patch": "replace"}},
+        }
 
 
 STATEFULSET = ControllerRevisionKind(

@@ -141,5 +141,17 @@ class DeploymentKind:
     def revisions_left(self, plan: RollbackPlan) -> tuple[RevisionPointer | None, ...]:
         return (plan.from_revision,)
 
+    def restore_body(
+        self, template: Mapping[str, JSON], change_cause: str | None, resource_version: str
+    ) -> JSON:
+        cause = "/metadata/annotations/kubernetes.io~1change-cause"
+        return [
+            {"op": "test", "path": "/metadata/resourceVersion", "value": resource_version},
+            {"op": "replace", "path": "/spec/template", "value": dict(template)},
+            {"op": "add", "path": cause, "value": change_cause}
+            if change_cause is not None
+            else {"op": "remove", "path": cause},
+        ]
+
 
 DEPLOYMENT = DeploymentKind()

@@ -1,0 +1,186 @@
+"""The release commands: `rollback release/NAME` (or `-l SELECTOR`), `history release/NAME`,
+`releases`. Connect, call core.release, print; the rules live in the core."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from ..core import documents, errors
+from ..core import release as releases
+from ..core import rollback as use_case
+from ..core.workloads import summarise
+from ..interrupts import Stopped, deferred
+from .args import fail
+from .console import confirm, print_lines, say
+from .text import dump, release_list_lines, release_plan_lines, release_records_lines
+
+
+def _load_yaml(text: str) -> list[Any]:
+    import yaml
+
+    return list(yaml.safe_load_all(text))
+
+
+def rollback_release(
+    gw: Any,
+    *,
+    name: str | None,
+    selector: str | None,
+    to_release: int | None,
+    restore: bool,
+    mode: str | None,
+    output: str | None,
+    yes: bool,
+    wait: bool,
+    timeout_seconds: float,
+) -> None:
+    """Plan, confirm, execute and follow the rollback of a whole release."""
+    now = datetime.now(UTC)
+    group = (
+        releases.selector_group(gw, gw.namespace, selector)
+        if selector is not None
+        else releases.resolve(gw, gw.namespace, str(name))
+    )
+    plan = releases.prepare_release(gw, group, now=now, load_yaml=_load_yaml, to_release=to_release)
+    human = output is None
+    info = sys.stdout if human else sys.stderr
+    if human:
+        print_lines(release_plan_lines(plan))
+    if plan.refusal is not None:
+        raise errors.Refused(plan.refusal)
+    if plan.noop is not None:
+        _emit(None, plan, output, info, plan.noop)
+        return
+    if mode == "client":
+        _emit(None, plan, output, info, f"{group.display} rolled back (dry run)")
+        return
+    if mode is None and not yes:
+        confirm(
+            f"Roll back {len(plan.changing)} workload(s) of {group.display}"
+            + (f" to release {plan.to_release.number}" if plan.to_release else "")
+            + "?",
+            "roll back",
+            "roll back",
+        )
+    # Every patch of the release is sent (or put back) before a signal is heard.
+    with deferred() as signals:
+        try:
+            result = releases.execute_release(
+                gw,
+                plan,
+                dry_run=mode == "server",
+                restore=restore,
+                on_step=lambda o: None if output else say(f"{o.ref.display}: {o.message}", info),
+            )
+        except releases.ReleaseFailed as failed:
+            if output:
+                sys.stdout.write(dump(documents.release_failure(plan, failed), output))
+            raise
+    if mode == "server":
+        _emit(result, plan, output, info, result.message)
+        return
+    for line in result.records_written:
+        say(f"release record updated: {line}", info)
+    for line in result.record_errors:
+        say(f"warning: {line}", info)
+    if signals or not wait:
+        _emit(result, plan, output, info, None)
+        if signals:
+            raise Stopped(signals[0]).saying(
+                f"{group.display} was rolled back; not following the rollouts"
+            )
+        return
+    outcomes = _follow_all(gw, result, timeout_seconds, info)
+    _emit(result, plan, output, info, None, outcomes)
+    failed = [ref for ref, o in outcomes.items() if o is None or o.verdict.value != "success"]
+    if failed:
+        fail(
+            f"{group.display} was rolled back, but the rollout of "
+            + ", ".join(ref.display for ref in failed)
+            + " did not succeed",
+            errors.EXIT_ROLLOUT_FAILED,
+        )
+
+
+def _follow_all(
+    gw: Any, result: releases.ReleaseResult, timeout_seconds: float, info: Any
+) -> dict[Any, use_case.RolloutOutcome | None]:
+    """Follow every rolled-back workload at once (one watch each); a signal stops following."""
+    outcomes: dict[Any, use_case.RolloutOutcome | None] = {}
+    lock = threading.Lock()
+
+    def follow(step: Any) -> None:
+        try:
+            outcome = use_case.follow(
+                gw,
+                step.ref,
+                timeout_seconds=max(1, int(timeout_seconds)),
+                now_fn=lambda: datetime.now(UTC),
+                on_status=lambda s: say(f"{step.ref.display}: {s.message}", info),
+                expect_revision=step.plan.to_revision.object_name,
+            )
+        except errors.RollbackError as exc:
+            say(f"{step.ref.display}: {exc}", info)
+            outcome = None
+        with lock:
+            outcomes[step.ref] = outcome
+
+    changed = {o.ref for o in result.workloads if o.state == "rolled back"}
+    threads = [
+        threading.Thread(target=follow, args=(step,), daemon=True)
+        for step in result.plan.steps
+        if step.ref in changed
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.2)
+    except Stopped as stop:
+        raise stop.saying(
+            f"{result.plan.group.display} was rolled back; stopped following, the rollouts go "
+            "on in the cluster"
+        ) from None
+    return outcomes
+
+
+def _emit(
+    result: releases.ReleaseResult | None,
+    plan: releases.ReleasePlan,
+    output: str | None,
+    info: Any,
+    message: str | None,
+    outcomes: dict[Any, use_case.RolloutOutcome | None] | None = None,
+) -> None:
+    if output:
+        doc = documents.release_result(plan, result, outcomes)
+        sys.stdout.write(dump(doc, output))
+    elif message:
+        say(message, info)
+
+
+def release_history(gw: Any, name: str, output: str | None) -> None:
+    """`history release/NAME`: the release's recorded revisions and their workloads."""
+    group = releases.resolve(gw, gw.namespace, name)
+    records = releases.read_records(gw, group, load_yaml=_load_yaml)
+    if output:
+        sys.stdout.write(dump(documents.release_history(group, records), output))
+    else:
+        print_lines(release_records_lines(group, records))
+
+
+def list_releases(gw: Any, output: str | None) -> None:
+    """`releases`: every release of the namespace with its workloads and their state."""
+    workloads = releases.list_workloads(gw, gw.namespace)
+    groups = releases.find_releases(gw.namespace, workloads)
+    rows = {(kind, obj["metadata"]["name"]): summarise(obj, kind) for kind, obj in workloads}
+    if output:
+        sys.stdout.write(dump(documents.release_list(gw.namespace, groups, rows), output))
+    elif not groups:
+        print_lines([f"No releases found in namespace {gw.namespace}."])
+    else:
+        print_lines(release_list_lines(groups, rows))
