@@ -641,3 +641,25 @@ def test_emit_yaml_writes_the_legacy_shape_as_the_fixture_writer_does() -> None:
     text = fx.harness_legacy_yaml(legacy_releases())
     assert rr.emit_yaml(yaml.safe_load(text)) == text
     assert text.startswith('releases:\n- managedWorkloads:\n  - revision: "9"\n    workload:\n')
+
+
+# ---------------------------------------------------------------- core.harness (evidence)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: fx.harness_legacy_configmap(RELEASE, NS, legacy_releases()),
+        lambda: fx.harness_legacy_configmap(RELEASE, NS, legacy_releases(), compressed=False),
+        lambda: fx.harness_legacy_secret(RELEASE, NS, legacy_releases()),
+    ],
+    ids=["configmap-compressed", "configmap-plain", "secret"],
+)
+def test_evidence_reader_reads_the_real_legacy_history(build: Any) -> None:
+    from kubectl_rollback.core import harness
+
+    obj = build()
+    configmaps, secrets = ([], [obj]) if obj["kind"] == "Secret" else ([obj], [])
+    releases = harness.releases_from_objects(configmaps, secrets)
+    assert [(r.number, r.status) for r in releases] == [(4, "Failed"), (3, "Succeeded")]
+    assert releases[1].revision_of("Deployment", NS, "web") == 8
