@@ -3,10 +3,12 @@
 What is supported:
 
 - Legacy mode: any ConfigMap or Secret whose data has the key ``releaseHistory``
-  (Secret data base64-encoded). The value is JSON or the YAML subset Harness
-  writes: block mappings and sequences, nested, plain/quoted scalars, simple
-  flow collections (``{kind: Deployment, name: web}``, ``[]``). The document is
-  either a list of releases or a mapping with a ``releases`` list.
+  (Secret data base64-encoded; a ConfigMap's is base64 of gzip when its
+  ``isReleaseHistoryCompressed`` is ``"true"``, as Harness writes it, plain
+  otherwise). The value is JSON or the YAML subset Harness writes: block mappings
+  and sequences, nested, plain/quoted scalars, simple flow collections
+  (``{kind: Deployment, name: web}``, ``[]``). The document is either a list of
+  releases or a mapping with a ``releases`` list.
 - A release: ``number``, ``status`` (InProgress | Succeeded | Failed) and
   ``managedWorkloads``: a list of ``{workload, revision}`` where workload is
   ``Kind/name``, ``namespace/Kind/name`` or a mapping ``{kind, name, namespace}``.
@@ -38,6 +40,7 @@ from .api_objects import as_dict, as_int, as_list, labels_of, name_of
 JSON = Any
 
 RELEASE_HISTORY_KEY = "releaseHistory"
+COMPRESSED_FLAG_KEY = "isReleaseHistoryCompressed"
 DECLARATIVE_PREFIX = "harness.release."
 
 
@@ -340,7 +343,11 @@ def releases_from_objects(
             data = as_dict(obj.get("data"))
             source = f"{kind} {name}"
             if RELEASE_HISTORY_KEY in data and not name.startswith(DECLARATIVE_PREFIX):
-                doc = _document(_decode(data[RELEASE_HISTORY_KEY], base64_encoded=encoded))
+                # A ConfigMap flagged isReleaseHistoryCompressed holds base64(gzip(YAML)).
+                compressed = str(data.get(COMPRESSED_FLAG_KEY) or "").strip().lower() == "true"
+                doc = _document(
+                    _decode(data[RELEASE_HISTORY_KEY], base64_encoded=encoded or compressed)
+                )
                 items = (
                     as_list(as_dict(doc).get("releases")) if isinstance(doc, dict) else as_list(doc)
                 )
