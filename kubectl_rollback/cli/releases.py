@@ -75,9 +75,9 @@ def rollback_release(
                 restore=restore,
                 on_step=lambda o: None if output else say(f"{o.ref.display}: {o.message}", info),
             )
-        except releases.ReleaseFailed as failed:
+        except releases.ReleaseFailed as stopped:
             if output:
-                sys.stdout.write(dump(documents.release_failure(plan, failed), output))
+                sys.stdout.write(dump(documents.release_failure(plan, stopped), output))
             raise
     if mode == "server":
         _emit(result, plan, output, info, result.message)

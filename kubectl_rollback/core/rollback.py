@@ -546,12 +546,25 @@ def restore(
     gw: ClusterGateway, history: WorkloadHistory, result: RollbackResult
 ) -> dict[str, JSON]:
     """Put a rolled-back workload back: exactly the template and change-cause it had when
-    ``history`` was read, guarded by the resourceVersion the rollback's answer gave (a change
-    by anyone since is a Conflict, and nothing is written)."""
+    ``history`` was read.
+
+    Only while nobody else changed it since the rollback: its generation (bumped by every
+    spec change, not by the controllers' status and annotation writes) must still be the
+    one the rollback's answer gave, else Conflict and nothing is written; the patch itself
+    is guarded by the resourceVersion just read.
+    """
     kind = kind_named(history.ref.kind)
+    live = get_workload(gw, history.ref)
+    ours = dig(result.workload or {}, "metadata", "generation")
+    now_at = dig(live, "metadata", "generation")
+    if ours is None or now_at != ours:
+        raise Conflict(
+            f"{history.ref.display} was changed since the rollback (generation {ours} -> "
+            f"{now_at}): not put back"
+        )
     body = kind.restore_body(
         history.template,
         history.annotations.get(CHANGE_CAUSE_ANNOTATION),
-        result.resource_version or "",
+        str(dig(live, "metadata", "resourceVersion") or ""),
     )
     return gw.patch(kind.resource, history.ref.namespace, history.ref.name, body, kind.patch_type)
