@@ -1,0 +1,145 @@
+"""Release rollback from the records Harness and Helm really write, on both clusters.
+
+The records are built by `kubectl_rollback.sim.release_records`, encoded as the tools
+encode them (Harness: yamlbeans YAML, gzip, base64; Helm: JSON, gzip, base64 twice).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from kubectl_rollback.sim import release_records as records
+from tests.clusters import TestCluster, deployment, roll_out, rollout_complete
+from tests.stories.test_stories import (
+    controller_settled,
+    daemonset,
+    statefulset,
+    template_images,
+)
+
+RELEASE = "release-8f3c2a"
+HARNESS = {"harness.io/release-name": RELEASE}
+WEB = ["nginx:1.25.3", "nginx:1.25.4"]
+DB = ["postgres:15.4", "postgres:15.5"]
+AGENT = ["fluentd:1.16.2", "fluentd:1.16.3"]
+
+
+def _with_harness_label(obj: dict[str, Any]) -> dict[str, Any]:
+    """As Harness deploys it: harness.io/release-name on the pod template only."""
+    obj["spec"]["template"]["metadata"]["labels"].update(HARNESS)
+    return obj
+
+
+def _harness_release(cluster: TestCluster) -> None:
+    """Release 1 (Succeeded) and release 2 (Failed) of a Deployment, a StatefulSet and a
+    DaemonSet, with the legacy history ConfigMap Harness keeps (compressed)."""
+    ns = cluster.namespace
+    for web, db, agent in zip(WEB, DB, AGENT, strict=True):
+        cluster.apply(_with_harness_label(deployment("web", web)))
+        cluster.apply(_with_harness_label(statefulset("db", db)))
+        cluster.apply(_with_harness_label(daemonset("agent", agent)))
+        for plural, name in (("statefulsets", "db"), ("daemonsets", "agent")):
+            cluster.wait_for(
+                lambda p=plural, n=name: controller_settled(cluster, p, n), f"{name} rolled out"
+            )
+        cluster.wait_for(
+            lambda: rollout_complete(cluster.must("deployments", "web")), "web rolled out"
+        )
+    workloads = [("Deployment", "web"), ("StatefulSet", "db"), ("DaemonSet", "agent")]
+    history = [
+        records.legacy_release(1, "Succeeded", ns, [(k, n, 1) for k, n in workloads]),
+        records.legacy_release(2, "Failed", ns, [(k, n, 2) for k, n in workloads]),
+    ]
+    cluster.apply(records.harness_legacy_configmap(RELEASE, ns, history))
+
+
+def _legacy_history(cluster: TestCluster) -> dict[str, Any]:
+    data = cluster.must("configmaps", RELEASE)["data"]
+    assert data["isReleaseHistoryCompressed"] == "true"
+    text = gzip.decompress(base64.b64decode(data["releaseHistory"])).decode()
+    doc: dict[str, Any] = yaml.safe_load(text)
+    return doc
+
+
+def test_a_harness_release_goes_back_to_its_last_successful_release_and_records_it(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    _harness_release(cluster)
+    listed = rollback("releases", "-o", "json")
+    assert listed.code == 0, listed.err
+    [item] = json.loads(listed.out)["items"]
+    assert (item["name"], item["source"]) == (RELEASE, "harness")
+    planned = rollback(f"release/{RELEASE}", "--dry-run", "-o", "json")
+    assert planned.code == 0, planned.err
+    plan = json.loads(planned.out)["plan"]
+    assert plan["records"] == "harness-legacy"
+    assert (plan["from"]["number"], plan["to"]["number"]) == (2, 1)
+    # In the stored order of the target release, each to the revision it recorded.
+    order = [
+        (w["plan"]["workload"]["name"], w["plan"]["to"]["revision"]) for w in plan["workloads"]
+    ]
+    assert order == [("web", 1), ("db", 1), ("agent", 1)]
+    assert any("release 2 Failed" in u for u in plan["recordUpdates"])
+    with cluster.clock():
+        done = rollback(f"release/{RELEASE}", "--yes", "--wait", "--timeout", "3m")
+    assert done.code == 0, done.err
+    assert template_images(cluster.must("deployments", "web")) == [WEB[0]]
+    assert template_images(cluster.must("statefulsets", "db")) == [DB[0]]
+    assert template_images(cluster.must("daemonsets", "agent")) == [AGENT[0]]
+    # The history as Harness's Rolling Rollback leaves it: the failed release marked Failed,
+    # the target's revisions renumbered to what the rollback made them (3 each).
+    doc = _legacy_history(cluster)
+    by_number = {r["number"]: r for r in doc["releases"]}
+    assert by_number[2]["status"] == "Failed" and by_number[1]["status"] == "Succeeded"
+    assert {w["workload"]["name"]: w["revision"] for w in by_number[1]["managedWorkloads"]} == {
+        "web": "3",
+        "db": "3",
+        "agent": "3",
+    }
+    history = rollback("history", f"release/{RELEASE}")
+    assert history.code == 0, history.err
+    assert "harness-legacy" in history.out and "Succeeded" in history.out
+
+
+def test_a_helm_release_goes_back_to_its_previous_deployed_revision(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    ns = cluster.namespace
+    helm = {"meta.helm.sh/release-name": "shop", "meta.helm.sh/release-namespace": ns}
+    managed = {"app.kubernetes.io/managed-by": "Helm"}
+    manifests = []
+    for web, api in zip(WEB, ["httpd:2.4.58", "httpd:2.4.59"], strict=True):
+        rendered = [
+            deployment("web", web, annotations=helm, labels=managed),
+            deployment("api", api, annotations=helm, labels=managed),
+        ]
+        roll_out(cluster, *rendered)
+        manifests.append(rendered)
+    cluster.apply(records.helm_secret("shop", ns, 1, "superseded", manifests[0]))
+    cluster.apply(records.helm_secret("shop", ns, 2, "deployed", manifests[1]))
+    planned = rollback("release/shop", "--dry-run", "-o", "json")
+    assert planned.code == 0, planned.err
+    plan = json.loads(planned.out)["plan"]
+    assert plan["records"] == "helm-secret" and plan["to"]["number"] == 1
+    assert "helm-storage" in [w["code"] for w in plan["warnings"]]
+    assert {
+        w["plan"]["workload"]["name"]: w["plan"]["to"]["revision"] for w in plan["workloads"]
+    } == {
+        "web": 1,
+        "api": 1,
+    }
+    with cluster.clock():
+        done = rollback("release/shop", "--yes", "--wait", "--timeout", "2m")
+    assert done.code == 0, done.err
+    assert template_images(cluster.must("deployments", "api")) == ["httpd:2.4.58"]
+    # Helm's storage is Helm's: nothing of it changed.
+    assert (
+        cluster.must("secrets", "sh.helm.release.v1.shop.v2")["metadata"]["labels"]["status"]
+        == "deployed"
+    )
