@@ -13,9 +13,10 @@ followed rollout failed or did not finish in time; 130/143 interrupted by SIGINT
 Reads of ``prepare`` for one workload: GET it; one LIST of its revision objects
 (ReplicaSets, ControllerRevisions) scoped by its selector; one LIST of pods with the same
 selector when the kind says pods add evidence now; one LIST of ConfigMaps when some
-revision references one or the workload carries Harness's marks (its legacy release
-history); one LIST of Secrets (all of them when some revision references Secrets, else
-only ``owner=harness`` ones for a Harness-marked workload); one LIST of HPAs for kinds an
+revision references one or the workload carries Harness's marks (on its pod template, where
+Harness puts them: its legacy release history); one LIST of Secrets when some revision
+references Secrets or Harness marked it (its declarative releases, or a legacy history kept
+in a Secret); one LIST of HPAs for kinds an
 HPA scales; for a Deployment with a colour label, the Services (and Deployments) of the
 namespace for the blue/green warning. Each optional read degrades to "not checked" on 403.
 """
@@ -63,14 +64,15 @@ from .target import TargetSpec, choose_target
 JSON = Any
 
 EVENT_REASON = "RolledBack"
-HARNESS_SECRET_SELECTOR = "owner=harness"
 HARNESS_PREFIX = "harness.io/"
 
 
 def harness_marked(workload: Mapping[str, JSON]) -> bool:
-    """Harness labels the workloads it deploys (harness.io/release-name and friends)."""
+    """Harness deployed it: ``harness.io/release-name`` (and friends) on the pod template,
+    where Harness puts it, or on the workload itself."""
     meta = as_dict(workload.get("metadata"))
-    keys = [*as_dict(meta.get("labels")), *as_dict(meta.get("annotations"))]
+    template_labels = as_dict(dig(workload, "spec", "template", "metadata", "labels"))
+    keys = [*as_dict(meta.get("labels")), *as_dict(meta.get("annotations")), *template_labels]
     return any(key.startswith(HARNESS_PREFIX) for key in keys)
 
 
@@ -118,10 +120,9 @@ def load(
     if references and secret_refs:
         secrets = optional_read(lambda: gw.list(SECRETS, ns))
     elif marked:
-        # Only Harness's: good for history; no revision references a Secret.
-        secrets = optional_read(
-            lambda: gw.list(SECRETS, ns, label_selector=HARNESS_SECRET_SELECTOR)
-        )
+        # Harness's history: declarative release Secrets (owner=harness) or a legacy
+        # history Secret named after the release, which carries no labels: all of them.
+        secrets = optional_read(lambda: gw.list(SECRETS, ns))
     hpa_list: list[dict[str, JSON]] = []
     if hpas and kind.lists_autoscalers:
         with contextlib.suppress(NotFound):  # a cluster without autoscaling/v2 has none

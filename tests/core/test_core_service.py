@@ -77,7 +77,17 @@ def test_harness_marked_workload_reads_the_release_history() -> None:
         "list secrets",
         "list horizontalpodautoscalers",
     ]
-    assert gw.calls[3][1] == ("default", "owner=harness")
+    # Every Secret: a legacy history Secret named after the release carries no labels.
+    assert gw.calls[3][1] == ("default", None)
+
+
+def test_harness_marks_on_the_pod_template_only_are_found() -> None:
+    """Harness puts harness.io/release-name on the pod template, not on the workload."""
+    s = healthy()
+    s.deployment["spec"]["template"]["metadata"]["labels"]["harness.io/release-name"] = "web"
+    gw = gateway(s)
+    load(gw, REF, now=NOW)
+    assert "list configmaps" in gw.methods() and "list secrets" in gw.methods()
 
 
 def test_stuck_rollout_lists_pods_with_the_selector() -> None:

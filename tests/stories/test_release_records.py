@@ -19,6 +19,7 @@ from tests.clusters import TestCluster, deployment, roll_out, rollout_complete
 from tests.stories.test_stories import (
     controller_settled,
     daemonset,
+    history_numbers,
     statefulset,
     template_images,
 )
@@ -36,21 +37,31 @@ def _with_harness_label(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+TWIN = "-kubectl"
+"""The same workloads outside the release, for kubectl to roll back the way Harness does."""
+
+
 def _harness_release(cluster: TestCluster) -> None:
     """Release 1 (Succeeded) and release 2 (Failed) of a Deployment, a StatefulSet and a
-    DaemonSet, with the legacy history ConfigMap Harness keeps (compressed)."""
+    DaemonSet, with the legacy history ConfigMap Harness keeps (compressed); and their
+    twins (same history, not in the release)."""
     ns = cluster.namespace
     for web, db, agent in zip(WEB, DB, AGENT, strict=True):
-        cluster.apply(_with_harness_label(deployment("web", web)))
-        cluster.apply(_with_harness_label(statefulset("db", db)))
-        cluster.apply(_with_harness_label(daemonset("agent", agent)))
-        for plural, name in (("statefulsets", "db"), ("daemonsets", "agent")):
+        for suffix in ("", TWIN):
+            mark = _with_harness_label if not suffix else (lambda obj: obj)
+            cluster.apply(mark(deployment("web" + suffix, web)))
+            cluster.apply(mark(statefulset("db" + suffix, db)))
+            cluster.apply(mark(daemonset("agent" + suffix, agent)))
+        for suffix in ("", TWIN):
+            for plural, name in (("statefulsets", "db"), ("daemonsets", "agent")):
+                cluster.wait_for(
+                    lambda p=plural, n=name + suffix: controller_settled(cluster, p, n),
+                    f"{name}{suffix} rolled out",
+                )
             cluster.wait_for(
-                lambda p=plural, n=name: controller_settled(cluster, p, n), f"{name} rolled out"
+                lambda n="web" + suffix: rollout_complete(cluster.must("deployments", n)),
+                "web rolled out",
             )
-        cluster.wait_for(
-            lambda: rollout_complete(cluster.must("deployments", "web")), "web rolled out"
-        )
     workloads = [("Deployment", "web"), ("StatefulSet", "db"), ("DaemonSet", "agent")]
     history = [
         records.legacy_release(1, "Succeeded", ns, [(k, n, 1) for k, n in workloads]),
@@ -105,6 +116,25 @@ def test_a_harness_release_goes_back_to_its_last_successful_release_and_records_
     history = rollback("history", f"release/{RELEASE}")
     assert history.code == 0, history.err
     assert "harness-legacy" in history.out and "Succeeded" in history.out
+    # What Harness's Rolling Rollback step does, by hand: kubectl rollout undo
+    # --to-revision=<recorded revision> per workload, in the stored order. Same result.
+    kubectl = cluster.kubectl()
+    for kind, name in (("deployment", "web"), ("statefulset", "db"), ("daemonset", "agent")):
+        kubectl.ok("rollout", "undo", f"{kind}/{name}{TWIN}", "--to-revision=1")
+    with cluster.clock():
+        for plural, name in (("statefulsets", "db"), ("daemonsets", "agent")):
+            for n in (name, name + TWIN):
+                cluster.wait_for(lambda p=plural, n=n: controller_settled(cluster, p, n), n)
+    for kind, plural, name in (
+        ("deployment", "deployments", "web"),
+        ("statefulset", "statefulsets", "db"),
+        ("daemonset", "daemonsets", "agent"),
+    ):
+        ours, theirs = cluster.must(plural, name), cluster.must(plural, name + TWIN)
+        assert template_images(ours) == template_images(theirs), name
+        assert history_numbers(cluster, f"{kind}/{name}") == history_numbers(
+            cluster, f"{kind}/{name}{TWIN}"
+        ), name
 
 
 def test_a_helm_release_goes_back_to_its_previous_deployed_revision(
