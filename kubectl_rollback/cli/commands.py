@@ -228,7 +228,8 @@ def rollback(
             )
         return
     if release_only:
-        fail(f"{' and '.join(release_only)} apply to release/NAME or -l SELECTOR only", 2)
+        verb = "apply" if len(release_only) > 1 else "applies"
+        fail(f"{' and '.join(release_only)} {verb} to release/NAME or -l SELECTOR only", 2)
     if not workload:
         _open_tui(
             namespace=namespace,

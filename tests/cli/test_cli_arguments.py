@@ -26,6 +26,12 @@ CASES = [
     ),
     (["deploy/web", "--yes", "--dry-run=maybe"], "Invalid dry-run value (maybe)"),
     (["pods/web", "--yes"], 'the server doesn\'t have a resource type "pods"'),
+    (["release/shop", "--yes", "--to-revision", "1"], "apply to one workload or Service"),
+    (["release/shop", "--yes", "--to-release", "0"], "--to-release must be a positive release"),
+    (["deploy/web", "--yes", "--to-release", "2"], "--to-release applies to release/NAME"),
+    (["deploy/web", "--yes", "--no-restore"], "--no-restore applies to release/NAME"),
+    (["-l", "", "--yes"], "-l/--selector is empty"),
+    (["-l", "app=web", "deploy/web", "--yes"], "name no TYPE/NAME with it"),
 ]
 
 

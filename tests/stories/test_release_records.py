@@ -173,3 +173,44 @@ def test_a_helm_release_goes_back_to_its_previous_deployed_revision(
         cluster.must("secrets", "sh.helm.release.v1.shop.v2")["metadata"]["labels"]["status"]
         == "deployed"
     )
+
+
+def test_a_declarative_harness_release_and_an_explicit_release_number(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    """Declarative releases (one Secret per release, gzip'd manifests, status as a label):
+    the templates they deployed are matched to revisions; --to-release picks one; the
+    current Secret is marked Failed afterwards, as Harness does."""
+    ns = cluster.namespace
+    web_images = ["nginx:1.25.2", "nginx:1.25.3", "nginx:1.25.4"]
+    api_images = ["httpd:2.4.57", "httpd:2.4.58", "httpd:2.4.59"]
+    # Release 3 went through (Succeeded) but is what we leave: the rollback marks it Failed.
+    statuses = ["Succeeded", "Succeeded", "Succeeded"]
+    for number, (web, api, status) in enumerate(zip(web_images, api_images, statuses), 1):
+        rendered = [
+            _with_harness_label(deployment("web", web)),
+            _with_harness_label(deployment("api", api)),
+        ]
+        roll_out(cluster, *rendered)
+        cluster.apply(records.harness_declarative_secret(RELEASE, number, status, ns, rendered))
+    default = rollback(f"release/{RELEASE}", "--dry-run", "-o", "json")
+    assert default.code == 0, default.err
+    plan = json.loads(default.out)["plan"]
+    assert plan["records"] == "harness-declarative" and plan["to"]["number"] == 2
+    chosen = rollback(f"release/{RELEASE}", "--to-release", "1", "--dry-run", "-o", "json")
+    assert chosen.code == 0, chosen.err
+    steps = json.loads(chosen.out)["plan"]["workloads"]
+    assert sorted((w["plan"]["workload"]["name"], w["plan"]["to"]["revision"]) for w in steps) == [
+        ("api", 1),
+        ("web", 1),
+    ]
+    absent = rollback(f"release/{RELEASE}", "--to-release", "9", "--dry-run")
+    assert absent.code == 2
+    assert absent.err.strip() == f"error: release/{RELEASE} has no release 9 (recorded: 3, 2, 1)"
+    with cluster.clock():
+        done = rollback(f"release/{RELEASE}", "--yes", "--wait", "--timeout", "2m")
+    assert done.code == 0, done.err
+    assert template_images(cluster.must("deployments", "web")) == [web_images[1]]
+    assert template_images(cluster.must("deployments", "api")) == [api_images[1]]
+    labels = cluster.must("secrets", f"harness.release.{RELEASE}.3")["metadata"]["labels"]
+    assert labels["status"] == "Failed"
