@@ -248,6 +248,14 @@ def rollback_command(
             "rolled back as they are (default: put them back).",
         ),
     ] = False,
+    delete_canary: Annotated[
+        bool,
+        typer.Option(
+            "--delete-canary",
+            help="release/NAME: also delete the canary workloads a failed Harness canary "
+            "left (shown in the plan).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -279,6 +287,7 @@ def rollback_command(
         selector=selector,
         to_release=to_release,
         restore=not no_restore,
+        delete_canary=delete_canary,
     )
 
 

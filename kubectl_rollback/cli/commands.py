@@ -184,6 +184,7 @@ def rollback(
     selector: str | None = None,
     to_release: int | None = None,
     restore: bool = True,
+    delete_canary: bool = False,
 ) -> None:
     _check_output(output)
     if dry_run not in (None, "none", "client", "server"):
@@ -191,7 +192,11 @@ def rollback(
     mode = None if dry_run == "none" else dry_run
     release_only = [
         flag
-        for flag, given in (("--to-release", to_release is not None), ("--no-restore", not restore))
+        for flag, given in (
+            ("--to-release", to_release is not None),
+            ("--no-restore", not restore),
+            ("--delete-canary", delete_canary),
+        )
         if given
     ]
     if selector is not None or (workload and parse_workload(workload)[0] == "Release"):
@@ -220,6 +225,7 @@ def rollback(
                 selector=selector,
                 to_release=to_release,
                 restore=restore,
+                delete_canary=delete_canary,
                 mode=mode,
                 output=output,
                 yes=yes,

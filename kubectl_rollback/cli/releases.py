@@ -31,6 +31,7 @@ def rollback_release(
     selector: str | None,
     to_release: int | None,
     restore: bool,
+    delete_canary: bool,
     mode: str | None,
     output: str | None,
     yes: bool,
@@ -44,7 +45,14 @@ def rollback_release(
         if selector is not None
         else releases.resolve(gw, gw.namespace, str(name))
     )
-    plan = releases.prepare_release(gw, group, now=now, load_yaml=_load_yaml, to_release=to_release)
+    plan = releases.prepare_release(
+        gw,
+        group,
+        now=now,
+        load_yaml=_load_yaml,
+        to_release=to_release,
+        delete_canaries=delete_canary,
+    )
     human = output is None
     info = sys.stdout if human else sys.stderr
     if human:

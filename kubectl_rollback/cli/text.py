@@ -307,6 +307,11 @@ def release_plan_lines(plan: ReleasePlan) -> list[str]:
     _section(out, "Warnings", [w.message for w in plan.warnings], bullet="!")
     _section(out, "Not rolled back", plan.not_rolled_back)
     _section(
+        out,
+        "Canary workloads deleted after the rollback (--delete-canary)",
+        [f"{c.ref.display} ({c.pods} pods)" for c in plan.delete_canaries],
+    )
+    _section(
         out, "Release records updated afterwards", [u.description for u in plan.record_updates]
     )
     for step in plan.changing:

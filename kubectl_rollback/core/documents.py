@@ -394,6 +394,15 @@ def release_plan(plan: ReleasePlan) -> dict[str, JSON]:
             "warnings": [{"code": w.code, "message": w.message} for w in plan.warnings],
             "notRolledBack": list(plan.not_rolled_back),
             "recordUpdates": [u.description for u in plan.record_updates],
+            "canaries": [
+                {
+                    "kind": c.ref.kind,
+                    "name": c.ref.name,
+                    "pods": c.pods,
+                    "delete": c in plan.delete_canaries,
+                }
+                for c in plan.group.canaries
+            ],
             "refusal": plan.refusal,
             "noop": plan.noop,
             "actor": plan.actor,

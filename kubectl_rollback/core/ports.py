@@ -107,6 +107,20 @@ class ClusterGateway(Protocol):
         """POST a new object (the core creates Events)."""
         ...
 
+    def delete(
+        self,
+        resource: Resource,
+        namespace: str,
+        name: str,
+        *,
+        resource_version: str,
+        dry_run: bool = False,
+    ) -> None:
+        """DELETE one object, only while its resourceVersion is ``resource_version`` (a
+        DeleteOptions precondition: a changed object is a Conflict), dependents in the
+        background."""
+        ...
+
     def watch(
         self,
         resource: Resource,

@@ -26,7 +26,7 @@ from typing import Any
 from . import rollback
 from .api_objects import annotations_of, as_dict, dig, labels_of, name_of
 from .errors import Conflict, NotFound, Refused, RollbackError, UsageError
-from .kinds import KINDS, WorkloadHistory
+from .kinds import KINDS, WorkloadHistory, kind_named
 from .model import PlanWarning, Revision, WorkloadRef
 from .plan import RollbackPlan
 from .ports import CONFIGMAPS, SECRETS, ClusterGateway, PatchType, optional_read
@@ -50,6 +50,8 @@ ARGO_TRACKING_ANNOTATION = "argocd.argoproj.io/tracking-id"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 FLUX_KUSTOMIZATION_LABEL = "kustomize.toolkit.fluxcd.io/name"
 FLUX_HELMRELEASE_LABEL = "helm.toolkit.fluxcd.io/name"
+TRACK_LABEL = "harness.io/track"
+CANARY_SUFFIX = "-canary"
 
 SOURCES = ("harness", "helm", "argocd", "flux-kustomization", "flux-helmrelease")
 """The order in which a release name is resolved."""
@@ -58,6 +60,21 @@ NOT_ROLLED_BACK = (
     "ConfigMaps, Secrets, Services, Ingresses, CRDs and every other non-workload resource "
     "of the release: unchanged (a release rollback rolls back workloads only)"
 )
+
+
+@dataclass(frozen=True)
+class Canary:
+    """A ``<name>-canary`` workload with ``harness.io/track: canary`` of a Harness release."""
+
+    ref: WorkloadRef
+    resource_version: str
+    pods: int
+
+
+def is_canary(obj: Mapping[str, JSON]) -> bool:
+    """What Harness's Canary step leaves: ``<name>-canary``, its pods tracked ``canary``."""
+    labels = as_dict(dig(obj, "spec", "template", "metadata", "labels"))
+    return name_of(obj).endswith(CANARY_SUFFIX) and labels.get(TRACK_LABEL) == "canary"
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,8 @@ class ReleaseGroup:
     clue: str
     """What put the workloads in it (``pod-template label harness.io/release-name=web``)."""
     workloads: tuple[WorkloadRef, ...]
+    canaries: tuple[Canary, ...] = ()
+    """Canary workloads a failed Harness canary left (not rolled back: deleted on request)."""
 
     @property
     def display(self) -> str:
@@ -112,25 +131,30 @@ def find_releases(
 ) -> list[ReleaseGroup]:
     """Every release the ``(kind, object)`` workloads of a namespace belong to (pure)."""
     members: dict[tuple[str, str], list[WorkloadRef]] = {}
+    canaries: dict[tuple[str, str], list[Canary]] = {}
     clues: dict[tuple[str, str], str] = {}
     for kind, obj in workloads:
         for source, name, clue in memberships(obj):
-            members.setdefault((source, name), []).append(
-                WorkloadRef(kind, namespace, name_of(obj))
-            )
+            ref = WorkloadRef(kind, namespace, name_of(obj))
             clues.setdefault((source, name), clue.rsplit("=", 1)[0] + f"={name}")
+            if source == "harness" and is_canary(obj):
+                rv = str(dig(obj, "metadata", "resourceVersion") or "")
+                pods = int(dig(obj, "status", "replicas") or 0)
+                canaries.setdefault((source, name), []).append(Canary(ref, rv, pods))
+                continue
+            members.setdefault((source, name), []).append(ref)
     order = {k.kind: i for i, k in enumerate(KINDS)}
+    keys = sorted({*members, *canaries}, key=lambda key: (key[1], SOURCES.index(key[0])))
     return [
         ReleaseGroup(
             name,
             namespace,
             source,
             clues[(source, name)],
-            tuple(sorted(refs, key=lambda r: (order.get(r.kind, 9), r.name))),
+            tuple(sorted(members.get((source, name), ()), key=lambda r: (order[r.kind], r.name))),
+            tuple(canaries.get((source, name), ())),
         )
-        for (source, name), refs in sorted(
-            members.items(), key=lambda item: (item[0][1], SOURCES.index(item[0][0]))
-        )
+        for source, name in keys
     ]
 
 
@@ -205,6 +229,8 @@ class ReleasePlan:
     actor: str | None
     created_at: datetime
     refusal: str | None = None
+    delete_canaries: tuple[Canary, ...] = ()
+    """Canary workloads deleted after the workloads are rolled back (asked for)."""
 
     @property
     def changing(self) -> tuple[WorkloadStep, ...]:
@@ -213,7 +239,7 @@ class ReleasePlan:
 
     @property
     def noop(self) -> str | None:
-        if self.changing:
+        if self.changing or self.delete_canaries:
             return None
         return f"{self.group.display}: every workload is already at its target; nothing to do"
 
@@ -276,8 +302,13 @@ def prepare_release(
     now: datetime,
     load_yaml: LoadYaml,
     to_release: int | None = None,
+    delete_canaries: bool = False,
 ) -> ReleasePlan:
-    """Read the release's records and every workload, choose the target, plan each workload."""
+    """Read the release's records and every workload, choose the target, plan each workload.
+
+    Canary workloads a failed Harness canary left are never rolled back; they are named in a
+    warning, and deleted after the rollback only when ``delete_canaries`` asks for it.
+    """
     records = read_records(gw, group, load_yaml=load_yaml)
     warnings: list[PlanWarning] = []
     current = records.current if records else None
@@ -365,6 +396,7 @@ def prepare_release(
         and current is not None
         and target is not None
         and current.number != target.number
+        and any(st.plan.noop is None for st in steps)
     ):
         new_revisions = {
             (s.ref.kind, s.ref.name): s.plan.new_revision_number
@@ -374,6 +406,16 @@ def prepare_release(
         updates = harness_record_updates(
             records, failed=current.number, target=target.number, new_revisions=new_revisions
         )
+    for canary in group.canaries:
+        if not delete_canaries:
+            warnings.append(
+                PlanWarning(
+                    "canary-left",
+                    f"{canary.ref.display} ({canary.pods} pods) was left by a failed canary of "
+                    f"{group.display}: it is not rolled back; --delete-canary deletes it after "
+                    "the rollback",
+                )
+            )
     refusals = [f"{s.ref.display}: {s.plan.refusal}" for s in steps if s.plan.refusal]
     return ReleasePlan(
         group,
@@ -387,6 +429,7 @@ def prepare_release(
         actor,
         now,
         "; ".join(refusals) or None,
+        group.canaries if delete_canaries else (),
     )
 
 
@@ -461,6 +504,16 @@ def execute_release(
                 nothing_applied=True,
                 outcomes=(),
             ) from exc
+    for canary in plan.delete_canaries:
+        try:
+            _delete_canary(gw, canary, dry_run=True)
+        except RollbackError as exc:
+            raise ReleaseFailed(
+                f"{plan.group.display}: {canary.ref.display} could not be deleted ({exc}); "
+                "nothing was applied to any workload",
+                nothing_applied=True,
+                outcomes=(),
+            ) from exc
     outcomes: list[WorkloadOutcome] = []
     if dry_run:
         for step in plan.steps:
@@ -491,8 +544,28 @@ def execute_release(
         )
         outcomes.append(outcome)
         on_step(outcome)
+    for canary in plan.delete_canaries:
+        try:
+            _delete_canary(gw, canary, dry_run=False)
+            outcome = WorkloadOutcome(canary.ref, "deleted", "canary deleted")
+        except RollbackError as exc:
+            outcome = WorkloadOutcome(canary.ref, "not deleted", f"canary not deleted ({exc})")
+        outcomes.append(outcome)
+        on_step(outcome)
     written, errors = _write_records(gw, plan)
     return ReleaseResult(plan, True, False, tuple(outcomes), written, errors)
+
+
+def _delete_canary(gw: ClusterGateway, canary: Canary, *, dry_run: bool) -> None:
+    """Delete a canary workload as listed (a change since the plan is a Conflict)."""
+    resource = kind_named(canary.ref.kind).resource
+    gw.delete(
+        resource,
+        canary.ref.namespace,
+        canary.ref.name,
+        resource_version=canary.resource_version,
+        dry_run=dry_run,
+    )
 
 
 def _failed(

@@ -343,6 +343,28 @@ class KubeGateway:
         )
         return out
 
+    def delete(
+        self,
+        resource: Resource,
+        namespace: str,
+        name: str,
+        *,
+        resource_version: str,
+        dry_run: bool = False,
+    ) -> None:
+        self._send(
+            "DELETE",
+            _api_path(resource.group, resource.version, resource.plural, namespace, name),
+            # Under a body the API server reads DeleteOptions from it only (not the query).
+            body={
+                "apiVersion": "v1",
+                "kind": "DeleteOptions",
+                "preconditions": {"resourceVersion": resource_version},
+                "propagationPolicy": "Background",
+                **({"dryRun": ["All"]} if dry_run else {}),
+            },
+        )
+
     def whoami(self) -> str | None:
         """The user as the kubeconfig names it (SelfSubjectReview needs newer clusters)."""
         return self.user

@@ -615,15 +615,18 @@ class ApiServer:
 
     def _delete(self, req: Request, target: Target) -> Reply:
         rt = target.rt
-        options: dict[str, Any] = {}
+        # As kube-apiserver: DeleteOptions come from the body when there is one, else from
+        # the query (dryRun, propagationPolicy in the query are ignored under a body).
         if req.body.strip():
             options = req.json_body()
             if not isinstance(options, dict):
                 raise bad_request("the body of a DELETE must be DeleteOptions")
-        propagation = (
-            options.get("propagationPolicy") or req.query.get("propagationPolicy") or "Background"
-        )
-        dry_run = req.dry_run or "All" in (options.get("dryRun") or [])
+            propagation = options.get("propagationPolicy") or "Background"
+            dry_run = "All" in (options.get("dryRun") or [])
+        else:
+            options = {}
+            propagation = req.query.get("propagationPolicy") or "Background"
+            dry_run = req.dry_run
         if target.name is None:
             items, _ = self.store.list(
                 rt, target.namespace, req.query.get("labelSelector"), req.query.get("fieldSelector")

@@ -292,6 +292,19 @@ class FollowGateway:
             yield kind, obj
         self._check()
 
+    def delete(
+        self,
+        resource: Resource,
+        namespace: str,
+        name: str,
+        *,
+        resource_version: str,
+        dry_run: bool = False,
+    ) -> None:
+        self._gw.delete(
+            resource, namespace, name, resource_version=resource_version, dry_run=dry_run
+        )
+
     def whoami(self) -> str | None:
         return self._gw.whoami()
 

@@ -158,6 +158,18 @@ class FakeGateway:
                 self.deployment = copy.deepcopy(obj)
             yield kind, copy.deepcopy(obj)
 
+    def delete(
+        self,
+        resource: Resource,
+        namespace: str,
+        name: str,
+        *,
+        resource_version: str,
+        dry_run: bool = False,
+    ) -> None:
+        self._call(f"delete {resource.plural}", namespace, name, resource_version, dry_run)
+        raise Invalid(f"the fake does not delete {resource.plural}")
+
     def whoami(self) -> str | None:
         self._call("whoami")
         return self.user

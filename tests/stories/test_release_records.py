@@ -186,7 +186,9 @@ def test_a_declarative_harness_release_and_an_explicit_release_number(
     api_images = ["httpd:2.4.57", "httpd:2.4.58", "httpd:2.4.59"]
     # Release 3 went through (Succeeded) but is what we leave: the rollback marks it Failed.
     statuses = ["Succeeded", "Succeeded", "Succeeded"]
-    for number, (web, api, status) in enumerate(zip(web_images, api_images, statuses), 1):
+    for number, (web, api, status) in enumerate(
+        zip(web_images, api_images, statuses, strict=True), 1
+    ):
         rendered = [
             _with_harness_label(deployment("web", web)),
             _with_harness_label(deployment("api", api)),
@@ -214,3 +216,38 @@ def test_a_declarative_harness_release_and_an_explicit_release_number(
     assert template_images(cluster.must("deployments", "api")) == [api_images[1]]
     labels = cluster.must("secrets", f"harness.release.{RELEASE}.3")["metadata"]["labels"]
     assert labels["status"] == "Failed"
+
+
+def test_a_canary_left_by_a_failed_canary_is_named_and_deleted_only_when_asked(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    ns = cluster.namespace
+    for number, image in enumerate(WEB, 1):
+        roll_out(cluster, _with_harness_label(deployment("web", image)))
+        if number == 1:
+            history = [records.legacy_release(1, "Succeeded", ns, [("Deployment", "web", 1)])]
+    # The failed canary of release 2: web-canary, its pods tracked canary, as Harness names it.
+    canary = deployment("web-canary", "nginx:1.26.0", replicas=1)
+    canary["spec"]["template"]["metadata"]["labels"].update(
+        {**HARNESS, "harness.io/track": "canary"}
+    )
+    canary["spec"]["selector"]["matchLabels"]["harness.io/track"] = "canary"
+    cluster.apply(canary)
+    history.append(records.legacy_release(2, "Failed", ns, [("Deployment", "web", 2)]))
+    cluster.apply(records.harness_legacy_configmap(RELEASE, ns, history))
+    planned = rollback(f"release/{RELEASE}", "--dry-run", "-o", "json")
+    assert planned.code == 0, planned.err
+    plan = json.loads(planned.out)["plan"]
+    assert [w["plan"]["workload"]["name"] for w in plan["workloads"]] == ["web"]
+    assert plan["canaries"] == [
+        {"kind": "Deployment", "name": "web-canary", "pods": 1, "delete": False}
+    ]
+    assert "canary-left" in [w["code"] for w in plan["warnings"]]
+    done = rollback(f"release/{RELEASE}", "--yes", "--no-wait")
+    assert done.code == 0, done.err
+    assert cluster.get("deployments", "web-canary") is not None  # never implicit
+    # Asked for: deleted with the rollback (the workload is at its target already).
+    deleted = rollback(f"release/{RELEASE}", "--yes", "--no-wait", "--delete-canary")
+    assert deleted.code == 0, deleted.err
+    assert "deployment.apps/web-canary: canary deleted" in deleted.out
+    cluster.wait_for(lambda: cluster.get("deployments", "web-canary") is None, "canary gone")
