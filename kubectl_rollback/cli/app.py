@@ -398,7 +398,8 @@ def sim_command(
         int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")
     ] = 0,
     scenario: Annotated[
-        str, typer.Option("--scenario", help="Scenario to load: empty, demo or bluegreen.")
+        str,
+        typer.Option("--scenario", help="Scenario to load: empty, demo, bluegreen or releases."),
     ] = "demo",
     write_kubeconfig: Annotated[
         str | None,

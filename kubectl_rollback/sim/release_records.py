@@ -16,7 +16,8 @@ encoded the way the tool encodes it (``shared/docs/release-records.md`` names th
   ``harness.io/pruning-enabled``; key ``release`` = gzip of every manifest preceded by
   ``---``.
 - Helm 3 (``helm_secret``, ``helm_configmap``): ``sh.helm.release.v1.<name>.v<N>``, labels
-  ``name``, ``owner: helm``, ``status``, ``version``, ``createdAt``; the release as Go's
+  ``name``, ``owner: helm``, ``status``, ``version``, ``createdAt`` (``modifiedAt`` instead
+  once Helm's ``Update`` rewrote it); the release as Go's
   ``encoding/json`` writes it (struct field order, no spaces, ``<``, ``>``, ``&`` escaped),
   gzip'd at BestCompression with Go's header (no mtime, XFL 2, OS 255), base64 once by
   Helm, and once more by Kubernetes for a Secret.
@@ -309,10 +310,14 @@ def helm_release(
     config: Mapping[str, Any] | None = None,
     first_deployed: str = "2024-05-01T10:00:00Z",
     last_deployed: str | None = None,
+    sources: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Helm's ``release.Release`` in its struct field order (``omitempty`` fields left out)."""
-    manifest = helm_manifest(chart, manifests)
-    files = [f"{str(m.get('kind', 'resource')).lower()}.yaml" for m in manifests]
+    """Helm's ``release.Release`` in its struct field order (``omitempty`` fields left out).
+
+    ``sources`` names each manifest's template file, as in :func:`helm_manifest`.
+    """
+    manifest = helm_manifest(chart, manifests, sources)
+    files = sources or [f"{str(m.get('kind', 'resource')).lower()}.yaml" for m in manifests]
     default_description = "Install complete" if version == 1 else "Upgrade complete"
     info: dict[str, Any] = {
         "first_deployed": first_deployed,
@@ -360,16 +365,16 @@ def _helm_record(
     status: str,
     manifests: Sequence[Mapping[str, Any]],
     created_at: str,
+    modified_at: str | None,
     release: Mapping[str, Any],
 ) -> dict[str, Any]:
     encoded = helm_encode(helm_release(name, namespace, version, status, manifests, **release))
-    labels = {
-        "name": name,
-        "owner": "helm",
-        "status": status,
-        "version": str(version),
-        "createdAt": created_at,
-    }
+    labels = {"name": name, "owner": "helm", "status": status, "version": str(version)}
+    # Create sets createdAt; Update writes the object anew with modifiedAt instead.
+    if modified_at is None:
+        labels["createdAt"] = created_at
+    else:
+        labels["modifiedAt"] = modified_at
     record: dict[str, Any] = {"apiVersion": "v1", "kind": kind}
     if kind == "Secret":
         record["type"] = "helm.sh/release.v1"
@@ -390,13 +395,19 @@ def helm_secret(
     manifests: Sequence[Mapping[str, Any]],
     *,
     created_at: str = "1714557600",
+    modified_at: str | None = None,
     **release: Any,
 ) -> dict[str, Any]:
     """A Helm Secrets-driver record; ``data.release`` is base64 twice (Helm's, Kubernetes').
 
     ``release`` takes :func:`helm_release`'s keywords (``chart``, ``description``, ...).
+    ``modified_at`` (Unix seconds): the record as Helm's ``Update`` writes it (a status
+    change: ``pending-upgrade`` to ``deployed``, ``deployed`` to ``superseded``), labelled
+    ``modifiedAt`` and no longer ``createdAt``.
     """
-    return _helm_record("Secret", name, namespace, version, status, manifests, created_at, release)
+    return _helm_record(
+        "Secret", name, namespace, version, status, manifests, created_at, modified_at, release
+    )
 
 
 def helm_configmap(
@@ -407,9 +418,10 @@ def helm_configmap(
     manifests: Sequence[Mapping[str, Any]],
     *,
     created_at: str = "1714557600",
+    modified_at: str | None = None,
     **release: Any,
 ) -> dict[str, Any]:
     """A Helm ConfigMap-driver record (``HELM_DRIVER=configmap``): base64 once, no type."""
     return _helm_record(
-        "ConfigMap", name, namespace, version, status, manifests, created_at, release
+        "ConfigMap", name, namespace, version, status, manifests, created_at, modified_at, release
     )

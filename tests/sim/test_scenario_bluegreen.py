@@ -93,4 +93,7 @@ def test_every_description_is_its_docstrings_first_paragraph_on_one_line() -> No
         "about.",
         "empty": "An empty cluster: only the default namespaces (default, kube-system, "
         "kube-public, kube-node-lease).",
+        "releases": "Releases in namespace `shop` with their tools' own records: a Harness "
+        "release of three workloads whose last deploy failed, and a Helm release after two "
+        "upgrades.",
     }

@@ -44,7 +44,7 @@ def progressing(cluster: SimCluster, name: str) -> str:
 
 
 def test_names() -> None:
-    assert {"empty", "demo"} <= set(scenarios.names())
+    assert {"empty", "demo", "bluegreen", "releases"} <= set(scenarios.names())
     with pytest.raises(KeyError, match="unknown scenario"):
         scenarios.load("nope", new_cluster())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import bluegreen, demo, empty
+from . import bluegreen, demo, empty, releases
 
 if TYPE_CHECKING:
     from ..cluster import SimCluster
@@ -21,6 +21,7 @@ _SCENARIOS: dict[str, Callable[[SimCluster], None]] = {
     "empty": empty.build,
     "demo": demo.build,
     "bluegreen": bluegreen.build,
+    "releases": releases.build,
 }
 
 
@@ -30,7 +31,7 @@ def names() -> list[str]:
 
 def description(name: str) -> str:
     """The one-line description of a scenario: its module docstring's first paragraph."""
-    module = {"empty": empty, "demo": demo, "bluegreen": bluegreen}[name]
+    module = {"empty": empty, "demo": demo, "bluegreen": bluegreen, "releases": releases}[name]
     return " ".join((module.__doc__ or "").strip().split("\n\n")[0].split())
 
 
