@@ -401,6 +401,19 @@ def _rollback_service(
     plan = bluegreen_service.prepare_switch(
         gw, ref.namespace, ref.name, to, now=datetime.now(UTC), force=force, scale_up=scale_up
     )
+    _carry_out_switch(gw, plan, mode=mode, output=output, yes=yes, timeout_seconds=timeout_seconds)
+
+
+def _carry_out_switch(
+    gw: Any,
+    plan: Any,
+    *,
+    mode: str | None,
+    output: str | None,
+    yes: bool,
+    timeout_seconds: float,
+) -> None:
+    """Show, confirm, scale up if planned, and switch (rollback svc/NAME and apply share it)."""
     human = output is None
     info = sys.stdout if human else sys.stderr
     if human:
@@ -538,6 +551,9 @@ def apply(
     timeout_seconds = parse_duration(timeout)
     parse_duration(request_timeout, "--request-timeout")
     reviewed = _read_plan(path)
+    if reviewed["kind"] == "TrafficSwitchPlan":
+        _apply_switch(reviewed, context, kubeconfig, output, request_timeout, timeout_seconds)
+        return
     workload = reviewed["workload"]
     kind, namespace, name = str(workload["kind"]), str(workload["namespace"]), str(workload["name"])
     target = reviewed["to"].get(kind_named(kind).revision_json_key)
@@ -583,6 +599,62 @@ def apply(
         )
 
 
+def _apply_switch(
+    reviewed: dict[str, Any],
+    context: str | None,
+    kubeconfig: str | None,
+    output: str | None,
+    request_timeout: str,
+    timeout_seconds: float,
+) -> None:
+    """Apply exactly a reviewed traffic switch, or refuse when any Service it covers (or the
+    side it scales) changed since the review, changing nothing."""
+    group = reviewed["group"]
+    namespace, name = str(group["namespace"]), str(group["name"])
+    with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
+        plan = bluegreen_service.prepare_switch(
+            gw,
+            namespace,
+            name,
+            str(reviewed["to"]),
+            now=datetime.now(UTC),
+            actor=reviewed.get("actor"),
+            force=bool(reviewed.get("force")),
+            scale_up=reviewed.get("scaleUp") is not None,
+        )
+        fresh = documents.traffic_switch_plan(plan)
+
+        def covered(doc: dict[str, Any]) -> tuple[Any, ...]:
+            # What the switch writes and what it is guarded by; not the Ready pods of the
+            # moment (a pod restart since the review is no change to the plan).
+            changes = [
+                (c.get("service"), c.get("resourceVersion"), c.get("patch"), c.get("to"))
+                for c in doc.get("changes") or []
+            ]
+            scale = doc.get("scaleUp") or {}
+            return (
+                changes,
+                (scale.get("workload"), scale.get("color"), scale.get("to")),
+                doc.get("refusal"),
+            )
+
+        for index, what in enumerate(
+            (
+                "the Services it changes, their selectors and resourceVersions",
+                "the scale-up it makes first",
+                "whether it may run",
+            )
+        ):
+            if covered(fresh)[index] != covered(reviewed)[index]:
+                raise errors.Conflict(
+                    f"the traffic switch of service/{name} would now differ from the reviewed "
+                    f"plan ({what}): nothing was applied; make and review a new plan"
+                )
+        _carry_out_switch(
+            gw, plan, mode=None, output=output, yes=True, timeout_seconds=timeout_seconds
+        )
+
+
 def _read_plan(path: str) -> dict[str, Any]:
     """A RollbackPlan document (or the RollbackResult of a dry run holding one); usage errors
     otherwise."""
@@ -610,15 +682,23 @@ def _read_plan(path: str) -> dict[str, Any]:
         or doc.get("kind") != "RollbackPlan"
         or doc.get("apiVersion") != documents.API_VERSION
     ):
-        if isinstance(doc, dict) and doc.get("kind") in (
-            "TrafficSwitchPlan",
-            "TrafficSwitchResult",
+        if isinstance(doc, dict) and doc.get("kind") == "TrafficSwitchResult":
+            doc = doc.get("plan")
+        if (
+            isinstance(doc, dict)
+            and doc.get("kind") == "TrafficSwitchPlan"
+            and doc.get("apiVersion") == documents.API_VERSION
         ):
-            fail(
-                "apply takes workload rollback plans; a blue/green switch is applied with "
-                "kubectl rollback svc/NAME --yes",
-                2,
-            )
+            group = doc.get("group")
+            if not (
+                isinstance(group, dict)
+                and isinstance(group.get("name"), str)
+                and isinstance(group.get("namespace"), str)
+                and isinstance(doc.get("to"), str)
+                and isinstance(doc.get("changes"), list)
+            ):
+                fail(f"the plan {path} is incomplete (group and target colour are required)", 2)
+            return doc
         fail(
             f"the plan {path} is not a kubectl-rollback.io/v1 RollbackPlan "
             "(make one with kubectl rollback TYPE/NAME --dry-run -o json)",

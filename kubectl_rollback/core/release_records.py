@@ -38,10 +38,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .kinds import supported
+
 LoadYaml = Callable[[str], list[Any]]
 """All documents of a YAML text (``lambda t: list(yaml.safe_load_all(t))``)."""
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
 HARNESS_LEGACY = "harness-legacy"
 HARNESS_DECLARATIVE = "harness-declarative"
@@ -240,7 +241,7 @@ def _documents(text: str | None, load_yaml: LoadYaml) -> list[Any] | None:
 def _workloads_from_manifests(docs: Sequence[Any], namespace: str) -> tuple[RecordedWorkload, ...]:
     found: list[RecordedWorkload] = []
     for doc in docs:
-        if not isinstance(doc, dict) or doc.get("kind") not in WORKLOAD_KINDS:
+        if not isinstance(doc, dict) or not supported(str(doc.get("kind"))):
             continue
         metadata = _dict(doc.get("metadata"))
         name = metadata.get("name")
@@ -364,7 +365,7 @@ def _legacy_workloads(release: Mapping[str, Any], namespace: str) -> tuple[Recor
     for workload, revision in entries:
         workload = _dict(workload)
         kind, name, ns = workload.get("kind"), workload.get("name"), workload.get("namespace")
-        if kind not in WORKLOAD_KINDS or not isinstance(name, str):
+        if not supported(str(kind)) or not isinstance(name, str):
             continue
         found.append(
             RecordedWorkload(

@@ -73,7 +73,7 @@ def test_a_plan_overtaken_by_a_rollout_is_refused_and_nothing_changes(
         ('{"apiVersion": "kubectl-rollback.io/v1", "kind": "RollbackPlan"}', "is incomplete"),
         (
             '{"apiVersion": "kubectl-rollback.io/v1", "kind": "TrafficSwitchPlan"}',
-            "apply takes workload rollback plans",
+            "is incomplete (group and target colour are required)",
         ),
     ],
 )
@@ -88,3 +88,41 @@ def test_a_file_that_is_not_a_plan_is_a_usage_error(
     )
     missing = rollback("apply", str(tmp_path / "nope.json"))
     assert missing.code == 2 and "cannot read the plan" in missing.err
+
+
+def test_a_reviewed_traffic_switch_is_applied_exactly_or_refused(
+    cluster: TestCluster, rollback: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Review a blue/green switch (--dry-run -o json), then apply it; a Service changed since
+    the review refuses the apply, changing nothing."""
+    from kubectl_rollback.sim.scenarios.bluegreen import COLOR, PRIMARY, STAGE, service, side
+
+    ns = cluster.namespace
+    cluster.apply(service(ns, "web", {"app": "web", COLOR: "green"}, annotations={PRIMARY: "true"}))
+    cluster.apply(
+        service(ns, "web-stage", {"app": "web", COLOR: "blue"}, annotations={STAGE: "true"})
+    )
+    for colour, image in (("blue", "nginx:1.25.3"), ("green", "nginx:1.25.4")):
+        cluster.apply(side(ns, f"web-{colour}", "web", COLOR, colour, image))
+        settle_deployment(cluster, f"web-{colour}")
+    reviewed = rollback("svc/web", "--dry-run", "-o", "json")
+    assert reviewed.code == 0, reviewed.err
+    plan = tmp_path / "switch.json"
+    plan.write_text(reviewed.out)
+    # A colleague touches the stage Service after the review: the apply refuses.
+    stage = cluster.must("services", "web-stage")
+    stage["metadata"].setdefault("annotations", {})["touched"] = "yes"
+    cluster.apply(stage)
+    refused = rollback("apply", str(plan))
+    assert refused.code == 1, refused.err
+    assert "would now differ from the reviewed plan" in refused.err
+    assert "nothing was applied" in refused.err
+    assert cluster.must("services", "web")["spec"]["selector"][COLOR] == "green"
+    # Reviewed again, applied: exactly the reviewed switch.
+    reviewed = rollback("svc/web", "--dry-run", "-o", "json")
+    plan.write_text(reviewed.out)
+    done = rollback("apply", str(plan))
+    assert done.code == 0, done.err
+    assert "service/web switched from green to blue" in done.out
+    assert cluster.must("services", "web")["spec"]["selector"][COLOR] == "blue"
+    assert cluster.must("services", "web-stage")["spec"]["selector"][COLOR] == "green"
