@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import rollback
@@ -55,6 +55,9 @@ CANARY_SUFFIX = "-canary"
 
 SOURCES = ("harness", "helm", "argocd", "flux-kustomization", "flux-helmrelease")
 """The order in which a release name is resolved."""
+
+SAME_DEPLOY_SECONDS = 600
+"""Target revisions created further apart than this are said not to be one deploy."""
 
 NOT_ROLLED_BACK = (
     "ConfigMaps, Secrets, Services, Ingresses, CRDs and every other non-workload resource "
@@ -282,6 +285,15 @@ def _images(template: Mapping[str, JSON]) -> dict[str, str]:
     }
 
 
+def _duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds >= 86400:
+        return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60}m"
+    return f"{seconds // 60}m"
+
+
 def read_records(
     gw: ClusterGateway, group: ReleaseGroup, *, load_yaml: LoadYaml
 ) -> ReleaseHistory | None:
@@ -371,12 +383,25 @@ def prepare_release(
         plan = prepared.plan(spec, now=now)
         steps.append(WorkloadStep(prepared.history, plan, record, how))
     if records is None:
+        created = [
+            when
+            for st in steps
+            if st.plan.noop is None
+            and (revision := st.history.revision(st.plan.to_revision.number)) is not None
+            and (when := revision.created) is not None
+        ]
+        spread = max(created) - min(created) if len(created) > 1 else None
+        apart = (
+            f"; their target revisions were created {_duration(spread)} apart"
+            if spread is not None and spread.total_seconds() > SAME_DEPLOY_SECONDS
+            else ""
+        )
         warnings.append(
             PlanWarning(
                 "no-release-records",
                 f"{group.display} ({group.clue}) keeps no release records: each workload goes "
                 "back to its own last successful revision, which may not come from the same "
-                "deploy",
+                f"deploy{apart}",
             )
         )
     if records is not None and records.source.startswith("helm"):
