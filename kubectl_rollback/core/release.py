@@ -404,6 +404,22 @@ def prepare_release(
                 f"deploy{apart}",
             )
         )
+    gitops = {
+        "argocd": (
+            f"Argo CD application {group.name} may sync the workloads back to Git: pause its "
+            "auto-sync (spec.syncPolicy.automated) or roll back in Git"
+        ),
+        "flux-kustomization": (
+            f"Flux Kustomization {group.name} reapplies what Git says: suspend it "
+            "(flux suspend kustomization) or roll back in Git"
+        ),
+        "flux-helmrelease": (
+            f"Flux HelmRelease {group.name} reconciles the chart again: suspend it "
+            "(flux suspend helmrelease) or roll back the chart version"
+        ),
+    }.get(group.source)
+    if gitops is not None:
+        warnings.append(PlanWarning("gitops", gitops))
     if records is not None and records.source.startswith("helm"):
         number = target.number if target else "N"
         warnings.append(

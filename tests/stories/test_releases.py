@@ -83,6 +83,9 @@ def test_an_argo_cd_application_is_a_release(
     [item] = json.loads(listed.out)["items"]
     assert (item["name"], item["source"]) == ("shop", "argocd")
     assert sorted(w["name"] for w in item["workloads"]) == ["api", "web"]
+    planned = rollback("release/shop", "--dry-run", "-o", "json")
+    assert planned.code == 0, planned.err
+    assert "gitops" in [w["code"] for w in json.loads(planned.out)["plan"]["warnings"]]
     history = rollback("history", "release/shop")
     assert history.code == 0, history.err
     assert "No release records" in history.out
