@@ -186,7 +186,9 @@ def test_a_declarative_harness_release_and_an_explicit_release_number(
     api_images = ["httpd:2.4.57", "httpd:2.4.58", "httpd:2.4.59"]
     # Release 3 went through (Succeeded) but is what we leave: the rollback marks it Failed.
     statuses = ["Succeeded", "Succeeded", "Succeeded"]
-    for number, (web, api, status) in enumerate(zip(web_images, api_images, statuses), 1):
+    for number, (web, api, status) in enumerate(
+        zip(web_images, api_images, statuses, strict=True), 1
+    ):
         rendered = [
             _with_harness_label(deployment("web", web)),
             _with_harness_label(deployment("api", api)),
