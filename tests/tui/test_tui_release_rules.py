@@ -179,3 +179,24 @@ def test_a_change_after_planning_refuses_before_any_write(demo: RunningCluster) 
     control.send(plan)
     notice = control.failed(failed)
     assert notice.severity == "error" and not control.following
+
+
+def test_what_the_user_is_told_when_a_signal_ends_the_app_during_a_release_rollback(
+    demo: RunningCluster,
+) -> None:
+    harness_release(demo)
+    plan = _plan(demo)
+    control = ReleasesController()
+    assert control.stopped_line() is None
+    control.send(plan)
+    assert "was sent and not answered" in (control.stopped_line() or "")
+    result = ReleaseResult(
+        plan,
+        True,
+        False,
+        tuple(releases.WorkloadOutcome(s.ref, "rolled back", "rolled back") for s in plan.steps),
+    )
+    control.applied(result)
+    assert control.stopped_line() == (
+        f"release/{RELEASE} was rolled back; its rollouts go on in the cluster"
+    )

@@ -323,6 +323,21 @@ class ReleasesController:
         for ref in self.stops:
             self.ends.setdefault(ref, FollowEnd(None, error=error))
 
+    def stopped_line(self) -> str | None:
+        """What was left how, when a signal ends the app (None: no release rollback here)."""
+        if self.sending is not None:
+            return (
+                f"the rollback of {self.sending.group.display} was sent and not answered: its "
+                f"workloads may or may not have been rolled back (kubectl rollback history "
+                f"{self.sending.group.display} -n {self.sending.group.namespace})"
+            )
+        if self.result is None:
+            return None
+        display = self.result.plan.group.display
+        if self.following or any(end.cancelled for end in self.ends.values()):
+            return f"{display} was rolled back; its rollouts go on in the cluster"
+        return self.outcome()[0]
+
     # ----------------------------------------------------------- what to show
     def follow_lines(self) -> list[tuple[str, str]]:
         """(mark, line) per rolled-back workload, in the release's order."""
