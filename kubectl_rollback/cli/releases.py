@@ -18,7 +18,9 @@ from .console import confirm, print_lines, say
 from .text import dump, release_list_lines, release_plan_lines, release_records_lines
 
 
-def _load_yaml(text: str) -> list[Any]:
+def load_yaml(text: str) -> list[Any]:
+    """Every YAML document of ``text`` (the core's ``LoadYaml``); PyYAML is imported only here,
+    when release records are read. The terminal UI reads records with it too."""
     import yaml
 
     return list(yaml.safe_load_all(text))
@@ -49,7 +51,7 @@ def rollback_release(
         gw,
         group,
         now=now,
-        load_yaml=_load_yaml,
+        load_yaml=load_yaml,
         to_release=to_release,
         delete_canaries=delete_canary,
     )
@@ -174,7 +176,7 @@ def _emit(
 def release_history(gw: Any, name: str, output: str | None) -> None:
     """`history release/NAME`: the release's recorded revisions and their workloads."""
     group = releases.resolve(gw, gw.namespace, name)
-    records = releases.read_records(gw, group, load_yaml=_load_yaml)
+    records = releases.read_records(gw, group, load_yaml=load_yaml)
     if output:
         sys.stdout.write(dump(documents.release_history(group, records), output))
     else:

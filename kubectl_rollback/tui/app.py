@@ -16,6 +16,7 @@ from .cluster import Connector
 from .palette import RollbackCommands
 from .screens.help import HelpRow, HelpScreen
 from .screens.main import MainScreen
+from .screens.releases import ReleasesScreen
 from .settings import Settings
 
 SIGNAL_WAIT_SECONDS = 30.0
@@ -122,6 +123,17 @@ class RollbackApp(App[None]):
     def main_screen(self) -> MainScreen | None:
         return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
 
+    @property
+    def releases_screen(self) -> ReleasesScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, ReleasesScreen)), None)
+
+    def _sending(self) -> bool:
+        """A rollback PATCH (of a workload or a release) is on its way, not answered yet."""
+        main, releases = self.main_screen, self.releases_screen
+        return (main is not None and main.rollback.sending is not None) or (
+            releases is not None and releases.releases.sending is not None
+        )
+
     def milestone(self, name: str) -> None:
         self.timings.setdefault(name, time.perf_counter() - self.started_at)
 
@@ -135,6 +147,8 @@ class RollbackApp(App[None]):
                 why = main.rollback_unavailable()
             elif main is not None and binding.action == "switch_traffic":
                 why = main.switch_unavailable()
+            elif main is not None and binding.action == "releases":
+                why = main.releases_unavailable()
             keys = binding.key_display or binding.key.replace("slash", "/").replace(
                 "question_mark", "?"
             )
@@ -152,7 +166,9 @@ class RollbackApp(App[None]):
             self.push_screen(HelpScreen(self.help_rows()))
 
     async def action_quit(self) -> None:
-        main = self.main_screen
+        main, releases = self.main_screen, self.releases_screen
+        if releases is not None:
+            releases.releases.stop_everything()
         if main is not None:
             main.stop_everything()
         self.exit()
@@ -163,27 +179,26 @@ class RollbackApp(App[None]):
             return  # already leaving
         self.stopped_by = signum
         self._signal_deadline = time.monotonic() + SIGNAL_WAIT_SECONDS
-        main = self.main_screen
-        if main is not None and main.rollback.sending is not None:
+        if self._sending():
             # Never leave between the PATCH and its answer: what was applied must be known.
             self.set_interval(0.05, self._leave_when_answered)
             return
         self._leave()
 
     def _leave_when_answered(self) -> None:
-        main = self.main_screen
-        if (
-            main is None
-            or main.rollback.sending is None
-            or time.monotonic() > self._signal_deadline
-        ):
+        if not self._sending() or time.monotonic() > self._signal_deadline:
             self._leave()
 
     def _leave(self) -> None:
         if self.stop_message is not None:
             return
-        main = self.main_screen
-        self.stop_message = main.rollback.stopped_line() if main else "nothing was changed"
+        main, releases = self.main_screen, self.releases_screen
+        release_line = releases.releases.stopped_line() if releases else None
+        self.stop_message = release_line or (
+            main.rollback.stopped_line() if main else "nothing was changed"
+        )
+        if releases is not None:
+            releases.releases.stop_everything()
         if main is not None:
             main.stop_everything()
         self.exit(return_code=128 + (self.stopped_by or 0))

@@ -7,11 +7,14 @@ from typing import Any
 
 from textual.message import Message
 
+from ..core.model import WorkloadRef
+from ..core.release import ReleasePlan, ReleaseResult
 from ..core.rollback import RollbackResult
 from ..core.status import RolloutStatus
 from .bluegreen import BlueGreenRow
 from .cluster import Event, Gateway, WorkloadListing
 from .controllers.preview import LoadedHistory
+from .controllers.releases import ExecuteFailed, PlanFailed, ReleaseListing
 from .controllers.rollback import Failed, FollowEnd
 
 
@@ -180,3 +183,44 @@ class SwitchDone(Message):
     """Traffic was switched (``result`` is a TrafficSwitchResult)."""
 
     result: Any
+
+
+@dataclass
+class ReleasesLoaded(Message):
+    """The releases of a namespace (``error``: the workloads could not be listed)."""
+
+    listing: ReleaseListing | None
+    error: str | None
+    generation: int
+
+
+@dataclass
+class ReleasePlanned(Message):
+    """The rollback plan of the release ``key`` (or why it cannot be planned)."""
+
+    key: str
+    answer: ReleasePlan | PlanFailed
+    generation: int
+
+
+@dataclass
+class ReleaseExecuted(Message):
+    """The release rollback was executed (a result) or stopped (where every workload stands)."""
+
+    answer: ReleaseResult | ExecuteFailed
+
+
+@dataclass
+class ReleaseRolloutProgress(Message):
+    """A new rollout status line of one workload of the release being followed."""
+
+    ref: WorkloadRef
+    status: RolloutStatus
+
+
+@dataclass
+class ReleaseRolloutEnded(Message):
+    """Following one workload of the release ended."""
+
+    ref: WorkloadRef
+    end: FollowEnd

@@ -18,6 +18,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Switch context", "context", "pick another kubeconfig context"),
     ("Filter workloads", "filter", "type to narrow the workloads list"),
     ("Switch traffic (blue/green)", "switch_traffic", "route traffic back to the idle side"),
+    ("Releases", "releases", "every release of the namespace, and its rollback"),
     ("Keys", "app.help", "every key of the app"),
     ("Quit", "app.quit", "leave kubectl rollback"),
 )
@@ -41,6 +42,8 @@ class RollbackCommands(Provider):
                 why = main.rollback_unavailable()
             elif main is not None and action == "switch_traffic":
                 why = main.switch_unavailable()
+            elif main is not None and action == "releases":
+                why = main.releases_unavailable()
             text = f"{help_text} — unavailable: {why}" if why else help_text
             callback: Callable[[], Awaitable[Any]]
             if action.startswith("app."):

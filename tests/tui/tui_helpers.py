@@ -158,3 +158,54 @@ def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., 
 def notified(app: RollbackApp) -> str:
     """Every notification shown so far (titles and messages), one per line."""
     return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+RELEASE = "release-8f3c2a"
+RELEASE_IMAGES = {
+    ("Deployment", "api"): ("nginx:1.25.3", "nginx:1.25.4"),
+    ("StatefulSet", "ledger"): ("postgres:15.4", "postgres:15.5"),
+}
+"""A Harness release's workloads and their image in release 1 (Succeeded) and 2 (Failed)."""
+
+
+def _release_workload(kind: str, name: str, image: str) -> dict[str, Any]:
+    """As Harness deploys it: harness.io/release-name on the pod template only."""
+    spec: dict[str, Any] = {
+        "replicas": 2,
+        "selector": {"matchLabels": {"app": name}},
+        "template": {
+            "metadata": {"labels": {"app": name, "harness.io/release-name": RELEASE}},
+            "spec": {"containers": [{"name": "app", "image": image}]},
+        },
+    }
+    if kind == "StatefulSet":
+        spec["serviceName"] = name
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": spec,
+    }
+
+
+def harness_release(sim: RunningCluster) -> None:
+    """Release 1 (Succeeded) and 2 (Failed) of a Deployment and a StatefulSet in namespace shop,
+    each rolled out, with the legacy history ConfigMap as Harness writes it (compressed)."""
+    from kubectl_rollback.sim import release_records as records
+
+    for release in (0, 1):
+        for (kind, name), images in RELEASE_IMAGES.items():
+            sim.cluster.apply_object(_release_workload(kind, name, images[release]))
+        sim.cluster.advance(120)
+    workloads = list(RELEASE_IMAGES)
+    history = [
+        records.legacy_release(1, "Succeeded", "shop", [(k, n, 1) for k, n in workloads]),
+        records.legacy_release(2, "Failed", "shop", [(k, n, 2) for k, n in workloads]),
+    ]
+    sim.cluster.apply_object(records.harness_legacy_configmap(RELEASE, "shop", history))
+
+
+def template_image(sim: RunningCluster, kind: str, name: str, namespace: str = "shop") -> str:
+    plural = {"Deployment": "deployments", "StatefulSet": "statefulsets"}[kind]
+    obj = sim.cluster.get(plural, namespace, name)
+    return str(obj["spec"]["template"]["spec"]["containers"][0]["image"])

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from ...core.plan import RollbackPlan
+from ...core.release import ReleasePlan
 
 
 def _hanging(lines: list[Text]) -> list[RenderableType]:
@@ -78,8 +79,25 @@ def plan_summary(plan: RollbackPlan) -> Group:
 class _ConfirmDialog(ModalScreen[bool]):
     """A dialog that defaults to No: focus starts on the No button; Yes needs a deliberate key."""
 
+    FIRST_FOCUS = "#no"
+    """What has the focus when the dialog opens."""
+
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.query_one(self.FIRST_FOCUS).focus()
+
+    def _typed_confirmation(
+        self, title: str, summary: Group, help_line: Text, placeholder: str, yes: str
+    ) -> ComposeResult:
+        """Title, the plan restated (scrollable), how to answer, the input, No and Yes."""
+        with Vertical(id="confirm-dialog"):
+            yield Static(Text(title, style="bold"), id="confirm-title")
+            with VerticalScroll(id="confirm-body"):
+                yield Static(summary, id="confirm-plan")
+            yield Static(help_line, id="confirm-help")
+            yield Input(placeholder=placeholder, id="confirm-name")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("No, keep it", id="no", variant="primary")
+                yield Button(yes, id="yes", variant="error")
 
     def action_confirm(self) -> None:
         self.dismiss(True)
@@ -109,28 +127,24 @@ class ConfirmRollback(_ConfirmDialog):
         self.plan = plan
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog"):
-            yield Static(Text("Confirm rollback", style="bold"), id="confirm-title")
-            with VerticalScroll(id="confirm-body"):
-                yield Static(plan_summary(self.plan), id="confirm-plan")
-            yield Static(
-                Text.assemble(
-                    "Press ",
-                    ("y", "bold"),
-                    " to roll back, or type ",
-                    (self.plan.ref.name, "bold"),
-                    " and Enter.  ",
-                    ("n", "bold"),
-                    " / ",
-                    ("esc", "bold"),
-                    " cancels.",
-                ),
-                id="confirm-help",
-            )
-            yield Input(placeholder=f"type {self.plan.ref.name} to confirm", id="confirm-name")
-            with Horizontal(id="confirm-buttons"):
-                yield Button("No, keep it", id="no", variant="primary")
-                yield Button("Roll back", id="yes", variant="error")
+        name = self.plan.ref.name
+        yield from self._typed_confirmation(
+            "Confirm rollback",
+            plan_summary(self.plan),
+            Text.assemble(
+                "Press ",
+                ("y", "bold"),
+                " to roll back, or type ",
+                (name, "bold"),
+                " and Enter.  ",
+                ("n", "bold"),
+                " / ",
+                ("esc", "bold"),
+                " cancels.",
+            ),
+            f"type {name} to confirm",
+            "Roll back",
+        )
 
     @on(Input.Submitted, "#confirm-name")
     def _typed(self, event: Input.Submitted) -> None:
@@ -203,3 +217,106 @@ class ConfirmSwitch(_ConfirmDialog):
             with Horizontal(id="confirm-buttons"):
                 yield Button("No, keep it", id="no", variant="primary")
                 yield Button("Switch", id="yes", variant="error")
+
+
+def release_summary(plan: ReleasePlan) -> Group:
+    """The release rollback restated: each workload from and to, what else is written, what
+    is not rolled back."""
+    group = plan.group
+    dst, src = plan.to_release, plan.from_release
+    lines: list[Text] = [
+        Text.assemble(
+            ("Roll back ", "bold"),
+            (group.display, "bold"),
+            f" ({group.source}) in namespace {group.namespace}",
+            f" to release {dst.number} ({dst.status})" if dst else "",
+            f", from release {src.number} ({src.status})" if src else "",
+        ),
+        Text(""),
+        Text("What changes (in this order)", style="bold"),
+    ]
+    for step in plan.changing:
+        from_rev = step.plan.from_revision
+        lines.append(
+            Text(
+                f"  • {step.ref.display}: revision {from_rev.number if from_rev else '?'} → "
+                f"{step.plan.to_revision.number}  {step.plan.to_revision.images}"
+            )
+        )
+    lines += [
+        Text(f"  · {s.ref.display}: already at its target", style="dim")
+        for s in plan.steps
+        if s.plan.noop is not None
+    ]
+    lines += [Text(f"  • then {u.description}") for u in plan.record_updates]
+    lines += [Text(""), Text("What does not change", style="bold")]
+    lines += [Text(f"  • {line}", style="dim") for line in plan.not_rolled_back]
+    if plan.warnings:
+        lines += [Text(""), Text("Warnings", style="bold yellow")]
+        lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
+    return Group(*_hanging(lines))
+
+
+class ConfirmRelease(_ConfirmDialog):
+    """The release rollback's confirmation. Focus starts in the input: ``y`` or the release's
+    name and Enter roll back; Enter on an empty input, ``n`` or esc keep everything."""
+
+    BINDINGS = [
+        Binding("y", "confirm", "Roll back release", id="release-confirm-yes"),
+        Binding("n,escape", "cancel", "Cancel", id="release-confirm-no"),
+    ]
+    FIRST_FOCUS = "#confirm-name"
+    FIXED_ROWS = 15
+    """Rows of the dialog around its scrollable body (border, title, help, input, buttons)."""
+
+    def __init__(self, plan: ReleasePlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    @property
+    def name_to_type(self) -> str:
+        return self.plan.group.name
+
+    def on_resize(self) -> None:
+        # The whole dialog fits the terminal: the plan scrolls, the input and buttons stay.
+        body = self.query_one("#confirm-body", VerticalScroll)
+        body.styles.max_height = max(3, min(26, self.size.height - self.FIXED_ROWS))
+
+    def compose(self) -> ComposeResult:
+        name = self.name_to_type
+        yield from self._typed_confirmation(
+            "Confirm release rollback",
+            release_summary(self.plan),
+            Text.assemble(
+                "Press ",
+                ("y", "bold"),
+                " to roll back every workload, or type ",
+                (name, "bold"),
+                " and Enter.  ",
+                ("n", "bold"),
+                ", ",
+                ("esc", "bold"),
+                " or Enter alone cancels.",
+            ),
+            f"y, or type {name} to confirm",
+            "Roll back release",
+        )
+
+    @on(Input.Changed, "#confirm-name")
+    def _key(self, event: Input.Changed) -> None:
+        # One key answers, as in the workload dialog, unless it starts the name being typed.
+        if event.value == "y" and not self.name_to_type.startswith("y"):
+            self.dismiss(True)
+        elif event.value == "n" and not self.name_to_type.startswith("n"):
+            self.dismiss(False)
+
+    @on(Input.Submitted, "#confirm-name")
+    def _typed(self, event: Input.Submitted) -> None:
+        typed = event.value.strip()
+        if typed in ("y", self.name_to_type):
+            self.dismiss(True)
+        elif typed in ("", "n"):
+            self.dismiss(False)
+        else:
+            event.input.value = ""
+            self.notify(f"type {self.name_to_type} exactly to confirm", severity="warning")

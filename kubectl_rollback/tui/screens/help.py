@@ -22,6 +22,12 @@ EXTRA_KEYS: tuple[HelpRow, ...] = (
         "y rolls back; typing the workload name + enter rolls back; n / esc cancels",
         None,
     ),
+    (
+        "in Releases (R)",
+        "r rolls the highlighted release back: y or its name + enter confirms, enter alone / "
+        "n / esc cancels; esc stops watching the rollouts, then goes back to the workloads",
+        None,
+    ),
 )
 
 

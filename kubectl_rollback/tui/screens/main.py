@@ -67,6 +67,7 @@ from ..widgets.rollout import ReplicaSetRow, RolloutView
 from ..widgets.workloads import WorkloadList
 from .confirm import ConfirmRollback, ConfirmSwitch
 from .picker import PickOne
+from .releases import ReleasesScreen
 
 __all__ = ["HISTORY_LOADING", "MainScreen"]
 
@@ -97,6 +98,13 @@ class MainScreen(Screen[None]):
             "Switch traffic",
             id="switch-traffic",
             tooltip="Blue/green rapid rollback: route traffic back to the idle side",
+        ),
+        Binding(
+            "R",
+            "releases",
+            "Releases",
+            id="releases",
+            tooltip="Every release of the namespace (Harness, Helm, Argo CD, Flux): roll one back",
         ),
         Binding("escape", "back", "Back / stop watching", id="back", show=False),
     ]
@@ -544,6 +552,20 @@ class MainScreen(Screen[None]):
         if state != self._bindings_state:
             self._bindings_state = state
             self.refresh_bindings()
+
+    def releases_unavailable(self) -> str | None:
+        """Why the Releases view cannot open now (None: it can)."""
+        return None if self.connection.connected else "not connected"
+
+    def action_releases(self) -> None:
+        reason = self.releases_unavailable()
+        gw = self.connection.gw
+        if reason is not None or gw is None:
+            self.notify(f"cannot list the releases: {reason}", severity="warning")
+            return
+        self.app.push_screen(
+            ReleasesScreen(self.settings, gw, self.connection.namespace, self.connection)
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "rollback":
