@@ -642,7 +642,10 @@ def _failed(
         states[later.ref] = WorkloadOutcome(later.ref, "not rolled back", "not attempted")
     ordered = [states[s.ref] for s in plan.steps if s.ref in states]
     left = [o for o in ordered if o.state in ("rolled back", "not put back")]
-    summary = "; ".join(f"{o.ref.display} {o.state}" for o in ordered)
+    summary = "; ".join(
+        f"{o.ref.display} {o.state}" + (f": {o.message}" if o.state == "not put back" else "")
+        for o in ordered
+    )
     how = (
         "no workload is left rolled back"
         if not left

@@ -64,6 +64,8 @@ from .target import TargetSpec, choose_target
 JSON = Any
 
 EVENT_REASON = "RolledBack"
+RESTORE_ATTEMPTS = 5
+"""How often ``restore`` reads again after its precondition lost a race with a status write."""
 HARNESS_PREFIX = "harness.io/"
 
 
@@ -555,17 +557,27 @@ def restore(
     is guarded by the resourceVersion just read.
     """
     kind = kind_named(history.ref.kind)
-    live = get_workload(gw, history.ref)
     ours = dig(result.workload or {}, "metadata", "generation")
-    now_at = dig(live, "metadata", "generation")
-    if ours is None or now_at != ours:
-        raise Conflict(
-            f"{history.ref.display} was changed since the rollback (generation {ours} -> "
-            f"{now_at}): not put back"
+    for attempt in range(RESTORE_ATTEMPTS):
+        live = get_workload(gw, history.ref)
+        now_at = dig(live, "metadata", "generation")
+        if ours is None or now_at != ours:
+            raise Conflict(
+                f"{history.ref.display} was changed since the rollback (generation {ours} -> "
+                f"{now_at}): not put back"
+            )
+        body = kind.restore_body(
+            history.template,
+            history.annotations.get(CHANGE_CAUSE_ANNOTATION),
+            str(dig(live, "metadata", "resourceVersion") or ""),
         )
-    body = kind.restore_body(
-        history.template,
-        history.annotations.get(CHANGE_CAUSE_ANNOTATION),
-        str(dig(live, "metadata", "resourceVersion") or ""),
-    )
-    return gw.patch(kind.resource, history.ref.namespace, history.ref.name, body, kind.patch_type)
+        try:
+            return gw.patch(
+                kind.resource, history.ref.namespace, history.ref.name, body, kind.patch_type
+            )
+        except (Conflict, Invalid):
+            # The controllers wrote status between the GET and the PATCH (the generation
+            # says nobody changed the spec): read again, as kubectl retries on conflict.
+            if attempt == RESTORE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")

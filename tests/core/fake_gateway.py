@@ -16,7 +16,7 @@ def _pointer(path: str) -> list[str]:
 
 
 def apply_json_patch(obj: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any]:
-    """RFC 6902 test/replace/add on a copy; a failed test raises Invalid (the API answers 422)."""
+    """RFC 6902 test/replace/add/remove on a copy; a failed test raises Invalid (as a 422)."""
     result = copy.deepcopy(obj)
     for op in ops:
         *parents, last = _pointer(op["path"])
@@ -30,6 +30,10 @@ def apply_json_patch(obj: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str
             if op["op"] == "replace" and last not in node:
                 raise Invalid(f"replace of missing path {op['path']}")
             node[last] = copy.deepcopy(op["value"])
+        elif op["op"] == "remove":
+            if last not in node:
+                raise Invalid(f"remove of missing path {op['path']}")
+            del node[last]
         else:
             raise Invalid(f"unsupported op {op['op']}")
     return result

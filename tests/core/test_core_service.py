@@ -410,3 +410,38 @@ def test_a_statefulset_plan_warns_about_its_hpa() -> None:
     assert "HorizontalPodAutoscaler: unchanged (db-hpa)" in p.not_rolled_back
     # A DaemonSet is never scaled by an HPA: the use case does not even list them for one.
     assert kind_named("DaemonSet").lists_autoscalers is False and kind.lists_autoscalers
+
+
+def test_restore_reads_again_when_a_status_write_races_its_precondition() -> None:
+    """Putting a workload back (a release rollback that failed later) survives the
+    controllers' status writes: the generation says nobody changed the spec."""
+    from kubectl_rollback.core.rollback import restore
+
+    gw = gateway(crashing())
+    history = load(gw, REF, now=NOW)
+    before = copy.deepcopy(gw.deployment)
+    result = execute(gw, plan(history, actor=None, now=NOW), dry_run=False)
+    real_get = gw.get
+    raced = []
+
+    def get_then_status_write(resource: Any, namespace: str, name: str) -> Any:
+        obj = real_get(resource, namespace, name)
+        if not raced:  # a status write lands between our GET and our PATCH, once
+            raced.append(True)
+            gw.deployment["metadata"]["resourceVersion"] = str(
+                int(gw.deployment["metadata"]["resourceVersion"]) + 1
+            )
+        return obj
+
+    gw.get = get_then_status_write  # type: ignore[method-assign]
+    restore(gw, history, result)
+    assert gw.deployment["spec"]["template"] == before["spec"]["template"]
+    assert "kubernetes.io/change-cause" not in gw.deployment["metadata"]["annotations"] or (
+        gw.deployment["metadata"]["annotations"]["kubernetes.io/change-cause"]
+        == before["metadata"].get("annotations", {}).get("kubernetes.io/change-cause")
+    )
+    assert gw.methods().count("patch deployments") == 3  # the rollback, a lost race, the restore
+    # Someone else's spec change since the rollback: not put back, nothing written.
+    gw.deployment["metadata"]["generation"] += 1
+    with pytest.raises(Conflict, match="was changed since the rollback"):
+        restore(gw, history, result)
