@@ -10,7 +10,9 @@ command finishes it first and then reports where each Service routes.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +41,37 @@ class Stopped(BaseException):  # noqa: N818 - it is a signal, not an error
         return Stopped(self.signum, f"{self.word}: {message}")
 
 
+GRACE_ENV = "KUBECTL_ROLLBACK_STOP_GRACE"
+"""Seconds a signalled command has to stop cleanly before it is ended (default 15)."""
+
+_armed: list[threading.Timer] = []
+
+
+def _force_exit(signum: int) -> None:
+    word = "interrupted" if signum == signal.SIGINT else "terminated"
+    sys.stderr.write(
+        f"error: {word}: the command did not stop cleanly within {_grace():g}s of the signal; "
+        "whatever it applied stays applied in the cluster (look with kubectl rollout status)\n"
+    )
+    sys.stderr.flush()
+    os._exit(128 + signum)
+
+
+def _grace() -> float:
+    try:
+        return max(0.1, float(os.environ.get(GRACE_ENV, "15")))
+    except ValueError:
+        return 15.0
+
+
 def _raise(signum: int, _frame: Any) -> None:
+    # A safety net, armed once: if the Stopped raised here is ever lost (an exception raised
+    # where Python can only print it as "ignored"), the process still ends, bounded.
+    if not _armed:
+        timer = threading.Timer(_grace(), _force_exit, args=(signum,))
+        timer.daemon = True
+        _armed.append(timer)
+        timer.start()
     raise Stopped(signum)
 
 

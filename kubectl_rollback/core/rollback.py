@@ -497,18 +497,27 @@ def watch_rollout(
             return status, current, True
         rv = str(dig(current, "metadata", "resourceVersion") or "")
         resync = True
-        for event_type, obj in watch(rv, max(1, math.ceil(remaining))):
-            if event_type == "ERROR":
-                break  # e.g. 410 Expired: start again from a fresh GET
-            if event_type == "DELETED":
-                raise NotFound(f"{ref.display} was deleted while waiting for the rollout")
-            if event_type == "BOOKMARK" or name_of(obj) != ref.name:
-                continue
-            current = obj
-            status = observe(obj)
-            if status.done or status.failed or now_fn() >= deadline:
-                resync = False
-                break
+        # Closed here, in the normal flow, not later by the garbage collector: an exception
+        # raised while the stream closes (a signal's Stopped) then reaches the caller
+        # instead of being printed as "ignored" and lost.
+        events = watch(rv, max(1, math.ceil(remaining)))
+        try:
+            for event_type, obj in events:
+                if event_type == "ERROR":
+                    break  # e.g. 410 Expired: start again from a fresh GET
+                if event_type == "DELETED":
+                    raise NotFound(f"{ref.display} was deleted while waiting for the rollout")
+                if event_type == "BOOKMARK" or name_of(obj) != ref.name:
+                    continue
+                current = obj
+                status = observe(obj)
+                if status.done or status.failed or now_fn() >= deadline:
+                    resync = False
+                    break
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
         if resync and not (status.done or status.failed):
             current = get()
             status = observe(current)

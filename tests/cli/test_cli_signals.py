@@ -214,3 +214,37 @@ def test_end_of_input_at_the_question_cancels(sim: RunningCluster) -> None:
     assert os.waitstatus_to_exitcode(status) == 1, text
     assert "Traceback" not in text and "rollback cancelled; nothing was changed" in text
     assert sim.cluster.get("deployments", "default", "web")["metadata"]["resourceVersion"] == before
+
+
+def test_a_command_whose_stop_is_lost_still_ends_within_the_grace(tmp_path: Any) -> None:
+    """The safety net: a Stopped swallowed somewhere (Python prints some exceptions as
+    'ignored') cannot keep a signalled command running: it ends, exit 130, one line."""
+    script = tmp_path / "swallow.py"
+    script.write_text(
+        "import sys, time\n"
+        "from kubectl_rollback.interrupts import raising\n"
+        "with raising():\n"
+        "    print('ready', flush=True)\n"
+        "    try:\n"
+        "        time.sleep(60)\n"
+        "    except BaseException:\n"
+        "        pass  # the Stopped is lost here\n"
+        "    time.sleep(60)\n"
+    )
+    env = {**os.environ, "KUBECTL_ROLLBACK_STOP_GRACE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError("the command did not end after the signal") from None
+    assert proc.returncode == 130
+    assert one_line(err).startswith("error: interrupted: the command did not stop cleanly")
