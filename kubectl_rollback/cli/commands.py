@@ -199,7 +199,8 @@ def rollback(
         )
         if given
     ]
-    if selector is not None or (workload and parse_workload(workload)[0] == "Release"):
+    kind, name = parse_workload(workload) if workload else ("", "")  # usage errors first
+    if selector is not None or kind == "Release":
         if selector is not None and workload:
             fail("-l/--selector picks the workloads itself: name no TYPE/NAME with it", 2)
         if selector is not None and not selector.strip():
@@ -221,7 +222,7 @@ def rollback(
         with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
             rollback_release(
                 gw,
-                name=parse_workload(workload)[1] if workload else None,
+                name=name or None,
                 selector=selector,
                 to_release=to_release,
                 restore=restore,
@@ -246,7 +247,6 @@ def rollback(
             request_timeout=parse_duration(request_timeout, "--request-timeout"),
         )
         return
-    kind, name = parse_workload(workload)  # usage errors before any connection
     interactive = mode is None and not yes and output is None and _interactive()
     if interactive and supported(kind):
         # In a terminal, without --yes/--dry-run/-o: the UI, on this workload, its target previewed.

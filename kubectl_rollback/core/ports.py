@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .errors import Forbidden
+
 JSON = Any
 WatchEvent = tuple[str, dict[str, JSON]]
 """(type, object): ADDED, MODIFIED, DELETED, BOOKMARK, or ERROR with a Status object."""
@@ -163,8 +165,6 @@ def is_expired(event: WatchEvent) -> bool:
 
 def optional_read(read: Callable[[], list[dict[str, JSON]]]) -> list[dict[str, JSON]] | None:
     """The list, or None when RBAC forbids it: optional reads degrade to "not checked"."""
-    from .errors import Forbidden
-
     # RBAC often denies listing Secrets or pods; the rollback must still work.
     try:
         return read()

@@ -26,6 +26,7 @@ from typing import Any
 from . import rollback
 from .api_objects import annotations_of, as_dict, dig, labels_of, name_of
 from .errors import Conflict, NotFound, Refused, RollbackError, UsageError
+from .history import images_of
 from .kinds import KINDS, WorkloadHistory, kind_named
 from .model import PlanWarning, Revision, WorkloadRef
 from .plan import RollbackPlan
@@ -176,9 +177,10 @@ def list_workloads(
 
 def resolve(gw: ClusterGateway, namespace: str, name: str) -> ReleaseGroup:
     """The release ``name`` of a namespace: Harness first, then Helm, Argo CD, Flux."""
-    groups = [g for g in find_releases(namespace, list_workloads(gw, namespace)) if g.name == name]
+    found = find_releases(namespace, list_workloads(gw, namespace))
+    groups = [g for g in found if g.name == name]
     if not groups:
-        known = sorted({g.name for g in find_releases(namespace, list_workloads(gw, namespace))})
+        known = sorted({g.name for g in found})
         listed = f" (releases here: {', '.join(known)})" if known else " (no release found here)"
         raise NotFound(f'release "{name}" not found in namespace {namespace}{listed}')
     return min(groups, key=lambda g: SOURCES.index(g.source))
@@ -277,12 +279,8 @@ def _revision_for(
 
 
 def _images(template: Mapping[str, JSON]) -> dict[str, str]:
-    containers = dig(template, "spec", "containers") or []
-    return {
-        str(as_dict(c).get("name")): str(as_dict(c).get("image"))
-        for c in containers
-        if isinstance(c, dict)
-    }
+    """container -> image of a pod template's (non-init) containers."""
+    return {i.container: i.image for i in images_of(template) if not i.init}
 
 
 def _duration(delta: timedelta) -> str:
