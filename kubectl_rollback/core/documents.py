@@ -19,7 +19,13 @@ from .bluegreen_service import TrafficSwitchResult
 from .kinds import WorkloadHistory, kind_named
 from .model import WorkloadRef
 from .plan import RollbackPlan
-from .release import ReleaseFailed, ReleaseGroup, ReleasePlan, ReleaseResult
+from .release import (
+    ReleaseFailed,
+    ReleaseGroup,
+    ReleasePlan,
+    ReleaseResult,
+    WorkloadOutcome,
+)
 from .release_records import ReleaseHistory, ReleaseRevision
 from .rendering import mask_annotations, mask_template
 from .rollback import RollbackResult, RolloutOutcome
@@ -411,6 +417,51 @@ def release_plan(plan: ReleasePlan) -> dict[str, JSON]:
     )
 
 
+def _workload_outcome(
+    outcome: WorkloadOutcome, followed: RolloutOutcome | None, *, with_rollout: bool
+) -> dict[str, JSON]:
+    entry: dict[str, JSON] = {
+        "kind": outcome.ref.kind,
+        "name": outcome.ref.name,
+        "state": outcome.state,
+        "message": outcome.message,
+    }
+    if with_rollout:
+        entry["rollout"] = rollout(followed) if followed is not None else None
+    return entry
+
+
+def _release_result(
+    plan: ReleasePlan,
+    *,
+    applied: bool,
+    dry_run: bool,
+    workloads: list[dict[str, JSON]],
+    written: Iterable[str] = (),
+    errors: Iterable[str] = (),
+    error: str | None = None,
+) -> dict[str, JSON]:
+    """The one ReleaseResult envelope (``error`` only for a rollback that stopped)."""
+    document: dict[str, JSON] = {
+        "apiVersion": API_VERSION,
+        "kind": "ReleaseResult",
+        "applied": applied,
+        "dryRun": dry_run,
+        "noop": plan.noop is not None and error is None,
+    }
+    if error is not None:
+        document["error"] = error
+    document.update(
+        {
+            "workloads": workloads,
+            "recordsWritten": list(written),
+            "recordErrors": list(errors),
+            "plan": release_plan(plan),
+        }
+    )
+    return _plain(document)
+
+
 def release_result(
     plan: ReleasePlan,
     result: ReleaseResult | None,
@@ -419,51 +470,31 @@ def release_result(
     """``kubectl-rollback.io/v1`` ReleaseResult: per workload its state (and its followed
     rollout), the records written; ``plan`` the ReleasePlan. ``result`` None: nothing was
     sent (a client dry run or nothing to do)."""
-    workloads: list[dict[str, JSON]] = []
-    for outcome in result.workloads if result else ():
-        entry: dict[str, JSON] = {
-            "kind": outcome.ref.kind,
-            "name": outcome.ref.name,
-            "state": outcome.state,
-            "message": outcome.message,
-        }
-        if outcomes is not None and outcome.ref in outcomes:
-            followed = outcomes[outcome.ref]
-            entry["rollout"] = rollout(followed) if followed is not None else None
-        workloads.append(entry)
-    return _plain(
-        {
-            "apiVersion": API_VERSION,
-            "kind": "ReleaseResult",
-            "applied": bool(result and result.applied and not result.dry_run),
-            "dryRun": result.dry_run if result else True,
-            "noop": plan.noop is not None,
-            "workloads": workloads,
-            "recordsWritten": list(result.records_written) if result else [],
-            "recordErrors": list(result.record_errors) if result else [],
-            "plan": release_plan(plan),
-        }
+    followed = outcomes or {}
+    workloads = [
+        _workload_outcome(
+            o, followed.get(o.ref), with_rollout=outcomes is not None and o.ref in followed
+        )
+        for o in (result.workloads if result else ())
+    ]
+    return _release_result(
+        plan,
+        applied=bool(result and result.applied and not result.dry_run),
+        dry_run=result.dry_run if result else True,
+        workloads=workloads,
+        written=result.records_written if result else (),
+        errors=result.record_errors if result else (),
     )
 
 
 def release_failure(plan: ReleasePlan, failed: ReleaseFailed) -> dict[str, JSON]:
     """The ReleaseResult of a release rollback that stopped: where every workload stands."""
-    return _plain(
-        {
-            "apiVersion": API_VERSION,
-            "kind": "ReleaseResult",
-            "applied": not failed.nothing_applied,
-            "dryRun": False,
-            "noop": False,
-            "error": str(failed),
-            "workloads": [
-                {"kind": o.ref.kind, "name": o.ref.name, "state": o.state, "message": o.message}
-                for o in failed.outcomes
-            ],
-            "recordsWritten": [],
-            "recordErrors": [],
-            "plan": release_plan(plan),
-        }
+    return _release_result(
+        plan,
+        applied=not failed.nothing_applied,
+        dry_run=False,
+        workloads=[_workload_outcome(o, None, with_rollout=False) for o in failed.outcomes],
+        error=str(failed),
     )
 
 
