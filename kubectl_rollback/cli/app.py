@@ -100,6 +100,46 @@ EXAMPLES_ROLLBACK, EXAMPLES_HISTORY, EXAMPLES_SIM = (
 
 HELP: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 
+
+class Command(typer.core.TyperCommand):
+    """Typer's command, its help drawn by Click's formatter alone.
+
+    Typer, when rich is installed, imports rich (and markdown-it) to escape the brackets
+    of `[default: 0]` and `[required]`, which Click's formatter then prints as `\\[default:
+    0]`. Our help has no markup: the records are Click's, shown as they are.
+    """
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments: list[tuple[str, str]] = []
+        options: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                record = _argument_record(param, ctx)
+                if record is not None:
+                    arguments.append(record)
+            elif param.param_type_name == "option":
+                # Click's own record (TyperOption's would escape it for rich).
+                if isinstance(param, typer.core.TyperOption):
+                    option_record = super(typer.core.TyperOption, param).get_help_record(ctx)
+                else:
+                    option_record = param.get_help_record(ctx)
+                if option_record is not None:
+                    options.append(option_record)
+        for title, records in (("Arguments", arguments), ("Options", options)):
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
+
+
+def _argument_record(param: Any, ctx: Any) -> tuple[str, str] | None:
+    """An argument's help line as Typer writes it: METAVAR, help and `[required]`."""
+    if getattr(param, "hidden", False):
+        return None
+    extra = "[required]" if param.required else ""
+    text = param.help or ""
+    return param.make_metavar(ctx), f"{text}  {extra}" if text and extra else text or extra
+
+
 app = typer.Typer(
     name=PROG,
     add_completion=True,
@@ -148,6 +188,7 @@ RequestTimeout = Annotated[
 
 @app.command(
     "rollback",
+    cls=Command,
     context_settings=HELP,
     help="Roll a workload back to its last successful revision, showing exactly what changes.\n\n"
     + EXAMPLES_ROLLBACK
@@ -293,6 +334,7 @@ def rollback_command(
 
 @app.command(
     "history",
+    cls=Command,
     context_settings=HELP,
     help="Show a workload's revisions with evidence of health.\n\n" + EXAMPLES_HISTORY,
 )
@@ -331,6 +373,8 @@ def history_command(
 
 @app.command(
     "releases",
+    cls=Command,
+    context_settings=HELP,
     help="List the releases of a namespace (Harness, Helm, Argo CD, Flux) with their "
     "workloads and the release each would go back to.",
 )
@@ -354,6 +398,7 @@ def releases_command(
 
 @app.command(
     "apply",
+    cls=Command,
     context_settings=HELP,
     help="Apply exactly a reviewed plan: kubectl rollback TYPE/NAME --dry-run -o json > plan.json, "
     "then kubectl rollback apply plan.json. Refuses, changing nothing, when the workload or "
@@ -390,6 +435,7 @@ def apply_command(
 
 @app.command(
     "sim",
+    cls=Command,
     context_settings=HELP,
     help="Run the simulated Kubernetes cluster in the foreground.\n\n" + EXAMPLES_SIM,
 )
@@ -463,22 +509,34 @@ def _dispatch(argv: list[str]) -> None:
     `--dry-run` means `--dry-run=client`, as in kubectl.
     """
     args = ["--dry-run=client" if a == "--dry-run" else a for a in argv]
-    group = typer.main.get_command(app)
     if os.environ.get(COMPLETE_VAR):  # a script from --show-completion asks for completions
         from .completion import run_shell_completion
 
-        raise typer.Exit(run_shell_completion(group, os.environ[COMPLETE_VAR]))
+        raise typer.Exit(
+            run_shell_completion(typer.main.get_command(app), os.environ[COMPLETE_VAR])
+        )
     if args and args[0] in ("--install-completion", "--show-completion"):
         # Completion scripts are for the `kubectl-rollback` command: `kubectl rollback` is
         # completed by kubectl itself, through `kubectl_complete-rollback`.
-        group.main(
+        typer.main.get_command(app).main(
             args=args, prog_name=COMPLETION_PROG, complete_var=COMPLETE_VAR, standalone_mode=False
         )
     elif args and args[0] in SUBCOMMANDS:
-        group.main(args=args, prog_name=PROG, standalone_mode=False)
+        # Only the command that runs is built from its function (not the whole group): its
+        # usage line and errors read `kubectl rollback history ...` as under the group.
+        _command(args[0]).main(args=args[1:], prog_name=f"{PROG} {args[0]}", standalone_mode=False)
     else:
-        command = group.commands["rollback"]  # type: ignore[attr-defined]
-        command.main(args=args, prog_name=PROG, standalone_mode=False)
+        _command("rollback").main(args=args, prog_name=PROG, standalone_mode=False)
+
+
+def _command(name: str) -> Any:
+    """The Click command of one of the app's commands, built from its Typer definition."""
+    (info,) = [c for c in app.registered_commands if c.name == name]
+    return typer.main.get_command_from_info(
+        info,
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        rich_markup_mode=app.rich_markup_mode,
+    )
 
 
 def run(argv: list[str]) -> int:

@@ -8,9 +8,9 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..core import bluegreen_service, documents, errors
+from ..core import errors
 from ..core import rollback as use_case
 from ..core.kinds import kind_named, supported, supported_text
 from ..core.model import WorkloadRef
@@ -30,6 +30,9 @@ from .text import (
     switch_history_lines,
     switch_plan_lines,
 )
+
+if TYPE_CHECKING:  # blue/green rules and documents load only for a Service or -o json|yaml
+    from ..core import bluegreen_service
 
 
 @contextlib.contextmanager
@@ -149,6 +152,8 @@ def history(
                     f"unable to find the specified revision {revision} in history"
                 )
             if output:
+                from ..core import documents
+
                 doc = documents.revision_history(hist, choice)
                 doc["revisions"] = [r for r in doc["revisions"] if r["revision"] == revision]
                 sys.stdout.write(dump(doc, output))
@@ -156,6 +161,8 @@ def history(
                 _print(revision_detail_lines(hist, rev, show_secrets))
             return
         if output:
+            from ..core import documents
+
             sys.stdout.write(dump(documents.revision_history(hist, choice), output))
         else:
             _print(history_lines(hist, choice, now))
@@ -365,6 +372,8 @@ def _carry_out(
         )
     except Stopped as stop:
         if output:
+            from ..core import documents
+
             doc = documents.rollback_result(result, documents.interrupted_rollout(stop.word))
             sys.stdout.write(dump(doc, output))
         raise stop.saying(
@@ -373,6 +382,8 @@ def _carry_out(
             f"(kubectl rollout status {ref.kind.lower()}/{ref.name} -n {ref.namespace})"
         ) from None
     if output:
+        from ..core import documents
+
         doc = documents.rollback_result(result, documents.rollout(outcome))
         sys.stdout.write(dump(doc, output))
     if outcome.timed_out:
@@ -398,6 +409,8 @@ def _rollback_service(
 ) -> None:
     """Blue/green rapid rollback: route a group's traffic back, with the same
     preview/dry-run/execute path."""
+    from ..core import bluegreen_service
+
     plan = bluegreen_service.prepare_switch(
         gw, ref.namespace, ref.name, to, now=datetime.now(UTC), force=force, scale_up=scale_up
     )
@@ -414,6 +427,8 @@ def _carry_out_switch(
     timeout_seconds: float,
 ) -> None:
     """Show, confirm, scale up if planned, and switch (rollback svc/NAME and apply share it)."""
+    from ..core import bluegreen_service
+
     human = output is None
     info = sys.stdout if human else sys.stderr
     if human:
@@ -471,6 +486,8 @@ def _carry_out_switch(
 
 
 def _service_history(gw: Any, ref: WorkloadRef, output: str | None) -> None:
+    from ..core import bluegreen_service, documents
+
     group = bluegreen_service.load_group(gw, ref.namespace, ref.name)
     records = bluegreen_service.switch_history(group)
     if output:
@@ -485,6 +502,8 @@ def _emit_result(
     info: Any,
 ) -> None:
     if output:
+        from ..core import documents
+
         doc = (
             documents.rollback_result(result)
             if isinstance(result, use_case.RollbackResult)
@@ -547,6 +566,8 @@ def apply(
 ) -> None:
     """Apply exactly a reviewed plan (`--dry-run -o json > plan.json`), or refuse, changing
     nothing."""
+    from ..core import documents
+
     _check_output(output)
     timeout_seconds = parse_duration(timeout)
     parse_duration(request_timeout, "--request-timeout")
@@ -609,6 +630,8 @@ def _apply_switch(
 ) -> None:
     """Apply exactly a reviewed traffic switch, or refuse when any Service it covers (or the
     side it scales) changed since the review, changing nothing."""
+    from ..core import bluegreen_service, documents
+
     group = reviewed["group"]
     namespace, name = str(group["namespace"]), str(group["name"])
     with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
@@ -661,6 +684,8 @@ def _read_plan(path: str) -> dict[str, Any]:
     import json
 
     import yaml
+
+    from ..core import documents
 
     try:
         text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115

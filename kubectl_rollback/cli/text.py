@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..core.bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
-from ..core.kinds import WorkloadHistory, kind_named
-from ..core.model import Revision, Verdict
-from ..core.plan import RollbackPlan
-from ..core.release import ReleaseGroup, ReleasePlan
-from ..core.release_records import ReleaseHistory
-from ..core.target import TargetChoice
-from ..core.workloads import WorkloadSummary
+from ..core.kinds import kind_named
+from ..core.model import Verdict
+
+if TYPE_CHECKING:  # a Deployment's plan or history loads no blue/green or release rules
+    from ..core.bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
+    from ..core.kinds import WorkloadHistory
+    from ..core.model import Revision
+    from ..core.plan import RollbackPlan
+    from ..core.release import ReleaseGroup, ReleasePlan
+    from ..core.release_records import ReleaseHistory
+    from ..core.target import TargetChoice
+    from ..core.workloads import WorkloadSummary
 
 SYMBOL = {Verdict.SUCCESS: "✔", Verdict.FAILURE: "✖", Verdict.UNKNOWN: "?"}
 

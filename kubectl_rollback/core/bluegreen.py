@@ -49,6 +49,9 @@ from .api_objects import (
     name_of,
     str_map,
 )
+from .colour_keys import COLOR_KEYS as COLOR_KEYS
+from .colour_keys import GENERIC_COLOR_KEYS as GENERIC_COLOR_KEYS
+from .colour_keys import HARNESS_COLOR_KEY as HARNESS_COLOR_KEY
 from .errors import AmbiguousTarget, NotBlueGreen, TargetNotFound
 from .evidence import RECORD_PREFIX, summarise_pods
 from .history import find_current_replicaset, images_of
@@ -57,12 +60,8 @@ from .model import ContainerImage, PlanWarning
 JSON = Any
 
 
-HARNESS_COLOR_KEY = "harness.io/color"
 HARNESS_PRIMARY_ANNOTATION = "harness.io/primary-service"
 HARNESS_STAGE_ANNOTATION = "harness.io/stage-service"
-GENERIC_COLOR_KEYS = ("color", "colour", "slot", "track", "version")
-"""Selector keys that tell the sides of a generic group apart (first match wins)."""
-COLOR_KEYS = (HARNESS_COLOR_KEY, *GENERIC_COLOR_KEYS)
 SECONDARY_SUFFIXES = ("-stage", "-preview", "-idle", "-test", "-canary")
 """Name suffixes of the non-primary Services of a generic group."""
 

@@ -25,7 +25,6 @@ from typing import Any
 
 from .api_objects import as_dict, dig, name_of, str_map
 from .bluegreen import (
-    COLOR_KEYS,
     BlueGreenGroup,
     SelectorChange,
     SwitchRecord,
@@ -38,6 +37,7 @@ from .bluegreen import (
     readiness_refusal,
     selector_text,
 )
+from .colour_keys import has_colour_label
 from .errors import (
     Conflict,
     Forbidden,
@@ -423,8 +423,7 @@ def deployment_warning(gw: ClusterGateway, history: RevisionHistory) -> PlanWarn
     matches the Deployment's pod labels. A refused read (403) gives None.
     """
     ns = history.ref.namespace
-    labels = as_dict(dig(history.template, "metadata", "labels"))
-    if not any(key in labels for key in COLOR_KEYS):
+    if not has_colour_label(as_dict(dig(history.template, "metadata", "labels"))):
         # a side of a group carries a colour label: no request needed to know it is not one
         return None
     try:

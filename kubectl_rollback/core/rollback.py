@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .api_objects import as_dict, dig, label_selector_string, name_of, template_references
-from .bluegreen_service import deployment_warning
+from .colour_keys import has_colour_label
 from .errors import (
     Conflict,
     Invalid,
@@ -206,12 +206,21 @@ def prepare(
 ) -> Prepared:
     """``load``, who acts (``gw.whoami()`` unless given), and the blue/green warning."""
     history = load(gw, ref, now=now, pods=pods)
-    group = deployment_warning(gw, history) if kind_named(ref.kind).blue_green_side else None
+    group = _blue_green_warning(gw, history) if kind_named(ref.kind).blue_green_side else None
     return Prepared(
         history,
         actor if actor is not None else gw.whoami(),
         (group,) if group is not None else (),
     )
+
+
+def _blue_green_warning(gw: ClusterGateway, history: WorkloadHistory) -> PlanWarning | None:
+    """The blue/green warning; the blue/green rules load only for a template with a colour."""
+    if not has_colour_label(as_dict(dig(history.template, "metadata", "labels"))):
+        return None
+    from .bluegreen_service import deployment_warning
+
+    return deployment_warning(gw, history)
 
 
 # ------------------------------------------------------------------------------- execute

@@ -58,6 +58,12 @@ def default_paths(kubeconfig: str | None) -> tuple[list[str], bool]:
     return [os.path.expanduser("~/.kube/config")], False
 
 
+def _safe_loader(yaml: Any) -> Any:
+    """PyYAML's C safe loader where it is built in (ten times faster on a kubeconfig with
+    certificates), else the pure-Python one; both read the same documents."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_files(paths: list[str], explicit: bool) -> list[tuple[Path, dict[str, Any]]]:
     import yaml
 
@@ -69,7 +75,7 @@ def _load_files(paths: list[str], explicit: bool) -> list[tuple[Path, dict[str, 
                 raise errors.ConfigError(f"stat {raw}: no such file or directory")
             continue  # kubectl skips missing files of a KUBECONFIG list
         try:
-            doc = yaml.safe_load(path.read_bytes().decode("utf-8")) or {}
+            doc = yaml.load(path.read_bytes().decode("utf-8"), Loader=_safe_loader(yaml)) or {}
         except UnicodeDecodeError:
             raise errors.ConfigError(f"invalid kubeconfig {raw}: not UTF-8 text") from None
         except yaml.YAMLError as exc:

@@ -1,7 +1,7 @@
 """HTTP transports to the API server: a direct keep-alive one, and one over the kubernetes client.
 
-`DirectTransport` (standard library http.client + ssl) serves kubeconfigs with static
-credentials without importing `kubernetes`; `ClientTransport` wraps the kubernetes client's
+`DirectTransport` (standard library http.client; ssl only for https) serves kubeconfigs with
+static credentials without importing `kubernetes`; `ClientTransport` wraps the kubernetes client's
 ApiClient for everything else (exec credential plugins, auth-provider, proxies), so those
 work exactly as the client implements them. Both return raw bytes: no generated models.
 """
@@ -10,15 +10,28 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import http.client
 import os
 import socket
-import ssl
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
+
+if "http.client" not in sys.modules and "ssl" not in sys.modules:
+    # http.client imports ssl (a tenth of a one-shot command's start-up) only to define
+    # HTTPSConnection, which nothing here uses: _TLSConnection wraps its socket itself and
+    # imports ssl when the server is https. Loaded so, http.client has no HTTPSConnection.
+    sys.modules["ssl"] = None  # type: ignore[assignment]
+    try:
+        import http.client
+    finally:
+        del sys.modules["ssl"]
+import http.client
+
+if TYPE_CHECKING:
+    import ssl
 
 from ..core import errors
 from .kubeconfig import ClusterAccess
@@ -57,6 +70,12 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
+def _ssl_error(name: str) -> type[BaseException] | tuple[()]:
+    """An ssl exception class, or nothing to catch when ssl was never loaded (plain http)."""
+    module = sys.modules.get("ssl")
+    return getattr(module, name) if module is not None else ()
+
+
 def unreachable(server: str, exc: BaseException) -> errors.Unreachable:
     """kubectl's wording for a server it cannot talk to, with the reason in a few words."""
     text = str(getattr(exc, "reason", None) or exc)
@@ -67,8 +86,8 @@ def unreachable(server: str, exc: BaseException) -> errors.Unreachable:
         reason = "timed out"
     elif isinstance(exc, socket.gaierror) or "Name or service not known" in text:
         reason, connected = "no such host", False
-    elif isinstance(exc, ssl.SSLCertVerificationError):
-        reason = f"tls: failed to verify certificate: {exc.verify_message}"
+    elif isinstance(exc, _ssl_error("SSLCertVerificationError")):
+        reason = f"tls: failed to verify certificate: {getattr(exc, 'verify_message', exc)}"
     else:
         reason = text.splitlines()[0][:200] if text else type(exc).__name__
     return errors.Unreachable(
@@ -109,7 +128,7 @@ def _closed_by_peer(conn: http.client.HTTPConnection) -> bool:
         return False
     try:
         return sock.recv(1, socket.MSG_PEEK) == b""
-    except ssl.SSLWantReadError:
+    except _ssl_error("SSLWantReadError"):
         return False
     except (OSError, ValueError):
         return True
@@ -170,8 +189,11 @@ def _loopback(host: str) -> bool:
         return False
 
 
-class _TLSConnection(http.client.HTTPSConnection):
-    """HTTPS whose certificate is checked against `server_name` (kubeconfig `tls-server-name`)."""
+class _TLSConnection(http.client.HTTPConnection):
+    """HTTPS whose certificate is checked against `server_name` (kubeconfig `tls-server-name`):
+    a connection whose socket `context` wraps once connected (as HTTPSConnection does)."""
+
+    default_port = 443
 
     def __init__(
         self,
@@ -182,13 +204,14 @@ class _TLSConnection(http.client.HTTPSConnection):
         context: ssl.SSLContext | None,
         server_name: str | None,
     ) -> None:
-        super().__init__(host, port, timeout=timeout, context=context)
+        super().__init__(host, port, timeout=timeout)
+        assert context is not None
+        self._context = context
         self._server_name = server_name or host
 
     def connect(self) -> None:
-        http.client.HTTPConnection.connect(self)
-        assert self._context is not None  # type: ignore[attr-defined]
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name)  # type: ignore[attr-defined]
+        super().connect()
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name)
 
 
 class DirectTransport:
@@ -219,6 +242,8 @@ class DirectTransport:
         self._local = threading.local()
 
     def _ssl_context(self, access: ClusterAccess) -> ssl.SSLContext:
+        import ssl
+
         try:
             ctx = ssl.create_default_context(
                 cafile=access.ca_file, cadata=access.ca_data.decode() if access.ca_data else None
@@ -286,7 +311,7 @@ class DirectTransport:
             conn.connect()
             if conn.sock is not None:
                 conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except (OSError, ssl.SSLError) as exc:
+        except OSError as exc:  # ssl.SSLError is an OSError
             conn.close()
             raise unreachable(self.server, exc) from None
         return conn

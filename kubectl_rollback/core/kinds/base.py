@@ -12,18 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from ..controller_history import ControllerHistory
-from ..model import DeploymentHistory
 from ..plan import RevisionPointer, RollbackPlan
 from ..ports import PatchType, Resource
 from ..status import RolloutStatus
 from ..target import TargetChoice
 
+if TYPE_CHECKING:  # the ControllerRevision rules load only for StatefulSets and DaemonSets
+    from ..controller_history import ControllerHistory
+    from ..model import DeploymentHistory
+
 JSON = Any
 
-WorkloadHistory = DeploymentHistory | ControllerHistory
+WorkloadHistory: TypeAlias = "DeploymentHistory | ControllerHistory"
 """A workload's revisions with their evidence, whatever the kind."""
 
 

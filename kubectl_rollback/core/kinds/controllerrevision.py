@@ -7,24 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..api_objects import as_dict
-from ..controller_history import (
-    ControllerHistory,
-    build_controller_history,
-    find_current_revision,
-    owned_revisions,
-    revision_template,
-)
-from ..controller_plan import plan_controller_rollback
-from ..controller_status import NOT_ROLLING, daemonset_status, statefulset_status
 from ..history import CHANGE_CAUSE_ANNOTATION
-from ..plan import RevisionPointer, RollbackPlan
 from ..ports import CONTROLLERREVISIONS, DAEMONSETS, STATEFULSETS, PatchType, Resource
-from ..status import RolloutStatus
-from ..target import TargetChoice
-from .base import WorkloadHistory
+
+if TYPE_CHECKING:
+    from ..plan import RevisionPointer, RollbackPlan
+    from ..status import RolloutStatus
+    from ..target import TargetChoice
+    from .base import WorkloadHistory
 
 JSON = Any
 
@@ -45,7 +38,7 @@ class ControllerRevisionKind:
         short_name: str,
         *,
         lists_autoscalers: bool,
-        status: Callable[[Mapping[str, JSON]], RolloutStatus],
+        status: str,
     ) -> None:
         self.kind = kind
         self.resource = resource
@@ -60,6 +53,7 @@ class ControllerRevisionKind:
         )
         self.lists_autoscalers = lists_autoscalers
         self._status = status
+        """The name of its status reader in controller_status.py."""
 
     @property
     def short_name(self) -> str:
@@ -72,9 +66,13 @@ class ControllerRevisionKind:
     def owned_revisions(
         self, workload: Mapping[str, JSON], revisions: Sequence[Mapping[str, JSON]]
     ) -> list[Mapping[str, JSON]]:
+        from ..controller_history import owned_revisions
+
         return owned_revisions(workload, revisions)
 
     def revision_template(self, revision: Mapping[str, JSON]) -> Mapping[str, JSON]:
+        from ..controller_history import revision_template
+
         return revision_template(revision)
 
     def pods_needed(self, workload: Mapping[str, JSON], owned: list[Mapping[str, JSON]]) -> bool:
@@ -92,6 +90,8 @@ class ControllerRevisionKind:
         hpas: Sequence[Mapping[str, JSON]],
         now: datetime,
     ) -> WorkloadHistory:
+        from ..controller_history import build_controller_history
+
         return build_controller_history(
             workload,
             revisions,
@@ -112,6 +112,9 @@ class ControllerRevisionKind:
         now: datetime,
         show_secrets: bool,
     ) -> RollbackPlan:
+        from ..controller_history import ControllerHistory
+        from ..controller_plan import plan_controller_rollback
+
         assert isinstance(history, ControllerHistory)
         return plan_controller_rollback(
             history, choice, actor=actor, now=now, show_secrets=show_secrets
@@ -129,15 +132,24 @@ class ControllerRevisionKind:
     def status(
         self, workload: Mapping[str, JSON], *, expect_revision: str | None = None
     ) -> RolloutStatus:
-        return self._status(workload)
+        from .. import controller_status
+
+        read: Callable[[Mapping[str, JSON]], RolloutStatus] = getattr(
+            controller_status, self._status
+        )
+        return read(workload)
 
     def not_followable(self, status: RolloutStatus) -> bool:
         """An OnDelete workload: kubectl has no rollout status for it."""
+        from ..controller_status import NOT_ROLLING
+
         return status.failed and status.message == NOT_ROLLING
 
     def current_revision(
         self, workload: Mapping[str, JSON], revisions: Sequence[Mapping[str, JSON]]
     ) -> Mapping[str, JSON] | None:
+        from ..controller_history import find_current_revision
+
         return find_current_revision(workload, revisions)
 
     def outcome_reason(self, workload: Mapping[str, JSON], status: RolloutStatus) -> str:
@@ -161,8 +173,8 @@ class ControllerRevisionKind:
 
 
 STATEFULSET = ControllerRevisionKind(
-    "StatefulSet", STATEFULSETS, "sts", lists_autoscalers=True, status=statefulset_status
+    "StatefulSet", STATEFULSETS, "sts", lists_autoscalers=True, status="statefulset_status"
 )
 DAEMONSET = ControllerRevisionKind(
-    "DaemonSet", DAEMONSETS, "ds", lists_autoscalers=False, status=daemonset_status
+    "DaemonSet", DAEMONSETS, "ds", lists_autoscalers=False, status="daemonset_status"
 )
