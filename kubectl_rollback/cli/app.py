@@ -7,15 +7,16 @@ stays fast), argument parsing in args.py. Nothing here decides anything about ro
 core does.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Typer reads the options from the commands'
+# annotations, and string annotations would be evaluated again (every typer.Option() made
+# anew) each time a command is built, on every start.
 import os
 import sys
 from typing import Annotated, Any
 
 import typer
 
-from .. import __version__
+from .. import version_line
 from .args import Failure, fail
 from .completion import (
     COMPLETE_VAR,
@@ -155,7 +156,7 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"kubectl-rollback {__version__}")
+        typer.echo(version_line())
         raise typer.Exit()
 
 

@@ -122,9 +122,21 @@ def _normalised(value: JSON) -> JSON:
     return value
 
 
+def _without_hash_label(template: JSON) -> dict[str, JSON]:
+    """``strip_hash_label`` without the deep copy, for comparing: only the maps on the way
+    to the label are new (``_normalised`` builds new values and changes none)."""
+    result = as_dict(template)
+    metadata = as_dict(result.get("metadata"))
+    labels = metadata.get("labels")
+    if isinstance(labels, dict) and POD_TEMPLATE_HASH in labels:
+        labels = {k: v for k, v in labels.items() if k != POD_TEMPLATE_HASH}
+        result = {**result, "metadata": {**metadata, "labels": labels}}
+    return result
+
+
 def templates_equal(a: JSON, b: JSON) -> bool:
     """Semantic equality of two pod templates, ignoring the pod-template-hash label."""
-    return bool(_normalised(strip_hash_label(a)) == _normalised(strip_hash_label(b)))
+    return bool(_normalised(_without_hash_label(a)) == _normalised(_without_hash_label(b)))
 
 
 def label_selector_string(selector: Mapping[str, JSON]) -> str:
