@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .cluster import SimCluster
 from .discovery import JSON_TYPE, KUBERNETES_VERSION, OPENAPI_V2_PROTOBUF, Discovery
-from .errors import ApiError, bad_request, conflict, forbidden, not_found
+from .errors import ApiError, bad_request, conflict, forbidden, gone, not_found
 from .faults import Fault
 from .patch import PatchError, apply_patch, json_patch, merge_patch, strategic_merge_patch
 from .protobuf import PROTOBUF_TYPE, ProtobufError, self_subject_access_review, unwrap
@@ -191,6 +191,11 @@ class ApiServer:
         self._encoded: dict[tuple[Any, ...], tuple[str, str]] = {}
         self._rows: dict[tuple[str, str, str], tuple[str, list[Any]]] = {}
         self._lists: dict[tuple[Any, ...], tuple[int, list[Obj], list[tuple[str, str]], str]] = {}
+        # Paged lists as their first page saw them, by (listing, resourceVersion): every page
+        # of one list comes from the same snapshot (as etcd serves a continue token at its
+        # revision), found by bisection, so paging through N objects is linear, not N^2.
+        self._snapshots: dict[tuple[Any, ...], tuple[list[Obj], list[tuple[str, str]]]] = {}
+        self._snapshots_lock = threading.Lock()
 
     # ---------------------------------------------------------------- entry point
     def handle(self, req: Request) -> Reply:
@@ -422,23 +427,27 @@ class ApiServer:
     def _list(self, req: Request, target: Target, wanted: Negotiated) -> Reply:
         rt = target.rt
         q = req.query
-        items, keys, rv = self._listing(
-            rt, target.namespace, q.get("labelSelector"), q.get("fieldSelector")
-        )
-        list_meta: dict[str, Any] = {"resourceVersion": rv}
+        listing = (rt.key, target.namespace, q.get("labelSelector"), q.get("fieldSelector"))
         token = q.get("continue")
+        start = 0
         if token:
             rv, after = _decode_continue(token)
-            list_meta["resourceVersion"] = rv
-            items = items[bisect.bisect_right(keys, after) :]
+            self.store.check_list(rt)
+            items, keys = self._snapshot(listing, rv)
+            start = bisect.bisect_right(keys, after)
+        else:
+            items, keys, rv = self._listing(rt, *listing[1:])
+        list_meta: dict[str, Any] = {"resourceVersion": rv}
         limit = int(q.get("limit") or 0)
-        if 0 < limit < len(items):
-            rest = len(items) - limit
-            items = items[:limit]
-            list_meta["continue"] = _encode_continue(
-                list_meta["resourceVersion"], _sort_key(items[-1])
-            )
-            list_meta["remainingItemCount"] = rest
+        end = start + limit if 0 < limit < len(items) - start else len(items)
+        if end < len(items):
+            if not token:
+                self._keep_snapshot(listing, rv, items, keys)
+            list_meta["continue"] = _encode_continue(rv, keys[end - 1])
+            if not (q.get("labelSelector") or q.get("fieldSelector")):
+                # As the API server: with a selector, how many are left is unknown.
+                list_meta["remainingItemCount"] = len(items) - end
+        items = items[start:end]
         if wanted.shape == "table":
             return Reply(
                 body=dumps(
@@ -496,6 +505,29 @@ class ApiServer:
             self._lists.clear()
         self._lists[key] = (current, items, keys, rv)
         return items, keys, rv
+
+    def _keep_snapshot(
+        self, listing: tuple[Any, ...], rv: str, items: list[Obj], keys: list[tuple[str, str]]
+    ) -> None:
+        with self._snapshots_lock:
+            self._snapshots.pop((*listing, rv), None)
+            self._snapshots[(*listing, rv)] = (items, keys)
+            while len(self._snapshots) > SNAPSHOTS_KEPT:  # the oldest first (insertion order)
+                del self._snapshots[next(iter(self._snapshots))]
+
+    def _snapshot(
+        self, listing: tuple[Any, ...], rv: str
+    ) -> tuple[list[Obj], list[tuple[str, str]]]:
+        """The list a continue token goes on with; 410 Expired, as the API server answers a
+        token older than etcd's compaction, once it is no longer kept."""
+        with self._snapshots_lock:
+            kept = self._snapshots.get((*listing, rv))
+        if kept is None or not rv.isdigit() or int(rv) < self.store.compacted_resource_version:
+            raise gone(
+                "The provided continue parameter is too old to display a consistent list "
+                "result. You can start a new list without the continue parameter."
+            )
+        return kept
 
     def _create(self, req: Request, target: Target) -> Reply:
         rt = target.rt
@@ -836,6 +868,10 @@ def _check_object(rt: ResourceType, obj: Any) -> None:
             f"the API version in the data ({obj['apiVersion']}) does not match the expected "
             f"API version ({rt.api_version})"
         )
+
+
+SNAPSHOTS_KEPT = 16
+"""Paged lists whose continue tokens stay valid at once (older ones answer 410 Expired)."""
 
 
 def _sort_key(obj: Obj) -> tuple[str, str]:

@@ -80,6 +80,11 @@ class Store:
     def resource_version(self) -> int:
         return self._rv
 
+    @property
+    def compacted_resource_version(self) -> int:
+        """The resourceVersion of the last compaction (older ones are gone, 410)."""
+        return self._compacted_rv
+
     def get(self, rt: ResourceType, namespace: str | None, name: str) -> Obj:
         with self.lock:
             self._maybe_fail("get", rt, name)
@@ -112,6 +117,12 @@ class Store:
                 and fields_match(obj)
             ]
             return items, str(self._rv)
+
+    def check_list(self, rt: ResourceType) -> None:
+        """Raise the injected LIST failure a list would raise (for a page served from a
+        snapshot, which reads nothing here)."""
+        with self.lock:
+            self._maybe_fail("list", rt, None)
 
     def all_of(self, rt: ResourceType, namespace: str | None = None) -> Iterable[Obj]:
         """Stored objects of a type without filtering or sorting (controllers' fast path)."""
