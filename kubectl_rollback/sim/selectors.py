@@ -84,6 +84,18 @@ def parse_label_selector(text: str | None) -> Matcher:
     return lambda labels: all(r(labels) for r in reqs)
 
 
+def label_equalities(text: str | None) -> list[tuple[str, str]]:
+    """The `key=value` (and `key==value`) requirements of a label selector that
+    `parse_label_selector` accepted: every object it matches carries these labels."""
+    pairs = []
+    for part in _split_top(text or ""):
+        if _SET_RE.match(part) or "!=" in part or "=" not in part:
+            continue
+        key, value = (s.strip() for s in re.split("==|=", part, maxsplit=1))
+        pairs.append((key, value))
+    return pairs
+
+
 def selector_to_string(selector: Mapping[str, Any] | None) -> str:
     """A metav1.LabelSelector (matchLabels/matchExpressions) as a label selector string."""
     if not selector:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 from .clock import SimClock, rfc3339
 from .errors import ApiError, already_exists, bad_request, conflict, gone, invalid, not_found
 from .resources import BY_KEY, ResourceType, lookup
-from .selectors import parse_field_selector, parse_label_selector
+from .selectors import label_equalities, parse_field_selector, parse_label_selector
 
 Obj = dict[str, Any]
 T = TypeVar("T")
@@ -58,6 +58,10 @@ class InjectedFailure:
     times: int = 1
 
 
+def _first(item: tuple[tuple[str, str], Obj]) -> tuple[str, str]:
+    return item[0]
+
+
 class Store:
     """Thread-safe in-memory objects with monotonically increasing resourceVersions."""
 
@@ -69,6 +73,11 @@ class Store:
         self._objects: dict[Key, dict[tuple[str, str], Obj]] = {k: {} for k in BY_KEY}
         # The same objects indexed by namespace, so controllers read one namespace cheaply.
         self._by_namespace: dict[Key, dict[str, dict[str, Obj]]] = {k: {} for k in BY_KEY}
+        # And by label (key, value), so a LIST by an equality selector (app=web, as a
+        # Deployment's ReplicaSets are read) costs what it finds, not the size of the namespace.
+        self._by_label: dict[Key, dict[tuple[str, str], set[tuple[str, str]]]] = {
+            k: {} for k in BY_KEY
+        }
         self._log: deque[WatchEvent] = deque(maxlen=log_limit)
         self._compacted_rv = self._rv
         self.admission: list[Admission] = []
@@ -107,14 +116,27 @@ class Store:
         """Matching stored objects (read-only), sorted by namespace and name, and the list RV."""
         labels_match = parse_label_selector(label_selector)
         fields_match = parse_field_selector(field_selector)
+        required = label_equalities(label_selector)
         with self.lock:
             self._maybe_fail("list", rt, None)
+            objects = self._objects[rt.key]
+            candidates: Iterable[tuple[tuple[str, str], Obj]]
+            if required:  # only objects carrying every required label (filtered below)
+                indexed = [self._by_label[rt.key].get(pair, set()) for pair in required]
+                smallest = min(indexed, key=len)
+                candidates = [(k, objects[k]) for k in smallest if all(k in i for i in indexed)]
+            elif namespace is not None:
+                in_namespace = self._by_namespace[rt.key].get(namespace, {})
+                candidates = [((namespace, n), obj) for n, obj in in_namespace.items()]
+            else:
+                candidates = objects.items()
             items = [
                 obj
-                for (ns, _), obj in sorted(self._objects[rt.key].items())
-                if (namespace is None or ns == namespace)
-                and labels_match(obj.get("metadata", {}).get("labels") or {})
-                and fields_match(obj)
+                for (ns, _), obj in sorted(
+                    (c for c in candidates if namespace is None or c[0][0] == namespace),
+                    key=_first,
+                )
+                if labels_match(obj.get("metadata", {}).get("labels") or {}) and fields_match(obj)
             ]
             return items, str(self._rv)
 
@@ -248,8 +270,24 @@ class Store:
             self._remove(rt, ns, name, propagation)
             return clone(old)
 
+    def _index_labels(self, rt: ResourceType, key: tuple[str, str], obj: Obj, add: bool) -> None:
+        index = self._by_label[rt.key]
+        labels = obj["metadata"].get("labels") or {}
+        for pair in labels.items() if isinstance(labels, dict) else ():
+            if not isinstance(pair[1], str):
+                continue  # no selector matches it
+            if add:
+                index.setdefault(pair, set()).add(key)
+            else:
+                keys = index.get(pair)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del index[pair]
+
     def _remove(self, rt: ResourceType, ns: str, name: str, propagation: str) -> None:
         old = self._objects[rt.key].pop((ns, name))
+        self._index_labels(rt, (ns, name), old, add=False)
         in_namespace = self._by_namespace[rt.key].get(ns)
         if in_namespace is not None:
             in_namespace.pop(name, None)
@@ -280,7 +318,12 @@ class Store:
         self._rv += 1
         obj["metadata"]["resourceVersion"] = str(self._rv)
         ns = obj["metadata"].get("namespace", "") if rt.namespaced else ""
-        self._objects[rt.key][(ns, obj["metadata"]["name"])] = obj
+        key = (ns, obj["metadata"]["name"])
+        old = self._objects[rt.key].get(key)
+        if old is not None:
+            self._index_labels(rt, key, old, add=False)
+        self._index_labels(rt, key, obj, add=True)
+        self._objects[rt.key][key] = obj
         self._by_namespace[rt.key].setdefault(ns, {})[obj["metadata"]["name"]] = obj
         self._log.append(WatchEvent(self._rv, rt.key, event, obj))
         self.writes += 1

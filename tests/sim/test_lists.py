@@ -1,7 +1,11 @@
-"""A paged LIST is one snapshot: every page carries the first page's resourceVersion and shows
-the collection as it was then, whatever changes between pages (as etcd serves a continue
-token at its revision). On both clusters, with kubectl's raw GET as the client; and on the
-simulated cluster, the pages are cut from that one snapshot (no page lists again)."""
+"""LISTs by label selector and paged LISTs, on both clusters.
+
+A relabelled or deleted object leaves the selectors it no longer matches (the simulated
+cluster indexes labels to answer an equality selector). A paged LIST is one snapshot: every
+page carries the first page's resourceVersion and shows the collection as it was then,
+whatever changes between pages (as etcd serves a continue token at its revision); kubectl's
+raw GET is the client. On the simulated cluster, the pages are cut from that one snapshot
+(no page lists again)."""
 
 from __future__ import annotations
 
@@ -105,3 +109,33 @@ def test_a_continue_token_past_compaction_is_expired(sim: RunningCluster, http: 
     )
     assert resp.status == 410 and resp.json["reason"] == "Expired", resp.body
     assert "too old to display a consistent list" in resp.json["message"]
+
+
+def test_a_relabelled_or_deleted_object_leaves_the_selectors_it_no_longer_matches(
+    cluster: TestCluster,
+) -> None:
+    kubectl = cluster.kubectl()
+    for name, labels in (
+        ("a1", {"app": "a", "tier": "web"}),
+        ("a2", {"app": "a", "tier": "db"}),
+        ("b1", {"app": "b", "tier": "web"}),
+        ("b2", {"app": "b"}),
+        ("n1", {}),
+    ):
+        cluster.apply(configmap(name, labels=labels))
+    cluster.apply(configmap("a2", labels={"app": "b", "tier": "db"}))  # a2 moves from a to b
+    cluster.apply(configmap("b1", labels={"app": "b"}))  # b1 loses its tier
+    kubectl.ok("delete", "configmap", "a1", "b2")
+    cluster.apply(configmap("a1", labels={"app": "c"}))  # made again, another app
+
+    def names(selector: str) -> list[str]:
+        out = kubectl.ok("get", "configmaps", "-l", selector, "-o", "name")
+        return [line.removeprefix("configmap/") for line in out.split()]
+
+    assert names("app=a") == []
+    assert names("app=b") == ["a2", "b1"]
+    assert names("app==b,tier=db") == ["a2"]
+    assert names("app=b,tier!=db") == ["b1"]
+    assert names("tier=web") == []
+    assert names("app in (a,c)") == ["a1"]
+    assert names("app") == ["a1", "a2", "b1"]
