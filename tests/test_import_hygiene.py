@@ -11,19 +11,31 @@ from pathlib import Path
 
 import kubectl_rollback.core
 import kubectl_rollback.sim
+from kubectl_rollback.sim import RunningCluster
+from tests.clusters import deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = ("textual", "typer", "kubernetes", "kubectl_rollback.kube", "kubectl_rollback.tui")
 
 
-def _loaded_after(code: str) -> set[str]:
+MARK = "--- modules ---"
+
+
+def _loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
+    """The modules loaded once `code` has run in a fresh interpreter (what it prints before
+    is not mistaken for a module)."""
     out = subprocess.run(
-        [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
+        [
+            sys.executable,
+            "-c",
+            code + f"\nimport sys\nsys.stdout.flush()\nprint({MARK!r})\nprint(*sys.modules)",
+        ],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     ).stdout
-    return set(out.split())
+    return set(out.rpartition(MARK)[2].split())
 
 
 def _modules(package) -> list[str]:  # type: ignore[no-untyped-def]
@@ -52,6 +64,97 @@ def test_help_does_not_import_textual_or_kubernetes() -> None:
     )
     loaded = _loaded_after(code)
     assert not {m for m in loaded if m.split(".")[0] in ("textual", "kubernetes")}
+
+
+def test_help_and_version_load_no_rich_markdown_or_core() -> None:
+    for flag in ("--help", "--version"):
+        loaded = _loaded_after(
+            "import sys\n"
+            "from kubectl_rollback.__main__ import main\n"
+            f"sys.argv=['kubectl-rollback','{flag}']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        )
+        heavy = {m for m in loaded if m.split(".")[0] in ("rich", "markdown_it", "yaml", "ssl")}
+        assert heavy == set(), flag
+        assert not {m for m in loaded if m.startswith("kubectl_rollback.core.")} - {
+            "kubectl_rollback.core.errors"
+        }, flag
+    assert "typer" not in _loaded_after(
+        "import sys\nfrom kubectl_rollback.__main__ import main\nmain(['--version'])"
+    )
+
+
+def _rollback_loads(sim: RunningCluster, *args: str) -> set[str]:
+    """The modules a one-shot `kubectl rollback ARGS` has loaded when it ends (exit 0)."""
+    code = f"from kubectl_rollback.__main__ import main\nassert main({list(args)!r}) == 0"
+    return _loaded_after(code, env={**os.environ, "KUBECONFIG": sim.kubeconfig})
+
+
+# Never needed by a Deployment's one-shot rollback, dry run or history over http.
+NOT_FOR_A_DEPLOYMENT = (
+    "rich",
+    "markdown_it",
+    "textual",
+    "kubernetes",
+    "urllib3",
+    "ssl",
+    "_ssl",
+    "kubectl_rollback.tui",
+    "kubectl_rollback.sim",
+    "kubectl_rollback.core.bluegreen",
+    "kubectl_rollback.core.bluegreen_service",
+    "kubectl_rollback.core.controller_history",
+    "kubectl_rollback.core.controller_plan",
+    "kubectl_rollback.core.controller_status",
+    "kubectl_rollback.core.release",
+    "kubectl_rollback.core.release_records",
+    "kubectl_rollback.core.documents",
+    "kubectl_rollback.core.workloads",
+    "kubectl_rollback.cli.releases",
+)
+
+
+def _unwanted(loaded: set[str]) -> set[str]:
+    return {
+        m for m in loaded if m in NOT_FOR_A_DEPLOYMENT or m.split(".")[0] in NOT_FOR_A_DEPLOYMENT
+    }
+
+
+def test_a_one_shot_deployment_rollback_imports_only_what_it_uses(sim: RunningCluster) -> None:
+    """The one-shot commands load the Deployment rules, the http transport and yaml: no
+    blue/green, ControllerRevision or release rules, no documents without -o, no ssl over
+    http, neither rich nor the terminal UI; with a colour label, the blue/green rules load,
+    for a StatefulSet the ControllerRevision rules (the check sees what it forbids)."""
+    cluster = sim.cluster
+    for image in ("nginx:1.25", "nginx:1.26"):
+        for obj in (
+            deployment("web", image),
+            deployment("blue", image, template_labels={"color": "blue"}),
+        ):
+            obj["metadata"]["namespace"] = "default"
+            cluster.apply_object(obj)
+        cluster.advance(30)
+    for args in (
+        ("-n", "default", "deploy/web", "--dry-run"),
+        ("history", "-n", "default", "deploy/web"),
+        ("-n", "default", "deploy/web", "--yes", "--no-wait"),
+    ):
+        loaded = _rollback_loads(sim, *args)
+        assert "kubectl_rollback.core.kinds.deployment" in loaded, args
+        assert _unwanted(loaded) == set(), args
+    coloured = _rollback_loads(sim, "-n", "default", "deploy/blue", "--dry-run")
+    assert "kubectl_rollback.core.bluegreen" in coloured
+    documents = _rollback_loads(sim, "-n", "default", "deploy/web", "--dry-run", "-o", "json")
+    assert "kubectl_rollback.core.documents" in documents
+
+
+def test_kubeconfigs_are_read_with_the_c_loader_when_built_in() -> None:
+    import yaml
+
+    from kubectl_rollback.kube.kubeconfig import _safe_loader
+
+    expected = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+    assert _safe_loader(yaml) is expected
 
 
 def test_import_linter_contracts_hold() -> None:

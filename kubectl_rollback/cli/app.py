@@ -137,7 +137,7 @@ def _argument_record(param: Any, ctx: Any) -> tuple[str, str] | None:
     if getattr(param, "hidden", False):
         return None
     extra = "[required]" if param.required else ""
-    text = param.help or ""
+    text = param.help or _declared_help(ctx.command.name, param.name)
     return param.make_metavar(ctx), f"{text}  {extra}" if text and extra else text or extra
 
 
@@ -500,6 +500,16 @@ def sim_command(
         )
     except OSError as exc:
         fail(f"cannot serve the simulated cluster: {exc.strerror or exc}", 1)
+
+
+def _declared_help(command: str, param: str) -> str:
+    """The help a command's function declares for an argument (Click 8.2+ drops what Typer
+    passes it for arguments)."""
+    for info in app.registered_commands:
+        if info.name == command and info.callback is not None:
+            declared = typer.utils.get_params_from_function(info.callback).get(param)
+            return str(getattr(declared.default, "help", None) or "") if declared else ""
+    return ""
 
 
 def _dispatch(argv: list[str]) -> None:
