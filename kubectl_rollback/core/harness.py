@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import json
 import re
 from dataclasses import dataclass
@@ -313,6 +312,8 @@ def _decode(value: JSON, *, base64_encoded: bool) -> str | None:
         except (binascii.Error, ValueError):
             return None
     if data[:2] == b"\x1f\x8b":
+        import gzip  # compressed release histories only (a Deployment rollback reads none)
+
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError):

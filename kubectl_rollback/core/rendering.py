@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -322,6 +321,8 @@ def to_yaml(value: JSON) -> str:
 
 def unified_diff(before: JSON, after: JSON, *, before_name: str, after_name: str) -> str:
     """A unified diff (difflib) of the YAML renderings of two values; empty when equal."""
+    import difflib  # plans only: history and the error lines load rendering too
+
     return "".join(
         difflib.unified_diff(
             to_yaml(before).splitlines(keepends=True),
