@@ -89,6 +89,8 @@ def summary(guard: Guard, outcome: Outcome) -> str:
     if outcome is Outcome.FAILED:
         return f"{failed}; {guard.not_rolled_back}"
     back = f"rolled back to revision {last.revision} ({last.images})"
+    if guard.forced:
+        back += f" (forced rollback: deleted stuck pod(s) {', '.join(guard.forced)})"
     if outcome is Outcome.ROLLED_BACK:
         return f"{failed}; {back}, which is healthy: {last.message}"
     more = f"; {guard.not_rolled_back}" if guard.not_rolled_back else ""

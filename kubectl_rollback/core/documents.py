@@ -586,6 +586,7 @@ def guard_result(
                     recorded: bool, recordError: str|null}]
                             the rollout guarded, then each rollback's
         rollbacks: [<RollbackResult>]   each rollback made (its plan included)
+        forcedRollbackPods: [str]       pods a StatefulSet's forced rollback deleted
         notRolledBack: str|null         why a failure was not (or no more) rolled back
         startedAt, finishedAt: str|null; seconds: float|null
         notification: {url: str (query string removed), format, delivered: bool,
@@ -615,6 +616,7 @@ def guard_result(
             _followed(f, "deploy" if i == 0 else "rollback") for i, f in enumerate(guard.followed)
         ],
         "rollbacks": [rollback_result(r) for r in guard.rollbacks],
+        "forcedRollbackPods": list(guard.forced),
         "notRolledBack": guard.not_rolled_back,
         "startedAt": format_time(started) if started else None,
         "finishedAt": format_time(finished) if finished else None,
