@@ -254,11 +254,10 @@ def test_watch_namespace_follows_50_rollouts_at_once_with_one_watch_per_kind(
     thread = threading.Thread(target=follow, daemon=True)
     thread.start()
     try:
-        watches = (
-            lambda: [  # noqa: E731
-                p for m, p in sim.cluster.requests[started:] if m == "GET" and "watch=" in p
-            ]
-        )
+
+        def watches() -> list[str]:
+            return [p for m, p in sim.cluster.requests[started:] if m == "GET" and "watch=" in p]
+
         deadline = 200
         while len(watches()) < 3 and deadline:  # bounded: the three watches open
             thread.join(0.05)
