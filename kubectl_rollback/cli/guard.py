@@ -5,6 +5,7 @@ maps outcomes to exit codes."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -288,8 +289,18 @@ def command(
         )
     if not workload:
         fail("name the workload to guard (e.g. kubectl rollback guard deploy/web)", 2)
-    parse_workload(workload)
+    kind, name = parse_workload(workload)
     with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
+        if kind == "Release":
+            guard_release(
+                gw=gw,
+                name=name,
+                settings=settings,
+                output=output,
+                notify_url=notify_url,
+                notify_format=notify_format,
+            )
+            return
         ref = workload_ref(workload, gw.namespace)
         guard(
             gw=gw,
@@ -336,3 +347,156 @@ def record_command(
             output=output,
             wait_seconds=seconds or 30.0,
         )
+
+
+def guard_release(
+    *,
+    gw: Any,
+    name: str,
+    settings: GuardSettings,
+    output: str | None,
+    notify_url: str | None,
+    notify_format: str,
+) -> None:
+    """``guard release/NAME``: guard every workload of the release at once; when one fails,
+    roll the whole release back (``kubectl rollback release/NAME --yes``) and guard that."""
+    import time
+
+    from ..core import release as releases
+    from ..core.guard_watch import Finished, follow_group
+    from .releases import load_yaml
+    from .text import release_plan_lines
+
+    human = output is None
+    group = releases.resolve(gw, gw.namespace, name)
+    started = _now()
+    proven = proven_before(gw, group.workloads)
+
+    def progress(ref: WorkloadRef, judgement: Judgement) -> None:
+        say(f"guard: {ref.display}: {judgement.message}", sys.stderr)
+
+    def follow(refs: Any) -> list[Finished]:
+        done = follow_group(
+            gw, refs, settings, now_fn=_now, sleep_fn=time.sleep, on_progress=progress
+        )
+        for item in done:
+            say(item.line, sys.stdout if human else sys.stderr)
+        return done
+
+    rollouts: list[Finished] = []
+    rollback_doc: dict[str, Any] | None = None
+    not_rolled_back: str | None = None
+    try:
+        first = follow(group.workloads)
+        rollouts.extend(first)
+        failed = [f for f in first if f.verdict is not Verdict.SUCCESS]
+        outcome, code = Outcome.HEALTHY, errors.EXIT_OK
+        if failed:
+            outcome, code = Outcome.FAILED, errors.EXIT_NOT_ROLLED_BACK
+            plan = None
+            if not settings.rollback:
+                not_rolled_back = "--no-rollback: not rolled back"
+            else:
+                plan = releases.prepare_release(gw, group, now=_now(), load_yaml=load_yaml)
+                # A workload this deploy did not change (its revision was proven healthy
+                # before, and is so now) is part of the last good release as it is.
+                healthy = {f.ref for f in first if f.verdict is Verdict.SUCCESS}
+                keep = proven & healthy
+                if keep:
+                    for ref in sorted(keep, key=lambda r: r.name):
+                        say(
+                            f"guard: {ref.display}: unchanged since it was last proven healthy: "
+                            "stays as it is",
+                            sys.stderr,
+                        )
+                    plan = dataclasses.replace(
+                        plan, steps=tuple(st for st in plan.steps if st.ref not in keep)
+                    )
+                if plan.refusal is not None or plan.noop is not None:
+                    not_rolled_back = f"not rolled back: {plan.refusal or plan.noop}"
+                    plan = None
+            if plan is not None:
+                if human:
+                    print_lines(release_plan_lines(plan))
+                with _held_signals():
+                    result = releases.execute_release(gw, plan, dry_run=False)
+                rollback_doc = documents.release_result(plan, result, None)
+                back = [o.ref for o in result.workloads if o.state == "rolled back"]
+                again = follow(back)
+                rollouts.extend(again)
+                good = all(f.verdict is Verdict.SUCCESS for f in again)
+                outcome = Outcome.ROLLED_BACK if good else Outcome.ROLLBACK_FAILED
+                code = errors.EXIT_ROLLED_BACK if good else errors.EXIT_ROLLOUT_FAILED
+    except Stopped as stop:
+        raise stop.saying(
+            f"stopped guarding {group.display}"
+            + ("; its rollback is applied and the rollouts go on" if rollback_doc else "")
+        ) from None
+    bad = [f.ref.display for f in rollouts if f.verdict is not Verdict.SUCCESS]
+    line = {
+        Outcome.HEALTHY: f"{group.display}: every workload is healthy",
+        Outcome.FAILED: f"{group.display}: {', '.join(bad)} failed; {not_rolled_back}",
+        Outcome.ROLLED_BACK: f"{group.display}: {', '.join(bad)} failed; the release was "
+        "rolled back and is healthy",
+        Outcome.ROLLBACK_FAILED: f"{group.display}: {', '.join(bad)} failed; the release was "
+        "rolled back, but not every rollback is healthy",
+    }[outcome]
+    document = documents.release_guard_result(
+        group.display,
+        gw.namespace,
+        [_finished_doc(f) for f in rollouts],
+        rollback_doc,
+        outcome=outcome.value,
+        exit_code=code,
+        message=line,
+        not_rolled_back=not_rolled_back,
+        started=started,
+        finished=_now(),
+    )
+    if notify_url is not None:
+        error = notify.send(notify_url, notify.payload(document, notify_format, line))
+        if error is not None:
+            say(f"warning: --notify {notify.shown_url(notify_url)}: {error}", sys.stderr)
+    if output:
+        sys.stdout.write(dump(document, output))
+    if code in (errors.EXIT_OK, errors.EXIT_ROLLED_BACK):
+        say(line, sys.stdout if human else sys.stderr)
+        if code:
+            exit_quietly(code)
+        return
+    fail(line, code)
+
+
+def proven_before(gw: Any, refs: Any) -> set[WorkloadRef]:
+    """The workloads whose current revision already carries a success record."""
+    from ..core.api_objects import dig, label_selector_string
+    from ..core.evidence import OUTCOME_ANNOTATION, OUTCOME_SUCCEEDED
+    from ..core.kinds import kind_named
+
+    proven = set()
+    for ref in refs:
+        kind = kind_named(ref.kind)
+        workload = gw.get(kind.resource, ref.namespace, ref.name)
+        selector = label_selector_string(dig(workload, "spec", "selector") or {})
+        revisions = gw.list(kind.revision_resource, ref.namespace, label_selector=selector)
+        current = kind.current_revision(workload, revisions)
+        annotations = dig(current, "metadata", "annotations") or {} if current else {}
+        if annotations.get(OUTCOME_ANNOTATION) == OUTCOME_SUCCEEDED:
+            proven.add(ref)
+    return proven
+
+
+def _finished_doc(item: Any) -> dict[str, Any]:
+    state = item.judgement.state
+    return {
+        "workload": {"kind": item.ref.kind, "namespace": item.ref.namespace, "name": item.ref.name},
+        "revision": state.revision_number,
+        "revisionObject": state.revision_object,
+        "images": state.images,
+        "phase": item.judgement.phase.value,
+        "verdict": item.verdict.value,
+        "message": item.judgement.message,
+        "seconds": round(item.seconds, 3),
+        "recorded": item.recorded,
+        "recordError": item.record_error,
+    }

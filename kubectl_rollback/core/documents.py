@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from .api_objects import as_dict, format_time
@@ -642,3 +643,38 @@ def record_result(
         "verdict": verdict,
         "reason": reason,
     }
+
+
+def release_guard_result(
+    display: str,
+    namespace: str,
+    rollouts: list[dict[str, JSON]],
+    rollback: dict[str, JSON] | None,
+    *,
+    outcome: str,
+    exit_code: int,
+    message: str,
+    not_rolled_back: str | None,
+    started: datetime,
+    finished: datetime,
+) -> dict[str, JSON]:
+    """``guard release/NAME -o json``: a GuardResult for a whole release: ``release``,
+    ``outcome``, ``exitCode``, ``message``, ``rollouts`` (every workload's rollout, then
+    each rollback's: ``workload``, ``revision``, ``revisionObject``, ``images``, ``phase``,
+    ``verdict``, ``message``, ``seconds``, ``recorded``, ``recordError``), ``rollback`` (the
+    ReleaseResult, or null), ``notRolledBack``, ``startedAt``, ``finishedAt``."""
+    return _plain(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "GuardResult",
+            "release": {"name": display, "namespace": namespace},
+            "outcome": outcome,
+            "exitCode": exit_code,
+            "message": message,
+            "rollouts": rollouts,
+            "rollback": rollback,
+            "notRolledBack": not_rolled_back,
+            "startedAt": format_time(started),
+            "finishedAt": format_time(finished),
+        }
+    )

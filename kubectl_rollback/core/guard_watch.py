@@ -11,7 +11,7 @@ forgotten except for the generation it was judged at (one small entry per worklo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +28,7 @@ from .guard import (
     duration_text,
     judge,
 )
-from .kinds import KINDS, WorkloadKind
+from .kinds import KINDS, WorkloadKind, kind_named
 from .model import Verdict, WorkloadRef
 from .ports import PODS, ClusterGateway, optional_read
 from .rollback import execute, prepare, write_record
@@ -256,3 +256,34 @@ class NamespaceGuard:
         return Finished(
             flight.ref, judgement, seconds, recorded, error, plan.to_revision.number, None
         )
+
+
+def follow_group(
+    gw: ClusterGateway,
+    refs: Sequence[WorkloadRef],
+    settings: GuardSettings,
+    *,
+    now_fn: Callable[[], datetime],
+    sleep_fn: Callable[[float], None],
+    on_progress: Callable[[WorkloadRef, Judgement], None] = lambda ref, j: None,
+) -> list[Finished]:
+    """Guard every workload of a release at once: each judged by the guard's rules (and its
+    outcome recorded) until all have ended. The workloads are read again every second."""
+    guard = NamespaceGuard(gw, settings, now_fn, on_progress=on_progress)
+
+    def read(ref: WorkloadRef) -> tuple[WorkloadKind, dict[str, JSON]]:
+        kind = kind_named(ref.kind)
+        return kind, gw.get(kind.resource, ref.namespace, ref.name)
+
+    for ref in refs:
+        kind, obj = read(ref)
+        guard.observe(kind, "ADDED", obj, initial=False)
+    finished: list[Finished] = []
+    while True:
+        finished.extend(guard.tick())
+        if not guard.in_flight:
+            return finished
+        sleep_fn(1.0)
+        for flight in list(guard.in_flight.values()):
+            kind, obj = read(flight.ref)
+            guard.observe(kind, "MODIFIED", obj, initial=False)

@@ -205,3 +205,32 @@ def test_record_marks_the_current_revision_and_masks_secrets(
     assert usage.code == 2 and "--success or --failure" in usage.err
     missing = rollback("record", "deploy/nope", "--failure")
     assert missing.code == 1 and "not found" in missing.err
+
+
+def test_guard_release_rolls_the_whole_release_back_when_one_workload_fails(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    ns = cluster.namespace
+
+    def shop(web: str, api: str) -> None:
+        for name, image in (("web", web), ("api", api)):
+            tracking = {"argocd.argoproj.io/tracking-id": f"shop:apps/Deployment:{ns}/{name}"}
+            cluster.apply(deployment(name, image, annotations=tracking))
+
+    shop("nginx:1.25.3", "httpd:2.4.58")
+    first = guard(cluster, rollback, "release/shop")
+    assert first.code == 0, first.err
+    assert "release/shop: every workload is healthy" in first.out
+    shop("nginx:1.25.4", "httpd:2.4.59")
+    assert guard(cluster, rollback, "release/shop").code == 0
+    shop("nginx:1.25.4", "httpd:broken-2.4.60")  # one workload of the release breaks
+    done = guard(cluster, rollback, "release/shop", "-o", "json")
+    assert done.code == 3, (done.out, done.err)
+    doc = json.loads(done.out)
+    assert doc["kind"] == "GuardResult" and doc["outcome"] == "rolled-back"
+    verdicts = {(r["workload"]["name"], r["images"]): r["verdict"] for r in doc["rollouts"]}
+    assert verdicts[("api", "httpd:broken-2.4.60")] == "failure"
+    assert verdicts[("web", "nginx:1.25.4")] == "success"
+    assert verdicts[("api", "httpd:2.4.59")] == "success"  # the rollback, guarded too
+    assert images_of(cluster.must("deployments", "api")) == ["httpd:2.4.59"]
+    assert images_of(cluster.must("deployments", "web")) == ["nginx:1.25.4"]
