@@ -101,7 +101,7 @@ def _target(to_revision: int | None, to: str | None, name: str) -> TargetSpec | 
     return None
 
 
-def _check_output(output: str | None) -> None:
+def check_output(output: str | None) -> None:
     if output not in (None, "json", "yaml"):
         fail(
             f'unable to match a printer suitable for the output format "{output}", '
@@ -121,7 +121,7 @@ def history(
     show_secrets: bool,
     request_timeout: str = "30s",
 ) -> None:
-    _check_output(output)
+    check_output(output)
     parse_workload(workload)  # usage errors before any connection
     parse_duration(request_timeout, "--request-timeout")
     with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
@@ -193,7 +193,7 @@ def rollback(
     restore: bool = True,
     delete_canary: bool = False,
 ) -> None:
-    _check_output(output)
+    check_output(output)
     if dry_run not in (None, "none", "client", "server"):
         fail(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".', 2)
     mode = None if dry_run == "none" else dry_run
@@ -568,7 +568,7 @@ def apply(
     nothing."""
     from ..core import documents
 
-    _check_output(output)
+    check_output(output)
     timeout_seconds = parse_duration(timeout)
     parse_duration(request_timeout, "--request-timeout")
     reviewed = _read_plan(path)
@@ -754,7 +754,7 @@ def releases(
     output: str | None,
     request_timeout: str,
 ) -> None:
-    _check_output(output)
+    check_output(output)
     parse_duration(request_timeout, "--request-timeout")
     from .releases import list_releases
 

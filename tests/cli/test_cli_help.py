@@ -17,6 +17,8 @@ COMMANDS = {
     "apply": ("Usage: kubectl rollback apply [OPTIONS] PATH", "standard input).  [required]"),
     "sim": ("Usage: kubectl rollback sim [OPTIONS]", "[default: demo]"),
     "releases": ("Usage: kubectl rollback releases [OPTIONS]", "[default: 30s]"),
+    "guard": ("Usage: kubectl rollback guard [OPTIONS] [WORKLOAD]...", "[WORKLOAD]...  TYPE/NAME"),
+    "record": ("Usage: kubectl rollback record [OPTIONS] WORKLOAD...", "WORKLOAD...  TYPE/NAME"),
 }
 
 
