@@ -122,8 +122,8 @@ def _unwanted(loaded: set[str]) -> set[str]:
 
 def test_a_one_shot_deployment_rollback_imports_only_what_it_uses(sim: RunningCluster) -> None:
     """The one-shot commands load the Deployment rules, the http transport and yaml: no
-    blue/green, ControllerRevision or release rules, no documents without -o, no ssl over
-    http, neither rich nor the terminal UI; with a colour label, the blue/green rules load,
+    blue/green, ControllerRevision or release rules, no documents without -o, no planning
+    rules for history, no ssl over http, neither rich nor the terminal UI; with a colour label, the blue/green rules load,
     for a StatefulSet the ControllerRevision rules (the check sees what it forbids)."""
     cluster = sim.cluster
     for image in ("nginx:1.25", "nginx:1.26"):
@@ -142,6 +142,8 @@ def test_a_one_shot_deployment_rollback_imports_only_what_it_uses(sim: RunningCl
         loaded = _rollback_loads(sim, *args)
         assert "kubectl_rollback.core.kinds.deployment" in loaded, args
         assert _unwanted(loaded) == set(), args
+        # history makes no plan: the planning rules stay unloaded
+        assert ("kubectl_rollback.core.plan" in loaded) is (args[0] != "history"), args
     coloured = _rollback_loads(sim, "-n", "default", "deploy/blue", "--dry-run")
     assert "kubectl_rollback.core.bluegreen" in coloured
     documents = _rollback_loads(sim, "-n", "default", "deploy/web", "--dry-run", "-o", "json")

@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .api_objects import as_dict, dig, label_selector_string, name_of, template_references
 from .colour_keys import has_colour_label
@@ -46,7 +46,6 @@ from .evidence import outcome_record_patch
 from .history import CHANGE_CAUSE_ANNOTATION
 from .kinds import WorkloadHistory, WorkloadKind, kind_named
 from .model import PlanWarning, Verdict, WorkloadRef
-from .plan import RollbackPlan
 from .ports import (
     CONFIGMAPS,
     EVENTS,
@@ -60,6 +59,9 @@ from .ports import (
 from .ports import WatchEvent as WatchEvent
 from .status import RolloutStatus
 from .target import TargetSpec, choose_target
+
+if TYPE_CHECKING:  # planning rules load when a plan is made
+    from .plan import RollbackPlan
 
 JSON = Any
 

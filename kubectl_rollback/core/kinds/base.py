@@ -14,14 +14,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from ..plan import RevisionPointer, RollbackPlan
 from ..ports import PatchType, Resource
 from ..status import RolloutStatus
 from ..target import TargetChoice
 
-if TYPE_CHECKING:  # the ControllerRevision rules load only for StatefulSets and DaemonSets
+if TYPE_CHECKING:  # the ControllerRevision rules load only for StatefulSets and DaemonSets,
+    # the planning rules only when a plan is made (history makes none)
     from ..controller_history import ControllerHistory
     from ..model import DeploymentHistory
+    from ..plan import RevisionPointer, RollbackPlan
 
 JSON = Any
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..api_objects import as_dict, as_int, dig
 from ..history import (
@@ -15,11 +15,13 @@ from ..history import (
     replicaset_pods,
 )
 from ..model import DeploymentHistory
-from ..plan import RevisionPointer, RollbackPlan, plan_rollback
 from ..ports import DEPLOYMENTS, REPLICASETS, PatchType, Resource
 from ..status import RolloutStatus, rollout_status
 from ..target import TargetChoice
 from .base import WorkloadHistory
+
+if TYPE_CHECKING:  # planning rules load when a plan is made
+    from ..plan import RevisionPointer, RollbackPlan
 
 JSON = Any
 
@@ -112,6 +114,8 @@ class DeploymentKind:
         show_secrets: bool,
     ) -> RollbackPlan:
         assert isinstance(history, DeploymentHistory)
+        from ..plan import plan_rollback  # history and status read no plan
+
         return plan_rollback(history, choice, actor=actor, now=now, show_secrets=show_secrets)
 
     def patch_body(self, plan: RollbackPlan, resource_version: str | None = None) -> JSON:
