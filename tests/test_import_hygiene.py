@@ -123,8 +123,9 @@ def _unwanted(loaded: set[str]) -> set[str]:
 def test_a_one_shot_deployment_rollback_imports_only_what_it_uses(sim: RunningCluster) -> None:
     """The one-shot commands load the Deployment rules, the http transport and yaml: no
     blue/green, ControllerRevision or release rules, no documents without -o, no planning
-    rules for history, no ssl over http, neither rich nor the terminal UI; with a colour label, the blue/green rules load,
-    for a StatefulSet the ControllerRevision rules (the check sees what it forbids)."""
+    rules for history, no ssl over http, neither rich nor the terminal UI; with a colour
+    label the blue/green rules load, with -o json the documents (the check sees what it
+    forbids)."""
     cluster = sim.cluster
     for image in ("nginx:1.25", "nginx:1.26"):
         for obj in (
