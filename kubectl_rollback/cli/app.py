@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from .. import __version__
-from .args import Failure, fail
+from .args import Failure, check_command_word, fail, global_flags, subcommand_first
 from .completion import (
     COMPLETE_VAR,
     COMPLETION_PROG,
@@ -136,6 +136,10 @@ Kubeconfig = Annotated[
 Output = Annotated[
     str | None, typer.Option("--output", "-o", help="Output format: json or yaml (default: text).")
 ]
+Demo = Annotated[
+    bool,
+    typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario)."),
+]
 RequestTimeout = Annotated[
     str,
     typer.Option(
@@ -220,10 +224,7 @@ def rollback_command(
             "and wait until its pods are Ready, then switch.",
         ),
     ] = False,
-    demo: Annotated[
-        bool,
-        typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario)."),
-    ] = False,
+    demo: Demo = False,
     request_timeout: RequestTimeout = "30s",
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Terminal UI: look, never change anything.")
@@ -313,6 +314,7 @@ def history_command(
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Show secret-looking environment values.")
     ] = False,
+    demo: Demo = False,
     request_timeout: RequestTimeout = "30s",
 ) -> None:
     from . import commands
@@ -326,6 +328,7 @@ def history_command(
         revision=revision,
         show_secrets=show_secrets,
         request_timeout=request_timeout,
+        demo=demo,
     )
 
 
@@ -339,6 +342,7 @@ def releases_command(
     context: Context = None,
     kubeconfig: Kubeconfig = None,
     output: Output = None,
+    demo: Demo = False,
     request_timeout: RequestTimeout = "30s",
 ) -> None:
     from . import commands
@@ -349,6 +353,7 @@ def releases_command(
         kubeconfig=kubeconfig,
         output=output,
         request_timeout=request_timeout,
+        demo=demo,
     )
 
 
@@ -460,10 +465,14 @@ def _dispatch(argv: list[str]) -> None:
 
     Calling the rollback command directly (not as `rollback` under the group) keeps its
     usage line `kubectl rollback [OPTIONS] [WORKLOAD]...`, as users type it. A bare
-    `--dry-run` means `--dry-run=client`, as in kubectl.
+    `--dry-run` means `--dry-run=client`, as in kubectl. Global flags (-n, --context,
+    --kubeconfig, --demo, --request-timeout, -o) may come before a subcommand, as kubectl's
+    do: they are moved behind its name.
     """
     args = ["--dry-run=client" if a == "--dry-run" else a for a in argv]
     group = typer.main.get_command(app)
+    flags = global_flags(group.commands["rollback"])  # type: ignore[attr-defined]
+    args = subcommand_first(args, SUBCOMMANDS, flags)
     if os.environ.get(COMPLETE_VAR):  # a script from --show-completion asks for completions
         from .completion import run_shell_completion
 
@@ -477,6 +486,7 @@ def _dispatch(argv: list[str]) -> None:
     elif args and args[0] in SUBCOMMANDS:
         group.main(args=args, prog_name=PROG, standalone_mode=False)
     else:
+        check_command_word(args, SUBCOMMANDS, flags)
         command = group.commands["rollback"]  # type: ignore[attr-defined]
         command.main(args=args, prog_name=PROG, standalone_mode=False)
 

@@ -117,11 +117,12 @@ def history(
     revision: int | None,
     show_secrets: bool,
     request_timeout: str = "30s",
+    demo: bool = False,
 ) -> None:
     _check_output(output)
     parse_workload(workload)  # usage errors before any connection
     parse_duration(request_timeout, "--request-timeout")
-    with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
+    with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
         ref = _ref(workload, gw.namespace)
         now = datetime.now(UTC)
         if ref.kind == "Release":
@@ -728,10 +729,11 @@ def releases(
     kubeconfig: str | None,
     output: str | None,
     request_timeout: str,
+    demo: bool = False,
 ) -> None:
     _check_output(output)
     parse_duration(request_timeout, "--request-timeout")
     from .releases import list_releases
 
-    with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
+    with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
         list_releases(gw, output)

@@ -60,7 +60,17 @@ def history_lines(
     """The `history` command's table, markers for the current revision and the default target."""
     target = choice.revision.number if choice else None
     rows = [
-        ["", "REVISION", _object_column(history), "IMAGES", "AGE", "READY", "HEALTH", "EVIDENCE"]
+        [
+            "",
+            "REVISION",
+            _object_column(history),
+            "IMAGES",
+            "AGE",
+            "READY",
+            "HEALTH",
+            "CHANGE-CAUSE",
+            "EVIDENCE",
+        ]
     ]
     for rev in history.revisions:
         mark = "●" if rev.current else ("★" if rev.number == target else "")
@@ -74,6 +84,7 @@ def history_lines(
                 age(rev.created, now),
                 f"{rev.ready}/{rev.desired}",
                 f"{SYMBOL[rev.health]} {rev.health.value}",
+                rev.change_cause or "<none>",  # as kubectl rollout history prints it
                 evidence,
             ]
         )
