@@ -418,7 +418,7 @@ def _carry_out_switch(
     human = output is None
     info = sys.stdout if human else sys.stderr
     if human:
-        _print(switch_plan_lines(plan))
+        _print(switch_plan_lines(plan, refusal=False))  # the refusal is the error line
     if plan.refusal is not None:
         raise errors.Refused(plan.refusal)
     if plan.noop is not None:

@@ -58,7 +58,7 @@ def rollback_release(
     human = output is None
     info = sys.stdout if human else sys.stderr
     if human:
-        print_lines(release_plan_lines(plan))
+        print_lines(release_plan_lines(plan, refusal=False))  # the refusal is the error line
     if plan.refusal is not None:
         raise errors.Refused(plan.refusal)
     if plan.noop is not None:

@@ -117,6 +117,10 @@ def test_refuses_a_side_without_ready_pods(
         in result.err
     )
     assert "--scale-up" in result.err
+    # Said once: the plan on stdout, the refusal as the one error line.
+    assert len(result.err.strip().splitlines()) == 1, result.err
+    assert "Refused" not in result.out and "refusing" not in result.out, result.out
+    assert "Blue/green rollback plan for service/api" in result.out
     service = sim.cluster.get("services", "default", "api")
     assert service["metadata"]["resourceVersion"] == before
     assert service["spec"]["selector"]["color"] == "green"
