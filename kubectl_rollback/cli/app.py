@@ -140,6 +140,15 @@ Demo = Annotated[
     bool,
     typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario)."),
 ]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="With --yes or --dry-run: print only the result line, no plan or progress "
+        "(errors are still one line on stderr).",
+    ),
+]
 RequestTimeout = Annotated[
     str,
     typer.Option(
@@ -192,6 +201,7 @@ def rollback_command(
     ] = None,
     output: Output = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    quiet: Quiet = False,
     wait: Annotated[
         bool,
         typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails."),
@@ -289,6 +299,7 @@ def rollback_command(
         to_release=to_release,
         restore=not no_restore,
         delete_canary=delete_canary,
+        quiet=quiet,
     )
 
 
@@ -371,6 +382,7 @@ def apply_command(
     context: Context = None,
     kubeconfig: Kubeconfig = None,
     output: Output = None,
+    quiet: Quiet = False,
     wait: Annotated[
         bool,
         typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails."),
@@ -390,6 +402,7 @@ def apply_command(
         wait=wait,
         timeout=timeout,
         request_timeout=request_timeout,
+        quiet=quiet,
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from kubectl_rollback.sim import RunningCluster
 from tests.cli.cli_support import CliResult, history_of
 
@@ -33,3 +35,24 @@ def test_a_release_refusal_is_the_one_error_line(
         assert "paused" in result.err, result.err
         assert "Release rollback plan" in result.out
         assert "Refused" not in result.out, result.out
+
+
+@pytest.mark.parametrize("sim", ["bluegreen"], indirect=True)
+def test_quiet_still_shows_the_whole_plan_before_a_question(
+    sim: RunningCluster, cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubectl_rollback.cli import console
+
+    asked: list[str] = []
+    monkeypatch.setattr(console, "interactive", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda q: asked.append(q) or "n")
+    result = cli("svc/web", "-q")
+    assert result.code == 1 and "rollback cancelled; nothing was changed" in result.err
+    assert asked and "Route the traffic of service/web from green to blue?" in asked[0]
+    assert "Blue/green rollback plan for service/web" in result.out
+    assert "Selector changes" in result.out
+    quiet = cli("svc/web", "-q", "--dry-run")
+    assert quiet.out.splitlines() == [
+        "service/web-stage switched from blue to green (dry run); "
+        "service/web switched from green to blue (dry run)"
+    ]

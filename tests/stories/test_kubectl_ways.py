@@ -133,3 +133,58 @@ def test_statefulset_history_shows_the_change_cause_kubectl_shows(
     assert ours.code == 0, ours.err
     assert _our_causes(ours.out) == theirs
     assert set(theirs.values()) == {"first", "second"}, theirs
+
+
+def _one_line(text: str) -> str:
+    lines = text.splitlines()
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def test_quiet_prints_only_the_result_line(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    _web(cluster)
+    dry = rollback("deploy/web", "--dry-run", "-q")
+    assert dry.code == 0 and dry.err == "", dry.err
+    assert _one_line(dry.out) == "deployment.apps/web rolled back (dry run)"
+    loud = rollback("deploy/web", "--dry-run")
+    assert "Rollback plan for deployment.apps/web" in loud.out  # without -q, the whole plan
+    with cluster.clock():
+        done = rollback("deploy/web", "--yes", "-q", "--timeout", "2m")
+    assert done.code == 0 and done.err == "", done.err
+    assert _one_line(done.out) == (
+        'deployment.apps/web rolled back; deployment "web" successfully rolled out'
+    )
+    assert (
+        cluster.must("deployments", "web")["spec"]["template"]["spec"]["containers"][0]["image"]
+        == "nginx:1.26.0"
+    )
+    # An error is still the one line on stderr, and nothing on stdout.
+    paused = cluster.must("deployments", "web")
+    paused["spec"]["paused"] = True
+    cluster.apply(paused)
+    refused = rollback("deploy/web", "--yes", "-q")
+    assert refused.code == 1 and refused.out == "", refused.out
+    assert "paused" in _one_line(refused.err)
+
+
+def test_quiet_release_and_switch_print_one_line(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    from kubectl_rollback.sim.scenarios.bluegreen import service, side
+    from tests.clusters import settle_deployment
+
+    ns = cluster.namespace
+    for image in ("nginx:1.25.3", "nginx:1.26.0"):
+        roll_out(cluster, deployment("web", image, replicas=1, labels={"team": "shop"}))
+    release = rollback("-l", "team=shop", "--yes", "-q", "--no-wait")
+    assert release.code == 0 and release.err == "", release.err
+    assert _one_line(release.out) == "-l team=shop: deployment.apps/web rolled back"
+    for colour, image in (("blue", "nginx:1.25.3"), ("green", "nginx:1.26.0")):
+        cluster.apply(side(ns, f"api-{colour}", "api", "color", colour, image, replicas=1))
+        settle_deployment(cluster, f"api-{colour}")
+    cluster.apply(service(ns, "api", {"app": "api", "color": "green"}))
+    switch = rollback("svc/api", "--yes", "-q")
+    assert switch.code == 0 and switch.err == "", switch.err
+    assert _one_line(switch.out) == "service/api switched from green to blue"
