@@ -338,7 +338,11 @@ def _carry_out(
     if plan.refusal is not None:
         raise errors.Refused(plan.refusal)
     if plan.noop is not None:
-        result = use_case.execute(gw, plan, dry_run=mode == "server")
+        result = (
+            use_case.client_dry_run(plan)
+            if mode == "client"
+            else use_case.execute(gw, plan, dry_run=mode == "server")
+        )
         _emit_result(result, output, info)
         return
     if human and not brief:
@@ -449,8 +453,9 @@ def _carry_out_switch(
     if plan.refusal is not None:
         raise errors.Refused(plan.refusal)
     if plan.noop is not None:
+        # Nothing is sent for a noop: a dry run of either kind says so (dryRun true).
         _emit_result(
-            bluegreen_service.switch_traffic(gw, plan, dry_run=mode == "server"), output, info
+            bluegreen_service.switch_traffic(gw, plan, dry_run=mode is not None), output, info
         )
         return
     if mode == "client":

@@ -51,7 +51,8 @@ def test_rapid_rollback_swaps_primary_and_stage(
     server = cli("svc/web", "--dry-run=server", "-o", "json")
     assert server.code == 0, server.err
     doc = json.loads(server.out)
-    assert doc["kind"] == "TrafficSwitchResult" and doc["dryRun"] is True and doc["applied"] is True
+    assert doc["kind"] == "TrafficSwitchResult" and doc["dryRun"] is True
+    assert doc["outcome"] == "ServerDryRun" and doc["applied"] is False
     assert doc["plan"]["kind"] == "TrafficSwitchPlan" and doc["plan"]["to"] == "blue"
     assert _selector(sim, "web")[COLOR] == "green", "a server dry run changed the Service"
 
