@@ -20,7 +20,9 @@ from .args import Failure, check_command_word, fail, global_flags, subcommand_fi
 from .completion import (
     COMPLETE_VAR,
     COMPLETION_PROG,
+    context_autocompletion,
     namespace_autocompletion,
+    target_autocompletion,
     workload_autocompletion,
 )
 
@@ -128,7 +130,12 @@ Namespace = Annotated[
         autocompletion=namespace_autocompletion,
     ),
 ]
-Context = Annotated[str | None, typer.Option("--context", help="kubeconfig context to use.")]
+Context = Annotated[
+    str | None,
+    typer.Option(
+        "--context", help="kubeconfig context to use.", autocompletion=context_autocompletion
+    ),
+]
 Kubeconfig = Annotated[
     str | None,
     typer.Option("--kubeconfig", help="Path to the kubeconfig file (or a KUBECONFIG list)."),
@@ -189,6 +196,7 @@ def rollback_command(
             help="Target: a revision number, ReplicaSet or ControllerRevision name, "
             "hash or image; "
             "for a Service (blue/green), the colour to route traffic to.",
+            autocompletion=target_autocompletion,
         ),
     ] = None,
     dry_run: Annotated[

@@ -159,7 +159,7 @@ def global_flags(command: Any) -> dict[str, bool]:
     return flags
 
 
-def _first_word(words: list[str], flags: Mapping[str, bool]) -> int:
+def first_word(words: list[str], flags: Mapping[str, bool]) -> int:
     """The index of the first word that is not a global flag (or its value)."""
     index = 0
     while index < len(words):
@@ -186,7 +186,7 @@ def subcommand_first(
     decides: a subcommand's name gets them moved behind it, anything else (a TYPE/NAME, an
     option of the rollback command) leaves the line as it is.
     """
-    index = _first_word(words, flags)
+    index = first_word(words, flags)
     if index < len(words) and words[index] in set(subcommands):
         return [words[index], *words[:index], *words[index + 1 :]]
     return words
@@ -199,7 +199,7 @@ def check_command_word(
     (`histroy`): a usage error that names the subcommand meant, as kubectl suggests."""
     import difflib
 
-    index = _first_word(words, flags)
+    index = first_word(words, flags)
     if index >= len(words):
         return
     word = words[index]
