@@ -95,6 +95,11 @@ def fail(message: str, exit_code: int = 1) -> NoReturn:
     raise Failure(message, exit_code)
 
 
+def exit_quietly(exit_code: int) -> NoReturn:
+    """End with ``exit_code`` and no error line (what happened is printed already)."""
+    raise Failure("", exit_code)
+
+
 def parse_workload(words: list[str]) -> tuple[str, str]:
     """`TYPE/NAME` or `TYPE NAME` (kubectl's aliases) -> (Kind, name); exit 2 otherwise."""
     if len(words) == 1 and "/" in words[0]:

@@ -99,7 +99,7 @@ def _target(to_revision: int | None, to: str | None, name: str) -> TargetSpec | 
     return None
 
 
-def _check_output(output: str | None) -> None:
+def check_output(output: str | None) -> None:
     if output not in (None, "json", "yaml"):
         fail(
             f'unable to match a printer suitable for the output format "{output}", '
@@ -120,7 +120,7 @@ def history(
     request_timeout: str = "30s",
     demo: bool = False,
 ) -> None:
-    _check_output(output)
+    check_output(output)
     parse_workload(workload)  # usage errors before any connection
     parse_duration(request_timeout, "--request-timeout")
     with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
@@ -189,7 +189,7 @@ def rollback(
     delete_canary: bool = False,
     quiet: bool = False,
 ) -> None:
-    _check_output(output)
+    check_output(output)
     if dry_run not in (None, "none", "client", "server"):
         fail(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".', 2)
     mode = None if dry_run == "none" else dry_run
@@ -582,7 +582,7 @@ def apply(
 ) -> None:
     """Apply exactly a reviewed plan (`--dry-run -o json > plan.json`), or refuse, changing
     nothing."""
-    _check_output(output)
+    check_output(output)
     timeout_seconds = parse_duration(timeout)
     parse_duration(request_timeout, "--request-timeout")
     reviewed = _read_plan(path)
@@ -775,7 +775,7 @@ def releases(
     request_timeout: str,
     demo: bool = False,
 ) -> None:
-    _check_output(output)
+    check_output(output)
     parse_duration(request_timeout, "--request-timeout")
     from .releases import list_releases
 

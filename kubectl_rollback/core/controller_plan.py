@@ -334,6 +334,8 @@ def plan_controller_rollback(
         references=references,
         patch=(rollback_patch(history, target, change_cause),),
         resource_version=history.resource_version,
+        generation=history.generation or None,
+        annotations_at_plan=tuple(sorted(history.annotations.items())),
         change_cause=change_cause,
         actor=actor,
         created_at=now,

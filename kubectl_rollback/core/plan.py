@@ -19,6 +19,7 @@ from .api_objects import (
 from .evidence import RECORD_PREFIX
 from .history import CHANGE_CAUSE_ANNOTATION, LAST_APPLIED_ANNOTATION
 from .model import (
+    SOURCE_RECORD,
     DeploymentHistory,
     ManagedBy,
     PlanWarning,
@@ -73,10 +74,18 @@ class RevisionPointer:
     """The failure is what the cluster shows now (rollout, pods), not an earlier record."""
     object_kind: str = "ReplicaSet"
     """"ReplicaSet" or "ControllerRevision": what ``object_name`` names."""
+    live_success: bool = False
+    """The cluster shows it healthy now (its rollout completed, its pods serve)."""
+    recorded: Verdict = Verdict.UNKNOWN
+    """What a record (``kubectl-rollback.io/outcome``) on it says, UNKNOWN without one."""
 
     @classmethod
     def of(cls, revision: Revision) -> RevisionPointer:
         live_failure = any(e.live for e in revision.failure_evidence)
+        live_success = any(e.live and e.verdict is Verdict.SUCCESS for e in revision.evidence)
+        recorded = next(
+            (e.verdict for e in revision.evidence if e.source == SOURCE_RECORD), Verdict.UNKNOWN
+        )
         return cls(
             revision.number,
             revision.object_name,
@@ -85,6 +94,8 @@ class RevisionPointer:
             revision.health_reason,
             live_failure,
             revision.object_kind,
+            live_success,
+            recorded,
         )
 
     def to_dict(self) -> dict[str, JSON]:
@@ -226,6 +237,11 @@ class RollbackPlan:
     actor: str | None
     created_at: datetime
     show_secrets: bool = False
+    generation: int | None = None
+    """The workload's metadata.generation when planned (None in a plan file of an older
+    version): a precondition race lost to a status write retries only while it holds."""
+    annotations_at_plan: tuple[tuple[str, str], ...] | None = None
+    """The workload's annotations when planned (for the same retry: they must hold too)."""
     patch_type: str = "json-patch"
     """``json-patch`` (Deployments: ``patch`` is a list of RFC 6902 operations) or
     ``strategic-merge`` (StatefulSets, DaemonSets: ``patch`` holds one strategic-merge
@@ -701,6 +717,8 @@ def plan_rollback(
         references=references,
         patch=patch,
         resource_version=history.resource_version,
+        generation=history.generation or None,
+        annotations_at_plan=tuple(sorted(history.annotations.items())),
         change_cause=change_cause,
         actor=actor,
         created_at=now,
