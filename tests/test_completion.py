@@ -128,7 +128,11 @@ def _values(args: list[str], incomplete: str) -> list[str]:
 @pytest.mark.parametrize(
     ("args", "incomplete", "expected"),
     [
-        ([], "", ["history", "releases", "apply", "sim", "deploy/api", "deploy/web"]),
+        (
+            [],
+            "",
+            ["history", "releases", "apply", "guard", "record", "sim", "deploy/api", "deploy/web"],
+        ),
         ([], "rel", ["releases"]),
         ([], "hi", ["history"]),
         ([], "deploy/a", ["deploy/api"]),

@@ -336,6 +336,7 @@ def plan_controller_rollback(
         resource_version=history.resource_version,
         generation=history.generation or None,
         annotations_at_plan=tuple(sorted(history.annotations.items())),
+        labels_at_plan=tuple(sorted(history.labels.items())),
         change_cause=change_cause,
         actor=actor,
         created_at=now,

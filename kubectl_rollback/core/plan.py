@@ -242,6 +242,8 @@ class RollbackPlan:
     version): a precondition race lost to a status write retries only while it holds."""
     annotations_at_plan: tuple[tuple[str, str], ...] | None = None
     """The workload's annotations when planned (for the same retry: they must hold too)."""
+    labels_at_plan: tuple[tuple[str, str], ...] | None = None
+    """The workload's labels when planned (likewise)."""
     patch_type: str = "json-patch"
     """``json-patch`` (Deployments: ``patch`` is a list of RFC 6902 operations) or
     ``strategic-merge`` (StatefulSets, DaemonSets: ``patch`` holds one strategic-merge
@@ -719,6 +721,7 @@ def plan_rollback(
         resource_version=history.resource_version,
         generation=history.generation or None,
         annotations_at_plan=tuple(sorted(history.annotations.items())),
+        labels_at_plan=tuple(sorted(history.labels.items())),
         change_cause=change_cause,
         actor=actor,
         created_at=now,

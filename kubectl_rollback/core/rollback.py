@@ -477,13 +477,18 @@ def _live_or_none(gw: ClusterGateway, ref: WorkloadRef) -> dict[str, JSON] | Non
 
 def untouched_since(plan: RollbackPlan, live: Mapping[str, JSON]) -> bool:
     """Whether nobody but a controller's status write changed the workload since ``plan``:
-    the same generation (every spec change bumps it) and the same annotations."""
-    if plan.generation is None or plan.annotations_at_plan is None:
+    the same generation (every spec change bumps it), annotations and labels."""
+    if plan.generation is None or plan.annotations_at_plan is None or plan.labels_at_plan is None:
         return False
     meta = as_dict(live.get("metadata"))
-    annotations = {str(k): str(v) for k, v in as_dict(meta.get("annotations")).items()}
-    return meta.get("generation") == plan.generation and annotations == dict(
-        plan.annotations_at_plan
+
+    def strings(key: str) -> dict[str, str]:
+        return {str(k): str(v) for k, v in as_dict(meta.get(key)).items()}
+
+    return (
+        meta.get("generation") == plan.generation
+        and strings("annotations") == dict(plan.annotations_at_plan)
+        and strings("labels") == dict(plan.labels_at_plan)
     )
 
 

@@ -234,3 +234,27 @@ def test_guard_release_rolls_the_whole_release_back_when_one_workload_fails(
     assert verdicts[("api", "httpd:2.4.59")] == "success"  # the rollback, guarded too
     assert images_of(cluster.must("deployments", "api")) == ["httpd:2.4.59"]
     assert images_of(cluster.must("deployments", "web")) == ["nginx:1.25.4"]
+
+
+def test_a_rollback_records_the_healthy_revision_it_leaves_and_the_one_it_follows(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    from tests.clusters import roll_out
+
+    for image in ("nginx:1.25.3", "nginx:1.26.0"):
+        roll_out(cluster, deployment("web", image))
+    leaving = {
+        images_of(rs)[0]: rs["metadata"]["name"] for rs in cluster.list("replicasets", "app=web")
+    }
+    with cluster.clock():
+        done = rollback("deploy/web", "--to-revision", "1", "--yes", "--timeout", "2m")
+    assert done.code == 0, done.err
+    left = record_on(cluster, "replicasets", leaving["nginx:1.26.0"])
+    assert left[OUTCOME_ANNOTATION] == "succeeded" and left[OUTCOME_BY_ANNOTATION] == "rollback"
+    assert left[OUTCOME_REASON_ANNOTATION].startswith("healthy when rolled back from: completed")
+    followed = record_on(cluster, "replicasets", leaving["nginx:1.25.3"])
+    assert followed[OUTCOME_ANNOTATION] == "succeeded" and followed[OUTCOME_BY_ANNOTATION] == "wait"
+    # Both records are evidence now: the next default target is revision 2 by its record.
+    plan = json.loads(rollback("deploy/web", "--dry-run", "-o", "json").out)["plan"]
+    assert plan["to"]["replicaSet"] == leaving["nginx:1.26.0"]
+    assert plan["to"]["healthReason"].startswith("rollback, ")
