@@ -136,7 +136,11 @@ def _values(args: list[str], incomplete: str) -> list[str]:
         ([], "rel", ["releases"]),
         ([], "hi", ["history"]),
         ([], "deploy/a", ["deploy/api"]),
-        (["-n", "shop"], "", ["history", "releases", "apply", "sim", "deploy/cart"]),
+        (
+            ["-n", "shop"],
+            "",
+            ["history", "releases", "apply", "guard", "record", "sim", "deploy/cart"],
+        ),
         (["-n", "shop"], "hi", ["history"]),  # a subcommand after global flags, as dispatched
         (["-n", "shop", "history"], "", ["deploy/cart"]),
         (["--namespace=shop", "--demo", "history"], "deploy/c", ["deploy/cart"]),
