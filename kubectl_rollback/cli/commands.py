@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ..core import bluegreen_service, documents, errors
+from ..core import bluegreen_service, documents, errors, pods
 from ..core import rollback as use_case
 from ..core.kinds import kind_named, supported, supported_text
 from ..core.model import WorkloadRef
@@ -376,8 +376,11 @@ def _carry_out(
         doc = documents.rollback_result(result, documents.rollout(outcome))
         sys.stdout.write(dump(doc, output))
     if outcome.timed_out:
+        advice = pods.read_stuck_advice(gw, ref)  # a StatefulSet stuck on a pod: which to delete
         fail(
-            "timed out waiting for the condition: " + outcome.status.message,
+            "timed out waiting for the condition: "
+            + outcome.status.message
+            + (f"; {advice}" if advice else ""),
             errors.EXIT_ROLLOUT_FAILED,
         )
     if outcome.status.failed:
