@@ -19,8 +19,9 @@ Pure rules over raw Pod objects (what a LIST or a watch of the workload's pods r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from .api_objects import (
     as_dict,
@@ -159,6 +160,11 @@ class RevisionPods:
         return self.revision.number if self.revision is not None else None
 
     @property
+    def key(self) -> str:
+        """What names the group over time: the revision's object, else its label."""
+        return self.revision.object_name if self.revision is not None else f"?{self.label}"
+
+    @property
     def ready(self) -> int:
         return sum(1 for p in self.pods if p.ready and not p.terminating)
 
@@ -166,12 +172,17 @@ class RevisionPods:
     def active(self) -> int:
         return sum(1 for p in self.pods if not p.terminating)
 
-    @property
-    def title(self) -> str:
-        """``revision 4 (target)``, ``revision 3``, ``revision ? (hash 5d8f)``."""
+    def title(self, becomes: int | None = None) -> str:
+        """``revision 5 (target, was 3)`` (the target becomes ``becomes``), ``revision 4``,
+        ``revision ? 5d8f7c`` (pods of no revision the history knows)."""
         if self.revision is None:
-            return f"revision ? ({self.label or 'no revision label'})"
-        return f"revision {self.revision.number}" + (" (target)" if self.target else "")
+            return f"revision ? {self.label or '(no revision label)'}"
+        number = self.revision.number
+        if not self.target:
+            return f"revision {number}"
+        if becomes is None or becomes == number:
+            return f"revision {number} (target)"
+        return f"revision {becomes} (target, was {number})"
 
 
 def _matches(revision: Revision, label: str) -> bool:
@@ -189,11 +200,13 @@ def by_revision(
     *,
     target: str | None,
     owner_uid: str | None = None,
+    keep: Collection[str] = (),
 ) -> tuple[RevisionPods, ...]:
     """``pods`` (of the workload's selector) grouped by revision: the target revision (its
     object name ``target``) first, then the others newest first, pods by ordinal or name.
 
-    Only revisions that have pods are listed, except the target, always listed. A pod
+    Only revisions that have pods are listed, except the target and those named in ``keep``
+    (revisions that had pods earlier in the rollout), always listed. A pod
     controlled by another object than the workload (``owner_uid``, for kinds whose pods the
     workload controls itself) is left out; a Deployment's pods belong to its ReplicaSets,
     kept when their label matches a revision.
@@ -211,7 +224,7 @@ def by_revision(
         labels = [label for label in groups if _matches(revision, label)]
         views = [view for label in labels for view in groups.pop(label)]
         is_target = revision.object_name == target
-        if views or is_target:
+        if views or is_target or revision.object_name in keep:
             label = labels[0] if labels else revision.pod_template_hash
             found.append(
                 RevisionPods(revision, label, is_target, tuple(sorted(views, key=_pod_order)))
@@ -290,3 +303,40 @@ def read_stuck_advice(gw: ClusterGateway, ref: WorkloadRef) -> str | None:
     uid = uid_of(workload)
     views = [pod_state(p, kind.pod_revision_label) for p in items if controller_uid(p) == uid]
     return stuck_advice(ref, blocking_pods({"kind": ref.kind, **workload}, views))
+
+
+# ----------------------------------------------------------------------------- over time
+
+
+@dataclass(frozen=True)
+class ReadySample:
+    """How many pods of each revision were Ready at a moment (``ready``: key -> count, the
+    key being ``RevisionPods.key``)."""
+
+    at: datetime
+    ready: Mapping[str, int]
+
+
+def ready_sample(at: datetime, groups: Sequence[RevisionPods]) -> ReadySample:
+    return ReadySample(at, {g.key: g.ready for g in groups})
+
+
+def ready_series(
+    samples: Sequence[ReadySample], key: str, *, start: datetime, end: datetime, width: int
+) -> list[int]:
+    """Ready pods of revision ``key`` at ``width`` evenly spaced moments, the last at ``end``:
+    each the latest sample at or before that moment (0 before the first sample)."""
+    if width <= 0:
+        return []
+    span = max((end - start).total_seconds(), 0.0)
+    series: list[int] = []
+    index = 0
+    value = 0
+    ordered = sorted(samples, key=lambda s: s.at)
+    for column in range(width):
+        moment = start + timedelta(seconds=span * (column + 1) / width)
+        while index < len(ordered) and ordered[index].at <= moment:
+            value = ordered[index].ready.get(key, 0)
+            index += 1
+        series.append(value)
+    return series

@@ -132,6 +132,9 @@ class RollbackController:
     rollout_done: bool = False
     """Its rollout was followed to a successful end."""
     follow_stop: StopSignal | None = None
+    pods_stop: StopSignal | None = None
+    """Stops the watch on the pods of the rollout shown (it goes on after the rollout ends,
+    until the view is left)."""
     following: bool = False
     """A rollback is being sent or followed: the key is disabled meanwhile."""
 
@@ -199,6 +202,17 @@ class RollbackController:
     def start_following(self) -> StopSignal:
         self.follow_stop = StopSignal()
         return self.follow_stop
+
+    def watch_pods(self) -> StopSignal:
+        """A new watch on the pods of the rollout shown (the previous one is stopped)."""
+        self.stop_pods()
+        self.pods_stop = StopSignal()
+        return self.pods_stop
+
+    def stop_pods(self) -> None:
+        if self.pods_stop is not None:
+            self.pods_stop.stop()
+            self.pods_stop = None
 
     def stop_following(self) -> bool:
         """Stop watching the rollout (it goes on); False when nothing was being followed."""
