@@ -520,6 +520,8 @@ class MainScreen(Screen[None]):
                 self.banner,
                 nothing=self.preview.nothing_to_roll_back(plan),
                 default_target=self.preview.default_target,
+                revisions=history.revisions,
+                now=self.settings.now_fn(),
             )
         self._refresh_bindings()
 
