@@ -165,18 +165,23 @@ def pods_renderable(live: LivePods, now: Any, top: int) -> Group:
         parts.append(Text(live.trouble, style="yellow"))
     table = Table.grid(padding=(0, 2), expand=True)
     table.add_column(no_wrap=True, overflow="ellipsis")
-    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True, overflow="ellipsis")
     table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     becomes = live.plan.new_revision_number
     for group in live.groups:
         series = live.series(group, now=now, width=CHART_WIDTH)
         scale = max([top if group.target else group.active, *series])
-        table.add_row(
-            Text(group.title(becomes), style="bold" if group.target else ""),
-            Text(spark(series, scale), style="green" if group.target else "yellow"),
+        count = (
             f"{group.ready}/{top} Ready"
             if group.target
-            else (f"{group.ready}/{group.active} Ready" if group.active else "no pods"),
+            else (f"{group.ready}/{group.active} Ready" if group.active else "no pods")
+        )
+        table.add_row(
+            Text(group.title(becomes), style="bold" if group.target else ""),
+            Text.assemble(
+                (spark(series, scale), "green" if group.target else "yellow"), f" {count}"
+            ),
+            "",
         )
         for pod in group.pods[:SHOWN_PODS]:
             symbol, colour = pod_mark(pod)
