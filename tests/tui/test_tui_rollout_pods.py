@@ -204,3 +204,34 @@ async def test_a_blue_green_side_with_one_revision_points_at_the_switch(
         await wait_for(
             pilot, lambda: isinstance(app.screen, ConfirmSwitch), what="the switch dialog"
         )
+
+
+@pilot_test
+async def test_a_daemonsets_pods_are_grouped_by_their_controller_revision_hash(
+    demo: RunningCluster,
+) -> None:
+    app = make_app(demo, workload="node-agent", workload_kind="DaemonSet")
+    async with app.run_test(size=(160, 48)) as pilot:
+        view = await rolled_back(pilot, app, "node-agent")
+        assert view.pods is not None
+        await wait_for(
+            pilot,
+            lambda: "ContainerCreating" in rendered(app, "rollout-pods"),
+            what="the first node's new pod",
+        )
+        text = rendered(app, "rollout-pods")
+        assert "revision 3 (target, was 1)" in text and "revision 2" in text
+        target, old = view.pods.groups[0], view.pods.groups[1]
+        assert target.target and [p.state for p in target.pods] == ["ContainerCreating"]
+        assert old.number == 2 and [p.state for p in old.pods] == ["Ready", "Ready"]
+        # Node by node, every pod moves to the target's hash.
+        await _advance_until(pilot, demo, lambda: view.finished is not None, step=1)
+        await wait_for(
+            pilot,
+            lambda: (
+                [len(g.pods) for g in view.pods.groups if g.pods] == [3]
+                and view.pods.groups[0].ready == 3
+            ),
+            what="three Ready pods of the target, none of the old revision",
+        )
+        assert "no pods" in rendered(app, "rollout-pods")
