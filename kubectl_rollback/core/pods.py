@@ -6,9 +6,10 @@ Pure rules over raw Pod objects (what a LIST or a watch of the workload's pods r
   ContainerCreating, ImagePullBackOff, ErrImagePull, CrashLoopBackOff, Terminating,
   Completed..., with its restarts and the container's message (kubectl's STATUS column,
   with Ready told apart from Running).
-- ``by_revision``: the pods grouped by the revision they were made from (the kind's
+- ``group_states``: the pods grouped by the revision they were made from (the kind's
   pod label: ``pod-template-hash`` for a Deployment's ReplicaSets,
-  ``controller-revision-hash`` for StatefulSets and DaemonSets), the rollout's target first.
+  ``controller-revision-hash`` for StatefulSets and DaemonSets), the rollout's target first;
+  ``owned`` tells the workload's pods from others its selector matches.
 - ``blocking_pods`` / ``stuck_advice``: a StatefulSet (podManagementPolicy OrderedReady)
   replaces no pod while one of its pods is not Ready: a pod left on an old revision that
   never becomes Ready stops the rollback's rollout for good (Kubernetes' "forced rollback").
@@ -193,31 +194,33 @@ def _pod_order(pod: PodState) -> tuple[int, str]:
     return (pod.ordinal if pod.ordinal is not None else -1, pod.name)
 
 
-def by_revision(
+def owned(kind: str, pod: Mapping[str, object], owner_uid: str | None) -> bool:
+    """Whether ``pod`` is the workload's: a pod controlled by another object than the
+    workload (``owner_uid``) is not, for kinds whose pods the workload controls itself (a
+    Deployment's pods belong to its ReplicaSets: kept when their label matches a revision)."""
+    if not owner_uid or kind == "Deployment":
+        return True
+    return controller_uid(pod) in (None, owner_uid)
+
+
+def group_states(
     kind: str,
     revisions: Sequence[Revision],
-    pods: Iterable[Mapping[str, object]],
+    states: Iterable[PodState],
     *,
     target: str | None,
-    owner_uid: str | None = None,
     keep: Collection[str] = (),
 ) -> tuple[RevisionPods, ...]:
-    """``pods`` (of the workload's selector) grouped by revision: the target revision (its
-    object name ``target``) first, then the others newest first, pods by ordinal or name.
+    """Pods grouped by revision: the target revision (its object name ``target``) first,
+    then the others newest first, pods by ordinal or name.
 
     Only revisions that have pods are listed, except the target and those named in ``keep``
-    (revisions that had pods earlier in the rollout), always listed. A pod
-    controlled by another object than the workload (``owner_uid``, for kinds whose pods the
-    workload controls itself) is left out; a Deployment's pods belong to its ReplicaSets,
-    kept when their label matches a revision.
+    (revisions that had pods earlier in the rollout), always listed. Pods of a revision the
+    history does not know come last (a Deployment's are left out: another Deployment's
+    ReplicaSet, or one made after the history was read).
     """
-    label_key = kind_named(kind).pod_revision_label
     groups: dict[str, list[PodState]] = {}
-    for pod in pods:
-        controller = controller_uid(pod)
-        if owner_uid and kind != "Deployment" and controller not in (None, owner_uid):
-            continue
-        view = pod_state(pod, label_key)
+    for view in states:
         groups.setdefault(view.revision_label, []).append(view)
     found: list[RevisionPods] = []
     for revision in revisions:
@@ -230,7 +233,7 @@ def by_revision(
                 RevisionPods(revision, label, is_target, tuple(sorted(views, key=_pod_order)))
             )
     if kind == "Deployment":
-        groups = {}  # pods of a ReplicaSet the history does not know (another Deployment's)
+        groups = {}
     strays = [
         RevisionPods(None, label, False, tuple(sorted(views, key=_pod_order)))
         for label, views in sorted(groups.items())

@@ -24,6 +24,7 @@ from tests.tui.tui_helpers import (
     confirm_rollback,
     main_of,
     make_app,
+    notified,
     open_on,
     pilot_test,
     screen_text,
@@ -168,6 +169,9 @@ def test_a_statefulset_stuck_on_a_pod_says_which_to_delete_live_and_at_the_end(
             assert view.finished == "timeout"
             outcome = rendered(app, "rollout-outcome")
             assert "timed out waiting for the rollout" in outcome and delete in outcome
+            assert "Rollout did not finish: timed out: Waiting for 1 pods to be ready...; " in (
+                notified(app)
+            ) and delete in notified(app)
             # The view scrolls to its ending (at 80x24 the pane of today's layout wraps it).
             if size != (80, 24):
                 await wait_for(

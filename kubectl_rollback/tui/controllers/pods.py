@@ -20,10 +20,13 @@ from ...core.kinds import WorkloadHistory, kind_named
 from ...core.model import Revision
 from ...core.plan import RollbackPlan
 from ...core.pods import (
+    PodState,
     ReadySample,
     RevisionPods,
     blocking_pods,
-    by_revision,
+    group_states,
+    owned,
+    pod_state,
     ready_sample,
     ready_series,
     stuck_advice,
@@ -58,7 +61,8 @@ class LivePods:
     owner_uid: str
     selector: str
     started: datetime
-    pods: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    pods: dict[str, PodState] = field(default_factory=dict)
+    """Each pod's state as last seen, by name (read once per event, not per redraw)."""
     samples: deque[ReadySample] = field(default_factory=lambda: deque(maxlen=MAX_SAMPLES))
     workload: Mapping[str, Any] | None = None
     trouble: str | None = None
@@ -96,8 +100,10 @@ class LivePods:
                 continue
             if kind == "DELETED":
                 changed |= self.pods.pop(name, None) is not None
-            elif kind in ("ADDED", "MODIFIED") and (name in self.pods or len(self.pods) < MAX_PODS):
-                self.pods[name] = obj
+                continue
+            room = name in self.pods or len(self.pods) < MAX_PODS
+            if kind in ("ADDED", "MODIFIED") and room and owned(self.kind, obj, self.owner_uid):
+                self.pods[name] = pod_state(obj, self.label)
                 changed = True
         if changed:
             self._regroup(now)
@@ -109,12 +115,11 @@ class LivePods:
         self._regroup(now)
 
     def _regroup(self, now: datetime) -> None:
-        self._groups = by_revision(
+        self._groups = group_states(
             self.kind,
             self.revisions,
             self.pods.values(),
             target=self.plan.to_revision.object_name,
-            owner_uid=self.owner_uid,
             keep=self.seen,
         )
         self.seen.update(g.key for g in self._groups if g.pods)

@@ -221,7 +221,9 @@ class RollbackController:
         self.follow_stop.stop()
         return True
 
-    def ended(self, end: FollowEnd) -> Notice | None:
+    def ended(self, end: FollowEnd, *, advice: str | None = None) -> Notice | None:
+        """What to say when following ended; ``advice``: what would let a stuck rollout go on
+        (which pods to delete), said with a timeout."""
         self.follow_stop = None
         self.following = False
         outcome = end.outcome
@@ -230,6 +232,9 @@ class RollbackController:
         if outcome.status.done:
             self.rollout_done = True
             return Notice(outcome.status.message, "Rollout complete")
+        if outcome.timed_out:
+            message = f"timed out: {outcome.status.message}" + (f"; {advice}" if advice else "")
+            return Notice(message, "Rollout did not finish", "error", 30)
         return Notice(outcome.status.message, "Rollout failed", "error", 15)
 
     def crashed(self) -> None:

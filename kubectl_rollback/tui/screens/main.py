@@ -705,8 +705,9 @@ class MainScreen(Screen[None]):
     @on(RolloutEnded)
     def _rollout_ended(self, message: RolloutEnded) -> None:
         end = message.end
-        notice = self.rollback.ended(end)
-        self.query_one(RolloutView).finish(end.outcome, cancelled=end.cancelled, error=end.error)
+        view = self.query_one(RolloutView)
+        notice = self.rollback.ended(end, advice=view.advice)
+        view.finish(end.outcome, cancelled=end.cancelled, error=end.error)
         self._refresh_bindings()
         if notice is not None:
             self._say(notice)
