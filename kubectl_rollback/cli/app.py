@@ -17,11 +17,13 @@ from typing import Annotated, Any
 import typer
 
 from .. import version_line
-from .args import Failure, fail
+from .args import Failure, check_command_word, fail, global_flags, subcommand_first
 from .completion import (
     COMPLETE_VAR,
     COMPLETION_PROG,
+    context_autocompletion,
     namespace_autocompletion,
+    target_autocompletion,
     workload_autocompletion,
 )
 
@@ -169,13 +171,31 @@ Namespace = Annotated[
         autocompletion=namespace_autocompletion,
     ),
 ]
-Context = Annotated[str | None, typer.Option("--context", help="kubeconfig context to use.")]
+Context = Annotated[
+    str | None,
+    typer.Option(
+        "--context", help="kubeconfig context to use.", autocompletion=context_autocompletion
+    ),
+]
 Kubeconfig = Annotated[
     str | None,
     typer.Option("--kubeconfig", help="Path to the kubeconfig file (or a KUBECONFIG list)."),
 ]
 Output = Annotated[
     str | None, typer.Option("--output", "-o", help="Output format: json or yaml (default: text).")
+]
+Demo = Annotated[
+    bool,
+    typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario)."),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="With --yes or --dry-run: print only the result line, no plan or progress "
+        "(errors are still one line on stderr).",
+    ),
 ]
 RequestTimeout = Annotated[
     str,
@@ -218,6 +238,7 @@ def rollback_command(
             help="Target: a revision number, ReplicaSet or ControllerRevision name, "
             "hash or image; "
             "for a Service (blue/green), the colour to route traffic to.",
+            autocompletion=target_autocompletion,
         ),
     ] = None,
     dry_run: Annotated[
@@ -230,6 +251,7 @@ def rollback_command(
     ] = None,
     output: Output = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    quiet: Quiet = False,
     wait: Annotated[
         bool,
         typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails."),
@@ -262,10 +284,7 @@ def rollback_command(
             "and wait until its pods are Ready, then switch.",
         ),
     ] = False,
-    demo: Annotated[
-        bool,
-        typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario)."),
-    ] = False,
+    demo: Demo = False,
     request_timeout: RequestTimeout = "30s",
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Terminal UI: look, never change anything.")
@@ -330,6 +349,7 @@ def rollback_command(
         to_release=to_release,
         restore=not no_restore,
         delete_canary=delete_canary,
+        quiet=quiet,
     )
 
 
@@ -356,6 +376,7 @@ def history_command(
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Show secret-looking environment values.")
     ] = False,
+    demo: Demo = False,
     request_timeout: RequestTimeout = "30s",
 ) -> None:
     from . import commands
@@ -369,6 +390,7 @@ def history_command(
         revision=revision,
         show_secrets=show_secrets,
         request_timeout=request_timeout,
+        demo=demo,
     )
 
 
@@ -384,6 +406,7 @@ def releases_command(
     context: Context = None,
     kubeconfig: Kubeconfig = None,
     output: Output = None,
+    demo: Demo = False,
     request_timeout: RequestTimeout = "30s",
 ) -> None:
     from . import commands
@@ -394,6 +417,7 @@ def releases_command(
         kubeconfig=kubeconfig,
         output=output,
         request_timeout=request_timeout,
+        demo=demo,
     )
 
 
@@ -412,6 +436,7 @@ def apply_command(
     context: Context = None,
     kubeconfig: Kubeconfig = None,
     output: Output = None,
+    quiet: Quiet = False,
     wait: Annotated[
         bool,
         typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails."),
@@ -431,6 +456,7 @@ def apply_command(
         wait=wait,
         timeout=timeout,
         request_timeout=request_timeout,
+        quiet=quiet,
     )
 
 
@@ -693,9 +719,14 @@ def _dispatch(argv: list[str]) -> None:
 
     Calling the rollback command directly (not as `rollback` under the group) keeps its
     usage line `kubectl rollback [OPTIONS] [WORKLOAD]...`, as users type it. A bare
-    `--dry-run` means `--dry-run=client`, as in kubectl.
+    `--dry-run` means `--dry-run=client`, as in kubectl. Global flags (-n, --context,
+    --kubeconfig, --demo, --request-timeout, -o) may come before a subcommand, as kubectl's
+    do: they are moved behind its name.
     """
     args = ["--dry-run=client" if a == "--dry-run" else a for a in argv]
+    rollback = _command("rollback")  # its options are the global flags
+    flags = global_flags(rollback)
+    args = subcommand_first(args, SUBCOMMANDS, flags)
     if os.environ.get(COMPLETE_VAR):  # a script from --show-completion asks for completions
         from .completion import run_shell_completion
 
@@ -713,7 +744,8 @@ def _dispatch(argv: list[str]) -> None:
         # usage line and errors read `kubectl rollback history ...` as under the group.
         _command(args[0]).main(args=args[1:], prog_name=f"{PROG} {args[0]}", standalone_mode=False)
     else:
-        _command("rollback").main(args=args, prog_name=PROG, standalone_mode=False)
+        check_command_word(args, SUBCOMMANDS, flags)
+        rollback.main(args=args, prog_name=PROG, standalone_mode=False)
 
 
 def _command(name: str) -> Any:

@@ -10,6 +10,8 @@ from typing import Any
 JSON = Any
 
 POD_TEMPLATE_HASH = "pod-template-hash"
+POD_REVISION_LABEL = "controller-revision-hash"
+"""On pods (both kinds) and on a DaemonSet's ControllerRevisions (controller_history.py)."""
 
 
 def as_dict(value: JSON) -> dict[str, JSON]:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .api_objects import POD_REVISION_LABEL as POD_REVISION_LABEL
 from .api_objects import (
     annotations_of,
     as_dict,
@@ -71,8 +72,6 @@ JSON = Any
 
 CONTROLLER_KINDS = frozenset({"StatefulSet", "DaemonSet"})
 """Workload kinds whose history is in ControllerRevisions."""
-POD_REVISION_LABEL = "controller-revision-hash"
-"""On pods (both kinds) and on a DaemonSet's ControllerRevisions."""
 STATEFULSET_REVISION_HASH = "controller.kubernetes.io/hash"
 """The hash label of a StatefulSet's ControllerRevisions."""
 OBJECT_KIND = "ControllerRevision"

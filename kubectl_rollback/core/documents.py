@@ -224,16 +224,66 @@ def traffic_switch_plan(plan: TrafficSwitchPlan) -> dict[str, JSON]:
     return _plain(document)
 
 
+OUTCOMES = (
+    "Applied",
+    "PartlyApplied",
+    "NotApplied",
+    "ServerDryRun",
+    "ClientDryRun",
+    "NothingToDo",
+)
+"""What a result document's ``outcome`` says happened, one word for every result kind:
+``Applied`` the change is in the cluster; ``PartlyApplied`` a release rollback stopped with
+some workloads changed (``error`` says which); ``NotApplied`` it stopped before any change
+stayed; ``ServerDryRun`` the API server accepted the change in a dry run, nothing changed;
+``ClientDryRun`` every check passed here, nothing was sent; ``NothingToDo`` already at the
+target, nothing sent."""
+
+
+def _what_happened(
+    *, changed: bool, dry_run: str | None, noop: bool, stopped: bool = False
+) -> dict[str, JSON]:
+    """The keys every result document opens with: ``outcome`` (see OUTCOMES), ``applied``
+    (true only when the change is in the cluster: never in a dry run), ``dryRun``."""
+    if noop:
+        outcome = "NothingToDo"
+    elif dry_run == "server":
+        outcome = "ServerDryRun"
+    elif dry_run == "client":
+        outcome = "ClientDryRun"
+    elif stopped:
+        outcome = "PartlyApplied" if changed else "NotApplied"
+    else:
+        outcome = "Applied" if changed else "NotApplied"
+    return {
+        "outcome": outcome,
+        "applied": changed and dry_run is None,
+        "dryRun": dry_run is not None,
+        "noop": noop,
+    }
+
+
+def _dry_run_mode(applied: bool, dry_run: bool) -> str | None:
+    """A use-case result's dry run: the server's answered it (applied in a dry run), the
+    client's did not send it."""
+    if not dry_run:
+        return None
+    return "server" if applied else "client"
+
+
 def traffic_switch_result(result: TrafficSwitchResult) -> dict[str, JSON]:
-    """``{"apiVersion", "kind": "TrafficSwitchResult", "applied", "dryRun", "noop", "message",
+    """``{"apiVersion", "kind": "TrafficSwitchResult", "outcome", "applied", "dryRun", "noop",
+    "message",
     "scaled", "eventsRecorded", "services": [{name, selector, resourceVersion, changed}],
     "plan": <TrafficSwitchPlan document>}``."""
     return {
         "apiVersion": API_VERSION,
         "kind": "TrafficSwitchResult",
-        "applied": result.applied,
-        "dryRun": result.dry_run,
-        "noop": result.noop,
+        **_what_happened(
+            changed=result.applied,
+            dry_run=_dry_run_mode(result.applied, result.dry_run),
+            noop=result.noop,
+        ),
         "message": result.message,
         "scaled": result.scaled,
         "eventsRecorded": result.events_recorded,
@@ -278,15 +328,18 @@ def interrupted_rollout(word: str) -> dict[str, JSON]:
 def rollback_result(
     result: RollbackResult, rollout: dict[str, JSON] | None = None
 ) -> dict[str, JSON]:
-    """``{"apiVersion", "kind": "RollbackResult", "applied", "dryRun", "noop", "message",
+    """``{"apiVersion", "kind": "RollbackResult", "outcome", "applied", "dryRun", "noop",
+    "message",
     "resourceVersion", "eventRecorded", "eventError", "plan": <RollbackPlan>}``, and
     ``"rollout"`` (see ``rollout``) when the rollout was followed."""
     document: dict[str, JSON] = {
         "apiVersion": API_VERSION,
         "kind": "RollbackResult",
-        "applied": result.applied,
-        "dryRun": result.dry_run,
-        "noop": result.noop,
+        **_what_happened(
+            changed=result.applied,
+            dry_run=_dry_run_mode(result.applied, result.dry_run),
+            noop=result.noop,
+        ),
         "message": result.message,
         "resourceVersion": result.resource_version,
         "eventRecorded": result.event_recorded,
@@ -437,7 +490,7 @@ def _release_result(
     plan: ReleasePlan,
     *,
     applied: bool,
-    dry_run: bool,
+    dry_run: str | None,
     workloads: list[dict[str, JSON]],
     written: Iterable[str] = (),
     errors: Iterable[str] = (),
@@ -447,9 +500,12 @@ def _release_result(
     document: dict[str, JSON] = {
         "apiVersion": API_VERSION,
         "kind": "ReleaseResult",
-        "applied": applied,
-        "dryRun": dry_run,
-        "noop": plan.noop is not None and error is None,
+        **_what_happened(
+            changed=applied,
+            dry_run=dry_run,
+            noop=plan.noop is not None and error is None,
+            stopped=error is not None,
+        ),
     }
     if error is not None:
         document["error"] = error
@@ -482,7 +538,11 @@ def release_result(
     return _release_result(
         plan,
         applied=bool(result and result.applied and not result.dry_run),
-        dry_run=result.dry_run if result else True,
+        dry_run=(
+            ("server" if result.dry_run else None)
+            if result
+            else (None if plan.noop is not None else "client")
+        ),
         workloads=workloads,
         written=result.records_written if result else (),
         errors=result.record_errors if result else (),
@@ -494,7 +554,7 @@ def release_failure(plan: ReleasePlan, failed: ReleaseFailed) -> dict[str, JSON]
     return _release_result(
         plan,
         applied=not failed.nothing_applied,
-        dry_run=False,
+        dry_run=None,
         workloads=[_workload_outcome(o, None, with_rollout=False) for o in failed.outcomes],
         error=str(failed),
     )

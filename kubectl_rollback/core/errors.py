@@ -37,6 +37,15 @@ class RollbackError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def cause(self) -> str:
+        """The message without its own "nothing was applied; run again": for quoting inside
+        a message that says what was applied itself (never twice, never contradicted)."""
+        text = self.message
+        for said in ("; nothing was applied; run again", ": nothing was applied; run again"):
+            text = text.replace(said, "")
+        return text
+
 
 class UsageError(RollbackError):
     """The command line itself is wrong (exit 2)."""

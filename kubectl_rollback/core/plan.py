@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from .history import CHANGE_CAUSE_ANNOTATION, LAST_APPLIED_ANNOTATION
 from .model import (
     SOURCE_RECORD,
     DeploymentHistory,
+    ManagedBy,
     PlanWarning,
     Revision,
     RevisionHistory,
@@ -517,18 +518,28 @@ def _history_limit_warnings(history: DeploymentHistory, target: Revision) -> lis
     return warnings
 
 
-def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
-    display = history.ref.display
+def manager_warnings(
+    display: str, managers: Sequence[ManagedBy], *, undone: str = "the rollback"
+) -> list[PlanWarning]:
+    """Who will put back what this tool changes on ``display``: Helm, Argo CD, Flux or a
+    later ``kubectl apply``. ``undone`` names the change ("the rollback", "the switch
+    (traffic back to green)", "the scale-up"); only a rollback has the tools' own
+    rollback commands as the alternative."""
+    rollback = undone == "the rollback"
     warnings = []
-    for manager in history.managers:
+    for manager in managers:
         if manager.tool == "Helm":
             release = manager.name or "RELEASE"
             warnings.append(
                 PlanWarning(
                     "managed-by-helm",
                     f"{display} is managed by Helm (release {release}): "
-                    "the next helm upgrade/rollback "
-                    f"will revert it; use helm rollback {release} instead",
+                    f"the next helm upgrade/rollback will revert {'it' if rollback else undone}; "
+                    + (
+                        f"use helm rollback {release} instead"
+                        if rollback
+                        else "change the release's chart or values as well"
+                    ),
                 )
             )
         elif manager.tool == "Argo CD":
@@ -537,8 +548,10 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
                 PlanWarning(
                     "managed-by-argocd",
                     f"{display} is managed by Argo CD (application {app}): "
-                    "auto-sync will revert the "
-                    f"rollback; change Git or use argocd app rollback {app}",
+                    f"auto-sync will revert {undone}; "
+                    + (
+                        f"change Git or use argocd app rollback {app}" if rollback else "change Git"
+                    ),
                 )
             )
         elif manager.tool == "Flux":
@@ -547,8 +560,8 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
                 PlanWarning(
                     "managed-by-flux",
                     f"{display} is managed by Flux ({what}): "
-                    "reconciliation will revert the rollback; "
-                    "suspend it (flux suspend) or revert the change in Git",
+                    f"reconciliation will revert {undone}; suspend it (flux suspend) or "
+                    + ("revert the change in Git" if rollback else "make the same change in Git"),
                 )
             )
         elif manager.tool == "kubectl apply":
@@ -556,10 +569,16 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
                 PlanWarning(
                     "last-applied-configuration",
                     f"{display} carries {LAST_APPLIED_ANNOTATION}: "
-                    "a later kubectl apply of its manifest will undo the rollback; "
+                    f"a later kubectl apply of its manifest will undo {undone}; "
                     "update the manifest as well",
                 )
             )
+    return warnings
+
+
+def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
+    display = history.ref.display
+    warnings = manager_warnings(display, history.managers)
     for hpa in history.hpas:
         bounds = (
             f"min {hpa.min_replicas if hpa.min_replicas is not None else 1}, max {hpa.max_replicas}"

@@ -35,6 +35,7 @@ from .colour_keys import has_colour_label
 from .errors import (
     Conflict,
     Invalid,
+    NoHistory,
     NotFound,
     OutcomeUnknown,
     Refused,
@@ -60,7 +61,8 @@ from .ports import WatchEvent as WatchEvent
 from .status import RolloutStatus
 from .target import TargetSpec, choose_target
 
-if TYPE_CHECKING:  # planning rules load when a plan is made
+if TYPE_CHECKING:  # planning and blue/green rules load when a plan or a colour needs them
+    from .bluegreen import GroupWarning
     from .plan import RollbackPlan
 
 JSON = Any
@@ -191,15 +193,32 @@ class Prepared:
         require_healthy: bool = False,
         show_secrets: bool = False,
     ) -> RollbackPlan:
-        return plan(
-            self.history,
-            spec,
-            actor=self.actor,
-            now=now,
-            require_healthy=require_healthy,
-            show_secrets=show_secrets,
-            warnings=self.warnings,
-        )
+        """The plan (pure). A blue/green side with no revision to go back to says where
+        the rollback is instead: the Service switch."""
+        try:
+            return plan(
+                self.history,
+                spec,
+                actor=self.actor,
+                now=now,
+                require_healthy=require_healthy,
+                show_secrets=show_secrets,
+                warnings=self.warnings,
+            )
+        except NoHistory as exc:
+            group = self.group_warning
+            if group is None:
+                raise
+            raise NoHistory(f"{exc}; {group.no_history_hint}") from None
+
+    @property
+    def group_warning(self) -> GroupWarning | None:
+        """The blue/green group the Deployment is a side of (its warning), if any."""
+        if not self.warnings:  # no blue/green rules were needed to make them: none loaded now
+            return None
+        from .bluegreen import GroupWarning
+
+        return next((w for w in self.warnings if isinstance(w, GroupWarning)), None)
 
 
 def prepare(

@@ -282,7 +282,8 @@ def test_dry_run_server_changes_nothing(sim: RunningCluster, cli: Callable[..., 
     before = sim.cluster.get("statefulsets", "default", "db")
     result = cli("sts/db", "--dry-run=server", "-o", "yaml")
     assert result.code == 0, result.err
-    assert "dryRun: true" in result.out and "applied: true" in result.out
+    assert "outcome: ServerDryRun" in result.out and "dryRun: true" in result.out
+    assert "applied: false" in result.out  # nothing is in the cluster after a dry run
     assert sim.cluster.get("statefulsets", "default", "db") == before
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..api_objects import as_dict
+from ..api_objects import POD_REVISION_LABEL, as_dict
 from ..history import CHANGE_CAUSE_ANNOTATION
 from ..ports import CONTROLLERREVISIONS, DAEMONSETS, STATEFULSETS, PatchType, Resource
 
@@ -30,6 +30,7 @@ class ControllerRevisionKind:
     progress_deadline: bool = False
     update_word: str = "Update"
     blue_green_side: bool = False
+    pod_revision_label: str = POD_REVISION_LABEL
 
     def __init__(
         self,

@@ -216,27 +216,15 @@ def _steps(story: _Story) -> list[tuple[float, Any]]:
         ),
         (
             ROLLOUT_SECONDS,
-            lambda: (
-                story.set_image(
-                    "Deployment", "web", "nginx:1.25.4", "upgrade nginx to 1.25.4 (CVE fixes)"
-                ),
-                story.guard_record("orders", "succeeded", SETTLED, 30),
-                story.set_image("Deployment", "orders", f"{ORDERS}:1.1.0", "orders 1.1.0"),
-            ),
+            lambda: _web_and_orders_upgraded(story),
         ),
         (
             6 * HOUR,
-            lambda: (
-                story.guard_record("orders", "succeeded", SETTLED, 30),
-                story.set_image("Deployment", "catalog", f"{REGISTRY}/catalog:1.1.0"),
-            ),
+            lambda: _orders_recorded_catalog_upgraded(story),
         ),
         (
             ROLLOUT_SECONDS,
-            lambda: (
-                story.set_image("StatefulSet", "db", "postgres:15.5"),
-                story.set_image("Deployment", "orders", f"{ORDERS}:flaky-1.2.0", "orders 1.2.0"),
-            ),
+            lambda: _db_and_orders_upgraded(story),
         ),
         (ROLLOUT_SECONDS, lambda: _orders_rolled_back(story)),
         (
@@ -461,6 +449,22 @@ def _workloads(story: _Story) -> None:
             },
         }
     )
+
+
+def _web_and_orders_upgraded(story: _Story) -> None:
+    story.set_image("Deployment", "web", "nginx:1.25.4", "upgrade nginx to 1.25.4 (CVE fixes)")
+    story.guard_record("orders", "succeeded", SETTLED, 30)
+    story.set_image("Deployment", "orders", f"{ORDERS}:1.1.0", "orders 1.1.0")
+
+
+def _orders_recorded_catalog_upgraded(story: _Story) -> None:
+    story.guard_record("orders", "succeeded", SETTLED, 30)
+    story.set_image("Deployment", "catalog", f"{REGISTRY}/catalog:1.1.0")
+
+
+def _db_and_orders_upgraded(story: _Story) -> None:
+    story.set_image("StatefulSet", "db", "postgres:15.5")
+    story.set_image("Deployment", "orders", f"{ORDERS}:flaky-1.2.0", "orders 1.2.0")
 
 
 def _orders_rolled_back(story: _Story) -> None:
