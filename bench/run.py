@@ -259,6 +259,8 @@ class RealCluster(Cluster):
                 [*base, *args], input=stdin, capture_output=True, text=True, check=True
             ).stdout
 
+        self._k = k
+
         k("create", "namespace", NAMESPACE)
         for image in IMAGES:
             for name in ("ours", "theirs"):
@@ -277,7 +279,10 @@ class RealCluster(Cluster):
         raise SystemExit("bench: the real control plane made no ReplicaSets in 120 s")
 
     def settle(self) -> None:
-        time.sleep(0.2)  # the controllers act on their own; give them a moment between rounds
+        """Until both rollouts are complete: a rollback planned while the Deployment
+        controller still writes the last one's status is (rightly) refused as changed."""
+        for name in ("ours", "theirs"):
+            self._k("rollout", "status", f"deploy/{name}", "-n", NAMESPACE, "--timeout=120s")
 
 
 @contextmanager
