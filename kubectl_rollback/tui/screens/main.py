@@ -29,7 +29,7 @@ from ...core.rollback import RollbackResult
 from ...core.status import RolloutStatus
 from ...core.target import TargetSpec
 from ..cluster import Gateway, StopSignal
-from ..controllers import bluegreen, preview, rollback
+from ..controllers import bluegreen, layout, preview, rollback
 from ..controllers.bluegreen import BlueGreenController, SwitchFailed
 from ..controllers.connection import ConnectionController
 from ..controllers.preview import PreviewController
@@ -106,7 +106,19 @@ class MainScreen(Screen[None]):
             id="releases",
             tooltip="Every release of the namespace (Harness, Helm, Argo CD, Flux): roll one back",
         ),
-        Binding("escape", "back", "Back / stop watching", id="back", show=False),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="back",
+            show=False,
+            tooltip="Stop watching a rollout, close it, clear the filter; on a narrow terminal, "
+            "back to the workloads",
+        ),
+        # A key whose action is unavailable (dimmed in the footer) falls through to these: the
+        # action says why instead of nothing happening.
+        Binding("r", "why('rollback')", show=False),
+        Binding("s", "why('switch_traffic')", show=False),
     ]
 
     def __init__(
@@ -128,6 +140,8 @@ class MainScreen(Screen[None]):
         self.preview = PreviewController(focus_target=target)
         self.rollback = RollbackController()
         self.bluegreen = BlueGreenController()
+        self.panes = layout.Panes()
+        self.shape = layout.layout(0, 0, 0)
         self._history_timer: Timer | None = None
         self._bindings_state: tuple[bool, bool] | None = None
         self.banner: Text | None = None
@@ -160,6 +174,25 @@ class MainScreen(Screen[None]):
         self._tick()
         self.set_interval(1.0, self._tick)
         self._reconnect()
+
+    def on_resize(self) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        """Fit the panes to the terminal (controllers/layout.py): side by side, or one at a
+        time on a narrow terminal."""
+        workloads = self.query_one(WorkloadList)
+        self.shape = layout.layout(self.size.width, self.size.height, workloads.longest_name)
+        self.set_class(self.shape.narrow, "-narrow")
+        self.set_class(self.panes.detail, "-detail")
+        self.query_one("#left").styles.width = self.shape.left_width
+        workloads.set_name_width(self.shape.name_width)
+
+    def show_detail(self) -> None:
+        """The revisions and the preview (or the rollout) on screen: on a narrow terminal
+        they take the place of the workloads."""
+        if self.panes.open_detail():
+            self._apply_layout()
 
     def _tick(self) -> None:
         self.query_one(ContextBar).clock = (
@@ -252,10 +285,12 @@ class MainScreen(Screen[None]):
             return
         listing = message.listing
         table = self.query_one(WorkloadList)
-        table.set_workloads(listing.summaries, select=self.workloads.focus)
+        table.set_workloads(listing.summaries, select=self.workloads.opening(listing.summaries))
+        self._apply_layout()
         select, missing = self.workloads.listed(listing, table.summaries)
         if select is not None:
             self._request_history()  # now, rather than when the table has reached its row
+            self.show_detail()  # asked for by name: its revisions, even on a narrow terminal
         if not listing.summaries:
             table.clear(
                 f"no Deployments, StatefulSets or DaemonSets in namespace {listing.namespace}"
@@ -264,7 +299,8 @@ class MainScreen(Screen[None]):
                 f"namespace {listing.namespace} has no workloads; n switches namespace", "dim"
             )
         if missing is not None:
-            self.notify(missing, severity="error")
+            self.notify(missing, title="Not found", severity="error", timeout=15)
+            self.show_detail()
         for note in listing.notes:
             self.notify(note, severity="warning")
         self.settings.milestone("workloads")
@@ -375,6 +411,23 @@ class MainScreen(Screen[None]):
             self.query_one(RevisionTable).show_message("Revisions", "")
             self._refresh_bindings()
             return
+        missing = self.workloads.take_missing()
+        if missing is not None:
+            # The workload asked for does not exist: say so, and open nothing else until the
+            # user picks one (moving the cursor or Enter).
+            self.workloads.selected = None
+            self.preview.loaded = None
+            self.preview.plan = None
+            self._refresh_bindings()
+            self.query_one(RevisionTable).show_message(f"✖ {missing}", "")
+            self.query_one(PreviewPanel).show_text(
+                Text.assemble(
+                    (f"✖ {missing}", "bold red"),
+                    "\n\n",
+                    ("Pick a workload on the list (↑ ↓, Enter); n switches namespace.", "dim"),
+                )
+            )
+            return
         selected = self.workloads.selected
         if (
             selected is not None
@@ -411,8 +464,14 @@ class MainScreen(Screen[None]):
 
     @on(WorkloadList.Chosen)
     def _workload_chosen(self, message: WorkloadList.Chosen) -> None:
+        selected = self.workloads.selected
+        if selected is None or selected.key != message.summary.key:
+            self._workload_highlighted(WorkloadList.Highlighted(message.summary))
+        self.show_detail()
         if not message.summary.unsupported:
             self.query_one(RevisionTable).table.focus()
+        else:
+            self.query_one(PreviewPanel).focus()
 
     def _cancel_history_timer(self) -> None:
         if self._history_timer is not None:
@@ -468,6 +527,12 @@ class MainScreen(Screen[None]):
             select=select,
             plan_error=loaded.plan_error,
         )
+        current = loaded.history.current
+        listed = self.query_one(WorkloadList).summaries.get(key)
+        if current is not None and listed is not None:
+            row = self.workloads.revision_seen(listed, current.number)
+            if row is not None:
+                self.query_one(WorkloadList).upsert(row)
         if not loaded.history.revisions:
             self.query_one(PreviewPanel).show_text(loaded.plan_error or "no revisions", "yellow")
         self._refresh_bindings()
@@ -574,6 +639,10 @@ class MainScreen(Screen[None]):
             return None if self.switch_unavailable() else True
         return True
 
+    def action_why(self, action: str) -> None:
+        """A dimmed key was pressed: its action says why it is unavailable."""
+        getattr(self, f"action_{action}")()
+
     def action_rollback(self) -> None:
         reason = self.rollback_unavailable()
         if reason is not None:
@@ -634,6 +703,7 @@ class MainScreen(Screen[None]):
             for r in (history.revisions if history is not None and by_replicasets else ())
         ]
         self.query_one(PreviewPanel).display = False
+        self.show_detail()
         view = self.query_one(RolloutView)
         view.display = True
         view.start(plan, history.replicas if history else 1, rows)
@@ -696,7 +766,11 @@ class MainScreen(Screen[None]):
             self.query_one(PreviewPanel).display = True
             self._repreview()
             return
-        if box.display:
+        if self.panes.back(self.shape.narrow):
+            self._apply_layout()
+            self.query_one(WorkloadList).table.focus()
+            return
+        if box.display or self.query_one(WorkloadList).filter_text:
             self.query_one(WorkloadList).close_filter()
 
     # ----------------------------------------------------------- blue/green
