@@ -37,6 +37,18 @@ def _hanging(lines: list[Text]) -> list[RenderableType]:
     return out
 
 
+def _warnings_first(lines: list[Text], warnings: Any) -> list[Text]:
+    """The headline, then the warnings (on a small terminal the rest scrolls), then the rest."""
+    if not warnings:
+        return lines
+    head = 1
+    while head < len(lines) and lines[head].plain.strip():
+        head += 1
+    block = [Text(""), Text(f"Warnings ({len(warnings)})", style="bold yellow")]
+    block += [Text(f"  ⚠ {w.message}", style="yellow") for w in warnings]
+    return [*lines[:head], *block, *lines[head:]]
+
+
 def plan_summary(plan: RollbackPlan) -> Group:
     """What will change and what will not, in a few lines."""
     src = plan.from_revision
@@ -71,10 +83,7 @@ def plan_summary(plan: RollbackPlan) -> Group:
     lines += [Text(f"  • then {step}", style="dim") for step in plan.scaling.steps[:3]]
     lines += [Text(""), Text("What does not change", style="bold")]
     lines += [Text(f"  • {line}", style="dim") for line in plan.not_rolled_back]
-    if plan.warnings:
-        lines += [Text(""), Text("Warnings", style="bold yellow")]
-        lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
-    return Group(*_hanging(lines))
+    return Group(*_hanging(_warnings_first(lines, plan.warnings)))
 
 
 class _ConfirmDialog(ModalScreen[bool]):
@@ -87,6 +96,11 @@ class _ConfirmDialog(ModalScreen[bool]):
     BINDINGS = [
         Binding("y", "confirm", "Yes", show=False),
         Binding("n,escape", "cancel", "Cancel", id="confirm-no"),
+        # The input has the focus: these keys scroll the plan.
+        Binding("up", "scroll_plan(-1)", "Scroll up", show=False),
+        Binding("down", "scroll_plan(1)", "Scroll down", show=False),
+        Binding("pageup", "scroll_plan(-10)", "Page up", show=False),
+        Binding("pagedown", "scroll_plan(10)", "Page down", show=False),
     ]
 
     def __init__(self, title: str, summary: Group, name: str, what: str, yes: str) -> None:
@@ -116,7 +130,9 @@ class _ConfirmDialog(ModalScreen[bool]):
                     ("n", "bold"),
                     " or ",
                     ("esc", "bold"),
-                    " cancels.",
+                    " cancels.  ",
+                    ("↑ ↓", "bold"),
+                    " scroll the plan.",
                 ),
                 id="confirm-help",
             )
@@ -167,6 +183,10 @@ class _ConfirmDialog(ModalScreen[bool]):
         event.stop()
         self._answer(confirm.on_submit(event.value, self.name_to_type), event.input)
 
+    def action_scroll_plan(self, rows: int) -> None:
+        body = self.query_one("#confirm-body", VerticalScroll)
+        body.scroll_to(y=body.scroll_y + rows, animate=False)
+
     def action_confirm(self) -> None:
         self.dismiss(True)
 
@@ -213,10 +233,7 @@ def switch_summary(plan: Any) -> Group:
         Text("What does not change", style="bold"),
         Text("  • no Deployment is redeployed or rolled back; pods keep running", style="dim"),
     ]
-    if plan.warnings:
-        lines += [Text(""), Text("Warnings", style="bold yellow")]
-        lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
-    return Group(*_hanging(lines))
+    return Group(*_hanging(_warnings_first(lines, plan.warnings)))
 
 
 class ConfirmSwitch(_ConfirmDialog):
@@ -265,10 +282,7 @@ def release_summary(plan: ReleasePlan) -> Group:
     lines += [Text(f"  • then {u.description}") for u in plan.record_updates]
     lines += [Text(""), Text("What does not change", style="bold")]
     lines += [Text(f"  • {line}", style="dim") for line in plan.not_rolled_back]
-    if plan.warnings:
-        lines += [Text(""), Text("Warnings", style="bold yellow")]
-        lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
-    return Group(*_hanging(lines))
+    return Group(*_hanging(_warnings_first(lines, plan.warnings)))
 
 
 class ConfirmRelease(_ConfirmDialog):

@@ -193,6 +193,9 @@ class MainScreen(Screen[None]):
         they take the place of the workloads."""
         if self.panes.open_detail():
             self._apply_layout()
+            if self.shape.narrow:
+                # The list left the screen: the keys go to the revisions (never to nothing).
+                self.query_one(RevisionTable).table.focus()
 
     def _tick(self) -> None:
         self.query_one(ContextBar).clock = (
