@@ -175,7 +175,12 @@ class RollbackApp(App[None]):
             keys = binding.key_display or binding.key.replace("slash", "/").replace(
                 "question_mark", "?"
             ).replace("escape", "esc")
-            rows.append((keys, binding.tooltip or binding.description, why))
+            tooltip, description = binding.tooltip, binding.description
+            if tooltip and not tooltip.lower().startswith(description.lower()):
+                description = f"{description}: {tooltip}"
+            elif tooltip:
+                description = tooltip
+            rows.append((keys, description, why))
         return rows
 
     def action_help(self) -> None:

@@ -159,8 +159,9 @@ class _ConfirmDialog(ModalScreen[bool]):
                 around += child.styles.margin.bottom
         around += body.styles.margin.top + body.styles.margin.bottom
         rows = confirm.body_rows(self.size.height, around)
-        if body.styles.max_height is None or body.styles.max_height.value != rows:
+        if body.styles.max_height is None or body.styles.max_height.cells != rows:
             body.styles.max_height = rows
+            dialog.refresh(layout=True)
 
     def _answer(self, answer: confirm.Answer | None, box: Input) -> None:
         if answer is confirm.Answer.YES:
