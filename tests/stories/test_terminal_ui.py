@@ -21,6 +21,8 @@ from tests.clusters import SimTestCluster, TestCluster, deployment, roll_out, ro
 from tests.stories.test_stories import harness_case, template_images
 from tests.terminal import terminal
 
+QUIT_HELP = ("q Quit  ? Help", "q Quit ? Help")
+"""The footer's start (compact on a narrow terminal)."""
 SCRIPT = Path(sys.executable).parent / "kubectl-rollback"
 
 pytestmark = pytest.mark.skipif(
@@ -165,13 +167,13 @@ def test_at_80x24_one_pane_at_a_time_opens_on_the_failing_workload_and_quitting_
     namespace = cluster.namespace
     with terminal(f"KUBECONFIG={cluster.kubeconfig} {SCRIPT}", 80, 24) as term:
         screen = term.wait(lambda s: "Workloads (3)" in s, "the workloads list", timeout=30)
-        assert _footer(screen).startswith("q Quit  ? Help"), screen
+        assert _footer(screen).startswith(QUIT_HELP), screen
         assert "REVISIONS" not in screen.upper().replace("REV ", "")  # the list alone
         term.keys("Enter")  # opens the workload the cursor started on: the crash-looping one
         screen = term.wait(
             lambda s: "deployment.apps/worker" in s, "worker's revisions", timeout=30
         )
-        assert "Workloads (3)" not in screen and _footer(screen).startswith("q Quit  ? Help")
+        assert "Workloads (3)" not in screen and _footer(screen).startswith(QUIT_HELP)
         term.keys("Escape")
         term.wait(lambda s: "Workloads (3)" in s, "back to the list")
         term.keys("q")

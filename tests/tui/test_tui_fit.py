@@ -36,6 +36,8 @@ from tests.tui.tui_helpers import (
     wait_for,
 )
 
+QUIT_HELP = ("q Quit  ? Help", "q Quit ? Help")
+"""The footer's start (compact on a narrow terminal)."""
 SIZES = [
     pytest.param((80, 24), id="80x24"),
     pytest.param((120, 40), id="120x40"),
@@ -177,13 +179,13 @@ async def test_quit_and_help_are_on_screen_at_every_width(
         await ready(pilot, app)
         await wait_for(
             pilot,
-            lambda: screen_text(app).splitlines()[-1].lstrip().startswith("q Quit  ? Help"),
+            lambda: screen_text(app).splitlines()[-1].lstrip().startswith(QUIT_HELP),
             what="q Quit and ? Help first in the footer",
         )
         await pilot.press("enter")  # the workload's detail: the same keys first
         await wait_for(pilot, lambda: main_of(app).preview.history is not None)
         await pilot.pause(0.2)
-        assert screen_text(app).splitlines()[-1].lstrip().startswith("q Quit  ? Help")
+        assert screen_text(app).splitlines()[-1].lstrip().startswith(QUIT_HELP)
 
 
 @pilot_test

@@ -187,6 +187,8 @@ class MainScreen(Screen[None]):
         self.set_class(self.panes.detail, "-detail")
         self.query_one("#left").styles.width = self.shape.left_width
         workloads.set_name_width(self.shape.name_width)
+        workloads.set_hint("enter opens" if self.shape.narrow else "")
+        self.query_one(KeysFooter).compact = self.shape.narrow
 
     def show_detail(self) -> None:
         """The revisions and the preview (or the rollout) on screen: on a narrow terminal

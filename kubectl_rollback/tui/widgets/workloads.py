@@ -77,6 +77,8 @@ class WorkloadList(Vertical):
         self._shown: list[tuple[str, str]] = []
         self._index: dict[tuple[str, str], int] = {}
         self.name_width = layout.NAME_MIN
+        self._title = "Workloads"
+        self._hint = ""
         self._names: dict[str, str] | None = None
         """Each name as shown in ``name_width`` cells (None: to compute when drawn)."""
 
@@ -99,6 +101,18 @@ class WorkloadList(Vertical):
         if not self._shown or table.cursor_row < 0 or table.cursor_row >= len(self._shown):
             return None
         return self.summaries.get(self._shown[table.cursor_row])
+
+    def set_hint(self, hint: str) -> None:
+        """A key hint after the title (``enter opens`` when the list is alone on screen)."""
+        if hint != self._hint:
+            self._hint = hint
+            self._show_title()
+
+    def _show_title(self) -> None:
+        title = Text(self._title)
+        if self._hint:
+            title.append(f"   {self._hint}", style="dim")
+        self.query_one("#workloads-title", Static).update(title)
 
     @property
     def longest_name(self) -> int:
@@ -182,7 +196,8 @@ class WorkloadList(Vertical):
             if not self.filter_text
             else (f"Workloads ({len(shown)} of {len(self.summaries)}, filter: {self.filter_text})")
         )
-        self.query_one("#workloads-title", Static).update(title)
+        self._title = title
+        self._show_title()
         self.query_one("#workloads-empty", Static).update(
             "" if shown else ("no workload matches the filter" if self.summaries else "")
         )
