@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -128,11 +128,22 @@ def _values(args: list[str], incomplete: str) -> list[str]:
 @pytest.mark.parametrize(
     ("args", "incomplete", "expected"),
     [
-        ([], "", ["history", "releases", "apply", "sim", "deploy/api", "deploy/web"]),
+        (
+            [],
+            "",
+            ["history", "releases", "apply", "guard", "record", "sim", "deploy/api", "deploy/web"],
+        ),
         ([], "rel", ["releases"]),
         ([], "hi", ["history"]),
         ([], "deploy/a", ["deploy/api"]),
-        (["-n", "shop"], "", ["deploy/cart"]),
+        (
+            ["-n", "shop"],
+            "",
+            ["history", "releases", "apply", "guard", "record", "sim", "deploy/cart"],
+        ),
+        (["-n", "shop"], "hi", ["history"]),  # a subcommand after global flags, as dispatched
+        (["-n", "shop", "history"], "", ["deploy/cart"]),
+        (["--namespace=shop", "--demo", "history"], "deploy/c", ["deploy/cart"]),
         (["--namespace", "shop", "--dry-run=client"], "dep", ["deploy/cart"]),
         (["history"], "deploy/", ["deploy/api", "deploy/web"]),
         (["history", "-n", "shop"], "", ["deploy/cart"]),
@@ -150,6 +161,102 @@ def test_command_lines_complete_as_the_cli_dispatches(
 ) -> None:
     monkeypatch.setenv("KUBECONFIG", cluster.kubeconfig)
     assert _values(args, incomplete) == expected
+
+
+DEMO_CASES = [
+    (["-n", "shop"], "sts/", ["sts/db"]),
+    (["-n", "shop"], "statefulsets.apps/", ["statefulsets.apps/db"]),
+    (["-n", "shop"], "ds/", ["ds/node-agent"]),
+    (["-n", "shop"], "daemonset/n", ["daemonset/node-agent"]),
+    (["-n", "shop"], "svc/", ["svc/storefront", "svc/storefront-stage"]),  # blue/green only
+    (["-n", "shop"], "s", ["sim", "sts/db", "svc/storefront", "svc/storefront-stage"]),
+    (["-n", "shop", "sts"], "d", ["db"]),
+    (["-n", "shop", "history"], "ds/", ["ds/node-agent"]),
+    (["-n", "shop"], "pod/", []),
+]
+"""Every type completes from the cluster: the demo scenario has them all."""
+
+
+# ----------------------------------------------- every type, --to and --context (demo, releases)
+@pytest.fixture(scope="module")
+def demo() -> Iterator[RunningCluster]:
+    with run_cluster("demo", time_scale=0) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def releases() -> Iterator[RunningCluster]:
+    with run_cluster("releases", time_scale=0) as running:
+        yield running
+
+
+def _items(args: list[str], incomplete: str) -> list[tuple[str, str | None]]:
+    items = completion.complete_args(get_command(app), args, incomplete)
+    return [(item.value, item.help) for item in items]
+
+
+def test_everything_a_bare_word_can_be(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", demo.kubeconfig)
+    values = _values(["-n", "shop"], "")
+    assert {"deploy/web", "sts/db", "ds/node-agent", "svc/storefront"} <= set(values)
+    assert "svc/kubernetes" not in values  # not a blue/green Service
+
+
+def test_release_names_complete(releases: RunningCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KUBECONFIG", releases.kubeconfig)
+    assert _values(["-n", "shop"], "release/") == ["release/payments", "release/release-8f3c2a"]
+    assert _values(["-n", "shop", "history"], "release/p") == ["release/payments"]
+    assert "release/payments" in _values(["-n", "shop"], "r")
+
+
+def test_to_completes_revisions_and_images_of_the_workload(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", demo.kubeconfig)
+    checkout = "registry.example.com/shop/checkout"
+    assert _items(["-n", "shop", "deploy/checkout", "--to"], "") == [
+        ("3", f"revision 3: {checkout}:crash-1.9.1 (current)"),
+        ("2", f"revision 2: {checkout}:broken-1.9.0"),
+        ("1", f"revision 1: {checkout}:1.8.1"),
+        (f"{checkout}:crash-1.9.1", "image of revision 3"),
+        (f"{checkout}:broken-1.9.0", "image of revision 2"),
+        (f"{checkout}:1.8.1", "image of revision 1"),
+    ]
+    assert _values(["-n", "shop", "sts", "db", "--to"], "postgres:15") == [
+        "postgres:15.5",
+        "postgres:15.4",
+    ]
+    assert _values(["-n", "shop", "--to"], "") == []  # no workload on the line yet
+    assert _items(["-n", "shop", "svc/storefront", "--to"], "") == [
+        ("blue", "side blue"),
+        ("green", "live side"),
+    ]
+
+
+def test_context_names_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "prod",
+        "contexts": [
+            {"name": n, "context": {"cluster": "c", "user": "u"}}
+            for n in ("prod", "prod-eu", "staging")
+        ],
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+    }
+    path = tmp_path / "config"
+    path.write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("KUBECONFIG", str(path))
+    assert _values(["--context"], "") == ["prod", "prod-eu", "staging"]
+    assert _values(["history", "--context"], "prod") == ["prod", "prod-eu"]
+    other = tmp_path / "other"
+    other.write_text(yaml.safe_dump({**config, "contexts": config["contexts"][2:]}))
+    assert _values(["--kubeconfig", str(other), "--context"], "") == ["staging"]
 
 
 def test_options_complete_without_a_cluster(
@@ -178,21 +285,16 @@ def _completer_on_path(directory: Path) -> Path:
     return directory
 
 
-@pytest.mark.kubectl
-@pytest.mark.parametrize(
-    "kubectl",
-    [k for k in kubectl_binaries() if k.name in ("kubectl.1.27", "kubectl.1.33")] or [None],
-    ids=lambda k: k.name if k else "none",
-)
-def test_kubectl_completes_the_plugin_through_kubectl_complete_rollback(
-    cluster: RunningCluster, kubectl: Path | None, tmp_path: Path
-) -> None:
+def _kubectl_completer(
+    kubectl: Path | None, kubeconfig: str, tmp_path: Path
+) -> Callable[..., list[str]]:
+    """`kubectl __complete rollback WORDS...` (what kubectl's shell scripts run) as lines."""
     if kubectl is None:
         pytest.skip("kubectl 1.27/1.33 is not installed")
     env = {
         "PATH": f"{_completer_on_path(tmp_path / 'bin')}:/usr/bin:/bin",
         "HOME": str(tmp_path),
-        "KUBECONFIG": cluster.kubeconfig,
+        "KUBECONFIG": kubeconfig,
         "KUBECACHEDIR": str(tmp_path / "cache"),
     } | PASS_THROUGH
 
@@ -207,7 +309,56 @@ def test_kubectl_completes_the_plugin_through_kubectl_complete_rollback(
         ).stdout
         return out.splitlines()
 
-    assert complete("-n", "shop", "") == ["deploy/cart", ":4"]
+    return complete
+
+
+KUBECTLS = pytest.mark.parametrize(
+    "kubectl",
+    [k for k in kubectl_binaries() if k.name in ("kubectl.1.27", "kubectl.1.33")] or [None],
+    ids=lambda k: k.name if k else "none",
+)
+
+
+@pytest.mark.kubectl
+@KUBECTLS
+def test_kubectl_completes_every_type_through_kubectl_complete_rollback(
+    demo: RunningCluster, releases: RunningCluster, kubectl: Path | None, tmp_path: Path
+) -> None:
+    complete = _kubectl_completer(kubectl, demo.kubeconfig, tmp_path)
+    assert complete("-n", "shop", "sts/") == ["sts/db", ":4"]
+    assert complete("-n", "shop", "history", "ds/") == ["ds/node-agent", ":4"]
+    assert complete("-n", "shop", "svc/") == ["svc/storefront", "svc/storefront-stage", ":4"]
+    assert complete("-n", "shop", "svc/storefront", "--to", "") == [
+        "blue\tside blue",
+        "green\tlive side",
+        ":4",
+    ]
+    assert (
+        complete("-n", "shop", "sts", "db", "--to", "3")[0]
+        == "3\trevision 3: postgres:16.1 (current)"
+    )
+    complete = _kubectl_completer(kubectl, releases.kubeconfig, tmp_path / "releases")
+    assert complete("-n", "shop", "release/") == [
+        "release/payments",
+        "release/release-8f3c2a",
+        ":4",
+    ]
+
+
+@pytest.mark.kubectl
+@KUBECTLS
+def test_kubectl_completes_the_plugin_through_kubectl_complete_rollback(
+    cluster: RunningCluster, kubectl: Path | None, tmp_path: Path
+) -> None:
+    complete = _kubectl_completer(kubectl, cluster.kubeconfig, tmp_path)
+    assert complete("-n", "shop", "history", "") == ["deploy/cart", ":4"]
+    assert complete("deploy/web", "--to", "") == [
+        "1\trevision 1: nginx:1.25 (current)",
+        "nginx:1.25\timage of revision 1",
+        ":4",
+    ]
+    assert complete("--context", "") == [_current_context(cluster.kubeconfig), ":4"]
+    assert complete("-n", "shop", "hi")[0].startswith("history\t")
     assert complete("history", "deploy/w") == ["deploy/web", ":4"]
     assert complete("--kubeconfig", "") == [":0"]  # the shell completes file names
     assert complete("hi")[0].startswith("history\t")
@@ -272,6 +423,15 @@ def test_the_bash_script_completes_workloads_from_the_cluster(
         ).stdout
         return [w for w in out.splitlines() if w]
 
-    assert complete("-n", "shop", "") == ["deploy/cart"]
+    assert complete("-n", "shop", "history", "") == ["deploy/cart"]
+    assert complete("-n", "shop", "hi") == ["history"]
     assert complete("history", "deploy/a") == ["deploy/api"]
     assert complete("si") == ["sim"]
+    assert complete("deploy/web", "--to", "") == ["1", "nginx:1.25"]
+    assert complete("--context", "") == [_current_context(cluster.kubeconfig)]
+
+
+def _current_context(kubeconfig: str) -> str:
+    import yaml
+
+    return str(yaml.safe_load(Path(kubeconfig).read_text())["current-context"])

@@ -16,16 +16,18 @@ from typing import Annotated, Any
 import typer
 
 from .. import __version__
-from .args import Failure, fail
+from .args import Failure, check_command_word, fail, global_flags, subcommand_first
 from .completion import (
     COMPLETE_VAR,
     COMPLETION_PROG,
+    context_autocompletion,
     namespace_autocompletion,
+    target_autocompletion,
     workload_autocompletion,
 )
 
 PROG = "kubectl rollback"
-SUBCOMMANDS = ("history", "sim", "rollback", "apply", "releases")
+SUBCOMMANDS = ("history", "sim", "rollback", "apply", "releases", "guard", "record")
 
 EXAMPLES_ROLLBACK = """\
 Examples:
@@ -128,13 +130,31 @@ Namespace = Annotated[
         autocompletion=namespace_autocompletion,
     ),
 ]
-Context = Annotated[str | None, typer.Option("--context", help="kubeconfig context to use.")]
+Context = Annotated[
+    str | None,
+    typer.Option(
+        "--context", help="kubeconfig context to use.", autocompletion=context_autocompletion
+    ),
+]
 Kubeconfig = Annotated[
     str | None,
     typer.Option("--kubeconfig", help="Path to the kubeconfig file (or a KUBECONFIG list)."),
 ]
 Output = Annotated[
     str | None, typer.Option("--output", "-o", help="Output format: json or yaml (default: text).")
+]
+Demo = Annotated[
+    bool,
+    typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario)."),
+]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="With --yes or --dry-run: print only the result line, no plan or progress "
+        "(errors are still one line on stderr).",
+    ),
 ]
 RequestTimeout = Annotated[
     str,
@@ -176,6 +196,7 @@ def rollback_command(
             help="Target: a revision number, ReplicaSet or ControllerRevision name, "
             "hash or image; "
             "for a Service (blue/green), the colour to route traffic to.",
+            autocompletion=target_autocompletion,
         ),
     ] = None,
     dry_run: Annotated[
@@ -188,6 +209,7 @@ def rollback_command(
     ] = None,
     output: Output = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    quiet: Quiet = False,
     wait: Annotated[
         bool,
         typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails."),
@@ -220,10 +242,7 @@ def rollback_command(
             "and wait until its pods are Ready, then switch.",
         ),
     ] = False,
-    demo: Annotated[
-        bool,
-        typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario)."),
-    ] = False,
+    demo: Demo = False,
     request_timeout: RequestTimeout = "30s",
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Terminal UI: look, never change anything.")
@@ -288,6 +307,7 @@ def rollback_command(
         to_release=to_release,
         restore=not no_restore,
         delete_canary=delete_canary,
+        quiet=quiet,
     )
 
 
@@ -313,6 +333,7 @@ def history_command(
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Show secret-looking environment values.")
     ] = False,
+    demo: Demo = False,
     request_timeout: RequestTimeout = "30s",
 ) -> None:
     from . import commands
@@ -326,6 +347,7 @@ def history_command(
         revision=revision,
         show_secrets=show_secrets,
         request_timeout=request_timeout,
+        demo=demo,
     )
 
 
@@ -339,6 +361,7 @@ def releases_command(
     context: Context = None,
     kubeconfig: Kubeconfig = None,
     output: Output = None,
+    demo: Demo = False,
     request_timeout: RequestTimeout = "30s",
 ) -> None:
     from . import commands
@@ -349,6 +372,7 @@ def releases_command(
         kubeconfig=kubeconfig,
         output=output,
         request_timeout=request_timeout,
+        demo=demo,
     )
 
 
@@ -366,6 +390,7 @@ def apply_command(
     context: Context = None,
     kubeconfig: Kubeconfig = None,
     output: Output = None,
+    quiet: Quiet = False,
     wait: Annotated[
         bool,
         typer.Option("--wait/--no-wait", help="Follow the rollout until it completes or fails."),
@@ -384,6 +409,181 @@ def apply_command(
         output=output,
         wait=wait,
         timeout=timeout,
+        request_timeout=request_timeout,
+        quiet=quiet,
+    )
+
+
+EXAMPLES_GUARD = """\
+Examples:
+
+  # In a pipeline, right after deploying: follow the rollout; healthy (and still so after
+  # --settle) records success; a failure is recorded and rolled back (exit 3)
+  kubectl apply -f web.yaml && kubectl rollback guard deploy/web --notify "$HOOK"
+
+  # Judge only: record the outcome, never roll back (exit 5 on a failure)
+  kubectl rollback guard sts/db --no-rollback --timeout 15m
+
+  # Keep following every rollout of a namespace, recording outcomes and rolling failures back
+  kubectl rollback guard --watch-namespace shop --auto-rollback
+"""
+
+
+@app.command(
+    "guard",
+    context_settings=HELP,
+    help="Follow a rollout until it is healthy or has failed, record the outcome on the "
+    "revision, and roll a failure back to the last successful revision.\n\n"
+    "Exit codes: 0 healthy (success recorded); 3 failed and rolled back (the rollback is "
+    "healthy); 4 failed, rolled back, and the rollback failed too; 5 failed and not rolled "
+    "back (--no-rollback, or no revision with evidence of success); 1 error; 2 usage; "
+    "130/143 interrupted.\n\n" + _unwrapped(EXAMPLES_GUARD),
+)
+def guard_command(
+    workload: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="TYPE/NAME or TYPE NAME: a Deployment, StatefulSet or DaemonSet.",
+            autocompletion=workload_autocompletion,
+        ),
+    ] = None,
+    namespace: Namespace = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = None,
+    settle: Annotated[
+        str,
+        typer.Option(
+            "--settle", help="How long the new pods must stay Ready after the rollout completes."
+        ),
+    ] = "30s",
+    grace: Annotated[
+        str,
+        typer.Option(
+            "--grace",
+            help="How long new pods may wait in ImagePullBackOff, CrashLoopBackOff, ErrImagePull "
+            "or CreateContainerConfigError before the rollout counts as failed.",
+        ),
+    ] = "2m",
+    timeout: Annotated[
+        str,
+        typer.Option("--timeout", help="How long a rollout may take to become healthy."),
+    ] = "10m",
+    no_rollback: Annotated[
+        bool, typer.Option("--no-rollback", help="Record the outcome only; never roll back.")
+    ] = False,
+    max_rollbacks: Annotated[
+        int,
+        typer.Option("--max-rollbacks", help="Roll back at most this many times in a row."),
+    ] = 1,
+    notify_url: Annotated[
+        str | None,
+        typer.Option(
+            "--notify",
+            metavar="URL",
+            help="POST the GuardResult to this webhook (its query string is never printed).",
+        ),
+    ] = None,
+    notify_format: Annotated[
+        str,
+        typer.Option("--notify-format", help='json (the GuardResult) or slack ({"text": ...}).'),
+    ] = "json",
+    watch_namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--watch-namespace",
+            metavar="NS",
+            help="Keep following every rollout in this namespace (runs until stopped).",
+        ),
+    ] = None,
+    all_namespaces: Annotated[
+        bool,
+        typer.Option("--all", "-A", help="With no workload: keep following every namespace."),
+    ] = False,
+    auto_rollback: Annotated[
+        bool,
+        typer.Option(
+            "--auto-rollback", help="--watch-namespace/--all: also roll back failed rollouts."
+        ),
+    ] = False,
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario)."),
+    ] = False,
+    request_timeout: RequestTimeout = "30s",
+) -> None:
+    from . import guard as guard_cli
+
+    guard_cli.command(
+        workload=workload or [],
+        namespace=namespace,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        settle=settle,
+        grace=grace,
+        timeout=timeout,
+        rollback=not no_rollback,
+        max_rollbacks=max_rollbacks,
+        notify_url=notify_url,
+        notify_format=notify_format,
+        watch_namespace=watch_namespace,
+        all_namespaces=all_namespaces,
+        auto_rollback=auto_rollback,
+        demo=demo,
+        request_timeout=request_timeout,
+    )
+
+
+@app.command(
+    "record",
+    context_settings=HELP,
+    help="Record that the current revision of a workload succeeded or failed (for pipelines "
+    "that judge health themselves: smoke tests, metrics). The record is evidence for the "
+    "next rollback's choice of target.\n\n"
+    "\b\nExamples:\n  kubectl rollback record deploy/web --success --reason 'smoke tests passed'\n"
+    "  kubectl rollback record sts/db --failure --reason 'p99 latency doubled'",
+)
+def record_command(
+    workload: Annotated[
+        list[str],
+        typer.Argument(
+            help="TYPE/NAME or TYPE NAME: a Deployment, StatefulSet or DaemonSet.",
+            autocompletion=workload_autocompletion,
+        ),
+    ],
+    success: Annotated[bool, typer.Option("--success", help="The revision is good.")] = False,
+    failure: Annotated[bool, typer.Option("--failure", help="The revision is bad.")] = False,
+    reason: Annotated[
+        str, typer.Option("--reason", help="One line saying why (secrets are masked).")
+    ] = "",
+    revision: Annotated[
+        int | None,
+        typer.Option("--revision", help="Record on this revision instead of the current one."),
+    ] = None,
+    namespace: Namespace = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = None,
+    demo: Annotated[
+        bool,
+        typer.Option("--demo", help="Run against the built-in simulated cluster (demo scenario)."),
+    ] = False,
+    request_timeout: RequestTimeout = "30s",
+) -> None:
+    from . import guard as guard_cli
+
+    guard_cli.record_command(
+        workload=workload,
+        success=success,
+        failure=failure,
+        reason=reason,
+        revision=revision,
+        namespace=namespace,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        demo=demo,
         request_timeout=request_timeout,
     )
 
@@ -460,10 +660,14 @@ def _dispatch(argv: list[str]) -> None:
 
     Calling the rollback command directly (not as `rollback` under the group) keeps its
     usage line `kubectl rollback [OPTIONS] [WORKLOAD]...`, as users type it. A bare
-    `--dry-run` means `--dry-run=client`, as in kubectl.
+    `--dry-run` means `--dry-run=client`, as in kubectl. Global flags (-n, --context,
+    --kubeconfig, --demo, --request-timeout, -o) may come before a subcommand, as kubectl's
+    do: they are moved behind its name.
     """
     args = ["--dry-run=client" if a == "--dry-run" else a for a in argv]
     group = typer.main.get_command(app)
+    flags = global_flags(group.commands["rollback"])  # type: ignore[attr-defined]
+    args = subcommand_first(args, SUBCOMMANDS, flags)
     if os.environ.get(COMPLETE_VAR):  # a script from --show-completion asks for completions
         from .completion import run_shell_completion
 
@@ -477,6 +681,7 @@ def _dispatch(argv: list[str]) -> None:
     elif args and args[0] in SUBCOMMANDS:
         group.main(args=args, prog_name=PROG, standalone_mode=False)
     else:
+        check_command_word(args, SUBCOMMANDS, flags)
         command = group.commands["rollback"]  # type: ignore[attr-defined]
         command.main(args=args, prog_name=PROG, standalone_mode=False)
 
@@ -493,7 +698,8 @@ def run(argv: list[str]) -> int:
         _error_line(str(exc))
         return exc.exit_code
     except Failure as exc:
-        _error_line(str(exc))
+        if str(exc):
+            _error_line(str(exc))
         return exc.exit_code
     except errors.RollbackError as exc:
         _error_line(str(exc))

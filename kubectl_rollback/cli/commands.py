@@ -16,6 +16,7 @@ from ..core.kinds import kind_named, supported, supported_text
 from ..core.model import WorkloadRef
 from ..core.target import TargetChoice, TargetSpec, choose_target, parse_target
 from ..interrupts import Stopped, deferred
+from . import console
 from .args import fail, parse_duration, parse_workload
 from .console import confirm as _confirm
 from .console import interactive as _interactive
@@ -98,7 +99,7 @@ def _target(to_revision: int | None, to: str | None, name: str) -> TargetSpec | 
     return None
 
 
-def _check_output(output: str | None) -> None:
+def check_output(output: str | None) -> None:
     if output not in (None, "json", "yaml"):
         fail(
             f'unable to match a printer suitable for the output format "{output}", '
@@ -117,11 +118,12 @@ def history(
     revision: int | None,
     show_secrets: bool,
     request_timeout: str = "30s",
+    demo: bool = False,
 ) -> None:
-    _check_output(output)
+    check_output(output)
     parse_workload(workload)  # usage errors before any connection
     parse_duration(request_timeout, "--request-timeout")
-    with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
+    with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
         ref = _ref(workload, gw.namespace)
         now = datetime.now(UTC)
         if ref.kind == "Release":
@@ -185,8 +187,9 @@ def rollback(
     to_release: int | None = None,
     restore: bool = True,
     delete_canary: bool = False,
+    quiet: bool = False,
 ) -> None:
-    _check_output(output)
+    check_output(output)
     if dry_run not in (None, "none", "client", "server"):
         fail(f'Invalid dry-run value ({dry_run}). Must be "none", "server", or "client".', 2)
     mode = None if dry_run == "none" else dry_run
@@ -232,6 +235,7 @@ def rollback(
                 yes=yes,
                 wait=wait,
                 timeout_seconds=timeout_seconds,
+                quiet=quiet,
             )
         return
     if release_only:
@@ -290,6 +294,7 @@ def rollback(
                 timeout_seconds=timeout_seconds,
                 force=force,
                 scale_up=scale_up,
+                quiet=quiet,
             )
             return
         spec = _target(to_revision, to, ref.name)
@@ -306,6 +311,7 @@ def rollback(
             yes=yes,
             wait=wait,
             timeout_seconds=timeout_seconds,
+            quiet=quiet,
         )
 
 
@@ -319,17 +325,27 @@ def _carry_out(
     yes: bool,
     wait: bool,
     timeout_seconds: float,
+    quiet: bool = False,
 ) -> None:
-    """Show, confirm, execute and follow a workload rollback plan (rollback and apply share it)."""
+    """Show, confirm, execute and follow a workload rollback plan (rollback and apply share it).
+
+    ``quiet`` (-q) with --yes or --dry-run: no plan and no progress, only the result line
+    (a question on a terminal still shows the whole plan first)."""
     human = output is None
     info = sys.stdout if human else sys.stderr
+    brief = quiet and (yes or mode is not None)
+    progress = console.SILENT if brief else info
     if plan.refusal is not None:
         raise errors.Refused(plan.refusal)
     if plan.noop is not None:
-        result = use_case.execute(gw, plan, dry_run=mode == "server")
+        result = (
+            use_case.client_dry_run(plan)
+            if mode == "client"
+            else use_case.execute(gw, plan, dry_run=mode == "server")
+        )
         _emit_result(result, output, info)
         return
-    if human:
+    if human and not brief:
         _print(plan_lines(plan))
     if mode == "client":
         result = use_case.client_dry_run(plan)
@@ -354,13 +370,13 @@ def _carry_out(
             )
         return
     try:
-        _say(result.message, info)
+        _say(result.message, progress)
         outcome = use_case.follow(
             gw,
             ref,
             timeout_seconds=max(1, int(timeout_seconds)),
             now_fn=lambda: datetime.now(UTC),
-            on_status=lambda s: None if s.failed else _say(s.message, info),
+            on_status=lambda s: None if s.failed else _say(s.message, progress),
             expect_revision=plan.to_revision.object_name,
         )
     except Stopped as stop:
@@ -375,6 +391,9 @@ def _carry_out(
     if output:
         doc = documents.rollback_result(result, documents.rollout(outcome))
         sys.stdout.write(dump(doc, output))
+    elif brief:  # the one result line: what was applied, and how the rollout ended if it did
+        done = not outcome.timed_out and not outcome.status.failed
+        _say(result.message + (f"; {outcome.status.message}" if done else ""), info)
     if outcome.timed_out:
         fail(
             "timed out waiting for the condition: " + outcome.status.message,
@@ -395,13 +414,22 @@ def _rollback_service(
     timeout_seconds: float,
     force: bool,
     scale_up: bool,
+    quiet: bool = False,
 ) -> None:
     """Blue/green rapid rollback: route a group's traffic back, with the same
     preview/dry-run/execute path."""
     plan = bluegreen_service.prepare_switch(
         gw, ref.namespace, ref.name, to, now=datetime.now(UTC), force=force, scale_up=scale_up
     )
-    _carry_out_switch(gw, plan, mode=mode, output=output, yes=yes, timeout_seconds=timeout_seconds)
+    _carry_out_switch(
+        gw,
+        plan,
+        mode=mode,
+        output=output,
+        yes=yes,
+        timeout_seconds=timeout_seconds,
+        quiet=quiet,
+    )
 
 
 def _carry_out_switch(
@@ -412,17 +440,22 @@ def _carry_out_switch(
     output: str | None,
     yes: bool,
     timeout_seconds: float,
+    quiet: bool = False,
 ) -> None:
-    """Show, confirm, scale up if planned, and switch (rollback svc/NAME and apply share it)."""
+    """Show, confirm, scale up if planned, and switch (rollback svc/NAME and apply share it);
+    ``quiet`` as for a workload (only the result line)."""
     human = output is None
     info = sys.stdout if human else sys.stderr
-    if human:
-        _print(switch_plan_lines(plan))
+    brief = quiet and (yes or mode is not None)
+    progress = console.SILENT if brief else info
+    if human and not brief:
+        _print(switch_plan_lines(plan, refusal=False))  # the refusal is the error line
     if plan.refusal is not None:
         raise errors.Refused(plan.refusal)
     if plan.noop is not None:
+        # Nothing is sent for a noop: a dry run of either kind says so (dryRun true).
         _emit_result(
-            bluegreen_service.switch_traffic(gw, plan, dry_run=mode == "server"), output, info
+            bluegreen_service.switch_traffic(gw, plan, dry_run=mode is not None), output, info
         )
         return
     if mode == "client":
@@ -433,7 +466,7 @@ def _carry_out_switch(
         result = bluegreen_service.TrafficSwitchResult(
             plan, applied=False, dry_run=True, noop=False, message="\n".join(lines)
         )
-        _emit_result(result, output, info)
+        _emit_result(result, output, info, brief)
         return
     if mode is None and not yes:
         _confirm(
@@ -450,7 +483,7 @@ def _carry_out_switch(
             timeout_seconds=timeout_seconds,
             now_fn=lambda: datetime.now(UTC),
             sleep_fn=time.sleep,
-            on_status=lambda line: _say(line, info),
+            on_status=lambda line: _say(line, progress),
         )
     except Stopped as stop:
         raise stop.saying(
@@ -464,7 +497,7 @@ def _carry_out_switch(
         )
     if scaled:
         result = dataclasses.replace(result, scaled=True)
-    _emit_result(result, output, info)
+    _emit_result(result, output, info, brief)
     if signals:
         now_routes = ", ".join(f"service/{c.service} routes to {c.to_color}" for c in plan.changes)
         raise Stopped(signals[0]).saying(f"the switch was finished first: {now_routes}")
@@ -483,6 +516,7 @@ def _emit_result(
     result: use_case.RollbackResult | bluegreen_service.TrafficSwitchResult,
     output: str | None,
     info: Any,
+    one_line: bool = False,
 ) -> None:
     if output:
         doc = (
@@ -492,7 +526,7 @@ def _emit_result(
         )
         sys.stdout.write(dump(doc, output))
     else:
-        _say(result.message, info)
+        _say("; ".join(result.message.splitlines()) if one_line else result.message, info)
 
 
 def _open_tui(
@@ -544,15 +578,18 @@ def apply(
     wait: bool,
     timeout: str,
     request_timeout: str,
+    quiet: bool = False,
 ) -> None:
     """Apply exactly a reviewed plan (`--dry-run -o json > plan.json`), or refuse, changing
     nothing."""
-    _check_output(output)
+    check_output(output)
     timeout_seconds = parse_duration(timeout)
     parse_duration(request_timeout, "--request-timeout")
     reviewed = _read_plan(path)
     if reviewed["kind"] == "TrafficSwitchPlan":
-        _apply_switch(reviewed, context, kubeconfig, output, request_timeout, timeout_seconds)
+        _apply_switch(
+            reviewed, context, kubeconfig, output, request_timeout, timeout_seconds, quiet
+        )
         return
     workload = reviewed["workload"]
     kind, namespace, name = str(workload["kind"]), str(workload["namespace"]), str(workload["name"])
@@ -596,6 +633,7 @@ def apply(
             yes=True,
             wait=wait,
             timeout_seconds=timeout_seconds,
+            quiet=quiet,
         )
 
 
@@ -606,6 +644,7 @@ def _apply_switch(
     output: str | None,
     request_timeout: str,
     timeout_seconds: float,
+    quiet: bool = False,
 ) -> None:
     """Apply exactly a reviewed traffic switch, or refuse when any Service it covers (or the
     side it scales) changed since the review, changing nothing."""
@@ -651,7 +690,13 @@ def _apply_switch(
                     f"plan ({what}): nothing was applied; make and review a new plan"
                 )
         _carry_out_switch(
-            gw, plan, mode=None, output=output, yes=True, timeout_seconds=timeout_seconds
+            gw,
+            plan,
+            mode=None,
+            output=output,
+            yes=True,
+            timeout_seconds=timeout_seconds,
+            quiet=quiet,
         )
 
 
@@ -728,10 +773,11 @@ def releases(
     kubeconfig: str | None,
     output: str | None,
     request_timeout: str,
+    demo: bool = False,
 ) -> None:
-    _check_output(output)
+    check_output(output)
     parse_duration(request_timeout, "--request-timeout")
     from .releases import list_releases
 
-    with gateway(kubeconfig, context, namespace, False, request_timeout) as gw:
+    with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
         list_releases(gw, output)

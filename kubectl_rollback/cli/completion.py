@@ -1,13 +1,18 @@
-"""Shell completion: workload and namespace names from the cluster, for every way the plugin is run.
+"""Shell completion: names from the cluster, for every way the plugin is run.
 
-- `complete_workloads()` and `complete_namespaces()` ask the cluster (kubeconfig, context and
-  namespace as kubectl resolves them) and give up after DEADLINE_SECONDS: on a slow or
-  unreachable cluster, or any error, they return [] and the shell offers nothing.
-- `workload_autocompletion` and `namespace_autocompletion` are Typer `autocompletion=`
-  callbacks for app.py's `workload` argument and `--namespace` option.
-- `complete_args()` completes a command line the way app.py dispatches it: a first word that is
-  a subcommand (`history`, `apply`, `sim`) goes to that command, anything else to the default
-  rollback command (and the first word may also be a subcommand's name).
+- `complete_workloads()` (`deploy/`, `sts/`, `ds/`, blue/green `svc/` and `release/` names),
+  `complete_namespaces()` and the `--to` values (`_target_values`: revision numbers and images
+  of the workload on the line, the colours of a blue/green Service) ask the cluster
+  (kubeconfig, context and namespace as kubectl resolves them) and give up after
+  DEADLINE_SECONDS: on a slow or unreachable cluster, or any error, they return [] and the
+  shell offers nothing. `complete_contexts()` reads the kubeconfig only.
+- `workload_autocompletion`, `namespace_autocompletion`, `context_autocompletion` and
+  `target_autocompletion` are Typer `autocompletion=` callbacks for app.py's `workload`
+  argument and `--namespace`, `--context`, `--to` options.
+- `complete_args()` completes a command line the way app.py dispatches it: global flags may
+  come before a subcommand (`-n shop history ...`), a first word that is a subcommand
+  (`history`, `apply`, `sim`) goes to that command, anything else to the default rollback
+  command (and the first word may also be a subcommand's name).
 - `kubectl_complete_main()` is the `kubectl_complete-rollback` executable (app.complete_main):
   kubectl 1.26+ runs it to complete `kubectl rollback ...` in bash, zsh, fish and PowerShell
   (Cobra's protocol: one `value<TAB>description` per line, then `:<directive>`).
@@ -24,13 +29,13 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from .args import type_aliases
+from .args import first_word, global_flags, subcommand_first, type_aliases
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem, ShellComplete
@@ -41,6 +46,8 @@ COMPLETION_PROG = "kubectl-rollback"
 COMPLETE_VAR = "_KUBECTL_ROLLBACK_COMPLETE"
 """Set by those scripts when they ask `kubectl-rollback` for completions."""
 
+T = TypeVar("T")
+
 DEADLINE_SECONDS = 1.0
 DEFAULT_COMMAND = "rollback"
 
@@ -50,15 +57,13 @@ DIRECTIVE_NO_FILE_COMP = 4
 FILE_PARAMETERS = frozenset({"kubeconfig", "write_kubeconfig"})
 
 
-def _within_deadline(
-    fetch: Callable[[], list[str]], seconds: float = DEADLINE_SECONDS
-) -> list[str]:
+def _within_deadline(fetch: Callable[[], list[T]], seconds: float = DEADLINE_SECONDS) -> list[T]:
     """fetch() if it finishes within `seconds` without raising; [] otherwise.
 
     It runs in a daemon thread: a cluster that does not answer is abandoned, not waited for,
     and cannot keep the process alive.
     """
-    result: list[list[str]] = []
+    result: list[list[T]] = []
 
     def work() -> None:
         with contextlib.suppress(Exception):  # completion never fails loudly
@@ -70,49 +75,163 @@ def _within_deadline(
     return result[0] if result else []
 
 
-def _deployment_aliases() -> frozenset[str]:
-    return frozenset(alias for alias, kind in type_aliases().items() if kind == "Deployment")
+KIND_ORDER = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Release")
+"""The types TYPE/NAME completes, in the order suggestions are listed."""
 
 
-def _deployment_names(
-    namespace: str | None, context: str | None, kubeconfig: str | None
-) -> list[str]:
-    def fetch() -> list[str]:
-        from ..core.ports import DEPLOYMENTS
+def _aliases_of(kind: str) -> list[str]:
+    """kubectl's spellings of `kind` (shortest first; `deploy` before `deployment`)."""
+    return sorted((a for a, k in type_aliases().items() if k == kind), key=lambda a: (len(a), a))
+
+
+def _names(
+    kinds: Sequence[str], namespace: str | None, context: str | None, kubeconfig: str | None
+) -> dict[str, list[str]]:
+    """The names of each of `kinds` in the namespace, from one connection; {} after the
+    deadline or on any error. Services are the blue/green ones (a group's Services), releases
+    those the workloads' marks name (as `kubectl rollback releases` lists them)."""
+
+    def fetch() -> list[dict[str, list[str]]]:
+        from ..core.bluegreen import detect_groups
+        from ..core.kinds import KINDS
+        from ..core.ports import SERVICES
+        from ..core.release import find_releases
         from ..kube.gateway import KubeGateway
 
         gateway = KubeGateway.connect(kubeconfig, context, namespace)
         try:
-            return sorted(
-                str(d["metadata"]["name"]) for d in gateway.list(DEPLOYMENTS, gateway.namespace)
-            )
+            ns = gateway.namespace
+            wanted = {k.kind for k in KINDS if k.kind in kinds}
+            if {"Service", "Release"} & set(kinds):
+                wanted = {k.kind for k in KINDS}  # groups and releases are made of workloads
+            workloads = [
+                (k.kind, obj)
+                for k in KINDS
+                if k.kind in wanted
+                for obj in gateway.list(k.resource, ns)
+            ]
+            found = {
+                kind: sorted(str(o["metadata"]["name"]) for k, o in workloads if k == kind)
+                for kind in kinds
+                if kind in wanted
+            }
+            if "Service" in kinds:
+                deployments = [o for k, o in workloads if k == "Deployment"]
+                groups = detect_groups(ns, gateway.list(SERVICES, ns), deployments)
+                found["Service"] = sorted({r.name for g in groups for r in g.services})
+            if "Release" in kinds:
+                found["Release"] = sorted({g.name for g in find_releases(ns, workloads)})
+            return [found]
         finally:
             gateway.close()
 
-    return _within_deadline(fetch)
+    result = _within_deadline(fetch)
+    return result[0] if result else {}
 
 
 def complete_workloads(
     incomplete: str, namespace: str | None, context: str | None, kubeconfig: str | None
 ) -> list[str]:
-    """`TYPE/NAME` completions of `incomplete` from the cluster (Deployments); [] on any error.
+    """`TYPE/NAME` completions of `incomplete` from the cluster; [] on any error.
 
     `deploy/we` gives `deploy/web`, keeping the type as typed (`deployment/web`,
-    `deployments.apps/web`); a word without a slash is completed as `deploy/NAME` (or, when it
-    already reaches past `deploy`, as the shortest type it begins: `deploym` -> `deployment/NAME`).
+    `deployments.apps/web`); likewise `sts/`, `ds/`, `svc/` (blue/green Services) and
+    `release/`. A word without a slash is completed as `TYPE/NAME` for every type it begins
+    (`""` every type, `s` gives `sts/...` and `svc/...`), each in its short spelling (`deploy`)
+    unless the word already reaches past it (`deploym` -> `deployment/NAME`).
     """
     type_text, slash, prefix = incomplete.partition("/")
+    spelled: dict[str, str] = {}
     if not slash:
-        types = sorted(
-            (a for a in _deployment_aliases() if a.startswith(incomplete.lower())), key=len
-        )
-        if not types:
+        typed = incomplete.lower()
+        for kind in KIND_ORDER:
+            matching = [a for a in _aliases_of(kind) if a.startswith(typed) and "." not in a]
+            if matching:
+                spelled[kind] = matching[0]
+    else:
+        named = type_aliases().get(type_text.lower())
+        if named is None:
             return []
-        type_text = "deploy" if "deploy".startswith(incomplete.lower()) else types[0]
-    elif type_text.lower() not in _deployment_aliases():
+        spelled[named] = type_text
+    if not spelled:
         return []
-    names = _deployment_names(namespace, context, kubeconfig)
-    return [f"{type_text}/{name}" for name in names if name.startswith(prefix)]
+    names = _names(list(spelled), namespace, context, kubeconfig)
+    return [
+        f"{spelled[kind]}/{name}"
+        for kind in spelled
+        for name in names.get(kind, [])
+        if name.startswith(prefix)
+    ]
+
+
+def _target_values(
+    words: list[str], namespace: str | None, context: str | None, kubeconfig: str | None
+) -> list[tuple[str, str]]:
+    """`--to` values for the workload on the line, with what each is: its revision numbers
+    and their images (a Deployment, StatefulSet or DaemonSet), the colours of a blue/green
+    Service's group; [] for anything else, on any error or after the deadline."""
+    from .args import Failure, parse_workload
+
+    try:
+        kind, name = parse_workload(words)
+    except Failure:
+        return []
+    if kind == "Release":
+        return []
+
+    def fetch() -> list[tuple[str, str]]:
+        from datetime import UTC, datetime
+
+        from ..core import bluegreen_service
+        from ..core import rollback as use_case
+        from ..core.model import WorkloadRef
+        from ..kube.gateway import KubeGateway
+
+        gateway = KubeGateway.connect(kubeconfig, context, namespace)
+        try:
+            if kind == "Service":
+                group = bluegreen_service.load_group(gateway, gateway.namespace, name)
+                live = group.live_color
+                return [(c, "live side" if c == live else f"side {c}") for c in group.colors]
+            history = use_case.load(
+                gateway,
+                WorkloadRef(kind, gateway.namespace, name),
+                now=datetime.now(UTC),
+                pods=False,
+                references=False,
+                harness=False,
+                hpas=False,
+            )
+        finally:
+            gateway.close()
+        revisions = sorted(history.revisions, key=lambda r: -r.number)
+        values = [
+            (
+                str(r.number),
+                f"revision {r.number}: {r.image_summary}" + (" (current)" if r.current else ""),
+            )
+            for r in revisions
+        ]
+        seen: set[str] = set()
+        for r in revisions:
+            for image in r.images:
+                if not image.init and image.image not in seen:
+                    seen.add(image.image)
+                    values.append((image.image, f"image of revision {r.number}"))
+        return values
+
+    return _within_deadline(fetch)
+
+
+def complete_contexts(incomplete: str, kubeconfig: str | None) -> list[str]:
+    """Context names of the kubeconfig (as kubectl reads it) starting with `incomplete`."""
+    try:
+        from ..kube.gateway import KubeGateway
+
+        names, _ = KubeGateway.list_contexts(kubeconfig)
+    except Exception:  # noqa: BLE001 - a broken kubeconfig completes nothing
+        return []
+    return [name for name in names if name.startswith(incomplete)]
 
 
 def complete_namespaces(incomplete: str, context: str | None, kubeconfig: str | None) -> list[str]:
@@ -139,14 +258,34 @@ def workload_autocompletion(ctx: typer.Context, incomplete: str) -> list[str]:
     cluster = (params.get("namespace"), params.get("context"), params.get("kubeconfig"))
     if not words:
         return complete_workloads(incomplete, *cluster)
-    if len(words) == 1 and "/" not in words[0] and words[0].lower() in _deployment_aliases():
-        return [c.split("/", 1)[1] for c in complete_workloads(f"deploy/{incomplete}", *cluster)]
+    if len(words) == 1 and "/" not in words[0] and words[0].lower() in type_aliases():
+        typed = f"{words[0]}/{incomplete}"
+        return [c.split("/", 1)[1] for c in complete_workloads(typed, *cluster)]
     return []
 
 
 def namespace_autocompletion(ctx: typer.Context, incomplete: str) -> list[str]:
     """Typer `autocompletion=` for `--namespace/-n`."""
     return complete_namespaces(incomplete, ctx.params.get("context"), ctx.params.get("kubeconfig"))
+
+
+def context_autocompletion(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Typer `autocompletion=` for `--context`."""
+    return complete_contexts(incomplete, ctx.params.get("kubeconfig"))
+
+
+def target_autocompletion(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Typer `autocompletion=` for `--to`: the revisions and images of the workload on the
+    line (the colours of a blue/green Service)."""
+    params = ctx.params
+    # While `--to` waits for its value Click leaves the words it has not assigned in ctx.args.
+    values = _target_values(
+        list(params.get("workload") or ctx.args or []),
+        params.get("namespace"),
+        params.get("context"),
+        params.get("kubeconfig"),
+    )
+    return [(value, help) for value, help in values if value.startswith(incomplete)]
 
 
 # ------------------------------------------------------------------------ command lines
@@ -186,11 +325,15 @@ def complete_args(
     """
     completion_item = _shell_completion().CompletionItem
     commands = group.commands
+    flags = global_flags(commands[DEFAULT_COMMAND])
+    # Nothing but global flags so far (not `-n <TAB>`, whose value is being completed).
+    only_flags = first_word(args, flags) == len(args)
+    args = subcommand_first(list(args), commands, flags)  # `-n shop history ...` as dispatched
     target = group if args and args[0] in commands else commands[DEFAULT_COMMAND]
     items: list[Any] = _completer_class()(target, {}, prog_name, COMPLETE_VAR).get_completions(
         list(args), incomplete
     )
-    if not args and not incomplete.startswith("-"):
+    if only_flags and not incomplete.startswith("-"):
         items = [
             completion_item(name, help=command.get_short_help_str())
             for name, command in commands.items()

@@ -10,6 +10,19 @@ from ..interrupts import Stopped
 from .args import fail
 
 
+class _Silent:
+    """A stream that keeps nothing: progress lines of a -q/--quiet run."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+
+SILENT: Any = _Silent()
+
+
 def confirm(question: str, doing: str, verb: str) -> None:
     """Ask y/N on a terminal; refuse (changing nothing) when there is none."""
     if not interactive():

@@ -14,7 +14,7 @@ from ..core import rollback as use_case
 from ..core.workloads import summarise
 from ..interrupts import Stopped, deferred
 from .args import fail
-from .console import confirm, print_lines, say
+from .console import SILENT, confirm, print_lines, say
 from .text import dump, release_list_lines, release_plan_lines, release_records_lines
 
 
@@ -39,8 +39,10 @@ def rollback_release(
     yes: bool,
     wait: bool,
     timeout_seconds: float,
+    quiet: bool = False,
 ) -> None:
-    """Plan, confirm, execute and follow the rollback of a whole release."""
+    """Plan, confirm, execute and follow the rollback of a whole release (``quiet`` with
+    --yes or --dry-run: only the result line, as for one workload)."""
     now = datetime.now(UTC)
     group = (
         releases.selector_group(gw, gw.namespace, selector)
@@ -56,16 +58,18 @@ def rollback_release(
         delete_canaries=delete_canary,
     )
     human = output is None
-    info = sys.stdout if human else sys.stderr
-    if human:
-        print_lines(release_plan_lines(plan))
+    out = sys.stdout if human else sys.stderr
+    brief = quiet and (yes or mode is not None)
+    info = SILENT if brief else out
+    if human and not brief:
+        print_lines(release_plan_lines(plan, refusal=False))  # the refusal is the error line
     if plan.refusal is not None:
         raise errors.Refused(plan.refusal)
     if plan.noop is not None:
-        _emit(None, plan, output, info, plan.noop)
+        _emit(None, plan, output, out, plan.noop)
         return
     if mode == "client":
-        _emit(None, plan, output, info, f"{group.display} rolled back (dry run)")
+        _emit(None, plan, output, out, f"{group.display} rolled back (dry run)")
         return
     if mode is None and not yes:
         confirm(
@@ -90,21 +94,27 @@ def rollback_release(
                 sys.stdout.write(dump(documents.release_failure(plan, stopped), output))
             raise
     if mode == "server":
-        _emit(result, plan, output, info, result.message)
+        _emit(
+            result,
+            plan,
+            output,
+            out,
+            "; ".join(result.message.splitlines()) if brief else result.message,
+        )
         return
     for line in result.records_written:
         say(f"release record updated: {line}", info)
     for line in result.record_errors:
-        say(f"warning: {line}", info)
+        say(f"warning: {line}", sys.stderr if brief else info)
     if signals or not wait:
-        _emit(result, plan, output, info, None)
+        _emit(result, plan, output, out, _summary(result) if brief else None)
         if signals:
             raise Stopped(signals[0]).saying(
                 f"{group.display} was rolled back; not following the rollouts"
             )
         return
     outcomes = _follow_all(gw, result, timeout_seconds, info)
-    _emit(result, plan, output, info, None, outcomes)
+    _emit(result, plan, output, out, _summary(result) if brief else None, outcomes)
     failed = [ref for ref, o in outcomes.items() if o is None or o.verdict.value != "success"]
     if failed:
         fail(
@@ -113,6 +123,12 @@ def rollback_release(
             + " did not succeed",
             errors.EXIT_ROLLOUT_FAILED,
         )
+
+
+def _summary(result: releases.ReleaseResult) -> str:
+    """The one result line of a quiet release rollback: where each workload stands."""
+    states = ", ".join(f"{o.ref.display} {o.state}" for o in result.workloads)
+    return f"{result.plan.group.display}: {states}"
 
 
 def _follow_all(

@@ -75,7 +75,17 @@ def history_lines(
     """The `history` command's table, markers for the current revision and the default target."""
     target = choice.revision.number if choice else None
     rows = [
-        ["", "REVISION", _object_column(history), "IMAGES", "AGE", "READY", "HEALTH", "EVIDENCE"]
+        [
+            "",
+            "REVISION",
+            _object_column(history),
+            "IMAGES",
+            "AGE",
+            "READY",
+            "HEALTH",
+            "CHANGE-CAUSE",
+            "EVIDENCE",
+        ]
     ]
     for rev in history.revisions:
         mark = "●" if rev.current else ("★" if rev.number == target else "")
@@ -89,6 +99,7 @@ def history_lines(
                 age(rev.created, now),
                 f"{rev.ready}/{rev.desired}",
                 f"{SYMBOL[rev.health]} {rev.health.value}",
+                rev.change_cause or "<none>",  # as kubectl rollout history prints it
                 evidence,
             ]
         )
@@ -243,9 +254,9 @@ def group_lines(group: BlueGreenGroup) -> list[str]:
     return out
 
 
-def switch_plan_lines(plan: TrafficSwitchPlan) -> list[str]:
+def switch_plan_lines(plan: TrafficSwitchPlan, *, refusal: bool = True) -> list[str]:
     """A traffic switch plan as a person reads it: the group, the selector changes, traffic,
-    warnings."""
+    warnings (and the refusal, unless the caller says it on its own line: `refusal=False`)."""
     out = [
         f"Blue/green rollback plan for service/{plan.group.name} (namespace {plan.group.namespace})"
     ]
@@ -265,7 +276,7 @@ def switch_plan_lines(plan: TrafficSwitchPlan) -> list[str]:
         traffic.append(f"service/{change.service} -> {change.to_color}: {pods}")
     _section(out, "Traffic after the switch", traffic)
     _section(out, "Warnings", [w.message for w in plan.warnings], bullet="!")
-    if plan.refusal:
+    if plan.refusal and refusal:
         out.append(f"Refused: {plan.refusal}")
     return out
 
@@ -286,8 +297,9 @@ def switch_history_lines(records: Iterable[SwitchRecord]) -> list[str]:
 # ---------------------------------------------------------------- releases
 
 
-def release_plan_lines(plan: ReleasePlan) -> list[str]:
-    """A release rollback plan: the release, from/to, then every workload's plan in order."""
+def release_plan_lines(plan: ReleasePlan, *, refusal: bool = True) -> list[str]:
+    """A release rollback plan: the release, from/to, then every workload's plan in order
+    (and the refusal, unless the caller says it on its own line: `refusal=False`)."""
     group = plan.group
     out = [f"Release rollback plan for {group.display} (namespace {group.namespace})"]
     out.append(f"  found by: {group.clue}")
@@ -328,7 +340,7 @@ def release_plan_lines(plan: ReleasePlan) -> list[str]:
     for step in plan.changing:
         out.append("")
         out.extend(plan_lines(step.plan))
-    if plan.refusal:
+    if plan.refusal and refusal:
         out.append(f"Refused: {plan.refusal}")
     return out
 

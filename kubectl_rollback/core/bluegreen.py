@@ -46,13 +46,20 @@ from .api_objects import (
     as_int,
     dig,
     format_time,
+    labels_of,
     name_of,
     str_map,
 )
 from .errors import AmbiguousTarget, NotBlueGreen, TargetNotFound
-from .evidence import RECORD_PREFIX, summarise_pods
-from .history import find_current_replicaset, images_of
-from .model import ContainerImage, PlanWarning
+from .evidence import FAILING_WAIT_REASONS, RECORD_PREFIX, summarise_pods
+from .history import (
+    LAST_APPLIED_ANNOTATION,
+    detect_managers,
+    find_current_replicaset,
+    images_of,
+)
+from .model import ContainerImage, ManagedBy, PlanWarning
+from .plan import manager_warnings
 
 JSON = Any
 
@@ -112,10 +119,16 @@ class ServiceRoute:
     annotations: Mapping[str, str]
     previous_selector: Mapping[str, str] | None = None
     switches: tuple[SwitchRecord, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def display(self) -> str:
         return f"service/{self.name}"
+
+    @property
+    def managers(self) -> tuple[ManagedBy, ...]:
+        """Helm, Argo CD, Flux or kubectl apply, which would put this Service's selector back."""
+        return detect_managers(self.labels, self.annotations)
 
     @property
     def selector_text(self) -> str:
@@ -141,6 +154,10 @@ class Side:
     resource_version: str
     waiting: Mapping[str, int] = field(default_factory=dict)
     problem: str | None = None
+    managers: tuple[ManagedBy, ...] = ()
+    applied_replicas: int | None = None
+    """``spec.replicas`` in the side's last-applied-configuration (what a later ``kubectl
+    apply`` of its manifest sets), when the manifest has it."""
 
     @property
     def workload(self) -> str | None:
@@ -348,6 +365,7 @@ def _route(service: Mapping[str, JSON], role: str, color_key: str) -> ServiceRou
         annotations=annotations,
         previous_selector=_parse_previous(annotations),
         switches=_parse_switches(name_of(service), annotations),
+        labels=labels_of(service),
     )
 
 
@@ -440,9 +458,29 @@ def _sides(
                 else "",
                 waiting=waiting,
                 problem=problem,
+                managers=detect_managers(labels_of(single), annotations_of(single))
+                if single is not None
+                else (),
+                applied_replicas=_applied_replicas(single) if single is not None else None,
             )
         )
     return tuple(sides)
+
+
+def _applied(annotations: Mapping[str, str], *path: str) -> JSON:
+    """A field of the manifest a ``kubectl apply`` recorded (last-applied-configuration);
+    None when there is none or the manifest does not set it."""
+    text = annotations.get(LAST_APPLIED_ANNOTATION)
+    try:
+        return dig(json.loads(text), *path) if text else None
+    except ValueError:
+        return None
+
+
+def _applied_replicas(deployment: Mapping[str, JSON]) -> int | None:
+    """``spec.replicas`` of the manifest a ``kubectl apply`` recorded, if it set one."""
+    replicas = _applied(annotations_of(deployment), "spec", "replicas")
+    return replicas if isinstance(replicas, int) else None
 
 
 def _pod_is_ready(pod: Mapping[str, JSON]) -> bool:
@@ -934,13 +972,9 @@ def plan_switch(
                 "until they are Ready before switching",
             )
     elif noop is None and target.ready == 0:
-        hint = (
-            "; scale it up first with --scale-up "
-            f"(to {live_side.desired if live_side else target.desired} replicas)"
-        )
         refusal = (
             f"refusing to route traffic to {to_color}: it has no Ready pods "
-            f"({target.workload}: {target.state}){hint}"
+            f"({target.workload}: {target.state})" + _no_ready_advice(target, live_side, force)
         )
     elif noop is None and target.ready < live_ready:
         if force:
@@ -952,12 +986,16 @@ def plan_switch(
                 )
             )
         else:
+            goal = live_side.desired if live_side else target.desired
             refusal = (
                 f"refusing to route traffic to {to_color}: it has {_pods(target.ready)}, "
                 f"fewer than the {live_ready} of the live side {live}; "
-                "pass --force to switch anyway, or --scale-up to "
-                f"scale {target.workload} to "
-                f"{live_side.desired if live_side else target.desired} first"
+                "pass --force to switch anyway, or "
+                + (
+                    f"--scale-up to scale {target.workload} to {goal} first"
+                    if target.desired < goal
+                    else f"wait until its {target.desired} pods are Ready ({target.state})"
+                )
             )
     for problem in group.problems:
         if target.problem is None or problem != target.problem:
@@ -978,6 +1016,7 @@ def plan_switch(
                 "the stage Service routes to after this switch, then swaps again",
             )
         )
+    warnings.extend(_revert_warnings(group, changes, planned_scale, target))
     if noop is None and live_side is not None and live_side.workload:
         warnings.append(
             PlanWarning(
@@ -1000,6 +1039,76 @@ def plan_switch(
         created_at=now,
         force=force,
     )
+
+
+def _no_ready_advice(target: Side, live_side: Side | None, force: bool) -> str:
+    """What can help a side without Ready pods, from the evidence: more replicas only when
+    it runs fewer than the live side; otherwise its pods are the problem."""
+    goal = max(live_side.desired if live_side is not None else target.desired, 1)
+    if target.desired < goal:
+        return f"; scale it up first with --scale-up (to {goal} replicas)"
+    failing = {r: n for r, n in target.waiting.items() if r in FAILING_WAIT_REASONS}
+    flags = "--force and --scale-up do" if force else "--scale-up does"
+    if failing:
+        reasons = ", ".join(f"{n} {r}" for r, n in sorted(failing.items()))
+        return (
+            f"; it already runs {target.desired} replicas and its pods are failing ({reasons}): "
+            f"{flags} not help; fix deployment.apps/{target.workload} (kubectl logs "
+            f"deployment/{target.workload}) or name another side with --to COLOR"
+        )
+    return (
+        f"; it already runs {target.desired} replicas: {flags} not help; wait until its "
+        "pods are Ready (kubectl rollout status "
+        f"deployment/{target.workload}) and run again"
+    )
+
+
+def _revert_warnings(
+    group: BlueGreenGroup,
+    changes: Sequence[SelectorChange],
+    scale: ScaleUp | None,
+    target: Side,
+) -> list[PlanWarning]:
+    """The tools that would put back what the switch changes, as a Deployment plan warns:
+    each Service's selector (Helm, Argo CD, Flux, a later ``kubectl apply`` of a manifest
+    with last-applied-configuration) and the scaled side's replicas."""
+    warnings = []
+    routes = {r.name: r for r in group.services}
+    for change in changes:
+        route = routes[change.service]
+        applied = _applied(route.annotations, "spec", "selector")
+        colour = applied.get(group.color_key) if isinstance(applied, dict) else None
+        tools = [m for m in route.managers if m.tool != "kubectl apply"]
+        warnings.extend(
+            manager_warnings(
+                route.display,
+                tools,
+                undone="the switch (its selector goes back to the one in its manifest)",
+            )
+        )
+        if colour is not None and colour != change.to_color:
+            # Only when the applied manifest names another colour: applying it moves traffic.
+            applier = [m for m in route.managers if m.tool == "kubectl apply"]
+            undone = f"the switch (its manifest's selector routes traffic to {colour} again)"
+            warnings.extend(manager_warnings(route.display, applier, undone=undone))
+    if scale is not None and scale.to_replicas != scale.from_replicas:
+        managers = tuple(
+            m
+            for m in target.managers
+            if m.tool != "kubectl apply"
+            or (
+                target.applied_replicas is not None and target.applied_replicas != scale.to_replicas
+            )
+        )
+        undone = (
+            f"the scale-up (replicas back to {target.applied_replicas})"
+            if target.applied_replicas is not None
+            else "the scale-up"
+        )
+        warnings.extend(
+            manager_warnings(f"deployment.apps/{scale.workload}", managers, undone=undone)
+        )
+    return warnings
 
 
 def readiness_refusal(plan: TrafficSwitchPlan, group: BlueGreenGroup) -> str | None:

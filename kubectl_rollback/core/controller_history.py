@@ -231,6 +231,22 @@ def find_current_revision(
     return next((r for r in owned if update and name_of(r) == update), None)
 
 
+def revision_pods(
+    workload: Mapping[str, JSON],
+    revision: Mapping[str, JSON],
+    pods: Sequence[Mapping[str, JSON]],
+) -> list[Mapping[str, JSON]]:
+    """The pods of one ControllerRevision: the workload's pods labelled with its name
+    (StatefulSet) or hash (DaemonSet)."""
+    uid = uid_of(workload)
+    names = {name_of(revision), _hash_of(revision, name_of(workload))}
+    return [
+        pod
+        for pod in pods
+        if controller_uid(pod) in (None, uid) and labels_of(pod).get(POD_REVISION_LABEL) in names
+    ]
+
+
 def _pods_by_revision(
     workload: Mapping[str, JSON],
     revisions: Sequence[Mapping[str, JSON]],

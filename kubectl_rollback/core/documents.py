@@ -2,7 +2,7 @@
 
 RollbackPlan, RollbackResult (with the followed rollout), RevisionHistory, TrafficSwitchPlan,
 TrafficSwitchResult, TrafficSwitchHistory, ReleasePlan, ReleaseResult, ReleaseHistory,
-ReleaseList. Every front end prints these and nothing else; a plan
+ReleaseList, GuardResult, RecordResult. Every front end prints these and nothing else; a plan
 document read back by ``kubectl rollback apply`` is checked against ``API_VERSION`` and its kind.
 """
 
@@ -11,11 +11,13 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from .api_objects import as_dict, format_time
 from .bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
 from .bluegreen_service import TrafficSwitchResult
+from .guard import Followed, Guard
 from .kinds import WorkloadHistory, kind_named
 from .model import WorkloadRef
 from .plan import RollbackPlan
@@ -222,16 +224,66 @@ def traffic_switch_plan(plan: TrafficSwitchPlan) -> dict[str, JSON]:
     return _plain(document)
 
 
+OUTCOMES = (
+    "Applied",
+    "PartlyApplied",
+    "NotApplied",
+    "ServerDryRun",
+    "ClientDryRun",
+    "NothingToDo",
+)
+"""What a result document's ``outcome`` says happened, one word for every result kind:
+``Applied`` the change is in the cluster; ``PartlyApplied`` a release rollback stopped with
+some workloads changed (``error`` says which); ``NotApplied`` it stopped before any change
+stayed; ``ServerDryRun`` the API server accepted the change in a dry run, nothing changed;
+``ClientDryRun`` every check passed here, nothing was sent; ``NothingToDo`` already at the
+target, nothing sent."""
+
+
+def _what_happened(
+    *, changed: bool, dry_run: str | None, noop: bool, stopped: bool = False
+) -> dict[str, JSON]:
+    """The keys every result document opens with: ``outcome`` (see OUTCOMES), ``applied``
+    (true only when the change is in the cluster: never in a dry run), ``dryRun``."""
+    if noop:
+        outcome = "NothingToDo"
+    elif dry_run == "server":
+        outcome = "ServerDryRun"
+    elif dry_run == "client":
+        outcome = "ClientDryRun"
+    elif stopped:
+        outcome = "PartlyApplied" if changed else "NotApplied"
+    else:
+        outcome = "Applied" if changed else "NotApplied"
+    return {
+        "outcome": outcome,
+        "applied": changed and dry_run is None,
+        "dryRun": dry_run is not None,
+        "noop": noop,
+    }
+
+
+def _dry_run_mode(applied: bool, dry_run: bool) -> str | None:
+    """A use-case result's dry run: the server's answered it (applied in a dry run), the
+    client's did not send it."""
+    if not dry_run:
+        return None
+    return "server" if applied else "client"
+
+
 def traffic_switch_result(result: TrafficSwitchResult) -> dict[str, JSON]:
-    """``{"apiVersion", "kind": "TrafficSwitchResult", "applied", "dryRun", "noop", "message",
+    """``{"apiVersion", "kind": "TrafficSwitchResult", "outcome", "applied", "dryRun", "noop",
+    "message",
     "scaled", "eventsRecorded", "services": [{name, selector, resourceVersion, changed}],
     "plan": <TrafficSwitchPlan document>}``."""
     return {
         "apiVersion": API_VERSION,
         "kind": "TrafficSwitchResult",
-        "applied": result.applied,
-        "dryRun": result.dry_run,
-        "noop": result.noop,
+        **_what_happened(
+            changed=result.applied,
+            dry_run=_dry_run_mode(result.applied, result.dry_run),
+            noop=result.noop,
+        ),
         "message": result.message,
         "scaled": result.scaled,
         "eventsRecorded": result.events_recorded,
@@ -276,15 +328,18 @@ def interrupted_rollout(word: str) -> dict[str, JSON]:
 def rollback_result(
     result: RollbackResult, rollout: dict[str, JSON] | None = None
 ) -> dict[str, JSON]:
-    """``{"apiVersion", "kind": "RollbackResult", "applied", "dryRun", "noop", "message",
+    """``{"apiVersion", "kind": "RollbackResult", "outcome", "applied", "dryRun", "noop",
+    "message",
     "resourceVersion", "eventRecorded", "eventError", "plan": <RollbackPlan>}``, and
     ``"rollout"`` (see ``rollout``) when the rollout was followed."""
     document: dict[str, JSON] = {
         "apiVersion": API_VERSION,
         "kind": "RollbackResult",
-        "applied": result.applied,
-        "dryRun": result.dry_run,
-        "noop": result.noop,
+        **_what_happened(
+            changed=result.applied,
+            dry_run=_dry_run_mode(result.applied, result.dry_run),
+            noop=result.noop,
+        ),
         "message": result.message,
         "resourceVersion": result.resource_version,
         "eventRecorded": result.event_recorded,
@@ -435,7 +490,7 @@ def _release_result(
     plan: ReleasePlan,
     *,
     applied: bool,
-    dry_run: bool,
+    dry_run: str | None,
     workloads: list[dict[str, JSON]],
     written: Iterable[str] = (),
     errors: Iterable[str] = (),
@@ -445,9 +500,12 @@ def _release_result(
     document: dict[str, JSON] = {
         "apiVersion": API_VERSION,
         "kind": "ReleaseResult",
-        "applied": applied,
-        "dryRun": dry_run,
-        "noop": plan.noop is not None and error is None,
+        **_what_happened(
+            changed=applied,
+            dry_run=dry_run,
+            noop=plan.noop is not None and error is None,
+            stopped=error is not None,
+        ),
     }
     if error is not None:
         document["error"] = error
@@ -480,7 +538,11 @@ def release_result(
     return _release_result(
         plan,
         applied=bool(result and result.applied and not result.dry_run),
-        dry_run=result.dry_run if result else True,
+        dry_run=(
+            ("server" if result.dry_run else None)
+            if result
+            else (None if plan.noop is not None else "client")
+        ),
         workloads=workloads,
         written=result.records_written if result else (),
         errors=result.record_errors if result else (),
@@ -492,7 +554,7 @@ def release_failure(plan: ReleasePlan, failed: ReleaseFailed) -> dict[str, JSON]
     return _release_result(
         plan,
         applied=not failed.nothing_applied,
-        dry_run=False,
+        dry_run=None,
         workloads=[_workload_outcome(o, None, with_rollout=False) for o in failed.outcomes],
         error=str(failed),
     )
@@ -535,4 +597,144 @@ def release_list(
         items.append(doc)
     return _plain(
         {"apiVersion": API_VERSION, "kind": "ReleaseList", "namespace": namespace, "items": items}
+    )
+
+
+def _followed(followed: Followed, role: str) -> dict[str, JSON]:
+    key = kind_named(followed.ref.kind).revision_json_key
+    return {
+        "role": role,
+        "revision": followed.revision,
+        key: followed.revision_object,
+        "images": followed.images,
+        "phase": followed.phase.value,
+        "verdict": followed.verdict.value,
+        "message": followed.message,
+        "startedAt": format_time(followed.started_at),
+        "finishedAt": format_time(followed.finished_at),
+        "seconds": round((followed.finished_at - followed.started_at).total_seconds(), 3),
+        "settledSeconds": (
+            None if followed.settled_seconds is None else round(followed.settled_seconds, 3)
+        ),
+        "recorded": followed.recorded,
+        "recordError": followed.record_error,
+    }
+
+
+def guard_result(
+    guard: Guard,
+    *,
+    outcome: str,
+    exit_code: int,
+    message: str,
+    notification: dict[str, JSON] | None = None,
+) -> dict[str, JSON]:
+    """``kubectl rollback guard -o json``: kubectl-rollback.io/v1 GuardResult.
+
+    Schema::
+
+        apiVersion, kind: "GuardResult"
+        workload: {kind, namespace, name}
+        outcome: str        healthy | rolled-back | rollback-failed | failed | not-judged
+                            | interrupted
+        exitCode: int       0, 3, 4, 5, 1, 130/143 (README: exit codes)
+        message: str        the one-line ending
+        settings: {settleSeconds, graceSeconds, timeoutSeconds, rollback: bool,
+                   maxRollbacks: int}
+        rollouts: [{role: deploy|rollback, revision: int|null, replicaSet (or
+                    controllerRevision): str|null, images: str, phase, verdict, message,
+                    startedAt, finishedAt, seconds, settledSeconds: float|null,
+                    recorded: bool, recordError: str|null}]
+                            the rollout guarded, then each rollback's
+        rollbacks: [<RollbackResult>]   each rollback made (its plan included)
+        forcedRollbackPods: [str]       pods a StatefulSet's forced rollback deleted
+        notRolledBack: str|null         why a failure was not (or no more) rolled back
+        startedAt, finishedAt: str|null; seconds: float|null
+        notification: {url: str (query string removed), format, delivered: bool,
+                       error: str|null} | null    (on standard output only; not sent)
+    """
+    started, finished = guard.started_at, guard.finished_at
+    settings = guard.settings
+    document: dict[str, JSON] = {
+        "apiVersion": API_VERSION,
+        "kind": "GuardResult",
+        "workload": {
+            "kind": guard.ref.kind,
+            "namespace": guard.ref.namespace,
+            "name": guard.ref.name,
+        },
+        "outcome": outcome,
+        "exitCode": exit_code,
+        "message": message,
+        "settings": {
+            "settleSeconds": settings.settle_seconds,
+            "graceSeconds": settings.grace_seconds,
+            "timeoutSeconds": settings.timeout_seconds,
+            "rollback": settings.rollback,
+            "maxRollbacks": settings.max_rollbacks,
+        },
+        "rollouts": [
+            _followed(f, "deploy" if i == 0 else "rollback") for i, f in enumerate(guard.followed)
+        ],
+        "rollbacks": [rollback_result(r) for r in guard.rollbacks],
+        "forcedRollbackPods": list(guard.forced),
+        "notRolledBack": guard.not_rolled_back,
+        "startedAt": format_time(started) if started else None,
+        "finishedAt": format_time(finished) if finished else None,
+        "seconds": (
+            round((finished - started).total_seconds(), 3) if started and finished else None
+        ),
+        "notification": notification,
+    }
+    return _plain(document)
+
+
+def record_result(
+    ref: WorkloadRef, revision: int | None, revision_object: str, verdict: str, reason: str
+) -> dict[str, JSON]:
+    """``kubectl rollback record -o json``: kubectl-rollback.io/v1 RecordResult
+    ``{workload, revision, replicaSet|controllerRevision, verdict, reason}``."""
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "RecordResult",
+        "workload": {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name},
+        "revision": revision,
+        kind_named(ref.kind).revision_json_key: revision_object,
+        "verdict": verdict,
+        "reason": reason,
+    }
+
+
+def release_guard_result(
+    display: str,
+    namespace: str,
+    rollouts: list[dict[str, JSON]],
+    rollback: dict[str, JSON] | None,
+    *,
+    outcome: str,
+    exit_code: int,
+    message: str,
+    not_rolled_back: str | None,
+    started: datetime,
+    finished: datetime,
+) -> dict[str, JSON]:
+    """``guard release/NAME -o json``: a GuardResult for a whole release: ``release``,
+    ``outcome``, ``exitCode``, ``message``, ``rollouts`` (every workload's rollout, then
+    each rollback's: ``workload``, ``revision``, ``revisionObject``, ``images``, ``phase``,
+    ``verdict``, ``message``, ``seconds``, ``recorded``, ``recordError``), ``rollback`` (the
+    ReleaseResult, or null), ``notRolledBack``, ``startedAt``, ``finishedAt``."""
+    return _plain(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "GuardResult",
+            "release": {"name": display, "namespace": namespace},
+            "outcome": outcome,
+            "exitCode": exit_code,
+            "message": message,
+            "rollouts": rollouts,
+            "rollback": rollback,
+            "notRolledBack": not_rolled_back,
+            "startedAt": format_time(started),
+            "finishedAt": format_time(finished),
+        }
     )

@@ -13,8 +13,14 @@ EXIT_ERROR = 1
 """Any error: no such object, no history, paused, forbidden, conflict..."""
 EXIT_USAGE = 2
 """Bad command line (unknown type, unparsable target)."""
+EXIT_ROLLED_BACK = 3
+"""guard: the rollout failed and was rolled back to the last successful revision (healthy)."""
 EXIT_ROLLOUT_FAILED = 4
-"""The rollback was applied but the rollout failed or did not finish in time."""
+"""The rollback was applied but the rollout failed or did not finish in time (guard: the
+rollback's rollout failed too)."""
+EXIT_NOT_ROLLED_BACK = 5
+"""guard: the rollout failed and was not rolled back (--no-rollback, or no revision with
+evidence of success to go back to)."""
 
 
 class RollbackError(Exception):
@@ -30,6 +36,15 @@ class RollbackError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def cause(self) -> str:
+        """The message without its own "nothing was applied; run again": for quoting inside
+        a message that says what was applied itself (never twice, never contradicted)."""
+        text = self.message
+        for said in ("; nothing was applied; run again", ": nothing was applied; run again"):
+            text = text.replace(said, "")
+        return text
 
 
 class UsageError(RollbackError):

@@ -12,9 +12,11 @@ What the cluster shows, and so what we can claim:
   ImagePullBackOff or ErrImagePull are failure evidence; an older revision whose
   pods are Ready while a newer revision is failing is success evidence (it is
   still serving).
-- Records this tool writes after following a rollout (source "record"):
-  annotations on the ReplicaSet (ControllerRevision for StatefulSets and
-  DaemonSets) under ``kubectl-rollback.io/``.
+- Records (source "record", shown as "recorded"): annotations under
+  ``kubectl-rollback.io/`` on the ReplicaSet (ControllerRevision for StatefulSets and
+  DaemonSets) that a guard, ``kubectl rollback record``, a followed rollout (``--wait``,
+  the terminal UI) or a rollback leaving a healthy revision wrote. They stay on that
+  object, so they survive renumbering (a revision rolled back to keeps its object).
 - Harness release history (source "harness"): a Succeeded release that
   recorded revision R of this workload is success evidence for R; Failed is
   failure evidence.
@@ -22,7 +24,7 @@ What the cluster shows, and so what we can claim:
 That a revision was once fully available and later superseded is *not*
 observable from the API (the old ReplicaSet looks the same as one that never
 became available), so no evidence is invented for it: such revisions are
-"unknown".
+"unknown" unless a record says otherwise (hence ``kubectl rollback guard``).
 """
 
 from __future__ import annotations
@@ -52,13 +54,19 @@ RECORD_PREFIX = "kubectl-rollback.io/"
 """Prefix of every annotation this tool writes (on ReplicaSets and
 ControllerRevisions only, never on the workload)."""
 OUTCOME_ANNOTATION = RECORD_PREFIX + "outcome"
-"""``succeeded`` or ``failed``: how the rollout of this ReplicaSet ended when we followed it."""
+"""``succeeded`` or ``failed``: how this revision's rollout ended when it was judged."""
 OUTCOME_REASON_ANNOTATION = RECORD_PREFIX + "outcome-reason"
-"""One line saying why (the last rollout status message)."""
+"""One line saying why (the last rollout status message, or what the recorder said)."""
 OUTCOME_AT_ANNOTATION = RECORD_PREFIX + "outcome-at"
 """When the outcome was observed, RFC 3339 UTC."""
+OUTCOME_BY_ANNOTATION = RECORD_PREFIX + "outcome-by"
+"""Who judged: ``guard`` (``kubectl rollback guard``), ``record`` (``kubectl rollback
+record``), ``wait`` (a rollback followed with ``--wait``), ``rollback`` (a revision seen
+healthy when a rollback left it), ``tui`` (the terminal UI followed it)."""
+OUTCOME_SETTLED_ANNOTATION = RECORD_PREFIX + "outcome-settled"
+"""Seconds the revision stayed complete and Ready before a guard recorded success."""
 OUTCOME_REPLICASET_ANNOTATION = RECORD_PREFIX + "outcome-replicaset"
-"""The ReplicaSet the record is about.
+"""The revision object (ReplicaSet, ControllerRevision) the record is about.
 
 Plain ``kubectl rollout undo`` copies a ReplicaSet's annotations onto the
 Deployment, and the controller copies Deployment annotations onto every new
@@ -67,55 +75,119 @@ about. A record whose replicaset key names another ReplicaSet is ignored.
 """
 OUTCOME_SUCCEEDED = "succeeded"
 OUTCOME_FAILED = "failed"
+RECORDERS = ("guard", "record", "wait", "rollback", "tui")
+"""The values of ``outcome-by``."""
+REASON_LIMIT = 240
+"""A recorded reason is cut to this many characters (annotations are small)."""
 
-FAILING_WAIT_REASONS = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull")
+FAILING_WAIT_REASONS = (
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "CreateContainerConfigError",
+)
 """Container waiting reasons that mean the revision is broken."""
 
 _RS_IN_MESSAGE = re.compile(r'ReplicaSet "([^"]+)"')
+_SECRET_IN_TEXT = re.compile(
+    r"(?i)(\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|authorization)"
+    r"\s*[:=]\s*(?:bearer\s+|basic\s+)?|\bbearer\s+|\bbasic\s+)(\S+)"
+)
+_URL_SECRET = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)([^/@\s]+@)?([^\s?#]*)(\?[^\s#]*)?")
+
+
+def redact_text(text: str) -> str:
+    """``text`` on one line with what may be a secret replaced by ``***``: the value after
+    password/token/secret/key words, a URL's user:password and its query string."""
+    line = " ".join(text.split())
+
+    def url(match: re.Match[str]) -> str:
+        scheme, userinfo, rest, query = match.groups()
+        return scheme + ("***@" if userinfo else "") + rest + ("?***" if query else "")
+
+    line = _URL_SECRET.sub(url, line)
+    return _SECRET_IN_TEXT.sub(lambda m: m.group(1) + "***", line)
+
+
+def record_reason(reason: str) -> str:
+    """A reason fit for a record: one line, redacted, at most REASON_LIMIT characters."""
+    line = redact_text(reason)
+    return line if len(line) <= REASON_LIMIT else line[: REASON_LIMIT - 1] + "…"
 
 
 def outcome_record_patch(
-    verdict: Verdict, reason: str, now: datetime, *, revision_object: str | None = None
+    verdict: Verdict,
+    reason: str,
+    now: datetime,
+    *,
+    revision_object: str | None = None,
+    by: str | None = None,
+    settled_seconds: float | None = None,
+    resource_version: str | None = None,
 ) -> dict[str, JSON]:
-    """A JSON merge patch for a ReplicaSet recording how its rollout ended.
+    """A JSON merge patch for a revision object recording how its rollout ended.
 
-    The whole body is ``{"metadata": {"annotations": {...}}}``. ``verdict``
-    must be SUCCESS or FAILURE; ``reason`` is kept to one line.
+    The whole body is ``{"metadata": {"annotations": {...}}}`` (with the object's
+    ``resourceVersion`` as a precondition when given). ``verdict`` must be SUCCESS or
+    FAILURE; ``reason`` is kept to one redacted line. With ``by``, a key this record does
+    not set (``outcome-settled`` on a failure) is removed, so an older record never mixes in.
     """
     if verdict is Verdict.UNKNOWN:
         raise ValueError("only a success or a failure can be recorded")
-    annotations = {
+    if by is not None and by not in RECORDERS:
+        raise ValueError(f"unknown recorder {by!r}")
+    annotations: dict[str, str | None] = {
         OUTCOME_ANNOTATION: OUTCOME_SUCCEEDED if verdict is Verdict.SUCCESS else OUTCOME_FAILED,
-        OUTCOME_REASON_ANNOTATION: " ".join(reason.split()),
+        OUTCOME_REASON_ANNOTATION: record_reason(reason),
         OUTCOME_AT_ANNOTATION: format_time(now),
     }
+    if by is not None:
+        annotations[OUTCOME_BY_ANNOTATION] = by
+        annotations[OUTCOME_SETTLED_ANNOTATION] = (
+            str(round(settled_seconds))
+            if settled_seconds is not None and verdict is Verdict.SUCCESS
+            else None
+        )
     if revision_object:
         annotations[OUTCOME_REPLICASET_ANNOTATION] = revision_object
-    return {"metadata": {"annotations": annotations}}
+    metadata: dict[str, JSON] = {"annotations": annotations}
+    if resource_version:
+        metadata["resourceVersion"] = resource_version
+    return {"metadata": metadata}
+
+
+def _short_time(at: str | None) -> str | None:
+    """``2026-12-01T10:02:33Z`` -> ``2026-12-01 10:02`` (as written when it does not parse)."""
+    if not at:
+        return None
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2}(\.\d+)?)?Z", at)
+    return f"{match.group(1)} {match.group(2)}" if match else at
 
 
 def record_evidence(annotations: Mapping[str, str], object_name: str) -> HealthEvidence | None:
-    """Evidence from our own record annotations on a ReplicaSet, if any."""
+    """Evidence from our own record annotations on a revision object, if any:
+    ``guard, 2026-12-01 10:02, settled 30s`` (then ``: reason`` for a failure or a
+    reason given to ``record``)."""
     outcome = annotations.get(OUTCOME_ANNOTATION)
     about = annotations.get(OUTCOME_REPLICASET_ANNOTATION)
     if about and about != object_name:
         return None
+    if outcome not in (OUTCOME_SUCCEEDED, OUTCOME_FAILED):
+        return None
     reason = annotations.get(OUTCOME_REASON_ANNOTATION, "").strip()
-    at = annotations.get(OUTCOME_AT_ANNOTATION)
-    when = f" at {at}" if at else ""
-    if outcome == OUTCOME_SUCCEEDED:
-        return HealthEvidence(
-            Verdict.SUCCESS,
-            SOURCE_RECORD,
-            f"rollout succeeded{when}" + (f": {reason}" if reason else ""),
-        )
-    if outcome == OUTCOME_FAILED:
-        return HealthEvidence(
-            Verdict.FAILURE,
-            SOURCE_RECORD,
-            f"rollout failed{when}" + (f": {reason}" if reason else ""),
-        )
-    return None
+    by = annotations.get(OUTCOME_BY_ANNOTATION) or "rollout followed"
+    parts = [by]
+    when = _short_time(annotations.get(OUTCOME_AT_ANNOTATION))
+    if when:
+        parts.append(when)
+    settled = annotations.get(OUTCOME_SETTLED_ANNOTATION, "")
+    if outcome == OUTCOME_SUCCEEDED and settled.isdigit():
+        parts.append(f"settled {settled}s")
+    text = ", ".join(parts)
+    if reason and (outcome == OUTCOME_FAILED or by in ("record", "rollout followed")):
+        text += f": {reason}"
+    verdict = Verdict.SUCCESS if outcome == OUTCOME_SUCCEEDED else Verdict.FAILURE
+    return HealthEvidence(verdict, SOURCE_RECORD, text)
 
 
 def rollout_evidence(deployment: Mapping[str, JSON]) -> tuple[str | None, HealthEvidence] | None:

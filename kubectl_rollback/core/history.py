@@ -154,6 +154,25 @@ def _revision(rs: Mapping[str, JSON], current: bool) -> Revision:
     )
 
 
+def replicaset_pods(
+    replicaset: Mapping[str, JSON], pods: Sequence[Mapping[str, JSON]]
+) -> list[Mapping[str, JSON]]:
+    """The pods of one ReplicaSet: controlled by it, or (orphans) carrying its hash."""
+    uid = uid_of(replicaset)
+    template_hash = labels_of(replicaset).get(POD_TEMPLATE_HASH) or str(
+        dig(replicaset, "spec", "template", "metadata", "labels", POD_TEMPLATE_HASH) or ""
+    )
+    found = []
+    for pod in pods:
+        owner = controller_uid(pod)
+        if owner is not None:
+            if owner == uid:
+                found.append(pod)
+        elif template_hash and labels_of(pod).get(POD_TEMPLATE_HASH) == template_hash:
+            found.append(pod)
+    return found
+
+
 def _pods_by_replicaset(
     revisions: Sequence[Revision], pods: Sequence[Mapping[str, JSON]]
 ) -> dict[str, PodSummary]:

@@ -64,9 +64,14 @@ class HealthEvidence:
         return self.source in LIVE_SOURCES
 
     @property
+    def label(self) -> str:
+        """The source as shown to people: ``recorded`` for our own records."""
+        return "recorded" if self.source == SOURCE_RECORD else self.source
+
+    @property
     def line(self) -> str:
         """``failure (pods): 3 pods in ImagePullBackOff``."""
-        return f"{self.verdict.value} ({self.source}): {self.reason}"
+        return f"{self.verdict.value} ({self.label}): {self.reason}"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,16 @@ from .api_objects import (
 )
 from .evidence import RECORD_PREFIX
 from .history import CHANGE_CAUSE_ANNOTATION, LAST_APPLIED_ANNOTATION
-from .model import DeploymentHistory, PlanWarning, Revision, RevisionHistory, Verdict, WorkloadRef
+from .model import (
+    SOURCE_RECORD,
+    DeploymentHistory,
+    ManagedBy,
+    PlanWarning,
+    Revision,
+    RevisionHistory,
+    Verdict,
+    WorkloadRef,
+)
 from .rendering import (
     MASK,
     MASK_CHANGED,
@@ -65,10 +74,18 @@ class RevisionPointer:
     """The failure is what the cluster shows now (rollout, pods), not an earlier record."""
     object_kind: str = "ReplicaSet"
     """"ReplicaSet" or "ControllerRevision": what ``object_name`` names."""
+    live_success: bool = False
+    """The cluster shows it healthy now (its rollout completed, its pods serve)."""
+    recorded: Verdict = Verdict.UNKNOWN
+    """What a record (``kubectl-rollback.io/outcome``) on it says, UNKNOWN without one."""
 
     @classmethod
     def of(cls, revision: Revision) -> RevisionPointer:
         live_failure = any(e.live for e in revision.failure_evidence)
+        live_success = any(e.live and e.verdict is Verdict.SUCCESS for e in revision.evidence)
+        recorded = next(
+            (e.verdict for e in revision.evidence if e.source == SOURCE_RECORD), Verdict.UNKNOWN
+        )
         return cls(
             revision.number,
             revision.object_name,
@@ -77,6 +94,8 @@ class RevisionPointer:
             revision.health_reason,
             live_failure,
             revision.object_kind,
+            live_success,
+            recorded,
         )
 
     def to_dict(self) -> dict[str, JSON]:
@@ -218,6 +237,13 @@ class RollbackPlan:
     actor: str | None
     created_at: datetime
     show_secrets: bool = False
+    generation: int | None = None
+    """The workload's metadata.generation when planned (None in a plan file of an older
+    version): a precondition race lost to a status write retries only while it holds."""
+    annotations_at_plan: tuple[tuple[str, str], ...] | None = None
+    """The workload's annotations when planned (for the same retry: they must hold too)."""
+    labels_at_plan: tuple[tuple[str, str], ...] | None = None
+    """The workload's labels when planned (likewise)."""
     patch_type: str = "json-patch"
     """``json-patch`` (Deployments: ``patch`` is a list of RFC 6902 operations) or
     ``strategic-merge`` (StatefulSets, DaemonSets: ``patch`` holds one strategic-merge
@@ -492,18 +518,28 @@ def _history_limit_warnings(history: DeploymentHistory, target: Revision) -> lis
     return warnings
 
 
-def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
-    display = history.ref.display
+def manager_warnings(
+    display: str, managers: Sequence[ManagedBy], *, undone: str = "the rollback"
+) -> list[PlanWarning]:
+    """Who will put back what this tool changes on ``display``: Helm, Argo CD, Flux or a
+    later ``kubectl apply``. ``undone`` names the change ("the rollback", "the switch
+    (traffic back to green)", "the scale-up"); only a rollback has the tools' own
+    rollback commands as the alternative."""
+    rollback = undone == "the rollback"
     warnings = []
-    for manager in history.managers:
+    for manager in managers:
         if manager.tool == "Helm":
             release = manager.name or "RELEASE"
             warnings.append(
                 PlanWarning(
                     "managed-by-helm",
                     f"{display} is managed by Helm (release {release}): "
-                    "the next helm upgrade/rollback "
-                    f"will revert it; use helm rollback {release} instead",
+                    f"the next helm upgrade/rollback will revert {'it' if rollback else undone}; "
+                    + (
+                        f"use helm rollback {release} instead"
+                        if rollback
+                        else "change the release's chart or values as well"
+                    ),
                 )
             )
         elif manager.tool == "Argo CD":
@@ -512,8 +548,10 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
                 PlanWarning(
                     "managed-by-argocd",
                     f"{display} is managed by Argo CD (application {app}): "
-                    "auto-sync will revert the "
-                    f"rollback; change Git or use argocd app rollback {app}",
+                    f"auto-sync will revert {undone}; "
+                    + (
+                        f"change Git or use argocd app rollback {app}" if rollback else "change Git"
+                    ),
                 )
             )
         elif manager.tool == "Flux":
@@ -522,8 +560,8 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
                 PlanWarning(
                     "managed-by-flux",
                     f"{display} is managed by Flux ({what}): "
-                    "reconciliation will revert the rollback; "
-                    "suspend it (flux suspend) or revert the change in Git",
+                    f"reconciliation will revert {undone}; suspend it (flux suspend) or "
+                    + ("revert the change in Git" if rollback else "make the same change in Git"),
                 )
             )
         elif manager.tool == "kubectl apply":
@@ -531,10 +569,16 @@ def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
                 PlanWarning(
                     "last-applied-configuration",
                     f"{display} carries {LAST_APPLIED_ANNOTATION}: "
-                    "a later kubectl apply of its manifest will undo the rollback; "
+                    f"a later kubectl apply of its manifest will undo {undone}; "
                     "update the manifest as well",
                 )
             )
+    return warnings
+
+
+def _owner_warnings(history: RevisionHistory) -> list[PlanWarning]:
+    display = history.ref.display
+    warnings = manager_warnings(display, history.managers)
     for hpa in history.hpas:
         bounds = (
             f"min {hpa.min_replicas if hpa.min_replicas is not None else 1}, max {hpa.max_replicas}"
@@ -675,6 +719,9 @@ def plan_rollback(
         references=references,
         patch=patch,
         resource_version=history.resource_version,
+        generation=history.generation or None,
+        annotations_at_plan=tuple(sorted(history.annotations.items())),
+        labels_at_plan=tuple(sorted(history.labels.items())),
         change_cause=change_cause,
         actor=actor,
         created_at=now,

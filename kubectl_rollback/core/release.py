@@ -538,7 +538,7 @@ def execute_release(
             rollback.execute(gw, step.plan, dry_run=True, now=now)
         except RollbackError as exc:
             raise ReleaseFailed(
-                f"{plan.group.display}: {step.ref.display} would not roll back ({exc}); "
+                f"{plan.group.display}: {step.ref.display} would not roll back ({exc.cause}); "
                 "nothing was applied to any workload",
                 nothing_applied=True,
                 outcomes=(),
@@ -548,7 +548,7 @@ def execute_release(
             _delete_canary(gw, canary, dry_run=True)
         except RollbackError as exc:
             raise ReleaseFailed(
-                f"{plan.group.display}: {canary.ref.display} could not be deleted ({exc}); "
+                f"{plan.group.display}: {canary.ref.display} could not be deleted ({exc.cause}); "
                 "nothing was applied to any workload",
                 nothing_applied=True,
                 outcomes=(),
@@ -650,7 +650,7 @@ def _failed(
         else "the release is partly rolled back: " + ", ".join(o.ref.display for o in left)
     )
     return ReleaseFailed(
-        f"{plan.group.display}: {step.ref.display} failed ({exc}); {how} ({summary})",
+        f"{plan.group.display}: {step.ref.display} failed ({exc.cause}); {how} ({summary})",
         nothing_applied=not left and exc.nothing_applied,
         outcomes=ordered,
     )

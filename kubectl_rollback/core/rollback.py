@@ -66,6 +66,10 @@ JSON = Any
 EVENT_REASON = "RolledBack"
 RESTORE_ATTEMPTS = 5
 """How often ``restore`` reads again after its precondition lost a race with a status write."""
+PATCH_ATTEMPTS = 5
+"""How often ``execute`` sends the plan's patch again after such a race (see untouched_since)."""
+RECORD_ATTEMPTS = 5
+"""How often ``write_record`` reads again after its precondition lost such a race."""
 HARNESS_PREFIX = "harness.io/"
 
 
@@ -285,22 +289,31 @@ def execute(
     kind = kind_named(plan.ref.kind)
     ns, name = plan.ref.namespace, plan.ref.name
     answer_lost = False
-    try:
-        patched = gw.patch(
-            kind.resource, ns, name, kind.patch_body(plan), kind.patch_type, dry_run=dry_run
-        )
-    except (Conflict, Invalid) as exc:
-        actual = _current_resource_version(gw, plan.ref)
-        if actual != plan.resource_version:
-            raise Conflict.changed_since_plan(
-                plan.ref.display, plan.resource_version, actual
-            ) from exc
-        raise
-    except OutcomeUnknown as exc:
-        if dry_run:
-            raise
-        patched = read_back(gw, plan, exc)
-        answer_lost = True
+    body = kind.patch_body(plan)
+    sent_rv = plan.resource_version
+    for attempt in range(PATCH_ATTEMPTS):
+        try:
+            patched = gw.patch(kind.resource, ns, name, body, kind.patch_type, dry_run=dry_run)
+            break
+        except (Conflict, Invalid) as exc:
+            live = _live_or_none(gw, plan.ref)
+            actual = str(dig(live, "metadata", "resourceVersion") or "") if live else None
+            if actual == sent_rv:
+                raise  # not the precondition: the server refused the change itself
+            if live is None or attempt == PATCH_ATTEMPTS - 1 or not untouched_since(plan, live):
+                raise Conflict.changed_since_plan(
+                    plan.ref.display, plan.resource_version, actual
+                ) from exc
+            # Only a controller's status write came between (the spec and annotations are
+            # as planned): the same change, on what is there now, as kubectl retries.
+            assert actual is not None
+            body, sent_rv = kind.patch_body(plan, resource_version=actual), actual
+        except OutcomeUnknown as exc:
+            if dry_run:
+                raise
+            patched = read_back(gw, plan, exc)
+            answer_lost = True
+            break
     result_rv = str(dig(patched, "metadata", "resourceVersion") or "") or None
     if dry_run:
         return RollbackResult(
@@ -317,7 +330,7 @@ def execute(
         gw.create(EVENTS, ns, rollback_event(plan, patched, now or plan.created_at))
     except RollbackError as exc:
         event_recorded, event_error = False, str(exc)
-    _record_left_failures(gw, plan, now or plan.created_at)
+    _record_left(gw, plan, now or plan.created_at)
     lost = " (the server's answer was lost; read back, the rollback is applied)"
     return RollbackResult(
         plan,
@@ -373,37 +386,110 @@ def read_back(gw: ClusterGateway, plan: RollbackPlan, lost: OutcomeUnknown) -> d
     ) from None
 
 
-def _record_left_failures(gw: ClusterGateway, plan: RollbackPlan, now: datetime) -> None:
-    """Write down why the revisions we leave failed, while the cluster still shows it.
+def _record_left(gw: ClusterGateway, plan: RollbackPlan, now: datetime) -> None:
+    """Write down how the revisions we leave were doing, while the cluster still shows it.
 
-    Once their pods are gone the failure is no longer observable; the record keeps the
-    next rollback from choosing them. A refused write does not fail the rollback.
+    A revision failing now (its pods crash, its rollout missed its deadline) is recorded as
+    failed: once its pods are gone the failure is no longer observable, and the record keeps
+    the next rollback from choosing it. A revision healthy now (rolled out, its pods
+    serving) is recorded as succeeded: superseded, it would otherwise look like one that
+    never became available. A revision already recorded with that verdict keeps its record
+    (a guard's is more precise). A refused write does not fail the rollback.
     """
     kind = kind_named(plan.ref.kind)
     for revision in kind.revisions_left(plan):
-        if revision is None or revision.health is not Verdict.FAILURE or not revision.live_failure:
+        if revision is None:
             continue
-        patch = outcome_record_patch(
-            Verdict.FAILURE,
-            f"rolled back from: {revision.health_reason}",
-            now,
-            revision_object=revision.object_name,
-        )
+        if revision.health is Verdict.FAILURE and revision.live_failure:
+            verdict, reason = Verdict.FAILURE, f"rolled back from: {revision.health_reason}"
+        elif revision.health is Verdict.SUCCESS and revision.live_success:
+            verdict, reason = (
+                Verdict.SUCCESS,
+                f"healthy when rolled back from: {revision.health_reason}",
+            )
+        else:
+            continue
+        if revision.recorded is verdict:
+            continue
         with contextlib.suppress(RollbackError):
-            gw.patch(
-                kind.revision_resource,
-                plan.ref.namespace,
-                revision.object_name,
-                patch,
-                PatchType.MERGE,
+            write_record(
+                gw, plan.ref, revision.object_name, verdict, reason, now=now, by="rollback"
             )
 
 
-def _current_resource_version(gw: ClusterGateway, ref: WorkloadRef) -> str | None:
+def write_record(
+    gw: ClusterGateway,
+    ref: WorkloadRef,
+    revision_object: str | Mapping[str, JSON],
+    verdict: Verdict,
+    reason: str,
+    *,
+    now: datetime,
+    by: str,
+    settled_seconds: float | None = None,
+) -> dict[str, JSON]:
+    """Record ``verdict`` on one revision object of ``ref`` (annotations, evidence.py).
+
+    The merge patch carries the object's resourceVersion as a precondition; when a
+    controller's status write wins the race, the object is read again (the same uid: the
+    same revision) and the record written on what is there now, up to RECORD_ATTEMPTS
+    times. Returns the object as written. A revision object replaced meanwhile (another uid)
+    raises Conflict, nothing written.
+    """
+    kind = kind_named(ref.kind)
+    resource = kind.revision_resource
+    if isinstance(revision_object, str):
+        obj: Mapping[str, JSON] = gw.get(resource, ref.namespace, revision_object)
+    else:
+        obj = revision_object
+    name = name_of(obj)
+    uid = dig(obj, "metadata", "uid")
+    for attempt in range(RECORD_ATTEMPTS):
+        patch = outcome_record_patch(
+            verdict,
+            reason,
+            now,
+            revision_object=name,
+            by=by,
+            settled_seconds=settled_seconds,
+            resource_version=str(dig(obj, "metadata", "resourceVersion") or "") or None,
+        )
+        try:
+            return gw.patch(resource, ref.namespace, name, patch, PatchType.MERGE)
+        except Conflict:
+            if attempt == RECORD_ATTEMPTS - 1:
+                raise
+        obj = gw.get(resource, ref.namespace, name)
+        if uid and dig(obj, "metadata", "uid") != uid:
+            raise Conflict(
+                f"{resource.kind} {name} was replaced (another uid) while recording on it: "
+                "not recorded"
+            )
+    raise AssertionError("unreachable")
+
+
+def _live_or_none(gw: ClusterGateway, ref: WorkloadRef) -> dict[str, JSON] | None:
     try:
-        return str(dig(get_workload(gw, ref), "metadata", "resourceVersion") or "")
+        return get_workload(gw, ref)
     except RollbackError:
         return None
+
+
+def untouched_since(plan: RollbackPlan, live: Mapping[str, JSON]) -> bool:
+    """Whether nobody but a controller's status write changed the workload since ``plan``:
+    the same generation (every spec change bumps it), annotations and labels."""
+    if plan.generation is None or plan.annotations_at_plan is None or plan.labels_at_plan is None:
+        return False
+    meta = as_dict(live.get("metadata"))
+
+    def strings(key: str) -> dict[str, str]:
+        return {str(k): str(v) for k, v in as_dict(meta.get(key)).items()}
+
+    return (
+        meta.get("generation") == plan.generation
+        and strings("annotations") == dict(plan.annotations_at_plan)
+        and strings("labels") == dict(plan.labels_at_plan)
+    )
 
 
 # -------------------------------------------------------------------------------- follow
@@ -430,6 +516,7 @@ def follow(
     on_status: Callable[[RolloutStatus], None],
     expect_revision: str | None = None,
     record: bool = True,
+    recorder: str = "wait",
 ) -> RolloutOutcome:
     """Watch the rollout until it is done, fails, or ``timeout_seconds`` pass.
 
@@ -459,7 +546,9 @@ def follow(
     verdict = Verdict.SUCCESS if status.done else Verdict.FAILURE
     revision, written = (None, False)
     if record:
-        revision, written = _record_outcome(gw, kind, ref, workload, status, verdict, now_fn())
+        revision, written = _record_outcome(
+            gw, kind, ref, workload, status, verdict, now_fn(), recorder
+        )
     return RolloutOutcome(verdict, status, False, revision, written)
 
 
@@ -532,6 +621,7 @@ def _record_outcome(
     status: RolloutStatus,
     verdict: Verdict,
     now: datetime,
+    recorder: str,
 ) -> tuple[str | None, bool]:
     try:
         selector = label_selector_string(as_dict(dig(workload, "spec", "selector")))
@@ -539,16 +629,9 @@ def _record_outcome(
         current = kind.current_revision(workload, revisions)
         if current is None:
             return None, False
-        name = name_of(current)
         reason = kind.outcome_reason(workload, status)
-        gw.patch(
-            kind.revision_resource,
-            ref.namespace,
-            name,
-            outcome_record_patch(verdict, reason, now, revision_object=name),
-            PatchType.MERGE,
-        )
-        return name, True
+        write_record(gw, ref, current, verdict, reason, now=now, by=recorder)
+        return name_of(current), True
     except RollbackError:
         # The rollout outcome stands even if we may not write the record.
         return None, False

@@ -25,7 +25,21 @@ CASES = [
         'unable to match a printer suitable for the output format "table"',
     ),
     (["deploy/web", "--yes", "--dry-run=maybe"], "Invalid dry-run value (maybe)"),
-    (["pods/web", "--yes"], 'the server doesn\'t have a resource type "pods"'),
+    (
+        ["pods/web", "--yes"],
+        "pods cannot be rolled back: kubectl rollback rolls back "
+        "Deployments, StatefulSets and DaemonSets",
+    ),
+    (["rollback", "pod/x", "--yes"], "pods cannot be rolled back"),
+    (["rs", "web-abc", "--yes"], "roll back the Deployment that owns it"),
+    (["frobs/web", "--yes"], 'the server doesn\'t have a resource type "frobs"'),
+    (["rollback", "deploy", "--yes"], "you must name the deployment: kubectl rollback deploy/NAME"),
+    (["sts", "--yes"], "you must name the statefulset"),
+    (
+        ["histroy", "deploy/web"],
+        'unknown command "histroy" for "kubectl rollback": did you mean "history"?',
+    ),
+    (["-n", "default", "relases"], 'did you mean "releases"?'),
     (["release/shop", "--yes", "--to-revision", "1"], "apply to one workload or Service"),
     (["release/shop", "--yes", "--to-release", "0"], "--to-release must be a positive release"),
     (["deploy/web", "--yes", "--to-release", "2"], "--to-release applies to release/NAME"),

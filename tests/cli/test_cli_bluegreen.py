@@ -51,7 +51,8 @@ def test_rapid_rollback_swaps_primary_and_stage(
     server = cli("svc/web", "--dry-run=server", "-o", "json")
     assert server.code == 0, server.err
     doc = json.loads(server.out)
-    assert doc["kind"] == "TrafficSwitchResult" and doc["dryRun"] is True and doc["applied"] is True
+    assert doc["kind"] == "TrafficSwitchResult" and doc["dryRun"] is True
+    assert doc["outcome"] == "ServerDryRun" and doc["applied"] is False
     assert doc["plan"]["kind"] == "TrafficSwitchPlan" and doc["plan"]["to"] == "blue"
     assert _selector(sim, "web")[COLOR] == "green", "a server dry run changed the Service"
 
@@ -117,6 +118,10 @@ def test_refuses_a_side_without_ready_pods(
         in result.err
     )
     assert "--scale-up" in result.err
+    # Said once: the plan on stdout, the refusal as the one error line.
+    assert len(result.err.strip().splitlines()) == 1, result.err
+    assert "Refused" not in result.out and "refusing" not in result.out, result.out
+    assert "Blue/green rollback plan for service/api" in result.out
     service = sim.cluster.get("services", "default", "api")
     assert service["metadata"]["resourceVersion"] == before
     assert service["spec"]["selector"]["color"] == "green"

@@ -32,7 +32,7 @@ def web(sim: RunningCluster) -> RunningCluster:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["pod/web", "--yes"], 2, 'the server doesn\'t have a resource type "pod"'),
+        (["pod/web", "--yes"], 2, "pods cannot be rolled back: kubectl rollback rolls back"),
         (["web", "--yes"], 2, 'you must specify the type of resource: "web"'),
         (["deploy/nope", "--yes"], 1, 'deployments.apps "nope" not found'),
         (["deploy/web", "-n", "nowhere", "--yes"], 1, 'namespaces "nowhere" not found'),

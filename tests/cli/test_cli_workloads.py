@@ -226,6 +226,7 @@ def test_rollback_records_change_cause_event_and_left_failure(
         "kubectl-rollback: rolled back from revision 3 (postgres:16.1) to revision 1 "
         "(postgres:15.4)"
     )
+    sim.cluster.settle()  # the controllers react to the patch in their own thread
     after = revisions(sim, "db")
     assert set(after) == set(before)  # no new ControllerRevision: revision 1 is renumbered 4
     assert sorted(after.values()) == [2, 3, 4]
@@ -281,7 +282,8 @@ def test_dry_run_server_changes_nothing(sim: RunningCluster, cli: Callable[..., 
     before = sim.cluster.get("statefulsets", "default", "db")
     result = cli("sts/db", "--dry-run=server", "-o", "yaml")
     assert result.code == 0, result.err
-    assert "dryRun: true" in result.out and "applied: true" in result.out
+    assert "outcome: ServerDryRun" in result.out and "dryRun: true" in result.out
+    assert "applied: false" in result.out  # nothing is in the cluster after a dry run
     assert sim.cluster.get("statefulsets", "default", "db") == before
 
 
@@ -369,8 +371,9 @@ def test_wait_statefulset_to_success(
         sim.cluster.list("controllerrevisions", "default", "app=db"), key=lambda r: r["revision"]
     )
     assert current["metadata"]["annotations"][OUTCOME_ANNOTATION] == "succeeded"
+    assert current["metadata"]["annotations"]["kubectl-rollback.io/outcome-by"] == "wait"
     history = cli("history", "sts/db")
-    assert "success (record): rollout succeeded" in history.out
+    assert "success (recorded): wait, " in history.out
 
 
 def test_wait_daemonset_to_success(

@@ -89,7 +89,12 @@ class FakeGateway:
 
     def get(self, resource: Resource, namespace: str, name: str) -> dict[str, Any]:
         self._call(f"get {resource.plural}", namespace, name)
-        if resource.plural != "deployments" or name != self.deployment["metadata"]["name"]:
+        if resource.plural != "deployments":
+            for obj in self.objects.get(resource.plural, []):
+                if obj["metadata"]["name"] == name:
+                    return copy.deepcopy(obj)
+            raise NotFound(f'{resource.qualified} "{name}" not found')
+        if name != self.deployment["metadata"]["name"]:
             raise NotFound(f'{resource.qualified} "{name}" not found')
         return copy.deepcopy(self.deployment)
 
@@ -132,9 +137,12 @@ class FakeGateway:
             self.rs_patches.append((name, body))
             for rs in self.replicasets:
                 if rs["metadata"]["name"] == name:
-                    rs["metadata"].setdefault("annotations", {}).update(
-                        body["metadata"]["annotations"]
-                    )
+                    annotations = rs["metadata"].setdefault("annotations", {})
+                    for key, value in body["metadata"]["annotations"].items():
+                        if value is None:  # a merge patch removes a key set to null
+                            annotations.pop(key, None)
+                        else:
+                            annotations[key] = value
                     return copy.deepcopy(rs)
             raise NotFound(f'replicasets.apps "{name}" not found')
         raise Invalid(f"the fake does not patch {resource.plural} with {patch_type.value}")

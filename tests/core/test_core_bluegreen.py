@@ -355,11 +355,26 @@ def test_refuses_a_side_without_ready_pods_and_says_why() -> None:
     plan = plan_switch(group, actor=None, now=NOW)
     assert plan.to_color == "green"
     assert plan.refusal is not None
+    assert "no Ready pods" in plan.refusal and "0/3 Ready" in plan.refusal
+    # Green already runs as many replicas as blue and its pods crash: more cannot help.
+    assert "--scale-up (to" not in plan.refusal
     assert (
-        "no Ready pods" in plan.refusal
-        and "--scale-up" in plan.refusal
-        and "0/3 Ready" in plan.refusal
-    )
+        "it already runs 3 replicas and its pods are failing (3 CrashLoopBackOff): "
+        "--scale-up does not help; fix deployment.apps/web-green (kubectl logs "
+        "deployment/web-green) or name another side with --to COLOR"
+    ) in plan.refusal
+    forced = plan_switch(group, actor=None, now=NOW, force=True)
+    assert forced.refusal is not None and "--force and --scale-up do not help" in forced.refusal
+
+
+def test_a_scaled_down_side_is_told_to_scale_up() -> None:
+    world = harness_world(live="blue", green_ready=0)
+    green = next(d for d in world["deployments"] if d["metadata"]["name"] == "web-green")
+    green["spec"]["replicas"] = 0
+    world["pods"] = [p for p in world["pods"] if not p["metadata"]["name"].startswith("web-green")]
+    plan = plan_switch(group_of(world), actor=None, now=NOW)
+    assert plan.refusal is not None
+    assert plan.refusal.endswith("; scale it up first with --scale-up (to 3 replicas)")
 
 
 def test_fewer_ready_pods_needs_force() -> None:
@@ -368,6 +383,9 @@ def test_fewer_ready_pods_needs_force() -> None:
     assert (
         refused.refusal is not None and "fewer than the 3 of the live side blue" in refused.refusal
     )
+    # At full size already: --scale-up is not offered, waiting for the pods is.
+    assert "pass --force to switch anyway, or wait until its 3 pods are Ready" in refused.refusal
+    assert "--scale-up" not in refused.refusal
     forced = plan_switch(group, actor=None, now=NOW, force=True)
     assert forced.refusal is None and "fewer-ready" in forced.warning_codes()
 

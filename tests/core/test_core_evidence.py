@@ -121,7 +121,7 @@ def test_outcome_record_patch_and_reading_it_back() -> None:
         ]
     )
     h = build_deployment_history(s.deployment, s.replicasets, s.pods, now=NOW)
-    assert lines(h, 1) == ["failure (record): rollout failed at 2024-05-01T12:00:00Z: exceeded"]
+    assert lines(h, 1) == ["failure (recorded): rollout followed, 2024-05-01 12:00: exceeded"]
     assert lines(h, 2) == []
 
 

@@ -13,6 +13,7 @@ import pytest
 from kubectl_rollback.core import documents
 from kubectl_rollback.core.errors import Conflict, Forbidden, Refused
 from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION, OUTCOME_REPLICASET_ANNOTATION
+from kubectl_rollback.core.kinds import kind_named
 from kubectl_rollback.core.model import Verdict, WorkloadRef
 from kubectl_rollback.core.rollback import execute, follow, load, plan, prepare
 from kubectl_rollback.core.status import RolloutStatus
@@ -161,7 +162,9 @@ def test_dry_run_changes_nothing() -> None:
 def test_change_after_plan_is_a_conflict_and_nothing_is_applied() -> None:
     gw = gateway(crashing())
     p = plan(load(gw, REF, now=NOW), actor=None, now=NOW)
-    gw.deployment["metadata"]["resourceVersion"] = "999"  # someone scaled it meanwhile
+    # Someone scaled it meanwhile: a spec change, so a new generation.
+    gw.deployment["metadata"]["resourceVersion"] = "999"
+    gw.deployment["metadata"]["generation"] = gw.deployment["metadata"].get("generation", 1) + 1
     before = copy.deepcopy(gw.deployment)
     with pytest.raises(Conflict) as err:
         execute(gw, p, dry_run=False)
@@ -171,6 +174,37 @@ def test_change_after_plan_is_a_conflict_and_nothing_is_applied() -> None:
         "nothing was applied; run again"
     )
     assert gw.deployment == before and gw.events == []
+
+
+@pytest.mark.parametrize("what", ["annotation", "generation"])
+def test_a_spec_or_annotation_change_after_plan_is_never_retried_over(what: str) -> None:
+    gw = gateway(crashing())
+    p = plan(load(gw, REF, now=NOW), actor=None, now=NOW)
+    gw.deployment["metadata"]["resourceVersion"] = "999"
+    if what == "annotation":  # kubectl annotate: no new generation, but ours would overwrite it
+        gw.deployment["metadata"].setdefault("annotations", {})["team"] = "payments"
+    else:
+        gw.deployment["metadata"]["generation"] = p.generation + 1  # type: ignore[operator]
+    before = copy.deepcopy(gw.deployment)
+    with pytest.raises(Conflict, match="changed since the plan was made"):
+        execute(gw, p, dry_run=False)
+    assert gw.deployment == before
+
+
+def test_a_status_write_after_plan_is_retried_on_the_new_resource_version() -> None:
+    # The controllers write status (a new resourceVersion, the same generation and
+    # annotations) between plan and patch: the same change goes on what is there now.
+    gw = gateway(crashing())
+    p = plan(load(gw, REF, now=NOW), actor=None, now=NOW)
+    assert p.generation is not None
+    gw.deployment["metadata"]["resourceVersion"] = "999"
+    gw.deployment.setdefault("status", {})["observedGeneration"] = p.generation
+    result = execute(gw, p, dry_run=False)
+    assert result.applied
+    sent = [args[2] for method, args in gw.calls if method == "patch deployments"]
+    assert len(sent) == 2  # refused once on the planned resourceVersion, then sent again
+    assert [op["value"] for op in sent[-1] if op["op"] == "test"] == ["999"]
+    assert gw.deployment["spec"]["template"] == kind_named("Deployment").planned_template(p)
 
 
 def test_noop_sends_nothing() -> None:

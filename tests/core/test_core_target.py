@@ -203,7 +203,7 @@ def test_explicit_failed_target_works_with_warning() -> None:
     assert choice.revision.number == 1
     assert [w.code for w in choice.warnings] == ["target-failed"]
     assert choice.warnings[0].message.startswith(
-        "revision 1 has evidence of failure (rollout failed at"
+        "revision 1 has evidence of failure (rollout followed, "
     )
 
 

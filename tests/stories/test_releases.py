@@ -117,6 +117,7 @@ def test_a_change_to_the_second_workload_refuses_before_any_write(cluster: TestC
     assert failed.value.nothing_applied
     assert "deployment.apps/web would not roll back" in str(failed.value)
     assert "nothing was applied to any workload" in str(failed.value)
+    assert str(failed.value).count("nothing was applied") == 1, str(failed.value)  # said once
     assert _images(cluster) == before  # api was not patched either
 
 

@@ -280,7 +280,8 @@ def test_server_dry_run_changes_nothing(cluster: TestCluster, rollback: Callable
     before = cluster.must("deployments", "web")
     result = rollback("deploy/web", "--dry-run=server", "-o", "yaml")
     assert result.code == 0, result.err
-    assert "dryRun: true" in result.out and "applied: true" in result.out
+    assert "outcome: ServerDryRun" in result.out and "dryRun: true" in result.out
+    assert "applied: false" in result.out  # the server accepted it; nothing is in the cluster
     assert unchanged(cluster.must("deployments", "web"), before)
     assert len(cluster.list("replicasets", "app=web")) == 2
 

@@ -99,8 +99,9 @@ class WorkloadKind(Protocol):
         """The rollback to ``choice`` (pure)."""
         ...
 
-    def patch_body(self, plan: RollbackPlan) -> JSON:
-        """The body of the plan's PATCH, of ``patch_type``."""
+    def patch_body(self, plan: RollbackPlan, resource_version: str | None = None) -> JSON:
+        """The body of the plan's PATCH, of ``patch_type``; with ``resource_version``, its
+        precondition names that resourceVersion instead of the plan's."""
         ...
 
     def planned_template(self, plan: RollbackPlan) -> Mapping[str, JSON] | None:
@@ -125,6 +126,20 @@ class WorkloadKind(Protocol):
 
     def outcome_reason(self, workload: Mapping[str, JSON], status: RolloutStatus) -> str:
         """The reason written with a rollout's outcome."""
+        ...
+
+    def revision_pods(
+        self,
+        workload: Mapping[str, JSON],
+        revision: Mapping[str, JSON],
+        pods: Sequence[Mapping[str, JSON]],
+    ) -> list[Mapping[str, JSON]]:
+        """The pods (of ``pods``, the workload's by selector) that run ``revision``."""
+        ...
+
+    def stuck_pods(self, history: WorkloadHistory) -> tuple[str, ...]:
+        """Pods a rollback must delete before the controller replaces them (a StatefulSet's
+        "forced rollback": it waits for a pod that will never be Ready); () for most kinds."""
         ...
 
     def revisions_left(self, plan: RollbackPlan) -> tuple[RevisionPointer | None, ...]:

@@ -15,6 +15,7 @@ from ..controller_history import (
     build_controller_history,
     find_current_revision,
     owned_revisions,
+    revision_pods,
     revision_template,
 )
 from ..controller_plan import plan_controller_rollback
@@ -46,8 +47,10 @@ class ControllerRevisionKind:
         *,
         lists_autoscalers: bool,
         status: Callable[[Mapping[str, JSON]], RolloutStatus],
+        waits_for_unready: bool = False,
     ) -> None:
         self.kind = kind
+        self._waits_for_unready = waits_for_unready
         self.resource = resource
         self._short_name = short_name
         singular = kind.lower()
@@ -117,8 +120,14 @@ class ControllerRevisionKind:
             history, choice, actor=actor, now=now, show_secrets=show_secrets
         )
 
-    def patch_body(self, plan: RollbackPlan) -> JSON:
-        return dict(plan.patch[0])
+    def patch_body(self, plan: RollbackPlan, resource_version: str | None = None) -> JSON:
+        body = dict(plan.patch[0])
+        if resource_version is not None:
+            body["metadata"] = {
+                **as_dict(body.get("metadata")),
+                "resourceVersion": resource_version,
+            }
+        return body
 
     def planned_template(self, plan: RollbackPlan) -> Mapping[str, JSON] | None:
         spec = as_dict(plan.patch[0].get("spec")) if plan.patch else {}
@@ -143,6 +152,22 @@ class ControllerRevisionKind:
     def outcome_reason(self, workload: Mapping[str, JSON], status: RolloutStatus) -> str:
         return status.message
 
+    def revision_pods(
+        self,
+        workload: Mapping[str, JSON],
+        revision: Mapping[str, JSON],
+        pods: Sequence[Mapping[str, JSON]],
+    ) -> list[Mapping[str, JSON]]:
+        return revision_pods(workload, revision, pods)
+
+    def stuck_pods(self, history: WorkloadHistory) -> tuple[str, ...]:
+        """A RollingUpdate StatefulSet waits for its not-Ready pods; a DaemonSet deletes
+        unavailable old pods itself."""
+        assert isinstance(history, ControllerHistory)
+        if not self._waits_for_unready or not history.strategy.rolling:
+            return ()
+        return history.unready_pods
+
     def revisions_left(self, plan: RollbackPlan) -> tuple[RevisionPointer | None, ...]:
         """The one rolled back from, and the one plain kubectl would have picked: a
         StatefulSet often sticks on a crashing revision while a fix waits behind it."""
@@ -161,7 +186,12 @@ class ControllerRevisionKind:
 
 
 STATEFULSET = ControllerRevisionKind(
-    "StatefulSet", STATEFULSETS, "sts", lists_autoscalers=True, status=statefulset_status
+    "StatefulSet",
+    STATEFULSETS,
+    "sts",
+    lists_autoscalers=True,
+    status=statefulset_status,
+    waits_for_unready=True,
 )
 DAEMONSET = ControllerRevisionKind(
     "DaemonSet", DAEMONSETS, "ds", lists_autoscalers=False, status=daemonset_status

@@ -8,7 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from ..api_objects import as_dict, as_int, dig
-from ..history import build_deployment_history, find_current_replicaset, owned_replicasets
+from ..history import (
+    build_deployment_history,
+    find_current_replicaset,
+    owned_replicasets,
+    replicaset_pods,
+)
 from ..model import DeploymentHistory
 from ..plan import RevisionPointer, RollbackPlan, plan_rollback
 from ..ports import DEPLOYMENTS, REPLICASETS, PatchType, Resource
@@ -109,8 +114,13 @@ class DeploymentKind:
         assert isinstance(history, DeploymentHistory)
         return plan_rollback(history, choice, actor=actor, now=now, show_secrets=show_secrets)
 
-    def patch_body(self, plan: RollbackPlan) -> JSON:
-        return [dict(op) for op in plan.patch]
+    def patch_body(self, plan: RollbackPlan, resource_version: str | None = None) -> JSON:
+        ops = [dict(op) for op in plan.patch]
+        if resource_version is not None:
+            for op in ops:
+                if op.get("op") == "test" and op.get("path") == "/metadata/resourceVersion":
+                    op["value"] = resource_version
+        return ops
 
     def planned_template(self, plan: RollbackPlan) -> Mapping[str, JSON] | None:
         return next(
@@ -137,6 +147,17 @@ class DeploymentKind:
             f"{status.message} ({as_int(counts.get('availableReplicas'))}/"
             f"{as_int(dig(workload, 'spec', 'replicas'), 1)} available)"
         )
+
+    def revision_pods(
+        self,
+        workload: Mapping[str, JSON],
+        revision: Mapping[str, JSON],
+        pods: Sequence[Mapping[str, JSON]],
+    ) -> list[Mapping[str, JSON]]:
+        return replicaset_pods(revision, pods)
+
+    def stuck_pods(self, history: WorkloadHistory) -> tuple[str, ...]:
+        return ()  # the Deployment controller scales a broken ReplicaSet down by itself
 
     def revisions_left(self, plan: RollbackPlan) -> tuple[RevisionPointer | None, ...]:
         return (plan.from_revision,)

@@ -7,6 +7,9 @@ Image conventions (documented for users of the simulated cluster):
 - a tag starting with `crash` starts, exits with code 1 and is restarted with the kubelet's
   back-off (10 s doubling to 5 min): phase Running, never Ready, container waiting in
   CrashLoopBackOff with a growing restartCount;
+- a tag starting with `flaky` runs and is Ready for `FLAKY_READY_SECONDS`, then crashes as a
+  `crash` container does (a rollout that completes, then falls over: what a guard's
+  `--settle` is for);
 - any other image is Running and Ready `STARTUP_SECONDS` after the pod was created.
 
 A pod's state is a pure function of its image and its age on the simulated clock, so the
@@ -33,6 +36,9 @@ STARTUP_SECONDS = 2.0
 
 CRASH_RUN_SECONDS = 1.0
 """How long a `crash` container runs before it exits."""
+
+FLAKY_READY_SECONDS = 15.0
+"""How long a `flaky` container is Ready before it first crashes."""
 
 BACKOFF_START_SECONDS = 10.0
 BACKOFF_MAX_SECONDS = 300.0
@@ -212,8 +218,15 @@ class Kubelet:
                 entry["containerID"] = (
                     "containerd://" + hashlib.sha256(f"{meta['uid']}/{name}".encode()).hexdigest()
                 )
-                if tag.startswith("crash"):
-                    crash = crash_loop(name, pod_ref, start, now, text)
+                falls_at = start + FLAKY_READY_SECONDS
+                if tag.startswith("flaky") and now < falls_at:
+                    entry.update(
+                        state={"running": {"startedAt": text(start)}}, ready=True, started=True
+                    )
+                    due = earliest(due, falls_at)
+                elif tag.startswith(("crash", "flaky")):
+                    first_run = start if tag.startswith("crash") else falls_at - CRASH_RUN_SECONDS
+                    crash = crash_loop(name, pod_ref, first_run, now, text)
                     entry.update(
                         state=crash.state,
                         lastState=crash.last_state,

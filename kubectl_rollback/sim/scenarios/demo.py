@@ -14,6 +14,12 @@ Deployments (all labelled app=<name>):
 - `catalog`: revisionHistoryLimit 3 after 6 rollouts: revisions 1 and 2 are gone.
 - `cart`: a single revision.
 - `search`: Recreate strategy, 2 revisions.
+- `orders`: deployed by a pipeline that runs `kubectl rollback guard` after every deploy, so
+  its history carries the guard's records: revisions 1 (1.0.0) and 2 (1.1.0) recorded as
+  succeeded after settling 30 s; revision 3 (`flaky-1.2.0`: Ready, then crash-looping)
+  recorded as failed while settling and rolled back by the guard to 1.1.0 (revision 2 is now
+  4, recorded again). Compare `history deploy/orders` with `history deploy/web`, whose older
+  revisions have no evidence.
 
 Also StatefulSet `db` (3 ControllerRevisions), DaemonSet `node-agent` (2), Services `web`,
 `checkout`, `payments`, ConfigMap `shop-config` (used via envFrom).
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..clock import rfc3339
 from ..resources import BY_KIND
 from ..store import clone
 from .bluegreen import harness_deploy_green, harness_pair, harness_swap
@@ -45,6 +52,10 @@ ROLLOUT_SECONDS = 60.0
 """Simulated time given to a healthy rollout (pods start in 2 s; a few steps each)."""
 
 REGISTRY = "registry.example.com/shop"
+REVISION = "deployment.kubernetes.io/revision"
+RECORD = "kubectl-rollback.io/"
+SETTLED = 'deployment "orders" successfully rolled out; complete and Ready for 30s'
+ORDERS = f"{REGISTRY}/orders"
 
 
 def _container(name: str, image: str, port: int, **extra: Any) -> dict[str, Any]:
@@ -145,6 +156,36 @@ class _Story:
 
         self.change(kind, name, edit)
 
+    def guard_record(self, name: str, outcome: str, reason: str, settled: int | None) -> None:
+        """What `kubectl rollback guard` writes on the current ReplicaSet once it judged the
+        rollout (the annotations README.md documents)."""
+        deployment = self.store.get(BY_KIND["Deployment"], NAMESPACE, name)
+        revision = deployment["metadata"]["annotations"][REVISION]
+        current = next(
+            rs
+            for rs in self.cluster.list("replicasets", NAMESPACE, f"app={name}", "apps")
+            if rs["metadata"]["annotations"].get(REVISION) == revision
+        )
+        rs_name = current["metadata"]["name"]
+
+        def edit(obj: dict[str, Any]) -> None:
+            annotations = obj["metadata"].setdefault("annotations", {})
+            annotations.update(
+                {
+                    RECORD + "outcome": outcome,
+                    RECORD + "outcome-reason": reason,
+                    RECORD + "outcome-at": rfc3339(self.cluster.clock.now()),
+                    RECORD + "outcome-by": "guard",
+                    RECORD + "outcome-replicaset": rs_name,
+                }
+            )
+            if settled is not None:
+                annotations[RECORD + "outcome-settled"] = str(settled)
+            else:
+                annotations.pop(RECORD + "outcome-settled", None)
+
+        self.store.mutate(BY_KIND["ReplicaSet"], NAMESPACE, rs_name, edit)
+
     def set_release_history(self, releases: list[tuple[int, str, int]]) -> None:
         def edit(obj: dict[str, Any]) -> None:
             obj["data"]["releaseHistory"] = _release_history(releases)
@@ -175,12 +216,21 @@ def _steps(story: _Story) -> list[tuple[float, Any]]:
         ),
         (
             ROLLOUT_SECONDS,
-            lambda: story.set_image(
-                "Deployment", "web", "nginx:1.25.4", "upgrade nginx to 1.25.4 (CVE fixes)"
-            ),
+            lambda: _web_and_orders_upgraded(story),
         ),
-        (6 * HOUR, lambda: story.set_image("Deployment", "catalog", f"{REGISTRY}/catalog:1.1.0")),
-        (8 * HOUR, lambda: story.set_image("StatefulSet", "db", "postgres:15.5")),
+        (
+            6 * HOUR,
+            lambda: _orders_recorded_catalog_upgraded(story),
+        ),
+        (
+            ROLLOUT_SECONDS,
+            lambda: _db_and_orders_upgraded(story),
+        ),
+        (ROLLOUT_SECONDS, lambda: _orders_rolled_back(story)),
+        (
+            8 * HOUR - 2 * ROLLOUT_SECONDS,
+            lambda: story.guard_record("orders", "succeeded", SETTLED, 30),
+        ),
         (
             14 * HOUR,
             lambda: story.set_image(
@@ -277,6 +327,14 @@ def _workloads(story: _Story) -> None:
     story.create(
         _deployment(
             "web", _container("nginx", "nginx:1.25.3", 80), cause="initial release: nginx 1.25.3"
+        )
+    )
+    story.create(
+        _deployment(
+            "orders",
+            _container("orders", f"{ORDERS}:1.0.0", 8080),
+            replicas=2,
+            cause="orders 1.0.0",
         )
     )
     # Harness labels the workloads it deploys; its release history is the ConfigMap below.
@@ -390,6 +448,39 @@ def _workloads(story: _Story) -> None:
                 },
             },
         }
+    )
+
+
+def _web_and_orders_upgraded(story: _Story) -> None:
+    story.set_image("Deployment", "web", "nginx:1.25.4", "upgrade nginx to 1.25.4 (CVE fixes)")
+    story.guard_record("orders", "succeeded", SETTLED, 30)
+    story.set_image("Deployment", "orders", f"{ORDERS}:1.1.0", "orders 1.1.0")
+
+
+def _orders_recorded_catalog_upgraded(story: _Story) -> None:
+    story.guard_record("orders", "succeeded", SETTLED, 30)
+    story.set_image("Deployment", "catalog", f"{REGISTRY}/catalog:1.1.0")
+
+
+def _db_and_orders_upgraded(story: _Story) -> None:
+    story.set_image("StatefulSet", "db", "postgres:15.5")
+    story.set_image("Deployment", "orders", f"{ORDERS}:flaky-1.2.0", "orders 1.2.0")
+
+
+def _orders_rolled_back(story: _Story) -> None:
+    """The guard saw 1.2.0 complete, then crash while settling: failure recorded, rolled back."""
+    story.guard_record(
+        "orders",
+        "failed",
+        "was complete and Ready, then 2 pods in CrashLoopBackOff after 17s (--settle 30s)",
+        None,
+    )
+    story.set_image(
+        "Deployment",
+        "orders",
+        f"{ORDERS}:1.1.0",
+        f"kubectl-rollback: rolled back from revision 3 ({ORDERS}:flaky-1.2.0) to revision 2 "
+        f"({ORDERS}:1.1.0) by guard",
     )
 
 

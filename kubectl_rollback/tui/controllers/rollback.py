@@ -102,6 +102,7 @@ def follow(
             now_fn=now_fn,
             on_status=on_status,
             expect_revision=plan.to_revision.object_name,
+            recorder="tui",
         )
     except Cancelled:
         return FollowEnd(None, cancelled=True)

@@ -58,7 +58,7 @@ def _evidence(target: Revision | None) -> list[RenderableType]:
             [
                 Text.assemble(
                     (HEALTH_STYLE[e.verdict][0] + " ", HEALTH_STYLE[e.verdict][1]),
-                    f"{e.source}: {e.reason}",
+                    f"{e.label}: {e.reason}",
                 )
                 for e in target.evidence
             ],
