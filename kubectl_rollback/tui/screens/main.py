@@ -9,6 +9,7 @@ dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -31,18 +32,17 @@ from ...core.target import TargetSpec
 from ..cluster import Gateway, StopSignal
 from ..controllers import bluegreen, layout, preview, rollback
 from ..controllers.bluegreen import BlueGreenController, SwitchFailed
-from ..controllers.connection import ConnectionController
+from ..controllers.connection import Choice, ConnectionController
 from ..controllers.preview import PreviewController
 from ..controllers.rollback import HISTORY_LOADING, Notice, RollbackController
 from ..controllers.workloads import WorkloadsController
 from ..messages import (
     BlueGreenLoaded,
+    ChoiceListed,
     Connected,
     ConnectionFailed,
-    ContextsListed,
     HistoryFailed,
     HistoryLoaded,
-    NamespacesListed,
     PermissionChecked,
     Problem,
     ResourceEvents,
@@ -58,6 +58,7 @@ from ..messages import (
     WorkloadsLoaded,
 )
 from ..settings import Settings
+from ..widgets import notes
 from ..widgets.bluegreen import BlueGreenPanel
 from ..widgets.footer import KeysFooter
 from ..widgets.header import ContextBar
@@ -244,14 +245,7 @@ class MainScreen(Screen[None]):
             return
         self.query_one(WorkloadList).clear("not connected")
         self.query_one(RevisionTable).show_message("Not connected", "")
-        self.query_one(PreviewPanel).show_text(
-            Text.assemble(
-                ("✖ cannot connect: ", "bold red"),
-                message.error,
-                "\n\n",
-                ("ctrl+r tries again; c picks another context.", "dim"),
-            )
-        )
+        self.query_one(PreviewPanel).show_text(notes.cannot_connect(message.error))
         self.notify(message.error, title="Cannot connect", severity="error", timeout=10)
         self._refresh_bindings()
 
@@ -319,16 +313,7 @@ class MainScreen(Screen[None]):
         if message.generation != self.connection.generation:
             return
         self.query_one(WorkloadList).clear("cannot list workloads")
-        self.query_one(PreviewPanel).show_text(
-            Text.assemble(
-                ("✖ cannot list the workloads of namespace ", "bold red"),
-                (message.ns, "bold red"),
-                "\n",
-                message.error,
-                "\n\n",
-                ("ctrl+r tries again; n switches namespace.", "dim"),
-            )
-        )
+        self.query_one(PreviewPanel).show_text(notes.cannot_list(message.ns, message.error))
         self.notify(message.error, title="Cannot list workloads", severity="error", timeout=10)
 
     # -------------------------------------------------------------- permission
@@ -425,13 +410,7 @@ class MainScreen(Screen[None]):
             self.preview.plan = None
             self._refresh_bindings()
             self.query_one(RevisionTable).show_message(f"✖ {missing}", "")
-            self.query_one(PreviewPanel).show_text(
-                Text.assemble(
-                    (f"✖ {missing}", "bold red"),
-                    "\n\n",
-                    ("Pick a workload on the list (↑ ↓, Enter); n switches namespace.", "dim"),
-                )
-            )
+            self.query_one(PreviewPanel).show_text(notes.not_found(missing))
             return
         selected = self.workloads.selected
         if (
@@ -452,14 +431,7 @@ class MainScreen(Screen[None]):
                 f"{summary.short_kind}/{summary.name}   {summary.ready}/{summary.desired} ready",
                 summary.unsupported,
             )
-            self.query_one(PreviewPanel).show_text(
-                Text.assemble(
-                    (f"{summary.kind} {summary.name}\n", "bold"),
-                    f"images  {summary.image_summary}\n",
-                    f"status  {summary.status.value}: {summary.message}\n\n",
-                    (summary.unsupported, "yellow"),
-                )
-            )
+            self.query_one(PreviewPanel).show_text(notes.unsupported(summary))
             return
         self.query_one(RevisionTable).show_message(
             f"{summary.kind.lower()}.apps/{summary.name}", "loading revisions..."
@@ -552,12 +524,7 @@ class MainScreen(Screen[None]):
             f"{message.kind.lower()}.apps/{message.name}", ""
         )
         self.query_one(PreviewPanel).show_text(
-            Text.assemble(
-                ("✖ cannot load the history of ", "bold red"),
-                (message.name, "bold red"),
-                "\n",
-                message.error,
-            )
+            notes.cannot_load_history(message.name, message.error)
         )
         self.notify(message.error, title="Cannot load history", severity="error")
 
@@ -852,49 +819,39 @@ class MainScreen(Screen[None]):
         self._open_namespace(self.connection.namespace)
 
     def action_namespace(self) -> None:
+        gw = self.connection.gw
+        if gw is not None:
+            self._pick(
+                lambda: self.connection.namespace_choice(gw),
+                self._namespace_chosen,
+                "Cannot list namespaces",
+            )
+
+    def _namespace_chosen(self, name: str) -> None:
         if self.connection.gw is not None:
-            self._list_namespaces(self.connection.gw)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pick")
-    def _list_namespaces(self, gw: Gateway) -> None:
-        try:
-            names = self.connection.namespaces(gw)
-        except errors.RollbackError as exc:
-            self.post_message(Problem(str(exc), "Cannot list namespaces"))
-            return
-        self.post_message(NamespacesListed(names))
-
-    @on(NamespacesListed)
-    def _namespaces_listed(self, message: NamespacesListed) -> None:
-        current = self.connection.namespace
-
-        def chosen(name: str | None) -> None:
-            if name and self.connection.gw is not None and name != current:
-                self._open_namespace(name)
-
-        self.app.push_screen(PickOne("Namespace", message.namespaces, current), callback=chosen)
+            self._open_namespace(name)
 
     def action_context(self) -> None:
-        self._list_contexts()
+        self._pick(self.connection.context_choice, self.switch_context, "Cannot read contexts")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pick")
-    def _list_contexts(self) -> None:
+    def _pick(
+        self, load: Callable[[], Choice], chosen: Callable[[str], object], failure: str
+    ) -> None:
         try:
-            names, current = self.connection.contexts()
+            self.post_message(ChoiceListed(load(), chosen))
         except errors.RollbackError as exc:
-            self.post_message(Problem(str(exc), "Cannot read contexts"))
-            return
-        self.post_message(ContextsListed(names, current))
+            self.post_message(Problem(str(exc), failure))
 
-    @on(ContextsListed)
-    def _contexts_listed(self, message: ContextsListed) -> None:
-        active = self.connection.gw.context if self.connection.gw else message.current
+    @on(ChoiceListed)
+    def _choose(self, message: ChoiceListed) -> None:
+        choice = message.choice
 
-        def chosen(name: str | None) -> None:
-            if name and name != active:
-                self.switch_context(name)
+        def picked(name: str | None) -> None:
+            if name and name != choice.current:
+                message.chosen(name)
 
-        self.app.push_screen(PickOne("Context", message.contexts, active), callback=chosen)
+        self.app.push_screen(PickOne(choice.title, choice.names, choice.current), picked)
 
     def switch_context(self, context: str) -> None:
         generation = self.connection.switch_context(context)
