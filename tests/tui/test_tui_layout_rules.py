@@ -143,3 +143,22 @@ def test_kept_says_kept_and_limit_and_why_it_can_exceed_it() -> None:
         "current one)"
     )
     assert "old ones still running pods are not deleted" in kept_line(_History(1, 4, 3))  # type: ignore[arg-type]
+
+
+def test_what_the_cursor_landing_on_a_workload_does() -> None:
+    from kubectl_rollback.tui.controllers.workloads import Highlight
+
+    web = _summary("web", WorkloadStatus.HEALTHY)
+    controller = WorkloadsController()
+    controller.missing = 'deployments.apps "nonexist" not found in namespace shop'
+    # The first landing after a workload asked for was not found: say so, load nothing.
+    assert controller.highlight(web, following=False, shown=lambda: False) is Highlight.MISSING
+    assert controller.selected is None and controller.missing is None
+    assert controller.highlight(web, following=False, shown=lambda: False) is Highlight.LOAD
+    assert controller.highlight(web, following=False, shown=lambda: True) is Highlight.KEEP
+    assert controller.highlight(None, following=False, shown=lambda: True) is Highlight.NOTHING
+    assert controller.highlight(web, following=True, shown=lambda: False) is Highlight.KEEP
+    odd = WorkloadSummary(
+        "Deployment", "odd", "shop", WorkloadStatus.HEALTHY, 1, (), 1, 1, unsupported="why"
+    )
+    assert controller.highlight(odd, following=False, shown=lambda: False) is Highlight.UNSUPPORTED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from enum import Enum
 
 from ...core.api_objects import controller_uid, dig, name_of
 from ...core.workloads import WorkloadStatus, WorkloadSummary, ordered, summarise
@@ -18,6 +19,22 @@ from ..cluster import (
     list_workloads,
     watch_resource,
 )
+
+
+class Highlight(Enum):
+    """What the screen does when the cursor lands on a workload."""
+
+    KEEP = "keep"
+    """Nothing: the same workload, its history on its way or shown (or a rollout followed)."""
+    NOTHING = "nothing"
+    """The list is empty."""
+    MISSING = "missing"
+    """Say that the workload asked for is not found (``missing``), and load nothing."""
+    UNSUPPORTED = "unsupported"
+    """A workload this tool cannot roll back: say why."""
+    LOAD = "load"
+    """Load its history."""
+
 
 OPEN_FIRST = (WorkloadStatus.FAILED, WorkloadStatus.PROGRESSING, WorkloadStatus.PAUSED)
 """The states the list opens on, in this order of preference."""
@@ -110,6 +127,25 @@ class WorkloadsController:
                 if summary.status is status and not summary.unsupported:
                     return summary.key
         return None
+
+    def highlight(
+        self, summary: WorkloadSummary | None, *, following: bool, shown: Callable[[], bool]
+    ) -> Highlight:
+        """What the cursor landing on ``summary`` does (None: the list is empty);
+        ``shown()``: its history is loading or loaded already."""
+        if following:
+            return Highlight.KEEP  # the rollout view stays on the workload rolled back
+        missing = self.take_missing()
+        if summary is None or missing is not None:
+            # A workload asked for that does not exist: say so and open nothing else until the
+            # user picks one (moving the cursor or Enter).
+            self.selected = None
+            return Highlight.NOTHING if missing is None else Highlight.MISSING
+        same = self.selected is not None and self.selected.key == summary.key
+        self.selected = summary
+        if same and shown():
+            return Highlight.KEEP
+        return Highlight.UNSUPPORTED if summary.unsupported else Highlight.LOAD
 
     def take_missing(self) -> str | None:
         """The 'not found' of the workload asked for, once (the screen shows it instead of

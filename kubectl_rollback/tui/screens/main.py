@@ -35,7 +35,7 @@ from ..controllers.bluegreen import BlueGreenController, SwitchFailed
 from ..controllers.connection import Choice, ConnectionController
 from ..controllers.preview import PreviewController
 from ..controllers.rollback import HISTORY_LOADING, Notice, RollbackController
-from ..controllers.workloads import WorkloadsController
+from ..controllers.workloads import Highlight, WorkloadsController
 from ..messages import (
     BlueGreenLoaded,
     ChoiceListed,
@@ -392,52 +392,38 @@ class MainScreen(Screen[None]):
     @on(WorkloadList.Highlighted)
     def _workload_highlighted(self, message: WorkloadList.Highlighted) -> None:
         summary = message.summary
-        if self.rollback.following:
+        missing = self.workloads.missing
+        step = self.workloads.highlight(
+            summary,
+            following=self.rollback.following,
+            shown=lambda: (
+                summary is not None
+                and self.preview.is_loading_or_loaded(self.connection.namespace, summary.key)
+            ),
+        )
+        if step is Highlight.KEEP:
             return
-        if summary is None:
-            self.workloads.selected = None
-            self.preview.loaded = None
-            self.preview.plan = None
-            self.query_one(RevisionTable).show_message("Revisions", "")
-            self._refresh_bindings()
-            return
-        missing = self.workloads.take_missing()
-        if missing is not None:
-            # The workload asked for does not exist: say so, and open nothing else until the
-            # user picks one (moving the cursor or Enter).
-            self.workloads.selected = None
-            self.preview.loaded = None
-            self.preview.plan = None
-            self._refresh_bindings()
-            self.query_one(RevisionTable).show_message(f"✖ {missing}", "")
-            self.query_one(PreviewPanel).show_text(notes.not_found(missing))
-            return
-        selected = self.workloads.selected
-        if (
-            selected is not None
-            and selected.key == summary.key
-            and self.preview.is_loading_or_loaded(self.connection.namespace, summary.key)
-        ):
-            self.workloads.selected = summary
-            return
-        self.workloads.selected = summary
-        self.preview.loaded = None
-        self.preview.plan = None
+        self.preview.loaded = self.preview.plan = None
         self.banner = None
         self._refresh_bindings()
-        if summary.unsupported:
-            self._cancel_history_timer()
-            self.query_one(RevisionTable).show_message(
-                f"{summary.short_kind}/{summary.name}   {summary.ready}/{summary.desired} ready",
-                summary.unsupported,
+        revisions, panel = self.query_one(RevisionTable), self.query_one(PreviewPanel)
+        if step is Highlight.LOAD and summary is not None:
+            revisions.show_message(
+                f"{summary.kind.lower()}.apps/{summary.name}", "loading revisions..."
             )
-            self.query_one(PreviewPanel).show_text(notes.unsupported(summary))
+            panel.show_text("")
+            self._schedule_history(HISTORY_DEBOUNCE)
             return
-        self.query_one(RevisionTable).show_message(
-            f"{summary.kind.lower()}.apps/{summary.name}", "loading revisions..."
-        )
-        self.query_one(PreviewPanel).show_text("")
-        self._schedule_history(HISTORY_DEBOUNCE)
+        self._cancel_history_timer()
+        if step is Highlight.MISSING and missing is not None:
+            revisions.show_message(f"✖ {missing}", "")
+            panel.show_text(notes.not_found(missing))
+        elif step is Highlight.UNSUPPORTED and summary is not None:
+            title = f"{summary.short_kind}/{summary.name}   {summary.ready}/{summary.desired} ready"
+            revisions.show_message(title, summary.unsupported or "")
+            panel.show_text(notes.unsupported(summary))
+        else:
+            revisions.show_message("Revisions", "")
 
     @on(WorkloadList.Chosen)
     def _workload_chosen(self, message: WorkloadList.Chosen) -> None:
