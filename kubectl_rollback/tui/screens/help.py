@@ -25,7 +25,7 @@ EXTRA_KEYS: tuple[HelpRow, ...] = (
     (
         "in a dialog",
         "the input has the focus: type the name shown and enter, or y, confirms; enter alone, "
-        "n or esc cancels (the plan scrolls with the mouse, or tab to it and ↑ ↓)",
+        "n or esc cancels; ↑ ↓ pgup pgdn scroll the plan",
         None,
     ),
     (
