@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ..core import bluegreen_service, documents, errors
+from ..core import bluegreen_service, documents, errors, pods
 from ..core import rollback as use_case
 from ..core.kinds import kind_named, supported, supported_text
 from ..core.model import WorkloadRef
@@ -395,8 +395,11 @@ def _carry_out(
         done = not outcome.timed_out and not outcome.status.failed
         _say(result.message + (f"; {outcome.status.message}" if done else ""), info)
     if outcome.timed_out:
+        advice = pods.read_stuck_advice(gw, ref)  # a StatefulSet stuck on a pod: which to delete
         fail(
-            "timed out waiting for the condition: " + outcome.status.message,
+            "timed out waiting for the condition: "
+            + outcome.status.message
+            + (f"; {advice}" if advice else ""),
             errors.EXIT_ROLLOUT_FAILED,
         )
     if outcome.status.failed:

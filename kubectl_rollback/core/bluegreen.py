@@ -1151,9 +1151,27 @@ def membership_candidates(
     return False
 
 
+@dataclass(frozen=True)
+class GroupWarning(PlanWarning):
+    """The ``blue-green`` warning, with the group and the side the Deployment is."""
+
+    group: str = ""
+    side: str = ""
+    """``live`` or ``idle``."""
+    where: str = ""
+
+    @property
+    def no_history_hint(self) -> str:
+        """What to do instead when the side has no older revision: switch the traffic."""
+        return (
+            f"it is the {self.side} side of {self.where}, rolled back by switching the "
+            f"Service's traffic to a side, not by a redeploy: kubectl rollback svc/{self.group}"
+        )
+
+
 def deployment_group_warning(
     deployment_name: str, groups: Sequence[BlueGreenGroup]
-) -> PlanWarning | None:
+) -> GroupWarning | None:
     """The ``blue-green`` warning of a Deployment rollback plan when the
     Deployment is a side of a group."""
     for group in groups:
@@ -1163,15 +1181,21 @@ def deployment_group_warning(
         plural = "Service" if len(group.services) == 1 else "Services"
         where = f"blue/green group {group.name} ({plural} {group.service_names})"
         if side.color == group.live_color:
-            return PlanWarning(
+            return GroupWarning(
                 "blue-green",
                 f"{deployment_name} is the live side of {where}: rolling it back redeploys "
                 f"the side that serves traffic; kubectl rollback svc/{group.name} routes "
                 "traffic to the other side instead, with no redeploy",
+                group.name,
+                "live",
+                where,
             )
-        return PlanWarning(
+        return GroupWarning(
             "blue-green",
             f"{deployment_name} is the idle side of {where}; to route traffic back use "
             f"kubectl rollback svc/{group.name}",
+            group.name,
+            "idle",
+            where,
         )
     return None

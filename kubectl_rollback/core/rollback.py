@@ -31,10 +31,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .api_objects import as_dict, dig, label_selector_string, name_of, template_references
+from .bluegreen import GroupWarning
 from .bluegreen_service import deployment_warning
 from .errors import (
     Conflict,
     Invalid,
+    NoHistory,
     NotFound,
     OutcomeUnknown,
     Refused,
@@ -189,15 +191,28 @@ class Prepared:
         require_healthy: bool = False,
         show_secrets: bool = False,
     ) -> RollbackPlan:
-        return plan(
-            self.history,
-            spec,
-            actor=self.actor,
-            now=now,
-            require_healthy=require_healthy,
-            show_secrets=show_secrets,
-            warnings=self.warnings,
-        )
+        """The plan (pure). A blue/green side with no revision to go back to says where
+        the rollback is instead: the Service switch."""
+        try:
+            return plan(
+                self.history,
+                spec,
+                actor=self.actor,
+                now=now,
+                require_healthy=require_healthy,
+                show_secrets=show_secrets,
+                warnings=self.warnings,
+            )
+        except NoHistory as exc:
+            group = self.group_warning
+            if group is None:
+                raise
+            raise NoHistory(f"{exc}; {group.no_history_hint}") from None
+
+    @property
+    def group_warning(self) -> GroupWarning | None:
+        """The blue/green group the Deployment is a side of (its warning), if any."""
+        return next((w for w in self.warnings if isinstance(w, GroupWarning)), None)
 
 
 def prepare(

@@ -178,7 +178,35 @@ def watch_resource(
     after a ``("RELIST", {})`` marker); ``on_trouble`` gets a message while the
     watch is down and None once it is up again.
     """
-    resource = WATCHED[plural]
+    follow_resource(
+        gw,
+        WATCHED[plural],
+        namespace,
+        resource_version,
+        stop,
+        on_events,
+        on_trouble,
+        timeout_seconds=timeout_seconds,
+    )
+
+
+def follow_resource(
+    gw: ClusterGateway,
+    resource: Resource,
+    namespace: str,
+    resource_version: str,
+    stop: StopSignal,
+    on_events: Callable[[list[Event]], object],
+    on_trouble: Callable[[str | None], object],
+    *,
+    label_selector: str | None = None,
+    timeout_seconds: int = 240,
+) -> None:
+    """``watch_resource`` for any resource, optionally by label selector (the pods of one
+    workload): resumes from the last resourceVersion, lists again on 410 (an empty
+    ``resource_version`` starts with a LIST), waits at most 15 s between attempts, ends on
+    ``stop``."""
+    plural = resource.plural
     version = resource_version
     backoff = 0.5
     troubled = False
@@ -186,13 +214,20 @@ def watch_resource(
         trouble: str | None = None
         try:
             if not version:
-                items, version = gw.list_with_version(resource, namespace)
+                items, version = gw.list_with_version(
+                    resource, namespace, label_selector=label_selector
+                )
                 on_events([("RELIST", {})] + [("ADDED", item) for item in items])
             if troubled:
                 on_trouble(None)
                 troubled = False
             for event in gw.watch(
-                resource, namespace, version, timeout_seconds=timeout_seconds, on_open=stop.register
+                resource,
+                namespace,
+                version,
+                label_selector=label_selector,
+                timeout_seconds=timeout_seconds,
+                on_open=stop.register,
             ):
                 kind, obj = event
                 if stop.stopped:

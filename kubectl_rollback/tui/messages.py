@@ -143,6 +143,17 @@ class WorkloadObserved(Message):
 
 
 @dataclass
+class PodEvents(Message):
+    """Watch events of the pods of the workload being rolled out (``trouble``: the watch is
+    down, why; ``""`` when it is up again)."""
+
+    events: list[Event]
+    stop: Any
+    """The StopSignal of the watch that sent them (events of an older watch are dropped)."""
+    trouble: str | None = None
+
+
+@dataclass
 class RolloutEnded(Message):
     """Following the rollout ended: an outcome, the user stopped watching, or an error."""
 

@@ -41,6 +41,7 @@ def test_the_controllers_import_no_textual() -> None:
         "releases",
         "confirm",
         "layout",
+        "pods",
     )
     code = "; ".join(f"import kubectl_rollback.tui.controllers.{m}" for m in modules)
     code += "; import sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"

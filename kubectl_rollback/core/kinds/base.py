@@ -48,6 +48,9 @@ class WorkloadKind(Protocol):
     """``Scaling`` (ReplicaSets scale) or ``Update`` (pods are replaced in place)."""
     blue_green_side: bool
     """Whether it can be a side of a blue/green group (its plan warns that it is one)."""
+    pod_revision_label: str
+    """The label a pod carries naming the revision it was made from: ``pod-template-hash``
+    (a ReplicaSet's hash), ``controller-revision-hash`` (a ControllerRevision's name or hash)."""
 
     @property
     def short_name(self) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..api_objects import as_dict
 from ..controller_history import (
+    POD_REVISION_LABEL,
     ControllerHistory,
     build_controller_history,
     find_current_revision,
@@ -38,6 +39,7 @@ class ControllerRevisionKind:
     progress_deadline: bool = False
     update_word: str = "Update"
     blue_green_side: bool = False
+    pod_revision_label: str = POD_REVISION_LABEL
 
     def __init__(
         self,

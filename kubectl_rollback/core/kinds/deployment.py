@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..api_objects import as_dict, as_int, dig
+from ..api_objects import POD_TEMPLATE_HASH, as_dict, as_int, dig
 from ..history import (
     build_deployment_history,
     find_current_replicaset,
@@ -56,6 +56,7 @@ class DeploymentKind:
     lists_autoscalers: bool = True
     update_word: str = "Scaling"
     blue_green_side: bool = True
+    pod_revision_label: str = POD_TEMPLATE_HASH
 
     @property
     def short_name(self) -> str:

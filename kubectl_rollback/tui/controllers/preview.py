@@ -20,6 +20,9 @@ from ...core.ports import REPLICASETS
 from ...core.target import TargetSpec, choose_target
 from ..cluster import Gateway
 
+SWITCH_HINT = "press s to switch the traffic instead (the blue/green rapid rollback)"
+"""Where the rollback of a blue/green side with one revision is, in this UI."""
+
 
 @dataclass(frozen=True)
 class LoadedHistory:
@@ -138,6 +141,8 @@ class PreviewController:
         """No default target (a single revision...): the core's reason, shown once, instead
         of the noop plan."""
         if self.default_plan is None and plan.noop is not None:
+            if self.plan_error and self.loaded is not None and self.loaded.group_warning:
+                return f"{self.plan_error}\n{SWITCH_HINT}"
             return self.plan_error
         return None
 

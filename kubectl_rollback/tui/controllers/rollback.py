@@ -153,6 +153,9 @@ class RollbackController:
     rollout_failed: bool = False
     """Its rollout was followed to a failure (it no longer progresses)."""
     follow_stop: StopSignal | None = None
+    pods_stop: StopSignal | None = None
+    """Stops the watch on the pods of the rollout shown (it goes on after the rollout ends,
+    until the view is left)."""
     following: bool = False
     """A rollback is being sent or followed: the key is disabled meanwhile."""
 
@@ -222,6 +225,17 @@ class RollbackController:
         self.follow_stop = StopSignal()
         return self.follow_stop
 
+    def watch_pods(self) -> StopSignal:
+        """A new watch on the pods of the rollout shown (the previous one is stopped)."""
+        self.stop_pods()
+        self.pods_stop = StopSignal()
+        return self.pods_stop
+
+    def stop_pods(self) -> None:
+        if self.pods_stop is not None:
+            self.pods_stop.stop()
+            self.pods_stop = None
+
     def stop_following(self) -> bool:
         """Stop watching the rollout (it goes on); False when nothing was being followed."""
         if self.follow_stop is None:
@@ -229,7 +243,9 @@ class RollbackController:
         self.follow_stop.stop()
         return True
 
-    def ended(self, end: FollowEnd) -> Notice | None:
+    def ended(self, end: FollowEnd, *, advice: str | None = None) -> Notice | None:
+        """What to say when following ended; ``advice``: what would let a stuck rollout go on
+        (which pods to delete), said with a timeout."""
         self.follow_stop = None
         self.following = False
         outcome = end.outcome
@@ -238,6 +254,9 @@ class RollbackController:
         if outcome.status.done:
             self.rollout_done = True
             return Notice(outcome.status.message, "Rollout complete")
+        if outcome.timed_out:
+            message = f"timed out: {outcome.status.message}" + (f"; {advice}" if advice else "")
+            return Notice(message, "Rollout did not finish", "error", 30)  # it may go on
         self.rollout_failed = True
         return Notice(outcome.status.message, "Rollout failed", "error", 15)
 

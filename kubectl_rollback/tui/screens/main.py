@@ -30,7 +30,7 @@ from ...core.rollback import RollbackResult
 from ...core.status import RolloutStatus
 from ...core.target import TargetSpec
 from ..cluster import Gateway, StopSignal
-from ..controllers import bluegreen, layout, preview, rollback
+from ..controllers import bluegreen, layout, pods, preview, rollback
 from ..controllers.bluegreen import BlueGreenController, SwitchFailed
 from ..controllers.connection import Choice, ConnectionController
 from ..controllers.preview import PreviewController
@@ -44,6 +44,7 @@ from ..messages import (
     HistoryFailed,
     HistoryLoaded,
     PermissionChecked,
+    PodEvents,
     Problem,
     ResourceEvents,
     RollbackApplied,
@@ -217,6 +218,7 @@ class MainScreen(Screen[None]):
         """Stop every watch and the follow (their threads return at once)."""
         self.workloads.stop_watches()
         self.rollback.stop_following()
+        self.rollback.stop_pods()
 
     # ------------------------------------------------------------- connecting
     def _reconnect(self) -> None:
@@ -541,6 +543,8 @@ class MainScreen(Screen[None]):
                 self.banner,
                 nothing=self.preview.nothing_to_roll_back(plan),
                 default_target=self.preview.default_target,
+                revisions=history.revisions,
+                now=self.settings.now_fn(),
             )
         self._refresh_bindings()
 
@@ -664,11 +668,36 @@ class MainScreen(Screen[None]):
         self.show_detail()
         view = self.query_one(RolloutView)
         view.display = True
-        view.start(plan, history.replicas if history else 1, rows)
+        now_fn = self.settings.now_fn
+        live = pods.LivePods.of(plan, history, now=now_fn()) if history is not None else None
+        view.start(plan, history.replicas if history else 1, rows, live, now_fn)
         if result.workload and not by_replicasets:
             view.update_workload(dict(result.workload))
         stop = self.rollback.start_following()
         self._follow(self.connection.gw, plan, stop, rollback.follow_timeout(history))
+        if live is not None:
+            watching = self.rollback.watch_pods()
+            self._watch_pods(self.connection.gw, plan.ref.namespace, live.selector, watching)
+
+    @work(thread=True, exit_on_error=False, group="pods")
+    def _watch_pods(self, gw: Gateway, namespace: str, selector: str, stop: StopSignal) -> None:
+        pods.watch(
+            gw,
+            namespace,
+            selector,
+            stop,
+            lambda events: self.post_message(PodEvents(events, stop)),
+            lambda trouble: self.post_message(PodEvents([], stop, trouble or "")),
+        )
+
+    @on(PodEvents)
+    def _pod_events(self, message: PodEvents) -> None:
+        view = self.query_one(RolloutView)
+        if message.stop is not self.rollback.pods_stop or not view.display:
+            return
+        if message.trouble is not None:
+            view.pods_trouble(message.trouble or None)
+        view.update_pods(message.events)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="follow")
     def _follow(
@@ -704,8 +733,9 @@ class MainScreen(Screen[None]):
     @on(RolloutEnded)
     def _rollout_ended(self, message: RolloutEnded) -> None:
         end = message.end
-        notice = self.rollback.ended(end)
-        self.query_one(RolloutView).finish(end.outcome, cancelled=end.cancelled, error=end.error)
+        view = self.query_one(RolloutView)
+        notice = self.rollback.ended(end, advice=view.advice)
+        view.finish(end.outcome, cancelled=end.cancelled, error=end.error)
         self._refresh_bindings()
         if notice is not None:
             self._say(notice)
@@ -721,6 +751,7 @@ class MainScreen(Screen[None]):
             if view.finished is None and self.rollback.stop_following():
                 return
             view.display = False
+            self.rollback.stop_pods()
             self.query_one(PreviewPanel).display = True
             self._repreview()
             return

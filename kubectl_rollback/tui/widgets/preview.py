@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -14,6 +15,7 @@ from ...core.model import Revision
 from ...core.plan import RollbackPlan
 from ...core.rendering import terminal_safe
 from .revisions import HEALTH_STYLE
+from .timeline import RevisionTimeline
 
 LABEL_WIDTH = 10
 
@@ -37,14 +39,14 @@ def diff_text(diff: str) -> Text:
     return out
 
 
-def _section(label: str, lines: Iterable[str | Text], style: str = "") -> Table:
+def _section(label: str, lines: Iterable[str | RenderableType], style: str = "") -> Table:
     """A label column and a content column, so that long lines wrap under their content."""
     grid = Table.grid(padding=(0, 1), expand=True)
     grid.add_column(width=LABEL_WIDTH - 1, style="bold", no_wrap=True)
     grid.add_column(ratio=1)
     for index, line in enumerate(lines):
         grid.add_row(
-            label if index == 0 else "", line if isinstance(line, Text) else Text(line, style=style)
+            label if index == 0 else "", Text(line, style=style) if isinstance(line, str) else line
         )
     return grid
 
@@ -100,10 +102,13 @@ def noop_renderables(
 
 
 def plan_renderables(
-    plan: RollbackPlan, target: Revision | None, unavailable: str | None
+    plan: RollbackPlan,
+    target: Revision | None,
+    unavailable: str | None,
+    picture: RevisionTimeline | None = None,
 ) -> list[RenderableType]:
     """The preview, top to bottom. ``unavailable``: why the roll-back key is disabled (None: it is
-    not)."""
+    not); ``picture``: the revision history as a timeline, the target marked."""
     parts: list[RenderableType] = []
     src = plan.from_revision
     dst = plan.to_revision
@@ -116,6 +121,8 @@ def plan_renderables(
     elif plan.executable:
         title.append("   r rolls back (asks first)", style="dim")
     parts.append(title)
+    if picture is not None and plan.noop is None:
+        parts.append(_section("timeline", [picture]))
     if plan.refusal is not None:
         parts.append(_section("refused", [Text(f"✖ {plan.refusal}", style="bold red")]))
     if plan.noop is not None:
@@ -205,11 +212,24 @@ class PreviewPanel(VerticalScroll):
         *,
         nothing: str | None = None,
         default_target: int | None = None,
+        revisions: Sequence[Revision] = (),
+        now: datetime | None = None,
     ) -> None:
+        """The preview of ``plan``; with ``revisions`` and ``now``, a timeline of them first."""
         if plan.noop is not None and plan.refusal is None:
             parts = noop_renderables(plan, target, nothing, default_target)
         else:
-            parts = plan_renderables(plan, target, unavailable)
+            picture = (
+                RevisionTimeline(
+                    revisions,
+                    now,
+                    target=plan.to_revision.number,
+                    becomes=plan.new_revision_number,
+                )
+                if revisions and now is not None
+                else None
+            )
+            parts = plan_renderables(plan, target, unavailable, picture)
         if banner is not None:
             parts.insert(0, banner)
         self.query_one("#preview-body", Static).update(Group(*parts))

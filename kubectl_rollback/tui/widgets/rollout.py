@@ -1,5 +1,6 @@
-"""The live view of a rollout after a rollback: ReplicaSets scaling, pods Ready, progress,
-kubectl's status line."""
+"""The live view of a rollout after a rollback: ReplicaSets scaling, the pods of each revision
+with their state and reason, a chart of Ready pods per revision, progress, kubectl's status
+line, and what to do when a StatefulSet is stuck on a pod."""
 
 from __future__ import annotations
 
@@ -11,17 +12,24 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.widgets import ProgressBar, Static
 
 from ...core.api_objects import as_dict, as_int, dig
 from ...core.kinds import kind_named
 from ...core.plan import RollbackPlan
+from ...core.pods import PodState
 from ...core.ports import REPLICASETS
 from ...core.rollback import RolloutOutcome
 from ...core.status import RolloutStatus
+from ..controllers.pods import LivePods
 
 BAR_WIDTH = 20
+CHART_WIDTH = 16
+"""Cells of the Ready-pods chart of each revision (the whole rollout, start to now)."""
+SHOWN_PODS = 6
+"""Pods listed per revision; the others are counted by state."""
+SPARKS = "▁▂▃▄▅▆▇█"
 
 
 @dataclass
@@ -110,15 +118,106 @@ def replicaset_row(obj: Mapping[str, Any]) -> ReplicaSetRow:
     )
 
 
-class RolloutView(Vertical):
+def spark(values: list[int], top: int) -> str:
+    """``▁▁▃▃▆█``: one cell per value, ``▁`` for none, ``█`` for ``top`` or more."""
+    top = max(top, 1)
+    return "".join(
+        SPARKS[0] if v <= 0 else SPARKS[min(len(SPARKS) - 1, -(-v * (len(SPARKS) - 1) // top))]
+        for v in values
+    )
+
+
+POD_STYLE = {
+    "ready": ("✔", "green"),
+    "failing": ("✖", "red"),
+    "terminating": ("⌫", "dim"),
+    "waiting": ("◌", "yellow"),
+}
+
+
+def pod_mark(pod: PodState) -> tuple[str, str]:
+    if pod.terminating:
+        return POD_STYLE["terminating"]
+    if pod.ready:
+        return POD_STYLE["ready"]
+    if pod.failing or pod.restarts:
+        return POD_STYLE["failing"]
+    return POD_STYLE["waiting"]
+
+
+def _others(pods: tuple[PodState, ...]) -> str:
+    counts: dict[str, int] = {}
+    for pod in pods:
+        counts[pod.state] = counts.get(pod.state, 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in sorted(counts.items(), key=lambda i: -i[1]))
+
+
+def pods_renderable(live: LivePods, now: Any, top: int) -> Group:
+    """Each revision's Ready chart and count, then its pods (state, reason, message)."""
+    if not live.listed:
+        return Group(
+            Text("PODS", style="bold"), Text(live.trouble or "listing the pods...", style="dim")
+        )
+    head = Text("PODS", style="bold")
+    head.append(f"   Ready pods per revision since the rollback ({CHART_WIDTH} steps)", "dim")
+    parts: list[Any] = [head]
+    if live.trouble:
+        parts.append(Text(live.trouble, style="yellow"))
+    table = Table.grid(padding=(0, 2), expand=True)
+    table.add_column(no_wrap=True, overflow="ellipsis")
+    table.add_column(no_wrap=True, overflow="ellipsis")
+    table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+    becomes = live.plan.new_revision_number
+    for group in live.groups:
+        series = live.series(group, now=now, width=CHART_WIDTH)
+        scale = max([top if group.target else group.active, *series])
+        count = (
+            f"{group.ready}/{top} Ready"
+            if group.target
+            else (f"{group.ready}/{group.active} Ready" if group.active else "no pods")
+        )
+        table.add_row(
+            Text(group.title(becomes), style="bold" if group.target else ""),
+            Text.assemble(
+                (spark(series, scale), "green" if group.target else "yellow"), f" {count}"
+            ),
+            "",
+        )
+        for pod in group.pods[:SHOWN_PODS]:
+            symbol, colour = pod_mark(pod)
+            table.add_row(
+                Text(f"  {pod.name}"),
+                Text(f"{symbol} {pod.reason}", style=colour),
+                Text(pod.message, style="dim"),
+            )
+        if len(group.pods) > SHOWN_PODS:
+            rest = group.pods[SHOWN_PODS:]
+            table.add_row(Text(f"  … {len(rest)} more"), Text(_others(rest), style="dim"), "")
+    parts.append(table)
+    if not any(g.pods for g in live.groups):
+        parts.append(Text("no pods yet", style="dim"))
+    return Group(*parts)
+
+
+class RolloutView(VerticalScroll):
     """Shown instead of the preview while a rollback rolls out, until done, failed or stopped.
 
     A Deployment's rollout is shown as its ReplicaSets scaling; a StatefulSet's or
-    DaemonSet's as its status counters (pods updated to the target revision, Ready).
+    DaemonSet's as its status counters (pods updated to the target revision, Ready). Below,
+    the pods of each revision (from a watch the screen runs) with a chart of their Ready
+    count, and, for a StatefulSet stuck on a pod, which pods to delete.
+    """
+
+    DEFAULT_CSS = """
+    RolloutView #rollout-pods { height: auto; margin: 1 0 0 0; }
+    RolloutView #rollout-advice { height: auto; margin: 1 0 0 0; color: $warning; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.pods: LivePods | None = None
+        self.now: Any = None
+        """The clock of the pods' chart (the app's now_fn)."""
         self.plan: RollbackPlan | None = None
         self.replicasets: dict[str, ReplicaSetRow] = {}
         self.status: RolloutStatus | None = None
@@ -132,10 +231,21 @@ class RolloutView(Vertical):
         yield ProgressBar(total=1, show_eta=False, id="rollout-progress")
         yield Static("", id="rollout-status")
         yield Static("", id="rollout-replicasets")
+        yield Static("", id="rollout-pods")
+        yield Static("", id="rollout-advice")
         yield Static("", id="rollout-outcome")
 
-    def start(self, plan: RollbackPlan, replicas: int, replicasets: list[ReplicaSetRow]) -> None:
+    def start(
+        self,
+        plan: RollbackPlan,
+        replicas: int,
+        replicasets: list[ReplicaSetRow],
+        pods: LivePods | None = None,
+        now: Any = None,
+    ) -> None:
         self.plan = plan
+        self.pods = pods
+        self.now = now
         self.finished = None
         self.status = None
         self.target_replicas = max(replicas, 1)
@@ -163,6 +273,33 @@ class RolloutView(Vertical):
             self._render_replicasets()
         else:
             self.query_one("#rollout-replicasets", Static).update("")
+        self._render_pods()
+
+    @property
+    def advice(self) -> str | None:
+        """Which pods to delete for a stuck StatefulSet rollout to go on (None: none)."""
+        return self.pods.advice() if self.pods is not None else None
+
+    def update_pods(self, events: list[Any]) -> None:
+        """Events of the watch on the workload's pods."""
+        if self.pods is not None and self.pods.apply(events, now=self.now()):
+            self._render_pods()
+
+    def pods_trouble(self, error: str | None) -> None:
+        if self.pods is not None:
+            self.pods.trouble = error
+            self._render_pods()
+
+    def _render_pods(self) -> None:
+        pods_box = self.query_one("#rollout-pods", Static)
+        advice_box = self.query_one("#rollout-advice", Static)
+        if self.pods is None or self.now is None:
+            pods_box.update("")
+            advice_box.update("")
+            return
+        pods_box.update(pods_renderable(self.pods, self.now(), self.target_replicas))
+        advice = self.advice
+        advice_box.update(Text(f"⚠ {advice}") if advice else "")
 
     def update_workload(self, obj: Mapping[str, Any]) -> None:
         """A new state of the StatefulSet or DaemonSet being rolled back."""
@@ -170,6 +307,9 @@ class RolloutView(Vertical):
             return
         rows, progress, total, revisions = controller_counters(self.plan.ref.kind, obj)
         self.counters = rows
+        if self.pods is not None and self.now is not None:
+            self.pods.observe_workload(obj, now=self.now())
+            self._render_pods()
         table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
         for column in ("", "", ""):
             table.add_column(column)
@@ -234,6 +374,7 @@ class RolloutView(Vertical):
     ) -> None:
         progress = self.query_one("#rollout-progress", ProgressBar)
         outcome_line = self.query_one("#rollout-outcome", Static)
+        self.call_after_refresh(self.scroll_end, animate=False)  # the ending, in view
         if cancelled:
             self.finished = "stopped"
             outcome_line.update(
@@ -252,8 +393,14 @@ class RolloutView(Vertical):
             self.update_status(outcome.status)
             if outcome.timed_out:
                 self.finished = "timeout"
+                advice = self.advice
                 outcome_line.update(
-                    Text("✖ timed out waiting for the rollout   esc back", style="red")
+                    Text(
+                        "✖ timed out waiting for the rollout"
+                        + (f": {advice}" if advice else "")
+                        + "   esc back",
+                        style="red",
+                    )
                 )
             elif outcome.status.done:
                 self.finished = "done"
