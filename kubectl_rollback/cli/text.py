@@ -49,6 +49,21 @@ def revision_label(revision: Revision) -> str:
     return str(revision.number)
 
 
+def kept_line(history: WorkloadHistory) -> str:
+    """``4 revision(s) kept, revisionHistoryLimit 3`` and, when more are kept than the limit,
+    why: the limit counts old revisions only, and a controller never deletes one that still
+    runs pods."""
+    kept = len(history.revisions)
+    limit = history.revision_history_limit
+    line = f"{kept} revision(s) kept, revisionHistoryLimit {limit}"
+    old = sum(1 for r in history.revisions if not r.current)
+    if old > limit:
+        line += " (the limit counts old revisions; old ones still running pods are not deleted)"
+    elif kept > limit:
+        line += " (the limit counts old revisions, not the current one)"
+    return line
+
+
 def table(rows: list[list[str]]) -> list[str]:
     """Left-aligned columns separated by three spaces, like kubectl's printers."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -93,11 +108,7 @@ def history_lines(
             ]
         )
     lines = [f"{history.ref.display} (namespace {history.ref.namespace})", *table(rows)]
-    kept = len(history.revisions)
-    lines.append(
-        f"● current  ★ default rollback target   {kept} revision(s) kept, "
-        f"revisionHistoryLimit {history.revision_history_limit}"
-    )
+    lines.append(f"● current  ★ default rollback target   {kept_line(history)}")
     if choice is not None:
         if choice.kubectl_would_pick is not None:
             lines.append(

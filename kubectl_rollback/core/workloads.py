@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .api_objects import annotations_of, as_dict, as_int, as_list, dig, name_of
+from .api_objects import annotations_of, as_dict, as_int, as_list, controller_uid, dig, name_of
 from .kinds import KINDS, kind_named, supported
 from .ports import NAMESPACES, ClusterGateway
 from .status import rollout_status
@@ -177,13 +177,32 @@ _SUMMARISERS = {
 _KIND_ORDER = {k.kind: i for i, k in enumerate(KINDS)}
 
 
-def summarise(obj: Mapping[str, JSON], kind: str | None = None) -> WorkloadSummary:
-    """The list row of any workload kind this tool lists (``kind`` when the object lacks it)."""
+def summarise(
+    obj: Mapping[str, JSON], kind: str | None = None, *, revision: int | None = None
+) -> WorkloadSummary:
+    """The list row of any workload kind this tool lists (``kind`` when the object lacks it);
+    ``revision``: its current revision when it is not on the object (``newest_revisions``)."""
     which = kind or str(obj.get("kind") or "")
     summariser = _SUMMARISERS.get(which)
     if summariser is None:
         raise ValueError(f"not a workload kind: {which!r}")
-    return summariser(obj)
+    summary = summariser(obj)
+    if revision is not None and summary.revision is None:
+        summary = replace(summary, revision=revision)
+    return summary
+
+
+def newest_revisions(revision_objects: Iterable[Mapping[str, JSON]]) -> dict[str, int]:
+    """Controller uid -> its newest ControllerRevision's number: a StatefulSet's or DaemonSet's
+    current revision (the controller renumbers the revision it rolls back to as the newest),
+    from one LIST of the namespace's ControllerRevisions."""
+    newest: dict[str, int] = {}
+    for obj in revision_objects:
+        owner = controller_uid(obj)
+        number = as_int(obj.get("revision"))
+        if owner is not None and number > newest.get(owner, 0):
+            newest[owner] = number
+    return newest
 
 
 def ordered(summaries: Iterable[WorkloadSummary]) -> list[WorkloadSummary]:

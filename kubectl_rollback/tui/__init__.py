@@ -59,6 +59,7 @@ def run_app(
         )
         app.run()
         _raise_if_signalled(app)
+        _say_goodbye(app)
         return
     from ..sim import DEMO_NAMESPACE, run_demo
 
@@ -73,9 +74,18 @@ def run_app(
             target=target,
             workload_kind=workload_kind,
             handle_signals=True,
+            demo=True,
         )
         app.run()
     _raise_if_signalled(app)
+    _say_goodbye(app)
+
+
+def _say_goodbye(app: RollbackApp) -> None:
+    """The parting line, on the terminal once the UI has closed: what is still rolling out and
+    how to follow it."""
+    if app.parting_line:
+        print(app.parting_line, flush=True)
 
 
 def _raise_if_signalled(app: RollbackApp) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
+from ..core.model import WorkloadRef
 from ..core.target import TargetSpec
 from .cluster import Connector
+from .controllers import layout, rollback
 from .palette import RollbackCommands
 from .screens.help import HelpRow, HelpScreen
 from .screens.main import MainScreen
@@ -45,7 +49,9 @@ class RollbackApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "kubectl rollback"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {RollbackCommands}
+    COMMANDS = {RollbackCommands}
+    """Only this app's actions: Textual's own (theme, screenshot, maximize...) mean nothing
+    here, and its Keys and Quit would repeat ours."""
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave (a rollout in progress goes on)"),
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Every key"),
@@ -73,8 +79,13 @@ class RollbackApp(App[None]):
         display_tz: tzinfo | None = None,
         workload_kind: str = "Deployment",
         handle_signals: bool = False,
+        demo: bool = False,
     ) -> None:
         super().__init__()
+        self.demo = demo
+        """The cluster is the in-process demo one: it stops when the UI does."""
+        self.parting_line: str | None = None
+        """What the terminal says after the UI closed (quit while a rollout goes on)."""
         self.connector = connector or Connector()
         self.read_only = read_only
         self.now_fn: Callable[[], datetime] = now_fn or _utc_now
@@ -96,7 +107,17 @@ class RollbackApp(App[None]):
         """What was left how when a signal ended the app (a rollout going on, ...)."""
         self._signal_deadline = 0.0
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        return ()
+
+    def on_resize(self) -> None:
+        # Dialogs drop their spacing on a small terminal (app.tcss).
+        width, height = self.size
+        self.set_class(width < layout.NARROW_BELOW, "-narrow-terminal")
+        self.set_class(height < layout.SHORT_BELOW, "-short-terminal")
+
     def on_mount(self) -> None:
+        self.on_resize()
         if self._handle_signals:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
@@ -142,6 +163,8 @@ class RollbackApp(App[None]):
         rows: list[HelpRow] = []
         for binding in [*MainScreen.BINDINGS, *self.BINDINGS]:
             assert isinstance(binding, Binding)
+            if binding.action.startswith("why("):
+                continue  # the fallback of a dimmed key: the key's own row says why
             why: str | None = None
             if main is not None and binding.action == "rollback":
                 why = main.rollback_unavailable()
@@ -151,22 +174,35 @@ class RollbackApp(App[None]):
                 why = main.releases_unavailable()
             keys = binding.key_display or binding.key.replace("slash", "/").replace(
                 "question_mark", "?"
-            )
-            rows.append(
-                (
-                    keys,
-                    binding.description + (f": {binding.tooltip}" if binding.tooltip else ""),
-                    why,
-                )
-            )
+            ).replace("escape", "esc")
+            tooltip, description = binding.tooltip, binding.description
+            if tooltip and not tooltip.lower().startswith(description.lower()):
+                description = f"{description}: {tooltip}"
+            elif tooltip:
+                description = tooltip
+            rows.append((keys, description, why))
         return rows
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_rows()))
 
+    def still_rolling_out(self) -> list[WorkloadRef]:
+        """The rollouts started here that have not been seen to end."""
+        main, releases = self.main_screen, self.releases_screen
+        rolling = releases.releases.rolling_out() if releases is not None else []
+        mine = main.rollback.rolling_out() if main is not None else None
+        if mine is not None and mine not in rolling:
+            rolling.insert(0, mine)
+        return rolling
+
     async def action_quit(self) -> None:
         main, releases = self.main_screen, self.releases_screen
+        self.parting_line = (
+            main.rollback.stopped_line()
+            if main is not None and main.rollback.sending is not None
+            else rollback.parting_line(self.still_rolling_out(), demo=self.demo)
+        )
         if releases is not None:
             releases.releases.stop_everything()
         if main is not None:

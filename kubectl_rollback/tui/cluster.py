@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..core import errors
-from ..core.api_objects import dig
+from ..core.api_objects import dig, uid_of
 from ..core.kinds import KINDS as ALL_KINDS
+from ..core.kinds import kind_named
 from ..core.ports import (
+    CONTROLLERREVISIONS,
     REPLICASETS,
     ClusterGateway,
     PatchType,
@@ -23,7 +25,7 @@ from ..core.ports import (
     WatchEvent,
     is_expired,
 )
-from ..core.workloads import WorkloadSummary, ordered, summarise
+from ..core.workloads import WorkloadSummary, newest_revisions, ordered, summarise
 
 JSON = Any
 Event = WatchEvent
@@ -129,9 +131,9 @@ class WorkloadListing:
 def list_workloads(gw: Gateway, namespace: str) -> WorkloadListing:
     """One LIST per kind (the first kind, Deployments, is required; the others are optional:
     a 403 only adds a note)."""
-    summaries: list[WorkloadSummary] = []
     versions: list[tuple[str, str]] = []
     notes: list[str] = []
+    listed: list[tuple[str, list[JSON]]] = []
     for kind in ALL_KINDS:
         plural = kind.resource.plural
         try:
@@ -142,7 +144,19 @@ def list_workloads(gw: Gateway, namespace: str) -> WorkloadListing:
             notes.append(f"{plural} not listed: {exc}")
             continue
         versions.append((plural, list_version))
-        summaries.extend(summarise(item, kind.kind) for item in items)
+        listed.append((kind.kind, items))
+    # Kinds whose revision is not on the object: one LIST of their ControllerRevisions.
+    newest: dict[str, int] = {}
+    if any(items and kind_named(k).revision_resource is CONTROLLERREVISIONS for k, items in listed):
+        try:
+            newest = newest_revisions(gw.list(CONTROLLERREVISIONS, namespace))
+        except (errors.Forbidden, errors.NotFound) as exc:
+            notes.append(f"controllerrevisions not listed (no REV for sts/ds): {exc}")
+    summaries = [
+        summarise(item, kind, revision=newest.get(uid_of(item)))
+        for kind, items in listed
+        for item in items
+    ]
     return WorkloadListing(namespace, tuple(ordered(summaries)), tuple(versions), tuple(notes))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from ..core.rollback import RollbackResult
 from ..core.status import RolloutStatus
 from .bluegreen import BlueGreenRow
 from .cluster import Event, Gateway, WorkloadListing
+from .controllers.connection import Choice
 from .controllers.preview import LoadedHistory
 from .controllers.releases import ExecuteFailed, PlanFailed, ReleaseListing
 from .controllers.rollback import Failed, FollowEnd
@@ -159,18 +161,11 @@ class RolloutEnded(Message):
 
 
 @dataclass
-class NamespacesListed(Message):
-    """Namespaces to choose from."""
+class ChoiceListed(Message):
+    """Namespaces or contexts to choose from; ``chosen`` takes the one picked."""
 
-    namespaces: list[str]
-
-
-@dataclass
-class ContextsListed(Message):
-    """Kubeconfig contexts to choose from."""
-
-    contexts: list[str]
-    current: str | None
+    choice: Choice
+    chosen: Callable[[str], object]
 
 
 @dataclass

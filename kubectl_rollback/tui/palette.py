@@ -19,7 +19,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("Filter workloads", "filter", "type to narrow the workloads list"),
     ("Switch traffic (blue/green)", "switch_traffic", "route traffic back to the idle side"),
     ("Releases", "releases", "every release of the namespace, and its rollback"),
-    ("Keys", "app.help", "every key of the app"),
+    ("Help: every key", "app.help", "every key of the app, and why one is unavailable"),
     ("Quit", "app.quit", "leave kubectl rollback"),
 )
 

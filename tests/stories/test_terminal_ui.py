@@ -21,6 +21,8 @@ from tests.clusters import SimTestCluster, TestCluster, deployment, roll_out, ro
 from tests.stories.test_stories import harness_case, template_images
 from tests.terminal import terminal
 
+QUIT_HELP = ("q Quit  ? Help", "q Quit ? Help")
+"""The footer's start (compact on a narrow terminal)."""
 SCRIPT = Path(sys.executable).parent / "kubectl-rollback"
 
 pytestmark = pytest.mark.skipif(
@@ -137,3 +139,86 @@ def test_a_signal_during_a_rollout_ends_the_ui_cleanly_and_says_the_rollout_goes
     live = cluster.must("deployments", "web")
     assert template_images(live) == ["nginx:1.25.4"]
     assert live["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "4"
+
+
+def _footer(screen: str) -> str:
+    lines = [line for line in screen.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def test_at_80x24_one_pane_at_a_time_opens_on_the_failing_workload_and_quitting_mid_rollout_says_how_to_follow_it(  # noqa: E501
+    cluster: TestCluster,
+) -> None:
+    # api is healthy and listed first; worker crash-loops (rolling out, its deadline far
+    # away); web's revision 1 is an image that can never be pulled: a rollout back to it
+    # cannot end while the test looks, on either cluster.
+    roll_out(cluster, deployment("api", "nginx:1.25.3"), expect="complete")
+    roll_out(
+        cluster,
+        deployment("worker", "nginx:crash-1", progressDeadlineSeconds=600),
+        expect="CrashLoopBackOff",
+    )
+    roll_out(
+        cluster,
+        deployment("web", "nginx:broken-1", progressDeadlineSeconds=600),
+        expect="ImagePullBackOff",
+    )
+    roll_out(cluster, deployment("web", "nginx:1.25.3"), expect="complete")
+    namespace = cluster.namespace
+    with terminal(f"KUBECONFIG={cluster.kubeconfig} {SCRIPT}", 80, 24) as term:
+        screen = term.wait(lambda s: "Workloads (3)" in s, "the workloads list", timeout=30)
+        assert _footer(screen).startswith(QUIT_HELP), screen
+        assert "REVISIONS" not in screen.upper().replace("REV ", "")  # the list alone
+        term.keys("Enter")  # opens the workload the cursor started on: the crash-looping one
+        screen = term.wait(
+            lambda s: "deployment.apps/worker" in s, "worker's revisions", timeout=30
+        )
+        assert "Workloads (3)" not in screen and _footer(screen).startswith(QUIT_HELP)
+        term.keys("Escape")
+        term.wait(lambda s: "Workloads (3)" in s, "back to the list")
+        term.keys("q")
+        assert term.wait_gone(), "q did not quit the app"
+    with terminal(
+        f"KUBECONFIG={cluster.kubeconfig} {SCRIPT} deploy/web --to-revision 1", 80, 24, keep=True
+    ) as term:
+        # Asked for by name: its revisions and preview at once, even at 80 columns.
+        term.wait(lambda s: "Preview: web 2 → 1" in s, "web's preview", timeout=30)
+        term.keys("r")
+        screen = term.wait(lambda s: "No, keep it" in s, "the confirmation dialog")
+        for part in ("Type web and Enter to roll back", "No, keep it", "Roll back", "Warnings"):
+            assert part in screen, screen
+        assert template_images(cluster.must("deployments", "web")) == ["nginx:1.25.3"]
+        term.keys("-l", "web")  # at once: the input has the focus
+        term.keys("Enter")
+        term.wait(lambda s: "Rolling back deployment.apps/web" in s, "the rollout view", timeout=30)
+        assert template_images(cluster.must("deployments", "web")) == ["nginx:broken-1"]
+        term.keys("q")
+        screen = term.wait(
+            lambda s: "still rolling out" in s, "the parting line after the UI", timeout=30
+        )
+        assert term.pane("alternate_on") == "0"
+        shown = term.everything()
+    lines = [line for line in shown.splitlines() if line.strip() and "Pane is dead" not in line]
+    assert "Traceback" not in shown and lines == [
+        "deployment.apps/web is still rolling out in the cluster; follow with: "
+        f"kubectl rollout status deployment/web -n {namespace}"
+    ], shown
+
+
+def test_quitting_the_demo_mid_rollout_says_the_demo_cluster_stops_with_it() -> None:
+    # checkout's revision 2 is an image that can never be pulled: its rollout never ends.
+    command = f"{SCRIPT} --demo deploy/checkout --to-revision 2"
+    with terminal(command, 80, 24, keep=True) as term:
+        term.wait(lambda s: "Preview: checkout 3 → 2" in s, "checkout's preview", timeout=30)
+        term.keys("r")
+        term.wait(lambda s: "Confirm rollback" in s, "the confirmation dialog")
+        term.keys("y")
+        term.wait(lambda s: "Rolling back deployment.apps/checkout" in s, "the rollout view")
+        term.keys("q")
+        term.wait(lambda s: "still rolling out" in s, "the parting line", timeout=30)
+        shown = term.everything()
+    lines = [line for line in shown.splitlines() if line.strip() and "Pane is dead" not in line]
+    assert lines == [
+        "deployment.apps/checkout is still rolling out: the demo cluster stops with the UI, "
+        "so the rollout ends here"
+    ], shown

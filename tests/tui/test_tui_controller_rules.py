@@ -32,7 +32,17 @@ class FakeGateway:
 
 
 def test_the_controllers_import_no_textual() -> None:
-    modules = ("connection", "workloads", "preview", "rollback", "bluegreen", "releases", "pods")
+    modules = (
+        "connection",
+        "workloads",
+        "preview",
+        "rollback",
+        "bluegreen",
+        "releases",
+        "confirm",
+        "layout",
+        "pods",
+    )
     code = "; ".join(f"import kubectl_rollback.tui.controllers.{m}" for m in modules)
     code += "; import sys; print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

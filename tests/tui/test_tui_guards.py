@@ -41,6 +41,7 @@ async def test_read_only_shows_the_action_disabled_with_the_reason_and_changes_n
         assert not isinstance(app.screen, ConfirmRollback)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_for(pilot, lambda: "esc closes" in screen_text(app), what="the help drawn")
         text = screen_text(app)
         assert (
             "unavailable:" in text

@@ -56,7 +56,9 @@ def test_rolling_back_checkout_in_a_real_terminal(
     term.keys("/")
     term.wait(lambda s: "filter: name, kind" in s, "the filter box")
     term.keys("-l", "checkout")
-    term.keys("Enter")
+    term.wait(lambda s: "(1 of " in s and "filter: checkout)" in s, "the filtered list")
+    term.keys("Enter")  # keeps the filter, closes the box: the keys go to the list again
+    term.wait(lambda s: "▔▔▔" not in s, "the filter box to close")
     term.wait(
         lambda s: "kubectl rollout undo would pick 2" in s and "Preview: checkout 3 → 1" in s,
         "checkout's history and preview",

@@ -18,6 +18,15 @@ Answer = tuple[str, bool, str]
 """(plural, may patch, reason) from a SelfSubjectAccessReview."""
 
 
+@dataclass(frozen=True)
+class Choice:
+    """What the namespace or context picker offers."""
+
+    title: str
+    names: list[str]
+    current: str | None
+
+
 @dataclass
 class ConnectionController:
     """The connection, the generation its answers belong to, and the RBAC cache.
@@ -41,12 +50,14 @@ class ConnectionController:
     def connect(self, context: str | None, namespace: str | None) -> Gateway:
         return self.connector.connect(context, namespace)
 
-    def contexts(self) -> tuple[list[str], str | None]:
-        return self.connector.contexts()
+    def namespace_choice(self, gw: Gateway) -> Choice:
+        """The namespaces to pick from (blocking; errors: RollbackError)."""
+        return Choice("Namespace", namespace_names(gw), self.namespace)
 
-    @staticmethod
-    def namespaces(gw: Gateway) -> list[str]:
-        return namespace_names(gw)
+    def context_choice(self) -> Choice:
+        """The kubeconfig's contexts to pick from (blocking; errors: RollbackError)."""
+        names, current = self.connector.contexts()
+        return Choice("Context", names, self.gw.context if self.gw else current)
 
     @staticmethod
     def check_permissions(gw: Gateway, namespace: str) -> tuple[Answer, ...]:

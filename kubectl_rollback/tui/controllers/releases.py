@@ -323,6 +323,10 @@ class ReleasesController:
         for ref in self.stops:
             self.ends.setdefault(ref, FollowEnd(None, error=error))
 
+    def rolling_out(self) -> list[WorkloadRef]:
+        """The workloads rolled back from here whose rollout has not been seen to end."""
+        return [ref for ref in self.stops if ref not in self.ends or self.ends[ref].cancelled]
+
     def stopped_line(self) -> str | None:
         """What was left how, when a signal ends the app (None: no release rollback here)."""
         if self.sending is not None:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from ...core import errors
 from ...core import rollback as use_case
 from ...core.kinds import WorkloadHistory, kind_named
+from ...core.model import WorkloadRef
 from ...core.plan import RollbackPlan
 from ...core.ports import REPLICASETS
 from ...core.rollback import RollbackResult, RolloutOutcome
@@ -117,9 +118,26 @@ def follow_timeout(history: WorkloadHistory | None) -> int:
     return max(600, 2 * deadline)
 
 
-def rollout_command(plan: RollbackPlan) -> str:
-    ref = plan.ref
+def rollout_command(plan: RollbackPlan | WorkloadRef) -> str:
+    """``kubectl rollout status deployment/web -n shop``: how to follow a rollout."""
+    ref = plan.ref if isinstance(plan, RollbackPlan) else plan
     return f"kubectl rollout status {ref.kind.lower()}/{ref.name} -n {ref.namespace}"
+
+
+def parting_line(rolling: list[WorkloadRef], *, demo: bool) -> str | None:
+    """What the terminal says once the UI has closed while rollouts it started go on (None:
+    none): which, and the command to follow them; in --demo, that they end with it."""
+    if not rolling:
+        return None
+    names = ", ".join(ref.display for ref in rolling)
+    verb = "is" if len(rolling) == 1 else "are"
+    if demo:
+        return (
+            f"{names} {verb} still rolling out: the demo cluster stops with the UI, "
+            "so the rollout ends here"
+        )
+    commands = "; ".join(rollout_command(ref) for ref in rolling)
+    return f"{names} {verb} still rolling out in the cluster; follow with: {commands}"
 
 
 @dataclass
@@ -132,6 +150,8 @@ class RollbackController:
     """The last rollback applied from this screen."""
     rollout_done: bool = False
     """Its rollout was followed to a successful end."""
+    rollout_failed: bool = False
+    """Its rollout was followed to a failure (it no longer progresses)."""
     follow_stop: StopSignal | None = None
     pods_stop: StopSignal | None = None
     """Stops the watch on the pods of the rollout shown (it goes on after the rollout ends,
@@ -198,6 +218,7 @@ class RollbackController:
             return False
         self.applied = result
         self.rollout_done = False
+        self.rollout_failed = False
         return True
 
     def start_following(self) -> StopSignal:
@@ -235,13 +256,21 @@ class RollbackController:
             return Notice(outcome.status.message, "Rollout complete")
         if outcome.timed_out:
             message = f"timed out: {outcome.status.message}" + (f"; {advice}" if advice else "")
-            return Notice(message, "Rollout did not finish", "error", 30)
+            return Notice(message, "Rollout did not finish", "error", 30)  # it may go on
+        self.rollout_failed = True
         return Notice(outcome.status.message, "Rollout failed", "error", 15)
 
     def crashed(self) -> None:
         """A worker of the rollback or the follow failed unexpectedly."""
         self.following = False
         self.sending = None
+
+    def rolling_out(self) -> WorkloadRef | None:
+        """The workload whose rollback was applied from here and whose rollout has not been
+        seen to end (None: none)."""
+        if self.applied is None or self.rollout_done or self.rollout_failed:
+            return None
+        return self.applied.plan.ref
 
     def stopped_line(self) -> str:
         """What was left how, for the line printed when a signal ends the app."""

@@ -3,11 +3,12 @@ for."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import Enum
 
 from ...core.api_objects import controller_uid, dig, name_of
-from ...core.workloads import WorkloadSummary, summarise
+from ...core.workloads import WorkloadStatus, WorkloadSummary, ordered, summarise
 from ..cluster import (
     KINDS,
     PLURALS,
@@ -18,6 +19,25 @@ from ..cluster import (
     list_workloads,
     watch_resource,
 )
+
+
+class Highlight(Enum):
+    """What the screen does when the cursor lands on a workload."""
+
+    KEEP = "keep"
+    """Nothing: the same workload, its history on its way or shown (or a rollout followed)."""
+    NOTHING = "nothing"
+    """The list is empty."""
+    MISSING = "missing"
+    """Say that the workload asked for is not found (``missing``), and load nothing."""
+    UNSUPPORTED = "unsupported"
+    """A workload this tool cannot roll back: say why."""
+    LOAD = "load"
+    """Load its history."""
+
+
+OPEN_FIRST = (WorkloadStatus.FAILED, WorkloadStatus.PROGRESSING, WorkloadStatus.PAUSED)
+"""The states the list opens on, in this order of preference."""
 
 
 @dataclass
@@ -51,7 +71,12 @@ class WorkloadsController:
     focus: tuple[str, str] | None = None
     """(kind, name) the app should select once listed (from the command line or a refresh)."""
     selected: WorkloadSummary | None = None
+    missing: str | None = None
+    """Why the workload asked for is not shown (not found), until the screen has said so."""
     watch_stops: list[StopSignal] = field(default_factory=list)
+    revisions: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Current revision by (kind, name), for the kinds whose objects do not carry it
+    (StatefulSets, DaemonSets): from the listing, then from each history loaded."""
 
     # -- worker side (blocking) --------------------------------------------------
     @staticmethod
@@ -90,11 +115,50 @@ class WorkloadsController:
             stop.stop()
         self.watch_stops = []
 
+    def opening(self, summaries: Iterable[WorkloadSummary]) -> tuple[str, str] | None:
+        """The workload the cursor starts on in a freshly listed namespace: the one asked for,
+        else the first failing one, else the first rolling out (or paused mid-way): that is
+        why people open a rollback tool. None: the first of the list."""
+        listed = ordered(summaries)
+        if self.focus is not None and any(s.key == self.focus for s in listed):
+            return self.focus
+        for status in OPEN_FIRST:
+            for summary in listed:
+                if summary.status is status and not summary.unsupported:
+                    return summary.key
+        return None
+
+    def highlight(
+        self, summary: WorkloadSummary | None, *, following: bool, shown: Callable[[], bool]
+    ) -> Highlight:
+        """What the cursor landing on ``summary`` does (None: the list is empty);
+        ``shown()``: its history is loading or loaded already."""
+        if following:
+            return Highlight.KEEP  # the rollout view stays on the workload rolled back
+        missing = self.take_missing()
+        if summary is None or missing is not None:
+            # A workload asked for that does not exist: say so and open nothing else until the
+            # user picks one (moving the cursor or Enter).
+            self.selected = None
+            return Highlight.NOTHING if missing is None else Highlight.MISSING
+        same = self.selected is not None and self.selected.key == summary.key
+        self.selected = summary
+        if same and shown():
+            return Highlight.KEEP
+        return Highlight.UNSUPPORTED if summary.unsupported else Highlight.LOAD
+
+    def take_missing(self) -> str | None:
+        """The 'not found' of the workload asked for, once (the screen shows it instead of
+        opening another workload)."""
+        missing, self.missing = self.missing, None
+        return missing
+
     def listed(
         self, listing: WorkloadListing, shown: Mapping[tuple[str, str], WorkloadSummary]
     ) -> tuple[WorkloadSummary | None, str | None]:
         """The asked-for workload once listed: (it, to select now, or None; a 'not found'
         message or None). ``shown``: the list's workloads by (kind, name)."""
+        self.revisions = {s.key: s.revision for s in listing.summaries if s.revision is not None}
         focus = self.focus
         chosen = shown.get(focus) if focus else None
         select = None
@@ -109,12 +173,21 @@ class WorkloadsController:
                 f"{listing.namespace}"
             )
             self.focus = None
+            self.missing = missing
         return select, missing
 
     def refocus(self) -> None:
         """A refresh: select the workload selected now once it is listed again."""
         if self.selected is not None:
             self.focus = self.selected.key
+
+    def revision_seen(self, summary: WorkloadSummary, number: int) -> WorkloadSummary | None:
+        """A history says ``summary``'s workload is at revision ``number``: its list row, when
+        that changes what the row says (None: it does not)."""
+        self.revisions[summary.key] = number
+        if summary.revision == number:
+            return None
+        return replace(summary, revision=number)
 
     @staticmethod
     def kind_of(plural: str) -> str | None:
@@ -131,13 +204,15 @@ class WorkloadsController:
             if kind == "RELIST":
                 changes.relisted = []
                 continue
+            key = (workload_kind, name_of(obj))
+            summary = summarise(obj, workload_kind, revision=self.revisions.get(key))
             if changes.relisted is not None:
-                changes.relisted.append(summarise(obj, workload_kind))
+                changes.relisted.append(summary)
                 continue
             if kind == "DELETED":
-                changes.removed.append((workload_kind, name_of(obj)))
+                changes.removed.append(key)
             else:
-                changes.upserts.append(summarise(obj, workload_kind))
+                changes.upserts.append(summary)
             if (
                 self.selected is not None
                 and self.selected.key == (workload_kind, name_of(obj))

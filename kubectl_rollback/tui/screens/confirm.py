@@ -1,4 +1,4 @@
-"""The confirmation dialog: restates the plan and needs a deliberate key (default No)."""
+"""The confirmation dialogs: restate the plan and need a deliberate key (default No)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Static
 
 from ...core.plan import RollbackPlan
 from ...core.release import ReleasePlan
+from ..controllers import confirm
 
 
 def _hanging(lines: list[Text]) -> list[RenderableType]:
@@ -34,6 +35,18 @@ def _hanging(lines: list[Text]) -> list[RenderableType]:
         else:
             out.append(line)
     return out
+
+
+def _warnings_first(lines: list[Text], warnings: Any) -> list[Text]:
+    """The headline, then the warnings (on a small terminal the rest scrolls), then the rest."""
+    if not warnings:
+        return lines
+    head = 1
+    while head < len(lines) and lines[head].plain.strip():
+        head += 1
+    block = [Text(""), Text(f"Warnings ({len(warnings)})", style="bold yellow")]
+    block += [Text(f"  ⚠ {w.message}", style="yellow") for w in warnings]
+    return [*lines[:head], *block, *lines[head:]]
 
 
 def plan_summary(plan: RollbackPlan) -> Group:
@@ -70,34 +83,110 @@ def plan_summary(plan: RollbackPlan) -> Group:
     lines += [Text(f"  • then {step}", style="dim") for step in plan.scaling.steps[:3]]
     lines += [Text(""), Text("What does not change", style="bold")]
     lines += [Text(f"  • {line}", style="dim") for line in plan.not_rolled_back]
-    if plan.warnings:
-        lines += [Text(""), Text("Warnings", style="bold yellow")]
-        lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
-    return Group(*_hanging(lines))
+    return Group(*_hanging(_warnings_first(lines, plan.warnings)))
 
 
 class _ConfirmDialog(ModalScreen[bool]):
-    """A dialog that defaults to No: focus starts on the No button; Yes needs a deliberate key."""
+    """A dialog that defaults to No, the focus in its input as its instruction says: ``y`` (or
+    the name and Enter) confirms; ``n``, esc or Enter alone cancels (controllers/confirm.py).
 
-    FIRST_FOCUS = "#no"
-    """What has the focus when the dialog opens."""
+    It fits the terminal it is in: the plan scrolls, the title, the instruction, the input and
+    the buttons stay on screen."""
 
-    def on_mount(self) -> None:
-        self.query_one(self.FIRST_FOCUS).focus()
+    BINDINGS = [
+        Binding("y", "confirm", "Yes", show=False),
+        Binding("n,escape", "cancel", "Cancel", id="confirm-no"),
+        # The input has the focus: these keys scroll the plan.
+        Binding("up", "scroll_plan(-1)", "Scroll up", show=False),
+        Binding("down", "scroll_plan(1)", "Scroll down", show=False),
+        Binding("pageup", "scroll_plan(-10)", "Page up", show=False),
+        Binding("pagedown", "scroll_plan(10)", "Page down", show=False),
+    ]
 
-    def _typed_confirmation(
-        self, title: str, summary: Group, help_line: Text, placeholder: str, yes: str
-    ) -> ComposeResult:
-        """Title, the plan restated (scrollable), how to answer, the input, No and Yes."""
+    def __init__(self, title: str, summary: Group, name: str, what: str, yes: str) -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.summary = summary
+        self.name_to_type = name
+        self.what = what
+        """What ``y`` does, for the instruction (``roll back``, ``switch traffic``)."""
+        self.yes_label = yes
+
+    def compose(self) -> ComposeResult:
+        name = self.name_to_type
         with Vertical(id="confirm-dialog"):
-            yield Static(Text(title, style="bold"), id="confirm-title")
+            yield Static(Text(self.dialog_title, style="bold"), id="confirm-title")
             with VerticalScroll(id="confirm-body"):
-                yield Static(summary, id="confirm-plan")
-            yield Static(help_line, id="confirm-help")
-            yield Input(placeholder=placeholder, id="confirm-name")
+                yield Static(self.summary, id="confirm-plan")
+            yield Static(
+                Text.assemble(
+                    "Type ",
+                    (name, "bold"),
+                    f" and Enter to {self.what}, or press ",
+                    ("y", "bold"),
+                    ".  ",
+                    ("Enter", "bold"),
+                    " alone, ",
+                    ("n", "bold"),
+                    " or ",
+                    ("esc", "bold"),
+                    " cancels.  ",
+                    ("↑ ↓", "bold"),
+                    " scroll the plan.",
+                ),
+                id="confirm-help",
+            )
+            yield Input(placeholder=f"{name}, or y", id="confirm-name")
             with Horizontal(id="confirm-buttons"):
                 yield Button("No, keep it", id="no", variant="primary")
-                yield Button(yes, id="yes", variant="error")
+                yield Button(self.yes_label, id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-name", Input).focus()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """The plan gets the rows the rest of the dialog leaves on this terminal."""
+        dialog = self.query_one("#confirm-dialog")
+        body = self.query_one("#confirm-body", VerticalScroll)
+        around = dialog.outer_size.height - dialog.content_size.height
+        for child in dialog.children:
+            if child is not body and child.display:
+                around += child.outer_size.height + child.styles.margin.top
+                around += child.styles.margin.bottom
+        around += body.styles.margin.top + body.styles.margin.bottom
+        rows = confirm.body_rows(self.size.height, around)
+        if body.styles.max_height is None or body.styles.max_height.cells != rows:
+            body.styles.max_height = rows
+            dialog.refresh(layout=True)
+
+    def _answer(self, answer: confirm.Answer | None, box: Input) -> None:
+        if answer is confirm.Answer.YES:
+            self.dismiss(True)
+        elif answer is confirm.Answer.NO:
+            self.dismiss(False)
+        elif answer is confirm.Answer.AGAIN:
+            box.value = ""
+            self.notify(
+                f"type {self.name_to_type} exactly to confirm (or y); esc cancels",
+                severity="warning",
+            )
+
+    @on(Input.Changed, "#confirm-name")
+    def _key(self, event: Input.Changed) -> None:
+        self._answer(confirm.on_change(event.value, self.name_to_type), event.input)
+
+    @on(Input.Submitted, "#confirm-name")
+    def _typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._answer(confirm.on_submit(event.value, self.name_to_type), event.input)
+
+    def action_scroll_plan(self, rows: int) -> None:
+        body = self.query_one("#confirm-body", VerticalScroll)
+        body.scroll_to(y=body.scroll_y + rows, animate=False)
 
     def action_confirm(self) -> None:
         self.dismiss(True)
@@ -115,44 +204,13 @@ class _ConfirmDialog(ModalScreen[bool]):
 
 
 class ConfirmRollback(_ConfirmDialog):
-    """Yes only by ``y`` or by typing the workload's name; Enter on the default button is No."""
-
-    BINDINGS = [
-        Binding("y", "confirm", "Roll back", id="confirm-yes"),
-        Binding("n,escape", "cancel", "Cancel", id="confirm-no"),
-    ]
+    """Confirms a workload's rollback: ``y``, or its name and Enter."""
 
     def __init__(self, plan: RollbackPlan) -> None:
-        super().__init__()
-        self.plan = plan
-
-    def compose(self) -> ComposeResult:
-        name = self.plan.ref.name
-        yield from self._typed_confirmation(
-            "Confirm rollback",
-            plan_summary(self.plan),
-            Text.assemble(
-                "Press ",
-                ("y", "bold"),
-                " to roll back, or type ",
-                (name, "bold"),
-                " and Enter.  ",
-                ("n", "bold"),
-                " / ",
-                ("esc", "bold"),
-                " cancels.",
-            ),
-            f"type {name} to confirm",
-            "Roll back",
+        super().__init__(
+            "Confirm rollback", plan_summary(plan), plan.ref.name, "roll back", "Roll back"
         )
-
-    @on(Input.Submitted, "#confirm-name")
-    def _typed(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self.plan.ref.name:
-            self.dismiss(True)
-        else:
-            event.input.value = ""
-            self.notify(f"type {self.plan.ref.name} exactly to confirm", severity="warning")
+        self.plan = plan
 
 
 def switch_summary(plan: Any) -> Group:
@@ -176,47 +234,21 @@ def switch_summary(plan: Any) -> Group:
         Text("What does not change", style="bold"),
         Text("  • no Deployment is redeployed or rolled back; pods keep running", style="dim"),
     ]
-    if plan.warnings:
-        lines += [Text(""), Text("Warnings", style="bold yellow")]
-        lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
-    return Group(*_hanging(lines))
+    return Group(*_hanging(_warnings_first(lines, plan.warnings)))
 
 
 class ConfirmSwitch(_ConfirmDialog):
-    """The blue/green rapid rollback's confirmation: ``y`` switches, anything else keeps traffic
-    where it is."""
-
-    BINDINGS = [
-        Binding("y", "confirm", "Switch traffic", id="switch-yes"),
-        Binding("n,escape", "cancel", "Cancel", id="switch-no"),
-    ]
+    """The blue/green rapid rollback's confirmation: ``y``, or the Service's name and Enter."""
 
     def __init__(self, plan: Any) -> None:
-        super().__init__()
+        super().__init__(
+            "Confirm traffic switch (rapid rollback)",
+            switch_summary(plan),
+            plan.group.name,
+            "switch traffic",
+            "Switch",
+        )
         self.plan = plan
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog"):
-            yield Static(
-                Text("Confirm traffic switch (rapid rollback)", style="bold"), id="confirm-title"
-            )
-            with VerticalScroll(id="confirm-body"):
-                yield Static(switch_summary(self.plan), id="confirm-plan")
-            yield Static(
-                Text.assemble(
-                    "Press ",
-                    ("y", "bold"),
-                    " to switch traffic; ",
-                    ("n", "bold"),
-                    " / ",
-                    ("esc", "bold"),
-                    " cancels.",
-                ),
-                id="confirm-help",
-            )
-            with Horizontal(id="confirm-buttons"):
-                yield Button("No, keep it", id="no", variant="primary")
-                yield Button("Switch", id="yes", variant="error")
 
 
 def release_summary(plan: ReleasePlan) -> Group:
@@ -251,72 +283,19 @@ def release_summary(plan: ReleasePlan) -> Group:
     lines += [Text(f"  • then {u.description}") for u in plan.record_updates]
     lines += [Text(""), Text("What does not change", style="bold")]
     lines += [Text(f"  • {line}", style="dim") for line in plan.not_rolled_back]
-    if plan.warnings:
-        lines += [Text(""), Text("Warnings", style="bold yellow")]
-        lines += [Text(f"  ⚠ {w.message}", style="yellow") for w in plan.warnings]
-    return Group(*_hanging(lines))
+    return Group(*_hanging(_warnings_first(lines, plan.warnings)))
 
 
 class ConfirmRelease(_ConfirmDialog):
-    """The release rollback's confirmation. Focus starts in the input: ``y`` or the release's
-    name and Enter roll back; Enter on an empty input, ``n`` or esc keep everything."""
-
-    BINDINGS = [
-        Binding("y", "confirm", "Roll back release", id="release-confirm-yes"),
-        Binding("n,escape", "cancel", "Cancel", id="release-confirm-no"),
-    ]
-    FIRST_FOCUS = "#confirm-name"
-    FIXED_ROWS = 15
-    """Rows of the dialog around its scrollable body (border, title, help, input, buttons)."""
+    """The release rollback's confirmation: ``y``, or the release's name and Enter, rolls every
+    workload back."""
 
     def __init__(self, plan: ReleasePlan) -> None:
-        super().__init__()
-        self.plan = plan
-
-    @property
-    def name_to_type(self) -> str:
-        return self.plan.group.name
-
-    def on_resize(self) -> None:
-        # The whole dialog fits the terminal: the plan scrolls, the input and buttons stay.
-        body = self.query_one("#confirm-body", VerticalScroll)
-        body.styles.max_height = max(3, min(26, self.size.height - self.FIXED_ROWS))
-
-    def compose(self) -> ComposeResult:
-        name = self.name_to_type
-        yield from self._typed_confirmation(
+        super().__init__(
             "Confirm release rollback",
-            release_summary(self.plan),
-            Text.assemble(
-                "Press ",
-                ("y", "bold"),
-                " to roll back every workload, or type ",
-                (name, "bold"),
-                " and Enter.  ",
-                ("n", "bold"),
-                ", ",
-                ("esc", "bold"),
-                " or Enter alone cancels.",
-            ),
-            f"y, or type {name} to confirm",
+            release_summary(plan),
+            plan.group.name,
+            "roll every workload back",
             "Roll back release",
         )
-
-    @on(Input.Changed, "#confirm-name")
-    def _key(self, event: Input.Changed) -> None:
-        # One key answers, as in the workload dialog, unless it starts the name being typed.
-        if event.value == "y" and not self.name_to_type.startswith("y"):
-            self.dismiss(True)
-        elif event.value == "n" and not self.name_to_type.startswith("n"):
-            self.dismiss(False)
-
-    @on(Input.Submitted, "#confirm-name")
-    def _typed(self, event: Input.Submitted) -> None:
-        typed = event.value.strip()
-        if typed in ("y", self.name_to_type):
-            self.dismiss(True)
-        elif typed in ("", "n"):
-            self.dismiss(False)
-        else:
-            event.input.value = ""
-            self.notify(f"type {self.name_to_type} exactly to confirm", severity="warning")
+        self.plan = plan

@@ -14,18 +14,24 @@ HelpRow = tuple[str, str, str | None]
 """(keys, description, why it is unavailable now or None)."""
 
 EXTRA_KEYS: tuple[HelpRow, ...] = (
-    ("↑ ↓ / mouse", "move in a list; click selects", None),
-    ("enter", "workloads: look at the revisions of the workload", None),
-    ("tab / shift+tab", "move between the workloads, the revisions and the preview", None),
+    ("↑ ↓ pgup pgdn", "move in a list (the mouse too: a click selects)", None),
     (
-        "in the confirmation",
-        "y rolls back; typing the workload name + enter rolls back; n / esc cancels",
+        "enter",
+        "on a workload: its revisions and the preview. Below 100 columns the screen shows one "
+        "pane at a time: enter opens the workload, esc goes back to the list",
+        None,
+    ),
+    ("tab shift+tab", "move between the workloads, the revisions and the preview", None),
+    (
+        "in a dialog",
+        "the input has the focus: type the name shown and enter, or y, confirms; enter alone, "
+        "n or esc cancels; ↑ ↓ pgup pgdn scroll the plan",
         None,
     ),
     (
         "in Releases (R)",
-        "r rolls the highlighted release back: y or its name + enter confirms, enter alone / "
-        "n / esc cancels; esc stops watching the rollouts, then goes back to the workloads",
+        "r rolls the highlighted release back (confirmed as above); esc stops watching the "
+        "rollouts, then goes back to the workloads",
         None,
     ),
 )
@@ -42,7 +48,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_header=True, pad_edge=False)
-        table.add_column("KEY", style="bold", no_wrap=True)
+        table.add_column("KEY", style="bold", no_wrap=True, max_width=16)
         table.add_column("ACTION")
         for keys, description, unavailable in [*self.rows, *EXTRA_KEYS]:
             if unavailable:
@@ -53,10 +59,13 @@ class HelpScreen(ModalScreen[None]):
             else:
                 table.add_row(keys, description)
         with Vertical(id="help-dialog"):
-            yield Static("Keys", classes="pane-title")
-            with VerticalScroll():
+            yield Static("Keys  (dimmed: unavailable now, with the reason)", classes="pane-title")
+            with VerticalScroll(id="help-scroll"):
                 yield Static(table, id="help-table")
-            yield Static(Text("esc closes", style="dim"))
+            yield Static(Text("esc closes   ↑ ↓ scroll", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,6 +9,7 @@ dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -29,20 +30,19 @@ from ...core.rollback import RollbackResult
 from ...core.status import RolloutStatus
 from ...core.target import TargetSpec
 from ..cluster import Gateway, StopSignal
-from ..controllers import bluegreen, pods, preview, rollback
+from ..controllers import bluegreen, layout, pods, preview, rollback
 from ..controllers.bluegreen import BlueGreenController, SwitchFailed
-from ..controllers.connection import ConnectionController
+from ..controllers.connection import Choice, ConnectionController
 from ..controllers.preview import PreviewController
 from ..controllers.rollback import HISTORY_LOADING, Notice, RollbackController
-from ..controllers.workloads import WorkloadsController
+from ..controllers.workloads import Highlight, WorkloadsController
 from ..messages import (
     BlueGreenLoaded,
+    ChoiceListed,
     Connected,
     ConnectionFailed,
-    ContextsListed,
     HistoryFailed,
     HistoryLoaded,
-    NamespacesListed,
     PermissionChecked,
     PodEvents,
     Problem,
@@ -59,6 +59,7 @@ from ..messages import (
     WorkloadsLoaded,
 )
 from ..settings import Settings
+from ..widgets import notes
 from ..widgets.bluegreen import BlueGreenPanel
 from ..widgets.footer import KeysFooter
 from ..widgets.header import ContextBar
@@ -107,7 +108,19 @@ class MainScreen(Screen[None]):
             id="releases",
             tooltip="Every release of the namespace (Harness, Helm, Argo CD, Flux): roll one back",
         ),
-        Binding("escape", "back", "Back / stop watching", id="back", show=False),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="back",
+            show=False,
+            tooltip="Stop watching a rollout, close it, clear the filter; on a narrow terminal, "
+            "back to the workloads",
+        ),
+        # A key whose action is unavailable (dimmed in the footer) falls through to these: the
+        # action says why instead of nothing happening.
+        Binding("r", "why('rollback')", show=False),
+        Binding("s", "why('switch_traffic')", show=False),
     ]
 
     def __init__(
@@ -129,6 +142,8 @@ class MainScreen(Screen[None]):
         self.preview = PreviewController(focus_target=target)
         self.rollback = RollbackController()
         self.bluegreen = BlueGreenController()
+        self.panes = layout.Panes()
+        self.shape = layout.layout(0, 0, 0)
         self._history_timer: Timer | None = None
         self._bindings_state: tuple[bool, bool] | None = None
         self.banner: Text | None = None
@@ -161,6 +176,30 @@ class MainScreen(Screen[None]):
         self._tick()
         self.set_interval(1.0, self._tick)
         self._reconnect()
+
+    def on_resize(self) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        """Fit the panes to the terminal (controllers/layout.py): side by side, or one at a
+        time on a narrow terminal."""
+        workloads = self.query_one(WorkloadList)
+        self.shape = layout.layout(self.size.width, self.size.height, workloads.longest_name)
+        self.set_class(self.shape.narrow, "-narrow")
+        self.set_class(self.panes.detail, "-detail")
+        self.query_one("#left").styles.width = self.shape.left_width
+        workloads.set_name_width(self.shape.name_width)
+        workloads.set_hint("enter opens" if self.shape.narrow else "")
+        self.query_one(KeysFooter).compact = self.shape.narrow
+
+    def show_detail(self) -> None:
+        """The revisions and the preview (or the rollout) on screen: on a narrow terminal
+        they take the place of the workloads."""
+        if self.panes.open_detail():
+            self._apply_layout()
+            if self.shape.narrow:
+                # The list left the screen: the keys go to the revisions (never to nothing).
+                self.query_one(RevisionTable).table.focus()
 
     def _tick(self) -> None:
         self.query_one(ContextBar).clock = (
@@ -208,14 +247,7 @@ class MainScreen(Screen[None]):
             return
         self.query_one(WorkloadList).clear("not connected")
         self.query_one(RevisionTable).show_message("Not connected", "")
-        self.query_one(PreviewPanel).show_text(
-            Text.assemble(
-                ("✖ cannot connect: ", "bold red"),
-                message.error,
-                "\n\n",
-                ("ctrl+r tries again; c picks another context.", "dim"),
-            )
-        )
+        self.query_one(PreviewPanel).show_text(notes.cannot_connect(message.error))
         self.notify(message.error, title="Cannot connect", severity="error", timeout=10)
         self._refresh_bindings()
 
@@ -254,10 +286,12 @@ class MainScreen(Screen[None]):
             return
         listing = message.listing
         table = self.query_one(WorkloadList)
-        table.set_workloads(listing.summaries, select=self.workloads.focus)
+        table.set_workloads(listing.summaries, select=self.workloads.opening(listing.summaries))
+        self._apply_layout()
         select, missing = self.workloads.listed(listing, table.summaries)
         if select is not None:
             self._request_history()  # now, rather than when the table has reached its row
+            self.show_detail()  # asked for by name: its revisions, even on a narrow terminal
         if not listing.summaries:
             table.clear(
                 f"no Deployments, StatefulSets or DaemonSets in namespace {listing.namespace}"
@@ -266,7 +300,8 @@ class MainScreen(Screen[None]):
                 f"namespace {listing.namespace} has no workloads; n switches namespace", "dim"
             )
         if missing is not None:
-            self.notify(missing, severity="error")
+            self.notify(missing, title="Not found", severity="error", timeout=15)
+            self.show_detail()
         for note in listing.notes:
             self.notify(note, severity="warning")
         self.settings.milestone("workloads")
@@ -280,16 +315,7 @@ class MainScreen(Screen[None]):
         if message.generation != self.connection.generation:
             return
         self.query_one(WorkloadList).clear("cannot list workloads")
-        self.query_one(PreviewPanel).show_text(
-            Text.assemble(
-                ("✖ cannot list the workloads of namespace ", "bold red"),
-                (message.ns, "bold red"),
-                "\n",
-                message.error,
-                "\n\n",
-                ("ctrl+r tries again; n switches namespace.", "dim"),
-            )
-        )
+        self.query_one(PreviewPanel).show_text(notes.cannot_list(message.ns, message.error))
         self.notify(message.error, title="Cannot list workloads", severity="error", timeout=10)
 
     # -------------------------------------------------------------- permission
@@ -368,53 +394,49 @@ class MainScreen(Screen[None]):
     @on(WorkloadList.Highlighted)
     def _workload_highlighted(self, message: WorkloadList.Highlighted) -> None:
         summary = message.summary
-        if self.rollback.following:
+        missing = self.workloads.missing
+        step = self.workloads.highlight(
+            summary,
+            following=self.rollback.following,
+            shown=lambda: (
+                summary is not None
+                and self.preview.is_loading_or_loaded(self.connection.namespace, summary.key)
+            ),
+        )
+        if step is Highlight.KEEP:
             return
-        if summary is None:
-            self.workloads.selected = None
-            self.preview.loaded = None
-            self.preview.plan = None
-            self.query_one(RevisionTable).show_message("Revisions", "")
-            self._refresh_bindings()
-            return
-        selected = self.workloads.selected
-        if (
-            selected is not None
-            and selected.key == summary.key
-            and self.preview.is_loading_or_loaded(self.connection.namespace, summary.key)
-        ):
-            self.workloads.selected = summary
-            return
-        self.workloads.selected = summary
-        self.preview.loaded = None
-        self.preview.plan = None
+        self.preview.loaded = self.preview.plan = None
         self.banner = None
         self._refresh_bindings()
-        if summary.unsupported:
-            self._cancel_history_timer()
-            self.query_one(RevisionTable).show_message(
-                f"{summary.short_kind}/{summary.name}   {summary.ready}/{summary.desired} ready",
-                summary.unsupported,
+        revisions, panel = self.query_one(RevisionTable), self.query_one(PreviewPanel)
+        if step is Highlight.LOAD and summary is not None:
+            revisions.show_message(
+                f"{summary.kind.lower()}.apps/{summary.name}", "loading revisions..."
             )
-            self.query_one(PreviewPanel).show_text(
-                Text.assemble(
-                    (f"{summary.kind} {summary.name}\n", "bold"),
-                    f"images  {summary.image_summary}\n",
-                    f"status  {summary.status.value}: {summary.message}\n\n",
-                    (summary.unsupported, "yellow"),
-                )
-            )
+            panel.show_text("")
+            self._schedule_history(HISTORY_DEBOUNCE)
             return
-        self.query_one(RevisionTable).show_message(
-            f"{summary.kind.lower()}.apps/{summary.name}", "loading revisions..."
-        )
-        self.query_one(PreviewPanel).show_text("")
-        self._schedule_history(HISTORY_DEBOUNCE)
+        self._cancel_history_timer()
+        if step is Highlight.MISSING and missing is not None:
+            revisions.show_message(f"✖ {missing}", "")
+            panel.show_text(notes.not_found(missing))
+        elif step is Highlight.UNSUPPORTED and summary is not None:
+            title = f"{summary.short_kind}/{summary.name}   {summary.ready}/{summary.desired} ready"
+            revisions.show_message(title, summary.unsupported or "")
+            panel.show_text(notes.unsupported(summary))
+        else:
+            revisions.show_message("Revisions", "")
 
     @on(WorkloadList.Chosen)
     def _workload_chosen(self, message: WorkloadList.Chosen) -> None:
+        selected = self.workloads.selected
+        if selected is None or selected.key != message.summary.key:
+            self._workload_highlighted(WorkloadList.Highlighted(message.summary))
+        self.show_detail()
         if not message.summary.unsupported:
             self.query_one(RevisionTable).table.focus()
+        else:
+            self.query_one(PreviewPanel).focus()
 
     def _cancel_history_timer(self) -> None:
         if self._history_timer is not None:
@@ -470,6 +492,12 @@ class MainScreen(Screen[None]):
             select=select,
             plan_error=loaded.plan_error,
         )
+        current = loaded.history.current
+        listed = self.query_one(WorkloadList).summaries.get(key)
+        if current is not None and listed is not None:
+            row = self.workloads.revision_seen(listed, current.number)
+            if row is not None:
+                self.query_one(WorkloadList).upsert(row)
         if not loaded.history.revisions:
             self.query_one(PreviewPanel).show_text(loaded.plan_error or "no revisions", "yellow")
         self._refresh_bindings()
@@ -484,12 +512,7 @@ class MainScreen(Screen[None]):
             f"{message.kind.lower()}.apps/{message.name}", ""
         )
         self.query_one(PreviewPanel).show_text(
-            Text.assemble(
-                ("✖ cannot load the history of ", "bold red"),
-                (message.name, "bold red"),
-                "\n",
-                message.error,
-            )
+            notes.cannot_load_history(message.name, message.error)
         )
         self.notify(message.error, title="Cannot load history", severity="error")
 
@@ -578,6 +601,10 @@ class MainScreen(Screen[None]):
             return None if self.switch_unavailable() else True
         return True
 
+    def action_why(self, action: str) -> None:
+        """A dimmed key was pressed: its action says why it is unavailable."""
+        getattr(self, f"action_{action}")()
+
     def action_rollback(self) -> None:
         reason = self.rollback_unavailable()
         if reason is not None:
@@ -638,6 +665,7 @@ class MainScreen(Screen[None]):
             for r in (history.revisions if history is not None and by_replicasets else ())
         ]
         self.query_one(PreviewPanel).display = False
+        self.show_detail()
         view = self.query_one(RolloutView)
         view.display = True
         now_fn = self.settings.now_fn
@@ -727,7 +755,11 @@ class MainScreen(Screen[None]):
             self.query_one(PreviewPanel).display = True
             self._repreview()
             return
-        if box.display:
+        if self.panes.back(self.shape.narrow):
+            self._apply_layout()
+            self.query_one(WorkloadList).table.focus()
+            return
+        if box.display or self.query_one(WorkloadList).filter_text:
             self.query_one(WorkloadList).close_filter()
 
     # ----------------------------------------------------------- blue/green
@@ -804,49 +836,39 @@ class MainScreen(Screen[None]):
         self._open_namespace(self.connection.namespace)
 
     def action_namespace(self) -> None:
+        gw = self.connection.gw
+        if gw is not None:
+            self._pick(
+                lambda: self.connection.namespace_choice(gw),
+                self._namespace_chosen,
+                "Cannot list namespaces",
+            )
+
+    def _namespace_chosen(self, name: str) -> None:
         if self.connection.gw is not None:
-            self._list_namespaces(self.connection.gw)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="pick")
-    def _list_namespaces(self, gw: Gateway) -> None:
-        try:
-            names = self.connection.namespaces(gw)
-        except errors.RollbackError as exc:
-            self.post_message(Problem(str(exc), "Cannot list namespaces"))
-            return
-        self.post_message(NamespacesListed(names))
-
-    @on(NamespacesListed)
-    def _namespaces_listed(self, message: NamespacesListed) -> None:
-        current = self.connection.namespace
-
-        def chosen(name: str | None) -> None:
-            if name and self.connection.gw is not None and name != current:
-                self._open_namespace(name)
-
-        self.app.push_screen(PickOne("Namespace", message.namespaces, current), callback=chosen)
+            self._open_namespace(name)
 
     def action_context(self) -> None:
-        self._list_contexts()
+        self._pick(self.connection.context_choice, self.switch_context, "Cannot read contexts")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pick")
-    def _list_contexts(self) -> None:
+    def _pick(
+        self, load: Callable[[], Choice], chosen: Callable[[str], object], failure: str
+    ) -> None:
         try:
-            names, current = self.connection.contexts()
+            self.post_message(ChoiceListed(load(), chosen))
         except errors.RollbackError as exc:
-            self.post_message(Problem(str(exc), "Cannot read contexts"))
-            return
-        self.post_message(ContextsListed(names, current))
+            self.post_message(Problem(str(exc), failure))
 
-    @on(ContextsListed)
-    def _contexts_listed(self, message: ContextsListed) -> None:
-        active = self.connection.gw.context if self.connection.gw else message.current
+    @on(ChoiceListed)
+    def _choose(self, message: ChoiceListed) -> None:
+        choice = message.choice
 
-        def chosen(name: str | None) -> None:
-            if name and name != active:
-                self.switch_context(name)
+        def picked(name: str | None) -> None:
+            if name and name != choice.current:
+                message.chosen(name)
 
-        self.app.push_screen(PickOne("Context", message.contexts, active), callback=chosen)
+        self.app.push_screen(PickOne(choice.title, choice.names, choice.current), picked)
 
     def switch_context(self, context: str) -> None:
         generation = self.connection.switch_context(context)

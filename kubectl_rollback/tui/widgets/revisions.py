@@ -14,9 +14,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import ColumnKey
 
-from ...cli.text import age, revision_label
+from ...cli.text import age, kept_line
 from ...core.kinds import WorkloadHistory, kind_named
 from ...core.model import DeploymentHistory, Revision, Verdict
 from ...core.plan import RollbackPlan
@@ -82,6 +81,56 @@ def strategy_label(history: WorkloadHistory) -> str:
     return " ".join(parts)
 
 
+HEALTH_ROOM = 28
+"""Cells the HEALTH column keeps before CHANGE-CAUSE, then the revision object's name, give way."""
+
+
+def revision_columns(width: int, widths: dict[str, int], any_cause: bool) -> tuple[str, ...]:
+    """The columns shown before HEALTH at ``width``: CHANGE-CAUSE only when a revision has one,
+    and CHANGE-CAUSE, then REPLICASET/CONTROLLERREVISION, make way for the evidence on a narrow
+    pane (the preview names the revision object)."""
+    keys = [key for key, _ in COLUMNS if key != "health"]
+    if not any_cause:
+        keys.remove("cause")
+    for optional in ("cause", "rs"):
+        used = sum(widths[k] + 2 for k in keys)
+        if width - used >= HEALTH_ROOM or optional not in keys:
+            continue
+        keys.remove(optional)
+    return tuple(keys)
+
+
+def legend(
+    history: WorkloadHistory,
+    default_plan: RollbackPlan | None,
+    target: int | None,
+    plan_error: str | None,
+) -> Text:
+    """The line under the revisions: the markers, what is kept, former numbers, what kubectl
+    would pick."""
+    marks = "● current  ★ default target" if target is not None else "● current"
+    text = Text(f"{marks}   {kept_line(history)}")
+    renumbered = [
+        f"{rev.number} was {','.join(str(n) for n in rev.former_numbers)}"
+        for rev in history.revisions
+        if rev.former_numbers
+    ]
+    if renumbered:
+        text.append(f"\nrenumbered by a rollback: {'; '.join(renumbered)}", style="dim")
+    if target is None:
+        text.append(
+            f"\nno default target: {plan_error or (default_plan.noop if default_plan else '')}",
+            style="yellow",
+        )
+    if default_plan is not None and default_plan.kubectl_would_pick is not None:
+        text.append(
+            f"\nkubectl rollout undo would pick {default_plan.kubectl_would_pick.number}",
+            style="yellow",
+        )
+        text.append(f"; kubectl rollback picks {default_plan.to_revision.number}")
+    return text
+
+
 class RevisionTable(Vertical):
     """Title line, the table of revisions, and a legend with what kubectl would pick."""
 
@@ -96,6 +145,9 @@ class RevisionTable(Vertical):
         self.history: WorkloadHistory | None = None
         self.target: int | None = None
         self._numbers: list[int] = []
+        self._shown: tuple[RollbackPlan | None, Callable[[], datetime], str | None] | None = None
+        """What ``show`` was given but the history (to fill again at another width)."""
+        self._filled_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static("Revisions", classes="pane-title", id="revisions-title")
@@ -118,8 +170,10 @@ class RevisionTable(Vertical):
 
     def show_message(self, title: str, message: str) -> None:
         self.history = None
+        self._shown = None
         self._numbers = []
         self.table.clear()
+        self.table.display = False
         self.query_one("#revisions-title", Static).update(title)
         self.query_one("#revisions-legend", Static).update(message)
 
@@ -144,50 +198,12 @@ class RevisionTable(Vertical):
         if previous is not None and previous == self.target:
             previous = None
         self.history = history
+        self._shown = (default_plan, now, plan_error)
         self.target = (
             default_plan.to_revision.number if default_plan and default_plan.noop is None else None
         )
-        moment = now()
-        table = self.table
-        table.clear()
-        object_kind = kind_named(history.ref.kind).revision_resource.kind
-        table.columns[ColumnKey("rs")].label = Text(object_kind.upper())
-        self._numbers = []
-        rows = []
-        for rev in history.revisions:
-            mark = "●" if rev.current else ("★" if rev.number == self.target else " ")
-            rows.append(
-                [
-                    Text.assemble(
-                        (mark, "bold cyan" if rev.current else "bold yellow"),
-                        " ",
-                        revision_label(rev),
-                    ),
-                    rev.object_name,
-                    ", ".join(short_image(i.image) for i in rev.images if not i.init),
-                    _shorten(terminal_safe(rev.change_cause or "<none>"), 24),
-                    age(rev.created, moment),
-                    f"{rev.ready}/{rev.desired}",
-                ]
-            )
-        # The evidence gets what the other columns leave (2 cells of padding per column).
-        labels = [column.label.cell_len for column in table.columns.values()]
-        used = sum(max([len(str(row[i])) for row in rows] + [labels[i]]) + 2 for i in range(6))
-        reason_width = max(12, (self.size.width or 110) - 6 - used - 11)
-        cells = [
-            [*row, health_text(rev, reason_width)]
-            for rev, row in zip(history.revisions, rows, strict=True)
-        ]
-        # Widths follow this workload's rows, not every one seen before. They are set here, before
-        # anything renders: DataTable caches rendered cells without their width, so a width that
-        # changed later (when it measures the rows) could show stale cells.
-        for index, column in enumerate(table.columns.values()):
-            column.content_width = max(
-                [column.label.cell_len] + [cell_len(str(r[index])) for r in cells]
-            )
-        for rev, row_cells in zip(history.revisions, cells, strict=True):
-            table.add_row(*row_cells, key=str(rev.number))
-            self._numbers.append(rev.number)
+        self._fill(history, now())
+        self.table.display = True
         counts = history.counts
         rollout = strategy_label(history)
         current = history.current.number if history.current else "?"
@@ -196,22 +212,9 @@ class RevisionTable(Vertical):
             f"{history.ref.display}   rev {current}   {counts.ready}/{history.replicas} ready   "
             f"{rollout}{paused}"
         )
-        kept = f"history {len(history.revisions)} of {history.revision_history_limit} kept"
-        if self.target is not None:
-            legend = Text(f"● current  ★ default target   {kept}")
-        else:
-            legend = Text(f"● current   {kept}\n")
-            legend.append(
-                f"no default target: {plan_error or (default_plan.noop if default_plan else '')}",
-                style="yellow",
-            )
-        if default_plan is not None and default_plan.kubectl_would_pick is not None:
-            legend.append(
-                f"\nkubectl rollout undo would pick {default_plan.kubectl_would_pick.number}",
-                style="yellow",
-            )
-            legend.append(f"; kubectl rollback picks {default_plan.to_revision.number}")
-        self.query_one("#revisions-legend", Static).update(legend)
+        self.query_one("#revisions-legend", Static).update(
+            legend(history, default_plan, self.target, plan_error)
+        )
         if previous not in self._numbers:
             previous = None
         wanted = (
@@ -226,10 +229,74 @@ class RevisionTable(Vertical):
             )
         )
         if wanted in self._numbers:
-            table.move_cursor(row=self._numbers.index(wanted), animate=False)
+            self.table.move_cursor(row=self._numbers.index(wanted), animate=False)
         number = self.highlighted
         if number is not None:
             self.post_message(self.Highlighted(number))
+
+    def on_resize(self) -> None:
+        # The HEALTH evidence gets what the other columns leave at this width.
+        if (
+            self.history is not None
+            and self._shown is not None
+            and self._filled_width != self.size.width
+        ):
+            row = self.table.cursor_row
+            self._fill(self.history, self._shown[1]())
+            self.table.move_cursor(row=row, animate=False)
+
+    def _fill(self, history: WorkloadHistory, moment: datetime) -> None:
+        """The rows, with the columns this width can show (``revision_columns``)."""
+        width = self.size.width or 110
+        self._filled_width = self.size.width
+        object_kind = kind_named(history.ref.kind).revision_resource.kind
+        rows: list[dict[str, str | Text]] = []
+        for rev in history.revisions:
+            mark = "●" if rev.current else ("★" if rev.number == self.target else " ")
+            rows.append(
+                {
+                    "rev": Text.assemble(
+                        (mark, "bold cyan" if rev.current else "bold yellow"),
+                        " ",
+                        str(rev.number),
+                    ),
+                    "rs": rev.object_name,
+                    "images": ", ".join(short_image(i.image) for i in rev.images if not i.init),
+                    "cause": _shorten(terminal_safe(rev.change_cause or "<none>"), 24),
+                    "age": age(rev.created, moment),
+                    "ready": f"{rev.ready}/{rev.desired}",
+                }
+            )
+        labels = dict(COLUMNS) | {"rs": object_kind.upper()}
+        keys = revision_columns(
+            width,
+            {
+                key: max([len(labels[key])] + [cell_len(str(r[key])) for r in rows])
+                for key in labels
+                if key != "health"
+            },
+            any(rev.change_cause for rev in history.revisions),
+        )
+        # The evidence gets what the other columns leave (2 cells of padding per column).
+        used = sum(max([len(labels[k])] + [cell_len(str(r[k])) for r in rows]) + 2 for k in keys)
+        reason_width = max(12, width - 2 - used - 2 - 11)
+        for rev, row in zip(history.revisions, rows, strict=True):
+            row["health"] = health_text(rev, reason_width)
+        table = self.table
+        table.clear(columns=True)
+        for key in (*keys, "health"):
+            table.add_column(labels[key], key=key)
+        # Widths follow this workload's rows, not every one seen before. They are set here, before
+        # anything renders: DataTable caches rendered cells without their width, so a width that
+        # changed later (when it measures the rows) could show stale cells.
+        for key, column in zip((*keys, "health"), table.columns.values(), strict=True):
+            column.content_width = max(
+                [column.label.cell_len] + [cell_len(str(r[key])) for r in rows]
+            )
+        self._numbers = []
+        for rev, row in zip(history.revisions, rows, strict=True):
+            table.add_row(*(row[key] for key in (*keys, "health")), key=str(rev.number))
+            self._numbers.append(rev.number)
 
     @on(DataTable.RowHighlighted, "#revisions-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual import on
@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from ...core.workloads import WorkloadStatus, WorkloadSummary, matches, ordered
+from ..controllers import layout
 from .workload_table import Column, LightTable
 
 STATUS_SYMBOL = {
@@ -22,13 +23,14 @@ STATUS_SYMBOL = {
 }
 COLUMNS = (
     Column("", 1),
-    Column("NAME", 17),
+    Column("NAME", layout.NAME_MIN),
     Column("KIND", 6),
-    Column("REV", 3),
+    Column("REV", 4),
     Column("IMAGES", None, 12),
 )
 """Fixed widths but the images' (what the pane leaves): nothing waits for thousands of cells to be
-measured."""
+measured. NAME's width follows the terminal and the longest name (``set_name_width``)."""
+NAME_COLUMN = 1
 
 
 def short_image(image: str) -> str:
@@ -36,13 +38,16 @@ def short_image(image: str) -> str:
     return image.rsplit("/", 1)[-1]
 
 
-def row_cells(summary: WorkloadSummary) -> tuple[Text, Text, Text, str, str]:
-    """The cells of a workload's row (cut to their column with an ellipsis when rendered)."""
+def row_cells(
+    summary: WorkloadSummary, name: str | None = None
+) -> tuple[Text, Text, Text, str, str]:
+    """The cells of a workload's row (cut to their column with an ellipsis when rendered);
+    ``name``: the name as shown (cut in the middle to fit)."""
     symbol, colour = STATUS_SYMBOL[summary.status]
     dim = "dim" if summary.unsupported else ""
     return (
         Text(symbol, style=colour),
-        Text(summary.name, style=dim),
+        Text(summary.name if name is None else name, style=dim),
         Text(summary.short_kind, style=dim),
         "-" if summary.revision is None else str(summary.revision),
         ", ".join(short_image(i) for i in summary.images),
@@ -71,11 +76,16 @@ class WorkloadList(Vertical):
         self.filter_text = ""
         self._shown: list[tuple[str, str]] = []
         self._index: dict[tuple[str, str], int] = {}
+        self.name_width = layout.NAME_MIN
+        self._title = "Workloads"
+        self._hint = ""
+        self._names: dict[str, str] | None = None
+        """Each name as shown in ``name_width`` cells (None: to compute when drawn)."""
 
     def compose(self) -> ComposeResult:
         yield Static("Workloads", classes="pane-title", id="workloads-title")
         yield Input(placeholder="filter: name, kind, status, image", id="filter")
-        yield LightTable[WorkloadSummary](COLUMNS, row_cells, id="workloads-table")
+        yield LightTable[WorkloadSummary](COLUMNS, self._cells, id="workloads-table")
         yield Static("", id="workloads-empty")
 
     def on_mount(self) -> None:
@@ -92,6 +102,43 @@ class WorkloadList(Vertical):
             return None
         return self.summaries.get(self._shown[table.cursor_row])
 
+    def set_hint(self, hint: str) -> None:
+        """A key hint after the title (``enter opens`` when the list is alone on screen)."""
+        if hint != self._hint:
+            self._hint = hint
+            self._show_title()
+
+    def _show_title(self) -> None:
+        title = Text(self._title)
+        if self._hint:
+            title.append(f"   {self._hint}", style="dim")
+        self.query_one("#workloads-title", Static).update(title)
+
+    @property
+    def longest_name(self) -> int:
+        return max((len(name) for _, name in self.summaries), default=0)
+
+    def set_name_width(self, width: int) -> None:
+        """Give the NAME column ``width`` cells; names that do not fit are cut in the middle,
+        never so that two look the same."""
+        if width == self.name_width:
+            return
+        self.name_width = width
+        self._names = None
+        table = self.table
+        columns = list(table.columns)
+        columns[NAME_COLUMN] = replace(columns[NAME_COLUMN], width=width)
+        table.columns = tuple(columns)
+        table.refresh()
+
+    def shown_name(self, name: str) -> str:
+        if self._names is None:
+            self._names = layout.distinct_names((n for _, n in self.summaries), self.name_width)
+        return self._names.get(name) or layout.middle(name, self.name_width)
+
+    def _cells(self, summary: WorkloadSummary) -> tuple[Text, Text, Text, str, str]:
+        return row_cells(summary, self.shown_name(summary.name))
+
     # ----------------------------------------------------------------- data
     def set_workloads(
         self,
@@ -100,10 +147,12 @@ class WorkloadList(Vertical):
         select: tuple[str, str] | None = None,
     ) -> None:
         self.summaries = {s.key: s for s in summaries}
+        self._names = None
         self._rebuild(select=select)
 
     def clear(self, message: str = "") -> None:
         self.summaries = {}
+        self._names = None
         self._rebuild()
         self.query_one("#workloads-empty", Static).update(message)
 
@@ -111,6 +160,8 @@ class WorkloadList(Vertical):
         """A watch event changed (or added) a workload: update its row in place when shown."""
         known = summary.key in self.summaries
         self.summaries[summary.key] = summary
+        if not known:
+            self._names = None
         if known and summary.key in self._shown:
             if not matches(summary, self.filter_text):
                 self._rebuild()
@@ -123,6 +174,7 @@ class WorkloadList(Vertical):
 
     def remove_workload(self, key: tuple[str, str]) -> None:
         if self.summaries.pop(key, None) is not None:
+            self._names = None
             self._rebuild()
 
     def set_filter(self, text: str) -> None:
@@ -144,7 +196,8 @@ class WorkloadList(Vertical):
             if not self.filter_text
             else (f"Workloads ({len(shown)} of {len(self.summaries)}, filter: {self.filter_text})")
         )
-        self.query_one("#workloads-title", Static).update(title)
+        self._title = title
+        self._show_title()
         self.query_one("#workloads-empty", Static).update(
             "" if shown else ("no workload matches the filter" if self.summaries else "")
         )
@@ -173,7 +226,10 @@ class WorkloadList(Vertical):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
+        # As in k9s: Enter keeps the filter (the title shows it) and gives the list its room
+        # back; / edits it again, esc clears it.
         event.stop()
+        event.input.display = False
         self.table.focus()
 
     def open_filter(self) -> None:
