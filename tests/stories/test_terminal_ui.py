@@ -166,8 +166,11 @@ def test_at_80x24_one_pane_at_a_time_opens_on_the_failing_workload_and_quitting_
     roll_out(cluster, deployment("web", "nginx:1.25.3"), expect="complete")
     namespace = cluster.namespace
     with terminal(f"KUBECONFIG={cluster.kubeconfig} {SCRIPT}", 80, 24) as term:
-        screen = term.wait(lambda s: "Workloads (3)" in s, "the workloads list", timeout=30)
-        assert _footer(screen).startswith(QUIT_HELP), screen
+        screen = term.wait(
+            lambda s: "Workloads (3)" in s and _footer(s).startswith(QUIT_HELP),
+            "the workloads list, quit and help first in the footer",
+            timeout=30,
+        )
         assert "REVISIONS" not in screen.upper().replace("REV ", "")  # the list alone
         term.keys("Enter")  # opens the workload the cursor started on: the crash-looping one
         screen = term.wait(

@@ -154,6 +154,15 @@ def test_what_the_cursor_landing_on_a_workload_does() -> None:
     # The first landing after a workload asked for was not found: say so, load nothing.
     assert controller.highlight(web, following=False, shown=lambda: False) is Highlight.MISSING
     assert controller.selected is None and controller.missing is None
+    # The list redrawn under the cursor (a watch event) lands on the same row: still nothing.
+    assert controller.highlight(web, following=False, shown=lambda: False) is Highlight.KEEP
+    assert controller.selected is None
+    # The user moves to another row: it opens; so does the first one when chosen (Enter).
+    api = _summary("api", WorkloadStatus.HEALTHY)
+    assert controller.highlight(api, following=False, shown=lambda: False) is Highlight.LOAD
+    controller.missing = 'deployments.apps "nonexist" not found in namespace shop'
+    assert controller.highlight(web, following=False, shown=lambda: False) is Highlight.MISSING
+    controller.parked = None  # what MainScreen does on Enter
     assert controller.highlight(web, following=False, shown=lambda: False) is Highlight.LOAD
     assert controller.highlight(web, following=False, shown=lambda: True) is Highlight.KEEP
     assert controller.highlight(None, following=False, shown=lambda: True) is Highlight.NOTHING

@@ -73,6 +73,8 @@ class WorkloadsController:
     selected: WorkloadSummary | None = None
     missing: str | None = None
     """Why the workload asked for is not shown (not found), until the screen has said so."""
+    parked: tuple[str, str] | None = None
+    """The row the cursor was on when the not-found was said: it opens only when chosen."""
     watch_stops: list[StopSignal] = field(default_factory=list)
     revisions: dict[tuple[str, str], int] = field(default_factory=dict)
     """Current revision by (kind, name), for the kinds whose objects do not carry it
@@ -140,7 +142,12 @@ class WorkloadsController:
             # A workload asked for that does not exist: say so and open nothing else until the
             # user picks one (moving the cursor or Enter).
             self.selected = None
+            self.parked = summary.key if missing is not None and summary is not None else None
             return Highlight.NOTHING if missing is None else Highlight.MISSING
+        if self.parked is not None and summary.key == self.parked:
+            # The list redrawn under the cursor (a watch event): still nothing chosen.
+            return Highlight.KEEP
+        self.parked = None
         same = self.selected is not None and self.selected.key == summary.key
         self.selected = summary
         if same and shown():

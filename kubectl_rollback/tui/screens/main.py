@@ -429,6 +429,7 @@ class MainScreen(Screen[None]):
 
     @on(WorkloadList.Chosen)
     def _workload_chosen(self, message: WorkloadList.Chosen) -> None:
+        self.workloads.parked = None  # Enter on the row the not-found left the cursor on
         selected = self.workloads.selected
         if selected is None or selected.key != message.summary.key:
             self._workload_highlighted(WorkloadList.Highlighted(message.summary))
