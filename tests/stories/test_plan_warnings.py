@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from kubectl_rollback.sim.scenarios.bluegreen import service, side
-from tests.clusters import TestCluster, deployment, settle_deployment
+from tests.clusters import TestCluster, deployment, pods_waiting, settle_deployment
 from tests.stories.test_stories import controller_settled, daemonset, statefulset
 
 pytestmark = pytest.mark.kubectl
@@ -48,6 +48,13 @@ def _api_group(cluster: TestCluster, *, blue_image: str, blue_replicas: int) -> 
     kubectl_apply(cluster, blue, "api-blue")
     if blue_image.split(":")[1].startswith("crash"):
         settle_deployment(cluster, "api-blue", expect="CrashLoopBackOff")
+        cluster.wait_for(  # every pod of the side, not only the first, crash-loops
+            lambda: (
+                pods_waiting(cluster, "app=api,color=blue").count("CrashLoopBackOff")
+                == blue_replicas
+            ),
+            "every blue pod in CrashLoopBackOff",
+        )
     else:
         settle_deployment(cluster, "api-blue")
     svc = service(ns, "api", {"app": "api", "color": "green"})
