@@ -419,6 +419,28 @@ def _carry_out(
         fail(outcome.status.message, errors.EXIT_ROLLOUT_FAILED)
 
 
+def _untimed(patch: Any) -> Any:
+    """A traffic switch's patch without the time its new switch record carries: the record
+    says when the switch is made, which is after the review, not part of what was reviewed."""
+    import json
+
+    from ..core.bluegreen import SWITCH_HISTORY_ANNOTATION
+
+    ops = []
+    for op in patch or []:
+        value = op.get("value") if isinstance(op, dict) else None
+        if isinstance(value, dict) and SWITCH_HISTORY_ANNOTATION in value:
+            try:
+                entries = json.loads(value[SWITCH_HISTORY_ANNOTATION])
+            except ValueError:
+                entries = value[SWITCH_HISTORY_ANNOTATION]
+            if isinstance(entries, list) and entries and isinstance(entries[-1], dict):
+                entries = [*entries[:-1], {k: v for k, v in entries[-1].items() if k != "at"}]
+            op = {**op, "value": {**value, SWITCH_HISTORY_ANNOTATION: entries}}
+        ops.append(op)
+    return ops
+
+
 def _rollback_service(
     gw: Any,
     ref: WorkloadRef,
@@ -695,7 +717,7 @@ def _apply_switch(
             # What the switch writes and what it is guarded by; not the Ready pods of the
             # moment (a pod restart since the review is no change to the plan).
             changes = [
-                (c.get("service"), c.get("resourceVersion"), c.get("patch"), c.get("to"))
+                (c.get("service"), c.get("resourceVersion"), _untimed(c.get("patch")), c.get("to"))
                 for c in doc.get("changes") or []
             ]
             scale = doc.get("scaleUp") or {}

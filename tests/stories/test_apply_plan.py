@@ -118,9 +118,19 @@ def test_a_reviewed_traffic_switch_is_applied_exactly_or_refused(
     assert "would now differ from the reviewed plan" in refused.err
     assert "nothing was applied" in refused.err
     assert cluster.must("services", "web")["spec"]["selector"][COLOR] == "green"
-    # Reviewed again, applied: exactly the reviewed switch.
+    # Reviewed again (some minutes ago: the switch record the plan carries is dated then),
+    # applied: exactly the reviewed switch, its record dated when it is made.
     reviewed = rollback("svc/web", "--dry-run", "-o", "json")
-    plan.write_text(reviewed.out)
+    doc = json.loads(reviewed.out)
+    for change in doc["plan"]["changes"] if "plan" in doc else doc["changes"]:
+        for op in change["patch"]:
+            history = (op.get("value") or {}) if isinstance(op.get("value"), dict) else {}
+            key = "kubectl-rollback.io/switch-history"
+            if key in history:
+                entries = json.loads(history[key])
+                entries[-1]["at"] = "2020-01-01T00:00:00Z"
+                history[key] = json.dumps(entries)
+    plan.write_text(json.dumps(doc))
     done = rollback("apply", str(plan))
     assert done.code == 0, done.err
     assert "service/web switched from green to blue" in done.out
