@@ -47,8 +47,7 @@ from .api_objects import (
     templates_equal,
     uid_of,
 )
-from .evidence import PodSummary, attach_evidence, summarise_pods
-from .evidence import _pod_ready as pod_ready
+from .evidence import PodSummary, attach_evidence, pod_ready, summarise_pods
 from .harness import releases_from_objects
 from .history import (
     CHANGE_CAUSE_ANNOTATION,

@@ -238,7 +238,8 @@ class PodSummary:
     waiting: Mapping[str, int] = field(default_factory=dict)
 
 
-def _pod_ready(pod: Mapping[str, JSON]) -> bool:
+def pod_ready(pod: Mapping[str, JSON]) -> bool:
+    """The pod's Ready condition is True."""
     for condition in as_list(dig(pod, "status", "conditions")):
         condition = as_dict(condition)
         if condition.get("type") == "Ready":
@@ -256,7 +257,7 @@ def summarise_pods(pods: Sequence[Mapping[str, JSON]]) -> PodSummary:
         if dig(pod, "status", "phase") in ("Succeeded", "Failed"):
             continue
         active += 1
-        if _pod_ready(pod):
+        if pod_ready(pod):
             ready += 1
         reasons: set[str] = set()
         for key in ("initContainerStatuses", "containerStatuses"):

@@ -42,16 +42,15 @@ from .api_objects import (
     dig,
     label_selector_string,
     name_of,
-    pod_spec_containers,
 )
 from .errors import Conflict, NotFound, RollbackError, TargetError
-from .evidence import OUTCOME_REASON_ANNOTATION, pod_failure_evidence, summarise_pods
-from .history import REVISION_ANNOTATION
+from .evidence import OUTCOME_REASON_ANNOTATION, pod_failure_evidence, pod_ready, summarise_pods
+from .history import REVISION_ANNOTATION, images_of
 from .kinds import WorkloadKind, kind_named
 from .model import Verdict, WorkloadRef
 from .plan import RollbackPlan
 from .ports import PODS, ClusterGateway, optional_read
-from .rollback import RollbackResult, execute, prepare, write_record
+from .rollback import Prepared, RollbackResult, execute, prepare, write_record
 
 JSON = Any
 
@@ -122,10 +121,7 @@ def duration_text(seconds: float) -> str:
 
 
 def _images(kind: WorkloadKind, revision: Mapping[str, JSON]) -> str:
-    containers = [
-        c for c, init in pod_spec_containers(kind.revision_template(revision)) if not init
-    ]
-    return ", ".join(str(c.get("image") or "") for c in containers)
+    return ", ".join(i.image for i in images_of(kind.revision_template(revision)) if not i.init)
 
 
 def _revision_number(revision: Mapping[str, JSON]) -> int | None:
@@ -253,6 +249,41 @@ def judge(
     return Judgement(Phase.PROGRESSING, status.message, state)
 
 
+def timed_out(judgement: Judgement, settings: GuardSettings) -> Judgement:
+    """``judgement`` (not final) as the failure of a rollout not healthy within --timeout."""
+    return Judgement(
+        Phase.FAILED,
+        f"not healthy within --timeout {duration_text(settings.timeout_seconds)}: "
+        f"{judgement.message}",
+        judgement.state,
+    )
+
+
+def settled_seconds(judgement: Judgement, now: datetime) -> float | None:
+    """How long a healthy rollout stayed complete and Ready (None unless healthy)."""
+    since = judgement.state.complete_since
+    if judgement.phase is not Phase.HEALTHY or since is None:
+        return None
+    return (now - since).total_seconds()
+
+
+def proven_plan(
+    gw: ClusterGateway, ref: WorkloadRef, *, now: datetime, actor: str | None = None
+) -> tuple[Prepared, RollbackPlan | None, str | None]:
+    """The rollback a guard makes after a failure: ``kubectl rollback --yes``'s plan, but to
+    a revision with evidence of success only. (prepared, plan, None), or (prepared, None,
+    why not) when there is none, or the plan refuses or has nothing to do."""
+    prepared = prepare(gw, ref, now=now, actor=actor)
+    try:
+        plan = prepared.plan(None, now=now, require_healthy=True)
+    except TargetError as exc:
+        return prepared, None, f"not rolled back: {exc}"
+    why = plan.refusal if plan.refusal is not None else plan.noop
+    if why is not None:
+        return prepared, None, f"not rolled back: {why}"
+    return prepared, plan, None
+
+
 # --------------------------------------------------------------------------- following
 
 
@@ -339,12 +370,7 @@ def follow_rollout(
         judgement = judge(kind, workload, revisions, pods, state, now, settings)
         state = judgement.state
         if judgement.phase not in FINAL and now >= deadline:
-            judgement = Judgement(
-                Phase.FAILED,
-                f"not healthy within --timeout {duration_text(settings.timeout_seconds)}: "
-                f"{judgement.message}",
-                state,
-            )
+            judgement = timed_out(judgement, settings)
         if judgement.message != last:
             last = judgement.message
             on_judgement(judgement)
@@ -442,11 +468,7 @@ class Guard:
             self.following = False
         state = judgement.state
         finished = self.now_fn()
-        settled = (
-            (finished - state.complete_since).total_seconds()
-            if judgement.phase is Phase.HEALTHY and state.complete_since is not None
-            else None
-        )
+        settled = settled_seconds(judgement, finished)
         followed = Followed(
             self.ref,
             judgement.phase,
@@ -485,17 +507,9 @@ class Guard:
         """Plan, show and execute a rollback to the last successful revision; False (and
         ``not_rolled_back`` says why) when there is none."""
         now = self.now_fn()
-        prepared = prepare(self.gw, self.ref, now=now, actor=self.actor)
-        try:
-            plan = prepared.plan(None, now=now, require_healthy=True)
-        except TargetError as exc:
-            self.not_rolled_back = f"not rolled back: {exc}"
-            return False
-        if plan.refusal is not None:
-            self.not_rolled_back = f"not rolled back: {plan.refusal}"
-            return False
-        if plan.noop is not None:
-            self.not_rolled_back = f"not rolled back: {plan.noop}"
+        prepared, plan, why = proven_plan(self.gw, self.ref, now=now, actor=self.actor)
+        if plan is None:
+            self.not_rolled_back = why
             return False
         self.on_plan(plan)
         with self.critical():
@@ -533,11 +547,7 @@ class Guard:
             except NotFound:
                 return
             labels = as_dict(dig(pod, "metadata", "labels"))
-            ready = any(
-                as_dict(c).get("type") == "Ready" and as_dict(c).get("status") == "True"
-                for c in as_list(dig(pod, "status", "conditions"))
-            )
-            if ready or labels.get("controller-revision-hash") == update_revision:
+            if pod_ready(pod) or labels.get("controller-revision-hash") == update_revision:
                 return
             try:
                 self.gw.delete(

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .api_objects import as_dict, as_int, dig, label_selector_string, name_of
-from .errors import RollbackError, TargetError
+from .errors import RollbackError
 from .guard import (
     FINAL,
     TICK_SECONDS,
@@ -27,11 +27,14 @@ from .guard import (
     Watched,
     duration_text,
     judge,
+    proven_plan,
+    settled_seconds,
+    timed_out,
 )
 from .kinds import KINDS, WorkloadKind, kind_named
 from .model import Verdict, WorkloadRef
 from .ports import PODS, ClusterGateway, optional_read
-from .rollback import execute, prepare, write_record
+from .rollback import execute, write_record
 
 JSON = Any
 
@@ -187,12 +190,7 @@ class NamespaceGuard:
         if judgement.phase not in FINAL and now - flight.started >= timedelta(
             seconds=self.settings.timeout_seconds
         ):
-            judgement = Judgement(
-                Phase.FAILED,
-                f"not healthy within --timeout {duration_text(self.settings.timeout_seconds)}: "
-                f"{judgement.message}",
-                judgement.state,
-            )
+            judgement = timed_out(judgement, self.settings)
         return judgement
 
     def _finish(
@@ -210,11 +208,7 @@ class NamespaceGuard:
         if verdict is None or state.revision_object is None:
             return Finished(flight.ref, judgement, seconds, False, None)
         recorded, error = True, None
-        settled = (
-            (now - state.complete_since).total_seconds()
-            if verdict is Verdict.SUCCESS and state.complete_since is not None
-            else None
-        )
+        settled = settled_seconds(judgement, now)
         try:
             write_record(
                 self.gw,
@@ -238,15 +232,10 @@ class NamespaceGuard:
             reason = f"--max-rollbacks {self.settings.max_rollbacks} reached: not rolled back"
             return Finished(flight.ref, judgement, seconds, recorded, error, None, reason)
         try:
-            prepared = prepare(self.gw, flight.ref, now=now)
-            plan = prepared.plan(None, now=now, require_healthy=True)
-            if plan.refusal is not None or plan.noop is not None:
-                reason = f"not rolled back: {plan.refusal or plan.noop}"
-                return Finished(flight.ref, judgement, seconds, recorded, error, None, reason)
+            _, plan, why = proven_plan(self.gw, flight.ref, now=now)
+            if plan is None:
+                return Finished(flight.ref, judgement, seconds, recorded, error, None, why)
             execute(self.gw, plan, dry_run=False, now=now)
-        except TargetError as exc:
-            reason = f"not rolled back: {exc}"
-            return Finished(flight.ref, judgement, seconds, recorded, error, None, reason)
         except RollbackError as exc:
             reason = f"not rolled back: {exc}"
             return Finished(flight.ref, judgement, seconds, recorded, error, None, reason)

@@ -37,7 +37,7 @@ from .api_objects import (
 )
 from .errors import Forbidden, NotFound
 from .evidence import FAILING_WAIT_REASONS
-from .evidence import _pod_ready as _ready
+from .evidence import pod_ready as _ready
 from .kinds import kind_named
 from .model import Revision, WorkloadRef
 from .ports import PODS, ClusterGateway
