@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import errors
+from . import kubeconfig_yaml
 
 _UNSUPPORTED_USER_KEYS = ("auth-provider",)
 EXEC_TIMEOUT_ENV = "KUBECTL_ROLLBACK_EXEC_TIMEOUT"
@@ -64,9 +65,23 @@ def _safe_loader(yaml: Any) -> Any:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_files(paths: list[str], explicit: bool) -> list[tuple[Path, dict[str, Any]]]:
+def _parse(text: str, raw: str) -> Any:
+    """The document a kubeconfig's text holds: read without PyYAML where `kubeconfig_yaml`
+    reads it with certainty (what kubectl and the cloud tools write), else by PyYAML."""
+    doc = kubeconfig_yaml.read(text)
+    if doc is not kubeconfig_yaml.DECLINED:
+        return doc
     import yaml
 
+    try:
+        return yaml.load(text, Loader=_safe_loader(yaml))
+    except yaml.YAMLError as exc:
+        raise errors.ConfigError(
+            f"invalid kubeconfig {raw}: not YAML: {' '.join(str(exc).split())}"
+        ) from None
+
+
+def _load_files(paths: list[str], explicit: bool) -> list[tuple[Path, dict[str, Any]]]:
     docs: list[tuple[Path, dict[str, Any]]] = []
     for raw in paths:
         path = Path(os.path.expanduser(raw))
@@ -75,17 +90,14 @@ def _load_files(paths: list[str], explicit: bool) -> list[tuple[Path, dict[str, 
                 raise errors.ConfigError(f"stat {raw}: no such file or directory")
             continue  # kubectl skips missing files of a KUBECONFIG list
         try:
-            doc = yaml.load(path.read_bytes().decode("utf-8"), Loader=_safe_loader(yaml)) or {}
+            text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError:
             raise errors.ConfigError(f"invalid kubeconfig {raw}: not UTF-8 text") from None
-        except yaml.YAMLError as exc:
-            raise errors.ConfigError(
-                f"invalid kubeconfig {raw}: not YAML: {' '.join(str(exc).split())}"
-            ) from None
         except OSError as exc:
             raise errors.ConfigError(
                 f"cannot read kubeconfig {raw}: {exc.strerror or exc}"
             ) from None
+        doc = _parse(text, raw) or {}
         if not isinstance(doc, dict):
             raise errors.ConfigError(f"invalid kubeconfig {raw}: not a kubeconfig (a YAML mapping)")
         docs.append((path, doc))

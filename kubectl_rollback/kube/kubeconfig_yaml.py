@@ -1,0 +1,403 @@
+"""A kubeconfig reader that needs no import of PyYAML, for the YAML kubeconfigs are written in.
+
+`read(text)` gives exactly what ``yaml.load(text, Loader=yaml.CSafeLoader)`` gives, or
+`DECLINED` when the text uses anything it does not read with certainty; the caller then loads
+it with PyYAML as before. Importing PyYAML alone costs more than a one-shot command's whole
+cluster work, and a kubeconfig is all the YAML such a command reads.
+
+What it reads: what kubectl (`kubectl config`, client-go), kind, kubeadm, k3s, minikube and
+the EKS/GKE/AKS command-line tools write. Block mappings; block sequences, indented or at the
+level of their key, with the compact ``- key: value`` form; single-line plain scalars,
+single-quoted ones (``''``) and double-quoted ones with YAML's escapes; comments and blank
+lines; one leading ``---``; the empty flow collections ``{}`` and ``[]`` (``preferences: {}``);
+CRLF line ends. A document that starts with ``{`` is read as JSON (kubectl accepts JSON
+kubeconfigs), with JSON's few differences from YAML 1.1 declined.
+
+What it declines: anchors, aliases, tags, block scalars (``|``, ``>``), non-empty flow
+collections, scalars that continue on another line, more than one document, directives,
+tabs, merge keys, duplicate keys, complex keys, characters YAML refuses or reads as line
+breaks, a byte-order mark, and every plain scalar whose type under PyYAML's YAML 1.1
+resolution is not a string, a boolean, a null or a plain decimal integer (floats,
+timestamps, octal, hexadecimal, sexagesimal and underscored integers). Scalars are typed by
+PyYAML's own implicit resolvers (the patterns below are its resolver's, in its order).
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+
+class _Declined:
+    """The type of `DECLINED`."""
+
+    _instance: _Declined | None = None
+
+    def __new__(cls) -> _Declined:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "DECLINED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+DECLINED: Final = _Declined()
+"""What `read` returns for a text it does not read with certainty (use PyYAML then)."""
+
+
+class _Decline(Exception):
+    pass
+
+
+# PyYAML's implicit resolvers (yaml/resolver.py), keyed by a scalar's first character, each
+# list in PyYAML's order: the first pattern that matches gives the tag.
+_BOOL = re.compile(
+    r"""^(?:yes|Yes|YES|no|No|NO
+    |true|True|TRUE|false|False|FALSE
+    |on|On|ON|off|Off|OFF)$""",
+    re.X,
+)
+_FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_INT = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
+    re.X,
+)
+_MERGE = re.compile(r"^(?:<<)$")
+_NULL = re.compile(
+    r"""^(?: ~
+    |null|Null|NULL
+    | )$""",
+    re.X,
+)
+_TIMESTAMP = re.compile(
+    r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+     (?:[Tt]|[ \t]+)[0-9][0-9]?
+     :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+    re.X,
+)
+_VALUE = re.compile(r"^(?:=)$")
+_YAML = re.compile(r"^(?:!|&|\*)$")
+
+_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+for _tag, _pattern, _first in (
+    ("bool", _BOOL, "yYnNtTfFoO"),
+    ("float", _FLOAT, "-+0123456789."),
+    ("int", _INT, "-+0123456789"),
+    ("merge", _MERGE, "<"),
+    ("null", _NULL, "~nN"),
+    ("timestamp", _TIMESTAMP, "0123456789"),
+    ("value", _VALUE, "="),
+    ("yaml", _YAML, "!&*"),
+):
+    for _char in _first:
+        _RESOLVERS.setdefault(_char, []).append((_tag, _pattern))
+
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")
+"""The integers read here: what int() reads exactly as PyYAML's constructor does."""
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+
+# Characters YAML refuses (PyYAML's reader and libyaml), reads as line breaks (NEL, LS, PS, a
+# lone CR) or that are declined to keep things certain (tab, byte-order mark).
+_UNCERTAIN_CHARACTERS = re.compile(
+    "[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    "|\r(?!\n)"
+)
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./-]*")
+_PLAIN_START_REFUSED = frozenset("?:,[]{}#&*!|>'\"%@`")
+_LONGEST_KEY = 128  # YAML's simple keys end within 1024 characters: stay far below
+_DEEPEST = 64
+_ESCAPES = {
+    "0": "\0",
+    "a": "\a",
+    "b": "\b",
+    "t": "\t",
+    "n": "\n",
+    "v": "\v",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    " ": " ",
+    '"': '"',
+    "/": "/",
+    "\\": "\\",
+    "N": "\x85",
+    "_": "\xa0",
+    "L": "\u2028",
+    "P": "\u2029",
+}
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def read(text: str) -> Any:
+    """The document `text` holds, as PyYAML's C safe loader reads it, or `DECLINED`."""
+    if _UNCERTAIN_CHARACTERS.search(text):
+        return DECLINED
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    try:
+        if text.lstrip(" \n")[:1] == "{":
+            return _read_json(text)
+        return _Block(text).document()
+    except (_Decline, RecursionError):
+        return DECLINED
+
+
+def _read_json(text: str) -> Any:
+    import json
+
+    # libyaml refuses escaped surrogates (json joins pairs); long runs of white space could
+    # carry a key past YAML's 1024-character limit for simple keys.
+    if re.search(r"\\u[dD][89a-fA-F]|\s{200}", text):
+        raise _Decline
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(items)
+        if len(out) != len(items) or any(len(k) > _LONGEST_KEY for k in out):
+            raise _Decline
+        return out
+
+    def refuse(_: str) -> Any:  # floats: YAML 1.1 reads 1e5 as a string; NaN, Infinity
+        raise _Decline
+
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_float=refuse, parse_constant=refuse)
+    except ValueError:  # not JSON (then PyYAML says what is wrong), or an over-long int
+        raise _Decline from None
+
+
+def _plain(raw: str) -> Any:
+    """A single-line plain scalar's value, typed as PyYAML's SafeLoader types it."""
+    first = raw[0]
+    if first in _PLAIN_START_REFUSED or (first == "-" and raw[1:2] in ("", " ")):
+        raise _Decline
+    if ": " in raw or raw.endswith(":") or " #" in raw:
+        raise _Decline
+    for tag, pattern in _RESOLVERS.get(first, ()):
+        if pattern.match(raw):
+            if tag == "bool":
+                return _BOOLS[raw.lower()]
+            if tag == "null":
+                return None
+            if tag == "int" and _DECIMAL.fullmatch(raw):
+                return int(raw)
+            raise _Decline  # floats, timestamps, other integer forms, merge keys, ...
+    return raw
+
+
+def _double_quoted(line: str, start: int) -> tuple[str, int]:
+    """The value of the double-quoted scalar at `start` and the index after its closing quote."""
+    out: list[str] = []
+    i = start + 1
+    end = len(line)
+    while True:
+        j = i
+        while j < end and line[j] != '"' and line[j] != "\\":
+            j += 1
+        out.append(line[i:j])
+        if j >= end:
+            raise _Decline  # continues on the next line
+        if line[j] == '"':
+            return "".join(out), j + 1
+        code = line[j + 1 : j + 2]
+        if code in _ESCAPES:
+            out.append(_ESCAPES[code])
+            i = j + 2
+        elif code in _HEX_ESCAPES:
+            digits = line[j + 2 : j + 2 + _HEX_ESCAPES[code]]
+            if len(digits) != _HEX_ESCAPES[code] or not set(digits) <= _HEX:
+                raise _Decline
+            value = int(digits, 16)
+            if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+                raise _Decline
+            out.append(chr(value))
+            i = j + 2 + len(digits)
+        else:
+            raise _Decline  # an escaped line break, or no escape YAML knows
+
+
+def _single_quoted(line: str, start: int) -> tuple[str, int]:
+    out: list[str] = []
+    i = start + 1
+    while True:
+        j = line.find("'", i)
+        if j < 0:
+            raise _Decline  # continues on the next line
+        out.append(line[i:j])
+        if line[j + 1 : j + 2] == "'":
+            out.append("'")
+            i = j + 2
+        else:
+            return "".join(out), j + 1
+
+
+def _quoted(line: str, start: int) -> tuple[str, int]:
+    return _double_quoted(line, start) if line[start] == '"' else _single_quoted(line, start)
+
+
+def _only_comment(rest: str) -> bool:
+    """`rest` (what follows a node on its line) holds nothing, or a comment after a space."""
+    stripped = rest.lstrip(" ")
+    return not stripped or (stripped[0] == "#" and len(stripped) < len(rest))
+
+
+def _is_entry(content: str) -> bool:
+    return content == "-" or content.startswith("- ")
+
+
+class _Block:
+    """A block-style document, line by line: significant lines as (indent, content)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: list[tuple[int, str]] = []
+        for line in text.split("\n"):
+            content = line.lstrip(" ")
+            if not content or content[0] == "#":
+                continue
+            indent = len(line) - len(content)
+            if indent == 0 and (
+                content[0] == "%" or (content[:3] in ("---", "...") and content[3:4] in ("", " "))
+            ):
+                # one leading `---`; directives, document ends and more documents: declined
+                if content[:3] == "---" and not self.lines and _only_comment(content[3:]):
+                    continue
+                raise _Decline
+            self.lines.append((indent, content.rstrip(" ")))
+        self.pos = 0
+        self.depth = 0
+
+    def document(self) -> Any:
+        if not self.lines:
+            return None
+        value = self.node(self.lines[0][0])
+        if self.pos != len(self.lines):
+            raise _Decline
+        return value
+
+    def indent(self) -> int:
+        """The indent of the next significant line (-1 at the end)."""
+        return self.lines[self.pos][0] if self.pos < len(self.lines) else -1
+
+    def node(self, indent: int) -> Any:
+        """The block collection whose first line is the next one (at `indent`)."""
+        self.depth += 1
+        if self.depth > _DEEPEST:
+            raise _Decline
+        content = self.lines[self.pos][1]
+        value = self.sequence(indent) if _is_entry(content) else self.mapping(indent, content)
+        self.depth -= 1
+        return value
+
+    def nested(self, indent: int) -> Any:
+        """The value of an entry whose line ends after its indicator: a collection on the
+        following lines, indented more than `indent`, or null."""
+        following = self.indent()
+        return self.node(following) if following > indent else None
+
+    def sequence(self, indent: int) -> list[Any]:
+        out: list[Any] = []
+        while self.indent() == indent and _is_entry(self.lines[self.pos][1]):
+            content = self.lines[self.pos][1]
+            rest = content[1:].lstrip(" ")
+            if not rest or rest[0] == "#":
+                self.pos += 1
+                out.append(self.nested(indent))
+            elif _is_entry(rest):
+                raise _Decline  # a sequence in a sequence on one line
+            else:
+                column = indent + len(content) - len(rest)
+                key = self.key(rest)
+                if key is not None:
+                    out.append(self.mapping(column, rest))
+                else:
+                    out.append(self.scalar(rest))
+                    self.pos += 1
+            if self.indent() > indent:
+                raise _Decline  # a scalar continued, or a line at no level open here
+        return out
+
+    def mapping(self, indent: int, content: str) -> dict[Any, Any]:
+        """The mapping at column `indent` whose first entry is `content` (of the next line)."""
+        out: dict[Any, Any] = {}
+        while True:
+            if _is_entry(content):
+                raise _Decline  # a sequence entry where a key belongs
+            found = self.key(content)
+            if found is None:
+                raise _Decline  # a scalar alone on its line: continues a scalar, or no key
+            key, rest = found
+            if key in out:
+                raise _Decline  # duplicate keys (and keys equal as Python values: 1, True)
+            self.pos += 1
+            if _only_comment(rest):
+                following = self.indent()
+                if following == indent and _is_entry(self.lines[self.pos][1]):
+                    out[key] = self.sequence(indent)
+                else:
+                    out[key] = self.nested(indent)
+            else:
+                out[key] = self.scalar(rest.lstrip(" "))
+            following = self.indent()
+            if following > indent:
+                raise _Decline  # a scalar continued, or a line at no level open here
+            if following < indent:
+                return out
+            content = self.lines[self.pos][1]
+
+    @staticmethod
+    def key(content: str) -> tuple[Any, str] | None:
+        """(key, what follows its colon) when `content` starts with `key:`, else None."""
+        if content[0] in "\"'":
+            value, end = _quoted(content, 0)
+            if content[end : end + 1] == ":" and content[end + 1 : end + 2] in ("", " "):
+                if end > _LONGEST_KEY:
+                    raise _Decline
+                return value, content[end + 1 :]
+            return None
+        colon = content.find(": ")
+        if colon < 0:
+            if not content.endswith(":"):
+                return None
+            colon = len(content) - 1
+        comment = content.find(" #")
+        if 0 <= comment < colon:
+            return None  # the colon is in a comment
+        raw = content[:colon]
+        if len(raw) > _LONGEST_KEY or not _PLAIN_KEY.fullmatch(raw):
+            raise _Decline
+        return _plain(raw), content[colon + 1 :]
+
+    @staticmethod
+    def scalar(text: str) -> Any:
+        """The value of the scalar (or `{}`, `[]`) that `text` starts with, up to its line's end."""
+        first = text[0]
+        if first in "\"'":
+            value, end = _quoted(text, 0)
+            if not _only_comment(text[end:]):
+                raise _Decline
+            return value
+        if first in "{[":
+            if text[1:2] != ("}" if first == "{" else "]") or not _only_comment(text[2:]):
+                raise _Decline  # a flow collection that is not empty
+            return {} if first == "{" else []
+        comment = text.find(" #")
+        return _plain(text if comment < 0 else text[:comment].rstrip(" "))
