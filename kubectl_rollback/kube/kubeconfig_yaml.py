@@ -55,73 +55,39 @@ class _Decline(Exception):
     pass
 
 
-# PyYAML's implicit resolvers (yaml/resolver.py), keyed by a scalar's first character, each
-# list in PyYAML's order: the first pattern that matches gives the tag.
-_BOOL = re.compile(
-    r"""^(?:yes|Yes|YES|no|No|NO
-    |true|True|TRUE|false|False|FALSE
-    |on|On|ON|off|Off|OFF)$""",
-    re.X,
-)
-_FLOAT = re.compile(
-    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+# PyYAML's implicit resolvers (yaml/resolver.py) in its order (bool, float, int, merge, null,
+# timestamp, value), each tried when a plain scalar starts with one of its characters; the
+# first that matches gives the tag. bool, merge, null and value match a few words (below);
+# the patterns of float, int and timestamp are compiled only for a scalar that could match.
+_BOOLS = {
+    **dict.fromkeys(("yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+    **dict.fromkeys(("no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+}
+_NULLS = frozenset(("~", "null", "Null", "NULL"))
+_FLOAT = r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
     |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
     |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN))$""",
-    re.X,
-)
-_INT = re.compile(
-    r"""^(?:[-+]?0b[0-1_]+
+    |\.(?:nan|NaN|NAN))$"""
+_INT = r"""^(?:[-+]?0b[0-1_]+
     |[-+]?0[0-7_]+
     |[-+]?(?:0|[1-9][0-9_]*)
     |[-+]?0x[0-9a-fA-F_]+
-    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
-    re.X,
-)
-_MERGE = re.compile(r"^(?:<<)$")
-_NULL = re.compile(
-    r"""^(?: ~
-    |null|Null|NULL
-    | )$""",
-    re.X,
-)
-_TIMESTAMP = re.compile(
-    r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$"""
+_TIMESTAMP = r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
     |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
      (?:[Tt]|[ \t]+)[0-9][0-9]?
      :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
-     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
-    re.X,
-)
-_VALUE = re.compile(r"^(?:=)$")
-_YAML = re.compile(r"^(?:!|&|\*)$")
+     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$"""
+_NUMERIC_START = frozenset("-+0123456789.")
+_NUMERIC_CHARACTERS = frozenset("0123456789_:.+-eExXbabcdefABCDEFinfINFtTZ \t")
+"""Every character the float, int and timestamp patterns can match (others make a string)."""
+_DIGITS = frozenset("0123456789")
+_LONGEST_INT = 18  # digits: int() reads them as PyYAML's constructor does, far from any limit
 
-_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-for _tag, _pattern, _first in (
-    ("bool", _BOOL, "yYnNtTfFoO"),
-    ("float", _FLOAT, "-+0123456789."),
-    ("int", _INT, "-+0123456789"),
-    ("merge", _MERGE, "<"),
-    ("null", _NULL, "~nN"),
-    ("timestamp", _TIMESTAMP, "0123456789"),
-    ("value", _VALUE, "="),
-    ("yaml", _YAML, "!&*"),
-):
-    for _char in _first:
-        _RESOLVERS.setdefault(_char, []).append((_tag, _pattern))
-
-_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")
-"""The integers read here: what int() reads exactly as PyYAML's constructor does."""
-_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
-
-# Characters YAML refuses (PyYAML's reader and libyaml), reads as line breaks (NEL, LS, PS, a
-# lone CR) or that are declined to keep things certain (tab, byte-order mark).
-_UNCERTAIN_CHARACTERS = re.compile(
-    "[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-    "|\r(?!\n)"
-)
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_./][A-Za-z0-9_./-]*")
+_PRINTABLE_ASCII = frozenset("\n\r" + "".join(map(chr, range(0x20, 0x7F))))
+_KEY_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./")
+_KEY_CHARACTERS = _KEY_START | {"-"}
 _PLAIN_START_REFUSED = frozenset("?:,[]{}#&*!|>'\"%@`")
 _LONGEST_KEY = 128  # YAML's simple keys end within 1024 characters: stay far below
 _DEEPEST = 64
@@ -148,11 +114,31 @@ _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
+def _certain_character(char: str) -> bool:
+    """Not refused by YAML (PyYAML's reader, libyaml), not a line break but LF and CR (NEL,
+    LS, PS), not a tab or a byte-order mark (declined to keep things certain)."""
+    code = ord(char)
+    return (
+        char in _PRINTABLE_ASCII
+        or 0xA0 <= code <= 0xD7FF
+        and code not in (0x2028, 0x2029)
+        or 0xE000 <= code <= 0xFFFD
+        and code != 0xFEFF
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
 def read(text: str) -> Any:
     """The document `text` holds, as PyYAML's C safe loader reads it, or `DECLINED`."""
-    if _UNCERTAIN_CHARACTERS.search(text):
+    if not (
+        text.replace("\n", "").replace("\r", "").isprintable()  # ASCII: 0x20-0x7E
+        if text.isascii()
+        else all(map(_certain_character, set(text)))
+    ):
         return DECLINED
     if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return DECLINED  # a CR alone breaks a line too
         text = text.replace("\r\n", "\n")
     try:
         if text.lstrip(" \n")[:1] == "{":
@@ -165,9 +151,13 @@ def read(text: str) -> Any:
 def _read_json(text: str) -> Any:
     import json
 
-    # libyaml refuses escaped surrogates (json joins pairs); long runs of white space could
-    # carry a key past YAML's 1024-character limit for simple keys.
-    if re.search(r"\\u[dD][89a-fA-F]|\s{200}", text):
+    # libyaml refuses escaped surrogates (json joins pairs) and a key whose colon is on
+    # another line; long runs of spaces could carry a key past YAML's 1024-character limit.
+    if (
+        ("\\u" in text and re.search(r"\\u[dD][89a-fA-F]", text))
+        or re.search(r"\n *:", text)
+        or " " * 200 in text
+    ):
         raise _Decline
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -192,15 +182,25 @@ def _plain(raw: str) -> Any:
         raise _Decline
     if ": " in raw or raw.endswith(":") or " #" in raw:
         raise _Decline
-    for tag, pattern in _RESOLVERS.get(first, ()):
-        if pattern.match(raw):
-            if tag == "bool":
-                return _BOOLS[raw.lower()]
-            if tag == "null":
-                return None
-            if tag == "int" and _DECIMAL.fullmatch(raw):
-                return int(raw)
-            raise _Decline  # floats, timestamps, other integer forms, merge keys, ...
+    if len(raw) <= 5 and raw in _BOOLS:
+        return _BOOLS[raw]
+    if len(raw) <= 4 and raw in _NULLS:
+        return None
+    if raw in ("<<", "="):
+        raise _Decline  # a merge key, a value key
+    if first in _NUMERIC_START:
+        digits = raw[1:] if first in "-+" else raw
+        if (
+            digits
+            and len(digits) <= _LONGEST_INT
+            and set(digits) <= _DIGITS
+            and (digits == "0" or digits[0] != "0")
+        ):
+            return int(raw)  # decimal: no float pattern matches it, the int pattern does
+        if set(raw) <= _NUMERIC_CHARACTERS and any(
+            re.match(pattern, raw, re.X) for pattern in (_FLOAT, _INT, _TIMESTAMP)
+        ):
+            raise _Decline  # floats, timestamps, other integer forms
     return raw
 
 
@@ -269,6 +269,7 @@ class _Block:
 
     def __init__(self, text: str) -> None:
         self.lines: list[tuple[int, str]] = []
+        started = False  # by a `---`
         for line in text.split("\n"):
             content = line.lstrip(" ")
             if not content or content[0] == "#":
@@ -278,7 +279,9 @@ class _Block:
                 content[0] == "%" or (content[:3] in ("---", "...") and content[3:4] in ("", " "))
             ):
                 # one leading `---`; directives, document ends and more documents: declined
-                if content[:3] == "---" and not self.lines and _only_comment(content[3:]):
+                first = not (started or self.lines)
+                if first and content[:3] == "---" and _only_comment(content[3:]):
+                    started = True
                     continue
                 raise _Decline
             self.lines.append((indent, content.rstrip(" ")))
@@ -382,7 +385,9 @@ class _Block:
         if 0 <= comment < colon:
             return None  # the colon is in a comment
         raw = content[:colon]
-        if len(raw) > _LONGEST_KEY or not _PLAIN_KEY.fullmatch(raw):
+        if not raw or len(raw) > _LONGEST_KEY or raw[0] not in _KEY_START:
+            raise _Decline
+        if not set(raw) <= _KEY_CHARACTERS:
             raise _Decline
         return _plain(raw), content[colon + 1 :]
 

@@ -545,6 +545,8 @@ DECLINES = {
     "escaped line break": 'a: "one\\\n  two"\n',
     "multi-line single-quoted scalar": "a: 'one\n  two'\n",
     "two documents": "a: 1\n---\nb: 2\n",
+    "two empty documents": "---\n---\n",
+    "content on the document start line": "--- a: 1\n",
     "document end": "a: 1\n...\n",
     "directive": "%YAML 1.1\n---\na: 1\n",
     "tag directive": "%TAG ! tag:example.com,2000:\n---\na: 1\n",
@@ -585,6 +587,9 @@ DECLINES = {
     "JSON escaped surrogate pair": '{"a": "\\ud83d\\ude00"}',
     "JSON followed by a comment": '{"a": 1} # c\n',
     "JSON with a tab": '{\t"a": 1}',
+    "JSON key and colon on two lines": '{"a"\n: 1}',
+    "JSON key far from its colon": '{"a"' + " " * 1100 + ": 1}",
+    "JSON key too long for YAML": '{"' + "k" * 1100 + '": 1}',
 }
 
 
