@@ -98,6 +98,11 @@ NOT_FOR_A_DEPLOYMENT = (
     "kubernetes",
     "urllib3",
     "ssl",
+    "http.client",  # kube/http1.py speaks HTTP/1.1 without the email package
+    "email",
+    "tempfile",  # only for a client key where there is no memfd
+    "kubectl_rollback.cli.completion",  # only when a shell asks for completions
+    "kubectl_rollback.core.harness",  # only when a namespace has Harness records
     "_ssl",
     "kubectl_rollback.tui",
     "kubectl_rollback.sim",
