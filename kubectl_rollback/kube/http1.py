@@ -166,7 +166,10 @@ class Connection:
         self._response: Response | None = None
 
     def connect(self) -> None:
-        sock = socket.create_connection((self.host, self.port), self.timeout)
+        # An ASCII name or address goes to getaddrinfo as bytes: as a str it would be encoded
+        # with the idna codec, whose modules (stringprep, unicodedata) a command never needs.
+        host: str | bytes = self.host.encode("ascii") if self.host.isascii() else self.host
+        sock = socket.create_connection((host, self.port), self.timeout)  # type: ignore[arg-type]
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self._context is not None:

@@ -96,3 +96,18 @@ def test_nothing_is_compiled_until_the_first_instance() -> None:
     compiled = Late.__dict__["__init__"]
     assert compiled is not lazy
     assert Late(2).a == 2 and Late.__dict__["__init__"] is compiled
+
+
+def test_the_value_types_on_a_command_s_path_are_value_classes() -> None:
+    """core/, kube/ and cli/ declare frozen types with @value (a @dataclass(frozen=True)
+    there would put its compile cost back on every command's start-up)."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "kubectl_rollback"
+    found = [
+        str(path.relative_to(package))
+        for folder in ("core", "kube", "cli")
+        for path in sorted((package / folder).rglob("*.py"))
+        if path.name != "values.py" and "@dataclass(frozen=True" in path.read_text()
+    ]
+    assert found == []
