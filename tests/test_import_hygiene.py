@@ -100,6 +100,12 @@ NOT_FOR_A_DEPLOYMENT = (
     "yaml",
     "_yaml",
     "ssl",
+    "http.client",  # kube/http1.py speaks HTTP/1.1 without the email package
+    "email",
+    "encodings.idna",  # an ASCII host goes to getaddrinfo as bytes
+    "tempfile",  # only for a client key where there is no memfd
+    "kubectl_rollback.cli.completion",  # only when a shell asks for completions
+    "kubectl_rollback.core.harness",  # only when a namespace has Harness records
     "_ssl",
     "kubectl_rollback.tui",
     "kubectl_rollback.sim",

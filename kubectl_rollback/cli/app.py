@@ -18,7 +18,7 @@ import typer
 
 from .. import version_line
 from .args import Failure, check_command_word, fail, global_flags, subcommand_first
-from .completion import (
+from .completers import (
     COMPLETE_VAR,
     COMPLETION_PROG,
     context_autocompletion,

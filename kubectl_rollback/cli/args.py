@@ -12,6 +12,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
+# The names Typer's completion scripts use (completers.py, completion.py).
+COMPLETION_PROG = "kubectl-rollback"
+"""The command Typer's completion scripts complete (`kubectl rollback` is kubectl's, see
+completion.py)."""
+
+COMPLETE_VAR = "_KUBECTL_ROLLBACK_COMPLETE"
+"""Set by those scripts when they ask `kubectl-rollback` for completions."""
+
 
 @functools.cache
 def type_aliases() -> dict[str, str]:
@@ -202,8 +210,6 @@ def check_command_word(
 ) -> None:
     """A first word that is neither a subcommand nor a type but looks like a subcommand
     (`histroy`): a usage error that names the subcommand meant, as kubectl suggests."""
-    import difflib
-
     index = first_word(words, flags)
     if index >= len(words):
         return
@@ -212,6 +218,8 @@ def check_command_word(
         return
     if word.lower() in NOT_ROLLED_BACK:
         return
+    import difflib  # only for a word that is neither
+
     close = difflib.get_close_matches(word.lower(), list(subcommands), n=1, cutoff=0.7)
     if close:
         fail(f'unknown command "{word}" for "kubectl rollback": did you mean "{close[0]}"?', 2)

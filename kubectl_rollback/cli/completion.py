@@ -33,18 +33,17 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import typer
-
-from .args import first_word, global_flags, subcommand_first, type_aliases
+from .args import (
+    COMPLETE_VAR,
+    COMPLETION_PROG,
+    first_word,
+    global_flags,
+    subcommand_first,
+    type_aliases,
+)
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem, ShellComplete
-
-COMPLETION_PROG = "kubectl-rollback"
-"""The command Typer's completion scripts complete (`kubectl rollback` is kubectl's, see below)."""
-
-COMPLETE_VAR = "_KUBECTL_ROLLBACK_COMPLETE"
-"""Set by those scripts when they ask `kubectl-rollback` for completions."""
 
 T = TypeVar("T")
 
@@ -164,7 +163,7 @@ def complete_workloads(
     ]
 
 
-def _target_values(
+def target_values(
     words: list[str], namespace: str | None, context: str | None, kubeconfig: str | None
 ) -> list[tuple[str, str]]:
     """`--to` values for the workload on the line, with what each is: its revision numbers
@@ -248,44 +247,6 @@ def complete_namespaces(incomplete: str, context: str | None, kubeconfig: str | 
             gateway.close()
 
     return [name for name in _within_deadline(fetch) if name.startswith(incomplete)]
-
-
-# ------------------------------------------------------------------- Typer callbacks (app.py)
-def workload_autocompletion(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Typer `autocompletion=` for the `workload` argument (TYPE/NAME or TYPE NAME)."""
-    params = ctx.params
-    words = list(params.get("workload") or [])
-    cluster = (params.get("namespace"), params.get("context"), params.get("kubeconfig"))
-    if not words:
-        return complete_workloads(incomplete, *cluster)
-    if len(words) == 1 and "/" not in words[0] and words[0].lower() in type_aliases():
-        typed = f"{words[0]}/{incomplete}"
-        return [c.split("/", 1)[1] for c in complete_workloads(typed, *cluster)]
-    return []
-
-
-def namespace_autocompletion(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Typer `autocompletion=` for `--namespace/-n`."""
-    return complete_namespaces(incomplete, ctx.params.get("context"), ctx.params.get("kubeconfig"))
-
-
-def context_autocompletion(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Typer `autocompletion=` for `--context`."""
-    return complete_contexts(incomplete, ctx.params.get("kubeconfig"))
-
-
-def target_autocompletion(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    """Typer `autocompletion=` for `--to`: the revisions and images of the workload on the
-    line (the colours of a blue/green Service)."""
-    params = ctx.params
-    # While `--to` waits for its value Click leaves the words it has not assigned in ctx.args.
-    values = _target_values(
-        list(params.get("workload") or ctx.args or []),
-        params.get("namespace"),
-        params.get("context"),
-        params.get("kubeconfig"),
-    )
-    return [(value, help) for value, help in values if value.startswith(incomplete)]
 
 
 # ------------------------------------------------------------------------ command lines

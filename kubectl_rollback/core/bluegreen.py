@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -63,6 +63,7 @@ from .history import (
 )
 from .model import ContainerImage, ManagedBy, PlanWarning
 from .plan import manager_warnings
+from .values import value
 
 JSON = Any
 
@@ -85,7 +86,7 @@ ROLE_STAGE = "stage"
 # ---------------------------------------------------------------- model
 
 
-@dataclass(frozen=True)
+@value
 class SwitchRecord:
     """One switch kubectl-rollback made, as recorded on a Service."""
 
@@ -105,7 +106,7 @@ class SwitchRecord:
         }
 
 
-@dataclass(frozen=True)
+@value
 class ServiceRoute:
     """A Service of a group: its selector (None: it has none), the colour it
     routes to, our records."""
@@ -134,7 +135,7 @@ class ServiceRoute:
         return selector_text(self.selector)
 
 
-@dataclass(frozen=True)
+@value
 class Side:
     """One colour of a group: the Deployment(s) whose pods carry it, and how many pods are Ready.
 
@@ -202,7 +203,7 @@ class Side:
         }
 
 
-@dataclass(frozen=True)
+@value
 class BlueGreenGroup:
     """Services that route to one of several sides; ``services[0]`` is the
     primary (it decides "live")."""
@@ -683,7 +684,7 @@ def find_group(
 # ---------------------------------------------------------------- the plan
 
 
-@dataclass(frozen=True)
+@value
 class SelectorChange:
     """One Service's selector change and the JSON patch that makes it
     (resourceVersion tested first)."""
@@ -730,7 +731,7 @@ class SelectorChange:
         }
 
 
-@dataclass(frozen=True)
+@value
 class ScaleUp:
     """``--scale-up``: the target side's Deployment is scaled to ``to_replicas``
     and waited for first."""
@@ -771,7 +772,7 @@ class ScaleUp:
         }
 
 
-@dataclass(frozen=True)
+@value
 class TrafficSwitchPlan:
     """A rapid rollback of a blue/green group: which selectors change, and which pods get traffic.
 
@@ -1150,7 +1151,7 @@ def membership_candidates(
     return False
 
 
-@dataclass(frozen=True)
+@value
 class GroupWarning(PlanWarning):
     """The ``blue-green`` warning, with the group and the side the Deployment is."""
 

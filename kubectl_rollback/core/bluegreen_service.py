@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,6 +61,7 @@ from .ports import (
     PatchType,
     optional_read,
 )
+from .values import value
 
 JSON = Any
 
@@ -111,7 +111,7 @@ def switch_history(group: BlueGreenGroup) -> tuple[SwitchRecord, ...]:
     return tuple(sorted(records, key=lambda r: (r.at, r.service), reverse=True))
 
 
-@dataclass(frozen=True)
+@value
 class ServiceState:
     """Where a Service routes after an execution (or a failed one): read back from the cluster."""
 
@@ -126,7 +126,7 @@ class ServiceState:
         return f"service/{self.name} routes to {selector_text(self.selector)} ({what})"
 
 
-@dataclass(frozen=True)
+@value
 class TrafficSwitchResult:
     """What ``switch_traffic`` did; ``message`` has one line per Service switched."""
 

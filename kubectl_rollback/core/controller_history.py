@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -48,12 +48,12 @@ from .api_objects import (
     uid_of,
 )
 from .evidence import PodSummary, attach_evidence, pod_ready, summarise_pods
-from .harness import releases_from_objects
 from .history import (
     CHANGE_CAUSE_ANNOTATION,
     DEFAULT_REVISION_HISTORY_LIMIT,
     autoscalers_for,
     detect_managers,
+    harness_releases,
     images_of,
     resolve_int_or_percent,
 )
@@ -66,6 +66,7 @@ from .model import (
     Verdict,
     WorkloadRef,
 )
+from .values import value
 
 JSON = Any
 
@@ -76,7 +77,7 @@ STATEFULSET_REVISION_HASH = "controller.kubernetes.io/hash"
 OBJECT_KIND = "ControllerRevision"
 
 
-@dataclass(frozen=True)
+@value
 class UpdateStrategy:
     """How the controller rolls a new revision out.
 
@@ -99,7 +100,7 @@ class UpdateStrategy:
         return self.type == "RollingUpdate"
 
 
-@dataclass(frozen=True)
+@value
 class ControllerCounts:
     """Status counters: StatefulSet replicas, or DaemonSet scheduled pods (one per node)."""
 
@@ -110,7 +111,7 @@ class ControllerCounts:
     available: int = 0
 
 
-@dataclass(frozen=True)
+@value
 class ControllerHistory:
     """A StatefulSet or DaemonSet as loaded for a rollback: spec, status and revisions.
 
@@ -441,9 +442,7 @@ def build_controller_history(
         )
         for r in owned
     ]
-    releases = releases_from_objects(
-        [dict(c) for c in configmaps or ()], [dict(s) for s in secrets or ()]
-    )
+    releases = harness_releases(configmaps, secrets)
     with_evidence = attach_evidence(
         built,
         deployment=workload,

@@ -31,12 +31,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .api_objects import as_dict, as_int, as_list, dig, format_time
-from .harness import HarnessRelease
 from .model import (
     SOURCE_HARNESS,
     SOURCE_PODS,
@@ -47,6 +46,10 @@ from .model import (
     Verdict,
     WorkloadRef,
 )
+from .values import value
+
+if TYPE_CHECKING:  # the Harness rules load only when a namespace has Harness records
+    from .harness import HarnessRelease
 
 JSON = Any
 
@@ -229,7 +232,7 @@ def rollout_evidence(deployment: Mapping[str, JSON]) -> tuple[str | None, Health
     return None
 
 
-@dataclass(frozen=True)
+@value
 class PodSummary:
     """What a ReplicaSet's pods show now: how many are active, Ready, and stuck per reason."""
 

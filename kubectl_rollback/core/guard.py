@@ -51,6 +51,7 @@ from .model import Verdict, WorkloadRef
 from .plan import RollbackPlan
 from .ports import PODS, ClusterGateway, optional_read
 from .rollback import Prepared, RollbackResult, execute, prepare, write_record
+from .values import value
 
 JSON = Any
 
@@ -75,7 +76,7 @@ class Phase(enum.Enum):
 FINAL = frozenset({Phase.HEALTHY, Phase.FAILED, Phase.SUPERSEDED, Phase.UNFOLLOWABLE})
 
 
-@dataclass(frozen=True)
+@value
 class GuardSettings:
     """The guard's knobs (the CLI's flags)."""
 
@@ -86,7 +87,7 @@ class GuardSettings:
     max_rollbacks: int = 1
 
 
-@dataclass(frozen=True)
+@value
 class Watched:
     """What the judge remembers between two observations."""
 
@@ -99,7 +100,7 @@ class Watched:
     """Container restarts per pod of the revision when settling began."""
 
 
-@dataclass(frozen=True)
+@value
 class Judgement:
     """One observation read: the phase, one line saying why, and the state to carry on."""
 
@@ -287,7 +288,7 @@ def proven_plan(
 # --------------------------------------------------------------------------- following
 
 
-@dataclass(frozen=True)
+@value
 class Followed:
     """One followed rollout: the revision, how it ended, and the record written on it."""
 
@@ -567,7 +568,7 @@ class Guard:
 # ------------------------------------------------------------------------------ record
 
 
-@dataclass(frozen=True)
+@value
 class Recorded:
     """What ``record_revision`` wrote: on which revision, and what."""
 

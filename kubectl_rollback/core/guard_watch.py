@@ -35,6 +35,7 @@ from .kinds import KINDS, WorkloadKind, kind_named
 from .model import Verdict, WorkloadRef
 from .ports import PODS, ClusterGateway, optional_read
 from .rollback import execute, write_record
+from .values import value
 
 JSON = Any
 
@@ -56,7 +57,7 @@ class _InFlight:
     message: str = ""
 
 
-@dataclass(frozen=True)
+@value
 class Finished:
     """One rollout that ended while watching: what was judged and what was done."""
 

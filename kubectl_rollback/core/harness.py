@@ -31,10 +31,10 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from .api_objects import as_dict, as_int, as_list, labels_of, name_of
+from .values import value
 
 JSON = Any
 
@@ -43,7 +43,7 @@ COMPRESSED_FLAG_KEY = "isReleaseHistoryCompressed"
 DECLARATIVE_PREFIX = "harness.release."
 
 
-@dataclass(frozen=True)
+@value
 class WorkloadRevision:
     """A workload a release deployed, and the revision it had afterwards."""
 
@@ -53,7 +53,7 @@ class WorkloadRevision:
     revision: int
 
 
-@dataclass(frozen=True)
+@value
 class HarnessRelease:
     """One release of a Harness release history."""
 

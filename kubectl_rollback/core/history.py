@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .api_objects import (
     POD_TEMPLATE_HASH,
@@ -24,7 +24,6 @@ from .api_objects import (
     uid_of,
 )
 from .evidence import PodSummary, attach_evidence, summarise_pods
-from .harness import releases_from_objects
 from .model import (
     AutoscalerRef,
     Condition,
@@ -36,6 +35,9 @@ from .model import (
     Strategy,
     WorkloadRef,
 )
+
+if TYPE_CHECKING:  # the Harness rules load only when a namespace has Harness records
+    from .harness import HarnessRelease
 
 JSON = Any
 
@@ -285,6 +287,20 @@ def _conditions(status: Mapping[str, JSON]) -> tuple[Condition, ...]:
     )
 
 
+def harness_releases(
+    configmaps: Sequence[Mapping[str, JSON]] | None, secrets: Sequence[Mapping[str, JSON]] | None
+) -> tuple[HarnessRelease, ...]:
+    """The Harness releases in the namespace's ConfigMaps and Secrets read for a workload
+    (the Harness rules load only when there are some)."""
+    if not configmaps and not secrets:
+        return ()
+    from .harness import releases_from_objects
+
+    return releases_from_objects(
+        [dict(c) for c in configmaps or ()], [dict(s) for s in secrets or ()]
+    )
+
+
 def build_deployment_history(
     deployment: Mapping[str, JSON],
     replicasets: Sequence[Mapping[str, JSON]],
@@ -316,9 +332,7 @@ def build_deployment_history(
     current_rs = find_current_replicaset(deployment, owned)
     revisions = [_revision(rs, rs is current_rs) for rs in owned]
     summaries = _pods_by_replicaset(revisions, pods) if pods is not None else None
-    releases = releases_from_objects(
-        [dict(c) for c in configmaps or ()], [dict(s) for s in secrets or ()]
-    )
+    releases = harness_releases(configmaps, secrets)
     with_evidence = attach_evidence(
         revisions, deployment=deployment, pods=summaries, releases=releases, ref=ref
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any, Protocol
+
+from .values import value
 
 JSON = Any
 """A value decoded from Kubernetes JSON (dict, list, str, int, float, bool or None)."""
@@ -16,7 +18,7 @@ JSON = Any
 _API_GROUPS = {"Deployment": "apps", "StatefulSet": "apps", "DaemonSet": "apps"}
 
 
-@dataclass(frozen=True)
+@value
 class WorkloadRef:
     """Which workload: kind ("Deployment", "StatefulSet" or "DaemonSet";
     "Service" for blue/green), namespace and name."""
@@ -50,7 +52,7 @@ SOURCE_HARNESS = "harness"
 LIVE_SOURCES = frozenset({SOURCE_ROLLOUT, SOURCE_PODS})
 
 
-@dataclass(frozen=True)
+@value
 class HealthEvidence:
     """One observation about a revision's health, with a one-line human reason."""
 
@@ -74,7 +76,7 @@ class HealthEvidence:
         return f"{self.verdict.value} ({self.label}): {self.reason}"
 
 
-@dataclass(frozen=True)
+@value
 class ContainerImage:
     """The image of one container (or init container) of a pod template."""
 
@@ -96,7 +98,7 @@ def health_of(evidence: tuple[HealthEvidence, ...]) -> Verdict:
     return Verdict.UNKNOWN
 
 
-@dataclass(frozen=True)
+@value
 class Revision:
     """One revision of a Deployment: a ReplicaSet it owns, and what we know of its health.
 
@@ -169,7 +171,7 @@ class Revision:
         return dataclasses.replace(self, evidence=evidence)
 
 
-@dataclass(frozen=True)
+@value
 class Strategy:
     """A Deployment's update strategy, raw and resolved against spec.replicas."""
 
@@ -180,7 +182,7 @@ class Strategy:
     max_unavailable: int
 
 
-@dataclass(frozen=True)
+@value
 class Condition:
     """One entry of a Deployment's status.conditions."""
 
@@ -192,7 +194,7 @@ class Condition:
     last_transition: datetime | None = None
 
 
-@dataclass(frozen=True)
+@value
 class DeploymentCounts:
     """The replica counters of a Deployment's status."""
 
@@ -203,7 +205,7 @@ class DeploymentCounts:
     unavailable: int = 0
 
 
-@dataclass(frozen=True)
+@value
 class ManagedBy:
     """A tool that owns the Deployment's manifest and may revert a manual rollback.
 
@@ -217,7 +219,7 @@ class ManagedBy:
     clue: str
 
 
-@dataclass(frozen=True)
+@value
 class AutoscalerRef:
     """A HorizontalPodAutoscaler whose scaleTargetRef is the Deployment."""
 
@@ -227,7 +229,7 @@ class AutoscalerRef:
     max_replicas: int | None
 
 
-@dataclass(frozen=True)
+@value
 class PlanWarning:
     """A warning of a plan or target choice: a stable code and a one-line message."""
 
@@ -235,7 +237,7 @@ class PlanWarning:
     message: str
 
 
-@dataclass(frozen=True)
+@value
 class DeploymentHistory:
     """A Deployment as loaded for a rollback: its spec, status and revisions.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +37,7 @@ from .rendering import (
     unified_diff,
 )
 from .target import TargetChoice
+from .values import value
 
 JSON = Any
 
@@ -61,7 +61,7 @@ PAUSED_REFUSAL = (
 )
 
 
-@dataclass(frozen=True)
+@value
 class RevisionPointer:
     """A revision as the plan names it: number, ReplicaSet, images, health."""
 
@@ -109,7 +109,7 @@ class RevisionPointer:
         }
 
 
-@dataclass(frozen=True)
+@value
 class ImageChange:
     """A container whose image changes (``before``/``after`` None: container added/removed)."""
 
@@ -136,7 +136,7 @@ class ImageChange:
         return f"{label}: {self.before} -> {self.after}"
 
 
-@dataclass(frozen=True)
+@value
 class EnvChange:
     """An env var whose value changes; secret-looking values already masked."""
 
@@ -153,7 +153,7 @@ class EnvChange:
         )
 
 
-@dataclass(frozen=True)
+@value
 class ScaleMove:
     """One ReplicaSet's replica count before and after the rollout finishes."""
 
@@ -163,7 +163,7 @@ class ScaleMove:
     to_replicas: int
 
 
-@dataclass(frozen=True)
+@value
 class ScalingPlan:
     """What the Deployment controller will do after the patch, in order, under the strategy."""
 
@@ -174,7 +174,7 @@ class ScalingPlan:
     moves: tuple[ScaleMove, ...]
 
 
-@dataclass(frozen=True)
+@value
 class AnnotationChange:
     """A Deployment annotation added, changed or removed by the patch."""
 
@@ -191,7 +191,7 @@ class AnnotationChange:
         return "changed"
 
 
-@dataclass(frozen=True)
+@value
 class ReferenceCheck:
     """ConfigMaps/Secrets the target template needs; ``*_checked`` False means "not checked"."""
 
@@ -203,7 +203,7 @@ class ReferenceCheck:
     missing_secrets: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@value
 class RollbackPlan:
     """Everything a rollback will do, shown before it is done and then executed as is.
 
@@ -276,10 +276,10 @@ def rollback_annotations(
     ``kubernetes.io/change-cause`` says what the rollback did.
     """
     result = {k: v for k, v in history.annotations.items() if not k.startswith(RECORD_PREFIX)}
-    for key, value in target.annotations.items():
+    for key, text in target.annotations.items():
         if key in CONTROLLER_ANNOTATIONS or key.startswith(RECORD_PREFIX):
             continue
-        result[key] = value
+        result[key] = text
     result[CHANGE_CAUSE_ANNOTATION] = change_cause
     return result
 

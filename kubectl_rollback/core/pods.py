@@ -21,7 +21,6 @@ Pure rules over raw Pod objects (what a LIST or a watch of the workload's pods r
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .api_objects import (
@@ -41,12 +40,13 @@ from .evidence import pod_ready as _ready
 from .kinds import kind_named
 from .model import Revision, WorkloadRef
 from .ports import PODS, ClusterGateway
+from .values import value
 
 READY = "Ready"
 TERMINATING = "Terminating"
 
 
-@dataclass(frozen=True)
+@value
 class PodState:
     """One pod as the rollout view shows it."""
 
@@ -144,7 +144,7 @@ def pod_state(pod: Mapping[str, object], revision_label: str) -> PodState:
     return state(phase)
 
 
-@dataclass(frozen=True)
+@value
 class RevisionPods:
     """The pods of one revision during a rollout."""
 
@@ -311,7 +311,7 @@ def read_stuck_advice(gw: ClusterGateway, ref: WorkloadRef) -> str | None:
 # ----------------------------------------------------------------------------- over time
 
 
-@dataclass(frozen=True)
+@value
 class ReadySample:
     """How many pods of each revision were Ready at a moment (``ready``: key -> count, the
     key being ``RevisionPods.key``)."""

@@ -11,17 +11,17 @@ from __future__ import annotations
 import builtins
 import enum
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import Forbidden
+from .values import value
 
 JSON = Any
 WatchEvent = tuple[str, dict[str, JSON]]
 """(type, object): ADDED, MODIFIED, DELETED, BOOKMARK, or ERROR with a Status object."""
 
 
-@dataclass(frozen=True)
+@value
 class Resource:
     """An API resource: ``apps/v1 deployments`` (kind Deployment)."""
 

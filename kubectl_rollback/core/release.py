@@ -19,7 +19,6 @@ back (unless asked not to) and the true state of each is reported.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +41,7 @@ from .release_records import (
     read_helm,
 )
 from .target import TargetSpec
+from .values import value
 
 JSON = Any
 
@@ -66,7 +66,7 @@ NOT_ROLLED_BACK = (
 )
 
 
-@dataclass(frozen=True)
+@value
 class Canary:
     """A ``<name>-canary`` workload with ``harness.io/track: canary`` of a Harness release."""
 
@@ -81,7 +81,7 @@ def is_canary(obj: Mapping[str, JSON]) -> bool:
     return name_of(obj).endswith(CANARY_SUFFIX) and labels.get(TRACK_LABEL) == "canary"
 
 
-@dataclass(frozen=True)
+@value
 class ReleaseGroup:
     """Workloads deployed together: a release of ``source`` named ``name``, or a selector."""
 
@@ -202,7 +202,7 @@ def selector_group(gw: ClusterGateway, namespace: str, selector: str) -> Release
 # ---------------------------------------------------------------------------------- plan
 
 
-@dataclass(frozen=True)
+@value
 class WorkloadStep:
     """One workload of a release plan: what was read, and its plan."""
 
@@ -218,7 +218,7 @@ class WorkloadStep:
         return self.plan.ref
 
 
-@dataclass(frozen=True)
+@value
 class ReleasePlan:
     """Everything a release rollback will do, shown before it is done and executed as is."""
 
@@ -475,7 +475,7 @@ def prepare_release(
 # ------------------------------------------------------------------------------- execute
 
 
-@dataclass(frozen=True)
+@value
 class WorkloadOutcome:
     """Where one workload of a release stands after the execution."""
 
@@ -486,7 +486,7 @@ class WorkloadOutcome:
     result: rollback.RollbackResult | None = None
 
 
-@dataclass(frozen=True)
+@value
 class ReleaseResult:
     """What ``execute_release`` did, per workload, in order."""
 

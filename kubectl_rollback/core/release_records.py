@@ -35,10 +35,10 @@ import math
 import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from .kinds import supported
+from .values import value
 
 LoadYaml = Callable[[str], list[Any]]
 """All documents of a YAML text (``lambda t: list(yaml.safe_load_all(t))``)."""
@@ -65,7 +65,7 @@ HELM_SECRET_TYPE = "helm.sh/release.v1"
 GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
-@dataclass(frozen=True)
+@value
 class RecordedWorkload:
     """A workload a release deployed, as its record names it."""
 
@@ -78,7 +78,7 @@ class RecordedWorkload:
     """Harness declarative / Helm: ``spec.template`` of the workload in the manifests."""
 
 
-@dataclass(frozen=True)
+@value
 class ReleaseRevision:
     """One release (Harness) or revision (Helm) of a release history."""
 
@@ -100,7 +100,7 @@ class ReleaseRevision:
         return self.status in SUCCEEDED_STATUSES
 
 
-@dataclass(frozen=True)
+@value
 class ReleaseHistory:
     """The revisions of one release, newest first, and the objects they were read from."""
 
@@ -144,7 +144,7 @@ class ReleaseHistory:
         return None
 
 
-@dataclass(frozen=True)
+@value
 class RecordUpdate:
     """A write that keeps a release record true after a rollback (a JSON merge patch)."""
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,7 @@ from .ports import (
 from .ports import WatchEvent as WatchEvent
 from .status import RolloutStatus
 from .target import TargetSpec, choose_target
+from .values import value
 
 if TYPE_CHECKING:  # planning and blue/green rules load when a plan or a colour needs them
     from .bluegreen import GroupWarning
@@ -173,7 +174,7 @@ def plan(
     return planned
 
 
-@dataclass(frozen=True)
+@value
 class Prepared:
     """A workload read for a rollback: its history, who acts, and the warnings from around it.
 
@@ -251,7 +252,7 @@ def _blue_green_warning(gw: ClusterGateway, history: WorkloadHistory) -> PlanWar
 # ------------------------------------------------------------------------------- execute
 
 
-@dataclass(frozen=True)
+@value
 class RollbackResult:
     """What ``execute`` did. ``message`` is kubectl's line (``deployment.apps/web rolled back``)."""
 
@@ -525,7 +526,7 @@ def untouched_since(plan: RollbackPlan, live: Mapping[str, JSON]) -> bool:
 # -------------------------------------------------------------------------------- follow
 
 
-@dataclass(frozen=True)
+@value
 class RolloutOutcome:
     """How a followed rollout ended; ``verdict`` UNKNOWN on timeout (and for a workload with no
     rollout to follow); ``revision`` the revision object the outcome was recorded on."""

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from .api_objects import as_dict, as_int, as_list, dig
+from .values import value
 
 JSON = Any
 
 _RS_IN_MESSAGE = re.compile(r'ReplicaSet "([^"]+)"')
 
 
-@dataclass(frozen=True)
+@value
 class RolloutStatus:
     """One observation of a rollout: finished, failed, and kubectl's message (no trailing newline).
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Literal
 
 from .errors import (
@@ -15,6 +14,7 @@ from .errors import (
     UsageError,
 )
 from .model import PlanWarning, Revision, RevisionHistory, Verdict
+from .values import value
 
 TargetKind = Literal["default", "revision", "replicaset", "hash", "image"]
 
@@ -32,7 +32,7 @@ _PREFIXES: dict[str, TargetKind] = {
 }
 
 
-@dataclass(frozen=True)
+@value
 class TargetSpec:
     """What the user asked to roll back to.
 
@@ -143,7 +143,7 @@ def _image_spec(text: str) -> TargetSpec:
     return TargetSpec.image(text)
 
 
-@dataclass(frozen=True)
+@value
 class TargetChoice:
     """The revision chosen, why, and what plain ``kubectl rollout undo`` would have picked.
 

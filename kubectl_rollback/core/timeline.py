@@ -13,13 +13,13 @@ way. Nothing is invented: each period says where it is certain and where it only
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from .model import Revision
+from .values import value
 
 
-@dataclass(frozen=True)
+@value
 class Period:
     """Revision ``number`` was live from a start in [start_lo, start_hi] to an end in
     [end_lo, end_hi] (equal bounds: known)."""
@@ -41,7 +41,7 @@ class Period:
         return self.start_lo <= moment < self.start_hi or self.end_lo <= moment < self.end_hi
 
 
-@dataclass(frozen=True)
+@value
 class Timeline:
     start: datetime
     end: datetime

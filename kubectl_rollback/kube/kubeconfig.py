@@ -15,11 +15,11 @@ and the gateway uses the kubernetes client's loader instead.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..core import errors
+from ..core.values import value
 from . import kubeconfig_yaml
 
 _UNSUPPORTED_USER_KEYS = ("auth-provider",)
@@ -27,7 +27,7 @@ EXEC_TIMEOUT_ENV = "KUBECTL_ROLLBACK_EXEC_TIMEOUT"
 """Seconds an exec credential plugin may take (default 30)."""
 
 
-@dataclass(frozen=True)
+@value
 class ClusterAccess:
     """Everything needed to talk to one cluster as one user."""
 

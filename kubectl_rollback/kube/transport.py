@@ -1,6 +1,6 @@
 """HTTP transports to the API server: a direct keep-alive one, and one over the kubernetes client.
 
-`DirectTransport` (standard library http.client; ssl only for https) serves kubeconfigs with
+`DirectTransport` (http1.py over a socket; ssl only for https) serves kubeconfigs with
 static credentials without importing `kubernetes`; `ClientTransport` wraps the kubernetes client's
 ApiClient for everything else (exec credential plugins, auth-provider, proxies), so those
 work exactly as the client implements them. Both return raw bytes: no generated models.
@@ -13,27 +13,16 @@ import contextlib
 import os
 import socket
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-if "http.client" not in sys.modules and "ssl" not in sys.modules:
-    # http.client imports ssl (a tenth of a one-shot command's start-up) only to define
-    # HTTPSConnection, which nothing here uses: _TLSConnection wraps its socket itself and
-    # imports ssl when the server is https. Loaded so, http.client has no HTTPSConnection.
-    sys.modules["ssl"] = None  # type: ignore[assignment]
-    try:
-        import http.client
-    finally:
-        del sys.modules["ssl"]
-import http.client
-
 if TYPE_CHECKING:
     import ssl
 
 from ..core import errors
+from .http1 import Connection, Disconnected, Response
 from .kubeconfig import ClusterAccess
 
 
@@ -108,12 +97,12 @@ def retry_after(value: str | None) -> float | None:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError | socket.timeout):
         return "timed out"
-    if isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError):
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):  # Disconnected too
         return "connection closed"
     return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
 
 
-def _closed_by_peer(conn: http.client.HTTPConnection) -> bool:
+def _closed_by_peer(conn: Connection) -> bool:
     """A kept-alive connection the server has closed (readable with nothing to read, or dead)."""
     import select
 
@@ -135,9 +124,7 @@ def _closed_by_peer(conn: http.client.HTTPConnection) -> bool:
 
 
 class _DirectStream:
-    def __init__(
-        self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse
-    ) -> None:
+    def __init__(self, conn: Connection, response: Response) -> None:
         self._conn = conn
         self._response = response
         self.status = response.status
@@ -154,7 +141,7 @@ class _DirectStream:
         while True:
             try:
                 chunk = self._response.read1(65536)
-            except (OSError, http.client.HTTPException, ValueError, AttributeError) as exc:
+            except (OSError, ValueError, AttributeError) as exc:
                 # close() from another thread cuts the stream mid-chunk (IncompleteRead) or
                 # mid-call (the response's file is gone): that is the end we asked for.
                 if self._closed:
@@ -187,31 +174,6 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-class _TLSConnection(http.client.HTTPConnection):
-    """HTTPS whose certificate is checked against `server_name` (kubeconfig `tls-server-name`):
-    a connection whose socket `context` wraps once connected (as HTTPSConnection does)."""
-
-    default_port = 443
-
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        *,
-        timeout: float | None,
-        context: ssl.SSLContext | None,
-        server_name: str | None,
-    ) -> None:
-        super().__init__(host, port, timeout=timeout)
-        assert context is not None
-        self._context = context
-        self._server_name = server_name or host
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name)
 
 
 class DirectTransport:
@@ -291,26 +253,23 @@ class DirectTransport:
             opened.append((fd, None))
             os.write(fd, data)
             return f"/proc/self/fd/{fd}"
+        import tempfile
+
         fd, path = tempfile.mkstemp(prefix="kubectl-rollback-", suffix=".pem")
         opened.append((fd, path))
         os.write(fd, data)
         return path
 
-    def _connect(self, timeout: float | None) -> http.client.HTTPConnection:
-        if self._https:
-            conn: http.client.HTTPConnection = _TLSConnection(
-                self._host,
-                self._port,
-                timeout=timeout,
-                context=self._ssl,
-                server_name=self._server_hostname,
-            )
-        else:
-            conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+    def _connect(self, timeout: float | None) -> Connection:
+        conn = Connection(
+            self._host,
+            self._port,
+            timeout=timeout,
+            context=self._ssl,
+            server_name=self._server_hostname,
+        )
         try:
             conn.connect()
-            if conn.sock is not None:
-                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError as exc:  # ssl.SSLError is an OSError
             conn.close()
             raise unreachable(self.server, exc) from None
@@ -328,7 +287,7 @@ class DirectTransport:
         a new one; a write never is: once it may have reached the server, a failure to get the
         answer is OutcomeUnknown (the caller reads the object back to learn what happened)."""
         write = method not in ("GET", "HEAD")
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        conn: Connection | None = getattr(self._local, "conn", None)
         if conn is not None and _closed_by_peer(conn):
             conn.close()  # nothing was sent on it: a fresh connection is safe for any method
             conn = None
@@ -336,16 +295,13 @@ class DirectTransport:
             fresh = conn is None
             if conn is None:
                 conn = self._connect(timeout)
-            conn.timeout = timeout
-            if conn.sock is not None:
-                conn.sock.settimeout(timeout)
+            conn.settimeout(timeout)
             try:
-                conn.request(
-                    method, self._prefix + url_path, body=body, headers={**self._headers, **headers}
+                response = conn.request(
+                    method, self._prefix + url_path, body, {**self._headers, **headers}
                 )
-                response = conn.getresponse()
                 data = response.read()
-            except (OSError, http.client.HTTPException) as exc:
+            except OSError as exc:
                 conn.close()
                 conn = None
                 self._local.conn = None
@@ -355,12 +311,13 @@ class DirectTransport:
                         f"({_reason(exc)}): it may or may not have been applied"
                     ) from None
                 # A kept-alive connection the server closed meanwhile: send the read again, once.
-                stale = isinstance(
-                    exc, http.client.RemoteDisconnected | BrokenPipeError | ConnectionResetError
-                )
+                stale = isinstance(exc, Disconnected | BrokenPipeError | ConnectionResetError)
                 if fresh or attempt == 1 or not stale:
                     raise unreachable(self.server, exc) from None
                 continue
+            if response.will_close:
+                conn.close()
+                conn = None
             self._local.conn = conn
             return response.status, data, retry_after(response.getheader("Retry-After"))
         raise AssertionError("unreachable")
@@ -370,9 +327,10 @@ class DirectTransport:
     ) -> StreamResponse:
         conn = self._connect(timeout)
         try:
-            conn.request("GET", self._prefix + url_path, headers={**self._headers, **headers})
-            response = conn.getresponse()
-        except (OSError, http.client.HTTPException) as exc:
+            response = conn.request(
+                "GET", self._prefix + url_path, None, {**self._headers, **headers}
+            )
+        except OSError as exc:
             conn.close()
             raise unreachable(self.server, exc) from None
         return _DirectStream(conn, response)
