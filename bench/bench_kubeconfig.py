@@ -50,7 +50,7 @@ def realistic_kubeconfig() -> str:
             {
                 "name": name,
                 "cluster": {
-                    "certificate-authority-data": _data(rng, 1100),
+                    "certificate-authority-data": _data(rng, 1000),
                     "server": f"https://127.0.0.1:{rng.randint(30000, 40000)}",
                 },
             }
@@ -60,7 +60,7 @@ def realistic_kubeconfig() -> str:
                 "name": name,
                 "user": {
                     "client-certificate-data": _data(rng, 1150),
-                    "client-key-data": _data(rng, 1700),
+                    "client-key-data": _data(rng, 1500),
                 },
             }
         )
@@ -70,7 +70,7 @@ def realistic_kubeconfig() -> str:
         {
             "name": eks,
             "cluster": {
-                "certificate-authority-data": _data(rng, 1100),
+                "certificate-authority-data": _data(rng, 1000),
                 "server": "https://0123456789ABCDEF.gr7.us-west-2.eks.amazonaws.com",
             },
         }
