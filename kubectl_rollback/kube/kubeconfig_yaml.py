@@ -33,18 +33,8 @@ from typing import Any, Final
 class _Declined:
     """The type of `DECLINED`."""
 
-    _instance: _Declined | None = None
-
-    def __new__(cls) -> _Declined:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
     def __repr__(self) -> str:
         return "DECLINED"
-
-    def __bool__(self) -> bool:
-        return False
 
 
 DECLINED: Final = _Declined()
