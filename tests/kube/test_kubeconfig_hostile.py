@@ -43,6 +43,11 @@ def config(
 
 CASES: list[tuple[str, Any, str]] = [
     ("not UTF-8", b"apiVersion: v1\nclusters: \xff\xfe\n", "not UTF-8 text"),
+    # the first two are declined by kube/kubeconfig_yaml.py (PyYAML says what is wrong), the
+    # last is read by it: each ends in kubeconfig.py's one line
+    ("not YAML", b"apiVersion: v1\nclusters: [\n", "not YAML: while parsing a flow node"),
+    ("a scalar", b"just text\n", "not a kubeconfig (a YAML mapping)"),
+    ("a list", b"- name: c\n- name: d\n", "not a kubeconfig (a YAML mapping)"),
     (
         "a context that is a list",
         config(context=["c", "u"]),
