@@ -13,8 +13,12 @@ lines; one leading ``---``; the empty flow collections ``{}`` and ``[]`` (``pref
 CRLF line ends. A document that starts with ``{`` is read as JSON (kubectl accepts JSON
 kubeconfigs), with JSON's few differences from YAML 1.1 declined.
 
+Plain scalars of a mapping may go on over the following lines (indented more than their
+key, no blank or comment line between): gcloud writes a long ``installHint`` so.
+
 What it declines: anchors, aliases, tags, block scalars (``|``, ``>``), non-empty flow
-collections, scalars that continue on another line, more than one document, directives,
+collections, quoted scalars that continue on another line, plain ones that do so in a
+sequence or after a comment, more than one document, directives,
 tabs, merge keys, duplicate keys, complex keys, characters YAML refuses or reads as line
 breaks, a byte-order mark, and every plain scalar whose type under PyYAML's YAML 1.1
 resolution is not a string, a boolean, a null or a plain decimal integer (floats,
@@ -259,11 +263,18 @@ class _Block:
 
     def __init__(self, text: str) -> None:
         self.lines: list[tuple[int, str]] = []
+        self.after_gap: set[int] = set()
+        """The lines a blank or comment line comes before (no plain scalar continues there)."""
         started = False  # by a `---`
+        gap = False
         for line in text.split("\n"):
             content = line.lstrip(" ")
             if not content or content[0] == "#":
+                gap = True
                 continue
+            if gap:
+                self.after_gap.add(len(self.lines))
+                gap = False
             indent = len(line) - len(content)
             if indent == 0 and (
                 content[0] == "%" or (content[:3] in ("---", "...") and content[3:4] in ("", " "))
@@ -348,7 +359,7 @@ class _Block:
                 else:
                     out[key] = self.nested(indent)
             else:
-                out[key] = self.scalar(rest.lstrip(" "))
+                out[key] = self.value(indent, rest.lstrip(" "))
             following = self.indent()
             if following > indent:
                 raise _Decline  # a scalar continued, or a line at no level open here
@@ -380,6 +391,26 @@ class _Block:
         if not set(raw) <= _KEY_CHARACTERS:
             raise _Decline
         return _plain(raw), content[colon + 1 :]
+
+    def value(self, indent: int, text: str) -> Any:
+        """A mapping value that starts on its key's line: a scalar, or a plain scalar whose
+        words go on over the next lines indented more than the key (as gcloud writes a long
+        `installHint`), folded as YAML folds them (a space for each line break)."""
+        words = []
+        while (
+            self.pos < len(self.lines)
+            and self.lines[self.pos][0] > indent
+            and self.pos not in self.after_gap
+        ):
+            words.append(self.lines[self.pos][1])
+            self.pos += 1
+        if not words:
+            return self.scalar(text)
+        for part in (text, *words):
+            # Only words YAML cannot read any other way: no quote, indicator or comment.
+            if part[0] in _PLAIN_START_REFUSED or part[0] == "-" or " #" in part:
+                raise _Decline
+        return _plain(" ".join((text, *words)))
 
     @staticmethod
     def scalar(text: str) -> Any:

@@ -452,6 +452,31 @@ users:
       env: null
       provideClusterInfo: false
 """,
+    "gke (gcloud container clusters get-credentials)": """\
+apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t
+    server: https://34.78.1.2
+  name: gke_project_europe-west1-b_web
+contexts:
+- context:
+    cluster: gke_project_europe-west1-b_web
+    user: gke_project_europe-west1-b_web
+  name: gke_project_europe-west1-b_web
+current-context: gke_project_europe-west1-b_web
+kind: Config
+preferences: {}
+users:
+- name: gke_project_europe-west1-b_web
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: gke-gcloud-auth-plugin
+      installHint: Install gke-gcloud-auth-plugin for use with kubectl by following
+        https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin
+      provideClusterInfo: true
+""",
     "k3s": """\
 apiVersion: v1
 clusters:
@@ -539,7 +564,13 @@ DECLINES = {
     "flow mapping": "a: {b: 1}\n",
     "flow sequence": "a: [1, 2]\n",
     "flow collection with spaces": "a: { }\n",
-    "multi-line plain scalar": "a: one\n  two\n",
+    "multi-line plain scalar after a blank line": "a: one\n\n  two\n",
+    "multi-line plain scalar after a comment line": "a: one\n  # c\n  two\n",
+    "multi-line plain scalar after a comment": "a: one # c\n  two\n",
+    "multi-line plain scalar going on with an indicator": "a: one\n  - two\n",
+    "multi-line plain scalar going on with a key": "a: one\n  b: two\n",
+    "multi-line plain scalar folded into a timestamp": "a: 2001-12-14\n  21:59:43.10 -5\n",
+    "multi-line scalar after a quoted one": "a: 'one'\n  two\n",
     "multi-line plain scalar in a sequence": "- one\n  two\n",
     "multi-line double-quoted scalar": 'a: "one\n  two"\n',
     "escaped line break": 'a: "one\\\n  two"\n',
