@@ -130,13 +130,7 @@ def _notify(
     if url is None:
         return None
     sent = documents.guard_result(guard, outcome=outcome, exit_code=code, message=line)
-    error = notify.send(url, notify.payload(sent, fmt, line))
-    if error is not None:
-        say(
-            f"warning: --notify {notify.shown_url(url)}: {error}; the guard's result stands",
-            sys.stderr,
-        )
-    return {"url": notify.shown_url(url), "format": fmt, "delivered": error is None, "error": error}
+    return notify.deliver(url, sent, fmt, line)
 
 
 def guard(
@@ -454,9 +448,7 @@ def guard_release(
         finished=_now(),
     )
     if notify_url is not None:
-        error = notify.send(notify_url, notify.payload(document, notify_format, line))
-        if error is not None:
-            say(f"warning: --notify {notify.shown_url(notify_url)}: {error}", sys.stderr)
+        notify.deliver(notify_url, document, notify_format, line)
     if output:
         sys.stdout.write(dump(document, output))
     if code in (errors.EXIT_OK, errors.EXIT_ROLLED_BACK):

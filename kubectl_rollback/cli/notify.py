@@ -8,12 +8,14 @@ path): only ``scheme://host/…`` is ever printed or put into a document.
 from __future__ import annotations
 
 import json
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
 
 from .args import fail
+from .console import say
 
 FORMATS = ("json", "slack")
 TIMEOUT_SECONDS = 10.0
@@ -67,3 +69,13 @@ def send(url: str, body: bytes, *, timeout: float = TIMEOUT_SECONDS) -> str | No
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return f"the webhook could not be reached ({reason})"
+
+
+def deliver(url: str, document: dict[str, JSON], fmt: str, summary: str) -> dict[str, JSON]:
+    """Send ``document`` (as ``fmt``) to the webhook; a failure is one warning line on stderr,
+    never an error. What was done, as GuardResult documents report it (the URL shown only
+    as `shown_url` gives it)."""
+    error = send(url, payload(document, fmt, summary))
+    if error is not None:
+        say(f"warning: --notify {shown_url(url)}: {error}; the guard's result stands", sys.stderr)
+    return {"url": shown_url(url), "format": fmt, "delivered": error is None, "error": error}

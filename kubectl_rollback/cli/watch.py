@@ -159,6 +159,4 @@ def _notify(url: str | None, fmt: str, done: Finished) -> None:
         "notRolledBack": done.not_rolled_back,
         "line": done.line,
     }
-    error = notify.send(url, notify.payload(body, fmt, done.line))
-    if error is not None:
-        say(f"warning: --notify {notify.shown_url(url)}: {error}", sys.stderr)
+    notify.deliver(url, body, fmt, done.line)
