@@ -38,7 +38,6 @@ from typing import Any
 from .api_objects import (
     as_dict,
     as_int,
-    as_list,
     dig,
     label_selector_string,
     name_of,
@@ -49,6 +48,7 @@ from .history import REVISION_ANNOTATION, images_of
 from .kinds import WorkloadKind, kind_named
 from .model import Verdict, WorkloadRef
 from .plan import RollbackPlan
+from .pods import pod_restarts
 from .ports import PODS, ClusterGateway, optional_read
 from .rollback import Prepared, RollbackResult, execute, prepare, write_record
 from .values import value
@@ -132,14 +132,6 @@ def _revision_number(revision: Mapping[str, JSON]) -> int | None:
     return number or None
 
 
-def _restarts(pod: Mapping[str, JSON]) -> int:
-    return sum(
-        as_int(as_dict(cs).get("restartCount"))
-        for key in ("initContainerStatuses", "containerStatuses")
-        for cs in as_list(dig(pod, "status", key))
-    )
-
-
 def judge(
     kind: WorkloadKind,
     workload: Mapping[str, JSON],
@@ -189,7 +181,7 @@ def judge(
     summary = summarise_pods(revision_pods)
     failing = pod_failure_evidence(summary) if pods is not None else None
     restarts = {
-        name_of(p): _restarts(p)
+        name_of(p): pod_restarts(p)
         for p in revision_pods
         if not dig(p, "metadata", "deletionTimestamp")
     }

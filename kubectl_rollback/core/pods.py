@@ -100,6 +100,15 @@ def _ordinal(pod: Mapping[str, object]) -> int | None:
     return int(rest) if rest.isdigit() else None
 
 
+def pod_restarts(pod: Mapping[str, object]) -> int:
+    """Restarts of every container of ``pod``, init containers included (kubectl's RESTARTS)."""
+    return sum(
+        as_int(as_dict(status).get("restartCount"))
+        for key in ("initContainerStatuses", "containerStatuses")
+        for status in as_list(dig(pod, "status", key))
+    )
+
+
 def pod_state(pod: Mapping[str, object], revision_label: str) -> PodState:
     """``pod`` as the rollout view shows it (kubectl's STATUS column, Ready told apart).
 
@@ -111,7 +120,7 @@ def pod_state(pod: Mapping[str, object], revision_label: str) -> PodState:
     label = labels_of(pod).get(revision_label, "")
     statuses = [as_dict(s) for s in as_list(dig(pod, "status", "containerStatuses"))]
     inits = [as_dict(s) for s in as_list(dig(pod, "status", "initContainerStatuses"))]
-    restarts = sum(as_int(s.get("restartCount")) for s in statuses + inits)
+    restarts = pod_restarts(pod)
     ready = _ready(pod)
     phase = str(dig(pod, "status", "phase") or "Pending")
     ordinal = _ordinal(pod)
