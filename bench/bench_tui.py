@@ -25,16 +25,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import hashlib
 import http.client
 import json
 import multiprocessing
+import os
+import pty
 import resource
+import select
+import signal
 import statistics
+import struct
+import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -273,6 +283,316 @@ async def run_app_once(kubeconfig: str, workload: str | None) -> dict[str, float
         "gap": ticks.longest,
         "ui_calls": float(len(ui_calls)),
     }
+
+
+class Frames:
+    """When the app's frames are written, and which workload's preview each one first shows.
+
+    The headless driver writes nothing; each frame the compositor produces is turned into the
+    bytes a terminal would get (``render_segments``, what the real driver writes) so that the
+    cost of drawing counts. ``shown[name]``: when the preview of ``name`` was set (the core's
+    plan given to the preview panel); ``drawn[name]``: when the first frame after that was
+    written."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.shown: dict[str, float] = {}
+        self.drawn: dict[str, float] = {}
+        self.frames: list[float] = []
+        self._pending: list[str] = []
+        self._display = app._display
+        app._display = self._written
+
+    def watch_preview(self, panel: Any) -> None:
+        show_plan = panel.show_plan
+
+        def shown(plan: Any, *args: Any, **kwargs: Any) -> None:
+            show_plan(plan, *args, **kwargs)
+            self.shown.setdefault(plan.ref.name, time.perf_counter())
+            self._pending.append(plan.ref.name)
+
+        panel.show_plan = shown
+
+    def forget(self) -> None:
+        self.shown.clear()
+        self.drawn.clear()
+
+    def _written(self, screen: Any, renderable: Any) -> None:
+        self._display(screen, renderable)
+        if renderable is None:
+            return
+        if hasattr(renderable, "render_segments"):
+            renderable.render_segments(self.app.console)
+        now = time.perf_counter()
+        self.frames.append(now)
+        for name in self._pending:
+            self.drawn.setdefault(name, now)
+        self._pending.clear()
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+@dataclass
+class Moving:
+    """What moving through the workloads with the arrow keys measured (seconds)."""
+
+    steps: list[float] = field(default_factory=list)
+    """Each down key, one at a time (the user looks at each preview): key sent -> the first
+    frame written after the preview of the newly highlighted workload was set."""
+    back: list[float] = field(default_factory=list)
+    """The same, up again over workloads seen a moment ago."""
+    burst: float = float("nan")
+    """A burst of down keys 30 ms apart (a held key): the last key -> its workload's preview
+    drawn."""
+    burst_loaded: int = 0
+    """How many workloads of the burst had their history loaded (the others were passed
+    over)."""
+    burst_keys: int = 0
+    gap: float = 0.0
+    """Longest gap between two ticks of a 10 ms UI timer while moving."""
+
+
+async def _until(pilot: Any, done: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.perf_counter() + seconds
+    while not done() and time.perf_counter() < deadline:
+        await asyncio.sleep(0.001)
+
+
+async def run_moving(
+    kubeconfig: str, steps: int = 15, back: int = 5, burst: int = 8, rest: float = 0.2
+) -> Moving:
+    """Open the namespace, then move down ``steps`` workloads one key at a time (``rest``
+    seconds between a preview drawn and the next key), up ``back`` of them again, then a
+    burst of ``burst`` down keys."""
+    from textual import events
+
+    from kubectl_rollback.tui.app import RollbackApp
+    from kubectl_rollback.tui.cluster import Connector
+    from kubectl_rollback.tui.controllers import preview
+    from kubectl_rollback.tui.widgets.preview import PreviewPanel
+    from kubectl_rollback.tui.widgets.workloads import WorkloadList
+
+    app = RollbackApp(connector=Connector(kubeconfig), namespace=NAMESPACE, live=True)
+    loads: list[str] = []
+    load = preview.load
+
+    def counted(gw: Any, namespace: str, kind: str, name: str, **kwargs: Any) -> Any:
+        loads.append(name)
+        return load(gw, namespace, kind, name, **kwargs)
+
+    preview.load = counted  # type: ignore[assignment]
+    out = Moving()
+    ticks = Responsiveness()
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            frames = Frames(app)
+            await _until(pilot, lambda: any(k.startswith("history:") for k in app.timings), 60)
+            await pilot.pause(0.3)
+            frames.watch_preview(app.screen.query_one(PreviewPanel))
+            workloads = app.screen.query_one(WorkloadList)
+            app.set_interval(0.01, ticks.tick)
+            await pilot.pause(0.05)
+            ticks.longest = 0.0
+
+            async def press(key: str) -> float:
+                sent = time.perf_counter()
+                assert app._driver is not None
+                app._driver.send_message(events.Key(key, None))
+                await _until(pilot, lambda: workloads.highlighted is not None)
+                await asyncio.sleep(0)
+                return sent
+
+            async def step(key: str) -> float:
+                frames.forget()
+                before = workloads.highlighted
+                sent = await press(key)
+                await _until(pilot, lambda: workloads.highlighted is not before, 2.0)
+                name = workloads.highlighted.name if workloads.highlighted else ""
+                await _until(pilot, lambda: name in frames.drawn, 5.0)
+                took = frames.drawn.get(name, float("nan")) - sent
+                await pilot.pause(rest)
+                return took
+
+            for _ in range(steps):
+                out.steps.append(await step("down"))
+            for _ in range(back):
+                out.back.append(await step("up"))
+            frames.forget()
+            loads.clear()
+            for _ in range(burst):
+                sent = await press("down")
+                await asyncio.sleep(0.03)
+            name = workloads.highlighted.name if workloads.highlighted else ""
+            await _until(pilot, lambda: name in frames.drawn, 5.0)
+            out.burst = frames.drawn.get(name, float("nan")) - sent
+            out.burst_loaded = len(set(loads))
+            out.burst_keys = burst
+            out.gap = ticks.longest
+    finally:
+        preview.load = load  # type: ignore[assignment]
+    return out
+
+
+@dataclass
+class Filtering:
+    """The ``/`` filter over a big namespace (seconds)."""
+
+    listed: float = float("nan")
+    """Start -> first workloads on screen."""
+    keys: list[float] = field(default_factory=list)
+    """Each key typed into the filter -> the first frame written after the list was
+    filtered."""
+    gap: float = 0.0
+    """Longest gap between two ticks of a 10 ms UI timer while filtering."""
+    shown: int = 0
+    """Workloads the list shows after the last key."""
+
+
+async def run_filter(kubeconfig: str, text: str, unfilter: int = 3) -> Filtering:
+    """List the namespace, press ``/``, type ``text`` one key at a time, then delete the last
+    ``unfilter`` characters again (each key waits for its frame)."""
+    from textual import events
+
+    from kubectl_rollback.tui.app import RollbackApp
+    from kubectl_rollback.tui.cluster import Connector
+    from kubectl_rollback.tui.widgets.workloads import WorkloadList
+
+    app = RollbackApp(connector=Connector(kubeconfig), namespace=NAMESPACE, live=False)
+    app.started_at = time.perf_counter()
+    out = Filtering()
+    ticks = Responsiveness()
+    async with app.run_test(size=(160, 48)) as pilot:
+        frames = Frames(app)
+        await _until(pilot, lambda: "workloads" in app.timings, 120)
+        out.listed = app.timings.get("workloads", float("nan"))
+        await pilot.pause(0.5)
+        workloads = app.screen.query_one(WorkloadList)
+        await pilot.press("slash")
+        await pilot.pause(0.1)
+        app.set_interval(0.01, ticks.tick)
+        await pilot.pause(0.05)
+        ticks.longest = 0.0
+        rebuilt: list[float] = []
+        set_filter = workloads.set_filter
+
+        def filtered(value: str) -> None:
+            set_filter(value)
+            rebuilt.append(time.perf_counter())
+
+        workloads.set_filter = filtered  # type: ignore[method-assign]
+        keys = [(c, c) for c in text] + [("backspace", None)] * unfilter
+        for key, char in keys:
+            rebuilt.clear()
+            count = len(frames.frames)
+            sent = time.perf_counter()
+            assert app._driver is not None
+            app._driver.send_message(events.Key(key, char))
+            await _until(
+                pilot,
+                lambda count=count: (
+                    bool(rebuilt) and any(f > rebuilt[-1] for f in frames.frames[count:])
+                ),
+                5.0,
+            )
+            after = [f for f in frames.frames[count:] if rebuilt and f > rebuilt[-1]]
+            out.keys.append((after[0] if after else float("nan")) - sent)
+            await pilot.pause(0.05)
+        out.gap = ticks.longest
+        out.shown = len(workloads._shown)
+    return out
+
+
+def whole_process(
+    argv: Sequence[str],
+    env: dict[str, str],
+    expect: bytes,
+    *,
+    cwd: str | None = None,
+    size: tuple[int, int] = (160, 48),
+    timeout: float = 60.0,
+) -> tuple[float, float]:
+    """Run ``argv`` in a pseudo-terminal of ``size`` (columns, lines): (seconds from spawning it
+    to ``expect`` appearing in what it writes to the terminal, its peak resident memory in MiB
+    at that moment). The process is then ended with SIGTERM (SIGKILL if it lingers)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        list(argv),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**env, "TERM": "xterm-256color", "COLUMNS": str(size[0]), "LINES": str(size[1])},
+        cwd=cwd,
+        start_new_session=True,
+    )
+    os.close(slave)
+    seen = b""
+    found = float("nan")
+    peak = float("nan")
+    try:
+        deadline = started + timeout
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen = seen[-len(expect) :] + chunk
+                if expect in seen:
+                    found = time.perf_counter() - started
+                    peak = _peak_rss_mib(proc.pid)
+                    break
+            elif proc.poll() is not None:
+                break
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        end = time.perf_counter() + 10
+        while proc.poll() is None and time.perf_counter() < end:
+            # Keep reading: a process writing to a full terminal never gets to its end.
+            if select.select([master], [], [], 0.05)[0]:
+                try:
+                    os.read(master, 65536)
+                except OSError:
+                    break
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        os.close(master)
+    return found, peak
+
+
+def _peak_rss_mib(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def ui_command(kubeconfig: str) -> list[str]:
+    """The terminal UI on the bench namespace, as the console script starts it."""
+    return [
+        sys.executable,
+        "-c",
+        "import sys\nfrom kubectl_rollback.__main__ import main\nsys.exit(main())",
+        "--kubeconfig",
+        kubeconfig,
+        "-n",
+        NAMESPACE,
+    ]
 
 
 def raw_list_seconds(url: str) -> float:

@@ -33,7 +33,7 @@ from ..cluster import Gateway, StopSignal
 from ..controllers import bluegreen, layout, pods, preview, rollback
 from ..controllers.bluegreen import BlueGreenController, SwitchFailed
 from ..controllers.connection import Choice, ConnectionController
-from ..controllers.preview import PreviewController
+from ..controllers.preview import LoadedHistory, PreviewController
 from ..controllers.rollback import HISTORY_LOADING, Notice, RollbackController
 from ..controllers.workloads import Highlight, WorkloadsController
 from ..messages import (
@@ -74,7 +74,9 @@ from .releases import ReleasesScreen
 __all__ = ["HISTORY_LOADING", "MainScreen"]
 
 HISTORY_DEBOUNCE = 0.12
-"""Seconds the cursor must rest on a workload before its history is loaded."""
+"""Cursor moves closer together than this (seconds) are a burst (a held key): the first one
+loads its workload's history at once, the others none; the workload the burst ends on is
+loaded this long after the last move."""
 LIVE_RELOAD_DEBOUNCE = 0.3
 """Seconds to gather watch events of the selected workload before reloading its history."""
 
@@ -145,6 +147,9 @@ class MainScreen(Screen[None]):
         self.panes = layout.Panes()
         self.shape = layout.layout(0, 0, 0)
         self._history_timer: Timer | None = None
+        self._burst_timer: Timer | None = None
+        self._burst_moved = False
+        """The cursor moved again during the burst: load where it ends up."""
         self._bindings_state: tuple[bool, bool] | None = None
         self.banner: Text | None = None
         """An error shown above the preview until the user moves on (a failed rollback)."""
@@ -307,6 +312,7 @@ class MainScreen(Screen[None]):
         self.settings.milestone("workloads")
         gw = self.connection.gw
         if self.settings.live and gw is not None:
+            self.preview.watches_running(True)
             for plural, version, stop in self.workloads.start_watches(dict(listing.versions)):
                 self._watch(gw, plural, listing.namespace, version, stop, message.generation)
 
@@ -356,6 +362,7 @@ class MainScreen(Screen[None]):
     def _watch_trouble(self, message: WatchTrouble) -> None:
         if message.generation == self.connection.generation:
             self.query_one(ContextBar).live = "live updates paused" if message.error else ""
+            self.preview.watches_running(not message.error)
 
     @on(ResourceEvents)
     def _resource_events(self, message: ResourceEvents) -> None:
@@ -380,6 +387,7 @@ class MainScreen(Screen[None]):
             table.set_workloads([*changes.relisted, *others])
 
     def _replicaset_events(self, message: ResourceEvents) -> None:
+        self.preview.replicasets_changed(message.events)
         changes = self.workloads.replicaset_events(message.events, self.preview.deployment_uid)
         rollout = self.query_one(RolloutView)
         if rollout.display:
@@ -410,11 +418,16 @@ class MainScreen(Screen[None]):
         self._refresh_bindings()
         revisions, panel = self.query_one(RevisionTable), self.query_one(PreviewPanel)
         if step is Highlight.LOAD and summary is not None:
+            cached = self.preview.cached(self.connection.namespace, summary)
+            if cached is not None:
+                self._cancel_history_timer()
+                self._show_history(cached)
+                return
             revisions.show_message(
                 f"{summary.kind.lower()}.apps/{summary.name}", "loading revisions..."
             )
             panel.show_text("")
-            self._schedule_history(HISTORY_DEBOUNCE)
+            self._history_wanted()
             return
         self._cancel_history_timer()
         if step is Highlight.MISSING and missing is not None:
@@ -444,6 +457,24 @@ class MainScreen(Screen[None]):
             self._history_timer.stop()
             self._history_timer = None
 
+    def _history_wanted(self) -> None:
+        """The cursor landed on a workload to load: at once, unless it is moving in a burst
+        (then where the burst ends, ``HISTORY_DEBOUNCE`` after the last move)."""
+        self._cancel_history_timer()
+        if self._burst_timer is None:
+            self._burst_moved = False
+            self._request_history()
+        else:
+            self._burst_timer.stop()
+            self._burst_moved = True
+        self._burst_timer = self.set_timer(HISTORY_DEBOUNCE, self._burst_ended)
+
+    def _burst_ended(self) -> None:
+        self._burst_timer = None
+        if self._burst_moved:
+            self._burst_moved = False
+            self._request_history()
+
     def _schedule_history(self, delay: float) -> None:
         self._cancel_history_timer()
         self._history_timer = self.set_timer(delay, self._request_history)
@@ -472,14 +503,19 @@ class MainScreen(Screen[None]):
     @on(HistoryLoaded)
     def _history_loaded(self, message: HistoryLoaded) -> None:
         loaded = message.loaded
-        key = (loaded.kind, loaded.name)
         selected = self.workloads.selected
         if (
             message.generation != self.connection.generation
             or selected is None
-            or selected.key != key
+            or selected.key != (loaded.kind, loaded.name)
         ):
             return
+        self._show_history(loaded)
+
+    def _show_history(self, loaded: LoadedHistory) -> None:
+        """The revisions and the preview of ``loaded``, the selected workload's history (just
+        loaded, or kept from before)."""
+        key = (loaded.kind, loaded.name)
         focused = self.workloads.focus == key
         if focused:
             self.workloads.focus = None

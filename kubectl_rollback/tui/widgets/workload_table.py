@@ -81,7 +81,8 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         Binding("enter", "choose", "Choose", show=False),
     ]
 
-    cursor_row: reactive[int] = reactive(0, always_update=False, init=False)
+    cursor_row: reactive[int] = reactive(0, always_update=False, init=False, repaint=False)
+    """The row under the cursor (a move repaints the two rows it changes, not the table)."""
 
     @dataclass
     class CursorMoved(Message):
@@ -146,8 +147,14 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
 
     # ------------------------------------------------------------- cursor
     def watch_cursor_row(self, old: int, new: int) -> None:
+        top = self.scroll_offset.y
         self._scroll_to_cursor()
-        self.refresh()
+        if self.scroll_offset.y == top:
+            # Only the two rows whose highlight changed are drawn again, not the whole pane.
+            self.refresh_row(old)
+            self.refresh_row(new)
+        else:
+            self.refresh()
         if self.rows:
             self.post_message(self.CursorMoved(self, new))
 
