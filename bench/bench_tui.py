@@ -354,7 +354,9 @@ class Moving:
     over)."""
     burst_keys: int = 0
     gap: float = 0.0
-    """Longest gap between two ticks of a 10 ms UI timer while moving."""
+    """Longest gap between two ticks of a 10 ms UI timer while moving (keys and burst)."""
+    gap_steps: float = 0.0
+    """The same, over the keys one at a time only."""
 
 
 async def _until(pilot: Any, done: Callable[[], bool], seconds: float = 10.0) -> None:
@@ -422,6 +424,7 @@ async def run_moving(
                 out.steps.append(await step("down"))
             for _ in range(back):
                 out.back.append(await step("up"))
+            out.gap_steps = ticks.longest
             frames.forget()
             loads.clear()
             for _ in range(burst):

@@ -9,6 +9,7 @@ dropped.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from ...core import errors
@@ -66,10 +67,8 @@ from ..widgets.header import ContextBar
 from ..widgets.preview import PreviewPanel
 from ..widgets.revisions import RevisionTable
 from ..widgets.rollout import ReplicaSetRow, RolloutView
+from ..widgets.workload_table import LightTable
 from ..widgets.workloads import WorkloadList
-from .confirm import ConfirmRollback, ConfirmSwitch
-from .picker import PickOne
-from .releases import ReleasesScreen
 
 __all__ = ["HISTORY_LOADING", "MainScreen"]
 
@@ -151,6 +150,7 @@ class MainScreen(Screen[None]):
         self._burst_moved = False
         """The cursor moved again during the burst: load where it ends up."""
         self._bindings_state: tuple[bool, bool] | None = None
+        self._frozen = False
         self.banner: Text | None = None
         """An error shown above the preview until the user moves on (a failed rollback)."""
 
@@ -229,10 +229,17 @@ class MainScreen(Screen[None]):
     def _reconnect(self) -> None:
         generation = self.connection.reconnect()
         conn = self.connection
+        if conn.connector.ready(conn.requested_context, conn.requested_namespace):
+            # Connected and listed while the UI loaded: shown in the first frame, no worker.
+            self._connect_now(conn.requested_context, conn.requested_namespace, generation)
+            return
         self._connect(conn.requested_context, conn.requested_namespace, generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
     def _connect(self, context: str | None, namespace: str | None, generation: int) -> None:
+        self._connect_now(context, namespace, generation)
+
+    def _connect_now(self, context: str | None, namespace: str | None, generation: int) -> None:
         try:
             gw = self.connection.connect(context, namespace)
         except errors.RollbackError as exc:
@@ -270,11 +277,22 @@ class MainScreen(Screen[None]):
         self.query_one(RevisionTable).show_message("Revisions", "")
         self.query_one(PreviewPanel).show_text("")
         self.query_one(BlueGreenPanel).show_rows([], None)
-        self._load_workloads(gw, namespace, generation)
+        self._list_workloads(gw, namespace, generation)
         if ask_rbac:
             self._check_permission(gw, namespace, generation)
         self._load_bluegreen(gw, namespace, generation)
         self._refresh_bindings()
+
+    def _list_workloads(self, gw: Gateway, namespace: str, generation: int) -> None:
+        try:
+            listed = self.connection.connector.take_listing(gw, namespace)
+        except errors.RollbackError as exc:
+            self.post_message(WorkloadsFailed(namespace, str(exc), generation))
+            return
+        if listed is not None:
+            self._workloads_loaded(WorkloadsLoaded(listed, generation))
+        else:
+            self._load_workloads(gw, namespace, generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="workloads")
     def _load_workloads(self, gw: Gateway, namespace: str, generation: int) -> None:
@@ -310,6 +328,13 @@ class MainScreen(Screen[None]):
         for note in listing.notes:
             self.notify(note, severity="warning")
         self.settings.milestone("workloads")
+        if not self._frozen:
+            # What start-up made (modules, widgets, the first listing) lives as long as the
+            # app: moved out of the collector's sight, a full collection no longer stops the
+            # UI for 60-100 ms while the user moves (only reference cycles among these
+            # objects would outlive them; freed objects are freed as before).
+            self._frozen = True
+            gc.freeze()
         gw = self.connection.gw
         if self.settings.live and gw is not None:
             self.preview.watches_running(True)
@@ -627,6 +652,8 @@ class MainScreen(Screen[None]):
         if reason is not None or gw is None:
             self.notify(f"cannot list the releases: {reason}", severity="warning")
             return
+        from .releases import ReleasesScreen  # loaded when first opened, not at start-up
+
         self.app.push_screen(
             ReleasesScreen(self.settings, gw, self.connection.namespace, self.connection)
         )
@@ -655,9 +682,11 @@ class MainScreen(Screen[None]):
             if notice is not None:
                 self._say(notice)
             return
+        from . import confirm  # the dialogs load when first asked for
+
         self.banner = None
         self.app.push_screen(
-            ConfirmRollback(plan), callback=lambda ok: self._confirmed(plan, bool(ok))
+            confirm.ConfirmRollback(plan), callback=lambda ok: self._confirmed(plan, bool(ok))
         )
 
     def _confirmed(self, plan: RollbackPlan, ok: bool) -> None:
@@ -843,7 +872,9 @@ class MainScreen(Screen[None]):
             elif self.connection.gw is not None:
                 self._switch(self.connection.gw, plan)
 
-        self.app.push_screen(ConfirmSwitch(plan), callback=confirmed)
+        from . import confirm
+
+        self.app.push_screen(confirm.ConfirmSwitch(plan), callback=confirmed)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="switch")
     def _switch(self, gw: Gateway, plan: Any) -> None:
@@ -905,6 +936,8 @@ class MainScreen(Screen[None]):
             if name and name != choice.current:
                 message.chosen(name)
 
+        from .picker import PickOne
+
         self.app.push_screen(PickOne(choice.title, choice.names, choice.current), picked)
 
     def switch_context(self, context: str) -> None:
@@ -932,6 +965,6 @@ class MainScreen(Screen[None]):
                 self.rollback.crashed()
                 self._refresh_bindings()
 
-    @on(DataTable.RowSelected, "#revisions-table")
+    @on(LightTable.Chosen, "#revisions-table")
     def _revision_selected(self) -> None:
         self.query_one(PreviewPanel).focus()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -31,6 +32,7 @@ class Rendered(Widget):
         self._lines: list[Strip] = []
         self._width = -1
         """The width ``_lines`` were rendered at (-1: not rendered)."""
+        self._base = Style()
 
     @property
     def renderable(self) -> RenderableType:
@@ -65,10 +67,15 @@ class Rendered(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines(width))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style once per frame, not once per line (it walks the ancestors).
+        self._base = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         lines = self.lines(width)
-        base = self.rich_style
+        base = self._base
         if y >= len(lines):
             return Strip.blank(width, base)
         return lines[y].apply_style(base).extend_cell_length(width, base)
