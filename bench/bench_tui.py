@@ -1,24 +1,32 @@
-"""Benchmark: how fast the terminal UI shows workloads and a revision view, and whether it stays
-responsive.
+"""Benchmark: how fast the terminal UI answers (issue 15's terminal UI figures).
 
 A child process serves a simulated cluster whose namespace is filled straight into the
 store (objects shaped as the Deployment controller leaves them: Deployments with a complete
 status, ReplicaSets with ownerReferences, revision annotations and pod-template-hash labels;
 no controllers run, so nothing changes while measuring). This process runs the app headless
-(160x48) and reports, per namespace size, the median of the runs:
+(160x48) in process, where every frame the compositor produces is also turned into the
+bytes a terminal would get (what the real driver writes), and spawns the real command in a
+pseudo-terminal. Per namespace size:
 
-- start -> first workloads list on screen, and start -> the revision view of one workload
-  (the app is opened on it, so this includes the list);
-- the baseline measured in the same run: one raw HTTP LIST of the namespace's Deployments
-  plus json.loads, and the ratio of the UI's first list to it;
-- the longest gap between two ticks of a 10 ms UI timer while loading (the UI thread never
-  waits on the network: a gap is rendering work), and how many cluster calls ran on the UI
-  thread (must be 0);
-- the peak resident memory of this (UI) process, from getrusage.
+- whole process: spawning the console script's command (``kubectl-rollback --kubeconfig K
+  -n bench``, a copy of the package given by the environment) in a 160x48 pty -> the first
+  workload's name written to the terminal; its peak resident memory (VmHWM) then; and the
+  baseline of the same run, ``kubectl get deployments`` of the namespace to exit;
+- in process: the app's start -> first workloads on screen (the ``workloads`` milestone),
+  the longest gap between two ticks of a 10 ms UI timer while loading, cluster calls made on
+  the UI thread (must be 0), and the raw HTTP LIST of the Deployments + json.loads;
+- key press -> preview drawn (500 Deployments x 10 revisions): 15 down keys one at a time
+  (0.2 s after each preview), from the key event sent to the app's driver to the first frame
+  written after the preview panel was given the newly highlighted workload's plan; then 5
+  up keys over workloads seen a moment ago; then a burst of 8 down keys 30 ms apart (a held
+  key: the last key -> its preview drawn, and how many of the 8 were loaded); the longest
+  10 ms-timer gap over all of it;
+- the ``/`` filter at 20,000 Deployments x 5 ReplicaSets: each key typed (``app-1234``, then
+  three backspaces) -> the first frame written after the list was filtered.
 
-Targets (issue 5): first workloads on screen within 1 s for 500 Deployments and 3 s for 5,000.
+    python bench/bench_tui.py [--runs 2] [--no-scale] [--kubectl PATH]
 
-    python bench/bench_tui.py [--runs 3] [--sizes 500:10,5000:2]
+``bench/run.py`` runs the same ``measure`` and puts its figures in its table.
 """
 
 from __future__ import annotations
@@ -32,7 +40,6 @@ import json
 import multiprocessing
 import os
 import pty
-import resource
 import select
 import signal
 import statistics
@@ -620,55 +627,125 @@ def raw_list_seconds(url: str) -> float:
     return time.perf_counter() - started
 
 
-def bench(deployments: int, revisions: int, runs: int) -> None:
-    parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.get_context("fork").Process(
-        target=serve, args=(deployments, revisions, child)
-    )
-    proc.start()
-    kubeconfig, url, filled = parent.recv()
-    try:
-        print(f"\n{deployments} Deployments x {revisions} revisions (filled in {filled:.1f} s)")
-        raw = statistics.median(raw_list_seconds(url) for _ in range(runs))
-        workload = f"app-{deployments // 2:05d}"
-        first = [asyncio.run(run_app_once(kubeconfig, None)) for _ in range(runs)]
-        opened = [asyncio.run(run_app_once(kubeconfig, workload)) for _ in range(runs)]
-        list_s = statistics.median(r["workloads"] for r in first)
-        history_s = statistics.median(r["history"] for r in opened)
-        gap = max(r["gap"] for r in first + opened)
-        ui_calls = sum(r["ui_calls"] for r in first + opened)
-        target = 1.0 if deployments <= 500 else 3.0
-        verdict = "ok" if list_s <= target else "SLOWER THAN TARGET"
-        print(f"  baseline: raw LIST of the Deployments + json.loads   {raw * 1000:8.0f} ms")
-        print(
-            f"  start -> first workloads on screen                   {list_s * 1000:8.0f} ms"
-            f"   ({list_s / raw:.1f}x baseline; target {target:.0f} s: {verdict})"
+@dataclass
+class Served:
+    """A simulated cluster filled and served by a child process (``serving``)."""
+
+    kubeconfig: str
+    url: str
+    filled: float
+
+
+class serving:  # noqa: N801 - a context manager, used as `with serving(...) as served`
+    def __init__(self, deployments: int, revisions: int) -> None:
+        self.args = (deployments, revisions)
+
+    def __enter__(self) -> Served:
+        self.parent, child = multiprocessing.Pipe()
+        self.proc = multiprocessing.get_context("fork").Process(
+            target=serve, args=(*self.args, child)
         )
-        print(f"  start -> revision view of {workload}               {history_s * 1000:8.0f} ms")
-        print(f"  longest gap between 10 ms UI ticks while loading     {gap * 1000:8.0f} ms")
-        print(f"  cluster calls on the UI thread                       {ui_calls:8.0f}")
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"  peak RSS of the UI process so far                    {peak:8.0f} MiB")
-    finally:
-        parent.send("stop")
-        proc.join(timeout=30)
+        self.proc.start()
+        return Served(*self.parent.recv())
+
+    def __exit__(self, *exc: object) -> None:
+        self.parent.send("stop")
+        self.proc.join(timeout=30)
+
+
+def kubectl_get_seconds(kubectl: str, kubeconfig: str, env: dict[str, str]) -> float:
+    """The baseline of the whole-process figure: `kubectl get deployments` of the namespace,
+    spawned to exit (it prints every row: more than the UI's first screen needs)."""
+    started = time.perf_counter()
+    subprocess.run(
+        [kubectl, "--kubeconfig", kubeconfig, "get", "deployments", "-n", NAMESPACE],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def measure(
+    runs: int,
+    ui_env: dict[str, str],
+    kubectl: str | None,
+    kubectl_env: dict[str, str],
+    scale: bool = True,
+    ui_cwd: str | None = None,
+) -> dict[str, Any]:
+    """Every terminal UI figure of issue 15 (seconds, MiB), as bench/run.py tabulates them.
+
+    ``ui_env`` and ``ui_cwd``: the environment and folder of the whole-process runs (which
+    copy of the package they import); ``kubectl``: the binary of the baseline (None: none)."""
+    out: dict[str, Any] = {}
+    for deployments, revisions in ((500, 10), (5000, 2)):
+        with serving(deployments, revisions) as served:
+            first = [asyncio.run(run_app_once(served.kubeconfig, None)) for _ in range(runs)]
+            workload = f"app-{deployments // 2:05d}"
+            opened = [asyncio.run(run_app_once(served.kubeconfig, workload)) for _ in range(runs)]
+            spawned = [
+                whole_process(ui_command(served.kubeconfig), ui_env, b"app-00000", cwd=ui_cwd)
+                for _ in range(runs + 1)
+            ][1:]  # the first run warms the disk cache
+            figures: dict[str, Any] = {
+                "raw": statistics.median(raw_list_seconds(served.url) for _ in range(runs)),
+                "workloads": statistics.median(r["workloads"] for r in first),
+                "gap": max(r["gap"] for r in first),
+                "history": statistics.median(r["history"] for r in opened),
+                "ui_calls": sum(r["ui_calls"] for r in first + opened),
+                "whole": statistics.median(t for t, _ in spawned),
+                "whole_rss": max(rss for _, rss in spawned),
+                "kubectl": statistics.median(
+                    kubectl_get_seconds(kubectl, served.kubeconfig, kubectl_env)
+                    for _ in range(runs)
+                )
+                if kubectl
+                else None,
+            }
+            if deployments == 500:
+                moved = [asyncio.run(run_moving(served.kubeconfig)) for _ in range(max(1, runs))]
+                steps = [t for m in moved for t in m.steps]
+                figures["keys"] = {
+                    "median": statistics.median(steps),
+                    "p90": percentile(steps, 0.9),
+                    "count": len(steps),
+                    "back": statistics.median(t for m in moved for t in m.back),
+                    "burst": statistics.median(m.burst for m in moved),
+                    "burst_loaded": max(m.burst_loaded for m in moved),
+                    "burst_keys": moved[0].burst_keys,
+                    "gap": max(m.gap for m in moved),
+                }
+            out[str(deployments)] = figures
+    if scale:
+        with serving(20000, 5) as served:
+            filtering = asyncio.run(run_filter(served.kubeconfig, "app-1234"))
+            out["20000"] = {
+                "filled": served.filled,
+                "listed": filtering.listed,
+                "keys": filtering.keys,
+                "gap": filtering.gap,
+            }
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument(
-        "--sizes",
-        default="500:10,5000:2",
-        help="DEPLOYMENTS:REVISIONS pairs, comma-separated (default 500:10,5000:2)",
-    )
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--no-scale", action="store_true", help="skip the 20,000 figure")
+    parser.add_argument("--kubectl", default="kubectl", help="the baseline's kubectl")
     args = parser.parse_args()
-    print(f"bench_tui: Python {sys.version.split()[0]}, {args.runs} run(s) each, median")
-    for pair in args.sizes.split(","):
-        deployments, revisions = (int(x) for x in pair.split(":"))
-        bench(deployments, revisions, args.runs)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(ROOT)
+    found = measure(
+        args.runs, env, args.kubectl, dict(os.environ), scale=not args.no_scale, ui_cwd=str(ROOT)
+    )
+    from run import table, tui_rows  # bench/run.py: the same rows as its table
+
+    print(f"bench_tui: Python {sys.version.split()[0]}, {args.runs} run(s) each, median\n")
+    print(table(tui_rows(found)))
 
 
 if __name__ == "__main__":
