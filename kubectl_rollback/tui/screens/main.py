@@ -427,6 +427,12 @@ class MainScreen(Screen[None]):
     @on(WorkloadList.Highlighted)
     def _workload_highlighted(self, message: WorkloadList.Highlighted) -> None:
         summary = message.summary
+        now = self.query_one(WorkloadList).highlighted
+        if (summary.key if summary else None) != (now.key if now else None):
+            # Posted before the list changed under it (the "listing..." list cleared while the
+            # workloads were already shown): the cursor's own message follows. Acting on it
+            # would drop the selection and load its history a second time.
+            return
         missing = self.workloads.missing
         step = self.workloads.highlight(
             summary,
