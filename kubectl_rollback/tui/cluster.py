@@ -25,7 +25,13 @@ from ..core.ports import (
     WatchEvent,
     is_expired,
 )
-from ..core.workloads import WorkloadSummary, newest_revisions, ordered, summarise
+from ..core.workloads import (
+    WorkloadSummary,
+    newest_revisions,
+    ordered,
+    search_text,
+    summarise,
+)
 
 JSON = Any
 Event = WatchEvent
@@ -220,6 +226,9 @@ class WorkloadListing:
     summaries: tuple[WorkloadSummary, ...]
     versions: tuple[tuple[str, str], ...]
     notes: tuple[str, ...] = ()
+    searched: tuple[str, ...] = ()
+    """What the filter searches in each summary (``search_text``), made by the worker so that
+    the first key typed into the filter does not (empty: made when filtering)."""
 
 
 def list_workloads(gw: Gateway, namespace: str) -> WorkloadListing:
@@ -251,7 +260,14 @@ def list_workloads(gw: Gateway, namespace: str) -> WorkloadListing:
         for kind, items in listed
         for item in items
     ]
-    return WorkloadListing(namespace, tuple(ordered(summaries)), tuple(versions), tuple(notes))
+    listed_in_order = tuple(ordered(summaries))
+    return WorkloadListing(
+        namespace,
+        listed_in_order,
+        tuple(versions),
+        tuple(notes),
+        tuple(search_text(s) for s in listed_in_order),
+    )
 
 
 def watch_resource(

@@ -309,7 +309,11 @@ class MainScreen(Screen[None]):
             return
         listing = message.listing
         table = self.query_one(WorkloadList)
-        table.set_workloads(listing.summaries, select=self.workloads.opening(listing.summaries))
+        table.set_workloads(
+            listing.summaries,
+            select=self.workloads.opening(listing.summaries),
+            searched=listing.searched,
+        )
         self._apply_layout()
         select, missing = self.workloads.listed(listing, table.summaries)
         if select is not None:

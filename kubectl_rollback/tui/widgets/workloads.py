@@ -158,9 +158,15 @@ class WorkloadList(Vertical):
         summaries: list[WorkloadSummary] | tuple[WorkloadSummary, ...],
         *,
         select: tuple[str, str] | None = None,
+        searched: tuple[str, ...] = (),
     ) -> None:
+        """Show ``summaries``; ``searched``: what the filter searches in each (in their
+        order; empty: made when filtering)."""
         self.summaries = {s.key: s for s in summaries}
         self._changed()
+        self._searched = (
+            {s.key: text for s, text in zip(summaries, searched, strict=True)} if searched else {}
+        )
         self._rebuild(select=select)
 
     def clear(self, message: str = "") -> None:
