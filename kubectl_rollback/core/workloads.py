@@ -213,13 +213,19 @@ def ordered(summaries: Iterable[WorkloadSummary]) -> list[WorkloadSummary]:
 
 def matches(summary: WorkloadSummary, text: str) -> bool:
     """Case-insensitive filter over name, kind, short kind, status and images."""
-    needle = text.strip().lower()
-    if not needle:
-        return True
-    haystack = " ".join(
+    return text_matches(search_text(summary), text)
+
+
+def search_text(summary: WorkloadSummary) -> str:
+    """What the filter searches in a workload, lower case (a list of thousands keeps it)."""
+    return " ".join(
         (summary.name, summary.kind, summary.short_kind, summary.status.value, *summary.images)
-    )
-    return all(part in haystack.lower() for part in needle.split())
+    ).lower()
+
+
+def text_matches(searched: str, text: str) -> bool:
+    """``text``'s words (any case) all occur in ``searched`` (a ``search_text``)."""
+    return all(part in searched for part in text.lower().split())
 
 
 def namespace_names(gw: ClusterGateway) -> list[str]:

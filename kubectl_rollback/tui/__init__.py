@@ -43,12 +43,18 @@ def run_app(
     SIGTERM or SIGINT ends the app cleanly (the terminal restored), then raises
     ``interrupts.Stopped`` saying what was left how (exit 143 / 130 from the CLI).
     """
-    from .app import RollbackApp
-    from .cluster import Connector
+    from .cluster import Connector, Prefetch, PrefetchingConnector
 
     if not demo:
+        # The cluster is asked for the workloads while the UI loads (see Prefetch).
+        connector = Connector(kubeconfig, request_timeout=request_timeout)
+        prefetch = Prefetch(connector, context, namespace)
+        from .app import RollbackApp
+
         app = RollbackApp(
-            connector=Connector(kubeconfig, request_timeout=request_timeout),
+            connector=PrefetchingConnector(
+                kubeconfig, request_timeout=request_timeout, prefetch=prefetch
+            ),
             namespace=namespace,
             context=context,
             read_only=read_only,
@@ -62,6 +68,7 @@ def run_app(
         _say_goodbye(app)
         return
     from ..sim import DEMO_NAMESPACE, run_demo
+    from .app import RollbackApp
 
     with run_demo() as sim:
         _share_demo_kubeconfig(sim.kubeconfig)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -18,10 +19,15 @@ from ..core.target import TargetSpec
 from .cluster import Connector
 from .controllers import layout, rollback
 from .palette import RollbackCommands
-from .screens.help import HelpRow, HelpScreen
 from .screens.main import MainScreen
-from .screens.releases import ReleasesScreen
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .screens.help import HelpRow
+    from .screens.releases import ReleasesScreen
+
+RELEASES_MODULE = f"{__package__}.screens.releases"
+"""Loaded when the Releases view first opens (not at start-up): until then none is open."""
 
 SIGNAL_WAIT_SECONDS = 30.0
 """How long a signal waits for a rollback PATCH on its way to be answered before the app leaves."""
@@ -146,7 +152,10 @@ class RollbackApp(App[None]):
 
     @property
     def releases_screen(self) -> ReleasesScreen | None:
-        return next((s for s in self.screen_stack if isinstance(s, ReleasesScreen)), None)
+        module = sys.modules.get(RELEASES_MODULE)
+        if module is None:
+            return None
+        return next((s for s in self.screen_stack if isinstance(s, module.ReleasesScreen)), None)
 
     def _sending(self) -> bool:
         """A rollback PATCH (of a workload or a release) is on its way, not answered yet."""
@@ -184,6 +193,8 @@ class RollbackApp(App[None]):
         return rows
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.help_rows()))
 

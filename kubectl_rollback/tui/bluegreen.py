@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core import errors
-from ..core.bluegreen import detect_groups
 from ..core.ports import DEPLOYMENTS, REPLICASETS, SERVICES, ClusterGateway
 
 
@@ -47,6 +46,8 @@ def load_bluegreen_rows(
         replicasets = gw.list(REPLICASETS, namespace)
     except errors.Forbidden as exc:
         return [], f"Services not readable: {exc}"
+    from ..core.bluegreen import detect_groups  # only for a namespace with Services
+
     groups = detect_groups(namespace, services, deployments, replicasets)
     rows = []
     for group in groups:

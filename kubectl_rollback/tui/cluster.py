@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..core import errors
@@ -25,7 +25,13 @@ from ..core.ports import (
     WatchEvent,
     is_expired,
 )
-from ..core.workloads import WorkloadSummary, newest_revisions, ordered, summarise
+from ..core.workloads import (
+    WorkloadSummary,
+    newest_revisions,
+    ordered,
+    search_text,
+    summarise,
+)
 
 JSON = Any
 Event = WatchEvent
@@ -65,6 +71,100 @@ class Connector:
         from ..kube.gateway import KubeGateway
 
         return KubeGateway.list_contexts(self.kubeconfig)
+
+    def take_listing(self, gw: Gateway, namespace: str) -> WorkloadListing | None:
+        """The workloads of ``namespace`` listed ahead of time through ``gw`` (None: list
+        them now)."""
+        return None
+
+    def ready(self, context: str | None, namespace: str | None) -> bool:
+        """Connecting to ``context`` and listing ``namespace`` would answer at once, from what
+        was fetched ahead of time (the UI thread may ask then: nothing waits)."""
+        return False
+
+
+class Prefetch:
+    """The first connection and the first LIST of the workloads, run in a thread while the
+    UI itself loads (importing Textual takes longer than the cluster takes to answer).
+
+    ``run_app`` starts it before importing the UI; the app's connector takes its answers
+    once (``PrefetchingConnector``), as the workers would have got them.
+    """
+
+    def __init__(self, connector: Connector, context: str | None, namespace: str | None) -> None:
+        self.connector = connector
+        self.asked = (context, namespace)
+        self.gateway: Gateway | None = None
+        self.listing: WorkloadListing | None = None
+        self.error: BaseException | None = None
+        """What connecting (no gateway) or listing (a gateway) raised."""
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.gateway = self.connector.connect(*self.asked)
+            self.listing = list_workloads(self.gateway, self.gateway.namespace)
+        except BaseException as exc:  # handed to the worker that asks, as if it had run it
+            self.error = exc
+        finally:
+            self._done.set()
+
+    def wait(self) -> None:
+        self._done.wait()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+
+@dataclass(frozen=True)
+class PrefetchingConnector(Connector):
+    """A connector whose first connection and listing are the prefetch's (each taken once);
+    everything after is asked of the cluster as usual."""
+
+    prefetch: Prefetch | None = None
+    _taken: set[str] = field(default_factory=set, init=False, compare=False, repr=False)
+
+    def _take(self, what: str) -> Prefetch | None:
+        if self.prefetch is None or what in self._taken:
+            return None
+        self._taken.add(what)
+        self.prefetch.wait()
+        return self.prefetch
+
+    def connect(self, context: str | None, namespace: str | None) -> Gateway:
+        if self.prefetch is not None and (context, namespace) == self.prefetch.asked:
+            prefetch = self._take("gateway")
+            if prefetch is not None:
+                if prefetch.gateway is None:
+                    assert prefetch.error is not None
+                    self._taken.add("listing")
+                    raise prefetch.error
+                return prefetch.gateway
+        return super().connect(context, namespace)
+
+    def ready(self, context: str | None, namespace: str | None) -> bool:
+        prefetch = self.prefetch
+        return (
+            prefetch is not None
+            and prefetch.done
+            and (context, namespace) == prefetch.asked
+            and "gateway" not in self._taken
+        )
+
+    def take_listing(self, gw: Gateway, namespace: str) -> WorkloadListing | None:
+        if self.prefetch is None or self.prefetch.gateway is not gw:
+            return None
+        prefetch = self._take("listing")
+        if prefetch is None:
+            return None
+        if prefetch.listing is None or prefetch.listing.namespace != namespace:
+            if prefetch.error is not None and prefetch.listing is None:
+                raise prefetch.error
+            return None
+        return prefetch.listing
 
 
 class StopSignal:
@@ -126,6 +226,9 @@ class WorkloadListing:
     summaries: tuple[WorkloadSummary, ...]
     versions: tuple[tuple[str, str], ...]
     notes: tuple[str, ...] = ()
+    searched: tuple[str, ...] = ()
+    """What the filter searches in each summary (``search_text``), made by the worker so that
+    the first key typed into the filter does not (empty: made when filtering)."""
 
 
 def list_workloads(gw: Gateway, namespace: str) -> WorkloadListing:
@@ -157,7 +260,14 @@ def list_workloads(gw: Gateway, namespace: str) -> WorkloadListing:
         for kind, items in listed
         for item in items
     ]
-    return WorkloadListing(namespace, tuple(ordered(summaries)), tuple(versions), tuple(notes))
+    listed_in_order = tuple(ordered(summaries))
+    return WorkloadListing(
+        namespace,
+        listed_in_order,
+        tuple(versions),
+        tuple(notes),
+        tuple(search_text(s) for s in listed_in_order),
+    )
 
 
 def watch_resource(

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from ..core.model import WorkloadRef
-from ..core.release import ReleasePlan, ReleaseResult
-from ..core.rollback import RollbackResult
-from ..core.status import RolloutStatus
-from .bluegreen import BlueGreenRow
-from .cluster import Event, Gateway, WorkloadListing
-from .controllers.connection import Choice
-from .controllers.preview import LoadedHistory
-from .controllers.releases import ExecuteFailed, PlanFailed, ReleaseListing
-from .controllers.rollback import Failed, FollowEnd
+if TYPE_CHECKING:
+    # Only annotations (not evaluated): the release and rollback modules load when a screen
+    # that uses them does, not before the first workloads are on screen.
+    from ..core.model import WorkloadRef
+    from ..core.release import ReleasePlan, ReleaseResult
+    from ..core.rollback import RollbackResult
+    from ..core.status import RolloutStatus
+    from .bluegreen import BlueGreenRow
+    from .cluster import Event, Gateway, WorkloadListing
+    from .controllers.connection import Choice
+    from .controllers.preview import LoadedHistory
+    from .controllers.releases import ExecuteFailed, PlanFailed, ReleaseListing
+    from .controllers.rollback import Failed, FollowEnd
 
 
 @dataclass

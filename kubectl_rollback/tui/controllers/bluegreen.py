@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ...core import bluegreen_service, errors
+from ...core import errors
 from ...core.workloads import WorkloadSummary
 from ..bluegreen import BlueGreenRow, load_bluegreen_rows
 from ..cluster import Gateway
@@ -30,6 +30,8 @@ def load(gw: Gateway, namespace: str) -> tuple[list[BlueGreenRow], str | None]:
 
 def prepare(gw: Gateway, namespace: str, service_name: str, *, now: datetime) -> Any:
     """The switch plan for the group of ``service_name`` (blocking), or SwitchFailed."""
+    from ...core import bluegreen_service
+
     try:
         return bluegreen_service.prepare_switch(gw, namespace, service_name, now=now)
     except errors.RollbackError as exc:
@@ -38,6 +40,8 @@ def prepare(gw: Gateway, namespace: str, service_name: str, *, now: datetime) ->
 
 def switch(gw: Gateway, plan: Any, *, now: datetime) -> Any:
     """Route traffic as ``plan`` says (blocking); the result, or SwitchFailed."""
+    from ...core import bluegreen_service
+
     try:
         return bluegreen_service.switch_traffic(gw, plan, dry_run=False, now=now)
     except errors.RollbackError as exc:

@@ -1,27 +1,37 @@
 """The selected workload's history and the plan of the highlighted revision (with its warnings).
 
-``load`` is what a worker runs when the cursor rests on a workload: the history,
+``load`` is what a worker runs when the cursor lands on a workload: the history,
 who the user is, the blue/green warning of a Deployment in a group, and the
 default plan (``kubectl rollout undo``'s target). ``plan_for`` plans any other
 revision the user highlights, from the loaded history (no cluster call).
+
+The histories loaded are kept (``cached``) while they are still the workload's: while
+the live watches run, the workload's resourceVersion is the one the history was read at
+and none of its ReplicaSets changed since. Moving back to a workload seen a moment ago
+shows it at once, without asking the cluster.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ...core import errors
 from ...core import rollback as use_case
+from ...core.api_objects import controller_uid
 from ...core.kinds import WorkloadHistory, kind_named
 from ...core.model import PlanWarning, WorkloadRef
 from ...core.plan import RollbackPlan
 from ...core.ports import REPLICASETS
 from ...core.target import TargetSpec, choose_target
-from ..cluster import Gateway
+from ...core.workloads import WorkloadSummary
+from ..cluster import Event, Gateway
 
 SWITCH_HINT = "press s to switch the traffic instead (the blue/green rapid rollback)"
 """Where the rollback of a blue/green side with one revision is, in this UI."""
+CACHE_SIZE = 64
+"""Histories kept for moving back to a workload (the least recently loaded go first)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,11 @@ class PreviewController:
     plan: RollbackPlan | None = None
     loading: tuple[str, str, str] | None = None
     """(namespace, kind, name) being loaded now."""
+    caching: bool = False
+    """The live watches run (they keep the listed resourceVersions current): a history loaded
+    before may be shown again."""
+    cache: dict[tuple[str, str, str], LoadedHistory] = field(default_factory=dict)
+    """The histories loaded, by (namespace, kind, name), the most recent last."""
 
     @property
     def history(self) -> WorkloadHistory | None:
@@ -104,6 +119,52 @@ class PreviewController:
         self.loaded = None
         self.plan = None
         self.loading = None
+        self.cache.clear()
+
+    def cached(self, namespace: str, summary: WorkloadSummary) -> LoadedHistory | None:
+        """The history of ``summary`` loaded before, when it is still the workload's: the
+        watches run and the resourceVersion listed now is the one the history was read at
+        (None: load it)."""
+        loaded = self.cache.get((namespace, *summary.key))
+        if (
+            not self.caching
+            or loaded is None
+            or not summary.resource_version
+            or loaded.history.resource_version != summary.resource_version
+        ):
+            return None
+        return loaded
+
+    def replicasets_changed(self, events: Iterable[Event]) -> None:
+        """Watch events of ReplicaSets: the histories of the Deployments that own them are
+        not kept (a relist: none is)."""
+        owners: set[str] = set()
+        for kind, obj in events:
+            if kind == "RELIST":
+                self.cache.clear()
+                return
+            uid = controller_uid(obj)
+            if uid:
+                owners.add(uid)
+        if owners:
+            for key in [k for k, v in self.cache.items() if v.history.uid in owners]:
+                del self.cache[key]
+
+    def watches_running(self, running: bool) -> None:
+        """The live watches run, or stopped (paused by trouble, or off): without them a kept
+        history could be stale, so none is kept."""
+        self.caching = running
+        if not running:
+            self.cache.clear()
+
+    def _remember(self, loaded: LoadedHistory) -> None:
+        key = (loaded.namespace, loaded.kind, loaded.name)
+        self.cache.pop(key, None)
+        if not self.caching:
+            return
+        self.cache[key] = loaded
+        while len(self.cache) > CACHE_SIZE:
+            del self.cache[next(iter(self.cache))]
 
     def is_loading_or_loaded(self, namespace: str, key: tuple[str, str]) -> bool:
         return self.loaded is not None or self.loading == (namespace, *key)
@@ -113,6 +174,7 @@ class PreviewController:
         (``focused``) and a target was asked for."""
         self.loading = None
         self.loaded = loaded
+        self._remember(loaded)
         if not focused or self.focus_target is None:
             return None, None
         spec, self.focus_target = self.focus_target, None

@@ -9,6 +9,7 @@ dropped.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from ...core import errors
@@ -33,7 +34,7 @@ from ..cluster import Gateway, StopSignal
 from ..controllers import bluegreen, layout, pods, preview, rollback
 from ..controllers.bluegreen import BlueGreenController, SwitchFailed
 from ..controllers.connection import Choice, ConnectionController
-from ..controllers.preview import PreviewController
+from ..controllers.preview import LoadedHistory, PreviewController
 from ..controllers.rollback import HISTORY_LOADING, Notice, RollbackController
 from ..controllers.workloads import Highlight, WorkloadsController
 from ..messages import (
@@ -66,15 +67,15 @@ from ..widgets.header import ContextBar
 from ..widgets.preview import PreviewPanel
 from ..widgets.revisions import RevisionTable
 from ..widgets.rollout import ReplicaSetRow, RolloutView
+from ..widgets.workload_table import LightTable
 from ..widgets.workloads import WorkloadList
-from .confirm import ConfirmRollback, ConfirmSwitch
-from .picker import PickOne
-from .releases import ReleasesScreen
 
 __all__ = ["HISTORY_LOADING", "MainScreen"]
 
 HISTORY_DEBOUNCE = 0.12
-"""Seconds the cursor must rest on a workload before its history is loaded."""
+"""Cursor moves closer together than this (seconds) are a burst (a held key): the first one
+loads its workload's history at once, the others none; the workload the burst ends on is
+loaded this long after the last move."""
 LIVE_RELOAD_DEBOUNCE = 0.3
 """Seconds to gather watch events of the selected workload before reloading its history."""
 
@@ -145,7 +146,11 @@ class MainScreen(Screen[None]):
         self.panes = layout.Panes()
         self.shape = layout.layout(0, 0, 0)
         self._history_timer: Timer | None = None
+        self._burst_timer: Timer | None = None
+        self._burst_moved = False
+        """The cursor moved again during the burst: load where it ends up."""
         self._bindings_state: tuple[bool, bool] | None = None
+        self._frozen = False
         self.banner: Text | None = None
         """An error shown above the preview until the user moves on (a failed rollback)."""
 
@@ -224,10 +229,17 @@ class MainScreen(Screen[None]):
     def _reconnect(self) -> None:
         generation = self.connection.reconnect()
         conn = self.connection
+        if conn.connector.ready(conn.requested_context, conn.requested_namespace):
+            # Connected and listed while the UI loaded: shown in the first frame, no worker.
+            self._connect_now(conn.requested_context, conn.requested_namespace, generation)
+            return
         self._connect(conn.requested_context, conn.requested_namespace, generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
     def _connect(self, context: str | None, namespace: str | None, generation: int) -> None:
+        self._connect_now(context, namespace, generation)
+
+    def _connect_now(self, context: str | None, namespace: str | None, generation: int) -> None:
         try:
             gw = self.connection.connect(context, namespace)
         except errors.RollbackError as exc:
@@ -265,11 +277,22 @@ class MainScreen(Screen[None]):
         self.query_one(RevisionTable).show_message("Revisions", "")
         self.query_one(PreviewPanel).show_text("")
         self.query_one(BlueGreenPanel).show_rows([], None)
-        self._load_workloads(gw, namespace, generation)
+        self._list_workloads(gw, namespace, generation)
         if ask_rbac:
             self._check_permission(gw, namespace, generation)
         self._load_bluegreen(gw, namespace, generation)
         self._refresh_bindings()
+
+    def _list_workloads(self, gw: Gateway, namespace: str, generation: int) -> None:
+        try:
+            listed = self.connection.connector.take_listing(gw, namespace)
+        except errors.RollbackError as exc:
+            self.post_message(WorkloadsFailed(namespace, str(exc), generation))
+            return
+        if listed is not None:
+            self._workloads_loaded(WorkloadsLoaded(listed, generation))
+        else:
+            self._load_workloads(gw, namespace, generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="workloads")
     def _load_workloads(self, gw: Gateway, namespace: str, generation: int) -> None:
@@ -286,7 +309,11 @@ class MainScreen(Screen[None]):
             return
         listing = message.listing
         table = self.query_one(WorkloadList)
-        table.set_workloads(listing.summaries, select=self.workloads.opening(listing.summaries))
+        table.set_workloads(
+            listing.summaries,
+            select=self.workloads.opening(listing.summaries),
+            searched=listing.searched,
+        )
         self._apply_layout()
         select, missing = self.workloads.listed(listing, table.summaries)
         if select is not None:
@@ -305,8 +332,16 @@ class MainScreen(Screen[None]):
         for note in listing.notes:
             self.notify(note, severity="warning")
         self.settings.milestone("workloads")
+        if not self._frozen:
+            # What start-up made (modules, widgets, the first listing) lives as long as the
+            # app: moved out of the collector's sight, a full collection no longer stops the
+            # UI for 60-100 ms while the user moves (only reference cycles among these
+            # objects would outlive them; freed objects are freed as before).
+            self._frozen = True
+            gc.freeze()
         gw = self.connection.gw
         if self.settings.live and gw is not None:
+            self.preview.watches_running(True)
             for plural, version, stop in self.workloads.start_watches(dict(listing.versions)):
                 self._watch(gw, plural, listing.namespace, version, stop, message.generation)
 
@@ -356,6 +391,7 @@ class MainScreen(Screen[None]):
     def _watch_trouble(self, message: WatchTrouble) -> None:
         if message.generation == self.connection.generation:
             self.query_one(ContextBar).live = "live updates paused" if message.error else ""
+            self.preview.watches_running(not message.error)
 
     @on(ResourceEvents)
     def _resource_events(self, message: ResourceEvents) -> None:
@@ -380,6 +416,7 @@ class MainScreen(Screen[None]):
             table.set_workloads([*changes.relisted, *others])
 
     def _replicaset_events(self, message: ResourceEvents) -> None:
+        self.preview.replicasets_changed(message.events)
         changes = self.workloads.replicaset_events(message.events, self.preview.deployment_uid)
         rollout = self.query_one(RolloutView)
         if rollout.display:
@@ -394,6 +431,12 @@ class MainScreen(Screen[None]):
     @on(WorkloadList.Highlighted)
     def _workload_highlighted(self, message: WorkloadList.Highlighted) -> None:
         summary = message.summary
+        now = self.query_one(WorkloadList).highlighted
+        if (summary.key if summary else None) != (now.key if now else None):
+            # Posted before the list changed under it (the "listing..." list cleared while the
+            # workloads were already shown): the cursor's own message follows. Acting on it
+            # would drop the selection and load its history a second time.
+            return
         missing = self.workloads.missing
         step = self.workloads.highlight(
             summary,
@@ -410,11 +453,16 @@ class MainScreen(Screen[None]):
         self._refresh_bindings()
         revisions, panel = self.query_one(RevisionTable), self.query_one(PreviewPanel)
         if step is Highlight.LOAD and summary is not None:
+            cached = self.preview.cached(self.connection.namespace, summary)
+            if cached is not None:
+                self._cancel_history_timer()
+                self._show_history(cached)
+                return
             revisions.show_message(
                 f"{summary.kind.lower()}.apps/{summary.name}", "loading revisions..."
             )
             panel.show_text("")
-            self._schedule_history(HISTORY_DEBOUNCE)
+            self._history_wanted()
             return
         self._cancel_history_timer()
         if step is Highlight.MISSING and missing is not None:
@@ -444,6 +492,24 @@ class MainScreen(Screen[None]):
             self._history_timer.stop()
             self._history_timer = None
 
+    def _history_wanted(self) -> None:
+        """The cursor landed on a workload to load: at once, unless it is moving in a burst
+        (then where the burst ends, ``HISTORY_DEBOUNCE`` after the last move)."""
+        self._cancel_history_timer()
+        if self._burst_timer is None:
+            self._burst_moved = False
+            self._request_history()
+        else:
+            self._burst_timer.stop()
+            self._burst_moved = True
+        self._burst_timer = self.set_timer(HISTORY_DEBOUNCE, self._burst_ended)
+
+    def _burst_ended(self) -> None:
+        self._burst_timer = None
+        if self._burst_moved:
+            self._burst_moved = False
+            self._request_history()
+
     def _schedule_history(self, delay: float) -> None:
         self._cancel_history_timer()
         self._history_timer = self.set_timer(delay, self._request_history)
@@ -472,14 +538,19 @@ class MainScreen(Screen[None]):
     @on(HistoryLoaded)
     def _history_loaded(self, message: HistoryLoaded) -> None:
         loaded = message.loaded
-        key = (loaded.kind, loaded.name)
         selected = self.workloads.selected
         if (
             message.generation != self.connection.generation
             or selected is None
-            or selected.key != key
+            or selected.key != (loaded.kind, loaded.name)
         ):
             return
+        self._show_history(loaded)
+
+    def _show_history(self, loaded: LoadedHistory) -> None:
+        """The revisions and the preview of ``loaded``, the selected workload's history (just
+        loaded, or kept from before)."""
+        key = (loaded.kind, loaded.name)
         focused = self.workloads.focus == key
         if focused:
             self.workloads.focus = None
@@ -591,6 +662,8 @@ class MainScreen(Screen[None]):
         if reason is not None or gw is None:
             self.notify(f"cannot list the releases: {reason}", severity="warning")
             return
+        from .releases import ReleasesScreen  # loaded when first opened, not at start-up
+
         self.app.push_screen(
             ReleasesScreen(self.settings, gw, self.connection.namespace, self.connection)
         )
@@ -619,9 +692,11 @@ class MainScreen(Screen[None]):
             if notice is not None:
                 self._say(notice)
             return
+        from . import confirm  # the dialogs load when first asked for
+
         self.banner = None
         self.app.push_screen(
-            ConfirmRollback(plan), callback=lambda ok: self._confirmed(plan, bool(ok))
+            confirm.ConfirmRollback(plan), callback=lambda ok: self._confirmed(plan, bool(ok))
         )
 
     def _confirmed(self, plan: RollbackPlan, ok: bool) -> None:
@@ -807,7 +882,9 @@ class MainScreen(Screen[None]):
             elif self.connection.gw is not None:
                 self._switch(self.connection.gw, plan)
 
-        self.app.push_screen(ConfirmSwitch(plan), callback=confirmed)
+        from . import confirm
+
+        self.app.push_screen(confirm.ConfirmSwitch(plan), callback=confirmed)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="switch")
     def _switch(self, gw: Gateway, plan: Any) -> None:
@@ -869,6 +946,8 @@ class MainScreen(Screen[None]):
             if name and name != choice.current:
                 message.chosen(name)
 
+        from .picker import PickOne
+
         self.app.push_screen(PickOne(choice.title, choice.names, choice.current), picked)
 
     def switch_context(self, context: str) -> None:
@@ -896,6 +975,6 @@ class MainScreen(Screen[None]):
                 self.rollback.crashed()
                 self._refresh_bindings()
 
-    @on(DataTable.RowSelected, "#revisions-table")
+    @on(LightTable.Chosen, "#revisions-table")
     def _revision_selected(self) -> None:
         self.query_one(PreviewPanel).focus()

@@ -13,13 +13,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from ...cli.text import age, kept_line
 from ...core.kinds import WorkloadHistory, kind_named
 from ...core.model import DeploymentHistory, Revision, Verdict
 from ...core.plan import RollbackPlan
 from ...core.rendering import terminal_safe
+from .workload_table import Cell, Column, LightTable
 
 HEALTH_STYLE = {
     Verdict.SUCCESS: ("✔", "green"),
@@ -148,20 +149,23 @@ class RevisionTable(Vertical):
         self._shown: tuple[RollbackPlan | None, Callable[[], datetime], str | None] | None = None
         """What ``show`` was given but the history (to fill again at another width)."""
         self._filled_width = 0
+        self._announced: int | None = None
+        """The revision last said to be highlighted (the cursor landing on it again after a
+        fill is not news)."""
 
     def compose(self) -> ComposeResult:
         yield Static("Revisions", classes="pane-title", id="revisions-title")
-        table: DataTable[object] = DataTable(id="revisions-table", cursor_type="row")
-        yield table
+        yield LightTable[tuple[Cell, ...]](
+            [Column(label, len(label)) for _, label in COLUMNS],
+            _cells,
+            id="revisions-table",
+            cursor_over_cells=True,
+        )
         yield Static("", id="revisions-legend")
 
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.table.add_column(label, key=key)
-
     @property
-    def table(self) -> DataTable[object]:
-        return self.query_one("#revisions-table", DataTable)
+    def table(self) -> LightTable[tuple[Cell, ...]]:
+        return self.query_one("#revisions-table", LightTable)
 
     @property
     def highlighted(self) -> int | None:
@@ -172,7 +176,8 @@ class RevisionTable(Vertical):
         self.history = None
         self._shown = None
         self._numbers = []
-        self.table.clear()
+        self._announced = None
+        self.table.set_rows([])
         self.table.display = False
         self.query_one("#revisions-title", Static).update(title)
         self.query_one("#revisions-legend", Static).update(message)
@@ -202,7 +207,7 @@ class RevisionTable(Vertical):
         self.target = (
             default_plan.to_revision.number if default_plan and default_plan.noop is None else None
         )
-        self._fill(history, now())
+        rows = self._rows(history, now())
         self.table.display = True
         counts = history.counts
         rollout = strategy_label(history)
@@ -228,9 +233,11 @@ class RevisionTable(Vertical):
                 else (history.current.number if history.current else None)
             )
         )
-        if wanted in self._numbers:
-            self.table.move_cursor(row=self._numbers.index(wanted), animate=False)
+        self.table.set_rows(
+            rows, cursor=self._numbers.index(wanted) if wanted in self._numbers else 0
+        )
         number = self.highlighted
+        self._announced = number
         if number is not None:
             self.post_message(self.Highlighted(number))
 
@@ -241,12 +248,13 @@ class RevisionTable(Vertical):
             and self._shown is not None
             and self._filled_width != self.size.width
         ):
-            row = self.table.cursor_row
-            self._fill(self.history, self._shown[1]())
-            self.table.move_cursor(row=row, animate=False)
+            self.table.set_rows(
+                self._rows(self.history, self._shown[1]()), cursor=self.table.cursor_row
+            )
 
-    def _fill(self, history: WorkloadHistory, moment: datetime) -> None:
-        """The rows, with the columns this width can show (``revision_columns``)."""
+    def _rows(self, history: WorkloadHistory, moment: datetime) -> list[tuple[Cell, ...]]:
+        """The rows, with the columns this width can show (``revision_columns``), each as
+        wide as its widest cell."""
         width = self.size.width or 110
         self._filled_width = self.size.width
         object_kind = kind_named(history.ref.kind).revision_resource.kind
@@ -268,39 +276,31 @@ class RevisionTable(Vertical):
                 }
             )
         labels = dict(COLUMNS) | {"rs": object_kind.upper()}
-        keys = revision_columns(
-            width,
-            {
-                key: max([len(labels[key])] + [cell_len(str(r[key])) for r in rows])
-                for key in labels
-                if key != "health"
-            },
-            any(rev.change_cause for rev in history.revisions),
-        )
+        widths = {
+            key: max([len(labels[key])] + [cell_len(str(r[key])) for r in rows])
+            for key in labels
+            if key != "health"
+        }
+        keys = revision_columns(width, widths, any(rev.change_cause for rev in history.revisions))
         # The evidence gets what the other columns leave (2 cells of padding per column).
-        used = sum(max([len(labels[k])] + [cell_len(str(r[k])) for r in rows]) + 2 for k in keys)
+        used = sum(widths[k] + 2 for k in keys)
         reason_width = max(12, width - 2 - used - 2 - 11)
         for rev, row in zip(history.revisions, rows, strict=True):
             row["health"] = health_text(rev, reason_width)
-        table = self.table
-        table.clear(columns=True)
-        for key in (*keys, "health"):
-            table.add_column(labels[key], key=key)
-        # Widths follow this workload's rows, not every one seen before. They are set here, before
-        # anything renders: DataTable caches rendered cells without their width, so a width that
-        # changed later (when it measures the rows) could show stale cells.
-        for key, column in zip((*keys, "health"), table.columns.values(), strict=True):
-            column.content_width = max(
-                [column.label.cell_len] + [cell_len(str(r[key])) for r in rows]
-            )
-        self._numbers = []
-        for rev, row in zip(history.revisions, rows, strict=True):
-            table.add_row(*(row[key] for key in (*keys, "health")), key=str(rev.number))
-            self._numbers.append(rev.number)
+        widths["health"] = max([len(labels["health"])] + [cell_len(str(r["health"])) for r in rows])
+        shown = (*keys, "health")
+        self.table.columns = tuple(Column(labels[key], widths[key]) for key in shown)
+        self._numbers = [rev.number for rev in history.revisions]
+        return [tuple(row[key] for key in shown) for row in rows]
 
-    @on(DataTable.RowHighlighted, "#revisions-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(LightTable.CursorMoved, "#revisions-table")
+    def _row_highlighted(self, event: LightTable.CursorMoved) -> None:
         event.stop()
         number = self.highlighted
-        if number is not None:
+        if number is not None and number != self._announced:
+            self._announced = number
             self.post_message(self.Highlighted(number))
+
+
+def _cells(row: tuple[Cell, ...]) -> tuple[Cell, ...]:
+    return row

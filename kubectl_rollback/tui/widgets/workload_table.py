@@ -81,7 +81,8 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         Binding("enter", "choose", "Choose", show=False),
     ]
 
-    cursor_row: reactive[int] = reactive(0, always_update=False, init=False)
+    cursor_row: reactive[int] = reactive(0, always_update=False, init=False, repaint=False)
+    """The row under the cursor (a move repaints the two rows it changes, not the table)."""
 
     @dataclass
     class CursorMoved(Message):
@@ -111,11 +112,15 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         cells: Callable[[RowT], Sequence[Cell]],
         *,
         id: str | None = None,
+        cursor_over_cells: bool = False,
     ) -> None:
         super().__init__(id=id)
         self.columns = tuple(columns)
         self._cells = cells
         self.rows: list[RowT] = []
+        self.cursor_over_cells = cursor_over_cells
+        """The cursor row's colours cover the cells' own (as DataTable draws it), instead of
+        the cells keeping theirs (a status symbol stays red under the cursor)."""
 
     # ------------------------------------------------------------------ data
     @property
@@ -146,8 +151,14 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
 
     # ------------------------------------------------------------- cursor
     def watch_cursor_row(self, old: int, new: int) -> None:
+        top = self.scroll_offset.y
         self._scroll_to_cursor()
-        self.refresh()
+        if self.scroll_offset.y == top:
+            # Only the two rows whose highlight changed are drawn again, not the whole pane.
+            self.refresh_row(old)
+            self.refresh_row(new)
+        else:
+            self.refresh()
         if self.rows:
             self.post_message(self.CursorMoved(self, new))
 
@@ -200,7 +211,11 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
             for c in self.columns
         ]
 
-    def _line(self, cells: Sequence[Cell], widths: list[int], style: Style) -> Strip:
+    def _line(
+        self, cells: Sequence[Cell], widths: list[int], style: Style, over: Style | None = None
+    ) -> Strip:
+        """One row: each cell cut to its width between two spaces; ``over``: a style laid
+        over the cells' own."""
         segments: list[Segment] = []
         for cell, width in zip(cells, widths, strict=False):
             text = cell if isinstance(cell, Text) else Text(cell)
@@ -212,6 +227,8 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
                 for seg in text.render(self.app.console)
             )
             segments.append(Segment(" ", style))
+        if over is not None:
+            segments = [Segment(seg.text, (seg.style or style) + over) for seg in segments]
         return Strip(segments)
 
     def render_line(self, y: int) -> Strip:
@@ -219,16 +236,18 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         widths = self._widths(width)
         base = self.rich_style
         if y == 0:
-            header = base + self.get_component_rich_style("light-table--header")
-            strip = self._line([c.label for c in self.columns], widths, header)
+            # The header's background and the cursor's run across the whole width, as
+            # DataTable's do.
+            style = base + self.get_component_rich_style("light-table--header")
+            strip = self._line([c.label for c in self.columns], widths, style)
         else:
             index = int(self.scroll_offset.y) + y - 1
             if index >= len(self.rows):
                 return Strip.blank(width, base)
-            style = (
-                base + self.get_component_rich_style("light-table--cursor")
-                if index == self.cursor_row
-                else base
-            )
-            strip = self._line(self._cells(self.rows[index]), widths, style)
-        return strip.extend_cell_length(width, base).crop(0, width)
+            style, over = base, None
+            if index == self.cursor_row:
+                cursor = self.get_component_rich_style("light-table--cursor")
+                style = base + cursor
+                over = cursor if self.cursor_over_cells else None
+            strip = self._line(self._cells(self.rows[index]), widths, style, over)
+        return strip.extend_cell_length(width, style).crop(0, width)

@@ -11,7 +11,14 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from ...core.workloads import WorkloadStatus, WorkloadSummary, matches, ordered
+from ...core.workloads import (
+    WorkloadStatus,
+    WorkloadSummary,
+    matches,
+    ordered,
+    search_text,
+    text_matches,
+)
 from ..controllers import layout
 from .workload_table import Column, LightTable
 
@@ -81,6 +88,12 @@ class WorkloadList(Vertical):
         self._hint = ""
         self._names: dict[str, str] | None = None
         """Each name as shown in ``name_width`` cells (None: to compute when drawn)."""
+        self._order: list[tuple[str, str]] | None = None
+        """Every workload's key in list order (None: to sort again)."""
+        self._searched: dict[tuple[str, str], str] = {}
+        """What the filter searches in each workload (``search_text``), kept per key."""
+        self._filtered = ""
+        """The filter the rows shown match (typing on narrows those instead of every row)."""
 
     def compose(self) -> ComposeResult:
         yield Static("Workloads", classes="pane-title", id="workloads-title")
@@ -145,14 +158,20 @@ class WorkloadList(Vertical):
         summaries: list[WorkloadSummary] | tuple[WorkloadSummary, ...],
         *,
         select: tuple[str, str] | None = None,
+        searched: tuple[str, ...] = (),
     ) -> None:
+        """Show ``summaries``; ``searched``: what the filter searches in each (in their
+        order; empty: made when filtering)."""
         self.summaries = {s.key: s for s in summaries}
-        self._names = None
+        self._changed()
+        self._searched = (
+            {s.key: text for s, text in zip(summaries, searched, strict=True)} if searched else {}
+        )
         self._rebuild(select=select)
 
     def clear(self, message: str = "") -> None:
         self.summaries = {}
-        self._names = None
+        self._changed()
         self._rebuild()
         self.query_one("#workloads-empty", Static).update(message)
 
@@ -160,8 +179,10 @@ class WorkloadList(Vertical):
         """A watch event changed (or added) a workload: update its row in place when shown."""
         known = summary.key in self.summaries
         self.summaries[summary.key] = summary
+        self._searched.pop(summary.key, None)
+        self._filtered = ""  # it may match now: the next filtering looks at every row
         if not known:
-            self._names = None
+            self._changed()
         if known and summary.key in self._shown:
             if not matches(summary, self.filter_text):
                 self._rebuild()
@@ -174,7 +195,7 @@ class WorkloadList(Vertical):
 
     def remove_workload(self, key: tuple[str, str]) -> None:
         if self.summaries.pop(key, None) is not None:
-            self._names = None
+            self._changed()
             self._rebuild()
 
     def set_filter(self, text: str) -> None:
@@ -188,8 +209,7 @@ class WorkloadList(Vertical):
         keep = select or (
             self._shown[table.cursor_row] if 0 <= table.cursor_row < len(self._shown) else None
         )
-        shown = [s for s in ordered(self.summaries.values()) if matches(s, self.filter_text)]
-        self._shown = [s.key for s in shown]
+        shown, self._shown = self._matching(self.filter_text)
         self._index = {key: i for i, key in enumerate(self._shown)}
         title = (
             f"Workloads ({len(shown)})"
@@ -205,6 +225,39 @@ class WorkloadList(Vertical):
         table.set_rows(shown, cursor=target)
         if not shown:
             self.post_message(self.Highlighted(None))
+
+    def _changed(self) -> None:
+        """Workloads came or went: names, order and the filter's narrowing start over."""
+        self._names = None
+        self._order = None
+        self._filtered = ""
+        self._searched = {k: v for k, v in self._searched.items() if k in self.summaries}
+
+    def _matching(self, text: str) -> tuple[list[WorkloadSummary], list[tuple[str, str]]]:
+        """The workloads that match ``text`` and their keys, in list order. Typing on (the
+        filter grows) only looks at the rows the shorter filter showed: every row of those
+        matched it."""
+        if self._order is None:
+            self._order = [s.key for s in ordered(self.summaries.values())]
+        needle = " ".join(text.strip().lower().split())
+        narrowing = needle.startswith(self._filtered) and self._filtered != ""
+        keys = self._shown if narrowing else self._order
+        self._filtered = needle
+        summaries = self.summaries
+        if not needle:
+            return [summaries[k] for k in keys], list(keys)
+        searched = self._searched
+        shown: list[WorkloadSummary] = []
+        shown_keys: list[tuple[str, str]] = []
+        for key in keys:
+            summary = summaries[key]
+            haystack = searched.get(key)
+            if haystack is None:
+                haystack = searched[key] = search_text(summary)
+            if text_matches(haystack, needle):
+                shown.append(summary)
+                shown_keys.append(key)
+        return shown, shown_keys
 
     # --------------------------------------------------------------- events
     @on(LightTable.CursorMoved, "#workloads-table")
