@@ -31,7 +31,7 @@ import contextlib
 import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -389,7 +389,7 @@ class Outcome(enum.Enum):
     NOT_JUDGED = "not-judged"
 
 
-@dataclass
+@value(frozen=False)
 class Guard:
     """One guard run. ``followed`` and ``rollbacks`` grow as it goes, so a front end that
     is interrupted reads the true state from them."""

@@ -12,7 +12,7 @@ forgotten except for the generation it was judged at (one small entry per worklo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,7 +43,7 @@ WATCHED_KINDS = tuple(KINDS)
 """Every workload kind kubectl rollback handles is followed."""
 
 
-@dataclass
+@value(frozen=False)
 class _InFlight:
     kind: WorkloadKind
     ref: WorkloadRef
@@ -111,7 +111,7 @@ def _settled(kind: WorkloadKind, workload: Mapping[str, JSON]) -> bool:
     return kind.status(workload).done
 
 
-@dataclass
+@value(frozen=False)
 class NamespaceGuard:
     """The rollouts in flight in the watched namespace(s), judged as they change."""
 

@@ -1,26 +1,28 @@
-"""`@value`: a frozen dataclass whose methods cost nothing at import.
+"""`@value`: a dataclass whose methods cost nothing at import (frozen unless told otherwise).
 
 `@dataclass(frozen=True)` writes the source of six methods (`__init__`, `__repr__`, `__eq__`,
 `__hash__`, `__setattr__`, `__delattr__`) and compiles each with `exec` when the class is
 created: about 0.8 ms a class here, a sixth of a one-shot command's start-up over the core's
-classes. `@value` lets `dataclasses` read the fields only (no code generated) and then gives
-the class:
+classes (and as much again for the terminal UI's messages and controllers). `@value` lets
+`dataclasses` read the fields only (no code generated) and then gives the class:
 
 - an `__init__` compiled the first time the class is instantiated (a class a command never
   instantiates never pays), with the signature and the behaviour dataclasses' would have
-  (positional or keyword, defaults, `field(default_factory=...)`);
+  (positional or keyword, defaults, `field(default_factory=...)`, `__post_init__` last);
 - `__repr__`, `__eq__` and `__hash__` shared by every value class, honouring `repr=False` and
   `compare=False` as dataclasses does; `__setattr__` and `__delattr__` refusing with
   `dataclasses.FrozenInstanceError`.
 
-The class is a dataclass for `dataclasses.fields`, `replace`, `asdict` and `is_dataclass`, and
-for type checkers (`dataclass_transform`, frozen by default).
+`@value(frozen=False)` is the mutable kind (`@dataclass`): assignable, equal by value and so
+unhashable. Either is a dataclass for `dataclasses.fields`, `replace`, `asdict` and
+`is_dataclass`, and for type checkers (`dataclass_transform`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar, dataclass_transform
+from collections.abc import Callable
+from typing import Any, TypeVar, dataclass_transform, overload
 
 _T = TypeVar("_T")
 _MISSING = dataclasses.MISSING
@@ -99,6 +101,8 @@ def _compile_init(cls: type) -> Any:
         elif not f.init and f.default is not _MISSING:
             namespace[f"_default_{f.name}"] = f.default
             body.append(f"_set(self, {f.name!r}, _default_{f.name})")
+    if hasattr(cls, "__post_init__"):  # as dataclasses: called last (Textual's Message has one)
+        body.append("self.__post_init__()")
     source = f"def __init__({', '.join(params)}):\n    " + ("\n    ".join(body) or "pass")
     exec(source, namespace)  # noqa: S102 - our own text, built from the class's field names
     init = namespace["__init__"]
@@ -119,19 +123,38 @@ def _lazy_init(cls: type) -> Any:
     return __init__
 
 
+@overload
+def value(cls: type[_T], /) -> type[_T]: ...
+
+
+@overload
+def value(*, frozen: bool = True) -> Callable[[type[_T]], type[_T]]: ...
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
-def value(cls: type[_T]) -> type[_T]:
-    """Make ``cls`` a frozen dataclass without compiling anything now (see the module)."""
-    own = dict(cls.__dict__)  # what the class defines itself stays, as with dataclasses
-    cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False)
-    for name, method in (
-        ("__init__", _lazy_init(cls)),
-        ("__repr__", _repr),
-        ("__eq__", _eq),
-        ("__hash__", _hash),
-        ("__setattr__", _frozen_setattr),
-        ("__delattr__", _frozen_delattr),
-    ):
-        if own.get(name) is None:
-            type.__setattr__(cls, name, method)
-    return cls
+def value(cls: type[_T] | None = None, /, *, frozen: bool = True) -> Any:
+    """Make ``cls`` a dataclass without compiling anything now (see the module): frozen (and
+    hashable), or with ``frozen=False`` mutable and unhashable, as ``@dataclass`` makes it."""
+
+    def make(cls: type[_T]) -> type[_T]:
+        own = dict(cls.__dict__)  # what the class defines itself stays, as with dataclasses
+        cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False)
+        methods: list[tuple[str, Any]] = [
+            ("__init__", _lazy_init(cls)),
+            ("__repr__", _repr),
+            ("__eq__", _eq),
+        ]
+        if frozen:
+            methods += [
+                ("__hash__", _hash),
+                ("__setattr__", _frozen_setattr),
+                ("__delattr__", _frozen_delattr),
+            ]
+        for name, method in methods:
+            if own.get(name) is None:
+                type.__setattr__(cls, name, method)
+        if not frozen and "__hash__" not in own:
+            type.__setattr__(cls, "__hash__", None)  # equal by value, so not hashable
+        return cls
+
+    return make if cls is None else make(cls)

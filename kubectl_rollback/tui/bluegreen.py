@@ -9,13 +9,12 @@ Services reports no groups). The rows carry only display text: every decision
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..core import errors
 from ..core.ports import DEPLOYMENTS, REPLICASETS, SERVICES, ClusterGateway
+from ..core.values import value
 
 
-@dataclass(frozen=True)
+@value
 class BlueGreenRow:
     """One group as the panel shows it."""
 

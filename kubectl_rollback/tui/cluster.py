@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from ..core import errors
@@ -25,6 +25,7 @@ from ..core.ports import (
     WatchEvent,
     is_expired,
 )
+from ..core.values import value
 from ..core.workloads import (
     WorkloadSummary,
     newest_revisions,
@@ -47,7 +48,7 @@ class Gateway(ClusterGateway, Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
+@value
 class Connector:
     """How to reach clusters: a kubeconfig (None: $KUBECONFIG or ~/.kube/config).
 
@@ -119,7 +120,7 @@ class Prefetch:
         return self._done.is_set()
 
 
-@dataclass(frozen=True)
+@value
 class PrefetchingConnector(Connector):
     """A connector whose first connection and listing are the prefetch's (each taken once);
     everything after is asked of the cluster as usual."""
@@ -214,7 +215,7 @@ WATCHED: dict[str, Resource] = {
 """What the TUI watches, by plural: the workloads, and the ReplicaSets of a rollout."""
 
 
-@dataclass(frozen=True)
+@value
 class WorkloadListing:
     """The workloads of a namespace and, per listed resource (plural), the resourceVersion its
     watch starts from.

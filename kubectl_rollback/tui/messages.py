@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
+
+from ..core.values import value
 
 if TYPE_CHECKING:
     # Only annotations (not evaluated): the release and rollback modules load when a screen
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from .controllers.rollback import Failed, FollowEnd
 
 
-@dataclass
+@value(frozen=False)
 class Connected(Message):
     """A gateway to a context is ready."""
 
@@ -31,7 +32,7 @@ class Connected(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class ConnectionFailed(Message):
     """Connecting to a context failed (kubeconfig, unreachable...)."""
 
@@ -39,7 +40,7 @@ class ConnectionFailed(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class WorkloadsLoaded(Message):
     """The workloads of a namespace were listed."""
 
@@ -47,7 +48,7 @@ class WorkloadsLoaded(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class WorkloadsFailed(Message):
     """Listing the workloads of a namespace failed."""
 
@@ -56,7 +57,7 @@ class WorkloadsFailed(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class ResourceEvents(Message):
     """Watch events of the namespace's Deployments, StatefulSets, DaemonSets or ReplicaSets
     (``plural``)."""
@@ -66,7 +67,7 @@ class ResourceEvents(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class WatchTrouble(Message):
     """The live watch is down (``error``) or back up (None)."""
 
@@ -74,7 +75,7 @@ class WatchTrouble(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class PermissionChecked(Message):
     """SelfSubjectAccessReviews for patching workloads and Services in a namespace, all at once.
 
@@ -86,7 +87,7 @@ class PermissionChecked(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class HistoryLoaded(Message):
     """A workload's history and the default plan (or why there is none), with its blue/green
     warning (see controllers.preview.LoadedHistory)."""
@@ -95,7 +96,7 @@ class HistoryLoaded(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class HistoryFailed(Message):
     """A workload's history could not be loaded."""
 
@@ -106,7 +107,7 @@ class HistoryFailed(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class BlueGreenLoaded(Message):
     """The blue/green groups of a namespace (empty: none detected)."""
 
@@ -116,14 +117,14 @@ class BlueGreenLoaded(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class RollbackApplied(Message):
     """The rollback patch was applied."""
 
     result: RollbackResult
 
 
-@dataclass
+@value(frozen=False)
 class RollbackFailed(Message):
     """The rollback failed; ``failure.nothing_applied`` says whether that is certain (the error's
     message says what is true otherwise: a write without an answer is read back, never resent)."""
@@ -131,21 +132,21 @@ class RollbackFailed(Message):
     failure: Failed
 
 
-@dataclass
+@value(frozen=False)
 class RolloutProgress(Message):
     """A new rollout status line (kubectl's wording)."""
 
     status: RolloutStatus
 
 
-@dataclass
+@value(frozen=False)
 class WorkloadObserved(Message):
     """The followed StatefulSet or DaemonSet as the rollout moves it (its status counters)."""
 
     obj: dict[str, Any]
 
 
-@dataclass
+@value(frozen=False)
 class PodEvents(Message):
     """Watch events of the pods of the workload being rolled out (``trouble``: the watch is
     down, why; ``""`` when it is up again)."""
@@ -156,14 +157,14 @@ class PodEvents(Message):
     trouble: str | None = None
 
 
-@dataclass
+@value(frozen=False)
 class RolloutEnded(Message):
     """Following the rollout ended: an outcome, the user stopped watching, or an error."""
 
     end: FollowEnd
 
 
-@dataclass
+@value(frozen=False)
 class ChoiceListed(Message):
     """Namespaces or contexts to choose from; ``chosen`` takes the one picked."""
 
@@ -171,7 +172,7 @@ class ChoiceListed(Message):
     chosen: Callable[[str], object]
 
 
-@dataclass
+@value(frozen=False)
 class Problem(Message):
     """An error to show to the user (a notification), from any worker."""
 
@@ -180,21 +181,21 @@ class Problem(Message):
     extra: Any = None
 
 
-@dataclass
+@value(frozen=False)
 class SwitchPlanned(Message):
     """The core's plan for a blue/green rapid rollback (traffic switch)."""
 
     plan: Any
 
 
-@dataclass
+@value(frozen=False)
 class SwitchDone(Message):
     """Traffic was switched (``result`` is a TrafficSwitchResult)."""
 
     result: Any
 
 
-@dataclass
+@value(frozen=False)
 class ReleasesLoaded(Message):
     """The releases of a namespace (``error``: the workloads could not be listed)."""
 
@@ -203,7 +204,7 @@ class ReleasesLoaded(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class ReleasePlanned(Message):
     """The rollback plan of the release ``key`` (or why it cannot be planned)."""
 
@@ -212,14 +213,14 @@ class ReleasePlanned(Message):
     generation: int
 
 
-@dataclass
+@value(frozen=False)
 class ReleaseExecuted(Message):
     """The release rollback was executed (a result) or stopped (where every workload stands)."""
 
     answer: ReleaseResult | ExecuteFailed
 
 
-@dataclass
+@value(frozen=False)
 class ReleaseRolloutProgress(Message):
     """A new rollout status line of one workload of the release being followed."""
 
@@ -227,7 +228,7 @@ class ReleaseRolloutProgress(Message):
     status: RolloutStatus
 
 
-@dataclass
+@value(frozen=False)
 class ReleaseRolloutEnded(Message):
     """Following one workload of the release ended."""
 

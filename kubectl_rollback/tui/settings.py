@@ -6,13 +6,13 @@ The screens take this instead of importing the app (which imports them).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from ..core.values import value
 from .cluster import Connector
 
 
-@dataclass(frozen=True)
+@value
 class Settings:
     connector: Connector
     read_only: bool

@@ -98,16 +98,57 @@ def test_nothing_is_compiled_until_the_first_instance() -> None:
     assert Late(2).a == 2 and Late.__dict__["__init__"] is compiled
 
 
-def test_the_value_types_on_a_command_s_path_are_value_classes() -> None:
-    """core/, kube/ and cli/ declare frozen types with @value (a @dataclass(frozen=True)
-    there would put its compile cost back on every command's start-up)."""
+def test_a_mutable_value_class_is_one_as_a_dataclass_is() -> None:
+    seen: list[str] = []
+
+    @value(frozen=False)
+    class Counter:
+        name: str
+        count: int = 0
+        log: list[str] = field(default_factory=list)
+
+        def __post_init__(self) -> None:
+            seen.append(self.name)
+
+    @dataclass
+    class Twin:
+        name: str
+        count: int = 0
+        log: list[str] = field(default_factory=list)
+
+    counter = Counter("a")
+    counter.count += 1
+    assert counter == Counter("a", 1) and counter != Counter("a")
+    assert repr(counter) == repr(Twin("a", 1)).replace("Twin", "Counter")
+    assert seen == ["a", "a", "a"]  # __post_init__ after every __init__, as dataclasses
+    assert Counter.__hash__ is None and Twin.__hash__ is None  # equal by value: unhashable
+
+
+def test_a_textual_message_as_a_mutable_value_class_posts() -> None:
+    """Textual's Message initialises itself in __post_init__: a @value(frozen=False) message
+    gets it called, as a @dataclass one does."""
+    from textual.message import Message
+
+    @value(frozen=False)
+    class Listed(Message):
+        names: list[str]
+
+    message = Listed(["web"])
+    assert message.names == ["web"] and message.handler_name == "on_listed"
+    assert message._stop_propagation is False and message._prevent == set()  # set up by it
+
+
+def test_the_package_declares_its_data_types_with_value() -> None:
+    """Outside sim/ (standard library only, it cannot use the core's helpers) every data type
+    is a @value class: a @dataclass would put its compile cost back on every start-up."""
     from pathlib import Path
 
     package = Path(__file__).resolve().parents[2] / "kubectl_rollback"
     found = [
         str(path.relative_to(package))
-        for folder in ("core", "kube", "cli")
-        for path in sorted((package / folder).rglob("*.py"))
-        if path.name != "values.py" and "@dataclass(frozen=True" in path.read_text()
+        for path in sorted(package.rglob("*.py"))
+        if path.parts[len(package.parts)] != "sim"
+        and path.name != "values.py"
+        and "@dataclass" in path.read_text()
     ]
     assert found == []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from ...core import errors
+from ...core.values import value
 from ...core.workloads import WorkloadSummary
 from ..bluegreen import BlueGreenRow, load_bluegreen_rows
 from ..cluster import Gateway
@@ -14,7 +15,7 @@ from .connection import ConnectionController
 from .rollback import READ_ONLY, Notice
 
 
-@dataclass(frozen=True)
+@value
 class SwitchFailed:
     error: str
     title: str
@@ -48,7 +49,7 @@ def switch(gw: Gateway, plan: Any, *, now: datetime) -> Any:
         return SwitchFailed(str(exc), "Traffic switch failed")
 
 
-@dataclass
+@value(frozen=False)
 class BlueGreenController:
     rows: list[BlueGreenRow] = field(default_factory=list)
 

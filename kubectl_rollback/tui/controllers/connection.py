@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ...core import errors
 from ...core.kinds import KINDS
 from ...core.ports import SERVICES, Resource
+from ...core.values import value
 from ...core.workloads import namespace_names
 from ..cluster import Connector, Gateway
 
@@ -18,7 +19,7 @@ Answer = tuple[str, bool, str]
 """(plural, may patch, reason) from a SelfSubjectAccessReview."""
 
 
-@dataclass(frozen=True)
+@value
 class Choice:
     """What the namespace or context picker offers."""
 
@@ -27,7 +28,7 @@ class Choice:
     current: str | None
 
 
-@dataclass
+@value(frozen=False)
 class ConnectionController:
     """The connection, the generation its answers belong to, and the RBAC cache.
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from ...core.values import value
 
 NARROW_BELOW = 100
 """Below this many columns the main screen shows one pane at a time."""
@@ -32,7 +33,7 @@ RIGHT_MIN = 96
 """Columns the revisions and the preview keep in the wide layout before the left pane grows."""
 
 
-@dataclass(frozen=True)
+@value
 class Layout:
     narrow: bool
     short: bool
@@ -121,7 +122,7 @@ def _common_suffix(a: str, b: str) -> int:
     return _common_prefix(a[::-1], b[::-1])
 
 
-@dataclass
+@value(frozen=False)
 class Panes:
     """Which pane a narrow layout shows: the workloads, or one workload's detail."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from ...core.pods import (
     stuck_advice,
 )
 from ...core.ports import PODS, ClusterGateway
+from ...core.values import value
 from ..cluster import Event, StopSignal, follow_resource
 
 MAX_PODS = 2000
@@ -52,7 +53,7 @@ def watch(
     follow_resource(gw, PODS, namespace, "", stop, on_events, on_trouble, label_selector=selector)
 
 
-@dataclass
+@value(frozen=False)
 class LivePods:
     """The pods of one rollout: what the watch saw, by revision, and Ready counts over time."""
 

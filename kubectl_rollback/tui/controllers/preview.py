@@ -14,7 +14,7 @@ shows it at once, without asking the cluster.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
 from ...core import errors
@@ -25,6 +25,7 @@ from ...core.model import PlanWarning, WorkloadRef
 from ...core.plan import RollbackPlan
 from ...core.ports import REPLICASETS
 from ...core.target import TargetSpec, choose_target
+from ...core.values import value
 from ...core.workloads import WorkloadSummary
 from ..cluster import Event, Gateway
 
@@ -34,7 +35,7 @@ CACHE_SIZE = 64
 """Histories kept for moving back to a workload (the least recently loaded go first)."""
 
 
-@dataclass(frozen=True)
+@value
 class LoadedHistory:
     """A workload read for a rollback as a worker loaded it (the core's ``Prepared``: its
     history, who acts, the warnings from around it), with its default plan (or why there is
@@ -73,7 +74,7 @@ def load(gw: Gateway, namespace: str, kind: str, name: str, *, now: datetime) ->
     return LoadedHistory(namespace, kind, name, prepared, default_plan, plan_error)
 
 
-@dataclass
+@value(frozen=False)
 class PreviewController:
     """The loaded history of the selected workload and the plan shown in the preview."""
 

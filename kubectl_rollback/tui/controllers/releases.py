@@ -11,7 +11,7 @@ worker per workload, all at once). Each is blocking and called from a worker. Th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
 from ...cli.releases import load_yaml
@@ -21,6 +21,7 @@ from ...core import release as use_case
 from ...core.model import WorkloadRef
 from ...core.release import ReleaseGroup, ReleasePlan, ReleaseResult, WorkloadOutcome, WorkloadStep
 from ...core.status import RolloutStatus
+from ...core.values import value
 from ...core.workloads import summarise
 from ..cluster import PLURALS, Gateway, StopSignal
 from . import rollback
@@ -31,7 +32,7 @@ PLAN_LOADING = "the release plan is still loading"
 NO_RELEASE = "no release in this namespace"
 
 
-@dataclass(frozen=True)
+@value
 class ReleaseRow:
     """One release of the namespace as a row: its workloads' state and its records."""
 
@@ -62,7 +63,7 @@ class ReleaseRow:
         return ", ".join(f"{ref.kind.lower()}/{ref.name} {state}" for ref, state in self.states)
 
 
-@dataclass(frozen=True)
+@value
 class ReleaseListing:
     namespace: str
     rows: tuple[ReleaseRow, ...]
@@ -103,7 +104,7 @@ def load(gw: Gateway, namespace: str) -> ReleaseListing:
     return ReleaseListing(namespace, tuple(rows))
 
 
-@dataclass(frozen=True)
+@value
 class PlanFailed:
     """The release could not be planned (one line: the core's reason)."""
 
@@ -124,7 +125,7 @@ def plan_lines(plan: ReleasePlan) -> list[str]:
     return release_plan_lines(plan)
 
 
-@dataclass(frozen=True)
+@value
 class ExecuteFailed:
     """The release rollback stopped; ``message`` says where every workload stands."""
 
@@ -182,7 +183,7 @@ def _end_mark(end: FollowEnd | None) -> str:
     return "✖"
 
 
-@dataclass
+@value(frozen=False)
 class ReleasesController:
     """The releases listed, the plan previewed, and a release rollback until its rollouts end."""
 

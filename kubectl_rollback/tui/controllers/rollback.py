@@ -8,7 +8,6 @@ says on its way out when a signal ends the app while a rollout it started goes o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -20,6 +19,7 @@ from ...core.plan import RollbackPlan
 from ...core.ports import REPLICASETS
 from ...core.rollback import RollbackResult, RolloutOutcome
 from ...core.status import RolloutStatus
+from ...core.values import value
 from ...core.workloads import WorkloadSummary
 from ..cluster import PLURALS, Cancelled, FollowGateway, Gateway, StopSignal
 from .connection import ConnectionController
@@ -32,7 +32,7 @@ READ_ONLY = "read-only mode (--read-only): nothing can be changed"
 Severity = Literal["information", "warning", "error"]
 
 
-@dataclass(frozen=True)
+@value
 class Notice:
     """A notification for the user."""
 
@@ -42,7 +42,7 @@ class Notice:
     timeout: float | None = None
 
 
-@dataclass(frozen=True)
+@value
 class Failed:
     """The rollback PATCH failed; ``nothing_applied`` only where that is certain."""
 
@@ -55,7 +55,7 @@ class Failed:
         return "rollback failed: nothing was applied" if self.nothing_applied else "rollback failed"
 
 
-@dataclass(frozen=True)
+@value
 class FollowEnd:
     """Following ended: an outcome, the user stopped watching (``cancelled``), or an error."""
 
@@ -140,7 +140,7 @@ def parting_line(rolling: list[WorkloadRef], *, demo: bool) -> str | None:
     return f"{names} {verb} still rolling out in the cluster; follow with: {commands}"
 
 
-@dataclass
+@value(frozen=False)
 class RollbackController:
     """A rollback between the confirmation and the end of its rollout."""
 

@@ -4,10 +4,11 @@ for."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import Enum
 
 from ...core.api_objects import controller_uid, dig, name_of
+from ...core.values import value
 from ...core.workloads import WorkloadStatus, WorkloadSummary, ordered, summarise
 from ..cluster import (
     KINDS,
@@ -40,7 +41,7 @@ OPEN_FIRST = (WorkloadStatus.FAILED, WorkloadStatus.PROGRESSING, WorkloadStatus.
 """The states the list opens on, in this order of preference."""
 
 
-@dataclass
+@value(frozen=False)
 class WorkloadChanges:
     """What a batch of watch events of one workload kind changes in the list."""
 
@@ -52,7 +53,7 @@ class WorkloadChanges:
     """The selected workload changed: its history must be loaded again."""
 
 
-@dataclass
+@value(frozen=False)
 class ReplicaSetChanges:
     """The selected Deployment's ReplicaSets that a batch of watch events touched."""
 
@@ -64,7 +65,7 @@ class ReplicaSetChanges:
         return bool(self.updated or self.removed)
 
 
-@dataclass
+@value(frozen=False)
 class WorkloadsController:
     """The selection, the workload the app was asked to open, and the running watches."""
 

@@ -4,7 +4,6 @@ readiness, health and evidence."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from rich.cells import cell_len
@@ -20,6 +19,7 @@ from ...core.kinds import WorkloadHistory, kind_named
 from ...core.model import DeploymentHistory, Revision, Verdict
 from ...core.plan import RollbackPlan
 from ...core.rendering import terminal_safe
+from ...core.values import value
 from .workload_table import Cell, Column, LightTable
 
 HEALTH_STYLE = {
@@ -135,7 +135,7 @@ def legend(
 class RevisionTable(Vertical):
     """Title line, the table of revisions, and a legend with what kubectl would pick."""
 
-    @dataclass
+    @value(frozen=False)
     class Highlighted(Message):
         """The cursor moved to a revision."""
 

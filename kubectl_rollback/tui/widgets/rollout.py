@@ -5,7 +5,6 @@ line, and what to do when a StatefulSet is stuck on a pod."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Group
@@ -22,6 +21,7 @@ from ...core.pods import PodState
 from ...core.ports import REPLICASETS
 from ...core.rollback import RolloutOutcome
 from ...core.status import RolloutStatus
+from ...core.values import value
 from ..controllers.pods import LivePods
 
 BAR_WIDTH = 20
@@ -32,7 +32,7 @@ SHOWN_PODS = 6
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
-@dataclass
+@value(frozen=False)
 class ReplicaSetRow:
     """One ReplicaSet of the Deployment as the rollout moves pods between them."""
 
@@ -44,7 +44,7 @@ class ReplicaSetRow:
     available: int
 
 
-@dataclass
+@value(frozen=False)
 class CounterRow:
     """One status counter of a StatefulSet or DaemonSet during its rollout (e.g. pods updated
     2/3)."""

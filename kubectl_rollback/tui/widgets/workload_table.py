@@ -10,7 +10,6 @@ thirty-odd lines on screen from fixed-width columns.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from rich.segment import Segment
@@ -24,11 +23,13 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ...core.values import value
+
 RowT = TypeVar("RowT")
 Cell = str | Text
 
 
-@dataclass(frozen=True)
+@value
 class Column:
     """A column: its header and width in cells (None: what the others leave, at least
     ``min_width``)."""
@@ -84,7 +85,7 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
     cursor_row: reactive[int] = reactive(0, always_update=False, init=False, repaint=False)
     """The row under the cursor (a move repaints the two rows it changes, not the table)."""
 
-    @dataclass
+    @value(frozen=False)
     class CursorMoved(Message):
         """The cursor is on another row (``row`` -1: the table is empty)."""
 
@@ -95,7 +96,7 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         def control(self) -> LightTable[Any]:
             return self.table
 
-    @dataclass
+    @value(frozen=False)
     class Chosen(Message):
         """Enter, or a click on the cursor row."""
 

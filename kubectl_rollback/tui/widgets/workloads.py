@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from rich.text import Text
 from textual import on
@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from ...core.values import value
 from ...core.workloads import (
     WorkloadStatus,
     WorkloadSummary,
@@ -64,13 +65,13 @@ def row_cells(
 class WorkloadList(Vertical):
     """The left pane: a filter box (shown by ``/``) above a table of workloads."""
 
-    @dataclass
+    @value(frozen=False)
     class Highlighted(Message):
         """The cursor moved to a workload (None: the list is empty)."""
 
         summary: WorkloadSummary | None
 
-    @dataclass
+    @value(frozen=False)
     class Chosen(Message):
         """Enter on a workload: look at its revisions."""
 
