@@ -73,34 +73,25 @@ def _compile_init(cls: type) -> Any:
     in the function's globals, factories called when their argument is not given."""
     namespace: dict[str, Any] = {"_set": object.__setattr__, "_HAS_FACTORY": _HAS_FACTORY}
     params, body = ["self"], []
-    keyword_only = False
     for f in dataclasses.fields(cls):
-        if not f.init:
-            continue
-        if f.kw_only and not keyword_only:
-            params.append("*")
-            keyword_only = True
+        # `initial`: the expression of the field's default; `marker`: the argument's default
         if f.default is not _MISSING:
             namespace[f"_default_{f.name}"] = f.default
-            params.append(f"{f.name}=_default_{f.name}")
-            body.append(f"_set(self, {f.name!r}, {f.name})")
+            initial = marker = f"_default_{f.name}"
         elif f.default_factory is not _MISSING:
             namespace[f"_factory_{f.name}"] = f.default_factory
-            params.append(f"{f.name}=_HAS_FACTORY")
-            body.append(
-                f"_set(self, {f.name!r}, "
-                f"_factory_{f.name}() if {f.name} is _HAS_FACTORY else {f.name})"
-            )
+            initial, marker = f"_factory_{f.name}()", "_HAS_FACTORY"
         else:
-            params.append(f.name)
-            body.append(f"_set(self, {f.name!r}, {f.name})")
-    for f in dataclasses.fields(cls):
-        if not f.init and f.default_factory is not _MISSING:
-            namespace[f"_factory_{f.name}"] = f.default_factory
-            body.append(f"_set(self, {f.name!r}, _factory_{f.name}())")
-        elif not f.init and f.default is not _MISSING:
-            namespace[f"_default_{f.name}"] = f.default
-            body.append(f"_set(self, {f.name!r}, _default_{f.name})")
+            initial = marker = ""
+        if not f.init:  # not an argument: set to its default (left unset without one)
+            if initial:
+                body.append(f"_set(self, {f.name!r}, {initial})")
+            continue
+        if f.kw_only and "*" not in params:
+            params.append("*")
+        params.append(f"{f.name}={marker}" if marker else f.name)
+        given = f"{initial} if {f.name} is _HAS_FACTORY else {f.name}"
+        body.append(f"_set(self, {f.name!r}, {given if marker == '_HAS_FACTORY' else f.name})")
     if hasattr(cls, "__post_init__"):  # as dataclasses: called last (Textual's Message has one)
         body.append("self.__post_init__()")
     source = f"def __init__({', '.join(params)}):\n    " + ("\n    ".join(body) or "pass")

@@ -189,8 +189,11 @@ class Connection:
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
     ) -> Response:
         """Send one request and read its answer's head (the body is read from the Response)."""
-        for text in (path, *headers, *headers.values()):
-            if any(c in text for c in "\r\n\0") or (text is path and " " in text):
+        for text, refused in (
+            (path, "\r\n\0 "),  # a space would end the request line's path
+            *((part, "\r\n\0") for part in (*headers, *headers.values())),
+        ):
+            if any(c in text for c in refused):
                 raise ValueError(f"invalid character in a request's path or header: {text[:40]!r}")
         if self._response is not None and not self._response.complete:
             raise ProtocolError("the previous answer on this connection was not read")
