@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import ssl
 
 from ..core import errors
-from .http1 import Connection, Disconnected, Response
+from .http1 import Connection, Response
 from .kubeconfig import ClusterAccess
 
 
@@ -310,8 +310,9 @@ class DirectTransport:
                         f"the API server did not answer {method} {url_path.split('?')[0]} "
                         f"({_reason(exc)}): it may or may not have been applied"
                     ) from None
-                # A kept-alive connection the server closed meanwhile: send the read again, once.
-                stale = isinstance(exc, Disconnected | BrokenPipeError | ConnectionResetError)
+                # A kept-alive connection the server closed meanwhile (http1.Disconnected is a
+                # ConnectionResetError): send the read again, once.
+                stale = isinstance(exc, ConnectionResetError | BrokenPipeError)
                 if fresh or attempt == 1 or not stale:
                     raise unreachable(self.server, exc) from None
                 continue
