@@ -7,14 +7,14 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     if (sys.argv[1:] if argv is None else argv) == ["--version"]:
-        # Answered before the command line (Typer) loads: the line its --version prints.
+        # Answered before the command line loads: the line its --version prints.
         from . import version_line
 
         sys.stdout.write(version_line() + "\n")
         return 0
-    from .cli.app import main
+    from .cli.entry import run
 
-    return main(argv)
+    return run(sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ def rollback(
     capsys: pytest.CaptureFixture[str],
 ) -> Any:
     """Run `kubectl rollback ARGS` in-process against `cluster` (kubeconfig= another file)."""
-    from kubectl_rollback.cli.app import run
+    from kubectl_rollback.cli.entry import run
     from tests.cli.cli_support import CliResult
 
     def invoke(*args: str, kubeconfig: str | None = None) -> CliResult:

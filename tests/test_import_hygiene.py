@@ -76,8 +76,10 @@ def test_help_and_version_load_no_rich_markdown_or_core() -> None:
         )
         heavy = {m for m in loaded if m.split(".")[0] in ("rich", "markdown_it", "yaml", "ssl")}
         assert heavy == set(), flag
+        # errors: the exit codes; values: how spec.py declares the options
         assert not {m for m in loaded if m.startswith("kubectl_rollback.core.")} - {
-            "kubectl_rollback.core.errors"
+            "kubectl_rollback.core.errors",
+            "kubectl_rollback.core.values",
         }, flag
     assert "typer" not in _loaded_after(
         "import sys\nfrom kubectl_rollback.__main__ import main\nmain(['--version'])"
@@ -92,6 +94,9 @@ def _rollback_loads(sim: RunningCluster, *args: str) -> set[str]:
 
 # Never needed by a Deployment's one-shot rollback, dry run or history over http.
 NOT_FOR_A_DEPLOYMENT = (
+    "typer",  # cli/entry.py reads the everyday command lines without it
+    "click",
+    "kubectl_rollback.cli.app",
     "rich",
     "markdown_it",
     "textual",

@@ -17,7 +17,7 @@ def cli(
     sim: RunningCluster, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Callable[..., CliResult]:
     """Run `kubectl rollback ARGS` in-process against `sim` (KUBECONFIG points at it)."""
-    from kubectl_rollback.cli.app import run
+    from kubectl_rollback.cli.entry import run
 
     monkeypatch.setenv("KUBECONFIG", sim.kubeconfig)
 

@@ -300,7 +300,7 @@ def pair(
     capsys: pytest.CaptureFixture[str],
     request: pytest.FixtureRequest,
 ) -> Any:
-    from kubectl_rollback.cli.app import run
+    from kubectl_rollback.cli.entry import run
 
     def rollback(c: TestCluster, args: list[str]) -> CliResult:
         monkeypatch.setenv("KUBECONFIG", c.kubeconfig)

@@ -23,7 +23,7 @@ def opened(monkeypatch: pytest.MonkeyPatch, demo: RunningCluster) -> list[dict[s
 
 
 def test_deploy_name_in_a_terminal_opens_the_ui_on_it(opened: list[dict[str, Any]]) -> None:
-    from kubectl_rollback.cli.app import run
+    from kubectl_rollback.cli.entry import run
 
     assert run(["deploy/web", "-n", "shop"]) == 0
     assert opened == [
@@ -51,7 +51,7 @@ def test_deploy_name_in_a_terminal_opens_the_ui_on_it(opened: list[dict[str, Any
 
 
 def test_request_timeout_reaches_the_ui_when_it_opens(opened: list[dict[str, Any]]) -> None:
-    from kubectl_rollback.cli.app import run
+    from kubectl_rollback.cli.entry import run
 
     assert run(["--request-timeout", "7s"]) == 0
     assert opened[-1]["request_timeout"] == 7.0 and opened[-1]["workload"] is None
@@ -75,7 +75,7 @@ def test_request_timeout_reaches_the_ui_when_it_opens(opened: list[dict[str, Any
 def test_a_malformed_request_timeout_is_a_usage_error_before_the_ui_opens(
     opened: list[dict[str, Any]], capsys: pytest.CaptureFixture[str], args: list[str]
 ) -> None:
-    from kubectl_rollback.cli.app import run
+    from kubectl_rollback.cli.entry import run
 
     capsys.readouterr()
     assert run(args) == 2
@@ -90,7 +90,7 @@ def test_the_uis_connections_take_the_request_timeout(
     monkeypatch: pytest.MonkeyPatch, demo: RunningCluster, demo_flag: bool
 ) -> None:
     """From the command line through run_app and its Connector to the connected gateway."""
-    from kubectl_rollback.cli.app import run
+    from kubectl_rollback.cli.entry import run
     from kubectl_rollback.tui.app import RollbackApp
 
     seen: list[float] = []
@@ -113,7 +113,7 @@ def test_the_uis_connections_take_the_request_timeout(
 def test_yes_dry_run_and_output_keep_the_plain_command_line(
     opened: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kubectl_rollback.cli.app import run
+    from kubectl_rollback.cli.entry import run
 
     assert run(["deploy/web", "-n", "shop", "--dry-run=server"]) == 0
     assert run(["deploy/web", "-n", "shop", "--dry-run", "-o", "json"]) == 0
@@ -124,7 +124,7 @@ def test_yes_dry_run_and_output_keep_the_plain_command_line(
 def test_without_a_terminal_nothing_opens_and_nothing_changes(
     monkeypatch: pytest.MonkeyPatch, demo: RunningCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kubectl_rollback.cli.app import run
+    from kubectl_rollback.cli.entry import run
 
     calls: list[object] = []
     monkeypatch.setattr("kubectl_rollback.tui.run_app", lambda **kwargs: calls.append(kwargs))
