@@ -76,6 +76,8 @@ def test_help_and_version_load_no_rich_markdown_or_core() -> None:
         )
         heavy = {m for m in loaded if m.split(".")[0] in ("rich", "markdown_it", "yaml", "ssl")}
         assert heavy == set(), flag
+        # the page is drawn by cli/help.py from spec.py, as Typer would draw it
+        assert not {m for m in loaded if m.split(".")[0] in ("typer", "click")}, flag
         # errors: the exit codes; values: how spec.py declares the options
         assert not {m for m in loaded if m.startswith("kubectl_rollback.core.")} - {
             "kubectl_rollback.core.errors",

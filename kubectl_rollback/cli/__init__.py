@@ -2,6 +2,7 @@
 
 - entry.py: the console script's entry (`run()`): everyday lines read without Typer.
 - spec.py: every command's arguments, options, help and action, as data.
+- help.py: a command's --help page drawn from spec.py, as Typer would draw it.
 - app.py: the Typer app built from spec.py and its dispatch (help, completion, usage errors);
   `complete_main()`. Imports commands.py only when a command runs (`--help` stays fast).
 - ending.py: how a command ends (exit codes, one error line).

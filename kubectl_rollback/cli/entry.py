@@ -1,46 +1,75 @@
 """The console script's entry: the everyday command lines run without loading Typer.
 
 Typer and Click take about 45 ms to import and to build a command from its declarations:
-more than the cluster work of a one-shot rollback. So a command line is first read here,
-with the declarations of spec.py, as Click reads it: options before, between or after the
-arguments, `--opt value`, `--opt=value`, `-n value`, `-nvalue`, a switch's on and off
-spellings, the last of a repeated option winning, values converted with the same `int` and
-`float`. Whatever this reader is not sure of goes to Typer (app.py) as it was typed: help,
-`--version` among other words, shell completion, `--`, a cluster of short flags (`-yq`),
-an unknown option, a value that does not convert, a missing value or argument. So Typer
-words every usage error and the two readers never disagree on a line both accept
-(tests/cli/test_entry.py reads many lines with both).
+more than the cluster work of a one-shot rollback, and most of a help page's time. So a
+command line is first read here, with the declarations of spec.py, as Click reads it:
+options before, between or after the arguments, `--opt value`, `--opt=value`, `-n value`,
+`-nvalue`, a switch's on and off spellings, the last of a repeated option winning, values
+converted with the same `int` and `float`, `-h`/`--help` anywhere an option may be (the
+page drawn by help.py, as Typer draws it). Whatever this reader is not sure of goes to
+Typer (app.py) as it was typed: `--version` among other words, shell completion, `--`, a
+cluster of short flags (`-yq`), an unknown option, a value that does not convert, a
+missing value or argument. So Typer words every usage error, and the two readers never
+disagree on a line both accept (tests/cli/test_entry.py reads many lines with both;
+tests/cli/test_help_page.py compares the pages).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
+from ..core.values import value
 from .args import COMPLETE_VAR, check_command_word
 from .ending import outcome
-from .spec import ROLLBACK, SUBCOMMANDS, Command, Param, arranged, command_named, global_flags
+from .spec import PROG, ROLLBACK, SUBCOMMANDS, Command, Param, arranged, command_named, global_flags
 
 _HELP = ("-h", "--help")
 
 
-def parse(argv: list[str]) -> tuple[Command, dict[str, Any]] | None:
-    """The command a line runs and the values its `run` is called with, as Typer would call
-    it; None for a line Typer must read (see the module's text). A first word that looks
-    like a misspelt subcommand is a usage error here as in app.py (check_command_word)."""
+@value
+class Line:
+    """A command line as read: the command, the values its `run` is called with (as Typer
+    would call it), and whether it asks for the command's help instead (`-h`, `--help`)."""
+
+    command: Command
+    values: dict[str, Any]
+    prog: str
+    """The command as its usage line names it: `kubectl rollback`, `kubectl rollback history`."""
+    help: bool = False
+
+    def run(self) -> None:
+        if self.help:
+            from .help import page
+
+            sys.stdout.write(page(self.command, self.prog) + "\n")
+        else:
+            self.command.run(**self.values)
+
+
+def parse(argv: list[str]) -> Line | None:
+    """The line read, or None for a line Typer must read (see the module's text). A first
+    word that looks like a misspelt subcommand is a usage error here as in app.py
+    (check_command_word)."""
     if os.environ.get(COMPLETE_VAR):
         return None
     words = arranged(argv)
     if words and words[0] in SUBCOMMANDS:
-        command, words = command_named(words[0]), words[1:]
+        command, prog, words = command_named(words[0]), f"{PROG} {words[0]}", words[1:]
     else:
         check_command_word(words, SUBCOMMANDS, global_flags())
-        command = ROLLBACK
-    values = _values(command, words)
-    return None if values is None else (command, values)
+        command, prog = ROLLBACK, PROG
+    read = _values(command, words)
+    if read is None:
+        return None
+    values, helps = read
+    return Line(command, values, prog, help=helps)
 
 
-def _values(command: Command, words: list[str]) -> dict[str, Any] | None:
+def _values(command: Command, words: list[str]) -> tuple[dict[str, Any], bool] | None:
+    """The values, and whether help was asked for; None for what Typer must read. Help is
+    eager in Click: asked for, it is shown whatever the other values (once the line parses)."""
     spellings: dict[str, tuple[Param, bool]] = {}
     for param in command.params:
         sets, unsets = param.spellings()
@@ -48,6 +77,7 @@ def _values(command: Command, words: list[str]) -> dict[str, Any] | None:
         spellings.update({s: (param, False) for s in unsets})
     values: dict[str, Any] = {p.name: p.default for p in command.params}
     positional: list[str] = []
+    helps = False
     index = 0
     while index < len(words):
         word = words[index]
@@ -57,8 +87,11 @@ def _values(command: Command, words: list[str]) -> dict[str, Any] | None:
                 return None
             positional.append(word)
             continue
-        if word == "--" or word in _HELP:
+        if word == "--":
             return None
+        if word in _HELP:
+            helps = True
+            continue
         if word.startswith("--"):
             spelling, equals, attached = word.partition("=")
         else:  # -n, -nshop
@@ -89,7 +122,10 @@ def _values(command: Command, words: list[str]) -> dict[str, Any] | None:
             values[param.name] = [*(values[param.name] or ()), converted]
         else:
             values[param.name] = converted
-    return _with_arguments(command, values, positional)
+    if helps and not positional:
+        return values, True  # the help of a command whose arguments are still to be typed
+    with_arguments = _with_arguments(command, values, positional)
+    return None if with_arguments is None else (with_arguments, helps)
 
 
 def _converted(param: Param, text: str) -> Any:
@@ -122,14 +158,13 @@ def _with_arguments(
 
 
 def _run(argv: list[str]) -> None:
-    parsed = parse(argv)
-    if parsed is None:
+    line = parse(argv)
+    if line is None:
         from .app import dispatch
 
         dispatch(argv)
-        return
-    command, values = parsed
-    command.run(**values)
+    else:
+        line.run()
 
 
 def run(argv: list[str]) -> int:

@@ -50,11 +50,12 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> None:
 def _fast(argv: list[str]) -> Any:
     """What the fast path does with the line: None (Typer's), a call, or a usage error."""
     try:
-        parsed = entry.parse(argv)
-        if parsed is None:
+        line = entry.parse(argv)
+        if line is None:
             return None
-        command, values = parsed
-        command.run(**values)
+        if line.help:
+            return ("help", line.prog, line.command.name)
+        line.command.run(**line.values)
     except Called as called:
         return called.call
     except Failure as failure:
@@ -64,6 +65,9 @@ def _fast(argv: list[str]) -> Any:
 
 def _typer(argv: list[str]) -> Any:
     try:
+        line = entry.parse(argv)
+        if line is not None and line.help:  # the page itself: test_help_page.py
+            return ("help", line.prog, line.command.name)
         app.dispatch(argv)
     except Called as called:
         return called.call
@@ -101,6 +105,23 @@ EVERYDAY = [
     ["histroy", "deploy/web"],  # a misspelt subcommand: the same usage error
 ]
 
+HELP = [
+    (["--help"], "kubectl rollback", "rollback"),
+    (["-n", "shop", "deploy/web", "-h"], "kubectl rollback", "rollback"),
+    (["rollback", "--help"], "kubectl rollback rollback", "rollback"),
+    (["-n", "shop", "history", "--help"], "kubectl rollback history", "history"),
+    (["guard", "--timeout", "x", "-h"], "kubectl rollback guard", "guard"),
+]
+
+
+@pytest.mark.parametrize(("argv", "prog", "name"), HELP, ids=lambda v: str(v))
+def test_help_anywhere_an_option_may_be_is_the_commands_page(
+    argv: list[str], prog: str, name: str
+) -> None:
+    line = entry.parse(argv)
+    assert line is not None and line.help
+    assert (line.prog, line.command.name) == (prog, name)
+
 
 @pytest.mark.parametrize("argv", EVERYDAY, ids=" ".join)
 def test_everyday_lines_are_read_without_typer_as_typer_reads_them(
@@ -114,10 +135,9 @@ def test_everyday_lines_are_read_without_typer_as_typer_reads_them(
 @pytest.mark.parametrize(
     "argv",
     [
-        ["--help"],
-        ["deploy/web", "-h"],
-        ["history", "--help"],
         ["deploy/web", "--version"],
+        ["--help", "--version"],
+        ["deploy/web", "-h", "--bogus"],
         ["deploy/web", "--bogus"],
         ["deploy/web", "-yq"],
         ["deploy/web", "--yes=1"],
