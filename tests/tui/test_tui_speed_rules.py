@@ -8,11 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.geometry import Size
 
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.tui.cluster import Connector, Prefetch, PrefetchingConnector
 from kubectl_rollback.tui.controllers import preview
 from kubectl_rollback.tui.screens import main as main_screen
+from kubectl_rollback.tui.widgets.preview import PreviewPanel
+from kubectl_rollback.tui.widgets.rendered import Rendered
 from kubectl_rollback.tui.widgets.workloads import WorkloadList
 from tests.tui.tui_helpers import (
     SIZE,
@@ -193,3 +196,90 @@ async def test_typing_on_narrows_the_filter_and_a_row_that_comes_to_match_is_sho
         await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
         await wait_for(pilot, lambda: workloads.filter_text == "", what="the filter cleared")
         assert len(workloads._shown) == len(workloads.summaries)
+
+
+@pilot_test
+async def test_a_loaded_history_is_previewed_in_the_handler_that_fills_the_revisions(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Revisions and their preview change in one step, so one layout and one frame show both
+    # (a Highlighted message from the table came after the table's own layout and frame).
+    filling: list[bool] = [False]
+    previews: list[tuple[str, bool]] = []
+    show_history = main_screen.MainScreen._show_history
+    show_plan = PreviewPanel.show_plan
+
+    def filled(self: Any, loaded: Any) -> None:
+        filling[0] = True
+        try:
+            show_history(self, loaded)
+        finally:
+            filling[0] = False
+
+    def shown(self: Any, plan: Any, *args: Any, **kwargs: Any) -> None:
+        previews.append((plan.ref.name, filling[0]))
+        show_plan(self, plan, *args, **kwargs)
+
+    monkeypatch.setattr(main_screen.MainScreen, "_show_history", filled)
+    monkeypatch.setattr(PreviewPanel, "show_plan", shown)
+    app = make_app(demo, workload="cart")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "cart")
+        await pilot.press("down")
+        await wait_for(pilot, lambda: _previewing(app, "catalog"), what="catalog's preview")
+        assert ("cart", True) in previews and ("catalog", True) in previews, previews
+        assert not [name for name, inside in previews if not inside], previews
+
+
+@pilot_test
+async def test_a_preview_whose_height_changed_asks_for_no_second_layout(
+    demo: RunningCluster,
+) -> None:
+    # The layout that measured the preview's new height has placed it: Textual's virtual-size
+    # reactive would lay the whole screen out again for nothing.
+    app = make_app(demo, workload="cart")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "cart")
+        panel = main_of(app).query_one(PreviewPanel)
+        body = panel.query_one(Rendered)
+        await pilot.pause()
+        assert not body._layout_required and not panel._layout_required
+        size, container = body.size, body.container_size
+        taller = Size(size.width, size.height + 7)
+        body._size_updated(taller, taller, container)
+        # Taller still, with or without the scrollbar as before (one coming or going is a
+        # layout of its own).
+        scrolled = panel.virtual_size.height > panel.size.height
+        height = panel.virtual_size.height + 7 if scrolled else max(1, panel.size.height - 3)
+        panel._size_updated(
+            panel.size, Size(panel.virtual_size.width, height), panel.container_size
+        )
+        assert body.virtual_size == taller and panel.virtual_size.height == height
+        assert not body._layout_required and not panel._layout_required
+
+
+@pilot_test
+async def test_a_layout_that_leaves_the_workloads_table_as_it_was_repaints_no_scrollbar(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ScrollView compared the compositor's virtual size with its own (never equal): every
+    # layout of any pane updated and repainted the list's two scrollbars.
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        table = main_of(app).query_one(WorkloadList).table
+        updates: list[Size] = []
+        scroll_update = table._scroll_update
+
+        def counted(virtual_size: Size) -> None:
+            updates.append(virtual_size)
+            scroll_update(virtual_size)
+
+        monkeypatch.setattr(table, "_scroll_update", counted)
+        shown = table.scrollable_content_region.size
+        for _ in range(3):  # three layouts of the screen, the table unchanged
+            table._size_updated(table.size, shown, table.parent.size)
+        assert len(updates) <= 1, updates
+        table.set_rows(table.rows[:2])  # its rows changed: its scrollbars follow
+        table._size_updated(table.size, shown, table.parent.size)
+        assert updates and updates[-1] == table.virtual_size

@@ -557,7 +557,7 @@ class MainScreen(Screen[None]):
         select, error = self.preview.accept(loaded, focused=focused)
         if error is not None:
             self.notify(error, severity="error")
-        self.query_one(RevisionTable).show(
+        number = self.query_one(RevisionTable).show(
             loaded.history,
             loaded.default_plan,
             self.settings.now_fn,
@@ -573,6 +573,8 @@ class MainScreen(Screen[None]):
         if not loaded.history.revisions:
             self.query_one(PreviewPanel).show_text(loaded.plan_error or "no revisions", "yellow")
         self._refresh_bindings()
+        if number is not None:
+            self._preview(number)  # in the same layout and frame as the revisions
         self.settings.milestone(f"history:{loaded.name}")
 
     @on(HistoryFailed)

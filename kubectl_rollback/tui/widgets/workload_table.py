@@ -123,6 +123,22 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         """The cursor row's colours cover the cells' own (as DataTable draws it), instead of
         the cells keeping theirs (a status symbol stays red under the cursor)."""
 
+        self._settled: tuple[Size, Size, Size] | None = None
+        """(size, virtual size, container size) at the last layout that updated the
+        scrollbars."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # ScrollView compares the compositor's virtual size (what is in view) with its own
+        # (every row): never equal, so each layout of the screen, for whatever pane, updated
+        # and repainted this table's scrollbars. Only a change of its own sizes does now.
+        settled = (size, self.virtual_size, container_size)
+        if settled == self._settled:
+            return False
+        self._settled = settled
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     # ------------------------------------------------------------------ data
     @property
     def row_count(self) -> int:
