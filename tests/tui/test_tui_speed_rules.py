@@ -5,6 +5,7 @@ the filter narrows what it showed without losing a row a watch event made match.
 
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
 import pytest
@@ -14,8 +15,10 @@ from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.tui.cluster import Connector, Prefetch, PrefetchingConnector
 from kubectl_rollback.tui.controllers import preview
 from kubectl_rollback.tui.screens import main as main_screen
+from kubectl_rollback.tui.widgets import timeline
 from kubectl_rollback.tui.widgets.preview import PreviewPanel
 from kubectl_rollback.tui.widgets.rendered import Rendered
+from kubectl_rollback.tui.widgets.timeline import RevisionTimeline
 from kubectl_rollback.tui.widgets.workloads import WorkloadList
 from tests.tui.tui_helpers import (
     SIZE,
@@ -283,3 +286,18 @@ async def test_a_layout_that_leaves_the_workloads_table_as_it_was_repaints_no_sc
         table.set_rows(table.rows[:2])  # its rows changed: its scrollbars follow
         table._size_updated(table.size, shown, table.parent.size)
         assert updates and updates[-1] == table.virtual_size
+
+
+@pilot_test
+async def test_a_timeline_bar_is_one_span_per_run_of_cells(demo: RunningCluster) -> None:
+    # A span per cell made each row of the preview's timeline ~70 spans to draw one by one.
+    app = make_app(demo, workload="checkout")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "checkout")
+        history = main_of(app).preview.history
+        picture = RevisionTimeline(history.revisions, demo.cluster.clock.now(), target=None)
+        bars = [timeline._bar(picture.line, revision, 60) for revision in picture.rows()]
+        assert len(bars) > 1
+        for bar in bars:
+            assert len(bar.plain) == 60
+            assert len(bar.spans) == len(list(groupby(bar.plain))), (bar.plain, bar.spans)
