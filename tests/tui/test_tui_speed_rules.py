@@ -301,3 +301,27 @@ async def test_a_timeline_bar_is_one_span_per_run_of_cells(demo: RunningCluster)
         for bar in bars:
             assert len(bar.plain) == 60
             assert len(bar.spans) == len(list(groupby(bar.plain))), (bar.plain, bar.spans)
+
+
+def test_a_value_class_without_a_docstring_is_made_without_inspecting_a_signature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # dataclasses documents such a class by inspect.signature: for a @value class that is
+    # object.__init__'s text signature, and the first one compiled tokenize's patterns at the
+    # UI's start (controllers/layout.py's Layout was the first).
+    import inspect
+
+    from kubectl_rollback.core.values import value
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("inspect.signature called")
+
+    monkeypatch.setattr(inspect, "signature", refused)
+
+    @value
+    class Undocumented:
+        width: int
+        name: str = ""
+
+    assert Undocumented(3) == Undocumented(3, "")
+    assert Undocumented.__doc__ == "Undocumented(width, name)"
