@@ -9,6 +9,8 @@ from itertools import groupby
 from typing import Any
 
 import pytest
+from rich.segment import Segment
+from rich.text import Text
 from textual.geometry import Size
 
 from kubectl_rollback.sim import RunningCluster
@@ -325,3 +327,34 @@ def test_a_value_class_without_a_docstring_is_made_without_inspecting_a_signatur
 
     assert Undocumented(3) == Undocumented(3, "")
     assert Undocumented.__doc__ == "Undocumented(width, name)"
+
+
+def test_a_table_cell_that_is_a_string_is_drawn_without_making_a_rich_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A Text per cell (copied, truncated, rendered) was most of drawing a row; a string that
+    # fits its column is the same segments made directly.
+    from rich.console import Console
+    from rich.style import Style
+
+    from kubectl_rollback.tui.widgets import workload_table
+    from kubectl_rollback.tui.widgets.workload_table import Column, LightTable
+
+    cells = ["web", "日本語", "ring\x07bell", "x" * 9, ""]
+    widths = [6, 7, 10, 9, 3]
+    style = Style(color="red", bgcolor="black")
+
+    def expected(cell: str, width: int) -> list[Segment]:
+        text = Text(cell)
+        text.truncate(width, overflow="ellipsis", pad=True)
+        return [
+            Segment(" ", style),
+            *(Segment(s.text, style) for s in text.render(Console())),
+            Segment(" ", style),
+        ]
+
+    want = [seg for cell, width in zip(cells, widths, strict=True) for seg in expected(cell, width)]
+    monkeypatch.setattr(workload_table, "Text", None)  # any Text made would fail
+    table = LightTable[str]([Column(str(w), w) for w in widths], lambda row: cells)
+    assert list(table._line(cells, widths, style)) == want
+

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from rich.cells import cell_len
+from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -235,6 +237,18 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         over the cells' own."""
         segments: list[Segment] = []
         for cell, width in zip(cells, widths, strict=False):
+            if type(cell) is str:
+                plain = strip_control_codes(cell)
+                length = cell_len(plain)
+                if length <= width:
+                    # What Text(cell) padded to the width renders (a Text without spans
+                    # renders as one unstyled segment), without making the Text.
+                    segments += (
+                        Segment(" ", style),
+                        Segment(plain + " " * (width - length), style),
+                        Segment(" ", style),
+                    )
+                    continue
             text = cell if isinstance(cell, Text) else Text(cell)
             text = text.copy()
             text.truncate(width, overflow="ellipsis", pad=True)
