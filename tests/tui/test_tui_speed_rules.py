@@ -358,3 +358,32 @@ def test_a_table_cell_that_is_a_string_is_drawn_without_making_a_rich_text(
     table = LightTable[str]([Column(str(w), w) for w in widths], lambda row: cells)
     assert list(table._line(cells, widths, style)) == want
 
+
+def _stylesheets(app: Any) -> str:
+    return "\n".join(source.content for source in app.stylesheet.source.values())
+
+
+@pilot_test
+async def test_the_dialogs_and_releases_stylesheets_are_read_when_their_screen_first_opens(
+    demo: RunningCluster,
+) -> None:
+    # The first frame waits for every stylesheet read before it to be parsed: the rules of
+    # screens not open yet are not among them.
+    from kubectl_rollback.tui.screens.help import HelpScreen
+    from kubectl_rollback.tui.screens.releases import ReleasesScreen
+
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        assert "#confirm-dialog" not in _stylesheets(app)
+        assert "#releases-table" not in _stylesheets(app)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        assert "#confirm-dialog" in _stylesheets(app)
+        assert app.screen.styles.align_horizontal == "center"  # dialogs.tcss applies
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")
+        assert "#releases-table" not in _stylesheets(app)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReleasesScreen), what="releases")
+        assert "#releases-table" in _stylesheets(app)
