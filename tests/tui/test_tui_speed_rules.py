@@ -5,7 +5,11 @@ the filter narrows what it showed without losing a row a watch event made match.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -387,3 +391,55 @@ async def test_the_dialogs_and_releases_stylesheets_are_read_when_their_screen_f
         await pilot.press("R")
         await wait_for(pilot, lambda: isinstance(app.screen, ReleasesScreen), what="releases")
         assert "#releases-table" in _stylesheets(app)
+
+
+FIRST_SCREEN = """
+import asyncio, json, sys
+from kubectl_rollback.sim import run_demo
+from tests.tui.tui_helpers import SIZE, make_app, ready
+
+
+async def main():
+    with run_demo() as sim:
+        app = make_app(sim)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot, app)
+            first = {
+                "modules": sorted(sys.modules),
+                "widgets": sorted({type(w).__name__ for w in app.screen.walk_children()}),
+            }
+            await pilot.press("slash")
+            box = app.screen.query_one("#filter")
+            first["filter"] = [type(box).__name__, app.screen.focused is box]
+            print(json.dumps(first))
+
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_screen_imports_and_mounts_only_what_it_shows() -> None:
+    # What the first frame waits for: the dialogs, the other screens, the filter's input and
+    # the rollout view's parts (its progress bar) come when first used.
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_SCREEN],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+    )
+    first = json.loads(out.stdout.strip().splitlines()[-1])
+    later = {
+        "kubectl_rollback.tui.screens.confirm",
+        "kubectl_rollback.tui.screens.help",
+        "kubectl_rollback.tui.screens.picker",
+        "kubectl_rollback.tui.screens.releases",
+        "textual.widgets._progress_bar",
+    }
+    assert later.isdisjoint(first["modules"]), later & set(first["modules"])
+    assert {"Input", "ProgressBar", "Bar"}.isdisjoint(first["widgets"]), first["widgets"]
+    assert {"WorkloadList", "LightTable", "RevisionTable", "PreviewPanel", "RolloutView"} <= set(
+        first["widgets"]
+    )
+    assert first["filter"] == ["Input", True]  # / mounts it, the keys typed go to it

@@ -20,7 +20,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from ...core import errors
@@ -729,12 +728,14 @@ class MainScreen(Screen[None]):
         self._schedule_history(0.01)
 
     @on(RollbackApplied)
-    def _rollback_applied(self, message: RollbackApplied) -> None:
+    async def _rollback_applied(self, message: RollbackApplied) -> None:
         result = message.result
         self.notify(result.message, title="Rolled back")
         if not self.rollback.applied_now(result) or self.connection.gw is None:
             self.rollback.following = False
             return
+        view = self.query_one(RolloutView)
+        await view.prepare()  # its parts, at the first rollout (the messages after wait)
         plan = result.plan
         history = self.preview.history
         by_replicasets = kind_named(plan.ref.kind).revision_resource is REPLICASETS
@@ -744,7 +745,6 @@ class MainScreen(Screen[None]):
         ]
         self.query_one(PreviewPanel).display = False
         self.show_detail()
-        view = self.query_one(RolloutView)
         view.display = True
         now_fn = self.settings.now_fn
         live = pods.LivePods.of(plan, history, now=now_fn()) if history is not None else None
@@ -820,8 +820,8 @@ class MainScreen(Screen[None]):
         self._schedule_history(0.01)
 
     def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display and box.has_focus:
+        box = self.query_one(WorkloadList).filter_box
+        if box is not None and box.display and box.has_focus:
             self.query_one(WorkloadList).close_filter()
             return
         view = self.query_one(RolloutView)
@@ -837,7 +837,7 @@ class MainScreen(Screen[None]):
             self._apply_layout()
             self.query_one(WorkloadList).table.focus()
             return
-        if box.display or self.query_one(WorkloadList).filter_text:
+        if (box is not None and box.display) or self.query_one(WorkloadList).filter_text:
             self.query_one(WorkloadList).close_filter()
 
     # ----------------------------------------------------------- blue/green
@@ -905,8 +905,8 @@ class MainScreen(Screen[None]):
             )
 
     # ------------------------------------------------------ other actions
-    def action_filter(self) -> None:
-        self.query_one(WorkloadList).open_filter()
+    async def action_filter(self) -> None:
+        await self.query_one(WorkloadList).open_filter()
 
     def action_refresh(self) -> None:
         if not self.connection.connected:
