@@ -443,3 +443,56 @@ def test_the_first_screen_imports_and_mounts_only_what_it_shows() -> None:
         first["widgets"]
     )
     assert first["filter"] == ["Input", True]  # / mounts it, the keys typed go to it
+
+
+@pilot_test
+async def test_the_watches_and_the_side_questions_start_after_the_frame_that_shows_the_list(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Their threads would share the interpreter with laying out and drawing the first list.
+    frames: list[str] = []
+    started: list[tuple[str, list[str]]] = []
+    for name in ("_watch", "_check_permission", "_load_bluegreen"):
+        worker = getattr(main_screen.MainScreen, name)
+
+        def starting(self: Any, *args: Any, _name: str = name, _worker: Any = worker) -> Any:
+            started.append((_name, list(frames)))
+            return _worker(self, *args)
+
+        monkeypatch.setattr(main_screen.MainScreen, name, starting)
+    open_namespace = main_screen.MainScreen._open_namespace
+
+    def opening(self: Any, namespace: str) -> None:
+        frames.append("open")
+        open_namespace(self, namespace)
+
+    monkeypatch.setattr(main_screen.MainScreen, "_open_namespace", opening)
+    app = make_app(demo)
+    display = app._display
+
+    def drawn(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        if renderable is not None:
+            frames.append("listed" if "workloads" in app.timings else "before")
+
+    app._display = drawn  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await wait_for(pilot, lambda: len({n for n, _ in started}) == 3, what="the workers")
+        watches = [seen for name, seen in started if name == "_watch"]
+        assert watches and all("listed" in seen for seen in watches), started
+        others = [seen for name, seen in started if name != "_watch"]
+        # After a frame drawn since the namespace was opened.
+        assert others and all(seen[-1] != "open" for seen in others), started
+
+
+def test_an_allowed_answer_after_none_changes_nothing_the_screen_says() -> None:
+    # Unknown counts as allowed: the answer "allowed" (with its reason) redraws no preview.
+    from kubectl_rollback.tui.controllers.connection import ConnectionController
+
+    conn = ConnectionController(Connector())
+    assert not conn.permissions_checked("shop", (("deployments", True, "allowed by RBAC"),))
+    assert conn.permissions_checked("shop", (("deployments", False, "no role"),))
+    assert not conn.permissions_checked("shop", (("deployments", False, "no role"),))
+    assert conn.permissions_checked("shop", (("deployments", False, "denied"),))
+    assert conn.permissions_checked("shop", (("deployments", True, ""),))

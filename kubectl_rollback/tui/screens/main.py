@@ -29,7 +29,7 @@ from ...core.ports import REPLICASETS
 from ...core.rollback import RollbackResult
 from ...core.status import RolloutStatus
 from ...core.target import TargetSpec
-from ..cluster import Gateway, StopSignal
+from ..cluster import Gateway, StopSignal, WorkloadListing
 from ..controllers import bluegreen, layout, pods, preview, rollback
 from ..controllers.bluegreen import BlueGreenController, SwitchFailed
 from ..controllers.connection import Choice, ConnectionController
@@ -150,6 +150,7 @@ class MainScreen(Screen[None]):
         """The cursor moved again during the burst: load where it ends up."""
         self._bindings_state: tuple[bool, bool] | None = None
         self._frozen = False
+        self._leaving = False
         self.banner: Text | None = None
         """An error shown above the preview until the user moves on (a failed rollback)."""
 
@@ -219,7 +220,9 @@ class MainScreen(Screen[None]):
         self.stop_everything()
 
     def stop_everything(self) -> None:
-        """Stop every watch and the follow (their threads return at once)."""
+        """Stop every watch and the follow (their threads return at once); the app is
+        leaving: no worker starts after."""
+        self._leaving = True
         self.workloads.stop_watches()
         self.rollback.stop_following()
         self.rollback.stop_pods()
@@ -277,10 +280,19 @@ class MainScreen(Screen[None]):
         self.query_one(PreviewPanel).show_text("")
         self.query_one(BlueGreenPanel).show_rows([], None)
         self._list_workloads(gw, namespace, generation)
+        # After the next frame (at start, the one that shows the workloads): these workers'
+        # threads would share the interpreter with drawing it.
+        self.call_after_refresh(self._ask_around, gw, namespace, generation, ask_rbac)
+        self._refresh_bindings()
+
+    def _ask_around(self, gw: Gateway, namespace: str, generation: int, ask_rbac: bool) -> None:
+        """What the namespace's first screen can show a moment later: may the user roll back
+        (RBAC), and its blue/green groups."""
+        if generation != self.connection.generation or self._leaving:
+            return  # the user has moved on (the namespace opened since asks for its own)
         if ask_rbac:
             self._check_permission(gw, namespace, generation)
         self._load_bluegreen(gw, namespace, generation)
-        self._refresh_bindings()
 
     def _list_workloads(self, gw: Gateway, namespace: str, generation: int) -> None:
         try:
@@ -338,11 +350,19 @@ class MainScreen(Screen[None]):
             # objects would outlive them; freed objects are freed as before).
             self._frozen = True
             gc.freeze()
-        gw = self.connection.gw
-        if self.settings.live and gw is not None:
+        if self.settings.live and self.connection.gw is not None:
+            # The watches start from the listing's resource versions (nothing after it is
+            # missed, so what is loaded now may be kept), after the frame that shows it: their
+            # threads would share the interpreter with drawing it.
             self.preview.watches_running(True)
-            for plural, version, stop in self.workloads.start_watches(dict(listing.versions)):
-                self._watch(gw, plural, listing.namespace, version, stop, message.generation)
+            self.call_after_refresh(self._start_watches, listing, message.generation)
+
+    def _start_watches(self, listing: WorkloadListing, generation: int) -> None:
+        gw = self.connection.gw
+        if generation != self.connection.generation or gw is None or self._leaving:
+            return  # another namespace (or none) since: it starts its own
+        for plural, version, stop in self.workloads.start_watches(dict(listing.versions)):
+            self._watch(gw, plural, listing.namespace, version, stop, generation)
 
     @on(WorkloadsFailed)
     def _workloads_failed(self, message: WorkloadsFailed) -> None:
