@@ -5,14 +5,26 @@ the filter narrows what it showed without losing a row a watch event made match.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.segment import Segment
+from rich.text import Text
+from textual.geometry import Size
 
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.tui.cluster import Connector, Prefetch, PrefetchingConnector
 from kubectl_rollback.tui.controllers import preview
 from kubectl_rollback.tui.screens import main as main_screen
+from kubectl_rollback.tui.widgets import timeline
+from kubectl_rollback.tui.widgets.preview import PreviewPanel
+from kubectl_rollback.tui.widgets.rendered import Rendered
+from kubectl_rollback.tui.widgets.timeline import RevisionTimeline
 from kubectl_rollback.tui.widgets.workloads import WorkloadList
 from tests.tui.tui_helpers import (
     SIZE,
@@ -193,3 +205,323 @@ async def test_typing_on_narrows_the_filter_and_a_row_that_comes_to_match_is_sho
         await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
         await wait_for(pilot, lambda: workloads.filter_text == "", what="the filter cleared")
         assert len(workloads._shown) == len(workloads.summaries)
+
+
+@pilot_test
+async def test_a_loaded_history_is_previewed_in_the_handler_that_fills_the_revisions(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Revisions and their preview change in one step, so one layout and one frame show both
+    # (a Highlighted message from the table came after the table's own layout and frame).
+    filling: list[bool] = [False]
+    previews: list[tuple[str, bool]] = []
+    show_history = main_screen.MainScreen._show_history
+    show_plan = PreviewPanel.show_plan
+
+    def filled(self: Any, loaded: Any) -> None:
+        filling[0] = True
+        try:
+            show_history(self, loaded)
+        finally:
+            filling[0] = False
+
+    def shown(self: Any, plan: Any, *args: Any, **kwargs: Any) -> None:
+        previews.append((plan.ref.name, filling[0]))
+        show_plan(self, plan, *args, **kwargs)
+
+    monkeypatch.setattr(main_screen.MainScreen, "_show_history", filled)
+    monkeypatch.setattr(PreviewPanel, "show_plan", shown)
+    app = make_app(demo, workload="cart")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "cart")
+        await pilot.press("down")
+        await wait_for(pilot, lambda: _previewing(app, "catalog"), what="catalog's preview")
+        assert ("cart", True) in previews and ("catalog", True) in previews, previews
+        assert not [name for name, inside in previews if not inside], previews
+
+
+@pilot_test
+async def test_a_preview_whose_height_changed_asks_for_no_second_layout(
+    demo: RunningCluster,
+) -> None:
+    # The layout that measured the preview's new height has placed it: Textual's virtual-size
+    # reactive would lay the whole screen out again for nothing.
+    app = make_app(demo, workload="cart")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "cart")
+        panel = main_of(app).query_one(PreviewPanel)
+        body = panel.query_one(Rendered)
+        await pilot.pause()
+        assert not body._layout_required and not panel._layout_required
+        size, container = body.size, body.container_size
+        taller = Size(size.width, size.height + 7)
+        body._size_updated(taller, taller, container)
+        # Taller still, with or without the scrollbar as before (one coming or going is a
+        # layout of its own).
+        scrolled = panel.virtual_size.height > panel.size.height
+        height = panel.virtual_size.height + 7 if scrolled else max(1, panel.size.height - 3)
+        panel._size_updated(
+            panel.size, Size(panel.virtual_size.width, height), panel.container_size
+        )
+        assert body.virtual_size == taller and panel.virtual_size.height == height
+        assert not body._layout_required and not panel._layout_required
+
+
+@pilot_test
+async def test_a_layout_that_leaves_the_workloads_table_as_it_was_repaints_no_scrollbar(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ScrollView compared the compositor's virtual size with its own (never equal): every
+    # layout of any pane updated and repainted the list's two scrollbars.
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        table = main_of(app).query_one(WorkloadList).table
+        updates: list[Size] = []
+        scroll_update = table._scroll_update
+
+        def counted(virtual_size: Size) -> None:
+            updates.append(virtual_size)
+            scroll_update(virtual_size)
+
+        monkeypatch.setattr(table, "_scroll_update", counted)
+        shown = table.scrollable_content_region.size
+        for _ in range(3):  # three layouts of the screen, the table unchanged
+            table._size_updated(table.size, shown, table.parent.size)
+        assert len(updates) <= 1, updates
+        table.set_rows(table.rows[:2])  # its rows changed: its scrollbars follow
+        table._size_updated(table.size, shown, table.parent.size)
+        assert updates and updates[-1] == table.virtual_size
+
+
+@pilot_test
+async def test_a_timeline_bar_is_one_span_per_run_of_cells(demo: RunningCluster) -> None:
+    # A span per cell made each row of the preview's timeline ~70 spans to draw one by one.
+    app = make_app(demo, workload="checkout")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "checkout")
+        history = main_of(app).preview.history
+        picture = RevisionTimeline(history.revisions, demo.cluster.clock.now(), target=None)
+        bars = [timeline._bar(picture.line, revision, 60) for revision in picture.rows()]
+        assert len(bars) > 1
+        for bar in bars:
+            assert len(bar.plain) == 60
+            assert len(bar.spans) == len(list(groupby(bar.plain))), (bar.plain, bar.spans)
+
+
+def test_a_value_class_without_a_docstring_is_made_without_inspecting_a_signature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # dataclasses documents such a class by inspect.signature: for a @value class that is
+    # object.__init__'s text signature, and the first one compiled tokenize's patterns at the
+    # UI's start (controllers/layout.py's Layout was the first).
+    import inspect
+
+    from kubectl_rollback.core.values import value
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("inspect.signature called")
+
+    monkeypatch.setattr(inspect, "signature", refused)
+
+    @value
+    class Undocumented:
+        width: int
+        name: str = ""
+
+    assert Undocumented(3) == Undocumented(3, "")
+    assert Undocumented.__doc__ == "Undocumented(width, name)"
+
+
+def test_a_table_cell_that_is_a_string_is_drawn_without_making_a_rich_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A Text per cell (copied, truncated, rendered) was most of drawing a row; a string that
+    # fits its column is the same segments made directly.
+    from rich.console import Console
+    from rich.style import Style
+
+    from kubectl_rollback.tui.widgets import workload_table
+    from kubectl_rollback.tui.widgets.workload_table import Column, LightTable
+
+    cells = ["web", "日本語", "ring\x07bell", "x" * 9, ""]
+    widths = [6, 7, 10, 9, 3]
+    style = Style(color="red", bgcolor="black")
+
+    def expected(cell: str, width: int) -> list[Segment]:
+        text = Text(cell)
+        text.truncate(width, overflow="ellipsis", pad=True)
+        return [
+            Segment(" ", style),
+            *(Segment(s.text, style) for s in text.render(Console())),
+            Segment(" ", style),
+        ]
+
+    want = [seg for cell, width in zip(cells, widths, strict=True) for seg in expected(cell, width)]
+    monkeypatch.setattr(workload_table, "Text", None)  # any Text made would fail
+    table = LightTable[str]([Column(str(w), w) for w in widths], lambda row: cells)
+    assert list(table._line(cells, widths, style)) == want
+
+
+def _stylesheets(app: Any) -> str:
+    return "\n".join(source.content for source in app.stylesheet.source.values())
+
+
+@pilot_test
+async def test_the_dialogs_and_releases_stylesheets_are_read_when_their_screen_first_opens(
+    demo: RunningCluster,
+) -> None:
+    # The first frame waits for every stylesheet read before it to be parsed: the rules of
+    # screens not open yet are not among them.
+    from kubectl_rollback.tui.screens.help import HelpScreen
+    from kubectl_rollback.tui.screens.releases import ReleasesScreen
+
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        assert "#confirm-dialog" not in _stylesheets(app)
+        assert "#releases-table" not in _stylesheets(app)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        assert "#confirm-dialog" in _stylesheets(app)
+        assert app.screen.styles.align_horizontal == "center"  # dialogs.tcss applies
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")
+        assert "#releases-table" not in _stylesheets(app)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReleasesScreen), what="releases")
+        assert "#releases-table" in _stylesheets(app)
+
+
+FIRST_SCREEN = """
+import asyncio, json, sys
+from kubectl_rollback.sim import run_demo
+from tests.tui.tui_helpers import SIZE, make_app, ready
+
+
+async def main():
+    with run_demo() as sim:
+        app = make_app(sim)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(pilot, app)
+            first = {
+                "modules": sorted(sys.modules),
+                "widgets": sorted({type(w).__name__ for w in app.screen.walk_children()}),
+            }
+            await pilot.press("slash")
+            box = app.screen.query_one("#filter")
+            first["filter"] = [type(box).__name__, app.screen.focused is box]
+            print(json.dumps(first))
+
+
+asyncio.run(main())
+"""
+
+
+def test_the_first_screen_imports_and_mounts_only_what_it_shows() -> None:
+    # What the first frame waits for: the dialogs, the other screens, the filter's input and
+    # the rollout view's parts (its progress bar) come when first used.
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_SCREEN],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+    )
+    first = json.loads(out.stdout.strip().splitlines()[-1])
+    later = {
+        "kubectl_rollback.tui.screens.confirm",
+        "kubectl_rollback.tui.screens.help",
+        "kubectl_rollback.tui.screens.picker",
+        "kubectl_rollback.tui.screens.releases",
+        "textual.widgets._progress_bar",
+    }
+    assert later.isdisjoint(first["modules"]), later & set(first["modules"])
+    assert {"Input", "ProgressBar", "Bar"}.isdisjoint(first["widgets"]), first["widgets"]
+    assert {"WorkloadList", "LightTable", "RevisionTable", "PreviewPanel", "RolloutView"} <= set(
+        first["widgets"]
+    )
+    assert first["filter"] == ["Input", True]  # / mounts it, the keys typed go to it
+
+
+@pilot_test
+async def test_the_watches_and_the_side_questions_start_after_the_frame_that_shows_the_list(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Their threads would share the interpreter with laying out and drawing the first list.
+    frames: list[str] = []
+    started: list[tuple[str, list[str]]] = []
+    for name in ("_watch", "_check_permission", "_load_bluegreen"):
+        worker = getattr(main_screen.MainScreen, name)
+
+        def starting(self: Any, *args: Any, _name: str = name, _worker: Any = worker) -> Any:
+            started.append((_name, list(frames)))
+            return _worker(self, *args)
+
+        monkeypatch.setattr(main_screen.MainScreen, name, starting)
+    open_namespace = main_screen.MainScreen._open_namespace
+
+    def opening(self: Any, namespace: str) -> None:
+        frames.append("open")
+        open_namespace(self, namespace)
+
+    monkeypatch.setattr(main_screen.MainScreen, "_open_namespace", opening)
+    app = make_app(demo)
+    display = app._display
+
+    def drawn(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        if renderable is not None:
+            frames.append("listed" if "workloads" in app.timings else "before")
+
+    app._display = drawn  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await wait_for(pilot, lambda: len({n for n, _ in started}) == 3, what="the workers")
+        watches = [seen for name, seen in started if name == "_watch"]
+        assert watches and all("listed" in seen for seen in watches), started
+        others = [seen for name, seen in started if name != "_watch"]
+        # After a frame drawn since the namespace was opened.
+        assert others and all(seen[-1] != "open" for seen in others), started
+
+
+def test_an_allowed_answer_after_none_changes_nothing_the_screen_says() -> None:
+    # Unknown counts as allowed: the answer "allowed" (with its reason) redraws no preview.
+    from kubectl_rollback.tui.controllers.connection import ConnectionController
+
+    conn = ConnectionController(Connector())
+    assert not conn.permissions_checked("shop", (("deployments", True, "allowed by RBAC"),))
+    assert conn.permissions_checked("shop", (("deployments", False, "no role"),))
+    assert not conn.permissions_checked("shop", (("deployments", False, "no role"),))
+    assert conn.permissions_checked("shop", (("deployments", False, "denied"),))
+    assert conn.permissions_checked("shop", (("deployments", True, ""),))
+
+
+def test_the_ui_starts_with_what_importing_made_out_of_the_collectors_sight(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Importing Textual made ~300,000 objects that live as long as the app: ten collections
+    # among them while importing, then a full one of 20-30 ms just before the first frame.
+    import gc
+
+    from kubectl_rollback.tui import run_app
+    from kubectl_rollback.tui.app import RollbackApp
+
+    seen: dict[str, Any] = {}
+    disabled: list[bool] = []
+    disable = gc.disable
+
+    def disabling() -> None:
+        disabled.append(True)
+        disable()
+
+    def run(self: Any) -> None:
+        seen.update(collecting=gc.isenabled(), frozen=gc.get_freeze_count())
+
+    monkeypatch.setattr(gc, "disable", disabling)
+    monkeypatch.setattr(RollbackApp, "run", run)
+    gc.unfreeze()
+    run_app(kubeconfig=str(tmp_path / "no-kubeconfig"))
+    assert disabled, "the imports ran with the collector on"
+    assert seen["collecting"] and seen["frozen"] > 10_000, seen

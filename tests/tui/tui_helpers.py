@@ -87,11 +87,17 @@ async def ready(pilot: Pilot[Any], app: RollbackApp) -> None:
 
 
 def tables_settled(app: RollbackApp) -> bool:
-    """Every DataTable has measured its new rows (it does so when idle): the layout is final."""
+    """Every DataTable has measured its new rows (it does so when idle) and no widget waits to
+    be laid out (a new preview and its revisions are given in one step, laid out together at
+    the next frame): the layout is final."""
     from textual.widgets import DataTable
 
-    return all(
-        not t._require_update_dimensions and not t._new_rows for t in app.screen.query(DataTable)
+    screen = app.screen
+    return (
+        all(not t._require_update_dimensions and not t._new_rows for t in screen.query(DataTable))
+        and not screen._layout_required
+        and not any(widget._layout_required for widget in screen.walk_children())
+        and screen._message_queue.empty()  # no Layout message on its way to the screen
     )
 
 

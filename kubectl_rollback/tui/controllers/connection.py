@@ -119,11 +119,13 @@ class ConnectionController:
         return self.next_generation(), not known
 
     def permissions_checked(self, namespace: str, answers: tuple[Answer, ...]) -> bool:
-        """Store the answers; True when one changed (what the screen says may change)."""
+        """Store the answers; True when what the screen says changed: a refusal came, went or
+        says another reason (an allowed answer says what unknown said: allowed)."""
         changed = False
         for plural, allowed, reason in answers:
             key = (self.context, namespace, plural)
-            changed |= self.permission.get(key, (True, "")) != (allowed, reason)
+            was_allowed, was_reason = self.permission.get(key, (True, ""))
+            changed |= was_allowed != allowed or (not allowed and was_reason != reason)
             self.permission[key] = (allowed, reason)
         return changed
 

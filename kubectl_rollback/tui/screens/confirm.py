@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Static
 from ...core.plan import RollbackPlan
 from ...core.release import ReleasePlan
 from ..controllers import confirm
+from . import DIALOGS_CSS
 
 
 def _hanging(lines: list[Text]) -> list[RenderableType]:
@@ -93,6 +94,7 @@ class _ConfirmDialog(ModalScreen[bool]):
     It fits the terminal it is in: the plan scrolls, the title, the instruction, the input and
     the buttons stay on screen."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS = [
         Binding("y", "confirm", "Yes", show=False),
         Binding("n,escape", "cancel", "Cancel", id="confirm-no"),

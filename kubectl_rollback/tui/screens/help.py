@@ -10,6 +10,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from . import DIALOGS_CSS
+
 HelpRow = tuple[str, str, str | None]
 """(keys, description, why it is unavailable now or None)."""
 
@@ -40,6 +42,7 @@ EXTRA_KEYS: tuple[HelpRow, ...] = (
 class HelpScreen(ModalScreen[None]):
     """Lists the keys; dimmed ones are unavailable, with the reason."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help-close")]
 
     def __init__(self, rows: list[HelpRow]) -> None:

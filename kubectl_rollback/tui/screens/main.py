@@ -20,7 +20,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from ...core import errors
@@ -30,7 +29,7 @@ from ...core.ports import REPLICASETS
 from ...core.rollback import RollbackResult
 from ...core.status import RolloutStatus
 from ...core.target import TargetSpec
-from ..cluster import Gateway, StopSignal
+from ..cluster import Gateway, StopSignal, WorkloadListing
 from ..controllers import bluegreen, layout, pods, preview, rollback
 from ..controllers.bluegreen import BlueGreenController, SwitchFailed
 from ..controllers.connection import Choice, ConnectionController
@@ -151,6 +150,7 @@ class MainScreen(Screen[None]):
         """The cursor moved again during the burst: load where it ends up."""
         self._bindings_state: tuple[bool, bool] | None = None
         self._frozen = False
+        self._leaving = False
         self.banner: Text | None = None
         """An error shown above the preview until the user moves on (a failed rollback)."""
 
@@ -220,7 +220,9 @@ class MainScreen(Screen[None]):
         self.stop_everything()
 
     def stop_everything(self) -> None:
-        """Stop every watch and the follow (their threads return at once)."""
+        """Stop every watch and the follow (their threads return at once); the app is
+        leaving: no worker starts after."""
+        self._leaving = True
         self.workloads.stop_watches()
         self.rollback.stop_following()
         self.rollback.stop_pods()
@@ -278,10 +280,19 @@ class MainScreen(Screen[None]):
         self.query_one(PreviewPanel).show_text("")
         self.query_one(BlueGreenPanel).show_rows([], None)
         self._list_workloads(gw, namespace, generation)
+        # After the next frame (at start, the one that shows the workloads): these workers'
+        # threads would share the interpreter with drawing it.
+        self.call_after_refresh(self._ask_around, gw, namespace, generation, ask_rbac)
+        self._refresh_bindings()
+
+    def _ask_around(self, gw: Gateway, namespace: str, generation: int, ask_rbac: bool) -> None:
+        """What the namespace's first screen can show a moment later: may the user roll back
+        (RBAC), and its blue/green groups."""
+        if generation != self.connection.generation or self._leaving:
+            return  # the user has moved on (the namespace opened since asks for its own)
         if ask_rbac:
             self._check_permission(gw, namespace, generation)
         self._load_bluegreen(gw, namespace, generation)
-        self._refresh_bindings()
 
     def _list_workloads(self, gw: Gateway, namespace: str, generation: int) -> None:
         try:
@@ -339,11 +350,19 @@ class MainScreen(Screen[None]):
             # objects would outlive them; freed objects are freed as before).
             self._frozen = True
             gc.freeze()
-        gw = self.connection.gw
-        if self.settings.live and gw is not None:
+        if self.settings.live and self.connection.gw is not None:
+            # The watches start from the listing's resource versions (nothing after it is
+            # missed, so what is loaded now may be kept), after the frame that shows it: their
+            # threads would share the interpreter with drawing it.
             self.preview.watches_running(True)
-            for plural, version, stop in self.workloads.start_watches(dict(listing.versions)):
-                self._watch(gw, plural, listing.namespace, version, stop, message.generation)
+            self.call_after_refresh(self._start_watches, listing, message.generation)
+
+    def _start_watches(self, listing: WorkloadListing, generation: int) -> None:
+        gw = self.connection.gw
+        if generation != self.connection.generation or gw is None or self._leaving:
+            return  # another namespace (or none) since: it starts its own
+        for plural, version, stop in self.workloads.start_watches(dict(listing.versions)):
+            self._watch(gw, plural, listing.namespace, version, stop, generation)
 
     @on(WorkloadsFailed)
     def _workloads_failed(self, message: WorkloadsFailed) -> None:
@@ -557,7 +576,7 @@ class MainScreen(Screen[None]):
         select, error = self.preview.accept(loaded, focused=focused)
         if error is not None:
             self.notify(error, severity="error")
-        self.query_one(RevisionTable).show(
+        number = self.query_one(RevisionTable).show(
             loaded.history,
             loaded.default_plan,
             self.settings.now_fn,
@@ -573,6 +592,8 @@ class MainScreen(Screen[None]):
         if not loaded.history.revisions:
             self.query_one(PreviewPanel).show_text(loaded.plan_error or "no revisions", "yellow")
         self._refresh_bindings()
+        if number is not None:
+            self._preview(number)  # in the same layout and frame as the revisions
         self.settings.milestone(f"history:{loaded.name}")
 
     @on(HistoryFailed)
@@ -727,12 +748,14 @@ class MainScreen(Screen[None]):
         self._schedule_history(0.01)
 
     @on(RollbackApplied)
-    def _rollback_applied(self, message: RollbackApplied) -> None:
+    async def _rollback_applied(self, message: RollbackApplied) -> None:
         result = message.result
         self.notify(result.message, title="Rolled back")
         if not self.rollback.applied_now(result) or self.connection.gw is None:
             self.rollback.following = False
             return
+        view = self.query_one(RolloutView)
+        await view.prepare()  # its parts, at the first rollout (the messages after wait)
         plan = result.plan
         history = self.preview.history
         by_replicasets = kind_named(plan.ref.kind).revision_resource is REPLICASETS
@@ -742,7 +765,6 @@ class MainScreen(Screen[None]):
         ]
         self.query_one(PreviewPanel).display = False
         self.show_detail()
-        view = self.query_one(RolloutView)
         view.display = True
         now_fn = self.settings.now_fn
         live = pods.LivePods.of(plan, history, now=now_fn()) if history is not None else None
@@ -818,8 +840,8 @@ class MainScreen(Screen[None]):
         self._schedule_history(0.01)
 
     def action_back(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display and box.has_focus:
+        box = self.query_one(WorkloadList).filter_box
+        if box is not None and box.display and box.has_focus:
             self.query_one(WorkloadList).close_filter()
             return
         view = self.query_one(RolloutView)
@@ -835,7 +857,7 @@ class MainScreen(Screen[None]):
             self._apply_layout()
             self.query_one(WorkloadList).table.focus()
             return
-        if box.display or self.query_one(WorkloadList).filter_text:
+        if (box is not None and box.display) or self.query_one(WorkloadList).filter_text:
             self.query_one(WorkloadList).close_filter()
 
     # ----------------------------------------------------------- blue/green
@@ -903,8 +925,8 @@ class MainScreen(Screen[None]):
             )
 
     # ------------------------------------------------------ other actions
-    def action_filter(self) -> None:
-        self.query_one(WorkloadList).open_filter()
+    async def action_filter(self) -> None:
+        await self.query_one(WorkloadList).open_filter()
 
     def action_refresh(self) -> None:
         if not self.connection.connected:

@@ -10,10 +10,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from . import DIALOGS_CSS
+
 
 class PickOne(ModalScreen[str | None]):
     """Type to narrow the list, Enter to choose, Esc to keep the current one."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="pick-cancel")]
 
     def __init__(self, title: str, names: list[str], current: str | None) -> None:

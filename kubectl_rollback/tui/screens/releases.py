@@ -40,6 +40,8 @@ COLUMNS = ("RELEASE", "SOURCE", "LAST OK", "WORKLOADS")
 class ReleasesScreen(Screen[None]):
     """Releases on top; the highlighted release's plan (or its rollouts) below."""
 
+    CSS_PATH = "releases.tcss"
+    """Read when the screen first opens (not with app.tcss, before the first frame)."""
     BINDINGS = [
         Binding(
             "r",

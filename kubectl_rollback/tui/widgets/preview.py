@@ -9,6 +9,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.segment import Segment
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 
 from ...core.model import Revision
 from ...core.plan import RollbackPlan
@@ -233,6 +234,14 @@ def plan_renderables(
 
 class PreviewPanel(VerticalScroll):
     """Scrollable preview of the plan for the highlighted revision."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # As Rendered's: the scrolled height changed in the layout that measured it; laying
+        # the screen out again would find the same. (A scrollbar that comes or goes still
+        # asks for its layout.)
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Rendered("", id="preview-body")

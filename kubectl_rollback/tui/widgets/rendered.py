@@ -61,6 +61,15 @@ class Rendered(Widget):
             self._width = width
         return self._lines
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual lays the screen out again whenever a widget's virtual size changed in a
+        # layout (a reactive with layout=True): for this widget, whose height the layout has
+        # just read from its lines, that second layout finds the same (a new preview cost
+        # two layouts of the screen).
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
 

@@ -190,9 +190,11 @@ class RevisionTable(Vertical):
         *,
         select: int | None = None,
         plan_error: str | None = None,
-    ) -> None:
+    ) -> int | None:
         """Fill the table; the cursor goes to ``select``, else the default target, else the
-        current revision.
+        current revision. Returns the revision the cursor is on: the caller previews it at
+        once, so that the revisions and their preview are laid out and drawn together (a
+        ``Highlighted`` message would come after the table's own layout and frame).
 
         On a reload of the same workload the cursor stays where the user put it, unless
         it was on the default target (it follows the new one) or its revision is gone
@@ -238,8 +240,7 @@ class RevisionTable(Vertical):
         )
         number = self.highlighted
         self._announced = number
-        if number is not None:
-            self.post_message(self.Highlighted(number))
+        return number
 
     def on_resize(self) -> None:
         # The HEALTH evidence gets what the other columns leave at this width.

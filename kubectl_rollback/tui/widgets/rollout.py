@@ -5,14 +5,13 @@ line, and what to do when a StatefulSet is stuck on a pod."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 
 from ...core.api_objects import as_dict, as_int, dig
 from ...core.kinds import kind_named
@@ -23,6 +22,9 @@ from ...core.rollback import RolloutOutcome
 from ...core.status import RolloutStatus
 from ...core.values import value
 from ..controllers.pods import LivePods
+
+if TYPE_CHECKING:
+    from textual.widgets import ProgressBar
 
 BAR_WIDTH = 20
 CHART_WIDTH = 16
@@ -225,15 +227,33 @@ class RolloutView(VerticalScroll):
         self.finished: str | None = None
         """None while following; else "done", "failed", "timeout", "stopped" or "error"."""
         self.target_replicas = 0
+        self._prepared = False
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="rollout-title", classes="pane-title")
-        yield ProgressBar(total=1, show_eta=False, id="rollout-progress")
-        yield Static("", id="rollout-status")
-        yield Static("", id="rollout-replicasets")
-        yield Static("", id="rollout-pods")
-        yield Static("", id="rollout-advice")
-        yield Static("", id="rollout-outcome")
+    async def prepare(self) -> None:
+        """Mount the view's parts before its first rollout (``start``): not with the screen,
+        where the view waits hidden, so that the first frame does not wait for them (nor for
+        the app's only progress bar to be imported and styled)."""
+        if self._prepared:
+            return
+        self._prepared = True
+        from textual.widgets import ProgressBar
+
+        await self.mount_all(
+            [
+                Static("", id="rollout-title", classes="pane-title"),
+                ProgressBar(total=1, show_eta=False, id="rollout-progress"),
+                Static("", id="rollout-status"),
+                Static("", id="rollout-replicasets"),
+                Static("", id="rollout-pods"),
+                Static("", id="rollout-advice"),
+                Static("", id="rollout-outcome"),
+            ]
+        )
+
+    def _progress(self) -> ProgressBar:
+        from textual.widgets import ProgressBar
+
+        return self.query_one("#rollout-progress", ProgressBar)
 
     def start(
         self,
@@ -260,9 +280,7 @@ class RolloutView(VerticalScroll):
                 f"(becomes {plan.new_revision_number})  {plan.to_revision.images}",
             )
         )
-        self.query_one("#rollout-progress", ProgressBar).update(
-            total=self.target_replicas, progress=0
-        )
+        self._progress().update(total=self.target_replicas, progress=0)
         self.query_one("#rollout-status", Static).update(
             Text("Waiting for the rollout to start...", style="dim")
         )
@@ -324,7 +342,7 @@ class RolloutView(VerticalScroll):
         )
         if self.finished is None:
             self.target_replicas = max(total, 1)
-            self.query_one("#rollout-progress", ProgressBar).update(
+            self._progress().update(
                 total=self.target_replicas, progress=min(progress, self.target_replicas)
             )
 
@@ -365,14 +383,14 @@ class RolloutView(VerticalScroll):
         self.query_one("#rollout-replicasets", Static).update(table)
         target_row = self.replicasets.get(target or "")
         if target_row is not None and self.finished is None:
-            self.query_one("#rollout-progress", ProgressBar).update(
+            self._progress().update(
                 total=self.target_replicas, progress=min(target_row.available, self.target_replicas)
             )
 
     def finish(
         self, outcome: RolloutOutcome | None, *, cancelled: bool = False, error: str | None = None
     ) -> None:
-        progress = self.query_one("#rollout-progress", ProgressBar)
+        progress = self._progress()
         outcome_line = self.query_one("#rollout-outcome", Static)
         self.call_after_refresh(self.scroll_end, animate=False)  # the ending, in view
         if cancelled:

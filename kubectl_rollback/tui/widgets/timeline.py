@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from itertools import groupby
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
@@ -103,20 +104,25 @@ def _bar(line: Timeline, revision: Revision, width: int) -> Text:
     periods = line.of(revision)
     span = (line.end - line.start).total_seconds()
     style = BAR_STYLE[revision.health]
-    bar = Text()
+    cells: list[tuple[str, str]] = []
     for column in range(width):
         moment = line.start + timedelta(seconds=span * (column + 0.5) / width)
         if any(p.live_at(moment) for p in periods):
-            bar.append("█", style=style)
+            cells.append(("█", style))
         elif any(p.maybe_at(moment) for p in periods):
-            bar.append("▒", style=style)
+            cells.append(("▒", style))
         else:
-            bar.append("·", style="dim")
+            cells.append(("·", "dim"))
     # A period shorter than a cell still shows: its last cell, at least.
     for period in periods:
         if period.end_hi <= line.start or span <= 0:
             continue
         cell = min(width - 1, int(width * (period.end_lo - line.start).total_seconds() / span))
-        if bar.plain[cell] == "·":
-            bar = Text.assemble(bar[:cell], ("▌", style), bar[cell + 1 :])
+        if cells[cell][0] == "·":
+            cells[cell] = ("▌", style)
+    # One span per run of equal cells, not one per cell: the same text, a fraction of the
+    # drawing (a row of the preview's timeline is drawn span by span).
+    bar = Text()
+    for (char, cell_style), run in groupby(cells):
+        bar.append(char * len(list(run)), style=cell_style)
     return bar

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
+from rich.cells import cell_len
+from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -123,6 +125,22 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         """The cursor row's colours cover the cells' own (as DataTable draws it), instead of
         the cells keeping theirs (a status symbol stays red under the cursor)."""
 
+        self._settled: tuple[Size, Size, Size] | None = None
+        """(size, virtual size, container size) at the last layout that updated the
+        scrollbars."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # ScrollView compares the compositor's virtual size (what is in view) with its own
+        # (every row): never equal, so each layout of the screen, for whatever pane, updated
+        # and repainted this table's scrollbars. Only a change of its own sizes does now.
+        settled = (size, self.virtual_size, container_size)
+        if settled == self._settled:
+            return False
+        self._settled = settled
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
     # ------------------------------------------------------------------ data
     @property
     def row_count(self) -> int:
@@ -219,6 +237,18 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         over the cells' own."""
         segments: list[Segment] = []
         for cell, width in zip(cells, widths, strict=False):
+            if type(cell) is str:
+                plain = strip_control_codes(cell)
+                length = cell_len(plain)
+                if length <= width:
+                    # What Text(cell) padded to the width renders (a Text without spans
+                    # renders as one unstyled segment), without making the Text.
+                    segments += (
+                        Segment(" ", style),
+                        Segment(plain + " " * (width - length), style),
+                        Segment(" ", style),
+                    )
+                    continue
             text = cell if isinstance(cell, Text) else Text(cell)
             text = text.copy()
             text.truncate(width, overflow="ellipsis", pad=True)

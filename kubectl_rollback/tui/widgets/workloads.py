@@ -95,15 +95,18 @@ class WorkloadList(Vertical):
         """What the filter searches in each workload (``search_text``), kept per key."""
         self._filtered = ""
         """The filter the rows shown match (typing on narrows those instead of every row)."""
+        self._box: Input | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Workloads", classes="pane-title", id="workloads-title")
-        yield Input(placeholder="filter: name, kind, status, image", id="filter")
         yield LightTable[WorkloadSummary](COLUMNS, self._cells, id="workloads-table")
         yield Static("", id="workloads-empty")
 
-    def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
+    @property
+    def filter_box(self) -> Input | None:
+        """The filter's input, under the title: mounted when ``/`` first opens it (None
+        until then), so that the first frame waits for no hidden input."""
+        return self._box
 
     @property
     def table(self) -> LightTable[WorkloadSummary]:
@@ -286,14 +289,19 @@ class WorkloadList(Vertical):
         event.input.display = False
         self.table.focus()
 
-    def open_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+    async def open_filter(self) -> None:
+        box = self._box
+        if box is None:
+            box = self._box = Input(placeholder="filter: name, kind, status, image", id="filter")
+            await self.mount(box, after=self.query_one("#workloads-title"))
         box.display = True
-        box.focus()
+        # At once, not after the keys typed meanwhile (focus() would wait behind them).
+        self.screen.set_focus(box)
 
     def close_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.display = False
+        box = self._box
+        if box is not None:
+            box.value = ""
+            box.display = False
         self.set_filter("")
         self.table.focus()
