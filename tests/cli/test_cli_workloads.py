@@ -21,6 +21,7 @@ from kubectl_rollback.core.target import TargetSpec
 from kubectl_rollback.kube.gateway import KubeGateway
 from kubectl_rollback.sim import RunningCluster, run_cluster
 from tests.cli.cli_support import CliResult
+from tests.clusters import running_clock
 from tests.kubectl import Kubectl, kubectl_or_skip
 
 IMAGES = ["nginx:1.25.3", "nginx:1.26.0", "nginx:1.27.0"]
@@ -376,14 +377,20 @@ def test_wait_statefulset_to_success(
     assert "success (recorded): wait, " in history.out
 
 
-def test_wait_daemonset_to_success(
-    sim: RunningCluster,
-    cli: Callable[..., CliResult],
-    ticking: Callable[[], None],
-) -> None:
+def test_wait_daemonset_to_success(sim: RunningCluster, cli: Callable[..., CliResult]) -> None:
     history_of(sim, daemonset, "agent", IMAGES[:2])
-    ticking()
-    result = cli("ds/agent", "--yes", "--wait", "--timeout", "60s")
+    # The clock starts once the command, having read the DaemonSet after its PATCH, watches
+    # it: running from the start, it could finish the rollout before the first read.
+    requests = sim.cluster.requests
+    requests.clear()
+    sim.cluster.count_requests = True
+
+    def watching() -> bool:
+        return any("/daemonsets?watch=true" in path for _, path in list(requests))
+
+    with running_clock(sim.cluster, begin_when=watching):
+        result = cli("ds/agent", "--yes", "--wait", "--timeout", "60s")
+    sim.cluster.count_requests = False
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert 'daemon set "agent" successfully rolled out' in lines

@@ -222,7 +222,12 @@ def test_quitting_the_demo_mid_rollout_says_the_demo_cluster_stops_with_it() -> 
         term.keys("y")
         term.wait(lambda s: "Rolling back deployment.apps/checkout" in s, "the rollout view")
         term.keys("q")
-        term.wait(lambda s: "still rolling out" in s, "the parting line", timeout=30)
+        # Read with the scrollback, as above (the line's start may have scrolled off).
+        term.wait(
+            lambda _: "still rolling out" in " ".join(term.everything().split()),
+            "the parting line",
+            timeout=30,
+        )
         shown = term.everything()
     lines = [line for line in shown.splitlines() if line.strip() and "Pane is dead" not in line]
     assert lines == [
