@@ -82,22 +82,21 @@ def _values(command: Command, words: list[str]) -> tuple[dict[str, Any], bool] |
     while index < len(words):
         word = words[index]
         index += 1
-        if not word.startswith("-") or word == "-":
-            if word == "-":
-                return None
+        if word in ("-", "--"):
+            return None
+        if not word.startswith("-"):
             positional.append(word)
             continue
-        if word == "--":
-            return None
         if word in _HELP:
             helps = True
             continue
+        attached: str | None  # the value typed in the same word, if any
         if word.startswith("--"):
-            spelling, equals, attached = word.partition("=")
+            spelling, equals, rest = word.partition("=")
+            attached = rest if equals else None
         else:  # -n, -nshop
-            spelling, attached = word[:2], word[2:]
-            equals = "=" if attached else ""
-            if "=" in attached:
+            spelling, attached = word[:2], word[2:] or None
+            if attached is not None and "=" in attached:
                 return None
         found = spellings.get(spelling)
         if found is None:
@@ -106,11 +105,11 @@ def _values(command: Command, words: list[str]) -> tuple[dict[str, Any], bool] |
         if param.eager:
             return None
         if param.flag:
-            if equals:
+            if attached is not None:
                 return None  # `--yes=1` or `-yq`: Click's to refuse or to take apart
             values[param.name] = on
             continue
-        if not equals:
+        if attached is None:
             if index >= len(words):
                 return None
             attached = words[index]

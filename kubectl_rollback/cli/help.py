@@ -11,6 +11,7 @@ every width Click can choose.
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import textwrap
 
@@ -24,7 +25,8 @@ def page(command: Command, prog: str, width: int | None = None) -> str:
     if width is None:
         width = max(min(shutil.get_terminal_size().columns, 80) - 2, 50)
     out: list[str] = [_usage(prog, command, width)]
-    text = _cleandoc(command.help).partition("\f")[0]
+    # As Click cleans a command's help (inspect is loaded already: dataclasses imports it).
+    text = inspect.cleandoc(command.help).partition("\f")[0]
     if text:
         out.append("\n" + _wrap_paragraphs(text, width, "  ") + "\n")
     arguments = [_argument_record(p) for p in command.params if p.argument]
@@ -164,16 +166,3 @@ def _wrap_paragraphs(text: str, width: int, indent: str) -> str:
         else:
             out.append(_wrapper(width, lead, lead).fill(body))
     return "\n\n".join(out)
-
-
-def _cleandoc(text: str) -> str:
-    """inspect.cleandoc (Click cleans a command's help with it), without importing inspect."""
-    lines = text.expandtabs().split("\n")
-    margins = [len(line) - len(line.lstrip()) for line in lines[1:] if line.lstrip()]
-    margin = min(margins) if margins else 0
-    cleaned = [lines[0].lstrip()] + [line[margin:] for line in lines[1:]]
-    while cleaned and not cleaned[-1]:
-        cleaned.pop()
-    while cleaned and not cleaned[0]:
-        cleaned.pop(0)
-    return "\n".join(cleaned)
