@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from rich.segment import Segment
 from rich.text import Text
+from textual._compositor import Compositor
 from textual.geometry import Size
 
 from kubectl_rollback.sim import RunningCluster
@@ -472,7 +473,7 @@ async def test_the_watches_and_the_side_questions_start_after_the_frame_that_sho
 
     def drawn(screen: Any, renderable: Any) -> None:
         display(screen, renderable)
-        if renderable is not None:
+        if renderable is not None and not app._batch_count:  # in a batch, Textual drops it
             frames.append("listed" if "workloads" in app.timings else "before")
 
     app._display = drawn  # type: ignore[method-assign]
@@ -484,6 +485,45 @@ async def test_the_watches_and_the_side_questions_start_after_the_frame_that_sho
         others = [seen for name, seen in started if name != "_watch"]
         # After a frame drawn since the namespace was opened.
         assert others and all(seen[-1] != "open" for seen in others), started
+
+
+@pilot_test
+async def test_the_first_frame_is_rendered_once_with_the_list_and_the_keys(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Textual renders a frame while the app batches updates (its whole start) and drops it;
+    # its Footer shows no keys until the bindings are signalled, then recomposes and lays the
+    # screen out again. The first frame drawn is the first rendered, with the keys in it.
+    rendered: list[int] = []
+    render_update = Compositor.render_update
+
+    def rendering(self: Compositor, *args: Any, **kwargs: Any) -> Any:
+        rendered.append(app._batch_count)
+        return render_update(self, *args, **kwargs)
+
+    monkeypatch.setattr(Compositor, "render_update", rendering)
+    prefetch = Prefetch(Connector(demo.kubeconfig), None, "shop")  # as the UI starts
+    prefetch.wait()
+    app = make_app(demo)
+    app.connector = PrefetchingConnector(demo.kubeconfig, prefetch=prefetch)
+    display = app._display
+    first: list[tuple[int, str, str]] = []
+
+    def drawn(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        if renderable is not None and not app._batch_count and not first:
+            lines = [strip.text for strip in screen._compositor.render_strips()]
+            first.append((len(rendered), lines[-1], "\n".join(lines)))
+
+    app._display = drawn  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await wait_for(pilot, lambda: bool(first), what="the first frame")
+    assert all(batch == 0 for batch in rendered), rendered  # none rendered to be dropped
+    renders, footer, screen = first[0]
+    assert renders == 1, rendered
+    assert footer.startswith(" q Quit  ? Help "), footer
+    assert "checkout" in screen, screen
 
 
 def test_an_allowed_answer_after_none_changes_nothing_the_screen_says() -> None:

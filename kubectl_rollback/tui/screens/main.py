@@ -153,6 +153,8 @@ class MainScreen(Screen[None]):
         self._leaving = False
         self.banner: Text | None = None
         """An error shown above the preview until the user moves on (a failed rollback)."""
+        self._after_frame: list[tuple[Callable[..., object], tuple[object, ...]]] = []
+        """Called once the next frame has reached the terminal (``after_frame``)."""
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -184,6 +186,29 @@ class MainScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._apply_layout()
+
+    # ------------------------------------------------------------------ frames
+    def _compositor_refresh(self) -> None:
+        # While the app batches updates (the whole of its start, when this screen is first
+        # laid out and filled) Textual renders the screen's frame and then drops it
+        # (App._display shows nothing in a batch): 30-50 ms of a start's 500 for a frame
+        # nobody sees. Drawn once the batch is over instead, at the first idle after it.
+        if self.app._batch_count:
+            self.refresh()
+            self.app.call_later(self.check_idle)
+            return
+        super()._compositor_refresh()
+        if self._after_frame and self is self.app.screen:
+            pending, self._after_frame = self._after_frame, []
+            for callback, args in pending:
+                self.call_later(callback, *args)
+
+    def after_frame(self, callback: Callable[..., object], *args: object) -> None:
+        """Call ``callback(*args)`` once the next frame of this screen is on the terminal
+        (the clock redraws one every second). Textual's ``call_after_refresh`` runs it at the
+        screen's next idle, which may come before the frame: while the app batches updates
+        (all of its start), or before the changes just made have reached the screen."""
+        self._after_frame.append((callback, args))
 
     def _apply_layout(self) -> None:
         """Fit the panes to the terminal (controllers/layout.py): side by side, or one at a
@@ -282,7 +307,7 @@ class MainScreen(Screen[None]):
         self._list_workloads(gw, namespace, generation)
         # After the next frame (at start, the one that shows the workloads): these workers'
         # threads would share the interpreter with drawing it.
-        self.call_after_refresh(self._ask_around, gw, namespace, generation, ask_rbac)
+        self.after_frame(self._ask_around, gw, namespace, generation, ask_rbac)
         self._refresh_bindings()
 
     def _ask_around(self, gw: Gateway, namespace: str, generation: int, ask_rbac: bool) -> None:
@@ -355,7 +380,7 @@ class MainScreen(Screen[None]):
             # missed, so what is loaded now may be kept), after the frame that shows it: their
             # threads would share the interpreter with drawing it.
             self.preview.watches_running(True)
-            self.call_after_refresh(self._start_watches, listing, message.generation)
+            self.after_frame(self._start_watches, listing, message.generation)
 
     def _start_watches(self, listing: WorkloadListing, generation: int) -> None:
         gw = self.connection.gw
@@ -662,8 +687,9 @@ class MainScreen(Screen[None]):
     def _refresh_bindings(self) -> None:
         """Refresh the footer when an action became available or unavailable, not otherwise.
 
-        Every refresh recomposes the footer (tens of milliseconds): calling it on each
-        cursor move or answer from the cluster made the UI stutter while loading.
+        Every refresh has Textual work out the active bindings again and the footer repaint
+        (it used to recompose it, tens of milliseconds): not on each cursor move or answer
+        from the cluster.
         """
         state = (
             self.rollback_unavailable() in (None, HISTORY_LOADING),
