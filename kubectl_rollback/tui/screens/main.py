@@ -198,7 +198,7 @@ class MainScreen(Screen[None]):
             self.app.call_later(self.check_idle)
             return
         super()._compositor_refresh()
-        if self._after_frame and self is self.app.screen:
+        if self._after_frame:  # drawn (or, under a dialog, handed to the screen on top)
             pending, self._after_frame = self._after_frame, []
             for callback, args in pending:
                 self.call_later(callback, *args)
@@ -207,8 +207,12 @@ class MainScreen(Screen[None]):
         """Call ``callback(*args)`` once the next frame of this screen is on the terminal
         (the clock redraws one every second). Textual's ``call_after_refresh`` runs it at the
         screen's next idle, which may come before the frame: while the app batches updates
-        (all of its start), or before the changes just made have reached the screen."""
-        self._after_frame.append((callback, args))
+        (all of its start), or before the changes just made have reached the screen. A
+        screen not on the terminal at all (another screen over it) has no frame to wait for."""
+        if self.app._batch_count or self.is_current:
+            self._after_frame.append((callback, args))
+        else:
+            self.call_after_refresh(callback, *args)
 
     def _apply_layout(self) -> None:
         """Fit the panes to the terminal (controllers/layout.py): side by side, or one at a
