@@ -10,9 +10,17 @@ from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.tui.app import RollbackApp
 from kubectl_rollback.tui.screens.help import HelpScreen
 from kubectl_rollback.tui.widgets.footer import FooterEntry, KeysFooter
-from tests.tui.tui_helpers import main_of, make_app, notified, pilot_test, ready, wait_for
-
-SIZES = [(80, 24), (120, 40), (200, 60)]
+from tests.tui.tui_helpers import (
+    SIZE_IDS,
+    SIZES,
+    main_of,
+    make_app,
+    notified,
+    pilot_test,
+    ready,
+    screen_text,
+    wait_for,
+)
 
 
 def _footer(app: RollbackApp) -> KeysFooter:
@@ -24,10 +32,10 @@ def _entry(app: RollbackApp, description: str) -> FooterEntry:
 
 
 def _bottom_line(app: RollbackApp) -> str:
-    return app.screen._compositor.render_strips()[-1].text
+    return screen_text(app).splitlines()[-1]
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 @pilot_test
 async def test_the_footer_draws_the_screens_keys_where_a_click_finds_them(
     demo: RunningCluster, size: tuple[int, int]
@@ -47,7 +55,7 @@ async def test_the_footer_draws_the_screens_keys_where_a_click_finds_them(
         assert line.startswith("q Quit ? Help" if compact else " q Quit  ? Help "), line
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 @pilot_test
 async def test_clicking_a_key_in_the_footer_presses_it(
     demo: RunningCluster, size: tuple[int, int]
@@ -69,7 +77,7 @@ async def test_clicking_a_key_in_the_footer_presses_it(
         assert entries == _footer(app).entries
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 @pilot_test
 async def test_clicking_a_dimmed_key_says_why_as_pressing_it_does(
     demo: RunningCluster, size: tuple[int, int]

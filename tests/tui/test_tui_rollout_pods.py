@@ -21,6 +21,8 @@ from kubectl_rollback.tui.screens.confirm import ConfirmSwitch
 from kubectl_rollback.tui.widgets.rollout import RolloutView
 from tests.tui.test_tui_rollback import _advance_until
 from tests.tui.tui_helpers import (
+    SIZE_IDS,
+    SIZES,
     confirm_rollback,
     main_of,
     make_app,
@@ -31,7 +33,6 @@ from tests.tui.tui_helpers import (
     wait_for,
 )
 
-SIZES = [(80, 24), (120, 40), (200, 60)]
 LEDGER = ["postgres:15.4", "postgres:crash-15.5", "postgres:16.1"]
 
 
@@ -134,7 +135,7 @@ async def test_a_rollback_onto_a_broken_image_shows_why_its_pods_do_not_start(
         assert "ImagePullBackOff" in screen_text(app)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_a_statefulset_stuck_on_a_pod_says_which_to_delete_live_and_at_the_end(
     demo: RunningCluster, size: tuple[int, int]
 ) -> None:

@@ -20,10 +20,8 @@ from kubectl_rollback.core.api_objects import dig
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.tui.widgets.rollout import RolloutView
 from tests.tui.test_tui_rollout_pods import pod_line, rolled_back, stuck_statefulset
-from tests.tui.tui_helpers import main_of, make_app, no_blink, settle, wait_for
+from tests.tui.tui_helpers import SIZE_IDS, SIZES, main_of, make_app, no_blink, settle, wait_for
 
-SIZES = [(80, 24), (120, 40), (200, 60)]
-IDS = [f"{w}x{h}" for w, h in SIZES]
 Compare = Callable[..., bool]
 
 
@@ -60,7 +58,7 @@ async def _finish(pilot: Pilot[Any], app: Any) -> None:
     await settle(pilot, app)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=IDS)
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_rollout_of_a_deployment_with_its_pods(
     snap_compare: Compare, demo: RunningCluster, size: tuple[int, int]
 ) -> None:
@@ -85,7 +83,7 @@ def test_rollout_of_a_deployment_with_its_pods(
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=IDS)
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_rollout_of_a_statefulset_stuck_on_a_pod(
     snap_compare: Compare, demo: RunningCluster, size: tuple[int, int]
 ) -> None:

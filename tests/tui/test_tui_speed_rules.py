@@ -512,8 +512,8 @@ async def test_the_first_frame_is_rendered_once_with_the_list_and_the_keys(
     def drawn(screen: Any, renderable: Any) -> None:
         display(screen, renderable)
         if renderable is not None and not app._batch_count and not first:
-            lines = [strip.text for strip in screen._compositor.render_strips()]
-            first.append((len(rendered), lines[-1], "\n".join(lines)))
+            text = screen_text(app)
+            first.append((len(rendered), text.splitlines()[-1], text))
 
     app._display = drawn  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:

@@ -7,9 +7,15 @@ import pytest
 
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.tui.widgets.revisions import RevisionTable
-from tests.tui.tui_helpers import main_of, make_app, open_on, pilot_test, screen_text, wait_for
-
-SIZES = [(80, 24), (120, 40), (200, 60)]
+from tests.tui.tui_helpers import (
+    SIZES,
+    main_of,
+    make_app,
+    open_on,
+    pilot_test,
+    screen_text,
+    wait_for,
+)
 
 
 def timeline_rows(text: str) -> dict[str, str]:

@@ -20,6 +20,9 @@ from kubectl_rollback.tui.cluster import Connector
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 """The simulated clock's reading when a cluster is created: fixed so that ages never change."""
 SIZE = (160, 48)
+SIZES = [(80, 24), (120, 40), (200, 60)]
+"""The terminal sizes interaction tests run at: the smallest usual one, a middle, a large."""
+SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
 CHECKOUT_GOOD = "registry.example.com/shop/checkout:1.8.1"
 CHECKOUT_CRASH = "registry.example.com/shop/checkout:crash-1.9.1"
 
