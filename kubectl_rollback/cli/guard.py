@@ -244,7 +244,7 @@ def command(
     request_timeout: str,
 ) -> None:
     """``kubectl rollback guard``: usage errors first (exit 2), then connect and follow."""
-    from .commands import check_output, gateway
+    from .common import check_output, gateway
 
     check_output(output)
     settings = settings_from(settle, grace, timeout, rollback, max_rollbacks)
@@ -321,7 +321,7 @@ def record_command(
     request_timeout: str,
 ) -> None:
     """``kubectl rollback record``: usage errors first (exit 2), then record."""
-    from .commands import check_output, gateway
+    from .common import check_output, gateway
 
     check_output(output)
     if success == failure:

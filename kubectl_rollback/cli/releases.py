@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..core import documents, errors
-from ..core import release as releases
+from ..core import release as release_rules
 from ..core import rollback as use_case
 from ..core.workloads import summarise
 from ..interrupts import Stopped, deferred
-from .args import fail
+from .args import fail, parse_duration
+from .common import check_output, gateway
 from .console import SILENT, confirm, print_lines, say
 from .text import dump, release_list_lines, release_plan_lines, release_records_lines
 
@@ -45,11 +46,11 @@ def rollback_release(
     --yes or --dry-run: only the result line, as for one workload)."""
     now = datetime.now(UTC)
     group = (
-        releases.selector_group(gw, gw.namespace, selector)
+        release_rules.selector_group(gw, gw.namespace, selector)
         if selector is not None
-        else releases.resolve(gw, gw.namespace, str(name))
+        else release_rules.resolve(gw, gw.namespace, str(name))
     )
-    plan = releases.prepare_release(
+    plan = release_rules.prepare_release(
         gw,
         group,
         now=now,
@@ -82,14 +83,14 @@ def rollback_release(
     # Every patch of the release is sent (or put back) before a signal is heard.
     with deferred() as signals:
         try:
-            result = releases.execute_release(
+            result = release_rules.execute_release(
                 gw,
                 plan,
                 dry_run=mode == "server",
                 restore=restore,
                 on_step=lambda o: None if output else say(f"{o.ref.display}: {o.message}", info),
             )
-        except releases.ReleaseFailed as stopped:
+        except release_rules.ReleaseFailed as stopped:
             if output:
                 sys.stdout.write(dump(documents.release_failure(plan, stopped), output))
             raise
@@ -125,14 +126,14 @@ def rollback_release(
         )
 
 
-def _summary(result: releases.ReleaseResult) -> str:
+def _summary(result: release_rules.ReleaseResult) -> str:
     """The one result line of a quiet release rollback: where each workload stands."""
     states = ", ".join(f"{o.ref.display} {o.state}" for o in result.workloads)
     return f"{result.plan.group.display}: {states}"
 
 
 def _follow_all(
-    gw: Any, result: releases.ReleaseResult, timeout_seconds: float, info: Any
+    gw: Any, result: release_rules.ReleaseResult, timeout_seconds: float, info: Any
 ) -> dict[Any, use_case.RolloutOutcome | None]:
     """Follow every rolled-back workload at once (one watch each); a signal stops following."""
     outcomes: dict[Any, use_case.RolloutOutcome | None] = {}
@@ -175,8 +176,8 @@ def _follow_all(
 
 
 def _emit(
-    result: releases.ReleaseResult | None,
-    plan: releases.ReleasePlan,
+    result: release_rules.ReleaseResult | None,
+    plan: release_rules.ReleasePlan,
     output: str | None,
     info: Any,
     message: str | None,
@@ -191,8 +192,8 @@ def _emit(
 
 def release_history(gw: Any, name: str, output: str | None) -> None:
     """`history release/NAME`: the release's recorded revisions and their workloads."""
-    group = releases.resolve(gw, gw.namespace, name)
-    records = releases.read_records(gw, group, load_yaml=load_yaml)
+    group = release_rules.resolve(gw, gw.namespace, name)
+    records = release_rules.read_records(gw, group, load_yaml=load_yaml)
     if output:
         sys.stdout.write(dump(documents.release_history(group, records), output))
     else:
@@ -201,8 +202,8 @@ def release_history(gw: Any, name: str, output: str | None) -> None:
 
 def list_releases(gw: Any, output: str | None) -> None:
     """`releases`: every release of the namespace with its workloads and their state."""
-    workloads = releases.list_workloads(gw, gw.namespace)
-    groups = releases.find_releases(gw.namespace, workloads)
+    workloads = release_rules.list_workloads(gw, gw.namespace)
+    groups = release_rules.find_releases(gw.namespace, workloads)
     rows = {(kind, obj["metadata"]["name"]): summarise(obj, kind) for kind, obj in workloads}
     if output:
         sys.stdout.write(dump(documents.release_list(gw.namespace, groups, rows), output))
@@ -210,3 +211,18 @@ def list_releases(gw: Any, output: str | None) -> None:
         print_lines([f"No releases found in namespace {gw.namespace}."])
     else:
         print_lines(release_list_lines(groups, rows))
+
+
+def releases(
+    *,
+    namespace: str | None,
+    context: str | None,
+    kubeconfig: str | None,
+    output: str | None,
+    request_timeout: str,
+    demo: bool = False,
+) -> None:
+    check_output(output)
+    parse_duration(request_timeout, "--request-timeout")
+    with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
+        list_releases(gw, output)

@@ -232,21 +232,21 @@ def run_rollback(
 
 
 def run_history(**options: Any) -> None:
-    from . import commands
+    from .history import history
 
-    commands.history(**options)
+    history(**options)
 
 
 def run_releases(**options: Any) -> None:
-    from . import commands
+    from .releases import releases
 
-    commands.releases(**options)
+    releases(**options)
 
 
 def run_apply(**options: Any) -> None:
-    from . import commands
+    from .apply import apply
 
-    commands.apply(**options)
+    apply(**options)
 
 
 def run_guard(*, workload: list[str] | None, no_rollback: bool, **options: Any) -> None:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kubectl_rollback import sim
-from kubectl_rollback.cli import app, commands, entry, guard, spec
+from kubectl_rollback.cli import apply, app, commands, entry, guard, history, releases, spec
 from kubectl_rollback.cli.args import Failure
 
 
@@ -37,9 +37,9 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for module, name in (
         (commands, "rollback"),
-        (commands, "history"),
-        (commands, "releases"),
-        (commands, "apply"),
+        (history, "history"),
+        (releases, "releases"),
+        (apply, "apply"),
         (guard, "command"),
         (guard, "record_command"),
         (sim, "serve_forever"),

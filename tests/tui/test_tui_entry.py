@@ -17,7 +17,7 @@ def opened(monkeypatch: pytest.MonkeyPatch, demo: RunningCluster) -> list[dict[s
     """Record run_app calls instead of starting the UI; the CLI believes it runs in a terminal."""
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr("kubectl_rollback.tui.run_app", lambda **kwargs: calls.append(kwargs))
-    monkeypatch.setattr("kubectl_rollback.cli.commands._interactive", lambda: True)
+    monkeypatch.setattr("kubectl_rollback.cli.commands.interactive", lambda: True)
     monkeypatch.setenv("KUBECONFIG", demo.kubeconfig)
     return calls
 
@@ -103,7 +103,7 @@ def test_the_uis_connections_take_the_request_timeout(
             gateway.close()
 
     monkeypatch.setattr(RollbackApp, "run", connect_instead_of_running)
-    monkeypatch.setattr("kubectl_rollback.cli.commands._interactive", lambda: True)
+    monkeypatch.setattr("kubectl_rollback.cli.commands.interactive", lambda: True)
     monkeypatch.setenv("KUBECONFIG", demo.kubeconfig)
     assert run(["--request-timeout", "7s", *(["--demo"] if demo_flag else [])]) == 0
     assert run(["deploy/web", "-n", "shop", *(["--demo"] if demo_flag else [])]) == 0
