@@ -220,20 +220,18 @@ def carry_out(
     progress = console.SILENT if brief else info
     if plan.refusal is not None:
         raise errors.Refused(plan.refusal)
+    if mode == "client":  # nothing sent: the carrying-out half of the use case stays unloaded
+        if plan.noop is None and human and not brief:
+            print_lines(plan_lines(plan))
+        emit_result(use_case.client_dry_run(plan), output, info)
+        return
+    from ..core import execution
+
     if plan.noop is not None:
-        result = (
-            use_case.client_dry_run(plan)
-            if mode == "client"
-            else use_case.execute(gw, plan, dry_run=mode == "server")
-        )
-        emit_result(result, output, info)
+        emit_result(execution.execute(gw, plan, dry_run=mode == "server"), output, info)
         return
     if human and not brief:
         print_lines(plan_lines(plan))
-    if mode == "client":
-        result = use_case.client_dry_run(plan)
-        emit_result(result, output, info)
-        return
     if mode is None and not yes:
         confirm(
             f"Roll back {plan.ref.display} to revision {plan.to_revision.number} "
@@ -243,7 +241,7 @@ def carry_out(
         )
     # The PATCH is answered (or read back) before a signal is heard: never a misreport.
     with deferred() as signals:
-        result = use_case.execute(gw, plan, dry_run=mode == "server")
+        result = execution.execute(gw, plan, dry_run=mode == "server")
     if mode == "server" or not wait or signals:
         emit_result(result, output, info)
         if signals:
@@ -254,7 +252,7 @@ def carry_out(
         return
     try:
         say(result.message, progress)
-        outcome = use_case.follow(
+        outcome = execution.follow(
             gw,
             ref,
             timeout_seconds=max(1, int(timeout_seconds)),

@@ -8,9 +8,9 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from ..core import documents, errors
+from ..core import documents, errors, execution
 from ..core import release as release_rules
-from ..core import rollback as use_case
+from ..core.execution import RolloutOutcome
 from ..core.workloads import summarise
 from ..interrupts import Stopped, deferred
 from .args import fail, parse_duration
@@ -134,14 +134,14 @@ def _summary(result: release_rules.ReleaseResult) -> str:
 
 def _follow_all(
     gw: Any, result: release_rules.ReleaseResult, timeout_seconds: float, info: Any
-) -> dict[Any, use_case.RolloutOutcome | None]:
+) -> dict[Any, RolloutOutcome | None]:
     """Follow every rolled-back workload at once (one watch each); a signal stops following."""
-    outcomes: dict[Any, use_case.RolloutOutcome | None] = {}
+    outcomes: dict[Any, RolloutOutcome | None] = {}
     lock = threading.Lock()
 
     def follow(step: Any) -> None:
         try:
-            outcome = use_case.follow(
+            outcome = execution.follow(
                 gw,
                 step.ref,
                 timeout_seconds=max(1, int(timeout_seconds)),
@@ -181,7 +181,7 @@ def _emit(
     output: str | None,
     info: Any,
     message: str | None,
-    outcomes: dict[Any, use_case.RolloutOutcome | None] | None = None,
+    outcomes: dict[Any, RolloutOutcome | None] | None = None,
 ) -> None:
     if output:
         doc = documents.release_result(plan, result, outcomes)

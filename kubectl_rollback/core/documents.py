@@ -17,6 +17,7 @@ from typing import Any
 from .api_objects import as_dict, format_time
 from .bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
 from .bluegreen_service import TrafficSwitchResult
+from .execution import RolloutOutcome
 from .guard import Followed, Guard
 from .kinds import WorkloadHistory, kind_named
 from .model import WorkloadRef
@@ -30,7 +31,7 @@ from .release import (
 )
 from .release_records import ReleaseHistory, ReleaseRevision
 from .rendering import mask_annotations, mask_template
-from .rollback import RollbackResult, RolloutOutcome
+from .rollback import RollbackResult
 from .target import TargetChoice
 from .workloads import WorkloadSummary
 

@@ -44,13 +44,14 @@ from .api_objects import (
 )
 from .errors import Conflict, NotFound, RollbackError, TargetError
 from .evidence import OUTCOME_REASON_ANNOTATION, pod_failure_evidence, pod_ready, summarise_pods
+from .execution import execute, write_record
 from .history import REVISION_ANNOTATION, images_of
 from .kinds import WorkloadKind, kind_named
 from .model import Verdict, WorkloadRef
 from .plan import RollbackPlan
 from .pods import pod_restarts
 from .ports import PODS, ClusterGateway, optional_read
-from .rollback import Prepared, RollbackResult, execute, prepare, write_record
+from .rollback import Prepared, RollbackResult, prepare
 from .values import value
 
 JSON = Any

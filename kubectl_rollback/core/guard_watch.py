@@ -18,6 +18,7 @@ from typing import Any
 
 from .api_objects import as_dict, as_int, dig, label_selector_string, name_of
 from .errors import RollbackError
+from .execution import execute, write_record
 from .guard import (
     FINAL,
     TICK_SECONDS,
@@ -34,7 +35,6 @@ from .guard import (
 from .kinds import KINDS, WorkloadKind, kind_named
 from .model import Verdict, WorkloadRef
 from .ports import PODS, ClusterGateway, optional_read
-from .rollback import execute, write_record
 from .values import value
 
 JSON = Any

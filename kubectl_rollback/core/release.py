@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import rollback
+from . import execution, rollback
 from .api_objects import annotations_of, as_dict, dig, labels_of, name_of
 from .errors import Conflict, NotFound, Refused, RollbackError, UsageError
 from .history import images_of
@@ -535,7 +535,7 @@ def execute_release(
         raise Refused(plan.refusal)
     for step in plan.changing:
         try:
-            rollback.execute(gw, step.plan, dry_run=True, now=now)
+            execution.execute(gw, step.plan, dry_run=True, now=now)
         except RollbackError as exc:
             raise ReleaseFailed(
                 f"{plan.group.display}: {step.ref.display} would not roll back ({exc.cause}); "
@@ -569,7 +569,7 @@ def execute_release(
             on_step(outcome)
             continue
         try:
-            result = rollback.execute(gw, step.plan, dry_run=False, now=now)
+            result = execution.execute(gw, step.plan, dry_run=False, now=now)
         except RollbackError as exc:
             failed = WorkloadOutcome(step.ref, "not rolled back", str(exc))
             raise _failed(gw, plan, step, exc, applied, outcomes, failed, index, restore) from exc
@@ -625,7 +625,7 @@ def _failed(
         if not restore:
             break
         try:
-            rollback.restore(gw, done.history, result)
+            execution.restore(gw, done.history, result)
             states[done.ref] = WorkloadOutcome(
                 done.ref, "put back", "put back to the template it had (the rollback undone)"
             )

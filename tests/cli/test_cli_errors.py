@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from kubectl_rollback.core.execution import execute
 from kubectl_rollback.core.model import WorkloadRef
-from kubectl_rollback.core.rollback import execute, prepare
+from kubectl_rollback.core.rollback import prepare
 from kubectl_rollback.sim import RunningCluster
 from tests.cli.cli_support import CliResult, history_of
 

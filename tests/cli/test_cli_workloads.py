@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_rollback.core import errors, rollback
+from kubectl_rollback.core import errors, execution, rollback
 from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION
 from kubectl_rollback.core.model import WorkloadRef
 from kubectl_rollback.core.ports import DAEMONSETS, PatchType
@@ -300,7 +300,7 @@ def test_conflict_between_plan_and_execute_applies_nothing(sim: RunningCluster) 
         changed["metadata"]["labels"] = {"touched": "yes"}
         sim.cluster.apply_object(changed)
         with pytest.raises(errors.Conflict, match="changed since the plan was made"):
-            rollback.execute(gw, plan, dry_run=False)
+            execution.execute(gw, plan, dry_run=False)
     finally:
         gw.close()
     sts = sim.cluster.get("statefulsets", "default", "db")
@@ -483,10 +483,10 @@ def test_the_use_case_takes_every_kind(sim: RunningCluster) -> None:
         plan = rollback.prepare(gw, WorkloadRef("StatefulSet", "default", "db"), now=now).plan(
             now=now
         )
-        result = rollback.execute(gw, plan, dry_run=False)
+        result = execution.execute(gw, plan, dry_run=False)
         assert result.applied and result.message == "statefulset.apps/db rolled back"
         seen: list[str] = []
-        outcome = rollback.follow(
+        outcome = execution.follow(
             gw,
             plan.ref,
             timeout_seconds=30,

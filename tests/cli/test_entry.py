@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kubectl_rollback import sim
-from kubectl_rollback.cli import apply, app, commands, entry, guard, history, releases, spec
+from kubectl_rollback.cli import app, apply, commands, entry, guard, history, releases, spec
 from kubectl_rollback.cli.args import Failure
 
 

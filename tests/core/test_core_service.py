@@ -13,9 +13,10 @@ import pytest
 from kubectl_rollback.core import documents
 from kubectl_rollback.core.errors import Conflict, Forbidden, Refused
 from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION, OUTCOME_REPLICASET_ANNOTATION
+from kubectl_rollback.core.execution import execute, follow
 from kubectl_rollback.core.kinds import kind_named
 from kubectl_rollback.core.model import Verdict, WorkloadRef
-from kubectl_rollback.core.rollback import execute, follow, load, plan, prepare
+from kubectl_rollback.core.rollback import load, plan, prepare
 from kubectl_rollback.core.status import RolloutStatus
 from kubectl_rollback.core.target import TargetSpec
 from tests.core.factory import NOW, Scenario, configmap, container, pod_template, secret
@@ -449,7 +450,7 @@ def test_a_statefulset_plan_warns_about_its_hpa() -> None:
 def test_restore_reads_again_when_a_status_write_races_its_precondition() -> None:
     """Putting a workload back (a release rollback that failed later) survives the
     controllers' status writes: the generation says nobody changed the spec."""
-    from kubectl_rollback.core.rollback import restore
+    from kubectl_rollback.core.execution import restore
 
     gw = gateway(crashing())
     history = load(gw, REF, now=NOW)

@@ -247,7 +247,7 @@ def test_a_change_made_meanwhile_is_refused_and_nothing_is_applied(
 ) -> None:
     from datetime import UTC, datetime
 
-    from kubectl_rollback.core import errors
+    from kubectl_rollback.core import errors, execution
     from kubectl_rollback.core import rollback as use_case
     from kubectl_rollback.core.model import WorkloadRef
     from kubectl_rollback.core.target import TargetSpec
@@ -263,7 +263,7 @@ def test_a_change_made_meanwhile_is_refused_and_nothing_is_applied(
         # Someone runs `kubectl set env` between our plan and our patch.
         cluster.kubectl().ok("set", "env", "deployment/web", "MODE=edited")
         with pytest.raises(errors.Conflict, match="changed since the plan was made"):
-            use_case.execute(gw, plan, dry_run=False)
+            execution.execute(gw, plan, dry_run=False)
     finally:
         gw.close()
     live = cluster.must("deployments", "web")

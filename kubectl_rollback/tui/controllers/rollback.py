@@ -11,13 +11,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from ...core import errors
-from ...core import rollback as use_case
+from ...core import errors, execution
+from ...core.execution import RolloutOutcome
 from ...core.kinds import WorkloadHistory, kind_named
 from ...core.model import WorkloadRef
 from ...core.plan import RollbackPlan
 from ...core.ports import REPLICASETS
-from ...core.rollback import RollbackResult, RolloutOutcome
+from ...core.rollback import RollbackResult
 from ...core.status import RolloutStatus
 from ...core.values import value
 from ...core.workloads import WorkloadSummary
@@ -67,7 +67,7 @@ class FollowEnd:
 def execute(gw: Gateway, plan: RollbackPlan, *, now: datetime) -> RollbackResult | Failed:
     """Send the rollback (blocking)."""
     try:
-        return use_case.execute(gw, plan, dry_run=False, now=now)
+        return execution.execute(gw, plan, dry_run=False, now=now)
     except errors.RollbackError as exc:
         # "nothing was applied" only where it is certain and the message does not already say.
         certain = exc.nothing_applied and "applied" not in str(exc)
@@ -95,7 +95,7 @@ def follow(
             on_workload(obj)
 
     try:
-        outcome = use_case.follow(
+        outcome = execution.follow(
             FollowGateway(gw, stop, on_object=on_object),
             plan.ref,
             timeout_seconds=timeout_seconds,

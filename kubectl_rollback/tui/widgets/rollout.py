@@ -14,11 +14,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...core.api_objects import as_dict, as_int, dig
+from ...core.execution import RolloutOutcome
 from ...core.kinds import kind_named
 from ...core.plan import RollbackPlan
 from ...core.pods import PodState
 from ...core.ports import REPLICASETS
-from ...core.rollback import RolloutOutcome
 from ...core.status import RolloutStatus
 from ...core.values import value
 from ..controllers.pods import LivePods
