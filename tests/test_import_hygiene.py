@@ -186,10 +186,11 @@ def test_import_linter_contracts_hold() -> None:
 
 
 def test_the_text_renderings_the_tui_imports_load_no_other_part_of_the_command_line() -> None:
-    loaded = _loaded_after("import kubectl_rollback.cli.text")
+    loaded = _loaded_after("import kubectl_rollback.cli.text, kubectl_rollback.cli.release_text")
     assert not {m for m in loaded if m.split(".")[0] in ("typer", "click", "textual", "kubernetes")}
     assert {m for m in loaded if m.startswith("kubectl_rollback.cli.")} == {
-        "kubectl_rollback.cli.text"
+        "kubectl_rollback.cli.text",
+        "kubectl_rollback.cli.release_text",
     }
 
 

@@ -358,8 +358,8 @@ def guard_release(
 
     from ..core import release as releases
     from ..core.guard_watch import Finished, follow_group
+    from .release_text import release_plan_lines
     from .releases import load_yaml
-    from .text import release_plan_lines
 
     human = output is None
     group = releases.resolve(gw, gw.namespace, name)

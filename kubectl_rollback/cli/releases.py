@@ -16,7 +16,8 @@ from ..interrupts import Stopped, deferred
 from .args import fail, parse_duration
 from .common import check_output, gateway
 from .console import SILENT, confirm, print_lines, say
-from .text import dump, release_list_lines, release_plan_lines, release_records_lines
+from .release_text import release_list_lines, release_plan_lines, release_records_lines
+from .text import dump
 
 
 def load_yaml(text: str) -> list[Any]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import dataclasses
 import sys
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core import bluegreen_service, errors
 from ..core.model import WorkloadRef
@@ -16,7 +17,10 @@ from ..interrupts import Stopped, deferred
 from . import console
 from .common import emit_result
 from .console import confirm, print_lines, say
-from .text import dump, group_lines, switch_history_lines, switch_plan_lines
+from .text import dump, section, table
+
+if TYPE_CHECKING:
+    from ..core.bluegreen import BlueGreenGroup, SwitchRecord, TrafficSwitchPlan
 
 
 def untimed(patch: Any) -> Any:
@@ -150,3 +154,83 @@ def service_history(gw: Any, ref: WorkloadRef, output: str | None) -> None:
         sys.stdout.write(dump(documents.traffic_switch_history(group, records), output))
     else:
         print_lines(group_lines(group) + [""] + switch_history_lines(records))
+
+
+def group_lines(group: BlueGreenGroup) -> list[str]:
+    """A blue/green group: where each Service routes, and each side's workload, images and Ready
+    pods."""
+    style = "Harness" if group.style == "harness" else f"generic ({group.color_key})"
+    out = [f"Blue/green group {group.name} (namespace {group.namespace}, {style})"]
+    rows = [["SERVICE", "ROLE", "SELECTOR", "ROUTES TO"]]
+    for svc in group.services:
+        rows.append([svc.name, svc.role, svc.selector_text, svc.color or "-"])
+    out.extend("  " + line for line in table(rows))
+    rows = [["", "SIDE", "WORKLOAD", "REPLICASET", "IMAGES", "READY", "TRAFFIC"]]
+    for side in group.sides:
+        mark = "●" if side.color == group.live_color else ""
+        if side.problem is not None:
+            traffic = "cannot take traffic: " + side.problem
+        elif side.can_take_traffic:
+            traffic = "can take traffic"
+        else:
+            traffic = "cannot take traffic: no Ready pods"
+        rows.append(
+            [
+                mark,
+                side.color,
+                ", ".join(side.workloads) or "<none>",
+                side.replicaset or "-",
+                side.image_summary,
+                side.state,
+                traffic,
+            ]
+        )
+    out.extend("  " + line for line in table(rows))
+    previous = group.previous_color
+    if group.live is not None:
+        out.append(
+            "  ● live"
+            + (f"   previously live (kubectl-rollback record): {previous}" if previous else "")
+        )
+    section(out, "Problems", group.problems, bullet="!")
+    return out
+
+
+def switch_plan_lines(plan: TrafficSwitchPlan, *, refusal: bool = True) -> list[str]:
+    """A traffic switch plan as a person reads it: the group, the selector changes, traffic,
+    warnings (and the refusal, unless the caller says it on its own line: `refusal=False`)."""
+    out = [
+        f"Blue/green rollback plan for service/{plan.group.name} (namespace {plan.group.namespace})"
+    ]
+    out.append(f"  from  {plan.from_color or '<none>'}   to  {plan.to_color}")
+    section(out, "Why", plan.why)
+    out.extend(group_lines(plan.group)[1:])
+    if plan.scale_up is not None:
+        section(out, "Scale up first", [plan.scale_up.line])
+    section(
+        out,
+        "Selector changes (in this order, each with a resourceVersion precondition)",
+        [c.line for c in plan.changes],
+    )
+    traffic = []
+    for change in plan.changes:
+        pods = ", ".join(change.pods_after) if change.pods_after else "no Ready pods yet"
+        traffic.append(f"service/{change.service} -> {change.to_color}: {pods}")
+    section(out, "Traffic after the switch", traffic)
+    section(out, "Warnings", [w.message for w in plan.warnings], bullet="!")
+    if plan.refusal and refusal:
+        out.append(f"Refused: {plan.refusal}")
+    return out
+
+
+def switch_history_lines(records: Iterable[SwitchRecord]) -> list[str]:
+    """The switches kubectl-rollback recorded on a group's Services, newest first."""
+    items = list(records)
+    if not items:
+        return [
+            "No switches recorded by kubectl-rollback "
+            "(annotation kubectl-rollback.io/switch-history)."
+        ]
+    rows = [["AT", "SERVICE", "FROM", "TO", "BY"]]
+    rows += [[r.at, r.service, r.from_color or "-", r.to_color, r.by or "-"] for r in items]
+    return ["Switches recorded by kubectl-rollback:", *("  " + line for line in table(rows))]

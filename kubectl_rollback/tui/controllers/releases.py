@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import field
 from datetime import datetime
 
+from ...cli.release_text import release_plan_lines
 from ...cli.releases import load_yaml
-from ...cli.text import release_plan_lines
 from ...core import errors
 from ...core import release as use_case
 from ...core.model import WorkloadRef
