@@ -3,10 +3,11 @@
 The only package that imports `kubernetes`, and only when it must: kubeconfigs with static
 credentials (tokens, client certificates) are resolved by `kubeconfig.py` and served by a
 direct keep-alive transport, so a command does not pay for importing the client; exec
-credential plugins, auth-provider and proxies go through the kubernetes client's loader and
-ApiClient (`transport.ClientTransport`). Either way it reads raw JSON (never the generated
-models), maps every failure to the core's error types, retries reads with backoff on
-429/5xx/connection errors and never retries a write blindly.
+credential plugins, auth-provider and proxies go through the kubernetes client's loader
+and ApiClient (`client_transport.py`, loaded only then). Either way it reads raw JSON
+(never the generated models), maps every failure to the core's error types, retries reads
+with backoff on 429/5xx/connection errors and never retries a write blindly. Watches are
+read by `watch_stream.py`, loaded with the first one.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import quote, urlencode
 from ..core import errors
 from ..core.ports import PatchType, Resource
 from . import kubeconfig as kubeconfig_files
-from .transport import ClientTransport, DirectTransport, StreamResponse, Transport
+from .transport import DirectTransport, ServerError, StreamResponse, Transport
 
 JSON = "application/json"
 USER_AGENT = "kubectl-rollback"
@@ -34,19 +35,6 @@ _BACKOFF_SECONDS = 0.2
 _MAX_RETRY_AFTER = 10.0
 DEFAULT_REQUEST_TIMEOUT = 30.0
 """Seconds a request may take, retries included (--request-timeout; 0: no limit)."""
-
-
-class ServerError(errors.RollbackError):
-    """Any other non-2xx answer (5xx, 429, ...); reads are retried on the transient ones."""
-
-    def __init__(self, message: str, *, status: int, reason: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.reason = reason
-
-
-class WatchExpired(errors.RollbackError):
-    """The watch's resourceVersion is too old (410 Gone): list again and re-watch."""
 
 
 def _api_path(
@@ -133,41 +121,17 @@ class KubeGateway:
                 user=access.user,
                 request_timeout=request_timeout,
             )
-        gw = cls._connect_with_client(kubeconfig, context, namespace)
-        gw.request_timeout = request_timeout
-        return gw
+        from .client_transport import connect_with_client
 
-    @classmethod
-    def _connect_with_client(
-        cls, kubeconfig: str | None, context: str | None, namespace: str | None
-    ) -> KubeGateway:
-        """The kubernetes client's loader: exec credential plugins, auth-provider, proxy-url."""
-        from kubernetes.client import ApiClient, Configuration
-        from kubernetes.config.config_exception import ConfigException
-        from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
-
-        paths = ":".join(kubeconfig_files.default_paths(kubeconfig)[0])
-        try:
-            merger = KubeConfigMerger(paths)  # type: ignore[no-untyped-call]
-            loader = KubeConfigLoader(  # type: ignore[no-untyped-call]
-                config_dict=merger.config, config_base_path=None, active_context=context
-            )
-            configuration = type.__call__(Configuration)
-            loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
-        except ConfigException as exc:
-            raise errors.ConfigError(f"invalid kubeconfig: {exc}") from None
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise errors.ConfigError(f"cannot use kubeconfig {paths}: {exc}") from None
-        configuration.retries = False  # we retry reads ourselves, never writes
-        active = loader.current_context or {}
-        ctx = active.get("context") or {}
-        api_client = ApiClient(configuration)
-        api_client.user_agent = USER_AGENT
+        transport, context_name, default_namespace, user = connect_with_client(
+            kubeconfig, context, USER_AGENT
+        )
         return cls(
-            ClientTransport(api_client, str(configuration.host)),
-            context=str(active.get("name") or ""),
-            namespace=namespace or str(ctx.get("namespace") or "default"),
-            user=str(ctx.get("user")) if ctx.get("user") else None,
+            transport,
+            context=context_name,
+            namespace=namespace or default_namespace,
+            user=user,
+            request_timeout=request_timeout,
         )
 
     def close(self) -> None:
@@ -404,102 +368,19 @@ class KubeGateway:
         timeout_seconds: int = 300,
         on_open: Callable[[Callable[[], None]], None] | None = None,
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Events after `resource_version` as (type, object), bookmarks included.
+        """Events after `resource_version` as (type, object), bookmarks included; never
+        raises (see watch_stream.events, loaded with the first watch)."""
+        from .watch_stream import events
 
-        As the port promises, never raises once called: a 410 Expired ends as an ERROR
-        event with code 410; a stream cut mid-way, or a watch that cannot be opened, ends
-        as an ERROR event of another code after a pause of a second (so a caller that
-        starts again does not spin). `on_open` receives a function that ends the watch
-        from another thread (it shuts the socket down, so a blocked read returns at once):
-        how a UI stops watching on exit; a watch stopped so ends without an event.
-        """
-        stopped: list[bool] = []
-        try:
-            yield from self._stream(
-                resource,
-                namespace,
-                resource_version,
-                name,
-                label_selector,
-                timeout_seconds,
-                on_open,
-                stopped,
-            )
-        except WatchExpired as exc:
-            yield "ERROR", {"kind": "Status", "code": 410, "reason": "Expired", "message": str(exc)}
-        except (errors.RollbackError, ConnectionError, ValueError) as exc:
-            if stopped:
-                return
-            time.sleep(1)
-            yield (
-                "ERROR",
-                {
-                    "kind": "Status",
-                    "code": getattr(exc, "status", 500),
-                    "reason": "WatchEnded",
-                    "message": str(exc),
-                },
-            )
-
-    def _stream(
-        self,
-        resource: Resource,
-        namespace: str | None,
-        resource_version: str,
-        name: str | None,
-        label_selector: str | None,
-        timeout_seconds: int,
-        on_open: Callable[[Callable[[], None]], None] | None,
-        stopped: list[bool],
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
-        """The watch stream; raises WatchExpired on 410, Unreachable when the connection drops."""
-        response = self._open_stream(
+        return events(
+            self._open_stream,
             _api_path(resource.group, resource.version, resource.plural, namespace),
-            {
-                "watch": "true",
-                "resourceVersion": resource_version or None,
-                "labelSelector": label_selector or None,
-                "fieldSelector": f"metadata.name={name}" if name else None,
-                "timeoutSeconds": max(1, int(timeout_seconds)),
-                "allowWatchBookmarks": "true",
-            },
-            timeout_seconds + 10,
+            resource_version,
+            name=name,
+            label_selector=label_selector,
+            timeout_seconds=timeout_seconds,
+            on_open=on_open,
         )
-
-        def stop() -> None:
-            stopped.append(True)
-            response.close()
-
-        if on_open is not None:
-            on_open(stop)
-        try:
-            for line in response.lines():
-                if stopped:
-                    return
-                if not line.strip():
-                    continue
-                event = json.loads(line)
-                if event.get("type") == "ERROR":
-                    status = event.get("object") or {}
-                    if status.get("code") == 410:
-                        raise WatchExpired(str(status.get("message") or "watch expired"))
-                    raise ServerError(
-                        str(status.get("message")),
-                        status=int(status.get("code") or 500),
-                        reason=str(status.get("reason") or ""),
-                    )
-                yield str(event.get("type")), event.get("object") or {}
-        except (OSError, ValueError, AttributeError) as exc:
-            # A response closed by stop() from another thread fails its reader in any of these ways.
-            if stopped:
-                return
-            if isinstance(exc, AttributeError):
-                raise
-            raise errors.Unreachable(
-                f"watch interrupted: {' '.join(str(exc).split())[:200]}"
-            ) from None
-        finally:
-            response.close()
 
     @staticmethod
     def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]:

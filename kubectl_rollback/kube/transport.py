@@ -1,9 +1,11 @@
-"""HTTP transports to the API server: a direct keep-alive one, and one over the kubernetes client.
+"""HTTP transports to the API server: a direct keep-alive one here, and one over the
+kubernetes client in client_transport.py.
 
 `DirectTransport` (http1.py over a socket; ssl only for https) serves kubeconfigs with
-static credentials without importing `kubernetes`; `ClientTransport` wraps the kubernetes client's
-ApiClient for everything else (exec credential plugins, auth-provider, proxies), so those
-work exactly as the client implements them. Both return raw bytes: no generated models.
+static credentials without importing `kubernetes`; `ClientTransport` wraps the kubernetes
+client's ApiClient for everything else (exec credential plugins, auth-provider, proxies),
+so those work exactly as the client implements them. Both return raw bytes: no generated
+models.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -24,6 +26,15 @@ if TYPE_CHECKING:
 from ..core import errors
 from .http1 import Connection, Response
 from .kubeconfig import ClusterAccess
+
+
+class ServerError(errors.RollbackError):
+    """Any other non-2xx answer (5xx, 429, ...); reads are retried on the transient ones."""
+
+    def __init__(self, message: str, *, status: int, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
 
 
 class StreamResponse(Protocol):
@@ -340,135 +351,3 @@ class DirectTransport:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
-
-
-class _ClientStream:
-    def __init__(self, response: Any) -> None:
-        self._response = response
-        self.status = int(response.status)
-        self._closed = False
-
-    def read_all(self) -> bytes:
-        try:
-            return bytes(self._response.read())
-        finally:
-            self.close()
-
-    def lines(self) -> Iterator[bytes]:
-        import urllib3
-
-        buffer = b""
-        try:
-            for chunk in self._response.stream(65536, decode_content=True):
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    yield line
-        except (OSError, urllib3.exceptions.HTTPError, ValueError, AttributeError) as exc:
-            if self._closed:
-                return
-            raise ConnectionError(f"stream interrupted: {exc!r}") from None
-        if buffer.strip():
-            yield buffer
-
-    def close(self) -> None:
-        self._closed = True
-        with contextlib.suppress(OSError, AttributeError):
-            self._response.shutdown()
-        with contextlib.suppress(OSError, AttributeError):
-            self._response.release_conn()
-
-
-class ClientTransport:
-    """Requests through the kubernetes client's ApiClient (exec plugins, auth-provider, proxies)."""
-
-    def __init__(self, api_client: Any, server: str) -> None:
-        self._client = api_client
-        self.server = server
-
-    def _call(
-        self, method: str, url_path: str, headers: dict[str, str], body: bytes | None, timeout: Any
-    ) -> Any:
-        import urllib3
-
-        path, _, query = url_path.partition("?")
-        from urllib.parse import parse_qsl
-
-        request = self._client.param_serialize(
-            method,
-            path,
-            query_params=parse_qsl(query),
-            header_params=dict(headers),
-            body=None,
-            auth_settings=["BearerToken"],
-        )
-        method_, url, all_headers = request[0], request[1], request[2]
-        try:
-            # param_serialize gave the URL and the credentials (refreshed by exec plugins);
-            # the body is already JSON bytes of ours, sent as is.
-            return self._client.rest_client.pool_manager.request(
-                method_,
-                url,
-                body=body,
-                headers=all_headers,
-                timeout=timeout,
-                preload_content=False,
-                retries=False,
-            )
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise unreachable(self.server, exc) from None
-
-    def request(
-        self,
-        method: str,
-        url_path: str,
-        headers: dict[str, str],
-        body: bytes | None,
-        timeout: float | None,
-    ) -> tuple[int, bytes, float | None]:
-        import urllib3
-
-        write = method not in ("GET", "HEAD")
-        try:
-            response = self._call(method, url_path, headers, body, timeout)
-        except errors.Unreachable as exc:
-            cause = exc.__context__
-            # Refused or unresolvable: nothing was sent. Anything later may have reached the server.
-            if write and not isinstance(cause, urllib3.exceptions.NewConnectionError):
-                raise errors.OutcomeUnknown(
-                    f"the API server did not answer {method} {url_path.split('?')[0]} ({exc}): "
-                    "it may or may not have been applied"
-                ) from None
-            raise
-        try:
-            return (
-                int(response.status),
-                bytes(response.read()),
-                retry_after(response.headers.get("Retry-After")),
-            )
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            if write:
-                raise errors.OutcomeUnknown(
-                    f"the API server did not finish answering {method} {url_path.split('?')[0]}: "
-                    "it may or may not have been applied"
-                ) from None
-            raise unreachable(self.server, exc) from None
-        finally:
-            response.release_conn()
-
-    def stream(
-        self, url_path: str, headers: dict[str, str], timeout: float | None
-    ) -> StreamResponse:
-        import urllib3
-
-        response = self._call(
-            "GET",
-            url_path,
-            headers,
-            None,
-            urllib3.Timeout(connect=10, read=timeout) if timeout else None,
-        )
-        return _ClientStream(response)
-
-    def close(self) -> None:
-        self._client.close()
