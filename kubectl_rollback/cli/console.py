@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..core.rendering import terminal_lines, terminal_safe
+from ..core.terminal import terminal_lines, terminal_safe
 from ..interrupts import Stopped
 from .args import fail
 

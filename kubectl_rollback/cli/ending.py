@@ -37,7 +37,7 @@ def outcome(command: Callable[[], None]) -> int:
 
 
 def _error_line(message: str) -> None:
-    from ..core.rendering import terminal_safe
+    from ..core.terminal import terminal_safe
 
     text = terminal_safe(" ".join(str(message).split()))
     sys.stderr.write(f"error: {text}\n")

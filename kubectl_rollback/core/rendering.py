@@ -1,4 +1,5 @@
-"""Deterministic YAML-like rendering of templates, secret masking, and unified diffs."""
+"""Deterministic YAML-like rendering of templates, secret masking, and unified diffs (what a
+plan shows); making text safe for a terminal is terminal.py."""
 
 from __future__ import annotations
 
@@ -165,26 +166,6 @@ def mask_template(
     if isinstance(meta, dict) and isinstance(meta.get("annotations"), dict):
         meta["annotations"] = mask_annotations(meta["annotations"])
     return masked
-
-
-# ---------------------------------------------------------------- terminal safety
-
-# C0 and C1 controls (escape sequences, carriage returns, newlines inside a field), DEL, and
-# the Unicode line separators and bidirectional overrides that can disguise text.
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def terminal_safe(text: str) -> str:
-    """A line as it may reach a terminal: control characters shown as escapes (\\x1b, \\n),
-    so values from the cluster (images, change-causes, annotations) cannot forge output."""
-    return _UNSAFE.sub(
-        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
-    )
-
-
-def terminal_lines(text: str) -> str:
-    """Several lines (joined by newlines on purpose), each made safe."""
-    return "\n".join(terminal_safe(line) for line in text.split("\n"))
 
 
 # ---------------------------------------------------------------- YAML emitter

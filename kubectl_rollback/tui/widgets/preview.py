@@ -13,7 +13,7 @@ from textual.geometry import Size
 
 from ...core.model import Revision
 from ...core.plan import RollbackPlan
-from ...core.rendering import terminal_safe
+from ...core.terminal import terminal_safe
 from .rendered import Rendered
 from .revisions import HEALTH_STYLE
 from .timeline import RevisionTimeline

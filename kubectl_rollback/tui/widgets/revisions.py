@@ -18,7 +18,7 @@ from ...cli.text import age, kept_line
 from ...core.kinds import WorkloadHistory, kind_named
 from ...core.model import DeploymentHistory, Revision, Verdict
 from ...core.plan import RollbackPlan
-from ...core.rendering import terminal_safe
+from ...core.terminal import terminal_safe
 from ...core.values import value
 from .workload_table import Cell, Column, LightTable
 
