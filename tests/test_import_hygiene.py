@@ -126,7 +126,16 @@ NOT_FOR_A_DEPLOYMENT = (
     "kubectl_rollback.core.documents",
     "kubectl_rollback.core.workloads",
     "kubectl_rollback.cli.releases",
+    "kubectl_rollback.cli.release_text",
+    "kubectl_rollback.cli.apply",  # each command its module: only the one that runs loads
+    "kubectl_rollback.cli.services",
+    "kubectl_rollback.kube.client_transport",  # only for proxy-url or auth-provider
+    "kubectl_rollback.kube.exec_plugin",  # only for a user with an exec plugin
 )
+
+# What a read-only command leaves unloaded besides: carrying a plan out (execute, follow,
+# the records) and reading a watch (a rollback that follows its rollout needs both).
+NOT_FOR_A_READ = ("kubectl_rollback.core.execution", "kubectl_rollback.kube.watch_stream")
 
 
 def _unwanted(loaded: set[str]) -> set[str]:
@@ -139,9 +148,10 @@ def test_a_one_shot_deployment_rollback_imports_only_what_it_uses(sim: RunningCl
     """The one-shot commands load the Deployment rules and the http transport: no yaml (the
     simulated cluster's kubeconfig is read without it), no
     blue/green, ControllerRevision or release rules, no documents without -o, no planning
-    rules for history, no ssl over http, neither rich nor the terminal UI; with a colour
-    label the blue/green rules load, with -o json the documents (the check sees what it
-    forbids)."""
+    rules for history, no ssl over http, neither rich nor the terminal UI, no other
+    command's module, nothing that carries a plan out for a dry run or history, no watch
+    reader unless the rollout is followed; with a colour label the blue/green rules load,
+    with -o json the documents (the check sees what it forbids)."""
     cluster = sim.cluster
     for image in ("nginx:1.25", "nginx:1.26"):
         for obj in (
@@ -159,8 +169,19 @@ def test_a_one_shot_deployment_rollback_imports_only_what_it_uses(sim: RunningCl
         loaded = _rollback_loads(sim, *args)
         assert "kubectl_rollback.core.kinds.deployment" in loaded, args
         assert _unwanted(loaded) == set(), args
-        # history makes no plan: the planning rules stay unloaded
-        assert ("kubectl_rollback.core.plan" in loaded) is (args[0] != "history"), args
+        # history makes no plan: the planning rules (and their YAML, masks and diffs) and
+        # the rollback command stay unloaded; a rollback loads no history command
+        history = args[0] == "history"
+        for module in (
+            "kubectl_rollback.core.plan",
+            "kubectl_rollback.core.rendering",
+            "kubectl_rollback.cli.commands",
+        ):
+            assert (module in loaded) is not history, (args, module)
+        assert ("kubectl_rollback.cli.history" in loaded) is history, args
+        applies = "--yes" in args
+        assert ("kubectl_rollback.core.execution" in loaded) is applies, args
+        assert not set(NOT_FOR_A_READ[1:]) & loaded, args  # --no-wait: no watch either
     coloured = _rollback_loads(sim, "-n", "default", "deploy/blue", "--dry-run")
     assert "kubectl_rollback.core.bluegreen" in coloured
     documents = _rollback_loads(sim, "-n", "default", "deploy/web", "--dry-run", "-o", "json")

@@ -7,7 +7,8 @@ is not sure of, every usage error) to Typer. So the options are declared once, h
 nothing here imports Typer or Click: a completer is named, app.py finds it in completers.py.
 
 Each command's `run` takes the command's parameters by name, as Typer passes them, and
-calls what does the work (commands.py, guard.py), imported only then.
+calls what does the work (commands.py, history.py, apply.py, releases.py, guard.py),
+imported only then.
 """
 
 from __future__ import annotations
