@@ -4,9 +4,9 @@ entry.py runs the everyday command lines without it; every other line comes here
 shell completion, usage errors (Click's messages), and anything entry.py is not sure of.
 `kubectl rollback` with no workload in a terminal opens the terminal UI; with a workload it
 plans and performs a rollback; `history` shows revisions; `sim` runs the simulated cluster.
-What each command does is in its own module (commands.py, history.py, apply.py, ...,
-imported only when the command runs, so `--help`
-stays fast). Nothing here decides anything about rollbacks: the core does.
+What each command does is in its own module (commands.py, history.py, apply.py, ...),
+imported only when the command runs, so `--help` stays fast. Nothing here decides
+anything about rollbacks: the core does.
 """
 
 import inspect
