@@ -46,7 +46,9 @@ class _ClientStream:
 
     def close(self) -> None:
         self._closed = True
-        with contextlib.suppress(OSError, AttributeError):
+        # urllib3 2 refuses to shut down a response whose connection went back to the pool
+        # (RuntimeError) or that cannot be shut down (ValueError): then it is closed already.
+        with contextlib.suppress(OSError, AttributeError, RuntimeError, ValueError):
             self._response.shutdown()
         with contextlib.suppress(OSError, AttributeError):
             self._response.release_conn()
