@@ -5,7 +5,6 @@ maps outcomes to exit codes."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from ..core.guard import Guard, GuardSettings, Judgement, Outcome, record_revisi
 from ..core.model import Verdict, WorkloadRef
 from ..core.plan import RollbackPlan
 from ..core.rollback import RollbackResult
+from ..core.values import replace
 from ..interrupts import Stopped, deferred
 from . import notify
 from .args import exit_quietly, fail, parse_duration, parse_workload
@@ -403,9 +403,7 @@ def guard_release(
                             "stays as it is",
                             sys.stderr,
                         )
-                    plan = dataclasses.replace(
-                        plan, steps=tuple(st for st in plan.steps if st.ref not in keep)
-                    )
+                    plan = replace(plan, steps=tuple(st for st in plan.steps if st.ref not in keep))
                 if plan.refusal is not None or plan.noop is not None:
                     not_rolled_back = f"not rolled back: {plan.refusal or plan.noop}"
                     plan = None

@@ -11,7 +11,6 @@ every width Click can choose.
 
 from __future__ import annotations
 
-import inspect
 import shutil
 import textwrap
 
@@ -20,13 +19,26 @@ from .spec import Command, Param
 _METAVARS = {str: "TEXT", int: "INTEGER", float: "FLOAT"}
 
 
+def _cleandoc(doc: str) -> str:
+    """``inspect.cleandoc(doc)``, as Click cleans a command's help, without importing inspect
+    (ast, dis and tokenize with it: more than a help page's own time)."""
+    lines = doc.expandtabs().split("\n")
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.lstrip()]
+    margin = min(indents, default=0)
+    lines = [lines[0].lstrip()] + [line[margin:] for line in lines[1:]]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 def page(command: Command, prog: str, width: int | None = None) -> str:
     """The help of `command` run as `prog`, without its final newline."""
     if width is None:
         width = max(min(shutil.get_terminal_size().columns, 80) - 2, 50)
     out: list[str] = [_usage(prog, command, width)]
-    # As Click cleans a command's help (inspect is loaded already: dataclasses imports it).
-    text = inspect.cleandoc(command.help).partition("\f")[0]
+    text = _cleandoc(command.help).partition("\f")[0]
     if text:
         out.append("\n" + _wrap_paragraphs(text, width, "  ") + "\n")
     arguments = [_argument_record(p) for p in command.params if p.argument]

@@ -4,7 +4,6 @@ history. The rules live in core/bluegreen_service.py; loaded only for a Service.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 from collections.abc import Iterable
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import bluegreen_service, errors
 from ..core.model import WorkloadRef
+from ..core.values import replace
 from ..interrupts import Stopped, deferred
 from . import console
 from .common import emit_result
@@ -138,7 +138,7 @@ def carry_out_switch(
             gw, plan, dry_run=mode == "server", recheck=plan.scale_up is not None
         )
     if scaled:
-        result = dataclasses.replace(result, scaled=True)
+        result = replace(result, scaled=True)
     emit_result(result, output, info, brief)
     if signals:
         now_routes = ", ".join(f"service/{c.service} routes to {c.to_color}" for c in plan.changes)

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -63,7 +62,7 @@ from .history import (
 )
 from .model import ContainerImage, ManagedBy, PlanWarning
 from .plan import manager_warnings
-from .values import value
+from .values import field, value
 
 JSON = Any
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -66,7 +65,7 @@ from .model import (
     Verdict,
     WorkloadRef,
 )
-from .values import value
+from .values import field, value
 
 JSON = Any
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +45,7 @@ from .model import (
     Verdict,
     WorkloadRef,
 )
-from .values import value
+from .values import field, value
 
 if TYPE_CHECKING:  # the Harness rules load only when a namespace has Harness records
     from .harness import HarnessRelease

@@ -31,7 +31,6 @@ import contextlib
 import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,7 +51,7 @@ from .plan import RollbackPlan
 from .pods import pod_restarts
 from .ports import PODS, ClusterGateway, optional_read
 from .rollback import Prepared, RollbackResult, prepare
-from .values import value
+from .values import field, replace, value
 
 JSON = Any
 

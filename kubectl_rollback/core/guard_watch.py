@@ -12,7 +12,6 @@ forgotten except for the generation it was judged at (one small entry per worklo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,7 +34,7 @@ from .guard import (
 from .kinds import KINDS, WorkloadKind, kind_named
 from .model import Verdict, WorkloadRef
 from .ports import PODS, ClusterGateway, optional_read
-from .values import value
+from .values import field, value
 
 JSON = Any
 

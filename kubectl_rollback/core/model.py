@@ -1,15 +1,13 @@
-"""The rollback domain as frozen dataclasses: workloads, revisions, health evidence."""
+"""The rollback domain as frozen value classes: workloads, revisions, health evidence."""
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from collections.abc import Mapping
-from dataclasses import field
 from datetime import datetime
 from typing import Any, Protocol
 
-from .values import value
+from .values import field, replace, value
 
 JSON = Any
 """A value decoded from Kubernetes JSON (dict, list, str, int, float, bool or None)."""
@@ -168,7 +166,7 @@ class Revision:
 
     def with_evidence(self, evidence: tuple[HealthEvidence, ...]) -> Revision:
         """A copy carrying ``evidence`` (history building adds it in a second pass)."""
-        return dataclasses.replace(self, evidence=evidence)
+        return replace(self, evidence=evidence)
 
 
 @value

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +49,7 @@ from .ports import (
 )
 from .ports import WatchEvent as WatchEvent
 from .target import TargetSpec, choose_target
-from .values import value
+from .values import replace, value
 
 if TYPE_CHECKING:  # planning and blue/green rules load when a plan or a colour needs them
     from .bluegreen import GroupWarning

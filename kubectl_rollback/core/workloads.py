@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from .api_objects import annotations_of, as_dict, as_int, as_list, controller_uid, dig, name_of
 from .kinds import KINDS, kind_named, supported
 from .ports import NAMESPACES, ClusterGateway
 from .status import rollout_status
-from .values import value
+from .values import replace, value
 
 JSON = Any
 

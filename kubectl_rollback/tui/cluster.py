@@ -9,7 +9,6 @@ from __future__ import annotations
 import builtins
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import field
 from typing import Any, Protocol
 
 from ..core import errors
@@ -25,7 +24,7 @@ from ..core.ports import (
     WatchEvent,
     is_expired,
 )
-from ..core.values import value
+from ..core.values import field, value
 from ..core.workloads import (
     WorkloadSummary,
     newest_revisions,

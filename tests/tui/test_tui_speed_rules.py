@@ -313,9 +313,9 @@ async def test_a_timeline_bar_is_one_span_per_run_of_cells(demo: RunningCluster)
 def test_a_value_class_without_a_docstring_is_made_without_inspecting_a_signature(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # dataclasses documents such a class by inspect.signature: for a @value class that is
+    # dataclasses documents such a class by inspect.signature: for a class that would be
     # object.__init__'s text signature, and the first one compiled tokenize's patterns at the
-    # UI's start (controllers/layout.py's Layout was the first).
+    # UI's start (controllers/layout.py's Layout was the first); @value writes it itself.
     import inspect
 
     from kubectl_rollback.core.values import value

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from ...core import errors
-from ...core.values import value
+from ...core.values import field, value
 from ...core.workloads import WorkloadSummary
 from ..bluegreen import BlueGreenRow, load_bluegreen_rows
 from ..cluster import Gateway

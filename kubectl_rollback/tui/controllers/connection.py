@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import field
-
 from ...core import errors
 from ...core.kinds import KINDS
 from ...core.ports import SERVICES, Resource
-from ...core.values import value
+from ...core.values import field, value
 from ...core.workloads import namespace_names
 from ..cluster import Connector, Gateway
 

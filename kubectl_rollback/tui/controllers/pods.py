@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import field
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +31,7 @@ from ...core.pods import (
     stuck_advice,
 )
 from ...core.ports import PODS, ClusterGateway
-from ...core.values import value
+from ...core.values import field, value
 from ..cluster import Event, StopSignal, follow_resource
 
 MAX_PODS = 2000

@@ -14,7 +14,6 @@ shows it at once, without asking the cluster.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import field
 from datetime import datetime
 
 from ...core import errors
@@ -25,7 +24,7 @@ from ...core.model import PlanWarning, WorkloadRef
 from ...core.plan import RollbackPlan
 from ...core.ports import REPLICASETS
 from ...core.target import TargetSpec, choose_target
-from ...core.values import value
+from ...core.values import field, value
 from ...core.workloads import WorkloadSummary
 from ..cluster import Event, Gateway
 

@@ -11,7 +11,6 @@ worker per workload, all at once). Each is blocking and called from a worker. Th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import field
 from datetime import datetime
 
 from ...cli.release_text import release_plan_lines
@@ -21,7 +20,7 @@ from ...core import release as use_case
 from ...core.model import WorkloadRef
 from ...core.release import ReleaseGroup, ReleasePlan, ReleaseResult, WorkloadOutcome, WorkloadStep
 from ...core.status import RolloutStatus
-from ...core.values import value
+from ...core.values import field, value
 from ...core.workloads import summarise
 from ..cluster import PLURALS, Gateway, StopSignal
 from . import rollback

@@ -4,11 +4,10 @@ for."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import field, replace
 from enum import Enum
 
 from ...core.api_objects import controller_uid, dig, name_of
-from ...core.values import value
+from ...core.values import field, replace, value
 from ...core.workloads import WorkloadStatus, WorkloadSummary, ordered, summarise
 from ..cluster import (
     KINDS,

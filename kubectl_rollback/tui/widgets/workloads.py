@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,7 +9,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from ...core.values import value
+from ...core.values import replace, value
 from ...core.workloads import (
     WorkloadStatus,
     WorkloadSummary,
