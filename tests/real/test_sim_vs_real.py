@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from kubectl_rollback.core.evidence import OUTCOME_AT_ANNOTATION
 from kubectl_rollback.sim import run_cluster
 from kubectl_rollback.sim.scenarios.bluegreen import COLOR, PRIMARY, STAGE, service, side
 from tests.cli.cli_support import CliResult
@@ -145,7 +146,9 @@ def normal_meta(meta: dict[str, Any]) -> dict[str, Any]:
         ]
     )
     annotations = {
-        k: v
+        # When our record was written is the time the command ran: the two clusters' runs
+        # are made one after the other, sometimes across a second's boundary.
+        k: "<when the command ran>" if k == OUTCOME_AT_ANNOTATION else v
         for k, v in (meta.get("annotations") or {}).items()
         if k != "kubectl.kubernetes.io/last-applied-configuration"
     }
