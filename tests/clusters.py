@@ -138,7 +138,9 @@ class TestCluster:
         raise NotImplementedError
 
     @contextlib.contextmanager
-    def clock(self) -> Iterator[None]:
+    def clock(self, begin_when: Callable[[], bool] | None = None) -> Iterator[None]:
+        """Let time pass while the block runs (a real cluster's always does); on the
+        simulated one, with `begin_when`, only once that holds."""
         yield
 
     def kubectl(self) -> Kubectl:
@@ -209,8 +211,10 @@ class SimTestCluster(TestCluster):
             raise AssertionError(f"{what}: not so after {max(timeout, 600):.0f} simulated seconds")
         return result[-1]
 
-    def clock(self) -> contextlib.AbstractContextManager[None]:
-        return running_clock(self.sim)
+    def clock(
+        self, begin_when: Callable[[], bool] | None = None
+    ) -> contextlib.AbstractContextManager[None]:
+        return running_clock(self.sim, begin_when)
 
     def kubectl(self) -> Kubectl:
         return kubectl_or_skip(SIM_KUBECTL, self.kubeconfig, self.workdir / "kubectl-cache")
