@@ -38,7 +38,6 @@ class _Missing:
 
 MISSING: Any = _Missing()
 """No default (dataclasses' MISSING)."""
-_MISSING = MISSING
 _HAS_FACTORY = object()
 """The default an `__init__` argument gets when its field has a default_factory."""
 _FIELDS = "__value_fields__"
@@ -212,10 +211,10 @@ def _compile_init(cls: type) -> Any:
     params, body = ["self"], []
     for f in fields(cls):
         # `initial`: the expression of the field's default; `marker`: the argument's default
-        if f.default is not _MISSING:
+        if f.default is not MISSING:
             namespace[f"_default_{f.name}"] = f.default
             initial = marker = f"_default_{f.name}"
-        elif f.default_factory is not _MISSING:
+        elif f.default_factory is not MISSING:
             namespace[f"_factory_{f.name}"] = f.default_factory
             initial, marker = f"_factory_{f.name}()", "_HAS_FACTORY"
         else:
