@@ -159,7 +159,10 @@ async def test_daemonset_node_agent_rolls_back_to_its_default_target(demo: Runni
         await _advance_until(pilot, demo, lambda: rollout.finished is not None)
         assert rollout.finished == "done"
         assert 'daemon set "node-agent" successfully rolled out' in screen_text(app)
-        assert "Rollout complete" in notified(app)
+        # The notification is posted after the rollout view shows the end: wait for it.
+        await wait_for(
+            pilot, lambda: "Rollout complete" in notified(app), what="the rollout's notice"
+        )
     assert revision_number(demo, "node-agent-86b84987f") == 3
     assert template_image(demo, "daemonsets", "node-agent") == AGENT_090
 
