@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,23 +47,53 @@ def run_app(
     """
     # Importing Textual makes some 300,000 objects that live as long as the app: collecting
     # among them while importing finds nothing to free, and the full collection they led to
-    # (20-30 ms) came just before the first frame. Frozen, the collector no longer looks at
-    # them (what the app makes later is collected as before).
+    # (20-30 ms) came just before the first frame. Frozen once imported, the collector no
+    # longer looks at them (what the app makes later is collected as before).
+    # The collector stays off until the first frame is on the terminal: the app's start makes
+    # tens of thousands of objects more (widgets, styles, the listing), and the young
+    # collections they led to took 15-20 ms of it.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        from .cluster import Connector, Prefetch, PrefetchingConnector
-
-        if not demo:
-            # The cluster is asked for the workloads while the UI loads (see Prefetch).
-            connector = Connector(kubeconfig, request_timeout=request_timeout)
-            prefetch = Prefetch(connector, context, namespace)
-        from .app import RollbackApp
+        _run(
+            namespace=namespace,
+            context=context,
+            kubeconfig=kubeconfig,
+            demo=demo,
+            read_only=read_only,
+            workload=workload,
+            target=target,
+            workload_kind=workload_kind,
+            request_timeout=request_timeout,
+            collect=gc.enable if collecting else None,
+        )
     finally:
-        gc.freeze()
         if collecting:
             gc.enable()
 
+
+def _run(
+    *,
+    namespace: str | None,
+    context: str | None,
+    kubeconfig: str | None,
+    demo: bool,
+    read_only: bool,
+    workload: str | None,
+    target: TargetSpec | None,
+    workload_kind: str,
+    request_timeout: float,
+    collect: Callable[[], None] | None,
+) -> None:
+    from .cluster import Connector, Prefetch, PrefetchingConnector
+
+    if not demo:
+        # The cluster is asked for the workloads while the UI loads (see Prefetch).
+        connector = Connector(kubeconfig, request_timeout=request_timeout)
+        prefetch = Prefetch(connector, context, namespace)
+    from .app import RollbackApp
+
+    gc.freeze()
     if not demo:
         app = RollbackApp(
             connector=PrefetchingConnector(
@@ -75,6 +106,7 @@ def run_app(
             target=target,
             workload_kind=workload_kind,
             handle_signals=True,
+            after_first_frame=collect,
         )
         app.run()
         _raise_if_signalled(app)
@@ -94,6 +126,7 @@ def run_app(
             workload_kind=workload_kind,
             handle_signals=True,
             demo=True,
+            after_first_frame=collect,
         )
         app.run()
     _raise_if_signalled(app)

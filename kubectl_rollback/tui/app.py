@@ -86,6 +86,7 @@ class RollbackApp(App[None]):
         workload_kind: str = "Deployment",
         handle_signals: bool = False,
         demo: bool = False,
+        after_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.demo = demo
@@ -112,6 +113,8 @@ class RollbackApp(App[None]):
         self.stop_message: str | None = None
         """What was left how when a signal ended the app (a rollout going on, ...)."""
         self._signal_deadline = 0.0
+        self._after_first_frame = after_first_frame
+        """Called once the first frame is on the terminal (run_app: the collector back on)."""
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         return ()
@@ -166,6 +169,9 @@ class RollbackApp(App[None]):
 
     def milestone(self, name: str) -> None:
         self.timings.setdefault(name, time.perf_counter() - self.started_at)
+        if name == "frame" and self._after_first_frame is not None:
+            self._after_first_frame, callback = None, self._after_first_frame
+            callback()
 
     def help_rows(self) -> list[HelpRow]:
         main = self.main_screen

@@ -21,5 +21,5 @@ class Settings:
     now_fn: Callable[[], datetime]
     display_tz: tzinfo
     milestone: Callable[[str], None]
-    """Called with ``workloads`` and ``history:<name>`` when they are first shown (bench
-    timings)."""
+    """Called with ``frame`` once the first frame is on the terminal, ``workloads`` and
+    ``history:<name>`` when they are first shown (bench timings)."""

@@ -182,6 +182,7 @@ class MainScreen(Screen[None]):
         self.query_one(WorkloadList).table.focus()
         self._tick()
         self.set_interval(1.0, self._tick)
+        self.after_frame(self.settings.milestone, "frame")
         self._reconnect()
 
     def on_resize(self) -> None:
