@@ -47,6 +47,28 @@ async def test_workloads_list_kinds_statuses_revisions_and_images(demo: RunningC
 
 
 @pilot_test
+async def test_each_status_symbol_is_drawn_in_its_colour(demo: RunningCluster) -> None:
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        # Off the cursor's row (its style goes over the cells), on the terminal's frame.
+        await pilot.press("end")
+        await pilot.pause(0.05)
+        colours: dict[str, set[str | None]] = {}
+        for strip in app.screen._compositor.render_strips():
+            for segment in strip:
+                text, style = segment.text.strip(), segment.style
+                if text in ("✖", "⏸", "✔", "web"):
+                    colour = style.color.name if style and style.color else None
+                    colours.setdefault(text, set()).add(colour)
+        # Failed, paused and healthy each in one colour of its own, none in the names' colour
+        # (the terminal's theme turns red, yellow and green into its own shades).
+        assert all(len(colours.get(s, ())) == 1 for s in ("✖", "⏸", "✔", "web")), colours
+        failed, paused, healthy, name = (colours[s].pop() for s in ("✖", "⏸", "✔", "web"))
+        assert len({failed, paused, healthy, name}) == 4, colours
+
+
+@pilot_test
 async def test_a_rollout_started_elsewhere_shows_up_without_refreshing(
     demo: RunningCluster,
 ) -> None:

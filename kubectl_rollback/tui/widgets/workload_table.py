@@ -252,10 +252,14 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
             text = cell if isinstance(cell, Text) else Text(cell)
             text = text.copy()
             text.truncate(width, overflow="ellipsis", pad=True)
+            # Text.render leaves out the Text's own style (only its spans' are in the
+            # segments): laid under them here, so that a cell's colour shows.
+            console = self.app.console
+            cell_style = style + console.get_style(text.style) if text.style else style
             segments.append(Segment(" ", style))
             segments.extend(
-                Segment(seg.text, style + seg.style if seg.style else style)
-                for seg in text.render(self.app.console)
+                Segment(seg.text, cell_style + seg.style if seg.style else cell_style)
+                for seg in text.render(console)
             )
             segments.append(Segment(" ", style))
         if over is not None:
