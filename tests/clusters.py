@@ -63,6 +63,8 @@ GROUPS = {
     "statefulsets": "apps",
     "daemonsets": "apps",
     "controllerrevisions": "apps",
+    "roles": "rbac.authorization.k8s.io",
+    "rolebindings": "rbac.authorization.k8s.io",
 }
 KINDS = {
     "Deployment": "deployments",
@@ -77,7 +79,15 @@ KINDS = {
     "Event": "events",
     "Namespace": "namespaces",
     "Endpoints": "endpoints",
+    "Role": "roles",
+    "RoleBinding": "rolebindings",
 }
+DEPLOYER_RULES = [
+    {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["patch"]},
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
+]
+"""What the "deployer" may do besides reading: roll a Deployment back and say so in an
+Event; not write its ReplicaSets (where the records go)."""
 SIM_KUBECTL = "1.33"
 """The kubectl the simulated cluster is checked with (the real one uses the kubectl built with
 it)."""
@@ -148,7 +158,7 @@ class TestCluster:
 
     def kubeconfig_as(self, user: str) -> str:
         """A kubeconfig (this namespace) whose current context is `user` (admin, admin-cert,
-        viewer)."""
+        viewer); "deployer": the viewer, granted DEPLOYER_RULES in this namespace."""
         raise NotImplementedError
 
     def must(self, plural: str, name: str) -> Obj:
@@ -222,11 +232,22 @@ class SimTestCluster(TestCluster):
     def kubeconfig_as(self, user: str) -> str:
         """The simulated cluster has one user: "viewer" makes it read-only from now on (for every
         client)."""
-        if user == "viewer":
+        if user in ("viewer", "deployer"):
+            granted = DEPLOYER_RULES if user == "deployer" else []
+
+            def authorizer(
+                verb: str, group: str, plural: str, namespace: str | None, name: str | None
+            ) -> bool:
+                return verb in ("get", "list", "watch") or any(
+                    group in rule["apiGroups"]
+                    and plural in rule["resources"]
+                    and verb in rule["verbs"]
+                    and namespace == self.namespace
+                    for rule in granted
+                )
+
             self.sim.user = "viewer"
-            self.sim.authorizer = lambda verb, group, plural, namespace, name: (
-                verb in ("get", "list", "watch")
-            )
+            self.sim.authorizer = authorizer
         elif user not in ("admin", "admin-cert"):
             raise ValueError(f"no user {user} on the simulated cluster")
         return self.kubeconfig
@@ -338,6 +359,47 @@ class RealTestCluster(TestCluster):
     def kubeconfig_as(self, user: str) -> str:
         import yaml
 
+        if user == "deployer":
+            user = "viewer"
+            meta = {"name": "kubectl-rollback-deployer"}
+            self.apply(
+                {
+                    "apiVersion": "rbac.authorization.k8s.io/v1",
+                    "kind": "Role",
+                    "metadata": meta,
+                    "rules": DEPLOYER_RULES,
+                }
+            )
+            self.apply(
+                {
+                    "apiVersion": "rbac.authorization.k8s.io/v1",
+                    "kind": "RoleBinding",
+                    "metadata": meta,
+                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", **meta},
+                    "subjects": [
+                        {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "viewer"}
+                    ],
+                }
+            )
+            # The authorizer reads roles through an informer: granted once it says so.
+            kubectl = self.kubectl()
+            self.wait_for(
+                lambda: (
+                    kubectl.run(
+                        "--context",
+                        "viewer",
+                        "auth",
+                        "can-i",
+                        "patch",
+                        "deployments",
+                        "-n",
+                        self.namespace,
+                    ).stdout.strip()
+                    == "yes"
+                ),
+                "the deployer's role to take effect",
+                timeout=30,
+            )
         doc = yaml.safe_load(Path(self.kubeconfig).read_text())
         doc["current-context"] = user
         target = self.workdir / f"kubeconfig-{user}"

@@ -279,6 +279,13 @@ def carry_out(
     elif brief:  # the one result line: what was applied, and how the rollout ended if it did
         done = not outcome.timed_out and not outcome.status.failed
         say(result.message + (f"; {outcome.status.message}" if done else ""), info)
+    if outcome.record_error is not None:
+        on = f" on {outcome.revision}" if outcome.revision else ""
+        say(
+            f"warning: the rollout's {outcome.verdict.value} was not recorded{on}: "
+            f"{outcome.record_error}",
+            sys.stderr if brief else info,
+        )
     if outcome.timed_out:
         from ..core import pods
 

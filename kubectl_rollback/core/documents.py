@@ -310,6 +310,7 @@ def rollout(outcome: RolloutOutcome) -> dict[str, JSON]:
         "timedOut": outcome.timed_out,
         "message": outcome.status.message,
         "recordWritten": outcome.record_written,
+        "recordError": outcome.record_error,
     }
 
 
@@ -323,6 +324,7 @@ def interrupted_rollout(word: str) -> dict[str, JSON]:
         "timedOut": False,
         "message": f"stopped following ({word})",
         "recordWritten": False,
+        "recordError": None,
     }
 
 

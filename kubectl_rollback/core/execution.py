@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +40,12 @@ RESTORE_ATTEMPTS = 5
 """How often ``restore`` reads again after its precondition lost a race with a status write."""
 PATCH_ATTEMPTS = 5
 """How often ``execute`` sends the plan's patch again after such a race (see untouched_since)."""
-RECORD_ATTEMPTS = 5
-"""How often ``write_record`` reads again after its precondition lost such a race."""
+RECORD_ATTEMPTS = 8
+"""How often ``write_record`` tries, reading again after its precondition lost such a race."""
+RECORD_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8)
+"""Seconds ``write_record`` waits before its 2nd, 3rd... attempt (the last one after that on):
+a rollout's controllers write status in bursts, and reading again at once lost every race to
+them under load (3.15 s at most in all)."""
 
 
 def rollback_event(
@@ -203,8 +208,16 @@ def _record_left(gw: ClusterGateway, plan: RollbackPlan, now: datetime) -> None:
         if revision.recorded is verdict:
             continue
         with contextlib.suppress(RollbackError):
+            # At once: the rollback's answer waits for these (best effort; see above).
             write_record(
-                gw, plan.ref, revision.object_name, verdict, reason, now=now, by="rollback"
+                gw,
+                plan.ref,
+                revision.object_name,
+                verdict,
+                reason,
+                now=now,
+                by="rollback",
+                pauses=(),
             )
 
 
@@ -218,14 +231,16 @@ def write_record(
     now: datetime,
     by: str,
     settled_seconds: float | None = None,
+    pauses: Sequence[float] = RECORD_PAUSES,
+    pause: Callable[[float], None] | None = None,
 ) -> dict[str, JSON]:
     """Record ``verdict`` on one revision object of ``ref`` (annotations, evidence.py).
 
     The merge patch carries the object's resourceVersion as a precondition; when a
     controller's status write wins the race, the object is read again (the same uid: the
-    same revision) and the record written on what is there now, up to RECORD_ATTEMPTS
-    times. Returns the object as written. A revision object replaced meanwhile (another uid)
-    raises Conflict, nothing written.
+    same revision) after a pause (``pauses``: none, at once) and the record written on what
+    is there now, up to RECORD_ATTEMPTS times (then Conflict). Returns the object as written.
+    A revision object replaced meanwhile (another uid) raises Conflict, nothing written.
     """
     kind = kind_named(ref.kind)
     resource = kind.revision_resource
@@ -247,9 +262,14 @@ def write_record(
         )
         try:
             return gw.patch(resource, ref.namespace, name, patch, PatchType.MERGE)
-        except Conflict:
+        except Conflict as exc:
             if attempt == RECORD_ATTEMPTS - 1:
-                raise
+                raise Conflict(
+                    f"{resource.kind} {name} kept changing: the record lost the race to "
+                    f"{RECORD_ATTEMPTS} writes ({exc})"
+                ) from exc
+        if pauses:
+            (pause or time.sleep)(pauses[min(attempt, len(pauses) - 1)])
         obj = gw.get(resource, ref.namespace, name)
         if uid and dig(obj, "metadata", "uid") != uid:
             raise Conflict(
@@ -293,6 +313,8 @@ class RolloutOutcome:
     timed_out: bool
     revision: str | None
     record_written: bool
+    record_error: str | None = None
+    """Why the outcome was not recorded when it was due (a refused or lost write)."""
 
 
 def follow(
@@ -332,12 +354,12 @@ def follow(
     if kind.not_followable(status):
         return RolloutOutcome(Verdict.UNKNOWN, status, False, None, False)
     verdict = Verdict.SUCCESS if status.done else Verdict.FAILURE
-    revision, written = (None, False)
+    revision, written, error = (None, False, None)
     if record:
-        revision, written = _record_outcome(
+        revision, written, error = _record_outcome(
             gw, kind, ref, workload, status, verdict, now_fn(), recorder
         )
-    return RolloutOutcome(verdict, status, False, revision, written)
+    return RolloutOutcome(verdict, status, False, revision, written, error)
 
 
 def watch_rollout(
@@ -410,19 +432,21 @@ def _record_outcome(
     verdict: Verdict,
     now: datetime,
     recorder: str,
-) -> tuple[str | None, bool]:
+) -> tuple[str | None, bool, str | None]:
+    """(the revision object recorded on, whether written, why not)."""
+    current: Mapping[str, JSON] | None = None
     try:
         selector = label_selector_string(as_dict(dig(workload, "spec", "selector")))
         revisions = gw.list(kind.revision_resource, ref.namespace, label_selector=selector)
         current = kind.current_revision(workload, revisions)
         if current is None:
-            return None, False
+            return None, False, f"no {kind.revision_resource.kind} of the current revision found"
         reason = kind.outcome_reason(workload, status)
         write_record(gw, ref, current, verdict, reason, now=now, by=recorder)
-        return name_of(current), True
-    except RollbackError:
-        # The rollout outcome stands even if we may not write the record.
-        return None, False
+        return name_of(current), True, None
+    except RollbackError as exc:
+        # The rollout outcome stands even if the record could not be written: said, not failed.
+        return (name_of(current) if current is not None else None), False, str(exc)
 
 
 def restore(

@@ -169,8 +169,9 @@ class RollbackApp(App[None]):
 
     def milestone(self, name: str) -> None:
         self.timings.setdefault(name, time.perf_counter() - self.started_at)
-        if name == "frame" and self._after_first_frame is not None:
-            self._after_first_frame, callback = None, self._after_first_frame
+        callback = self._after_first_frame
+        if name == "frame" and callback is not None:
+            self._after_first_frame = None
             callback()
 
     def help_rows(self) -> list[HelpRow]:

@@ -7,7 +7,7 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from kubectl_rollback.core.errors import Forbidden, Invalid, NotFound
+from kubectl_rollback.core.errors import Conflict, Forbidden, Invalid, NotFound
 from kubectl_rollback.core.ports import PatchType, Resource
 
 
@@ -74,6 +74,9 @@ class FakeGateway:
         self.events: list[dict[str, Any]] = []
         self.watch_script: list[list[tuple[str, dict[str, Any]]]] = []
         self.rs_patches: list[tuple[str, dict[str, Any]]] = []
+        self.rs_conflicts = 0
+        """How many ReplicaSet merge patches to come lose their precondition (409) to a
+        controller's status write."""
 
     @property
     def replicasets(self) -> list[dict[str, Any]]:
@@ -134,6 +137,13 @@ class FakeGateway:
             self.deployment = patched
             return copy.deepcopy(patched)
         if resource.plural == "replicasets" and patch_type is PatchType.MERGE:
+            if self.rs_conflicts > 0:
+                self.rs_conflicts -= 1
+                raise Conflict(
+                    f'Operation cannot be fulfilled on replicasets.apps "{name}": the object '
+                    "has been modified; please apply your changes to the latest version and try "
+                    "again"
+                )
             self.rs_patches.append((name, body))
             for rs in self.replicasets:
                 if rs["metadata"]["name"] == name:

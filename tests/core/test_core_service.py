@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_rollback.core import documents
+from kubectl_rollback.core import documents, execution
 from kubectl_rollback.core.errors import Conflict, Forbidden, Refused
 from kubectl_rollback.core.evidence import OUTCOME_ANNOTATION, OUTCOME_REPLICASET_ANNOTATION
 from kubectl_rollback.core.execution import execute, follow
@@ -353,6 +353,85 @@ def test_follow_failure_records_failure_and_exits_4() -> None:
     assert outcome.verdict is Verdict.FAILURE
     assert outcome.status.message == 'deployment "web" exceeded its progress deadline'
     assert gw.rs_patches[0][1]["metadata"]["annotations"][OUTCOME_ANNOTATION] == "failed"
+
+
+def _done(gw: FakeGateway, target: str) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (
+            "MODIFIED",
+            _status(
+                gw.deployment,
+                updated=3,
+                replicas=3,
+                available=3,
+                reason="NewReplicaSetAvailable",
+                rs=target,
+            ),
+        )
+    ]
+
+
+def test_a_record_outlasts_a_burst_of_status_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each lost race (409) reads the ReplicaSet again after a pause that grows, bounded.
+    paused: list[float] = []
+    monkeypatch.setattr(execution.time, "sleep", paused.append)
+    gw = gateway(crashing())
+    _, p = _rolled_back(gw)
+    target = p.to_revision.object_name
+    gw.watch_script = [_done(gw, target)]
+    gw.rs_conflicts = execution.RECORD_ATTEMPTS - 1
+    outcome = follow(
+        gw,
+        REF,
+        timeout_seconds=60,
+        now_fn=clock(),
+        on_status=lambda _: None,
+        expect_revision=target,
+    )
+    assert outcome.record_written and outcome.record_error is None
+    assert gw.rs_patches[-1][0] == target
+    assert paused == [0.05, 0.1, 0.2, 0.4, 0.8, 0.8, 0.8] and sum(paused) < 4
+    assert documents.rollout(outcome)["recordError"] is None
+
+
+def test_a_record_that_loses_every_race_is_said_not_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(execution.time, "sleep", lambda _: None)
+    gw = gateway(crashing())
+    _, p = _rolled_back(gw)
+    target = p.to_revision.object_name
+    gw.watch_script = [_done(gw, target)]
+    gw.rs_conflicts = execution.RECORD_ATTEMPTS
+    before = list(gw.rs_patches)
+    outcome = follow(
+        gw,
+        REF,
+        timeout_seconds=60,
+        now_fn=clock(),
+        on_status=lambda _: None,
+        expect_revision=target,
+    )
+    assert outcome.verdict is Verdict.SUCCESS and outcome.status.done  # the rollout stands
+    assert not outcome.record_written and outcome.revision == target
+    assert outcome.record_error is not None
+    assert f"ReplicaSet {target} kept changing" in outcome.record_error
+    assert f"{execution.RECORD_ATTEMPTS} writes" in outcome.record_error
+    assert gw.rs_patches == before
+    doc = documents.rollout(outcome)
+    assert doc["recordWritten"] is False and doc["recordError"] == outcome.record_error
+
+
+def test_the_records_of_the_revisions_left_do_not_hold_up_the_rollback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Written before the rollback's answer: a lost race is tried again at once (best effort).
+    paused: list[float] = []
+    monkeypatch.setattr(execution.time, "sleep", paused.append)
+    gw = gateway(crashing())
+    gw.rs_conflicts = 2
+    _rolled_back(gw)
+    assert paused == [] and len(gw.rs_patches) == 1  # the failing revision left, recorded
 
 
 def test_follow_timeout_records_nothing() -> None:

@@ -306,6 +306,32 @@ def test_a_read_only_user_is_refused_and_nothing_changes(
     assert unchanged(cluster.must("deployments", "web"), before)
 
 
+def test_an_outcome_the_user_may_not_record_is_said_not_dropped(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    # A user who may roll a Deployment back but not write its ReplicaSets: the rollback and
+    # its rollout stand (exit 0), and the record that could not be written is said in one line.
+    for image in IMAGES[:2]:
+        roll_out(cluster, deployment("web", image))
+    deployer = cluster.kubeconfig_as("deployer")
+    with cluster.clock():
+        done = rollback("deploy/web", "--yes", "--wait", "--timeout", "3m", kubeconfig=deployer)
+    assert done.code == 0, done.err
+    assert 'deployment "web" successfully rolled out' in done.out
+    rs = new_replicaset(cluster, "web")
+    assert rs is not None and template_images(rs) == [IMAGES[0]]
+    name = rs["metadata"]["name"]
+    warnings = [line for line in done.out.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1, done.out
+    assert warnings[0].startswith(f"warning: the rollout's success was not recorded on {name}: ")
+    assert "forbidden" in warnings[0].lower() and 'User "viewer"' in warnings[0]
+    assert not any(
+        k.startswith("kubectl-rollback.io/") for k in rs["metadata"].get("annotations", {})
+    )
+    events = [e for e in cluster.list("events") if e.get("reason") == "RolledBack"]
+    assert [e["involvedObject"]["name"] for e in events] == ["web"]
+
+
 # ------------------------------------------------------------------ StatefulSets and DaemonSets
 
 

@@ -147,3 +147,29 @@ def test_a_watch_event_of_the_selected_workload_reloads_its_history(demo: Runnin
     assert changed.reload_selected
     relist = control.workload_events("Deployment", [("RELIST", {}), ("ADDED", obj)], version)
     assert relist.relisted is not None and not relist.upserts
+
+
+def test_a_rollout_whose_outcome_was_not_recorded_says_so() -> None:
+    from kubectl_rollback.core.execution import RolloutOutcome
+    from kubectl_rollback.core.model import Verdict
+    from kubectl_rollback.core.status import RolloutStatus
+    from kubectl_rollback.tui.controllers.rollback import FollowEnd
+
+    done = RolloutStatus(True, False, 'deployment "web" successfully rolled out')
+    failed = RolloutStatus(False, True, 'deployment "web" exceeded its progress deadline')
+    refused = 'replicasets.apps "web-1" is forbidden'
+    control = RollbackController()
+    recorded = control.ended(FollowEnd(RolloutOutcome(Verdict.SUCCESS, done, False, "web-1", True)))
+    assert recorded is not None and recorded.severity == "information"
+    assert recorded.message == done.message
+    unrecorded = control.ended(
+        FollowEnd(RolloutOutcome(Verdict.SUCCESS, done, False, "web-1", False, refused))
+    )
+    assert unrecorded is not None and unrecorded.title == "Rollout complete"
+    assert unrecorded.severity == "warning"
+    assert unrecorded.message == f"{done.message}; its success was not recorded: {refused}"
+    lost = control.ended(
+        FollowEnd(RolloutOutcome(Verdict.FAILURE, failed, False, "web-1", False, refused))
+    )
+    assert lost is not None and lost.severity == "error"
+    assert lost.message == f"{failed.message}; its failure was not recorded: {refused}"

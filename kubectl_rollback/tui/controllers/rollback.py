@@ -251,14 +251,21 @@ class RollbackController:
         outcome = end.outcome
         if outcome is None:
             return None
+        unrecorded = (
+            f"; its {outcome.verdict.value} was not recorded: {outcome.record_error}"
+            if outcome.record_error is not None
+            else ""
+        )
         if outcome.status.done:
             self.rollout_done = True
+            if unrecorded:
+                return Notice(outcome.status.message + unrecorded, "Rollout complete", "warning")
             return Notice(outcome.status.message, "Rollout complete")
         if outcome.timed_out:
             message = f"timed out: {outcome.status.message}" + (f"; {advice}" if advice else "")
             return Notice(message, "Rollout did not finish", "error", 30)  # it may go on
         self.rollout_failed = True
-        return Notice(outcome.status.message, "Rollout failed", "error", 15)
+        return Notice(outcome.status.message + unrecorded, "Rollout failed", "error", 15)
 
     def crashed(self) -> None:
         """A worker of the rollback or the follow failed unexpectedly."""
