@@ -171,7 +171,13 @@ def _kind_warnings(history: ControllerHistory, target: Revision) -> list[PlanWar
                 "NO pod is rolled back until the partition is lowered"
             )
         warnings.append(PlanWarning("partition", message))
-    if ref.kind == "StatefulSet" and strategy.rolling and history.unready_pods:
+    if (
+        ref.kind == "StatefulSet"
+        and strategy.rolling
+        and history.unready_pods
+        # Parallel: the controller goes on past a pod that is not Ready (it replaces it).
+        and history.pod_management_policy == "OrderedReady"
+    ):
         pods = " ".join(history.unready_pods)
         warnings.append(
             PlanWarning(

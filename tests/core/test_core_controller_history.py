@@ -274,6 +274,18 @@ def test_statefulset_specific_warnings() -> None:
     assert any("kubectl delete pod -n default db-2" in w.message for w in plan.warnings)
 
 
+def test_a_parallel_statefulset_is_not_said_to_wait_for_its_pods() -> None:
+    # Its controller replaces a pod that is not Ready instead of waiting for it (only
+    # OrderedReady gets stuck, the Kubernetes "forced rollback" case), as blocking_pods has it
+    # (tests/core/test_core_pods.py).
+    c = crash_stuck()
+    c.workload["spec"]["podManagementPolicy"] = "Parallel"
+    h = history(c)
+    assert h.unready_pods  # they are not Ready: still no advice to delete them
+    plan = plan_controller_rollback(h, choose_target(h), actor=None, now=NOW)
+    assert "stuck-pods" not in plan.warning_codes()
+
+
 def test_daemonset_plan_update_steps_and_owner_warning() -> None:
     c = three_good("DaemonSet")
     c.workload["metadata"]["labels"] = {"app.kubernetes.io/managed-by": "Helm"}
