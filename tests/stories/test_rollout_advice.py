@@ -4,6 +4,7 @@ StatefulSet stuck on a bad pod (which pod to delete), a blue/green side with one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from kubectl_rollback.core import errors
 from kubectl_rollback.sim.scenarios.bluegreen import COLOR, PRIMARY, STAGE, service, side
 from tests.clusters import TestCluster, deployment, pods_waiting, settle_deployment
-from tests.stories.test_stories import statefulset
+from tests.stories.test_stories import statefulset as make_statefulset
 
 pytestmark = pytest.mark.kubectl
 
@@ -25,9 +26,16 @@ def _images(cluster: TestCluster, name: str) -> dict[str, str]:
     }
 
 
-def stuck_statefulset(cluster: TestCluster) -> None:
+def stuck_statefulset(cluster: TestCluster, third: bool = True, **spec: Any) -> None:
     """db: revision 1 Ready on 3 pods; revision 2 crashes on db-2 (the controller stops
-    there); revision 3 asked for, never rolled out (db-2 is not Ready)."""
+    there); with ``third``, revision 3 asked for, never rolled out (db-2 is not Ready).
+    ``spec``: more of the StatefulSet's spec (podManagementPolicy...)."""
+
+    def statefulset(name: str, image: str, replicas: int) -> dict[str, Any]:
+        obj = make_statefulset(name, image, replicas=replicas)
+        obj["spec"].update(spec)
+        return obj
+
     cluster.apply(statefulset("db", "nginx:1.25.3", replicas=3))
 
     def rolled_out() -> bool:
@@ -43,6 +51,8 @@ def stuck_statefulset(cluster: TestCluster) -> None:
         ),
         "db-2 crash-looping",
     )
+    if not third:
+        return
     cluster.apply(statefulset("db", "nginx:1.27.0", replicas=3))
 
     def observed() -> bool:
@@ -50,6 +60,25 @@ def stuck_statefulset(cluster: TestCluster) -> None:
         return (obj.get("status") or {}).get("observedGeneration") == obj["metadata"]["generation"]
 
     cluster.wait_for(observed, "db's third revision observed")
+
+
+def test_a_parallel_statefulset_needs_no_pod_deleted(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    # podManagementPolicy Parallel: once rolled back, its controller replaces the
+    # crash-looping db-2 (no longer on the update revision) instead of waiting for it to be
+    # Ready, so the plan warns of nothing to delete and the rollout completes by itself.
+    stuck_statefulset(cluster, third=False, podManagementPolicy="Parallel")
+    plan = rollback("sts/db", "--dry-run", "-o", "json")
+    assert plan.code == 0, plan.err
+    doc = json.loads(plan.out)["plan"]
+    assert doc["to"]["revision"] == 1
+    assert "stuck-pods" not in [w["code"] for w in doc["warnings"]], doc["warnings"]
+    with cluster.clock():
+        done = rollback("sts/db", "--yes", "--wait", "--timeout", "3m")
+    assert done.code == 0, done.err
+    assert "delete pod" not in done.out + done.err
+    assert _images(cluster, "db") == {f"db-{i}": "nginx:1.25.3" for i in range(3)}
 
 
 def test_a_statefulset_stuck_on_a_bad_pod_ends_naming_the_pod_to_delete(

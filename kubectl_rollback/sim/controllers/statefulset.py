@@ -2,8 +2,9 @@
 
 Simplified from the real one: pods are created in order, one per pass, each only once the
 lower ordinals are Running and Ready (OrderedReady; Parallel creates all at once); a rolling
-update deletes the highest-ordinal pod not on the update revision once all pods are Ready,
-and it is recreated from the update revision. No volume claims.
+update deletes the highest-ordinal pod not on the update revision (OrderedReady: once all pods
+are Ready; Parallel: past a pod that is not Ready but on an older revision, as the real
+controller replaces it), and it is recreated from the update revision. No volume claims.
 """
 
 from __future__ import annotations
@@ -105,14 +106,17 @@ class StatefulSetController:
                 return
         if strategy.get("type", "RollingUpdate") != "RollingUpdate":
             return
-        if not all(pod_is_ready(p) for p in pods.values()):
-            return
+        # From the highest ordinal down: a pod not on the update revision is replaced, Ready
+        # or not; one on it that is not Ready holds the lower ordinals back. (OrderedReady
+        # got no further than the first pod not Ready above: its "forced rollback" case.)
         update_name = update["metadata"]["name"]
         for number in sorted(pods, reverse=True):
             if number < partition:
                 break
             if pods[number]["metadata"].get("labels", {}).get(POD_REVISION) != update_name:
                 self.delete_pod(cluster, sts, pods.pop(number))
+                return
+            if not pod_is_ready(pods[number]):
                 return
 
     def create_pod(self, cluster: SimCluster, sts: Obj, number: int, revision: Obj) -> Obj:
