@@ -242,6 +242,7 @@ def command(
     auto_rollback: bool,
     demo: bool,
     request_timeout: str,
+    selector: str | None = None,
 ) -> None:
     """``kubectl rollback guard``: usage errors first (exit 2), then connect and follow."""
     from .common import check_output, gateway
@@ -251,6 +252,17 @@ def command(
     notify.check(notify_url, notify_format)
     parse_duration(request_timeout, "--request-timeout")
     watching = watch_namespace is not None or all_namespaces
+    if selector is not None:
+        if workload:
+            fail("-l/--selector picks the workloads itself: name no TYPE/NAME with it", 2)
+        if watching:
+            fail(
+                "-l/--selector guards the workloads it picks now; --watch-namespace/--all "
+                "follow every rollout: use one of them",
+                2,
+            )
+        if not selector.strip():
+            fail("-l/--selector is empty: give a label selector, e.g. -l app=web", 2)
     if watching:
         if workload:
             fail("--watch-namespace and --all follow every workload: name no TYPE/NAME", 2)
@@ -281,14 +293,29 @@ def command(
             "(a guarded workload rolls back by default)",
             2,
         )
+    if selector is not None:
+        from ..core.release import selector_group
+
+        with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
+            guard_release(
+                gw=gw,
+                group=selector_group(gw, gw.namespace, selector),
+                settings=settings,
+                output=output,
+                notify_url=notify_url,
+                notify_format=notify_format,
+            )
+        return
     if not workload:
         fail("name the workload to guard (e.g. kubectl rollback guard deploy/web)", 2)
     kind, name = parse_workload(workload)
     with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
         if kind == "Release":
+            from ..core.release import resolve
+
             guard_release(
                 gw=gw,
-                name=name,
+                group=resolve(gw, gw.namespace, name),
                 settings=settings,
                 output=output,
                 notify_url=notify_url,
@@ -346,14 +373,15 @@ def record_command(
 def guard_release(
     *,
     gw: Any,
-    name: str,
+    group: Any,
     settings: GuardSettings,
     output: str | None,
     notify_url: str | None,
     notify_format: str,
 ) -> None:
-    """``guard release/NAME``: guard every workload of the release at once; when one fails,
-    roll the whole release back (``kubectl rollback release/NAME --yes``) and guard that."""
+    """``guard release/NAME`` and ``guard -l SELECTOR``: guard every workload of the group
+    (a ReleaseGroup) at once; when one fails, roll the whole group back (``kubectl rollback
+    release/NAME --yes``, ``-l SELECTOR --yes``) and guard that."""
     import time
 
     from ..core import release as releases
@@ -362,7 +390,6 @@ def guard_release(
     from .releases import load_yaml
 
     human = output is None
-    group = releases.resolve(gw, gw.namespace, name)
     started = _now()
     proven = proven_before(gw, group.workloads)
 
@@ -425,12 +452,14 @@ def guard_release(
             + ("; its rollback is applied and the rollouts go on" if rollback_doc else "")
         ) from None
     bad = [f.ref.display for f in rollouts if f.verdict is not Verdict.SUCCESS]
+    # A selector's group is no release: what went back is every workload it picks.
+    what = "every workload it picks" if group.source == "selector" else "the release"
     line = {
         Outcome.HEALTHY: f"{group.display}: every workload is healthy",
         Outcome.FAILED: f"{group.display}: {', '.join(bad)} failed; {not_rolled_back}",
-        Outcome.ROLLED_BACK: f"{group.display}: {', '.join(bad)} failed; the release was "
-        "rolled back and is healthy",
-        Outcome.ROLLBACK_FAILED: f"{group.display}: {', '.join(bad)} failed; the release was "
+        Outcome.ROLLED_BACK: f"{group.display}: {', '.join(bad)} failed; {what} was rolled "
+        "back and is healthy",
+        Outcome.ROLLBACK_FAILED: f"{group.display}: {', '.join(bad)} failed; {what} was "
         "rolled back, but not every rollback is healthy",
     }[outcome]
     document = documents.release_guard_result(

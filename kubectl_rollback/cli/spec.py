@@ -171,6 +171,9 @@ Examples:
   # Judge only: record the outcome, never roll back (exit 5 on a failure)
   kubectl rollback guard sts/db --no-rollback --timeout 15m
 
+  # Every workload a label selector picks, at once: when one fails, all go back together
+  kubectl rollback guard -l app.kubernetes.io/part-of=shop
+
   # Keep following every rollout of a namespace, recording outcomes and rolling failures back
   kubectl rollback guard --watch-namespace shop --auto-rollback
 """)
@@ -509,6 +512,13 @@ COMMANDS: tuple[Command, ...] = (
                 "auto_rollback",
                 "--auto-rollback",
                 help="--watch-namespace/--all: also roll back failed rollouts.",
+            ),
+            option(
+                "selector",
+                "--selector",
+                "-l",
+                help="Guard every workload this label selector picks, together: when one "
+                "fails, roll them all back (as kubectl rollback -l ... --yes).",
             ),
             DEMO,
             REQUEST_TIMEOUT,

@@ -236,6 +236,41 @@ def test_guard_release_rolls_the_whole_release_back_when_one_workload_fails(
     assert images_of(cluster.must("deployments", "web")) == ["nginx:1.25.4"]
 
 
+def test_guard_selector_rolls_every_workload_it_picks_back_when_one_fails(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    # guard -l: the workloads of a label selector guarded at once, and rolled back together
+    # (as kubectl rollback -l ... --yes) when one fails; one outside the selector untouched.
+    def shop(web: str, api: str, other: str = "redis:7.2.3") -> None:
+        for name, image in (("web", web), ("api", api)):
+            cluster.apply(deployment(name, image, labels={"part-of": "shop"}))
+        cluster.apply(deployment("cache", other))
+
+    shop("nginx:1.25.3", "httpd:2.4.58")
+    first = guard(cluster, rollback, "--selector=part-of=shop")
+    assert first.code == 0, first.err
+    assert "-l part-of=shop: every workload is healthy" in first.out
+    shop("nginx:1.25.4", "httpd:2.4.59", other="redis:7.2.4")
+    assert guard(cluster, rollback, "--selector=part-of=shop").code == 0
+    shop("nginx:1.25.5", "httpd:broken-2.4.60", other="redis:7.2.4")
+    done = guard(cluster, rollback, "--selector=part-of=shop")
+    assert done.code == 3, (done.out, done.err)
+    assert (
+        "-l part-of=shop: deployment.apps/api failed; every workload it picks was rolled back "
+        "and is healthy"
+    ) in done.out, done.out
+    # Both go back to what was proven together; cache, not picked, keeps its new image.
+    assert images_of(cluster.must("deployments", "api")) == ["httpd:2.4.59"]
+    assert images_of(cluster.must("deployments", "web")) == ["nginx:1.25.4"]
+    assert images_of(cluster.must("deployments", "cache")) == ["redis:7.2.4"]
+    named = rollback("guard", "deploy/web", "-l", "part-of=shop")
+    assert named.code == 2 and "name no TYPE/NAME" in named.err
+    watching = rollback("guard", "-l", "part-of=shop", "--watch-namespace", cluster.namespace)
+    assert watching.code == 2 and len(watching.err.strip().splitlines()) == 1
+    nothing = rollback("guard", "-l", "part-of=nothing")
+    assert nothing.code == 1 and "matches -l part-of=nothing" in nothing.err
+
+
 def test_a_rollback_records_the_healthy_revision_it_leaves_and_the_one_it_follows(
     cluster: TestCluster, rollback: Callable[..., Any]
 ) -> None:
