@@ -170,6 +170,20 @@ class ControllerHistory:
         """Every revision except the current one, newest first."""
         return tuple(r for r in self.revisions if not r.current)
 
+    @property
+    def pods_waited_for(self) -> tuple[str, ...]:
+        """The pods a StatefulSet's controller waits for before it replaces any: with
+        RollingUpdate and OrderedReady, those not Ready (Kubernetes' "forced rollback": a
+        reverted template is not enough, they must be deleted). Parallel replaces them
+        itself, OnDelete replaces nothing: () for those, and for DaemonSets."""
+        if (
+            self.ref.kind != "StatefulSet"
+            or not self.strategy.rolling
+            or self.pod_management_policy != "OrderedReady"
+        ):
+            return ()
+        return self.unready_pods
+
 
 def clean_template(template: JSON) -> dict[str, JSON]:
     """A pod template without the patch directive and the null creationTimestamp Go writes."""

@@ -171,18 +171,12 @@ def _kind_warnings(history: ControllerHistory, target: Revision) -> list[PlanWar
                 "NO pod is rolled back until the partition is lowered"
             )
         warnings.append(PlanWarning("partition", message))
-    if (
-        ref.kind == "StatefulSet"
-        and strategy.rolling
-        and history.unready_pods
-        # Parallel: the controller goes on past a pod that is not Ready (it replaces it).
-        and history.pod_management_policy == "OrderedReady"
-    ):
-        pods = " ".join(history.unready_pods)
+    if history.pods_waited_for:
+        pods = " ".join(history.pods_waited_for)
         warnings.append(
             PlanWarning(
                 "stuck-pods",
-                f"pod(s) {', '.join(history.unready_pods)} of {ref.display} are not Ready: "
+                f"pod(s) {', '.join(history.pods_waited_for)} of {ref.display} are not Ready: "
                 "the StatefulSet controller waits for them before it replaces any pod, "
                 "so reverting the template is not "
                 f'enough (Kubernetes\' "forced rollback"); delete them after the rollback: '

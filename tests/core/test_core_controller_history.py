@@ -19,6 +19,7 @@ from kubectl_rollback.core.controller_status import (
 )
 from kubectl_rollback.core.errors import NoHealthyTarget, NoHistory, TargetIsCurrent
 from kubectl_rollback.core.evidence import outcome_record_patch
+from kubectl_rollback.core.kinds import kind_named
 from kubectl_rollback.core.model import Verdict
 from kubectl_rollback.core.target import TargetSpec, choose_target, kubectl_default, parse_target
 from tests.core.controller_factory import Controller
@@ -284,6 +285,10 @@ def test_a_parallel_statefulset_is_not_said_to_wait_for_its_pods() -> None:
     assert h.unready_pods  # they are not Ready: still no advice to delete them
     plan = plan_controller_rollback(h, choose_target(h), actor=None, now=NOW)
     assert "stuck-pods" not in plan.warning_codes()
+    # Nor does the guard delete them for a forced rollback; OrderedReady's are.
+    assert kind_named("StatefulSet").stuck_pods(h) == ()
+    ordered = history(crash_stuck())
+    assert kind_named("StatefulSet").stuck_pods(ordered) == ordered.unready_pods != ()
 
 
 def test_daemonset_plan_update_steps_and_owner_warning() -> None:

@@ -175,14 +175,12 @@ class ControllerRevisionKind:
         return revision_pods(workload, revision, pods)
 
     def stuck_pods(self, history: WorkloadHistory) -> tuple[str, ...]:
-        """A RollingUpdate StatefulSet waits for its not-Ready pods; a DaemonSet deletes
-        unavailable old pods itself."""
+        """A RollingUpdate OrderedReady StatefulSet waits for its not-Ready pods
+        (``pods_waited_for``); a DaemonSet deletes unavailable old pods itself."""
         from ..controller_history import ControllerHistory
 
         assert isinstance(history, ControllerHistory)
-        if not self._waits_for_unready or not history.strategy.rolling:
-            return ()
-        return history.unready_pods
+        return history.pods_waited_for if self._waits_for_unready else ()
 
     def revisions_left(self, plan: RollbackPlan) -> tuple[RevisionPointer | None, ...]:
         """The one rolled back from, and the one plain kubectl would have picked: a
