@@ -96,12 +96,21 @@ def watch_namespace(
     def progress(ref: WorkloadRef, judgement: Judgement) -> None:
         say(f"guard: {ref.display} -n {ref.namespace}: {judgement.message}", sys.stderr)
 
+    def forced(ref: WorkloadRef, pod: str) -> None:
+        say(
+            f"{ref.display} -n {ref.namespace}: deleted pod {pod} (not Ready, of the failed "
+            "revision: the controller waits for it) for the rollback to go on (Kubernetes' "
+            '"forced rollback")',
+            sys.stdout,
+        )
+
     guard = NamespaceGuard(
         gw,
         settings,
         lambda: datetime.now(UTC),
         auto_rollback=auto_rollback,
         on_progress=progress,
+        on_forced=forced,
     )
     events: queue.Queue[tuple[WorkloadKind, str, dict[str, Any], bool]] = queue.Queue()
     watchers = [_Watcher(gw, kind, namespace, events) for kind in WATCHED_KINDS]

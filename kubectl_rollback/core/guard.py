@@ -531,30 +531,37 @@ class Guard:
         update = str(dig(workload, "status", "updateRevision") or "")
         for name in pods:
             with self.critical():
-                self._delete_stuck(name, update)
+                if delete_waited_for_pod(self.gw, self.ref, name, update):
+                    self.forced.append(name)
 
-    def _delete_stuck(self, name: str, update_revision: str) -> None:
-        for _ in range(RETRIES):
-            try:
-                pod = self.gw.get(PODS, self.ref.namespace, name)
-            except NotFound:
-                return
-            labels = as_dict(dig(pod, "metadata", "labels"))
-            if pod_ready(pod) or labels.get("controller-revision-hash") == update_revision:
-                return
-            try:
-                self.gw.delete(
-                    PODS,
-                    self.ref.namespace,
-                    name,
-                    resource_version=str(dig(pod, "metadata", "resourceVersion") or ""),
-                )
-                self.forced.append(name)
-                return
-            except NotFound:
-                return
-            except Conflict:
-                continue  # the kubelet wrote its status meanwhile: look again
+
+def delete_waited_for_pod(
+    gw: ClusterGateway, ref: WorkloadRef, name: str, update_revision: str
+) -> bool:
+    """Delete pod ``name`` of StatefulSet ``ref`` for its forced rollback: only while it is
+    still not Ready and of another revision than ``update_revision`` (the one the controller
+    now rolls out), with its resourceVersion as a precondition. True when deleted."""
+    for _ in range(RETRIES):
+        try:
+            pod = gw.get(PODS, ref.namespace, name)
+        except NotFound:
+            return False
+        labels = as_dict(dig(pod, "metadata", "labels"))
+        if pod_ready(pod) or labels.get("controller-revision-hash") == update_revision:
+            return False
+        try:
+            gw.delete(
+                PODS,
+                ref.namespace,
+                name,
+                resource_version=str(dig(pod, "metadata", "resourceVersion") or ""),
+            )
+            return True
+        except NotFound:
+            return False
+        except Conflict:
+            continue  # the kubelet wrote its status meanwhile: look again
+    return False
 
 
 # ------------------------------------------------------------------------------ record

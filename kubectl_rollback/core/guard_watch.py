@@ -25,6 +25,7 @@ from .guard import (
     Judgement,
     Phase,
     Watched,
+    delete_waited_for_pod,
     duration_text,
     judge,
     proven_plan,
@@ -124,6 +125,12 @@ class NamespaceGuard:
     """The generation each workload was last judged (or found settled) at."""
     rollbacks: dict[tuple[str, str, str], int] = field(default_factory=dict)
     """Rollbacks made in a row per workload (forgotten once one of its rollouts is healthy)."""
+    forcing: dict[tuple[str, str, str], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    """A StatefulSet rolled back whose controller waits for pods that will never be Ready:
+    the rollback's generation, and those pods (deleted once it is observed: the forced
+    rollback)."""
+    on_forced: Callable[[WorkloadRef, str], None] = lambda ref, pod: None
+    """Told of each pod deleted for a forced rollback."""
 
     def observe(
         self, kind: WorkloadKind, event_type: str, workload: Mapping[str, JSON], *, initial: bool
@@ -134,8 +141,11 @@ class NamespaceGuard:
             self.in_flight.pop(key, None)
             self.judged.pop(key, None)
             self.rollbacks.pop(key, None)
+            self.forcing.pop(key, None)
             return
         generation = as_int(dig(workload, "metadata", "generation"))
+        if key in self.forcing:
+            self._force(key, workload)
         flight = self.in_flight.get(key)
         if flight is not None:
             flight.workload, flight.changed = workload, True
@@ -147,6 +157,21 @@ class NamespaceGuard:
             return
         ref = WorkloadRef(kind.kind, key[1], key[2])
         self.in_flight[key] = _InFlight(kind, ref, workload, self.now_fn())
+
+    def _force(self, key: tuple[str, str, str], workload: Mapping[str, JSON]) -> None:
+        """Once the controller runs the rollback's template, delete the pods it waits for."""
+        generation, pods = self.forcing[key]
+        if as_int(dig(workload, "status", "observedGeneration")) < generation:
+            return
+        del self.forcing[key]
+        ref = WorkloadRef(key[0], key[1], key[2])
+        update = str(dig(workload, "status", "updateRevision") or "")
+        for name in pods:
+            try:
+                if delete_waited_for_pod(self.gw, ref, name, update):
+                    self.on_forced(ref, name)
+            except RollbackError:
+                continue  # the rollout's own judgement says how it ends
 
     def tick(self) -> list[Finished]:
         """Judge every rollout in flight that changed or is due a look; the ones that ended."""
@@ -232,14 +257,18 @@ class NamespaceGuard:
             reason = f"--max-rollbacks {self.settings.max_rollbacks} reached: not rolled back"
             return Finished(flight.ref, judgement, seconds, recorded, error, None, reason)
         try:
-            _, plan, why = proven_plan(self.gw, flight.ref, now=now)
+            prepared, plan, why = proven_plan(self.gw, flight.ref, now=now)
             if plan is None:
                 return Finished(flight.ref, judgement, seconds, recorded, error, None, why)
-            execute(self.gw, plan, dry_run=False, now=now)
+            result = execute(self.gw, plan, dry_run=False, now=now)
         except RollbackError as exc:
             reason = f"not rolled back: {exc}"
             return Finished(flight.ref, judgement, seconds, recorded, error, None, reason)
         self.rollbacks[key] = made + 1
+        stuck = flight.kind.stuck_pods(prepared.history)
+        if stuck:
+            rolled = as_int(dig(result.workload or {}, "metadata", "generation"))
+            self.forcing[key] = (rolled, stuck)
         # The rollback is a rollout of its own: the watch brings its new generation.
         self.judged.pop(key, None)
         return Finished(

@@ -300,3 +300,61 @@ def test_a_rollback_records_the_healthy_revision_it_leaves_and_the_one_it_follow
     plan = json.loads(rollback("deploy/web", "--dry-run", "-o", "json").out)["plan"]
     assert plan["to"]["replicaSet"] == leaving["nginx:1.26.0"]
     assert plan["to"]["healthReason"].startswith("rollback, ")
+
+
+def test_watching_a_namespace_forces_a_stuck_statefulsets_rollback(
+    cluster: TestCluster, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --watch-namespace --auto-rollback: a StatefulSet (OrderedReady) whose new revision
+    # crash-loops on db-2 is rolled back, and db-2, which its controller would wait for
+    # forever, is deleted once the reverted template is observed (as `guard sts/db` does).
+    import threading
+
+    from kubectl_rollback.cli.watch import watch_namespace
+    from kubectl_rollback.core.guard import GuardSettings
+    from kubectl_rollback.kube.gateway import KubeGateway
+
+    def pods() -> dict[str, str]:
+        return {
+            p["metadata"]["name"]: p["spec"]["containers"][0]["image"]
+            for p in cluster.list("pods", "app=db")
+            if not p["metadata"].get("deletionTimestamp")
+        }
+
+    cluster.apply(statefulset("db", "nginx:1.25.3", replicas=3))
+    cluster.wait_for(
+        lambda: (cluster.must("statefulsets", "db").get("status") or {}).get("readyReplicas") == 3,
+        "db rolled out",
+    )
+    gw = KubeGateway.connect(cluster.kubeconfig, None, cluster.namespace)
+    settings = GuardSettings(settle_seconds=2, grace_seconds=3, timeout_seconds=180)
+    finished: list[Any] = []
+
+    def follow() -> None:
+        finished.extend(
+            watch_namespace(
+                gw,
+                cluster.namespace,
+                settings,
+                auto_rollback=True,
+                notify_url=None,
+                notify_format="json",
+                until=lambda done: len(done) >= 2,
+            )
+        )
+
+    thread = threading.Thread(target=follow, daemon=True)
+    thread.start()
+    try:
+        cluster.apply(statefulset("db", "nginx:crash-1.26.0", replicas=3))
+        with cluster.clock():
+            thread.join(240)
+    finally:
+        gw.close()
+    assert not thread.is_alive(), "the namespace guard did not see both outcomes"
+    failed, rollback = finished[:2]
+    assert failed.judgement.phase.value == "failed" and failed.rolled_back_to == 1, failed.line
+    assert rollback.judgement.phase.value == "healthy", rollback.line
+    out = capsys.readouterr().out
+    assert f"statefulset.apps/db -n {cluster.namespace}: deleted pod db-2 " in out, out
+    assert pods() == {f"db-{i}": "nginx:1.25.3" for i in range(3)}
