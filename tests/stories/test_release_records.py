@@ -233,8 +233,12 @@ def test_a_canary_left_by_a_failed_canary_is_named_and_deleted_only_when_asked(
     )
     canary["spec"]["selector"]["matchLabels"]["harness.io/track"] = "canary"
     cluster.apply(canary)
-    cluster.wait_for(  # its pod exists before the plan counts it
-        lambda: cluster.list("pods", "app=web-canary"), "the canary's pod"
+    cluster.wait_for(  # counted as the plan counts it: its status.replicas (the Deployment
+        # controller writes it a moment after the pod exists)
+        lambda: (
+            (cluster.must("deployments", "web-canary").get("status") or {}).get("replicas") == 1
+        ),
+        "the canary's pod counted",
     )
     history.append(records.legacy_release(2, "Failed", ns, [("Deployment", "web", 2)]))
     cluster.apply(records.harness_legacy_configmap(RELEASE, ns, history))
