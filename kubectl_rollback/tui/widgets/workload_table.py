@@ -237,15 +237,23 @@ class LightTable(ScrollView, Generic[RowT], can_focus=True):
         over the cells' own."""
         segments: list[Segment] = []
         for cell, width in zip(cells, widths, strict=False):
-            if type(cell) is str:
+            plain, own = None, None
+            if isinstance(cell, str):
                 plain = strip_control_codes(cell)
+            elif type(cell) is Text and not cell.spans:
+                plain, own = cell.plain, cell.style
+            if plain is not None:
                 length = cell_len(plain)
                 if length <= width:
-                    # What Text(cell) padded to the width renders (a Text without spans
-                    # renders as one unstyled segment), without making the Text.
+                    # What the Text padded to the width renders (a Text without spans
+                    # renders as one segment, in its own style: see below), without copying,
+                    # cutting and rendering it.
                     segments += (
                         Segment(" ", style),
-                        Segment(plain + " " * (width - length), style),
+                        Segment(
+                            plain + " " * (width - length),
+                            style + self.app.console.get_style(own) if own else style,
+                        ),
                         Segment(" ", style),
                     )
                     continue
