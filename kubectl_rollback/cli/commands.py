@@ -17,7 +17,7 @@ from ..core.target import TargetSpec, parse_target
 from ..interrupts import Stopped, deferred
 from . import console
 from .args import fail, parse_duration, parse_workload
-from .common import check_output, emit_result, gateway, workload_ref
+from .common import check_output, emit_result, gateway, unrecorded_warning, workload_ref
 from .console import confirm, interactive, print_lines, say
 from .text import dump, plan_lines
 
@@ -279,13 +279,9 @@ def carry_out(
     elif brief:  # the one result line: what was applied, and how the rollout ended if it did
         done = not outcome.timed_out and not outcome.status.failed
         say(result.message + (f"; {outcome.status.message}" if done else ""), info)
-    if outcome.record_error is not None:
-        on = f" on {outcome.revision}" if outcome.revision else ""
-        say(
-            f"warning: the rollout's {outcome.verdict.value} was not recorded{on}: "
-            f"{outcome.record_error}",
-            sys.stderr if brief else info,
-        )
+    warning = unrecorded_warning(outcome)
+    if warning is not None:
+        say(warning, sys.stderr if brief else info)
     if outcome.timed_out:
         from ..core import pods
 

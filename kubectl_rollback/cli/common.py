@@ -91,3 +91,17 @@ def emit_result(
         sys.stdout.write(dump(doc, output))
     else:
         say("; ".join(result.message.splitlines()) if one_line else result.message, info)
+
+
+def unrecorded_warning(outcome: Any, what: str = "") -> str | None:
+    """The ``warning:`` line of a followed rollout whose outcome could not be recorded on its
+    revision (None: recorded, or nothing was due); ``what``: the workload, for a line among
+    several."""
+    if outcome is None or outcome.record_error is None:
+        return None
+    on = f" on {outcome.revision}" if outcome.revision else ""
+    lead = f"{what}: " if what else ""
+    return (
+        f"warning: {lead}the rollout's {outcome.verdict.value} was not recorded{on}: "
+        f"{outcome.record_error}"
+    )

@@ -14,7 +14,7 @@ from ..core.execution import RolloutOutcome
 from ..core.workloads import summarise
 from ..interrupts import Stopped, deferred
 from .args import fail, parse_duration
-from .common import check_output, gateway
+from .common import check_output, gateway, unrecorded_warning
 from .console import SILENT, confirm, print_lines, say
 from .release_text import release_list_lines, release_plan_lines, release_records_lines
 from .text import dump
@@ -115,7 +115,7 @@ def rollback_release(
                 f"{group.display} was rolled back; not following the rollouts"
             )
         return
-    outcomes = _follow_all(gw, result, timeout_seconds, info)
+    outcomes = _follow_all(gw, result, timeout_seconds, info, sys.stderr if brief else out)
     _emit(result, plan, output, out, _summary(result) if brief else None, outcomes)
     failed = [ref for ref, o in outcomes.items() if o is None or o.verdict.value != "success"]
     if failed:
@@ -134,9 +134,10 @@ def _summary(result: release_rules.ReleaseResult) -> str:
 
 
 def _follow_all(
-    gw: Any, result: release_rules.ReleaseResult, timeout_seconds: float, info: Any
+    gw: Any, result: release_rules.ReleaseResult, timeout_seconds: float, info: Any, warn: Any
 ) -> dict[Any, RolloutOutcome | None]:
-    """Follow every rolled-back workload at once (one watch each); a signal stops following."""
+    """Follow every rolled-back workload at once (one watch each); a signal stops following.
+    ``warn``: where a rollout whose outcome could not be recorded is said."""
     outcomes: dict[Any, RolloutOutcome | None] = {}
     lock = threading.Lock()
 
@@ -153,6 +154,9 @@ def _follow_all(
         except errors.RollbackError as exc:
             say(f"{step.ref.display}: {exc}", info)
             outcome = None
+        warning = unrecorded_warning(outcome, step.ref.display)
+        if warning is not None:
+            say(warning, warn)
         with lock:
             outcomes[step.ref] = outcome
 

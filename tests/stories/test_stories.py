@@ -332,6 +332,31 @@ def test_an_outcome_the_user_may_not_record_is_said_not_dropped(
     assert [e["involvedObject"]["name"] for e in events] == ["web"]
 
 
+def test_a_group_rollback_says_each_outcome_the_user_may_not_record(
+    cluster: TestCluster, rollback: Callable[..., Any]
+) -> None:
+    # -l (and release/NAME): every workload followed at once; each record refused is a line.
+    for image in IMAGES[:2]:
+        for name in ("web", "api"):
+            roll_out(cluster, deployment(name, image, labels={"part-of": "shop"}))
+    deployer = cluster.kubeconfig_as("deployer")
+    with cluster.clock():
+        done = rollback("-l", "part-of=shop", "--yes", "--timeout", "3m", kubeconfig=deployer)
+    assert done.code == 0, done.err
+    warnings = sorted(line for line in done.out.splitlines() if line.startswith("warning: "))
+    assert [w.split(": ")[1] for w in warnings] == ["deployment.apps/api", "deployment.apps/web"]
+    for line in warnings:
+        assert "the rollout's success was not recorded on " in line, line
+        assert "forbidden" in line.lower() and 'User "viewer"' in line, line
+    # -q: only the result line on stdout; the warnings still said, on stderr.
+    with cluster.clock():
+        quiet = rollback(
+            "-l", "part-of=shop", "--yes", "-q", "--timeout", "3m", kubeconfig=deployer
+        )
+    assert quiet.code == 0, quiet.err
+    assert len(quiet.out.strip().splitlines()) == 1 and quiet.err.count("warning: ") == 2, quiet
+
+
 # ------------------------------------------------------------------ StatefulSets and DaemonSets
 
 
