@@ -280,6 +280,18 @@ def _status(
     return d
 
 
+def _done(gw: FakeGateway, target: str) -> dict[str, Any]:
+    """The Deployment as its controller leaves it once the rollout to ``target`` is complete."""
+    return _status(
+        gw.deployment,
+        updated=3,
+        replicas=3,
+        available=3,
+        reason="NewReplicaSetAvailable",
+        rs=target,
+    )
+
+
 def test_follow_until_done_and_record_success() -> None:
     s = crashing()
     gw = gateway(s)
@@ -289,17 +301,7 @@ def test_follow_until_done_and_record_success() -> None:
         [
             ("MODIFIED", _status(gw.deployment, updated=3, replicas=4, available=3, rs=target)),
             ("BOOKMARK", {"metadata": {"resourceVersion": "5000"}}),
-            (
-                "MODIFIED",
-                _status(
-                    gw.deployment,
-                    updated=3,
-                    replicas=3,
-                    available=3,
-                    reason="NewReplicaSetAvailable",
-                    rs=target,
-                ),
-            ),
+            ("MODIFIED", _done(gw, target)),
         ]
     ]
     seen: list[RolloutStatus] = []
@@ -355,22 +357,6 @@ def test_follow_failure_records_failure_and_exits_4() -> None:
     assert gw.rs_patches[0][1]["metadata"]["annotations"][OUTCOME_ANNOTATION] == "failed"
 
 
-def _done(gw: FakeGateway, target: str) -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (
-            "MODIFIED",
-            _status(
-                gw.deployment,
-                updated=3,
-                replicas=3,
-                available=3,
-                reason="NewReplicaSetAvailable",
-                rs=target,
-            ),
-        )
-    ]
-
-
 def test_a_record_outlasts_a_burst_of_status_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     # Each lost race (409) reads the ReplicaSet again after a pause that grows, bounded.
     paused: list[float] = []
@@ -378,7 +364,7 @@ def test_a_record_outlasts_a_burst_of_status_writes(monkeypatch: pytest.MonkeyPa
     gw = gateway(crashing())
     _, p = _rolled_back(gw)
     target = p.to_revision.object_name
-    gw.watch_script = [_done(gw, target)]
+    gw.watch_script = [[("MODIFIED", _done(gw, target))]]
     gw.rs_conflicts = execution.RECORD_ATTEMPTS - 1
     outcome = follow(
         gw,
@@ -401,7 +387,7 @@ def test_a_record_that_loses_every_race_is_said_not_dropped(
     gw = gateway(crashing())
     _, p = _rolled_back(gw)
     target = p.to_revision.object_name
-    gw.watch_script = [_done(gw, target)]
+    gw.watch_script = [[("MODIFIED", _done(gw, target))]]
     gw.rs_conflicts = execution.RECORD_ATTEMPTS
     before = list(gw.rs_patches)
     outcome = follow(
@@ -450,14 +436,7 @@ def test_a_410_mid_follow_resumes_from_a_fresh_get() -> None:
     gw = gateway(crashing())
     _, p = _rolled_back(gw)
     target = p.to_revision.object_name
-    done = _status(
-        gw.deployment,
-        updated=3,
-        replicas=3,
-        available=3,
-        reason="NewReplicaSetAvailable",
-        rs=target,
-    )
+    done = _done(gw, target)
     expired = {"kind": "Status", "code": 410, "reason": "Expired", "message": "too old"}
     gw.watch_script = [[("ERROR", expired)], [("MODIFIED", done)]]
     outcome = follow(
