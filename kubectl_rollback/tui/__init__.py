@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,84 +52,58 @@ def run_app(
     # tens of thousands of objects more (widgets, styles, the listing), and the young
     # collections they led to took 15-20 ms of it.
     collecting = gc.isenabled()
+    collect = gc.enable if collecting else None
     gc.disable()
     try:
-        _run(
-            namespace=namespace,
-            context=context,
-            kubeconfig=kubeconfig,
-            demo=demo,
-            read_only=read_only,
-            workload=workload,
-            target=target,
-            workload_kind=workload_kind,
-            request_timeout=request_timeout,
-            collect=gc.enable if collecting else None,
-        )
+        from .cluster import Connector, Prefetch, PrefetchingConnector
+
+        if not demo:
+            # The cluster is asked for the workloads while the UI loads (see Prefetch).
+            connector = Connector(kubeconfig, request_timeout=request_timeout)
+            prefetch = Prefetch(connector, context, namespace)
+        from .app import RollbackApp
+
+        gc.freeze()
+        if not demo:
+            app = RollbackApp(
+                connector=PrefetchingConnector(
+                    kubeconfig, request_timeout=request_timeout, prefetch=prefetch
+                ),
+                namespace=namespace,
+                context=context,
+                read_only=read_only,
+                workload=workload,
+                target=target,
+                workload_kind=workload_kind,
+                handle_signals=True,
+                after_first_frame=collect,
+            )
+            app.run()
+            _raise_if_signalled(app)
+            _say_goodbye(app)
+            return
+        from ..sim import DEMO_NAMESPACE, run_demo
+
+        with run_demo() as sim:
+            _share_demo_kubeconfig(sim.kubeconfig)
+            app = RollbackApp(
+                connector=Connector(sim.kubeconfig, request_timeout=request_timeout),
+                namespace=namespace or DEMO_NAMESPACE,
+                read_only=read_only,
+                now_fn=sim.cluster.clock.now,
+                workload=workload,
+                target=target,
+                workload_kind=workload_kind,
+                handle_signals=True,
+                demo=True,
+                after_first_frame=collect,
+            )
+            app.run()
+        _raise_if_signalled(app)
+        _say_goodbye(app)
     finally:
         if collecting:
             gc.enable()
-
-
-def _run(
-    *,
-    namespace: str | None,
-    context: str | None,
-    kubeconfig: str | None,
-    demo: bool,
-    read_only: bool,
-    workload: str | None,
-    target: TargetSpec | None,
-    workload_kind: str,
-    request_timeout: float,
-    collect: Callable[[], None] | None,
-) -> None:
-    from .cluster import Connector, Prefetch, PrefetchingConnector
-
-    if not demo:
-        # The cluster is asked for the workloads while the UI loads (see Prefetch).
-        connector = Connector(kubeconfig, request_timeout=request_timeout)
-        prefetch = Prefetch(connector, context, namespace)
-    from .app import RollbackApp
-
-    gc.freeze()
-    if not demo:
-        app = RollbackApp(
-            connector=PrefetchingConnector(
-                kubeconfig, request_timeout=request_timeout, prefetch=prefetch
-            ),
-            namespace=namespace,
-            context=context,
-            read_only=read_only,
-            workload=workload,
-            target=target,
-            workload_kind=workload_kind,
-            handle_signals=True,
-            after_first_frame=collect,
-        )
-        app.run()
-        _raise_if_signalled(app)
-        _say_goodbye(app)
-        return
-    from ..sim import DEMO_NAMESPACE, run_demo
-
-    with run_demo() as sim:
-        _share_demo_kubeconfig(sim.kubeconfig)
-        app = RollbackApp(
-            connector=Connector(sim.kubeconfig, request_timeout=request_timeout),
-            namespace=namespace or DEMO_NAMESPACE,
-            read_only=read_only,
-            now_fn=sim.cluster.clock.now,
-            workload=workload,
-            target=target,
-            workload_kind=workload_kind,
-            handle_signals=True,
-            demo=True,
-            after_first_frame=collect,
-        )
-        app.run()
-    _raise_if_signalled(app)
-    _say_goodbye(app)
 
 
 def _say_goodbye(app: RollbackApp) -> None:
