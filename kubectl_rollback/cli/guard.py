@@ -293,29 +293,20 @@ def command(
             "(a guarded workload rolls back by default)",
             2,
         )
-    if selector is not None:
-        from ..core.release import selector_group
-
-        with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
-            guard_release(
-                gw=gw,
-                group=selector_group(gw, gw.namespace, selector),
-                settings=settings,
-                output=output,
-                notify_url=notify_url,
-                notify_format=notify_format,
-            )
-        return
-    if not workload:
-        fail("name the workload to guard (e.g. kubectl rollback guard deploy/web)", 2)
-    kind, name = parse_workload(workload)
+    if selector is None:
+        if not workload:
+            fail("name the workload to guard (e.g. kubectl rollback guard deploy/web)", 2)
+        kind, name = parse_workload(workload)
     with gateway(kubeconfig, context, namespace, demo, request_timeout) as gw:
-        if kind == "Release":
-            from ..core.release import resolve
+        if selector is not None or kind == "Release":
+            # Guarded as a whole: a label selector's group, or a release.
+            from ..core.release import resolve, selector_group
 
             guard_release(
                 gw=gw,
-                group=resolve(gw, gw.namespace, name),
+                group=selector_group(gw, gw.namespace, selector)
+                if selector is not None
+                else resolve(gw, gw.namespace, name),
                 settings=settings,
                 output=output,
                 notify_url=notify_url,
