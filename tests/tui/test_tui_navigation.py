@@ -52,8 +52,9 @@ async def test_each_status_symbol_is_drawn_in_its_colour(demo: RunningCluster) -
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         # Off the cursor's row (its style goes over the cells), on the terminal's frame.
+        table = main_of(app).query_one(WorkloadList).table
         await pilot.press("end")
-        await pilot.pause(0.05)
+        await wait_for(pilot, lambda: table.cursor_row == len(table.rows) - 1, what="the end")
         colours: dict[str, set[str | None]] = {}
         for strip in app.screen._compositor.render_strips():
             for segment in strip:
