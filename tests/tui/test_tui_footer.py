@@ -104,6 +104,17 @@ async def test_the_key_under_the_mouse_is_highlighted_with_its_tooltip(
     app = make_app(demo)
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot, app)
+        # The first preview, the blue/green groups and the permission check each enable keys
+        # as they arrive: a footer read before them all would differ from the hovered one in
+        # more than the key under the mouse.
+        main = main_of(app)
+        await wait_for(
+            pilot,
+            lambda: main.preview.plan is not None
+            and main.rollback_unavailable() is None
+            and main.switch_unavailable() is None,
+            what="every key enabled",
+        )
         footer = _footer(app)
         plain = footer.render()
         helping = _entry(app, "Help")
