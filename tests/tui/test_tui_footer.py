@@ -110,9 +110,11 @@ async def test_the_key_under_the_mouse_is_highlighted_with_its_tooltip(
         main = main_of(app)
         await wait_for(
             pilot,
-            lambda: main.preview.plan is not None
-            and main.rollback_unavailable() is None
-            and main.switch_unavailable() is None,
+            lambda: (
+                main.preview.plan is not None
+                and main.rollback_unavailable() is None
+                and main.switch_unavailable() is None
+            ),
             what="every key enabled",
         )
         footer = _footer(app)

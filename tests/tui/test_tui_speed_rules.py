@@ -37,6 +37,7 @@ from tests.tui.tui_helpers import (
     ready,
     screen_text,
     set_image,
+    tables_settled,
     wait_for,
 )
 
@@ -239,6 +240,54 @@ async def test_a_loaded_history_is_previewed_in_the_handler_that_fills_the_revis
         await wait_for(pilot, lambda: _previewing(app, "catalog"), what="catalog's preview")
         assert ("cart", True) in previews and ("catalog", True) in previews, previews
         assert not [name for name, inside in previews if not inside], previews
+
+
+@pilot_test
+async def test_a_new_preview_is_drawn_once_when_it_is_given_not_in_the_layout_of_its_frame(
+    demo: RunningCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The frame's layout and drawing of the screen are a wait of their own: rendering the
+    # preview inside them as well made the longest stall a key met. Rendered when it is
+    # given, at the width it is shown at (the pane keeps its scrollbar's gutter: a scrollbar
+    # that comes with a long preview does not make it render again, narrower).
+    laying_out: list[bool] = [False]
+    renders: list[tuple[int, bool]] = []
+    updates: list[object] = []
+    refresh_layout = main_screen.MainScreen._refresh_layout
+    lines, update = Rendered.lines, Rendered.update
+
+    def laid_out(self: Any, *args: Any, **kwargs: Any) -> None:
+        laying_out[0] = True
+        try:
+            refresh_layout(self, *args, **kwargs)
+        finally:
+            laying_out[0] = False
+
+    def rendered(self: Rendered, width: int) -> Any:
+        if width != self._width:
+            renders.append((width, laying_out[0]))
+        return lines(self, width)
+
+    def updated(self: Rendered, renderable: Any) -> None:
+        updates.append(renderable)
+        update(self, renderable)
+
+    monkeypatch.setattr(main_screen.MainScreen, "_refresh_layout", laid_out)
+    monkeypatch.setattr(Rendered, "lines", rendered)
+    monkeypatch.setattr(Rendered, "update", updated)
+    app = make_app(demo, workload="cart")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(pilot, app, "cart")
+        panel = main_of(app).query_one(PreviewPanel)
+        body = panel.query_one(Rendered)
+        renders.clear()
+        updates.clear()
+        await pilot.press("down")
+        await wait_for(pilot, lambda: _previewing(app, "catalog"), what="catalog's preview")
+        await wait_for(pilot, lambda: tables_settled(app), what="the layout")
+        assert panel.max_scroll_y > 0  # it scrolls
+        assert updates and len(renders) == len(updates), (renders, updates)
+        assert renders == [(body.size.width, False)] * len(updates)
 
 
 @pilot_test

@@ -41,6 +41,12 @@ class Rendered(Widget):
     def update(self, renderable: RenderableType) -> None:
         self._renderable = renderable
         self._width = -1
+        if self.size.width > 0:
+            # Rendered now, by the handler that changed it, rather than by the layout of the
+            # next frame: that frame's layout and drawing of the screen are 20-30 ms of their
+            # own, and the two in one go were the longest wait a key met while moving through
+            # workloads. (The pane keeps its scrollbar's gutter: the width stays the same.)
+            self.lines(self.size.width)
         self.refresh(layout=True)
 
     def lines(self, width: int) -> list[Strip]:
