@@ -383,12 +383,17 @@ async def run_moving(
 
     from kubectl_rollback.tui.app import RollbackApp
     from kubectl_rollback.tui.cluster import Connector
+    from kubectl_rollback.tui.collector import Collector
     from kubectl_rollback.tui.controllers import preview
     from kubectl_rollback.tui.widgets.preview import PreviewPanel
     from kubectl_rollback.tui.widgets.workloads import WorkloadList
 
     gc.collect()  # what the apps measured before left (a user's process runs one app)
-    app = RollbackApp(connector=Connector(kubeconfig), namespace=NAMESPACE, live=True)
+    # The collector as run_app runs it: full collections when the user pauses.
+    collector = Collector()
+    app = RollbackApp(
+        connector=Connector(kubeconfig), namespace=NAMESPACE, live=True, collector=collector
+    )
     loads: list[str] = []
     load = preview.load
 
@@ -447,6 +452,7 @@ async def run_moving(
             out.gap = ticks.longest
     finally:
         preview.load = load  # type: ignore[assignment]
+        collector.stop()
     return out
 
 

@@ -50,9 +50,11 @@ def run_app(
     # longer looks at them (what the app makes later is collected as before).
     # The collector stays off until the first frame is on the terminal: the app's start makes
     # tens of thousands of objects more (widgets, styles, the listing), and the young
-    # collections they led to took 15-20 ms of it.
-    collecting = gc.isenabled()
-    collect = gc.enable if collecting else None
+    # collections they led to took 15-20 ms of it. Then its full collections wait for the
+    # user to pause (collector.py).
+    from .collector import Collector
+
+    collector = Collector(enabled=gc.isenabled())
     gc.disable()
     try:
         from .cluster import Connector, Prefetch, PrefetchingConnector
@@ -76,7 +78,7 @@ def run_app(
                 target=target,
                 workload_kind=workload_kind,
                 handle_signals=True,
-                after_first_frame=collect,
+                collector=collector,
             )
             app.run()
             _raise_if_signalled(app)
@@ -96,13 +98,14 @@ def run_app(
                 workload_kind=workload_kind,
                 handle_signals=True,
                 demo=True,
-                after_first_frame=collect,
+                collector=collector,
             )
             app.run()
         _raise_if_signalled(app)
         _say_goodbye(app)
     finally:
-        if collecting:
+        collector.stop()
+        if collector.enabled:
             gc.enable()
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -17,6 +18,7 @@ from textual.screen import Screen
 from ..core.model import WorkloadRef
 from ..core.target import TargetSpec
 from .cluster import Connector
+from .collector import CHECK_EVERY, Collector
 from .controllers import layout, rollback
 from .palette import RollbackCommands
 from .screens.main import MainScreen
@@ -86,7 +88,7 @@ class RollbackApp(App[None]):
         workload_kind: str = "Deployment",
         handle_signals: bool = False,
         demo: bool = False,
-        after_first_frame: Callable[[], None] | None = None,
+        collector: Collector | None = None,
     ) -> None:
         super().__init__()
         self.demo = demo
@@ -113,8 +115,9 @@ class RollbackApp(App[None]):
         self.stop_message: str | None = None
         """What was left how when a signal ended the app (a rollout going on, ...)."""
         self._signal_deadline = 0.0
-        self._after_first_frame = after_first_frame
-        """Called once the first frame is on the terminal (run_app: the collector back on)."""
+        self.collector = collector
+        """When the garbage collector runs (run_app's: on once the first frame is drawn, its
+        full collections while the user is idle); None: Python's own schedule."""
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         return ()
@@ -127,6 +130,8 @@ class RollbackApp(App[None]):
 
     def on_mount(self) -> None:
         self.on_resize()
+        if self.collector is not None:
+            self.set_interval(CHECK_EVERY, self.collector.idle, name="collector")
         if self._handle_signals:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
@@ -169,10 +174,13 @@ class RollbackApp(App[None]):
 
     def milestone(self, name: str) -> None:
         self.timings.setdefault(name, time.perf_counter() - self.started_at)
-        callback = self._after_first_frame
-        if name == "frame" and callback is not None:
-            self._after_first_frame = None
-            callback()
+        if name == "frame" and self.collector is not None:
+            self.collector.drawn()
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.collector is not None and isinstance(event, events.InputEvent):
+            self.collector.input()
+        await super().on_event(event)
 
     def help_rows(self) -> list[HelpRow]:
         main = self.main_screen

@@ -20,6 +20,7 @@ from textual.geometry import Size
 
 from kubectl_rollback.sim import RunningCluster
 from kubectl_rollback.tui.cluster import Connector, Prefetch, PrefetchingConnector
+from kubectl_rollback.tui.collector import NEVER, Collector
 from kubectl_rollback.tui.controllers import preview
 from kubectl_rollback.tui.screens import main as main_screen
 from kubectl_rollback.tui.widgets import timeline
@@ -612,15 +613,17 @@ def test_the_ui_starts_with_what_importing_made_out_of_the_collectors_sight(
         seen["listed"] = gc.isenabled()
         self.milestone("frame")  # MainScreen: once its first frame is on the terminal
         seen["drawn"] = gc.isenabled()
+        seen["full"] = gc.get_threshold()[2]  # full collections: when the user pauses
 
     monkeypatch.setattr(gc, "disable", disabling)
     monkeypatch.setattr(RollbackApp, "run", run)
     gc.unfreeze()
+    threshold = gc.get_threshold()
     run_app(kubeconfig=str(tmp_path / "no-kubeconfig"))
     assert disabled, "the imports ran with the collector on"
     assert not seen["collecting"] and seen["frozen"] > 10_000, seen
-    assert seen == {**seen, "listed": False, "drawn": True}, seen
-    assert gc.isenabled()
+    assert seen == {**seen, "listed": False, "drawn": True, "full": NEVER}, seen
+    assert gc.isenabled() and gc.get_threshold() == threshold
 
 
 def test_the_collector_comes_back_when_the_ui_ends_before_its_first_frame(
@@ -645,7 +648,12 @@ async def test_the_app_calls_back_once_its_first_frame_is_on_the_terminal(
     sim: RunningCluster,
 ) -> None:
     called: list[bool] = []
-    app = make_app(sim, after_first_frame=lambda: called.append(True))
+
+    class Counted(Collector):
+        def drawn(self) -> None:
+            called.append(True)
+
+    app = make_app(sim, collector=Counted(enabled=False))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         await wait_for(pilot, lambda: bool(called), what="the first frame's call")
