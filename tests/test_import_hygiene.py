@@ -12,6 +12,7 @@ from pathlib import Path
 import kubectl_rollback.core
 import kubectl_rollback.sim
 from kubectl_rollback.sim import RunningCluster
+from kubectl_rollback.sim.release_records import harness_legacy_configmap, legacy_release
 from tests.clusters import deployment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,6 +191,43 @@ def test_a_one_shot_deployment_rollback_imports_only_what_it_uses(sim: RunningCl
         applies = "--yes" in args
         assert ("kubectl_rollback.core.execution" in loaded) is applies, args
         assert not set(NOT_FOR_A_READ[1:]) & loaded, args  # --no-wait: no watch either
+    # A workload that takes its configuration from a ConfigMap: the namespace's ConfigMaps
+    # are read (does the target revision's still exist?), the Harness rules load only once
+    # one of them is a Harness release history.
+    cluster.apply_object(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "app-config", "namespace": "default"},
+            "data": {"LEVEL": "info"},
+        }
+    )
+    for image in ("nginx:1.25", "nginx:1.26"):
+        configured = deployment(
+            "configured",
+            image,
+            containers=[
+                {
+                    "name": "app",
+                    "image": image,
+                    "envFrom": [{"configMapRef": {"name": "app-config"}}],
+                }
+            ],
+        )
+        configured["metadata"]["namespace"] = "default"
+        cluster.apply_object(configured)
+        cluster.advance(30)
+    plain_configuration = _rollback_loads(sim, "-n", "default", "deploy/configured", "--dry-run")
+    assert _unwanted(plain_configuration) == set()
+    cluster.apply_object(
+        harness_legacy_configmap(
+            "release-web",
+            "default",
+            [legacy_release(1, "Succeeded", "default", [("Deployment", "configured", 1)])],
+        )
+    )
+    with_records = _rollback_loads(sim, "-n", "default", "deploy/configured", "--dry-run")
+    assert "kubectl_rollback.core.harness" in with_records
     coloured = _rollback_loads(sim, "-n", "default", "deploy/blue", "--dry-run")
     assert "kubectl_rollback.core.bluegreen" in coloured
     documents = _rollback_loads(sim, "-n", "default", "deploy/web", "--dry-run", "-o", "json")

@@ -13,6 +13,12 @@ POD_TEMPLATE_HASH = "pod-template-hash"
 POD_REVISION_LABEL = "controller-revision-hash"
 """On pods (both kinds) and on a DaemonSet's ControllerRevisions (controller_history.py)."""
 
+HARNESS_RELEASE_HISTORY_KEY = "releaseHistory"
+"""The data key of a Harness legacy release history (a ConfigMap or a Secret)."""
+HARNESS_COMPRESSED_FLAG_KEY = "isReleaseHistoryCompressed"
+HARNESS_DECLARATIVE_PREFIX = "harness.release."
+"""The name of a Harness declarative release Secret: harness.release.<release>.<number>."""
+
 
 def as_dict(value: JSON) -> dict[str, JSON]:
     """``value`` when it is a mapping, else an empty dict (API fields may be null or absent)."""
@@ -214,3 +220,12 @@ def template_references(template: JSON) -> tuple[set[str], set[str]]:
     for pull in as_list(spec.get("imagePullSecrets")):
         add(secrets, pull)
     return configmaps, secrets
+
+
+def may_be_harness_record(obj: JSON) -> bool:
+    """Whether a ConfigMap or Secret could hold Harness release history (harness.py reads
+    it): a release history key in its data or a declarative release Secret's name. The
+    others are not worth loading the Harness rules for."""
+    return HARNESS_RELEASE_HISTORY_KEY in as_dict(as_dict(obj).get("data")) or name_of(
+        obj
+    ).startswith(HARNESS_DECLARATIVE_PREFIX)

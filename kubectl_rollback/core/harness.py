@@ -33,14 +33,23 @@ import json
 import re
 from typing import Any
 
-from .api_objects import as_dict, as_int, as_list, labels_of, name_of
+from .api_objects import (
+    HARNESS_COMPRESSED_FLAG_KEY,
+    HARNESS_DECLARATIVE_PREFIX,
+    HARNESS_RELEASE_HISTORY_KEY,
+    as_dict,
+    as_int,
+    as_list,
+    labels_of,
+    name_of,
+)
 from .values import value
 
 JSON = Any
 
-RELEASE_HISTORY_KEY = "releaseHistory"
-COMPRESSED_FLAG_KEY = "isReleaseHistoryCompressed"
-DECLARATIVE_PREFIX = "harness.release."
+RELEASE_HISTORY_KEY = HARNESS_RELEASE_HISTORY_KEY
+COMPRESSED_FLAG_KEY = HARNESS_COMPRESSED_FLAG_KEY
+DECLARATIVE_PREFIX = HARNESS_DECLARATIVE_PREFIX
 
 
 @value

@@ -16,6 +16,7 @@ from .api_objects import (
     controller_uid,
     dig,
     labels_of,
+    may_be_harness_record,
     name_of,
     parse_time,
     pod_spec_containers,
@@ -291,14 +292,15 @@ def harness_releases(
     configmaps: Sequence[Mapping[str, JSON]] | None, secrets: Sequence[Mapping[str, JSON]] | None
 ) -> tuple[HarnessRelease, ...]:
     """The Harness releases in the namespace's ConfigMaps and Secrets read for a workload
-    (the Harness rules load only when there are some)."""
-    if not configmaps and not secrets:
+    (the Harness rules load only when one of them may hold some: the ConfigMaps read for a
+    workload's references are mostly its configuration)."""
+    records = [dict(c) for c in configmaps or () if may_be_harness_record(c)]
+    record_secrets = [dict(s) for s in secrets or () if may_be_harness_record(s)]
+    if not records and not record_secrets:
         return ()
     from .harness import releases_from_objects
 
-    return releases_from_objects(
-        [dict(c) for c in configmaps or ()], [dict(s) for s in secrets or ()]
-    )
+    return releases_from_objects(records, record_secrets)
 
 
 def build_deployment_history(

@@ -37,6 +37,11 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from .api_objects import (
+    HARNESS_COMPRESSED_FLAG_KEY,
+    HARNESS_DECLARATIVE_PREFIX,
+    HARNESS_RELEASE_HISTORY_KEY,
+)
 from .kinds import supported
 from .values import value
 
@@ -55,10 +60,10 @@ HELM_SUCCEEDED = ("deployed", "superseded")
 # The two tools' status words do not overlap, so a revision knows it succeeded by its status.
 SUCCEEDED_STATUSES = frozenset({HARNESS_SUCCEEDED, *HELM_SUCCEEDED})
 
-RELEASE_HISTORY_KEY = "releaseHistory"
-COMPRESSED_FLAG_KEY = "isReleaseHistoryCompressed"
+RELEASE_HISTORY_KEY = HARNESS_RELEASE_HISTORY_KEY
+COMPRESSED_FLAG_KEY = HARNESS_COMPRESSED_FLAG_KEY
 SECRET_COMPRESSED_FLAG = base64.b64encode(b"\x01").decode()  # "AQ=="
-DECLARATIVE_PREFIX = "harness.release."
+DECLARATIVE_PREFIX = HARNESS_DECLARATIVE_PREFIX
 DECLARATIVE_TYPE = "harness.io/release/v2"
 HELM_PREFIX = "sh.helm.release.v1."
 HELM_SECRET_TYPE = "helm.sh/release.v1"
