@@ -136,22 +136,24 @@ class RollbackApp(App[None]):
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, self._signalled, signum)
-        self.push_screen(
-            MainScreen(
-                Settings(
-                    connector=self.connector,
-                    read_only=self.read_only,
-                    live=self.live,
-                    now_fn=self.now_fn,
-                    display_tz=self.display_tz,
-                    milestone=self.milestone,
-                ),
-                namespace=self._start_namespace,
-                context=self._start_context,
-                workload=self._start_workload,
-                target=self._start_target,
-                workload_kind=self._start_kind,
-            )
+
+    def get_default_screen(self) -> MainScreen:
+        # The app's first screen, rather than Textual's blank one with ours pushed over it:
+        # a screen fewer to compose, style and lay out before the first frame.
+        return MainScreen(
+            Settings(
+                connector=self.connector,
+                read_only=self.read_only,
+                live=self.live,
+                now_fn=self.now_fn,
+                display_tz=self.display_tz,
+                milestone=self.milestone,
+            ),
+            namespace=self._start_namespace,
+            context=self._start_context,
+            workload=self._start_workload,
+            target=self._start_target,
+            workload_kind=self._start_kind,
         )
 
     @property

@@ -262,8 +262,14 @@ class MainScreen(Screen[None]):
         generation = self.connection.reconnect()
         conn = self.connection
         if conn.connector.ready(conn.requested_context, conn.requested_namespace):
-            # Connected and listed while the UI loaded: shown in the first frame, no worker.
-            self._connect_now(conn.requested_context, conn.requested_namespace, generation)
+            # Connected and listed while the UI loaded: shown in the first frame, no worker
+            # and no message (the first frame may be drawn before a message is handled).
+            try:
+                gw = conn.connect(conn.requested_context, conn.requested_namespace)
+            except errors.RollbackError as exc:
+                self._connection_failed(ConnectionFailed(str(exc), generation))
+                return
+            self._connected(Connected(gw, generation))
             return
         self._connect(conn.requested_context, conn.requested_namespace, generation)
 
