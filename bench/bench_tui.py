@@ -589,6 +589,20 @@ def whole_process(
     return found, peak
 
 
+BARE_TEXT = b"bare-textual-first-frame"
+BARE_TEXTUAL = [
+    sys.executable,
+    "-c",
+    "from textual.app import App\n"
+    "from textual.widgets import Static\n"
+    "class Bare(App[None]):\n"
+    "    def compose(self):\n"
+    f"        yield Static({BARE_TEXT.decode()!r})\n"
+    "Bare().run()",
+]
+"""A Textual app of one Static, started as a whole process like ours: Textual's own start."""
+
+
 def _peak_rss_mib(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
@@ -694,14 +708,19 @@ def measure(
             opened = [asyncio.run(run_app_once(served.kubeconfig, workload)) for _ in range(runs)]
             # The figure with the least margin: more runs at 500, each followed by its
             # baseline (the machine's speed drifts: the pair's ratio moves less than either).
-            spawned, baseline = [], []
+            # At 500, each is followed by a bare Textual app's first frame too: the part of
+            # the figure that is Textual's own start, on this machine, in this run.
+            spawned, baseline, bare = [], [], []
             for _ in range((6 if deployments == 500 else 2) * runs + 2):
                 spawned.append(
                     whole_process(ui_command(served.kubeconfig), ui_env, b"app-00000", cwd=ui_cwd)
                 )
                 if kubectl:
                     baseline.append(kubectl_get_seconds(kubectl, served.kubeconfig, kubectl_env))
-            spawned, baseline = spawned[1:], baseline[1:]  # the first run warms the disk cache
+                if deployments == 500:
+                    bare.append(whole_process(BARE_TEXTUAL, ui_env, BARE_TEXT, cwd=ui_cwd)[0])
+            # the first run warms the disk cache
+            spawned, baseline, bare = spawned[1:], baseline[1:], bare[1:]
             figures: dict[str, Any] = {
                 "raw": statistics.median(raw_list_seconds(served.url) for _ in range(runs)),
                 "workloads": statistics.median(r["workloads"] for r in first),
@@ -719,6 +738,11 @@ def measure(
                 if baseline
                 else None,
             }
+            if bare:
+                figures["bare"] = statistics.median(bare)
+                figures["bare_ratio"] = statistics.median(
+                    t / b for (t, _), b in zip(spawned, bare, strict=True)
+                )
             if deployments == 500:
                 moved = [asyncio.run(run_moving(served.kubeconfig)) for _ in range(max(1, runs))]
                 steps = [t for m in moved for t in m.steps]

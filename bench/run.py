@@ -629,6 +629,17 @@ def tui_rows(found: dict[str, Any]) -> list[Row]:
                 f["whole"] / target,
             )
         )
+    if "bare" in found["500"]:
+        f = found["500"]
+        rows.append(
+            Row(
+                "TUI: first workloads at 500 vs a bare Textual app's first frame (one Static; "
+                "whole process, run after each of ours: Textual's own start on this machine)",
+                f"{ms(f['whole'])} vs {ms(f['bare'])} = {f['bare_ratio']:.2f}x",
+                "-",
+                None,
+            )
+        )
     rows.append(
         Row(
             "TUI: peak memory of the UI process (whole process) at 5,000",
