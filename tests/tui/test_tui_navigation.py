@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_rollback.core.workloads import WorkloadStatus
+from kubectl_rollback.core.workloads import WorkloadStatus, matches, ordered
 from kubectl_rollback.sim import RunningCluster, kubeconfig_text
 from kubectl_rollback.tui import cluster as tui_cluster
 from kubectl_rollback.tui.screens.help import HelpScreen
@@ -193,6 +193,29 @@ async def test_typing_after_slash_filters_the_workloads(demo: RunningCluster) ->
         assert workloads.table.row_count == 1
         await pilot.press("slash", "escape")
         await wait_for(pilot, lambda: workloads.table.row_count == len(workloads.summaries) > 1)
+
+
+@pilot_test
+async def test_a_filter_of_several_words_shows_the_workloads_with_every_word(
+    demo: RunningCluster,
+) -> None:
+    # Each word anywhere in a workload's name, kind, status or images (core.workloads's
+    # rule, the referee), as the words are typed and as they are deleted again.
+    app = make_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        workloads = main_of(app).query_one(WorkloadList)
+        everything = list(workloads.summaries.values())
+        await pilot.press("slash")
+        typed = ""
+        for key, char in [(c, c) for c in "deploy 1."] + [("backspace", None)] * 3:
+            await pilot.press(key)
+            typed = typed + char if char else typed[:-1]
+            want = [s.key for s in ordered(everything) if matches(s, typed)]
+            await wait_for(
+                pilot, lambda want=want: workloads._shown == want, what=f"the rows of {typed!r}"
+            )
+        assert 0 < len(workloads._shown) < len(everything)  # "deploy" alone: not the sts/ds
 
 
 @pilot_test

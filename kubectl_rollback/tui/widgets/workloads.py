@@ -16,7 +16,6 @@ from ...core.workloads import (
     matches,
     ordered,
     search_text,
-    text_matches,
 )
 from ..controllers import layout
 from .workload_table import Column, LightTable
@@ -185,7 +184,7 @@ class WorkloadList(Vertical):
         self._filtered = ""  # it may match now: the next filtering looks at every row
         if not known:
             self._changed()
-        if known and summary.key in self._shown:
+        if known and summary.key in self._index:
             if not matches(summary, self.filter_text):
                 self._rebuild()
                 return
@@ -249,17 +248,18 @@ class WorkloadList(Vertical):
         if not needle:
             return [summaries[k] for k in keys], list(keys)
         searched = self._searched
-        shown: list[WorkloadSummary] = []
-        shown_keys: list[tuple[str, str]] = []
-        for key in keys:
-            summary = summaries[key]
-            haystack = searched.get(key)
-            if haystack is None:
-                haystack = searched[key] = search_text(summary)
-            if text_matches(haystack, needle):
-                shown.append(summary)
-                shown_keys.append(key)
-        return shown, shown_keys
+        if len(searched) < len(summaries):  # made once per workload, kept while it is unchanged
+            for key in keys:
+                if key not in searched:
+                    searched[key] = search_text(summaries[key])
+        # One pass of `in` over thousands of strings; a filter of several words needs each.
+        words = needle.split()
+        if len(words) == 1:
+            word = words[0]
+            shown_keys = [key for key in keys if word in searched[key]]
+        else:
+            shown_keys = [key for key in keys if all(w in searched[key] for w in words)]
+        return [summaries[k] for k in shown_keys], shown_keys
 
     # --------------------------------------------------------------- events
     @on(LightTable.CursorMoved, "#workloads-table")
