@@ -47,10 +47,6 @@ from .values import value
 
 JSON = Any
 
-RELEASE_HISTORY_KEY = HARNESS_RELEASE_HISTORY_KEY
-COMPRESSED_FLAG_KEY = HARNESS_COMPRESSED_FLAG_KEY
-DECLARATIVE_PREFIX = HARNESS_DECLARATIVE_PREFIX
-
 
 @value
 class WorkloadRevision:
@@ -352,11 +348,15 @@ def releases_from_objects(
             name = name_of(obj)
             data = as_dict(obj.get("data"))
             source = f"{kind} {name}"
-            if RELEASE_HISTORY_KEY in data and not name.startswith(DECLARATIVE_PREFIX):
+            if HARNESS_RELEASE_HISTORY_KEY in data and not name.startswith(
+                HARNESS_DECLARATIVE_PREFIX
+            ):
                 # A ConfigMap flagged isReleaseHistoryCompressed holds base64(gzip(YAML)).
-                compressed = str(data.get(COMPRESSED_FLAG_KEY) or "").strip().lower() == "true"
+                compressed = (
+                    str(data.get(HARNESS_COMPRESSED_FLAG_KEY) or "").strip().lower() == "true"
+                )
                 doc = _document(
-                    _decode(data[RELEASE_HISTORY_KEY], base64_encoded=encoded or compressed)
+                    _decode(data[HARNESS_RELEASE_HISTORY_KEY], base64_encoded=encoded or compressed)
                 )
                 items = (
                     as_list(as_dict(doc).get("releases")) if isinstance(doc, dict) else as_list(doc)
@@ -365,7 +365,7 @@ def releases_from_objects(
                     found = _release(item, name, source, {})
                     if found:
                         releases.append(found)
-            elif kind == "Secret" and name.startswith(DECLARATIVE_PREFIX):
+            elif kind == "Secret" and name.startswith(HARNESS_DECLARATIVE_PREFIX):
                 found = _declarative(obj, name, data, source)
                 if found:
                     releases.append(found)
@@ -379,10 +379,10 @@ def _declarative(
     if labels.get("owner") != "harness":
         return None
     # harness.release.<name>.<number>; the release name may itself contain dots.
-    release_name, _, number = name[len(DECLARATIVE_PREFIX) :].rpartition(".")
+    release_name, _, number = name[len(HARNESS_DECLARATIVE_PREFIX) :].rpartition(".")
     fallback = {"number": labels.get("release-number", number), "status": labels.get("status", "")}
     doc: JSON = None
-    for key in ("release", RELEASE_HISTORY_KEY):
+    for key in ("release", HARNESS_RELEASE_HISTORY_KEY):
         if key in data:
             doc = _document(_decode(data[key], base64_encoded=True))
             break

@@ -60,10 +60,7 @@ HELM_SUCCEEDED = ("deployed", "superseded")
 # The two tools' status words do not overlap, so a revision knows it succeeded by its status.
 SUCCEEDED_STATUSES = frozenset({HARNESS_SUCCEEDED, *HELM_SUCCEEDED})
 
-RELEASE_HISTORY_KEY = HARNESS_RELEASE_HISTORY_KEY
-COMPRESSED_FLAG_KEY = HARNESS_COMPRESSED_FLAG_KEY
 SECRET_COMPRESSED_FLAG = base64.b64encode(b"\x01").decode()  # "AQ=="
-DECLARATIVE_PREFIX = HARNESS_DECLARATIVE_PREFIX
 DECLARATIVE_TYPE = "harness.io/release/v2"
 HELM_PREFIX = "sh.helm.release.v1."
 HELM_SECRET_TYPE = "helm.sh/release.v1"
@@ -325,7 +322,7 @@ def read_harness_legacy(
 
 def _legacy_texts(kind: str, data: Mapping[str, Any]) -> list[tuple[str | None, str]]:
     """The candidate decodings of a history object's data, the likeliest first."""
-    value = data.get(RELEASE_HISTORY_KEY)
+    value = data.get(HARNESS_RELEASE_HISTORY_KEY)
     if not isinstance(value, str):
         return []
     if kind == "Secret":
@@ -337,7 +334,7 @@ def _legacy_texts(kind: str, data: Mapping[str, Any]) -> list[tuple[str | None, 
     raw = _b64(value)
     gzipped = (_text(_gunzip(raw)) if raw is not None and raw[:3] == GZIP_MAGIC else None, "gzip")
     plain: tuple[str | None, str] = (value, "plain")
-    flag = str(data.get(COMPRESSED_FLAG_KEY) or "").strip().lower() == "true"
+    flag = str(data.get(HARNESS_COMPRESSED_FLAG_KEY) or "").strip().lower() == "true"
     return [gzipped, plain] if flag else [plain, gzipped]
 
 
@@ -392,7 +389,7 @@ def read_harness_declarative(
     load_yaml: LoadYaml,
 ) -> ReleaseHistory | None:
     """The declarative releases (``harness.release.<name>.<n>`` Secrets), or None if none."""
-    prefix = f"{DECLARATIVE_PREFIX}{release_name}."
+    prefix = f"{HARNESS_DECLARATIVE_PREFIX}{release_name}."
     pairs: list[tuple[ReleaseRevision, Mapping[str, Any]]] = []
     for obj in secrets:
         name, labels = _name(obj), _labels(obj)
@@ -593,11 +590,11 @@ def _legacy_update(
     if history.encoding == "gzip":
         value = base64.b64encode(gzip.compress(text, compresslevel=9, mtime=0)).decode()
         flag = SECRET_COMPRESSED_FLAG if kind == "Secret" else "true"
-        data = {RELEASE_HISTORY_KEY: value, COMPRESSED_FLAG_KEY: flag}
+        data = {HARNESS_RELEASE_HISTORY_KEY: value, HARNESS_COMPRESSED_FLAG_KEY: flag}
     elif kind == "Secret":
-        data = {RELEASE_HISTORY_KEY: base64.b64encode(text).decode()}
+        data = {HARNESS_RELEASE_HISTORY_KEY: base64.b64encode(text).decode()}
     else:
-        data = {RELEASE_HISTORY_KEY: text.decode("utf-8")}
+        data = {HARNESS_RELEASE_HISTORY_KEY: text.decode("utf-8")}
     body: dict[str, Any] = {"data": data}
     if guard := _guard(obj):
         body = {"metadata": guard, "data": data}
