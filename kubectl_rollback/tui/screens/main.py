@@ -264,26 +264,26 @@ class MainScreen(Screen[None]):
         if conn.connector.ready(conn.requested_context, conn.requested_namespace):
             # Connected and listed while the UI loaded: shown in the first frame, no worker
             # and no message (the first frame may be drawn before a message is handled).
-            try:
-                gw = conn.connect(conn.requested_context, conn.requested_namespace)
-            except errors.RollbackError as exc:
-                self._connection_failed(ConnectionFailed(str(exc), generation))
-                return
-            self._connected(Connected(gw, generation))
+            answer = self._connection(conn.requested_context, conn.requested_namespace, generation)
+            if isinstance(answer, Connected):
+                self._connected(answer)
+            else:
+                self._connection_failed(answer)
             return
         self._connect(conn.requested_context, conn.requested_namespace, generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect")
     def _connect(self, context: str | None, namespace: str | None, generation: int) -> None:
-        self._connect_now(context, namespace, generation)
+        self.post_message(self._connection(context, namespace, generation))
 
-    def _connect_now(self, context: str | None, namespace: str | None, generation: int) -> None:
+    def _connection(
+        self, context: str | None, namespace: str | None, generation: int
+    ) -> Connected | ConnectionFailed:
         try:
             gw = self.connection.connect(context, namespace)
         except errors.RollbackError as exc:
-            self.post_message(ConnectionFailed(str(exc), generation))
-            return
-        self.post_message(Connected(gw, generation))
+            return ConnectionFailed(str(exc), generation)
+        return Connected(gw, generation)
 
     @on(Connected)
     def _connected(self, message: Connected) -> None:
