@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from .api_objects import annotations_of, as_dict, as_int, as_list, controller_uid, dig, name_of
 from .kinds import KINDS, kind_named, supported
@@ -17,6 +17,7 @@ from .status import rollout_status
 from .values import replace, value
 
 JSON = Any
+K = TypeVar("K")
 
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 
@@ -225,6 +226,16 @@ def search_text(summary: WorkloadSummary) -> str:
 def text_matches(searched: str, text: str) -> bool:
     """``text``'s words (any case) all occur in ``searched`` (a ``search_text``)."""
     return all(part in searched for part in text.lower().split())
+
+
+def keys_matching(keys: Iterable[K], searched: Mapping[K, str], text: str) -> list[K]:
+    """The ``keys`` whose ``searched[key]`` ``text_matches``, in order: one pass of ``in``
+    over thousands of search texts (the filter's words read once, not per workload)."""
+    words = text.lower().split()
+    if len(words) == 1:
+        word = words[0]
+        return [key for key in keys if word in searched[key]]
+    return [key for key in keys if all(w in searched[key] for w in words)]
 
 
 def namespace_names(gw: ClusterGateway) -> list[str]:

@@ -8,12 +8,15 @@ import pytest
 
 from kubectl_rollback.core.workloads import (
     WorkloadStatus,
+    keys_matching,
     matches,
     ordered,
+    search_text,
     summarise,
     summarise_daemonset,
     summarise_deployment,
     summarise_statefulset,
+    text_matches,
 )
 
 
@@ -165,3 +168,17 @@ def test_ordering_and_filter() -> None:
     assert [r.name for r in rows if matches(r, "paused")] == ["cart"]
     assert [r.name for r in rows if matches(r, "ds")] == ["agent"]
     assert [r.name for r in rows if matches(r, "nginx web")] == ["web"]
+
+
+def test_keys_matching_keeps_the_keys_whose_search_text_matches_in_order() -> None:
+    rows = [
+        summarise_deployment(dep("web")),
+        summarise_deployment(dep("cart", paused=True)),
+        summarise({"metadata": {"name": "agent"}, "spec": {}, "status": {}}, "DaemonSet"),
+    ]
+    searched = {r.key: search_text(r) for r in rows}
+    keys = [r.key for r in rows]
+    for text in ("", "CA", "paused", "ds", "nginx web", "nginx  CART", "nothing"):
+        want = [r.key for r in rows if text_matches(searched[r.key], text)]
+        assert keys_matching(keys, searched, text) == want, text
+    assert keys_matching(keys, searched, "nginx web") == [("Deployment", "web")]

@@ -13,6 +13,7 @@ from ...core.values import replace, value
 from ...core.workloads import (
     WorkloadStatus,
     WorkloadSummary,
+    keys_matching,
     matches,
     ordered,
     search_text,
@@ -252,13 +253,7 @@ class WorkloadList(Vertical):
             for key in keys:
                 if key not in searched:
                     searched[key] = search_text(summaries[key])
-        # One pass of `in` over thousands of strings; a filter of several words needs each.
-        words = needle.split()
-        if len(words) == 1:
-            word = words[0]
-            shown_keys = [key for key in keys if word in searched[key]]
-        else:
-            shown_keys = [key for key in keys if all(w in searched[key] for w in words)]
+        shown_keys = keys_matching(keys, searched, needle)
         return [summaries[k] for k in shown_keys], shown_keys
 
     # --------------------------------------------------------------- events
