@@ -194,9 +194,16 @@ async def test_read_only_blocks_statefulsets_and_daemonsets_picked_in_the_list(
                 ),
                 what=f"the history of {name}",
             )
-            assert "CONTROLLERREVISION" in screen_text(app)
+            # The model is set before the next layout draws it: wait for the screen too.
+            await wait_for(
+                pilot,
+                lambda: (
+                    "CONTROLLERREVISION" in screen_text(app)
+                    and "roll back unavailable: read-only mode" in screen_text(app)
+                ),
+                what=f"the revisions of {name} drawn",
+            )
             assert main.check_action("rollback", ()) is None
-            assert "roll back unavailable: read-only mode" in screen_text(app)
             await pilot.press("r")
             await pilot.pause(0.2)
             assert not isinstance(app.screen, ConfirmRollback)
